@@ -1,0 +1,56 @@
+# Estaminet — the two commands a new machine needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install install-test lint types unit bench bench-smoke catalogs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make demo: install, prepare the demo venue (le LAB) and run it on http://127.0.0.1:8000
+demo: install
+	$(BIN)/estaminet demo --host $(HOST) --port $(PORT)
+
+## make test: install what the tests need, then lint, types and the whole suite
+test: install-test lint types unit
+
+lint:
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+types:
+	$(BIN)/mypy
+
+unit:
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## make bench: the delivery benchmark against the two baselines (results in bench/results/)
+bench: install-test
+	$(BIN)/python -m bench.delivery $(BENCH_ARGS)
+
+bench-smoke: install-test
+	$(BIN)/python -m bench.delivery --smoke
+
+## make catalogs: extract messages and update the French and English catalogs
+catalogs: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -o src/estaminet/locale/messages.pot --no-location --sort-output --project Estaminet src
+	$(BIN)/pybabel update -i src/estaminet/locale/messages.pot -d src/estaminet/locale --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

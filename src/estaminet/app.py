@@ -1,0 +1,139 @@
+"""The composition root: settings → adapters (database, hub, templates) → the ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
+
+from estaminet.kernel.errors import EstaminetError
+from estaminet.people import actions as people_actions
+from estaminet.people.model import User
+from estaminet.people.routes import handle_error
+from estaminet.people.routes import routes as people_routes
+from estaminet.realtime.connection import Principal
+from estaminet.realtime.gateway import Gateway
+from estaminet.realtime.hub import Hub, MemoryHub
+from estaminet.realtime.topics import UserTopics
+from estaminet.settings import Settings
+from estaminet.store import Database, utcnow
+from estaminet.store.migrate import upgrade
+from estaminet.translations import translate
+from estaminet.venue.rooms import venue_name
+from estaminet.venue.routes import routes as venue_routes
+from estaminet.venue.service import VenueService
+from estaminet.web.security import SecurityHeaders
+from estaminet.web.templating import Templates
+from estaminet.web.visitor import VisitorMiddleware
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+_STATIC = Path(__file__).parent / "web" / "static"
+
+
+def _make_hub(settings: Settings) -> Hub:
+    if settings.hub == "redis":
+        from estaminet.realtime.redis_hub import RedisHub
+
+        return RedisHub(settings.redis_url, buffer_size=settings.presence_buffer)
+    return MemoryHub(buffer_size=settings.presence_buffer)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    migrate: bool = True,
+) -> Starlette:
+    """Build the whole application from ``settings`` (no I/O happens before start-up)."""
+    db = Database(settings.resolved_database_url)
+    hub = _make_hub(settings)
+    templates = Templates(settings.timezone)
+    secret = settings.resolved_secret_key()
+
+    async def load_user(session_id: str) -> User | None:
+        return await people_actions.session_user(db, session_id)
+
+    async def authenticate(websocket: WebSocket) -> tuple[Principal, str] | None:
+        user: User | None = websocket.state.user
+        if user is None:
+            return None
+        return Principal(user.id, user.display_name, user.role.value), websocket.state.locale
+
+    gateway = Gateway(
+        hub,
+        authenticate=authenticate,
+        translate=translate,
+        clock=clock,
+        allowed_origins=settings.allowed_origins,
+        max_frame_bytes=settings.ws_max_frame_bytes,
+        queue_size=settings.ws_send_queue,
+    )
+    gateway.provide("user", UserTopics(hub))
+    venue = VenueService(db, hub, templates, settings, clock)
+    venue.install(gateway)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if migrate:
+            await asyncio.to_thread(upgrade, settings.resolved_database_url)
+        await hub.start()
+        async with db.read() as conn:
+            app.state.venue_name = await venue_name(conn, settings.venue_name)
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await db.dispose()
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def on_error(request: Request, error: Exception) -> Response:
+        return await handle_error(request, error)
+
+    app = Starlette(
+        routes=[
+            *venue_routes,
+            *people_routes,
+            Route("/healthz", health),
+            WebSocketRoute("/ws", gateway.serve),
+            Mount("/static", StaticFiles(directory=_STATIC), name="static"),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders, allowed_origins=settings.allowed_origins),
+            Middleware(
+                VisitorMiddleware,
+                load_user=load_user,
+                default_locale=settings.default_locale,
+                secure=settings.secure_cookies,
+            ),
+        ],
+        exception_handlers={EstaminetError: on_error},
+        lifespan=lifespan,
+    )
+    state: Any = app.state
+    state.settings = settings
+    state.db = db
+    state.hub = hub
+    state.templates = templates
+    state.gateway = gateway
+    state.venue = venue
+    state.clock = clock
+    state.secret = secret
+    state.venue_name = settings.venue_name
+    return app

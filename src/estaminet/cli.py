@@ -1,0 +1,217 @@
+"""The ``estaminet`` command: serve, demo, init, venue apply, invite create, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from estaminet.kernel.errors import EstaminetError
+from estaminet.people import actions as people
+from estaminet.people.model import Role, User
+from estaminet.people.queries import user_from_row
+from estaminet.people.tables import users
+from estaminet.settings import Settings, load_settings
+from estaminet.store import Database, utcnow
+from estaminet.store.migrate import upgrade
+from estaminet.venue.plan import VenueFileError, load_venue
+from estaminet.venue.rooms import apply_venue, list_rooms
+
+__all__ = ["main"]
+
+DEMO_VENUE = Path(__file__).parent / "venue" / "demo.toml"
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def _first_admin(db: Database) -> User | None:
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                select(users)
+                .where(users.c.role == Role.ADMIN.value, users.c.banned_at.is_(None))
+                .order_by(users.c.created_at)
+                .limit(1)
+            )
+        ).first()
+    return user_from_row(row) if row else None
+
+
+async def _prepare(
+    settings: Settings, *, venue_file: Path | None, admin_name: str
+) -> tuple[str, str | None]:
+    """Migrate, apply the venue file if given or if there is no room, make sure an admin exists.
+
+    Returns a fresh one-time sign-in link for the admin and, for the demo, a guest invite.
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(upgrade, settings.resolved_database_url)
+    db = Database(settings.resolved_database_url)
+    try:
+        now = utcnow()
+        async with db.read() as conn:
+            has_rooms = bool(await list_rooms(conn))
+        if venue_file is not None or not has_rooms:
+            spec = load_venue(venue_file or settings.venue_file or DEMO_VENUE)
+            await apply_venue(db, spec, now)
+        admin = await _first_admin(db)
+        if admin is None:
+            admin = await people.create_user(db, admin_name, Role.ADMIN, now)
+        token = await people.create_login_link(db, admin, now, purpose="signin")
+        base = settings.base_url.rstrip("/")
+        return f"{base}/l/{token}", base
+    finally:
+        await db.dispose()
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from estaminet.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        ws_max_size=1_048_576,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        ws_per_message_deflate=settings.ws_compression,
+        log_level="info",
+    )
+
+
+def _settings_for(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    settings = load_settings(**overrides)
+    host, port = getattr(args, "host", None), getattr(args, "port", None)
+    if host and port and "base_url" not in settings.model_fields_set:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        settings = settings.model_copy(update={"base_url": f"http://{shown}:{port}"})
+    return settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="estaminet", description="Estaminet: your venue online.")
+    parser.add_argument(
+        "--data-dir", help="where data lives (default: ESTAMINET_DATA_DIR or ./data)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the venue")
+    demo = sub.add_parser("demo", help="prepare the demo venue (le LAB) and run it")
+    for p in (serve, demo):
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+
+    init = sub.add_parser("init", help="create the database, the rooms and the first admin")
+    init.add_argument("--venue", type=Path, help="venue file (default: the demo venue)")
+    init.add_argument("--admin-name", default="Admin")
+
+    venue_cmd = sub.add_parser("venue", help="the venue file").add_subparsers(
+        dest="venue_command", required=True
+    )
+    apply = venue_cmd.add_parser("apply", help="create or update rooms from a venue file")
+    apply.add_argument("file", type=Path)
+
+    invite_cmd = sub.add_parser("invite", help="invite links").add_subparsers(
+        dest="invite_command", required=True
+    )
+    create = invite_cmd.add_parser("create", help="create an invite link")
+    create.add_argument(
+        "--role", choices=[r.value for r in Role if r is not Role.ADMIN], default="guest"
+    )
+    create.add_argument("--days", type=float, default=7.0, help="validity in days")
+    create.add_argument("--uses", type=int, default=None, help="maximum number of uses")
+    create.add_argument("--note", default="")
+
+    db_cmd = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db_cmd.add_parser("upgrade", help="apply the database migrations")
+
+    args = parser.parse_args(argv)
+    settings = _settings_for(args)
+
+    try:
+        if args.command == "serve":
+            _serve(settings, args.host, args.port)
+        elif args.command == "demo":
+            link, base = asyncio.run(_prepare(settings, venue_file=None, admin_name="Admin"))
+            invite_link = asyncio.run(_invite(settings, Role.GUEST, 30.0, None, "démo"))
+            _say("")
+            _say("  Estaminet — le LAB (démo)")
+            _say(f"  Ouvrir / open:            {base}")
+            _say(f"  Lien admin / admin link:  {link}")
+            _say(f"  Invitation / invite:      {invite_link}")
+            _say("")
+            _serve(settings, args.host, args.port)
+        elif args.command == "init":
+            link, _ = asyncio.run(
+                _prepare(settings, venue_file=args.venue, admin_name=args.admin_name)
+            )
+            _say(f"Sign-in link for the admin (valid 24 hours, once): {link}")
+        elif args.command == "venue":
+            report = asyncio.run(_apply(settings, args.file))
+            _say(report)
+        elif args.command == "invite":
+            _say(asyncio.run(_invite(settings, Role(args.role), args.days, args.uses, args.note)))
+        elif args.command == "db":
+            upgrade(settings.resolved_database_url)
+            _say("Database is up to date.")
+    except VenueFileError as exc:
+        print(f"Venue file error: {exc}", file=sys.stderr)
+        return 2
+    except EstaminetError as exc:
+        print(f"Error: {exc.code}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _apply(settings: Settings, path: Path) -> str:
+    spec = load_venue(path)
+    await asyncio.to_thread(upgrade, settings.resolved_database_url)
+    db = Database(settings.resolved_database_url)
+    try:
+        report = await apply_venue(db, spec, utcnow())
+    finally:
+        await db.dispose()
+    lines = [f"Venue: {spec.name}"]
+    lines.append(f"  created: {', '.join(report.created) or '-'}")
+    lines.append(f"  updated: {', '.join(report.updated) or '-'}")
+    lines.append(f"  archived (history kept): {', '.join(report.archived) or '-'}")
+    if report.team_unknown:
+        lines.append(f"  team members without an account yet: {', '.join(report.team_unknown)}")
+    return "\n".join(lines)
+
+
+async def _invite(settings: Settings, role: Role, days: float, uses: int | None, note: str) -> str:
+    db = Database(settings.resolved_database_url)
+    try:
+        admin = await _first_admin(db)
+        if admin is None:
+            raise SystemExit("No admin yet: run `estaminet init` first.")
+        _, token = await people.create_invite(
+            db,
+            admin,
+            utcnow(),
+            role=role,
+            expires_in=timedelta(days=days),
+            max_uses=uses,
+            note=note,
+        )
+    finally:
+        await db.dispose()
+    return f"{settings.base_url.rstrip('/')}/i/{token}"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""People: roles and the read model of a person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from estaminet.kernel.i18n import N_
+
+__all__ = ["ROLE_LABELS", "Role", "User"]
+
+
+class Role(StrEnum):
+    GUEST = "guest"
+    MEMBER = "member"
+    ANIMATOR = "animator"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_RANKS = {role: rank for rank, role in enumerate(Role)}
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.GUEST: N_("Guest"),
+    Role.MEMBER: N_("Member"),
+    Role.ANIMATOR: N_("Animator"),
+    Role.MODERATOR: N_("Moderator"),
+    Role.ADMIN: N_("Admin"),
+}
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    display_name: str
+    role: Role
+    email: str | None
+    locale: str | None
+    has_password: bool
+    created_at: datetime
+    banned_at: datetime | None = None
+
+    @property
+    def banned(self) -> bool:
+        return self.banned_at is not None
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.display_name.replace("-", " ").split() if p]
+        if not parts:
+            return "?"
+        if len(parts) == 1:
+            return parts[0][:2].upper()
+        return (parts[0][0] + parts[-1][0]).upper()

@@ -1,0 +1,51 @@
+"""Reads of the people feature (no writes here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from estaminet.people.model import Role, User
+from estaminet.people.tables import moderation_log, users
+
+__all__ = ["list_people", "moderation_entries", "user_by_id", "user_from_row", "users_by_ids"]
+
+
+def user_from_row(row: Any) -> User:
+    m = row._mapping
+    return User(
+        id=m["id"],
+        display_name=m["display_name"],
+        role=Role(m["role"]),
+        email=m["email"],
+        locale=m["locale"],
+        has_password=bool(m["password_hash"]),
+        created_at=m["created_at"],
+        banned_at=m["banned_at"],
+    )
+
+
+async def user_by_id(conn: AsyncConnection, user_id: str) -> User | None:
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    return user_from_row(row) if row else None
+
+
+async def users_by_ids(conn: AsyncConnection, ids: set[str]) -> dict[str, User]:
+    if not ids:
+        return {}
+    rows = await conn.execute(select(users).where(users.c.id.in_(ids)))
+    return {u.id: u for u in map(user_from_row, rows)}
+
+
+async def list_people(conn: AsyncConnection, limit: int = 500) -> list[User]:
+    rows = await conn.execute(select(users).order_by(users.c.display_name).limit(limit))
+    return [user_from_row(row) for row in rows]
+
+
+async def moderation_entries(conn: AsyncConnection, limit: int = 200) -> list[dict[str, Any]]:
+    rows = await conn.execute(
+        select(moderation_log).order_by(moderation_log.c.id.desc()).limit(limit)
+    )
+    return [dict(row._mapping) for row in rows]

@@ -1,0 +1,118 @@
+"""Tables of the people feature: accounts and guests, sessions, devices, invites, links, moderation."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from estaminet.store.database import UTCDateTime, metadata
+
+__all__ = [
+    "devices",
+    "invites",
+    "login_links",
+    "moderation_log",
+    "notifications",
+    "sessions",
+    "users",
+]
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("display_name", String(60), nullable=False),
+    Column("email", String(254), nullable=True, unique=True),
+    Column("password_hash", String(255), nullable=True),
+    Column("role", String(16), nullable=False),
+    Column("locale", String(8), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("invite_id", String(32), ForeignKey("invites.id", ondelete="SET NULL"), nullable=True),
+    Column("banned_at", UTCDateTime, nullable=True),
+    Column("ban_reason", Text, nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("device_id", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Index("ix_sessions_user", "user_id"),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("note", String(200), nullable=True),
+    Column("created_by", String(32), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("max_uses", Integer, nullable=True),
+    Column("uses", Integer, nullable=False, default=0),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+login_links = Table(
+    "login_links",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("single_use", Boolean, nullable=False),
+)
+
+moderation_log = Table(
+    "moderation_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target_user_id", String(32), nullable=True),
+    Column("room_id", Integer, nullable=True),
+    Column("message_id", Integer, nullable=True),
+    Column("until", UTCDateTime, nullable=True),
+    Column("reason", Text, nullable=True),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("room_id", Integer, nullable=True),
+    Column("message_id", Integer, nullable=True),
+    Column("actor_id", String(32), nullable=True),
+    Column("excerpt", String(200), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime, nullable=True),
+    Index("ix_notifications_user", "user_id", "read_at"),
+)

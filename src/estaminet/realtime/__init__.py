@@ -1,0 +1,1 @@
+"""Real-time delivery: frames, the hub (memory | Redis), topics and the WebSocket gateway."""

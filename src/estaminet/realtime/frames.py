@@ -1,0 +1,71 @@
+"""Frames: what travels from the server to browsers, serialised once per topic and language.
+
+A published frame is JSON text built once for each interface language (fragments
+contain translated words) and then handed, as the same ``str`` object, to every
+connection subscribed to its topic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["LOCALES", "Frame", "encode", "frame_for_locales"]
+
+LOCALES: tuple[str, ...] = ("fr", "en")
+
+
+def encode(payload: Mapping[str, Any]) -> str:
+    """Compact JSON, as sent on the wire."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One message on a topic, ready to send: its sequence number and its text per language."""
+
+    topic: str
+    seq: int
+    texts: Mapping[str, str]
+    control: Mapping[str, Any] | None = None
+    """Instructions for the server-side connection (leave a topic, close), never sent as is."""
+
+    def text(self, locale: str) -> str:
+        return self.texts.get(locale) or next(iter(self.texts.values()))
+
+    def to_wire(self) -> dict[str, Any]:
+        """A form that crosses process boundaries (Redis)."""
+        return {
+            "topic": self.topic,
+            "seq": self.seq,
+            "texts": dict(self.texts),
+            "control": dict(self.control) if self.control else None,
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Frame:
+        control = data.get("control")
+        return cls(str(data["topic"]), int(data["seq"]), dict(data["texts"]), control)
+
+
+def frame_for_locales(
+    topic: str,
+    seq: int,
+    kind: str,
+    build: Callable[[str], Mapping[str, Any]] | None = None,
+    *,
+    neutral: Mapping[str, Any] | None = None,
+) -> Frame:
+    """Build an ``event`` frame: ``build(locale)`` gives the body per language.
+
+    Pass ``neutral`` instead when the body holds no translated text: it is
+    then serialised exactly once.
+    """
+    head = {"type": "event", "topic": topic, "seq": seq, "kind": kind}
+    if neutral is not None:
+        text = encode({**head, **neutral})
+        return Frame(topic, seq, {locale: text for locale in LOCALES})
+    assert build is not None
+    return Frame(topic, seq, {locale: encode({**head, **build(locale)}) for locale in LOCALES})

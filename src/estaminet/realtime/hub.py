@@ -1,0 +1,119 @@
+"""The hub: publish frames to topics, deliver them to local subscribers.
+
+The interface is what a Redis-backed hub implements too: ``publish`` may cross
+processes, ``subscribe`` registers a local listener, ``next_seq`` numbers
+ephemeral topics and ``recent`` serves resumes from a bounded buffer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict, deque
+from collections.abc import Callable
+from typing import Protocol
+
+from estaminet.realtime.frames import Frame
+
+__all__ = ["Hub", "Listener", "MemoryHub"]
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Frame], None]
+"""Called synchronously for each frame; must not block (connections enqueue)."""
+
+
+class Hub(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, frame: Frame, *, buffer: bool = False) -> None:
+        """Deliver ``frame`` to every subscriber of its topic, on every instance.
+
+        ``buffer`` keeps it for resumes (ephemeral topics: their history lives nowhere else).
+        """
+        ...
+
+    def subscribe(self, topic: str, listener: Listener) -> Callable[[], None]:
+        """Register ``listener`` for ``topic`` here; returns the function that unsubscribes."""
+        ...
+
+    async def next_seq(self, topic: str) -> int:
+        """The next sequence number of an ephemeral topic."""
+        ...
+
+    async def current_seq(self, topic: str) -> int:
+        """The last sequence number given on an ephemeral topic (0 if none)."""
+        ...
+
+    async def recent(self, topic: str, after: int) -> list[Frame] | None:
+        """Buffered frames with ``seq > after``, or ``None`` when some are gone (resync)."""
+        ...
+
+
+class MemoryHub:
+    """The embedded hub: one process, no broker."""
+
+    def __init__(self, buffer_size: int = 512) -> None:
+        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._seqs: dict[str, int] = defaultdict(int)
+        self._buffers: dict[str, deque[Frame]] = {}
+        self._buffer_size = buffer_size
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        self._listeners.clear()
+
+    async def publish(self, frame: Frame, *, buffer: bool = False) -> None:
+        if buffer:
+            self._remember(frame)
+        self.deliver(frame)
+
+    def deliver(self, frame: Frame) -> None:
+        """Hand ``frame`` to this process's listeners (also used by the Redis hub)."""
+        for listener in tuple(self._listeners.get(frame.topic, ())):
+            try:
+                listener(frame)
+            except Exception:  # one broken listener must not starve the others
+                log.exception("listener failed on %s", frame.topic)
+
+    def _remember(self, frame: Frame) -> None:
+        buf = self._buffers.get(frame.topic)
+        if buf is None:
+            buf = self._buffers[frame.topic] = deque(maxlen=self._buffer_size)
+        buf.append(frame)
+
+    def subscribe(self, topic: str, listener: Listener) -> Callable[[], None]:
+        self._listeners[topic].append(listener)
+
+        def unsubscribe() -> None:
+            listeners = self._listeners.get(topic)
+            if listeners and listener in listeners:
+                listeners.remove(listener)
+                if not listeners:
+                    del self._listeners[topic]
+
+        return unsubscribe
+
+    def subscriber_count(self, topic: str) -> int:
+        return len(self._listeners.get(topic, ()))
+
+    async def next_seq(self, topic: str) -> int:
+        self._seqs[topic] += 1
+        return self._seqs[topic]
+
+    async def current_seq(self, topic: str) -> int:
+        return self._seqs.get(topic, 0)
+
+    async def recent(self, topic: str, after: int) -> list[Frame] | None:
+        current = self._seqs.get(topic, 0)
+        if after == current:
+            return []
+        if after > current:  # the client saw numbers we never gave (a restart): resync
+            return None
+        buf = self._buffers.get(topic)
+        if not buf or buf[0].seq > after + 1:
+            return None
+        return [frame for frame in buf if frame.seq > after]

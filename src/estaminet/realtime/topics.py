@@ -1,0 +1,45 @@
+"""Topic providers the platform itself offers: a person's private ``user:`` topic."""
+
+from __future__ import annotations
+
+from estaminet.kernel.errors import Forbidden
+from estaminet.kernel.i18n import N_
+from estaminet.realtime.connection import Connection, Principal
+from estaminet.realtime.frames import encode
+from estaminet.realtime.hub import Hub
+
+__all__ = ["UserTopics"]
+
+
+class UserTopics:
+    """``user:<id>``: notifications and control messages for one person, from a bounded buffer."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    async def authorize(self, principal: Principal, topic: str) -> None:
+        if topic != f"user:{principal.user_id}":
+            raise Forbidden("gateway/not_yours", N_("You are not allowed to do that."))
+
+    async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        current = await self.hub.current_seq(topic)
+        if after < 0 or after >= current:
+            return current
+        missed = await self.hub.recent(topic, after)
+        if missed is None:
+            connection.push(
+                encode(
+                    {"type": "event", "topic": topic, "seq": current, "kind": "reset", "ops": []}
+                )
+            )
+            return current
+        for frame in missed:
+            if frame.control is None:
+                connection.push(frame.text(connection.locale))
+        return current
+
+    async def joined(self, connection: Connection, topic: str) -> None:
+        return None
+
+    async def left(self, connection: Connection, topic: str) -> None:
+        return None

@@ -1,0 +1,23 @@
+"""Import every feature's tables so that :data:`estaminet.store.metadata` is complete."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from estaminet.store.database import metadata
+
+__all__ = ["FEATURE_TABLE_MODULES", "load_all"]
+
+FEATURE_TABLE_MODULES = (
+    "estaminet.people.tables",
+    "estaminet.venue.tables",
+)
+
+
+def load_all() -> MetaData:
+    """The metadata with every feature's tables declared."""
+    for name in FEATURE_TABLE_MODULES:
+        importlib.import_module(name)
+    return metadata

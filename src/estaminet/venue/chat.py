@@ -1,0 +1,295 @@
+"""Chat in a room: the write path (post, edit, delete) and the reads (history, changes).
+
+Every change takes the room topic's next sequence number inside its
+transaction, and the message row remembers it: a client that resumes after
+``seq`` gets exactly the messages changed since, in their current state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from estaminet.kernel.errors import BadInput, Forbidden, NotFound
+from estaminet.kernel.i18n import N_
+from estaminet.people.access import can_moderate, can_see_room_role
+from estaminet.people.actions import log_moderation
+from estaminet.people.model import Role, User
+from estaminet.people.tables import notifications, users
+from estaminet.store import Database
+from estaminet.venue.markdown import find_mentions, render_markdown
+from estaminet.venue.rooms import Room
+from estaminet.venue.tables import messages, room_restrictions, rooms
+
+__all__ = [
+    "ChatMessage",
+    "Posted",
+    "changes_since",
+    "delete_message",
+    "edit_message",
+    "history",
+    "post_message",
+    "restriction",
+]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    id: int
+    room_id: int
+    author_id: str | None
+    author_name: str
+    body: str
+    html: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+    seq: int
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True)
+class Posted:
+    message: ChatMessage
+    mentioned: tuple[str, ...]
+    duplicate: bool = False
+
+
+def _message(row: object) -> ChatMessage:
+    m = row._mapping  # type: ignore[attr-defined]
+    return ChatMessage(
+        m["id"],
+        m["room_id"],
+        m["author_id"],
+        m["author_name"],
+        m["body"],
+        m["html"],
+        m["created_at"],
+        m["edited_at"],
+        m["deleted_at"],
+        m["seq"],
+    )
+
+
+def _check_body(body: str, max_length: int) -> str:
+    text = (body or "").strip()
+    if not text:
+        raise BadInput("chat/empty", N_("The message is empty."))
+    if len(text) > max_length:
+        raise BadInput(
+            "chat/too_long",
+            N_("A message has at most %(max)s characters (this one has %(length)s)."),
+            max=max_length,
+            length=len(text),
+        )
+    return text
+
+
+async def _next_seq(conn: AsyncConnection, room: Room) -> int:
+    """Take the room topic's next number; the row stays locked until commit on PostgreSQL."""
+    result = await conn.execute(
+        update(rooms)
+        .where(rooms.c.id == room.id)
+        .values(last_seq=rooms.c.last_seq + 1)
+        .returning(rooms.c.last_seq)
+    )
+    return int(result.scalar_one())
+
+
+async def restriction(
+    conn: AsyncConnection, room: Room, user: User, kind: str, now: datetime
+) -> datetime | None:
+    """Until when ``user`` is muted (``kind="mute"``) or kicked (``"kick"``) in ``room``."""
+    until = (
+        await conn.execute(
+            select(room_restrictions.c.until).where(
+                room_restrictions.c.room_id == room.id,
+                room_restrictions.c.user_id == user.id,
+                room_restrictions.c.kind == kind,
+                room_restrictions.c.until > now,
+            )
+        )
+    ).scalar()
+    return until
+
+
+async def _mentionable(conn: AsyncConnection, room: Room) -> list[tuple[str, str]]:
+    rows = await conn.execute(
+        select(users.c.id, users.c.display_name, users.c.role).where(users.c.banned_at.is_(None))
+    )
+    return [
+        (user_id, name)
+        for user_id, name, role in rows
+        if can_see_room_role(Role(role), room.visibility, in_team=user_id in room.team)
+    ]
+
+
+async def post_message(
+    db: Database,
+    author: User,
+    room: Room,
+    body: str,
+    now: datetime,
+    *,
+    max_length: int,
+    client_id: str | None = None,
+) -> Posted:
+    """Post ``body`` in ``room``; a retry with the same ``client_id`` returns the first post."""
+    text = _check_body(body, max_length)
+    if client_id is not None and (len(client_id) > 40 or not client_id.isascii()):
+        raise BadInput("chat/bad_client_id", N_("This message could not be read."))
+    async with db.begin() as conn:
+        if client_id is not None:
+            existing = (
+                await conn.execute(
+                    select(messages).where(
+                        messages.c.room_id == room.id,
+                        messages.c.author_id == author.id,
+                        messages.c.client_id == client_id,
+                    )
+                )
+            ).first()
+            if existing is not None:
+                return Posted(_message(existing), (), duplicate=True)
+        muted = await restriction(conn, room, author, "mute", now)
+        if muted is not None:
+            raise Forbidden("chat/muted", N_("A moderator has muted you in this room for a while."))
+        mentions = find_mentions(text, await _mentionable(conn, room)) if "@" in text else []
+        seq = await _next_seq(conn, room)
+        result = await conn.execute(
+            insert(messages)
+            .values(
+                room_id=room.id,
+                author_id=author.id,
+                author_name=author.display_name,
+                body=text,
+                html=render_markdown(text, mentions),
+                created_at=now,
+                client_id=client_id,
+                seq=seq,
+            )
+            .returning(messages)
+        )
+        message = _message(result.one())
+        mentioned = tuple(uid for uid, _ in mentions if uid != author.id)
+        for user_id in mentioned:
+            await conn.execute(
+                insert(notifications).values(
+                    user_id=user_id,
+                    kind="mention",
+                    room_id=room.id,
+                    message_id=message.id,
+                    actor_id=author.id,
+                    excerpt=text[:200],
+                    created_at=now,
+                )
+            )
+    return Posted(message, mentioned)
+
+
+async def _load(conn: AsyncConnection, room: Room, message_id: int) -> ChatMessage:
+    row = (
+        await conn.execute(
+            select(messages).where(messages.c.id == message_id, messages.c.room_id == room.id)
+        )
+    ).first()
+    if row is None or row._mapping["deleted_at"] is not None:
+        raise NotFound("chat/unknown_message", N_("This message no longer exists."))
+    return _message(row)
+
+
+async def edit_message(
+    db: Database,
+    editor: User,
+    room: Room,
+    message_id: int,
+    body: str,
+    now: datetime,
+    *,
+    max_length: int,
+) -> ChatMessage:
+    """Change one's own message (mentions are not notified again)."""
+    text = _check_body(body, max_length)
+    async with db.begin() as conn:
+        message = await _load(conn, room, message_id)
+        if message.author_id != editor.id:
+            raise Forbidden("chat/not_author", N_("You can only change your own messages."))
+        mentions = find_mentions(text, await _mentionable(conn, room)) if "@" in text else []
+        seq = await _next_seq(conn, room)
+        row = (
+            await conn.execute(
+                update(messages)
+                .where(messages.c.id == message.id)
+                .values(body=text, html=render_markdown(text, mentions), edited_at=now, seq=seq)
+                .returning(messages)
+            )
+        ).one()
+    return _message(row)
+
+
+async def delete_message(
+    db: Database, actor: User, room: Room, message_id: int, now: datetime
+) -> ChatMessage:
+    """Delete a message: its author, or a moderator (logged). The text is erased, the place stays."""
+    async with db.begin() as conn:
+        message = await _load(conn, room, message_id)
+        own = message.author_id == actor.id
+        if not own and not can_moderate(actor):
+            raise Forbidden("chat/not_author", N_("You can only change your own messages."))
+        seq = await _next_seq(conn, room)
+        row = (
+            await conn.execute(
+                update(messages)
+                .where(messages.c.id == message.id)
+                .values(body="", html="", deleted_at=now, deleted_by=actor.id, seq=seq)
+                .returning(messages)
+            )
+        ).one()
+        if not own:
+            await log_moderation(
+                conn,
+                actor,
+                "delete_message",
+                now,
+                target_user_id=message.author_id,
+                room_id=room.id,
+                message_id=message.id,
+            )
+    return _message(row)
+
+
+async def history(
+    conn: AsyncConnection, room: Room, *, before: int | None = None, limit: int = 50
+) -> list[ChatMessage]:
+    """Up to ``limit`` messages before message id ``before``, oldest first."""
+    query = select(messages).where(messages.c.room_id == room.id)
+    if before is not None:
+        query = query.where(messages.c.id < before)
+    rows = await conn.execute(query.order_by(messages.c.id.desc()).limit(limit))
+    return [_message(row) for row in reversed(rows.all())]
+
+
+async def changes_since(
+    conn: AsyncConnection, room: Room, after: int, *, limit: int
+) -> list[ChatMessage] | None:
+    """Messages changed after topic seq ``after`` in change order; ``None`` if more than ``limit``."""
+    rows = (
+        await conn.execute(
+            select(messages)
+            .where(and_(messages.c.room_id == room.id, messages.c.seq > after))
+            .order_by(messages.c.seq)
+            .limit(limit + 1)
+        )
+    ).all()
+    if len(rows) > limit:
+        return None
+    return [_message(row) for row in rows]
+
+
+MUTE_MAX = timedelta(days=30)

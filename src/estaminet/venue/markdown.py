@@ -1,0 +1,76 @@
+"""Chat Markdown: bold, italics, links and lists only; the output goes through a real sanitizer.
+
+Raw HTML typed by a person is shown as text (markdown-it with ``html=False``);
+``nh3`` (Ammonia) then keeps only the tags we allow, as a second wall.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from html import escape
+
+import nh3
+from markdown_it import MarkdownIt
+
+__all__ = ["find_mentions", "render_markdown"]
+
+_md = MarkdownIt(
+    "zero", {"html": False, "linkify": False, "breaks": True, "typographer": False}
+).enable(["emphasis", "link", "list", "newline", "autolink", "escape", "backticks"])
+
+_ALLOWED_TAGS = {"p", "strong", "em", "a", "ul", "ol", "li", "br", "code", "span"}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class", "data-user"}, "ol": {"start"}}
+
+
+def _sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow ugc",
+    )
+
+
+def _mention_html(user_id: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: f'<span class="mention" data-user="{user_id}">{m.group(0)}</span>'
+
+
+def render_markdown(text: str, mentions: Iterable[tuple[str, str]] = ()) -> str:
+    """Sanitised HTML for a chat message; ``mentions`` are ``(user_id, display_name)`` pairs.
+
+    Mentions become ``<span class="mention" data-user="…">@Name</span>``.
+    """
+    html = _md.render(text)
+    for user_id, name in sorted(mentions, key=lambda m: -len(m[1])):
+        pattern = re.compile(
+            r"(?<![\w@])@" + re.escape(escape(name, quote=False)) + r"(?!\w)", re.I
+        )
+        html = pattern.sub(_mention_html(user_id), html)
+    return _sanitize(html).strip()
+
+
+def find_mentions(text: str, people: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The ``(user_id, name)`` pairs whose ``@name`` appears in ``text`` (longest names first)."""
+    if "@" not in text:
+        return []
+    lowered = text.lower()
+    found: list[tuple[str, str]] = []
+    taken: list[tuple[int, int]] = []
+    for user_id, name in sorted(people, key=lambda p: -len(p[1])):
+        needle = "@" + name.lower()
+        start = lowered.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            boundary_ok = end == len(lowered) or not lowered[end].isalnum()
+            before_ok = start == 0 or not (
+                lowered[start - 1].isalnum() or lowered[start - 1] == "@"
+            )
+            overlaps = any(s < end and start < e for s, e in taken)
+            if boundary_ok and before_ok and not overlaps:
+                found.append((user_id, name))
+                taken.append((start, end))
+                break
+            start = lowered.find(needle, start + 1)
+    return found

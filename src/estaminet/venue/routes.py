@@ -1,0 +1,132 @@
+"""HTTP routes of the venue: the floor plan, rooms, chat history, the plan's stylesheet."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from estaminet.kernel.errors import BadInput, Forbidden
+from estaminet.kernel.i18n import N_
+from estaminet.people.access import can_moderate
+from estaminet.venue import chat
+from estaminet.venue.plan import GRID_COLUMNS
+from estaminet.venue.rooms import access_room, list_rooms, visible_rooms
+from estaminet.web.pages import fragment, page, require_user
+
+__all__ = ["routes"]
+
+
+def _state(request: Request) -> Any:
+    return request.app.state
+
+
+async def home(request: Request) -> Response:
+    user = request.state.user
+    if user is None:
+        return page(request, "venue/welcome.html")
+    state = _state(request)
+    async with state.db.read() as conn:
+        rooms = await visible_rooms(conn, user)
+    venue = state.venue
+    seqs = {room.slug: await venue.hub.current_seq(f"presence:{room.slug}") for room in rooms}
+    return page(
+        request,
+        "venue/plan.html",
+        {
+            "rooms": rooms,
+            "people": {room.slug: venue.presence.people(room.slug) for room in rooms},
+            "seqs": seqs,
+            "welcome": request.query_params.get("welcome") == "1",
+        },
+    )
+
+
+async def room_page(request: Request) -> Response:
+    user = require_user(request)
+    state = _state(request)
+    slug = request.path_params["slug"]
+    now = state.clock()
+    async with state.db.read() as conn:
+        room = await access_room(conn, user, slug)
+        if await chat.restriction(conn, room, user, "kick", now):
+            raise Forbidden(
+                "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
+            )
+        messages = await chat.history(conn, room, limit=state.settings.chat_page_size)
+        muted_until = await chat.restriction(conn, room, user, "mute", now)
+        rooms = await visible_rooms(conn, user)
+    venue = state.venue
+    return page(
+        request,
+        "venue/room.html",
+        {
+            "room": room,
+            "rooms": rooms,
+            "messages": messages,
+            "has_more": len(messages) >= state.settings.chat_page_size,
+            "people": venue.presence.people(room.slug),
+            "presence_seq": await venue.hub.current_seq(f"presence:{room.slug}"),
+            "muted_until": muted_until,
+            "moderator": can_moderate(user),
+            "max_length": state.settings.chat_max_length,
+        },
+    )
+
+
+async def room_history(request: Request) -> Response:
+    user = require_user(request)
+    state = _state(request)
+    try:
+        before = int(request.query_params.get("before", ""))
+    except ValueError as exc:
+        raise BadInput("chat/bad_cursor", N_("This page of history does not exist.")) from exc
+    async with state.db.read() as conn:
+        room = await access_room(conn, user, request.path_params["slug"])
+        messages = await chat.history(
+            conn, room, before=before, limit=state.settings.chat_page_size
+        )
+    return fragment(
+        request,
+        "venue/_history.html",
+        {
+            "room": room,
+            "messages": messages,
+            "has_more": len(messages) >= state.settings.chat_page_size,
+        },
+    )
+
+
+async def plan_css(request: Request) -> Response:
+    """Room positions as CSS grid placements (the page keeps no inline style: strict CSP)."""
+    state = _state(request)
+    async with state.db.read() as conn:
+        rooms = await list_rooms(conn)
+    rows = max((r.y + r.h - 1 for r in rooms), default=1)
+    lines = [
+        "@media (min-width: 48rem) {",
+        f"  .plan-grid {{ grid-template-columns: repeat({GRID_COLUMNS}, minmax(0, 1fr));"
+        f" grid-template-rows: repeat({rows}, minmax(5.5rem, auto)); }}",
+    ]
+    for room in rooms:
+        lines.append(
+            f"  .plan-room--{room.slug} {{ grid-column: {room.x} / span {room.w};"
+            f" grid-row: {room.y} / span {room.h}; }}"
+        )
+    lines.append("}")
+    css = "\n".join(lines) + "\n"
+    etag = '"' + hashlib.sha256(css.encode()).hexdigest()[:16] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"etag": etag})
+    return Response(css, media_type="text/css", headers={"etag": etag, "cache-control": "no-cache"})
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/r/{slug}", room_page, methods=["GET"]),
+    Route("/r/{slug}/messages", room_history, methods=["GET"]),
+    Route("/venue/plan.css", plan_css, methods=["GET"]),
+]

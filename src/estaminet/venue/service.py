@@ -1,0 +1,427 @@
+"""The venue's live side: chat actions over the gateway, room and presence topics, moderation.
+
+Publishing always happens after the transaction that made the change has
+committed (the ``chat`` functions commit before returning).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert
+
+from estaminet.kernel.errors import BadInput, Forbidden, NotFound, RateLimited
+from estaminet.kernel.i18n import N_
+from estaminet.kernel.ratelimit import TokenBucket
+from estaminet.people.access import can_moderate
+from estaminet.people.actions import log_moderation
+from estaminet.people.model import User
+from estaminet.people.queries import user_by_id
+from estaminet.realtime.connection import Connection, Principal
+from estaminet.realtime.frames import Frame, encode, frame_for_locales
+from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
+from estaminet.realtime.hub import Hub
+from estaminet.settings import Settings
+from estaminet.store import Database
+from estaminet.venue import chat
+from estaminet.venue.presence import Presence, PresentPerson
+from estaminet.venue.rooms import Room, access_room, list_rooms, room_by_slug
+from estaminet.venue.tables import room_restrictions
+from estaminet.web.templating import Templates
+
+__all__ = ["VenueService"]
+
+_PRESENCE_DELAY = 0.25
+_CATCH_UP_LIMIT = 200
+
+
+def _person(principal: Principal) -> PresentPerson:
+    parts = [p for p in principal.display_name.replace("-", " ").split() if p]
+    if not parts:
+        initials = "?"
+    elif len(parts) == 1:
+        initials = parts[0][:2].upper()
+    else:
+        initials = (parts[0][0] + parts[-1][0]).upper()
+    return PresentPerson(principal.display_name, principal.user_id, initials)
+
+
+class VenueService:
+    def __init__(
+        self,
+        db: Database,
+        hub: Hub,
+        templates: Templates,
+        settings: Settings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.hub = hub
+        self.templates = templates
+        self.settings = settings
+        self.clock = clock
+        self.presence = Presence()
+        self._buckets: dict[str, TokenBucket] = {}
+        self._dirty: set[str] = set()
+        self._flush: asyncio.TimerHandle | None = None
+
+    def install(self, gateway: Gateway) -> None:
+        gateway.provide("room", _RoomTopics(self))
+        gateway.provide("presence", _PresenceTopics(self))
+        gateway.action("chat.send", self._send)
+        gateway.action("chat.edit", self._edit)
+        gateway.action("chat.delete", self._delete)
+        gateway.action("room.mute", self._mute)
+        gateway.action("room.kick", self._kick)
+
+    # -- loading -------------------------------------------------------------
+
+    async def _user(self, principal: Principal) -> User:
+        async with self.db.read() as conn:
+            user = await user_by_id(conn, principal.user_id)
+        if user is None or user.banned:
+            raise Forbidden("people/banned", N_("You can no longer enter this venue."))
+        return user
+
+    async def _room_for(self, user: User, data: Mapping[str, Any], now: datetime) -> Room:
+        slug = data.get("room")
+        if not isinstance(slug, str):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        async with self.db.read() as conn:
+            room = await access_room(conn, user, slug)
+            if await chat.restriction(conn, room, user, "kick", now):
+                raise Forbidden(
+                    "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
+                )
+        return room
+
+    # -- chat actions ----------------------------------------------------------
+
+    def _check_rate(self, user_id: str) -> None:
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            bucket = self._buckets[user_id] = TokenBucket(
+                self.settings.chat_rate_burst, self.settings.chat_rate_per_second
+            )
+        if not bucket.take(time.monotonic()):
+            raise RateLimited(
+                "chat/slow_down",
+                N_("Slow down! Wait %(seconds)s seconds before sending again."),
+                seconds=max(1, round(bucket.wait_time())),
+            )
+
+    async def _send(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        user = await self._user(ctx.principal)
+        room = await self._room_for(user, data, ctx.now)
+        body = data.get("body")
+        client_id = data.get("client_id")
+        if not isinstance(body, str) or (client_id is not None and not isinstance(client_id, str)):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        self._check_rate(user.id)
+        posted = await chat.post_message(
+            self.db,
+            user,
+            room,
+            body,
+            ctx.now,
+            max_length=self.settings.chat_max_length,
+            client_id=client_id,
+        )
+        if not posted.duplicate:
+            await self.publish_message(room, posted.message)
+            for user_id in posted.mentioned:
+                await self._notify_mention(user_id, user, room, posted.message)
+        return {"message": posted.message.id, "seq": posted.message.seq}
+
+    async def _edit(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        user = await self._user(ctx.principal)
+        room = await self._room_for(user, data, ctx.now)
+        message_id, body = data.get("message"), data.get("body")
+        if not isinstance(message_id, int) or not isinstance(body, str):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        self._check_rate(user.id)
+        message = await chat.edit_message(
+            self.db, user, room, message_id, body, ctx.now, max_length=self.settings.chat_max_length
+        )
+        await self.publish_message(room, message)
+        return {"message": message.id, "seq": message.seq}
+
+    async def _delete(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        user = await self._user(ctx.principal)
+        room = await self._room_for(user, data, ctx.now)
+        message_id = data.get("message")
+        if not isinstance(message_id, int):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        message = await chat.delete_message(self.db, user, room, message_id, ctx.now)
+        await self.publish_message(room, message)
+        return {"message": message.id, "seq": message.seq}
+
+    # -- moderation --------------------------------------------------------------
+
+    async def _restrict(
+        self, ctx: ActionContext, data: Mapping[str, Any], kind: str
+    ) -> tuple[User, Room, User, datetime]:
+        actor = await self._user(ctx.principal)
+        if not can_moderate(actor):
+            raise Forbidden("venue/not_moderator", N_("Only moderators can do that."))
+        room = await self._room_for(actor, data, ctx.now)
+        target_id, minutes = data.get("user"), data.get("minutes", 10)
+        if (
+            not isinstance(target_id, str)
+            or not isinstance(minutes, int)
+            or isinstance(minutes, bool)
+        ):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        if not 1 <= minutes <= 60 * 24 * 30:
+            raise BadInput("venue/bad_duration", N_("Choose between 1 minute and 30 days."))
+        async with self.db.read() as conn:
+            target = await user_by_id(conn, target_id)
+        if target is None:
+            raise NotFound("people/unknown_person", N_("This person does not exist."))
+        if target.role.rank >= actor.role.rank:
+            raise Forbidden("venue/cannot_moderate", N_("You cannot moderate this person."))
+        until = ctx.now + timedelta(minutes=minutes)
+        reason = data.get("reason") if isinstance(data.get("reason"), str) else None
+        async with self.db.begin() as conn:
+            await conn.execute(
+                delete(room_restrictions).where(
+                    room_restrictions.c.room_id == room.id,
+                    room_restrictions.c.user_id == target.id,
+                    room_restrictions.c.kind == kind,
+                )
+            )
+            await conn.execute(
+                insert(room_restrictions).values(
+                    room_id=room.id, user_id=target.id, kind=kind, until=until
+                )
+            )
+            await log_moderation(
+                conn,
+                actor,
+                kind,
+                ctx.now,
+                target_user_id=target.id,
+                room_id=room.id,
+                until=until,
+                reason=reason,
+            )
+        return actor, room, target, until
+
+    async def _mute(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        _, room, target, until = await self._restrict(ctx, data, "mute")
+        await self.notify(
+            target.id,
+            "venue/_notice.html",
+            {
+                "notice": N_("A moderator has muted you in %(room)s until %(until)s."),
+                "room": room,
+                "until": until,
+            },
+        )
+        return {"until": until.isoformat()}
+
+    async def _kick(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        _, room, target, until = await self._restrict(ctx, data, "kick")
+        await self.control(target.id, {"action": "leave", "topic": room.topic, "reason": "kicked"})
+        return {"until": until.isoformat()}
+
+    # -- publishing ----------------------------------------------------------------
+
+    def render_message(self, room: Room, message: chat.ChatMessage, locale: str) -> str:
+        return self.templates.render("venue/_message.html", locale, {"room": room, "m": message})
+
+    async def publish_message(self, room: Room, message: chat.ChatMessage) -> None:
+        """Publish the current state of one message (after commit)."""
+        frame = frame_for_locales(
+            room.topic,
+            message.seq,
+            "chat",
+            lambda locale: {"ops": [self._upsert_op(room, message, locale)]},
+        )
+        await self.hub.publish(frame)
+
+    def _upsert_op(self, room: Room, message: chat.ChatMessage, locale: str) -> dict[str, Any]:
+        return {
+            "op": "upsert",
+            "parent": f"#chat-log-{room.slug}",
+            "id": f"msg-{message.id}",
+            "html": self.render_message(room, message, locale),
+        }
+
+    async def _notify_mention(
+        self, user_id: str, author: User, room: Room, message: chat.ChatMessage
+    ) -> None:
+        await self.notify(
+            user_id,
+            "venue/_notice.html",
+            {
+                "notice": N_("%(name)s mentioned you in %(room)s."),
+                "author": author,
+                "room": room,
+                "message": message,
+                "link": True,
+            },
+        )
+
+    async def notify(self, user_id: str, template: str, context: Mapping[str, Any]) -> None:
+        """A toast for one person, on all their tabs (kept briefly for resumes)."""
+        topic = user_topic(user_id)
+        seq = await self.hub.next_seq(topic)
+        frame = frame_for_locales(
+            topic,
+            seq,
+            "notice",
+            lambda locale: {
+                "ops": [{"op": "toast", "html": self.templates.render(template, locale, context)}]
+            },
+        )
+        await self.hub.publish(frame, buffer=True)
+
+    async def control(self, user_id: str, control: Mapping[str, Any]) -> None:
+        """Tell every connection of ``user_id`` to leave a topic or close."""
+        topic = user_topic(user_id)
+        await self.hub.publish(Frame(topic, 0, {}, control))
+
+    # -- presence ------------------------------------------------------------------
+
+    def mark_presence(self, slug: str) -> None:
+        """Coalesce presence changes: one update per room every quarter second at most."""
+        self._dirty.add(slug)
+        if self._flush is None:
+            loop = asyncio.get_running_loop()
+            self._flush = loop.call_later(
+                _PRESENCE_DELAY, lambda: loop.create_task(self._flush_presence())
+            )
+
+    async def _flush_presence(self) -> None:
+        self._flush = None
+        dirty, self._dirty = self._dirty, set()
+        for slug in sorted(dirty):
+            topic = f"presence:{slug}"
+            seq = await self.hub.next_seq(topic)
+            frame = frame_for_locales(topic, seq, "presence", self._presence_body(slug))
+            await self.hub.publish(frame, buffer=True)
+
+    def _presence_body(self, slug: str) -> Callable[[str], dict[str, Any]]:
+        return lambda locale: {"ops": self.presence_ops(slug, locale)}
+
+    def presence_ops(self, slug: str, locale: str) -> list[dict[str, Any]]:
+        people = self.presence.people(slug)
+        return [
+            {
+                "op": "replace",
+                "target": f"[data-occupants='{slug}']",
+                "html": self.templates.render(
+                    "venue/_occupants.html", locale, {"slug": slug, "people": people}
+                ),
+            },
+            {
+                "op": "replace",
+                "target": f"[data-people='{slug}']",
+                "html": self.templates.render(
+                    "venue/_people.html", locale, {"slug": slug, "people": people}
+                ),
+            },
+        ]
+
+    async def rooms(self) -> list[Room]:
+        async with self.db.read() as conn:
+            return await list_rooms(conn)
+
+
+class _RoomTopics:
+    """``room:<slug>``: the room's chat, resumed from the database."""
+
+    def __init__(self, venue: VenueService) -> None:
+        self.venue = venue
+
+    async def authorize(self, principal: Principal, topic: str) -> None:
+        user = await self.venue._user(principal)
+        await self.venue._room_for(user, {"room": topic.partition(":")[2]}, self.venue.clock())
+
+    async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        async with self.venue.db.read() as conn:
+            room = await room_by_slug(conn, topic.partition(":")[2])
+            if room is None:
+                raise NotFound("venue/unknown_room", N_("This room does not exist."))
+            if after < 0 or after >= room.last_seq:
+                return room.last_seq
+            changed = await chat.changes_since(conn, room, after, limit=_CATCH_UP_LIMIT)
+            if changed is None:
+                recent = await chat.history(conn, room, limit=self.venue.settings.chat_page_size)
+        locale = connection.locale
+        if changed is None:
+            html = self.venue.templates.render(
+                "venue/_chat_log.html", locale, {"room": room, "messages": recent, "has_more": True}
+            )
+            ops: list[dict[str, Any]] = [
+                {"op": "replace", "target": f"#chat-log-{room.slug}", "html": html}
+            ]
+        else:
+            ops = [self.venue._upsert_op(room, m, locale) for m in changed]
+        connection.push(
+            encode(
+                {
+                    "type": "event",
+                    "topic": topic,
+                    "seq": room.last_seq,
+                    "kind": "catch_up",
+                    "ops": ops,
+                }
+            )
+        )
+        return room.last_seq
+
+    async def joined(self, connection: Connection, topic: str) -> None:
+        slug = topic.partition(":")[2]
+        self.venue.presence.enter(slug, _person(connection.principal))
+        self.venue.mark_presence(slug)
+
+    async def left(self, connection: Connection, topic: str) -> None:
+        slug = topic.partition(":")[2]
+        if self.venue.presence.leave(slug, connection.principal.user_id):
+            self.venue.mark_presence(slug)
+
+
+class _PresenceTopics:
+    """``presence:<slug>``: who is in a room, from a bounded buffer or a fresh snapshot."""
+
+    def __init__(self, venue: VenueService) -> None:
+        self.venue = venue
+
+    async def authorize(self, principal: Principal, topic: str) -> None:
+        await _RoomTopics(self.venue).authorize(principal, topic)
+
+    async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        hub = self.venue.hub
+        current = await hub.current_seq(topic)
+        if after == current:
+            return current
+        missed = await hub.recent(topic, after) if after >= 0 else None
+        if missed is None:
+            slug = topic.partition(":")[2]
+            connection.push(
+                encode(
+                    {
+                        "type": "event",
+                        "topic": topic,
+                        "seq": current,
+                        "kind": "catch_up",
+                        "ops": self.venue.presence_ops(slug, connection.locale),
+                    }
+                )
+            )
+        else:
+            for frame in missed:
+                connection.push(frame.text(connection.locale))
+        return current
+
+    async def joined(self, connection: Connection, topic: str) -> None:
+        return None
+
+    async def left(self, connection: Connection, topic: str) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""The web shell: templates, static files, middleware, page routes."""

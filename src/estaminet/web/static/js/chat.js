@@ -1,0 +1,161 @@
+// A room's chat: sending (with an outbox that survives reconnections), editing, deleting,
+// history, and keeping the reader's scroll position.
+
+import { showTextToast } from "./ops.js";
+
+const NEAR_BOTTOM = 80;
+
+function newClientId() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function setupChat(live, section) {
+  const room = section.closest("[data-room]").dataset.room;
+  const scroller = section.querySelector(".chat-scroll");
+  const form = section.querySelector("[data-chat-form]");
+  const input = form?.querySelector("textarea");
+  const error = form?.querySelector(".form-error");
+  const newPill = section.querySelector(".new-messages");
+  const t = document.body.dataset;
+  const me = t.me;
+  const isModerator = ["moderator", "admin"].includes(t.role);
+
+  const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM;
+  const toBottom = () => { scroller.scrollTop = scroller.scrollHeight; newPill.hidden = true; };
+
+  function decorate(node) {
+    if (!node || !node.classList?.contains("msg")) return;
+    const mine = node.dataset.author && node.dataset.author === me;
+    node.classList.toggle("msg--mine", !!mine);
+    node.classList.toggle("msg--can-delete", !!mine || isModerator);
+    if (node.querySelector(`.mention[data-user="${me}"]`)) node.classList.add("msg--mentions-me");
+  }
+  section.querySelectorAll(".msg").forEach(decorate);
+  toBottom();
+
+  let wasAtBottom = true;
+  scroller.addEventListener("scroll", () => {
+    wasAtBottom = atBottom();
+    if (wasAtBottom) newPill.hidden = true;
+  }, { passive: true });
+  newPill.addEventListener("click", toBottom);
+
+  document.addEventListener("estaminet:inserted", (e) => {
+    const { node, fresh } = e.detail;
+    if (!section.contains(node)) return;
+    decorate(node);
+    if (!fresh) return;
+    if (wasAtBottom || node.dataset.author === me) toBottom();
+    else newPill.hidden = false;
+  });
+
+  // -- sending -------------------------------------------------------------
+  function showError(message) {
+    if (error) error.textContent = message || "";
+  }
+
+  async function send(body) {
+    const clientId = newClientId();
+    if (!live.online) showError(t.tNotSent);
+    try {
+      await live.act("chat.send", { room, body, client_id: clientId });
+      showError("");
+      return true;
+    } catch (err) {
+      showError(err.message);
+      return false;
+    }
+  }
+
+  form?.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = input.value.trim();
+    if (!body) return;
+    // The text stays in the box until the server has it: nothing is lost.
+    const sent = send(body);
+    input.value = "";
+    if (!(await sent)) {
+      if (!input.value) input.value = body;
+    }
+    input.focus();
+  });
+  input?.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+
+  // -- history ---------------------------------------------------------------
+  section.addEventListener("click", async (e) => {
+    const more = e.target.closest("[data-history]");
+    if (more) {
+      e.preventDefault();
+      const before = more.dataset.history;
+      const response = await fetch(`/r/${encodeURIComponent(room)}/messages?before=${encodeURIComponent(before)}`, {
+        headers: { accept: "text/html" }, credentials: "same-origin",
+      });
+      if (!response.ok) return;
+      const html = await response.text();
+      const holder = more.closest("li");
+      const log = holder.parentElement;
+      const previousHeight = scroller.scrollHeight;
+      const tpl = document.createElement("template");
+      tpl.innerHTML = html;
+      const nodes = [...tpl.content.children].filter((n) => !(n.id && document.getElementById(n.id)));
+      holder.remove();
+      log.prepend(...nodes);
+      nodes.forEach(decorate);
+      scroller.scrollTop += scroller.scrollHeight - previousHeight;
+      (log.querySelector(".msg") || log).focus?.();
+      return;
+    }
+    const tool = e.target.closest(".msg-tools button");
+    if (!tool) return;
+    const msg = tool.closest(".msg");
+    const id = Number(msg.dataset.id);
+    if (tool.dataset.action === "delete") {
+      if (!confirm(t.tConfirmDelete)) return;
+      live.act("chat.delete", { room, message: id }).catch((err) => showTextToast(err.message));
+    } else if (tool.dataset.action === "edit") {
+      startEdit(msg, id);
+    }
+  });
+
+  function startEdit(msg, id) {
+    if (msg.querySelector(".msg-editor")) return;
+    const source = msg.querySelector(".msg-source")?.content.textContent ?? "";
+    const editor = document.createElement("form");
+    editor.className = "msg-editor";
+    const area = document.createElement("textarea");
+    area.value = source;
+    area.rows = 3;
+    area.setAttribute("aria-label", t.tEditLabel);
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.className = "button";
+    save.textContent = t.tSave;
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "button button--secondary";
+    cancel.textContent = t.tCancel;
+    const problem = document.createElement("p");
+    problem.className = "form-error";
+    problem.setAttribute("role", "alert");
+    editor.append(area, save, cancel, problem);
+    msg.append(editor);
+    area.focus();
+    cancel.addEventListener("click", () => { editor.remove(); msg.querySelector("[data-action=edit]")?.focus(); });
+    editor.addEventListener("keydown", (e) => { if (e.key === "Escape") cancel.click(); });
+    editor.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        await live.act("chat.edit", { room, message: id, body: area.value });
+      } catch (err) {
+        problem.textContent = err.message;
+      }
+    });
+  }
+}

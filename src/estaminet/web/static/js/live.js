@@ -1,0 +1,173 @@
+// The live connection: one WebSocket per tab, topics with resume, actions with acks.
+// Protocol: docs/protocol.md.
+
+import { applyOps, showTextToast } from "./ops.js";
+
+const PING_EVERY = 25000;
+const PONG_WITHIN = 10000;
+
+export class Live {
+  constructor() {
+    this.last = new Map();      // topic -> last seq applied
+    this.pending = new Map();   // action id -> {resolve, reject, frame}
+    this.outbox = [];           // actions waiting for the connection
+    this.nextId = 1;
+    this.attempt = 0;
+    this.ws = null;
+    this.listeners = new Map(); // topic -> [fn(frame)]
+    this.status = document.getElementById("connection");
+    this.wasDown = false;
+  }
+
+  follow(topic, seq) {
+    if (!this.last.has(topic)) this.last.set(topic, Number(seq) || 0);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.sub(topic);
+  }
+
+  on(topic, fn) {
+    if (!this.listeners.has(topic)) this.listeners.set(topic, []);
+    this.listeners.get(topic).push(fn);
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+    this.ws = ws;
+    ws.addEventListener("open", () => {
+      this.attempt = 0;
+      this.setStatus(false);
+      for (const topic of this.last.keys()) this.sub(topic);
+      const waiting = this.outbox.splice(0);
+      for (const frame of waiting) this.send(frame);
+      this.heartbeat();
+    });
+    ws.addEventListener("message", (e) => this.receive(e.data));
+    ws.addEventListener("close", (e) => {
+      clearTimeout(this.pingTimer);
+      clearTimeout(this.pongTimer);
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (e.code === 4401 || e.code === 4403) {
+        location.href = "/";
+        return;
+      }
+      this.setStatus(true);
+      // Actions sent but not acknowledged go back to the outbox (they carry ids: no doubles).
+      this.outbox = [...this.pending.values()].map((p) => p.frame);
+      const delay = Math.min(15000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+      this.attempt += 1;
+      setTimeout(() => this.connect(), delay);
+    });
+  }
+
+  heartbeat() {
+    clearTimeout(this.pingTimer);
+    this.pingTimer = setTimeout(() => {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+      this.ws.send(JSON.stringify({ type: "ping" }));
+      this.pongTimer = setTimeout(() => this.ws && this.ws.close(), PONG_WITHIN);
+    }, PING_EVERY);
+  }
+
+  setStatus(down) {
+    if (!this.status) return;
+    const body = document.body.dataset;
+    if (down) {
+      this.wasDown = true;
+      this.status.textContent = body.tOffline;
+      this.status.hidden = false;
+      this.status.classList.remove("connection--ok");
+    } else if (this.wasDown) {
+      this.status.textContent = body.tOnline;
+      this.status.classList.add("connection--ok");
+      setTimeout(() => { this.status.hidden = true; }, 2500);
+    }
+  }
+
+  sub(topic) {
+    this.ws.send(JSON.stringify({ type: "sub", topic, after: this.last.get(topic) || 0 }));
+  }
+
+  send(frame) {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify(frame));
+    } else {
+      this.outbox.push(frame);
+    }
+  }
+
+  // Run a named action; resolves with the ack's data, rejects with {code, message}.
+  act(name, data) {
+    const id = `a${this.nextId++}`;
+    const frame = { type: "act", id, name, data };
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, frame });
+      this.send(frame);
+    });
+  }
+
+  get online() {
+    return !!this.ws && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  receive(raw) {
+    let frame;
+    try { frame = JSON.parse(raw); } catch { return; }
+    switch (frame.type) {
+      case "event": return this.event(frame);
+      case "subscribed": {
+        const last = this.last.get(frame.topic) || 0;
+        if (frame.seq > last) this.last.set(frame.topic, frame.seq);
+        return;
+      }
+      case "ack": {
+        const p = this.pending.get(frame.id);
+        this.pending.delete(frame.id);
+        p?.resolve(frame.data || {});
+        return;
+      }
+      case "error": {
+        const p = frame.id !== undefined && this.pending.get(frame.id);
+        if (p) {
+          this.pending.delete(frame.id);
+          p.reject(frame);
+        } else {
+          showTextToast(frame.message);
+        }
+        return;
+      }
+      case "resync":
+        for (const topic of frame.topics || []) if (this.last.has(topic)) this.sub(topic);
+        return;
+      case "left":
+        this.last.delete(frame.topic);
+        showTextToast(document.body.dataset.tRemoved);
+        if (document.querySelector(`[data-topic="${CSS.escape(frame.topic)}"]`)) {
+          setTimeout(() => { location.href = "/"; }, 1500);
+        }
+        return;
+      case "pong":
+        clearTimeout(this.pongTimer);
+        this.heartbeat();
+        return;
+    }
+  }
+
+  event(frame) {
+    const { topic, seq } = frame;
+    const last = this.last.get(topic);
+    if (last === undefined && !topic.startsWith("user:")) return;
+    const catchUp = frame.kind === "catch_up" || frame.kind === "reset";
+    if (last !== undefined && !catchUp) {
+      if (seq <= last) return;                 // already seen
+      if (seq > last + 1) {                    // a gap: ask for what we missed
+        this.sub(topic);
+        return;
+      }
+    }
+    if (catchUp && last !== undefined && seq < last) return;
+    applyOps(frame.ops);
+    this.last.set(topic, seq);
+    for (const fn of this.listeners.get(topic) || []) fn(frame);
+  }
+}

@@ -1,0 +1,21 @@
+// Entry point: follow the topics the page declares, and wire each screen's behaviours.
+
+import { Live } from "./live.js";
+import { setupChat } from "./chat.js";
+import { setupModeration } from "./moderation.js";
+
+const live = new Live();
+window.estaminet = live; // for tests and the browser console
+
+for (const el of document.querySelectorAll("[data-topic]")) {
+  live.follow(el.dataset.topic, el.dataset.seq);
+}
+
+for (const section of document.querySelectorAll(".chat[data-topic]")) setupChat(live, section);
+for (const form of document.querySelectorAll("[data-moderation-form]")) setupModeration(live, form);
+
+for (const field of document.querySelectorAll("[data-select-on-focus]")) {
+  field.addEventListener("focus", () => field.select());
+}
+
+if (document.body.dataset.me) live.connect();

@@ -1,0 +1,85 @@
+// Applying server-rendered fragments ("ops") to the page, keeping focus and scroll.
+
+const parser = document.createElement("template");
+
+function toNode(html) {
+  parser.innerHTML = html.trim();
+  return parser.content.firstElementChild;
+}
+
+// Replace `el` by `node`, giving focus back to the equivalent element if it had it.
+function swap(el, node) {
+  const active = document.activeElement;
+  const hadFocus = active && el.contains(active);
+  const focusId = hadFocus && active.id;
+  el.replaceWith(node);
+  if (hadFocus) {
+    const again = focusId ? document.getElementById(focusId) : null;
+    (again || node).focus?.({ preventScroll: true });
+  }
+}
+
+const handlers = {
+  upsert(op) {
+    const parent = document.querySelector(op.parent);
+    if (!parent) return;
+    const node = toNode(op.html);
+    if (!node) return;
+    const existing = document.getElementById(op.id);
+    if (existing) {
+      swap(existing, node);
+    } else {
+      parent.append(node);
+    }
+    document.dispatchEvent(new CustomEvent("estaminet:inserted", { detail: { node, parent, fresh: !existing } }));
+  },
+  replace(op) {
+    for (const el of document.querySelectorAll(op.target)) {
+      const node = toNode(op.html);
+      if (node) swap(el, node);
+      document.dispatchEvent(new CustomEvent("estaminet:replaced", { detail: { node } }));
+    }
+  },
+  inner(op) {
+    for (const el of document.querySelectorAll(op.target)) el.innerHTML = op.html;
+  },
+  remove(op) {
+    for (const el of document.querySelectorAll(op.target)) el.remove();
+  },
+  toast(op) {
+    showToast(op.html);
+  },
+};
+
+export function applyOps(ops) {
+  for (const op of ops || []) {
+    const handler = handlers[op.op];
+    if (handler) handler(op);
+  }
+}
+
+export function showToast(html, timeout = 8000) {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const node = toNode(html);
+  if (!node) return;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "toast-close";
+  close.setAttribute("aria-label", "×");
+  close.textContent = "×";
+  close.addEventListener("click", () => node.remove());
+  node.append(close);
+  box.append(node);
+  setTimeout(() => node.remove(), timeout);
+}
+
+export function showTextToast(text) {
+  const div = document.createElement("div");
+  div.className = "toast";
+  div.setAttribute("role", "status");
+  const p = document.createElement("p");
+  p.textContent = text;
+  div.append(p);
+  showToast(div.outerHTML);
+}

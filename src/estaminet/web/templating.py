@@ -1,0 +1,100 @@
+"""Jinja2 templates, one environment per interface language (sharing one cache).
+
+Fragments for live updates are rendered with the same templates as pages, so
+a message looks the same whether it arrived with the page or over the socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from estaminet.kernel.i18n import Text
+from estaminet.translations import LANGUAGES, translate, translations
+
+__all__ = ["Templates"]
+
+_WEB = Path(__file__).parent
+
+
+class Templates:
+    """Renders a template in a language: ``render("venue/room.html", "fr", room=...)``."""
+
+    def __init__(self, timezone: str = "Europe/Brussels", extra_dirs: list[Path] | None = None):
+        dirs = [_WEB / "templates", *(extra_dirs or [])]
+        base = Environment(
+            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
+            autoescape=select_autoescape(["html", "xml", "svg"]),
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+        )
+        self.tz = ZoneInfo(timezone)
+        self._envs: dict[str, Environment] = {}
+        for locale in LANGUAGES:
+            env = base.overlay()
+            env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+            env.globals["locale"] = locale
+            env.filters["time"] = self._time_filter(locale)
+            env.filters["datetime"] = self._datetime_filter(locale)
+            env.filters["date"] = self._date_filter(locale)
+            env.filters["text"] = self._text_filter(locale)
+            self._envs[locale] = env
+
+    def env(self, locale: str) -> Environment:
+        return self._envs.get(locale) or self._envs[LANGUAGES[0]]
+
+    def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
+        return self.env(locale).get_template(name).render(**(context or {}))
+
+    def render_block(
+        self, name: str, block: str, locale: str, context: Mapping[str, Any] | None = None
+    ) -> str:
+        template = self.env(locale).get_template(name)
+        ctx = template.new_context(dict(context or {}))
+        return "".join(template.blocks[block](ctx))
+
+    def _local(self, value: datetime) -> datetime:
+        return value.astimezone(self.tz)
+
+    def _time_filter(self, locale: str) -> Any:
+        return lambda value: format_time(self._local(value), "HH:mm", locale=locale)
+
+    def _datetime_filter(self, locale: str) -> Any:
+        return lambda value, fmt="medium": format_datetime(
+            self._local(value), fmt, tzinfo=self.tz, locale=_babel_locale(locale)
+        )
+
+    def _date_filter(self, locale: str) -> Any:
+        return lambda value, fmt="long": format_date(
+            self._local(value) if isinstance(value, datetime) else value,
+            fmt,
+            locale=_babel_locale(locale),
+        )
+
+    def _text_filter(self, locale: str) -> Any:
+        def text(value: Text | Mapping[str, Any] | str) -> str:
+            if isinstance(value, Text):
+                return translate(locale, value.msgid, value.params)
+            if isinstance(value, Mapping):
+                return translate(locale, str(value["msgid"]), value.get("params") or {})
+            return translate(locale, value)
+
+        return text
+
+
+def _babel_locale(locale: str) -> str:
+    return "fr_BE" if locale == "fr" else "en_GB"
+
+
+def markup(html: str) -> Markup:
+    """Mark already sanitised HTML as safe (chat bodies come out of the sanitizer)."""
+    return Markup(html)
