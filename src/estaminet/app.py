@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -18,7 +19,10 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
+import estaminet.games  # noqa: F401 - registers the built-in games
+from estaminet.games import _kit as games_kit
 from estaminet.kernel.errors import EstaminetError
+from estaminet.live.engine import Engine
 from estaminet.people import actions as people_actions
 from estaminet.people.model import User
 from estaminet.people.routes import handle_error
@@ -30,6 +34,8 @@ from estaminet.realtime.topics import UserTopics
 from estaminet.settings import Settings
 from estaminet.store import Database, utcnow
 from estaminet.store.migrate import upgrade
+from estaminet.tables.routes import routes as table_routes
+from estaminet.tables.service import TableService
 from estaminet.translations import translate
 from estaminet.venue.rooms import venue_name
 from estaminet.venue.routes import routes as venue_routes
@@ -61,7 +67,9 @@ def create_app(
     """Build the whole application from ``settings`` (no I/O happens before start-up)."""
     db = Database(settings.resolved_database_url)
     hub = _make_hub(settings)
-    templates = Templates(settings.timezone)
+    templates = Templates(
+        settings.timezone, extra_dirs=[Path(__file__).parent / "tables" / "templates"]
+    )
     secret = settings.resolved_secret_key()
 
     async def load_user(session_id: str) -> User | None:
@@ -85,6 +93,9 @@ def create_app(
     gateway.provide("user", UserTopics(hub))
     venue = VenueService(db, hub, templates, settings, clock)
     venue.install(gateway)
+    engine = Engine(db, games_kit.get, clock)
+    tables = TableService(db, hub, engine, templates, games_kit.get, clock)
+    tables.install(gateway)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -94,9 +105,13 @@ def create_app(
         await hub.start()
         async with db.read() as conn:
             app.state.venue_name = await venue_name(conn, settings.venue_name)
+        timers = asyncio.create_task(engine.run_timers())
         try:
             yield
         finally:
+            timers.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timers
             await hub.stop()
             await db.dispose()
 
@@ -110,6 +125,7 @@ def create_app(
         routes=[
             *venue_routes,
             *people_routes,
+            *table_routes,
             Route("/healthz", health),
             WebSocketRoute("/ws", gateway.serve),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
@@ -133,6 +149,9 @@ def create_app(
     state.templates = templates
     state.gateway = gateway
     state.venue = venue
+    state.engine = engine
+    state.tables = tables
+    state.room_panels = {"games": tables.panel}
     state.clock = clock
     state.secret = secret
     state.venue_name = settings.venue_name

@@ -52,6 +52,7 @@ async def _prepare(
     Returns a fresh one-time sign-in link for the admin and, for the demo, a guest invite.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.resolved_secret_key()  # created once, here, rather than by a racing first request
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
     try:

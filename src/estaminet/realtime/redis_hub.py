@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import redis.asyncio as redis
 
@@ -32,7 +32,7 @@ class RedisHub:
         self._pubsub: redis.client.PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._channels: dict[str, int] = {}
-        self._ready = asyncio.Event()
+        self._pending: set[asyncio.Future[object]] = set()
 
     def _channel(self, topic: str) -> str:
         return f"{self._prefix}:t:{topic}"
@@ -94,7 +94,7 @@ class RedisHub:
         count = self._channels.get(channel, 0)
         self._channels[channel] = count + 1
         if count == 0 and self._pubsub is not None:
-            asyncio.ensure_future(self._pubsub.subscribe(channel))
+            self._track(self._pubsub.subscribe(channel))
 
         def unsubscribe() -> None:
             unsubscribe_local()
@@ -102,11 +102,17 @@ class RedisHub:
             if left <= 0:
                 self._channels.pop(channel, None)
                 if self._pubsub is not None:
-                    asyncio.ensure_future(self._pubsub.unsubscribe(channel))
+                    self._track(self._pubsub.unsubscribe(channel))
             else:
                 self._channels[channel] = left
 
         return unsubscribe
+
+    def _track(self, awaitable: Awaitable[object]) -> None:
+        """Keep a reference to a background (un)subscription until it is done."""
+        future = asyncio.ensure_future(awaitable)
+        self._pending.add(future)
+        future.add_done_callback(self._pending.discard)
 
     async def wait_subscribed(self, topic: str, within: float = 2.0) -> None:
         """Wait until Redis confirms the subscription to ``topic`` (tests, start-up)."""

@@ -13,6 +13,7 @@ __all__ = ["FEATURE_TABLE_MODULES", "load_all"]
 FEATURE_TABLE_MODULES = (
     "estaminet.people.tables",
     "estaminet.venue.tables",
+    "estaminet.live.tables",
 )
 
 

@@ -14,7 +14,12 @@ from estaminet.people.model import ROLE_LABELS, User
 from estaminet.translations import translate
 from estaminet.web.security import csrf_token
 
-__all__ = ["error_page", "fragment", "page", "require_user", "tr"]
+__all__ = ["error_page", "fragment", "page", "page_context", "require_user", "tr"]
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every template gets: the person, the language, the form token, the venue."""
+    return _common(request)
 
 
 def _common(request: Request) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 00:42:30.989655
+Create Date: 2026-11-24 00:53:40.454708
 """
 
 from __future__ import annotations
@@ -81,6 +81,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_venue_meta")),
     )
     op.create_table(
+        "activities",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("room_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=80), nullable=False),
+        sa.Column("host_id", sa.String(length=32), nullable=True),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("options", sa.JSON(), nullable=False),
+        sa.Column("private", sa.Integer(), nullable=False),
+        sa.Column("max_spectators", sa.Integer(), nullable=False),
+        sa.Column("seed", sa.Integer(), nullable=True),
+        sa.Column("seats", sa.Integer(), nullable=True),
+        sa.Column(
+            "created_at", estaminet.store.database.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("started_at", estaminet.store.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ended_at", estaminet.store.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.JSON(), nullable=True),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["rooms.id"], name=op.f("fk_activities_room_id_rooms"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_activities")),
+    )
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.create_index("ix_activities_room", ["room_id", "status"], unique=False)
+
+    op.create_table(
         "users",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("display_name", sa.String(length=60), nullable=False),
@@ -103,6 +132,93 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
+    op.create_table(
+        "activity_chat",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("author_id", sa.String(length=32), nullable=True),
+        sa.Column("author_name", sa.String(length=60), nullable=False),
+        sa.Column("seat", sa.Integer(), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("at", estaminet.store.database.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activities.id"],
+            name=op.f("fk_activity_chat_activity_id_activities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_chat")),
+    )
+    with op.batch_alter_table("activity_chat", schema=None) as batch_op:
+        batch_op.create_index("ix_activity_chat", ["activity_id", "channel", "id"], unique=False)
+
+    op.create_table(
+        "activity_events",
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("actor", sa.Integer(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("at", estaminet.store.database.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activities.id"],
+            name=op.f("fk_activity_events_activity_id_activities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("activity_id", "seq", name=op.f("pk_activity_events")),
+    )
+    op.create_table(
+        "activity_participants",
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("role", sa.String(length=10), nullable=False),
+        sa.Column("seat", sa.Integer(), nullable=True),
+        sa.Column("joined_at", estaminet.store.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("order", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activities.id"],
+            name=op.f("fk_activity_participants_activity_id_activities"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_activity_participants_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("activity_id", "user_id", name=op.f("pk_activity_participants")),
+    )
+    op.create_table(
+        "activity_snapshots",
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("state", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activities.id"],
+            name=op.f("fk_activity_snapshots_activity_id_activities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("activity_id", "seq", name=op.f("pk_activity_snapshots")),
+    )
+    op.create_table(
+        "activity_timers",
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("due_at", estaminet.store.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("for_seq", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activities.id"],
+            name=op.f("fk_activity_timers_activity_id_activities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("activity_id", name=op.f("pk_activity_timers")),
+    )
+    with op.batch_alter_table("activity_timers", schema=None) as batch_op:
+        batch_op.create_index("ix_activity_timers_due", ["due_at"], unique=False)
+
     op.create_table(
         "devices",
         sa.Column("device_id", sa.String(length=64), nullable=False),
@@ -268,7 +384,22 @@ def downgrade() -> None:
     op.drop_table("messages")
     op.drop_table("login_links")
     op.drop_table("devices")
+    with op.batch_alter_table("activity_timers", schema=None) as batch_op:
+        batch_op.drop_index("ix_activity_timers_due")
+
+    op.drop_table("activity_timers")
+    op.drop_table("activity_snapshots")
+    op.drop_table("activity_participants")
+    op.drop_table("activity_events")
+    with op.batch_alter_table("activity_chat", schema=None) as batch_op:
+        batch_op.drop_index("ix_activity_chat")
+
+    op.drop_table("activity_chat")
     op.drop_table("users")
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_activities_room")
+
+    op.drop_table("activities")
     op.drop_table("venue_meta")
     op.drop_table("rooms")
     op.drop_table("moderation_log")

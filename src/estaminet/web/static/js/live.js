@@ -24,6 +24,13 @@ export class Live {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.sub(topic);
   }
 
+  // Follow topics that arrived with new fragments (a game that starts shows its view).
+  followNew() {
+    for (const el of document.querySelectorAll("[data-topic]")) {
+      if (!this.last.has(el.dataset.topic)) this.follow(el.dataset.topic, el.dataset.seq);
+    }
+  }
+
   on(topic, fn) {
     if (!this.listeners.has(topic)) this.listeners.set(topic, []);
     this.listeners.get(topic).push(fn);
@@ -165,8 +172,9 @@ export class Live {
         return;
       }
     }
-    if (catchUp && last !== undefined && seq < last) return;
+    // A catch-up is authoritative (after a server restart, numbers may start again).
     applyOps(frame.ops);
+    this.followNew();
     this.last.set(topic, seq);
     for (const fn of this.listeners.get(topic) || []) fn(frame);
   }

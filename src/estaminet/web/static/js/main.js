@@ -3,6 +3,7 @@
 import { Live } from "./live.js";
 import { setupChat } from "./chat.js";
 import { setupModeration } from "./moderation.js";
+import { setupTable } from "./table.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -13,6 +14,7 @@ for (const el of document.querySelectorAll("[data-topic]")) {
 
 for (const section of document.querySelectorAll(".chat[data-topic]")) setupChat(live, section);
 for (const form of document.querySelectorAll("[data-moderation-form]")) setupModeration(live, form);
+for (const page of document.querySelectorAll("[data-table]")) setupTable(live, page);
 
 for (const field of document.querySelectorAll("[data-select-on-focus]")) {
   field.addEventListener("focus", () => field.select());

@@ -1,0 +1,25 @@
+"""General assemblies: the pure rules of a sitting, counting, views and minutes.
+
+Only pure modules: no I/O, no database, no clock, no global randomness.
+The sitting is a live activity (:data:`ASSEMBLY`); counting lives in
+:mod:`estaminet.assembly.counting`; the minutes structure comes from
+:func:`sitting_minutes`.
+"""
+
+from estaminet.assembly.checks import Decision, SealedBallot
+from estaminet.assembly.minutes import sitting_minutes
+from estaminet.assembly.rejections import REJECTION_MESSAGES, rejection_text
+from estaminet.assembly.sitting import ACTIONS, ASSEMBLY, AssemblyActivity
+from estaminet.assembly.state import AssemblyState
+
+__all__ = [
+    "ACTIONS",
+    "ASSEMBLY",
+    "REJECTION_MESSAGES",
+    "AssemblyActivity",
+    "AssemblyState",
+    "Decision",
+    "SealedBallot",
+    "rejection_text",
+    "sitting_minutes",
+]

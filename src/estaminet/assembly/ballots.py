@@ -1,0 +1,283 @@
+"""Vote specifications, ballots and tallies as JSON.
+
+A spec is what the facilitator prepares and everyone sees before the vote
+opens (method, base, threshold, abstention rule, secrecy). A ballot is
+checked against its spec and brought to one canonical JSON form, so that
+equal ballots are equal strings (the ballot box of a secret vote is a
+sorted multiset of those strings). A tally turns ballots into a result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+from estaminet.assembly.checks import Refused
+from estaminet.assembly.counting import (
+    Abstentions,
+    Base,
+    Choice,
+    MajorityRule,
+    count_judgment,
+    count_majority,
+    count_multiple,
+    count_single,
+)
+from estaminet.assembly.preparation import parse_fraction
+from estaminet.assembly.rejections import reject
+from estaminet.assembly.state import Method, Subject, Vote, VoteSpec
+from estaminet.kernel.i18n import N_
+
+__all__ = [
+    "GRADES",
+    "canonical",
+    "parse_ballot",
+    "parse_spec",
+    "spec_from_dict",
+    "spec_to_dict",
+    "tally",
+]
+
+GRADES: tuple[str, ...] = (
+    N_("Excellent"),
+    N_("Very good"),
+    N_("Good"),
+    N_("Fairly good"),
+    N_("Passable"),
+    N_("Insufficient"),
+    N_("To reject"),
+)
+"""The majority-judgment scale, best first; a missing grade counts as the last one."""
+
+
+def _invalid(detail: str) -> Refused:
+    return Refused(reject("assembly/invalid_vote", detail=detail))
+
+
+def canonical(content: Any) -> str:
+    """One JSON text per ballot content (equal ballots, equal texts)."""
+    return json.dumps(content, separators=(",", ":"), sort_keys=True)
+
+
+def spec_to_dict(spec: VoteSpec) -> dict[str, Any]:
+    """The JSON form of a spec, with every rule spelled out."""
+    rule = spec.rule
+    return {
+        "method": spec.method.value,
+        "question": spec.question,
+        "options": list(spec.options),
+        "max_choices": spec.max_choices,
+        "threshold": str(rule.threshold),
+        "strict": rule.strict,
+        "base": rule.base.value,
+        "abstentions": rule.abstentions.value,
+        "secret": spec.secret,
+        "quorum": None if spec.quorum is None else str(spec.quorum),
+        "motion": None if spec.subject is None else spec.subject.motion,
+        "amendment": None if spec.subject is None else spec.subject.amendment,
+        "live_counts": spec.live_counts,
+        "duration_seconds": spec.duration_seconds,
+    }
+
+
+def spec_from_dict(data: Mapping[str, Any]) -> VoteSpec:
+    """Read back :func:`spec_to_dict` (trusted input from the log or a snapshot)."""
+    motion = data["motion"]
+    return VoteSpec(
+        method=Method(data["method"]),
+        question=data["question"],
+        options=tuple(data["options"]),
+        max_choices=data["max_choices"],
+        rule=MajorityRule(
+            Fraction(data["threshold"]),
+            data["strict"],
+            Base(data["base"]),
+            Abstentions(data["abstentions"]),
+        ),
+        secret=data["secret"],
+        quorum=None if data["quorum"] is None else Fraction(data["quorum"]),
+        subject=None if motion is None else Subject(motion, data["amendment"]),
+        live_counts=data["live_counts"],
+        duration_seconds=data["duration_seconds"],
+    )
+
+
+def _choice(raw: Mapping[str, Any], key: str, kind: type[Base] | type[Abstentions]) -> Any:
+    try:
+        return kind(raw.get(key, next(iter(kind)).value))
+    except ValueError:
+        raise _invalid(f"unknown {key}") from None
+
+
+def _optional_int(raw: Mapping[str, Any], key: str, default: int | None) -> int | None:
+    value = raw.get(key, default)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise _invalid(f"{key} must be a whole number")
+    return value
+
+
+def parse_spec(raw: object, default_live_counts: bool) -> VoteSpec:
+    """Check a spec from the facilitator; refuses with ``assembly/invalid_vote``."""
+    if not isinstance(raw, Mapping):
+        raise _invalid("the vote must be an object")
+    try:
+        method = Method(str(raw.get("method")))
+    except ValueError:
+        raise _invalid("unknown method") from None
+    question, options = raw.get("question", ""), raw.get("options", [])
+    if not isinstance(question, str) or len(question) > 1000:
+        raise _invalid("the question must be a short text")
+    if not isinstance(options, list) or not all(isinstance(o, str) and o for o in options):
+        raise _invalid("options must be a list of texts")
+    if len(options) > 50 or len(set(options)) != len(options):
+        raise _invalid("options must be distinct, at most 50")
+    if method is Method.MAJORITY or method is Method.CONSENT:
+        options = []
+    elif len(options) < (1 if method is Method.JUDGMENT else 2):
+        raise _invalid("this method needs more options")
+    max_choices = _optional_int(raw, "max_choices", 1) or 0
+    if method is Method.MULTIPLE and not 1 <= max_choices <= len(options):
+        raise _invalid("the maximum of choices must be between 1 and the number of options")
+    try:
+        threshold = parse_fraction(raw.get("threshold", "1/2"), "the threshold")
+        quorum = None if raw.get("quorum") is None else parse_fraction(raw["quorum"], "quorum")
+    except ValueError as error:
+        raise _invalid(str(error)) from None
+    secret = bool(raw.get("secret", False))
+    if secret and method is Method.CONSENT:
+        raise _invalid("consent is given openly: objections are heard by everyone")
+    motion = _optional_int(raw, "motion", None)
+    amendment = _optional_int(raw, "amendment", None)
+    if amendment is not None and motion is None:
+        raise _invalid("an amendment belongs to a motion")
+    if motion is not None and method not in (Method.MAJORITY, Method.CONSENT):
+        raise _invalid("a proposal is decided by majority or by consent")
+    duration = _optional_int(raw, "duration_seconds", None)
+    if duration is not None and not 10 <= duration <= 24 * 3600:
+        raise _invalid("the duration must be between 10 seconds and a day")
+    return VoteSpec(
+        method=method,
+        question=question.strip(),
+        options=tuple(options),
+        max_choices=max_choices if method is Method.MULTIPLE else 1,
+        rule=MajorityRule(
+            threshold,
+            bool(raw.get("strict", threshold == Fraction(1, 2))),
+            _choice(raw, "base", Base),
+            _choice(raw, "abstentions", Abstentions),
+        ),
+        secret=secret,
+        quorum=quorum,
+        subject=None if motion is None else Subject(motion, amendment),
+        # A secret vote never shows running counts: watching them move as
+        # each voter is marked would link voters to ballots.
+        live_counts=not secret and bool(raw.get("live_counts", default_live_counts)),
+        duration_seconds=duration,
+    )
+
+
+def _index(value: object, size: int, code: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < size:
+        raise Refused(reject(code))
+    return value
+
+
+def parse_ballot(spec: VoteSpec, raw: object) -> Any:
+    """Check ``raw`` against ``spec`` and return its canonical content.
+
+    majority: ``"yes" | "no" | "abstain"``; single: an option index or
+    ``null`` (blank); multiple: a list of distinct option indices (sorted);
+    judgment: ``[{"option": i, "grade": g}, ...]`` becomes one grade per
+    option, a missing grade being the lowest.
+    """
+    if spec.method is Method.MAJORITY:
+        if raw not in {c.value for c in Choice}:
+            raise Refused(reject("assembly/invalid_ballot", detail="answer yes, no or abstain"))
+        return raw
+    if spec.method is Method.SINGLE:
+        return None if raw is None else _index(raw, len(spec.options), "assembly/unknown_option")
+    if spec.method is Method.MULTIPLE:
+        if not isinstance(raw, list):
+            raise Refused(reject("assembly/invalid_ballot", detail="choose a list of options"))
+        chosen = [_index(v, len(spec.options), "assembly/unknown_option") for v in raw]
+        if len(set(chosen)) != len(chosen):
+            raise Refused(reject("assembly/invalid_ballot", detail="an option was chosen twice"))
+        if len(chosen) > spec.max_choices:
+            raise Refused(reject("assembly/too_many_choices", max=spec.max_choices))
+        return sorted(chosen)
+    if spec.method is Method.JUDGMENT:
+        if not isinstance(raw, list):
+            raise Refused(reject("assembly/invalid_ballot", detail="grade the options"))
+        grades: list[int | None] = [None] * len(spec.options)
+        for pair in raw:
+            if not isinstance(pair, Mapping):
+                raise Refused(reject("assembly/invalid_ballot", detail="grade the options"))
+            option = _index(pair.get("option"), len(spec.options), "assembly/unknown_option")
+            grade = _index(pair.get("grade"), len(GRADES), "assembly/unknown_grade")
+            if grades[option] is not None:
+                raise Refused(reject("assembly/grade_twice"))
+            grades[option] = grade
+        return [len(GRADES) - 1 if g is None else g for g in grades]
+    raise Refused(reject("assembly/wrong_method"))
+
+
+def _counted(spec: VoteSpec, contents: Iterable[Any], present: int, members: int) -> dict[str, Any]:
+    ballots = list(contents)
+    if spec.method is Method.MAJORITY:
+        rule = spec.rule
+        result = count_majority(ballots, rule, present=present, members=members)
+        return {
+            "yes": result.yes,
+            "no": result.no,
+            "abstain": result.abstain,
+            "base": result.base,
+            "required": result.required,
+            "passed": result.passed,
+        }
+    if spec.method is Method.JUDGMENT:
+        judged = count_judgment(ballots, len(spec.options), len(GRADES))
+        return {
+            "grades": list(GRADES),
+            "options": [
+                {
+                    "option": o.option,
+                    "profile": list(o.profile),
+                    "majority_grade": o.majority_grade,
+                    "tendency": o.tendency,
+                    "rank": o.rank,
+                }
+                for o in judged.options
+            ],
+            "ranking": list(judged.ranking),
+            "winners": list(judged.winners),
+            "passed": len(judged.winners) == 1,
+        }
+    if spec.method is Method.SINGLE:
+        plural = count_single(ballots, len(spec.options))
+    else:
+        plural = count_multiple(ballots, len(spec.options), spec.max_choices)
+    return {
+        "counts": list(plural.counts),
+        "blank": plural.blank,
+        "winners": list(plural.winners),
+        "passed": len(plural.winners) == 1,
+    }
+
+
+def tally(vote: Vote, members: int) -> dict[str, Any]:
+    """The result of ``vote``: counts, base and outcome, plus who voted what if open."""
+    spec = vote.spec
+    present = 0 if vote.quorum is None else vote.quorum.count
+    result: dict[str, Any] = {"method": spec.method.value, "voters": sorted(vote.voters)}
+    if spec.method is Method.CONSENT:
+        objections = [{"seat": s, "reason": r} for s, r in sorted(vote.objections.items())]
+        result.update(objections=objections, passed=not objections)
+        return result
+    contents = [json.loads(c) for c in vote.sealed] if spec.secret else vote.ballots.values()
+    result["ballots"] = len(vote.voters)
+    result.update(_counted(spec, contents, present, members))
+    if not spec.secret:
+        result["by_voter"] = [[seat, vote.ballots[seat]] for seat in sorted(vote.ballots)]
+    return result

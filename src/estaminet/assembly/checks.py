@@ -1,0 +1,174 @@
+"""Shared checks for assembly actions: who may act, and reading action fields.
+
+Handlers call these and let :class:`Refused` carry the rejection up to
+:meth:`~estaminet.assembly.sitting.AssemblyActivity.apply`, which returns
+it as a value. Access rules live here and only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from estaminet.assembly.preparation import MAX_TEXT
+from estaminet.assembly.rejections import reject
+from estaminet.assembly.state import AssemblyState, Status
+from estaminet.kernel.activity import Event, Rejection, Seat
+
+__all__ = [
+    "Decision",
+    "Evolver",
+    "Handler",
+    "Refused",
+    "SealedBallot",
+    "done",
+    "is_chair",
+    "is_secretary",
+    "optional_int",
+    "require_chair",
+    "require_int",
+    "require_not_closed",
+    "require_present",
+    "require_secretary",
+    "require_sitting",
+    "require_text",
+    "require_voter",
+    "seat_field",
+    "stamp",
+]
+
+
+@dataclass(frozen=True)
+class SealedBallot:
+    """A secret ballot's content for the ballot box: no voter, no time, no order.
+
+    ``box`` names the box (one per vote); ``content`` is the ballot's
+    canonical JSON. The runner stores it apart from the event log (see
+    ``docs/assembly/secret-ballots.md``) and gives it back through
+    :meth:`~estaminet.assembly.sitting.AssemblyActivity.deposit`.
+    """
+
+    box: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an accepted action causes: events for the log, sealed ballots for the box."""
+
+    events: tuple[Event, ...]
+    sealed: tuple[SealedBallot, ...] = field(default=())
+
+
+def done(*events: Event) -> Decision:
+    """A decision made of ``events`` only."""
+    return Decision(tuple(events))
+
+
+Handler = Callable[[AssemblyState, Seat, Mapping[str, Any], datetime], Decision]
+"""Validates one kind of action (raising :class:`Refused`) and decides its events."""
+
+Evolver = Callable[[AssemblyState, Event], None]
+"""Folds one kind of event into a state the caller has already copied."""
+
+
+class Refused(Exception):
+    """Raised inside handlers; turned into the returned :class:`Rejection`."""
+
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(rejection.code)
+        self.rejection = rejection
+
+
+def _refuse(code: str, **params: Any) -> Refused:
+    return Refused(reject(code, **params))
+
+
+def stamp(moment: datetime) -> str:
+    """An instant as written in events."""
+    return moment.isoformat()
+
+
+def is_chair(state: AssemblyState, seat: Seat) -> bool:
+    """Whether ``seat`` facilitates the sitting."""
+    return seat == state.prep.facilitator
+
+
+def is_secretary(state: AssemblyState, seat: Seat) -> bool:
+    """Whether ``seat`` takes the minutes (the facilitator may stand in)."""
+    return seat in (state.prep.secretary, state.prep.facilitator)
+
+
+def require_chair(state: AssemblyState, actor: Seat) -> None:
+    """Refuse unless ``actor`` is the facilitator."""
+    if not is_chair(state, actor):
+        raise _refuse("assembly/not_facilitator")
+
+
+def require_secretary(state: AssemblyState, actor: Seat) -> None:
+    """Refuse unless ``actor`` is the secretary or the facilitator."""
+    if not is_secretary(state, actor):
+        raise _refuse("assembly/not_secretary")
+
+
+def require_not_closed(state: AssemblyState) -> None:
+    """Refuse once the sitting is closed."""
+    if state.status is Status.CLOSED:
+        raise _refuse("assembly/sitting_closed")
+
+
+def require_sitting(state: AssemblyState) -> None:
+    """Refuse unless the sitting is in session."""
+    require_not_closed(state)
+    if state.status is not Status.SITTING:
+        raise _refuse("assembly/sitting_not_started")
+
+
+def require_present(state: AssemblyState, seat: Seat) -> None:
+    """Refuse unless ``seat`` is checked in."""
+    if seat not in state.present:
+        raise _refuse("assembly/not_present", seat=seat)
+
+
+def require_voter(state: AssemblyState, seat: Seat) -> None:
+    """Refuse unless ``seat`` is a voting member."""
+    if seat not in state.prep.voters:
+        raise _refuse("assembly/not_a_voter", seat=seat)
+
+
+def require_int(action: Mapping[str, Any], key: str) -> int:
+    """The integer field ``key``, or a malformed-request refusal."""
+    value = action.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _refuse("assembly/malformed", detail=f"{key} must be a whole number")
+    return value
+
+
+def optional_int(action: Mapping[str, Any], key: str) -> int | None:
+    """The integer field ``key`` if present."""
+    return None if action.get(key) is None else require_int(action, key)
+
+
+def seat_field(state: AssemblyState, action: Mapping[str, Any], key: str, default: Seat) -> Seat:
+    """A seat named by ``key`` (``default`` when absent), checked to exist."""
+    seat = optional_int(action, key)
+    if seat is None:
+        return default
+    if not 0 <= seat < state.prep.seats:
+        raise _refuse("assembly/malformed", detail=f"{key} is not a seat")
+    return seat
+
+
+def require_text(action: Mapping[str, Any], key: str) -> str:
+    """A non-blank text field of reasonable length, stripped."""
+    value = action.get(key)
+    if not isinstance(value, str):
+        raise _refuse("assembly/malformed", detail=f"{key} must be a text")
+    value = value.strip()
+    if not value:
+        raise _refuse("assembly/empty_text")
+    if len(value) > MAX_TEXT:
+        raise _refuse("assembly/text_too_long", max=MAX_TEXT)
+    return value

@@ -1,0 +1,365 @@
+"""The live-activity engine: validate, append to the log (the commit point), then publish.
+
+State is never stored as such: it is ``setup`` + the fold of the logged events,
+with snapshots to shorten the fold. Any instance, after any restart, rebuilds
+exactly the same state. Deadlines are rows (``activity_timers``), fired once by
+:class:`Timers`; a stale timer (the log moved on) does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from estaminet.kernel.activity import SYSTEM, Activity, Event, Rejection, Seat
+from estaminet.kernel.errors import Conflict, NotFound
+from estaminet.kernel.i18n import N_
+from estaminet.live.tables import activities, activity_events, activity_snapshots, activity_timers
+from estaminet.store import Database
+
+__all__ = ["SNAPSHOT_EVERY", "ActionRefused", "Engine", "Live"]
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_EVERY = 50
+
+
+class ActionRefused(Exception):
+    """The rules refused an action: the rejection, for the edge to translate."""
+
+    def __init__(self, rejection: Rejection) -> None:
+        super().__init__(rejection.code)
+        self.rejection = rejection
+
+
+@dataclass(frozen=True)
+class Live:
+    """A running activity as the engine holds it: its rules, its state and log position."""
+
+    id: int
+    key: str
+    rules: Activity[Any]
+    state: Any
+    seq: int
+    status: str
+
+
+Lookup = Callable[[str], Activity[Any]]
+OnChange = Callable[[Live, Sequence[Event]], Awaitable[None]]
+
+
+class Engine:
+    def __init__(self, db: Database, lookup: Lookup, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.lookup = lookup
+        self.clock = clock
+        self._cache: dict[int, Live] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._listeners: list[OnChange] = []
+        self.timers_changed = asyncio.Event()
+
+    def on_change(self, listener: OnChange) -> None:
+        """Call ``listener`` after each committed change (to publish views)."""
+        self._listeners.append(listener)
+
+    def _lock(self, activity_id: int) -> asyncio.Lock:
+        lock = self._locks.get(activity_id)
+        if lock is None:
+            lock = self._locks[activity_id] = asyncio.Lock()
+        return lock
+
+    # -- loading ---------------------------------------------------------------
+
+    async def get(self, activity_id: int) -> Live:
+        """The activity's current state (cached; rebuilt from snapshot + log when needed)."""
+        cached = self._cache.get(activity_id)
+        if cached is not None:
+            return cached
+        async with self.db.read() as conn:
+            live = await self._rebuild(conn, activity_id)
+        self._cache[activity_id] = live
+        return live
+
+    async def _rebuild(self, conn: AsyncConnection, activity_id: int) -> Live:
+        row = (await conn.execute(select(activities).where(activities.c.id == activity_id))).first()
+        if row is None:
+            raise NotFound("live/unknown_activity", N_("This table does not exist (any more)."))
+        a = row._mapping
+        rules = self.lookup(a["key"])
+        if a["seed"] is None:
+            raise Conflict("live/not_started", N_("This has not started yet."))
+        snap = (
+            await conn.execute(
+                select(activity_snapshots)
+                .where(activity_snapshots.c.activity_id == activity_id)
+                .order_by(activity_snapshots.c.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        if snap is not None:
+            state, seq = rules.load(snap._mapping["state"]), int(snap._mapping["seq"])
+        else:
+            state, seq = rules.setup(a["seats"], a["options"], a["seed"], a["started_at"]), 0
+        events = await conn.execute(
+            select(activity_events.c.seq, activity_events.c.data)
+            .where(activity_events.c.activity_id == activity_id, activity_events.c.seq > seq)
+            .order_by(activity_events.c.seq)
+        )
+        for event_seq, data in events:
+            state = rules.evolve(state, data)
+            seq = int(event_seq)
+        return Live(activity_id, a["key"], rules, state, seq, a["status"])
+
+    async def replay(
+        self, activity_id: int, step: int | None
+    ) -> tuple[Any, int, int, Event | None]:
+        """The state after ``step`` events (all when ``None``): (state, step, total, last event)."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(select(activities).where(activities.c.id == activity_id))
+            ).first()
+            if row is None or row._mapping["seed"] is None:
+                raise NotFound("live/unknown_activity", N_("This table does not exist (any more)."))
+            a = row._mapping
+            events = [
+                data
+                for (data,) in await conn.execute(
+                    select(activity_events.c.data)
+                    .where(activity_events.c.activity_id == activity_id)
+                    .order_by(activity_events.c.seq)
+                )
+            ]
+        rules = self.lookup(a["key"])
+        total = len(events)
+        step = total if step is None else max(0, min(total, step))
+        state = rules.setup(a["seats"], a["options"], a["seed"], a["started_at"])
+        for event in events[:step]:
+            state = rules.evolve(state, event)
+        return state, step, total, events[step - 1] if step else None
+
+    def forget(self, activity_id: int) -> None:
+        """Drop the cached state (tests simulate a restart with this)."""
+        self._cache.pop(activity_id, None)
+
+    # -- starting ---------------------------------------------------------------
+
+    async def start(
+        self,
+        conn: AsyncConnection,
+        activity_id: int,
+        key: str,
+        seats: int,
+        options: Mapping[str, Any],
+        seed: int,
+        now: datetime,
+    ) -> Live:
+        """Record the start in the caller's transaction (seats, seed, options) and schedule."""
+        rules = self.lookup(key)
+        state = rules.setup(seats, options, seed, now)
+        await conn.execute(
+            update(activities)
+            .where(activities.c.id == activity_id)
+            .values(
+                status="running",
+                seats=seats,
+                seed=seed,
+                options=dict(options),
+                started_at=now,
+                last_seq=0,
+            )
+        )
+        await self._set_timer(conn, activity_id, rules.deadline(state), 0)
+        live = Live(activity_id, key, rules, state, 0, "running")
+        self._cache[activity_id] = live
+        return live
+
+    async def announce(self, live: Live) -> None:
+        """Publish the current state (after the starting transaction committed)."""
+        self.timers_changed.set()
+        for listener in self._listeners:
+            await listener(live, ())
+
+    # -- acting -----------------------------------------------------------------
+
+    async def act(
+        self, activity_id: int, actor: Seat, action: Mapping[str, Any], now: datetime | None = None
+    ) -> Sequence[Event]:
+        """Apply one action for ``actor``: validated by the rules, logged, then published."""
+        now = now or self.clock()
+        async with self._lock(activity_id):
+            for attempt in range(3):
+                live = await self.get(activity_id)
+                if live.status != "running":
+                    raise ActionRefused(Rejection("live/not_running"))
+                result = live.rules.apply(live.state, actor, action, now)
+                if isinstance(result, Rejection):
+                    raise ActionRefused(result)
+                events = list(result)
+                if not events:
+                    return events
+                try:
+                    fresh = await self._commit(live, actor, events, now)
+                except _Stale:
+                    # Another instance appended first: rebuild and validate again.
+                    self.forget(activity_id)
+                    if attempt == 2:
+                        raise Conflict(
+                            "live/busy", N_("Too many things at once; try again.")
+                        ) from None
+                    continue
+                break
+        for listener in self._listeners:
+            try:
+                await listener(fresh, events)
+            except Exception:
+                log.exception("publishing activity %s failed", activity_id)
+        return events
+
+    async def _commit(self, live: Live, actor: Seat, events: list[Event], now: datetime) -> Live:
+        state = live.state
+        for event in events:
+            state = live.rules.evolve(state, event)
+        seq = live.seq + len(events)
+        outcome = live.rules.outcome(state)
+        status = "ended" if outcome is not None else "running"
+        async with self.db.begin() as conn:
+            moved = await conn.execute(
+                update(activities)
+                .where(activities.c.id == live.id, activities.c.last_seq == live.seq)
+                .values(
+                    last_seq=seq,
+                    status=status,
+                    ended_at=now if outcome is not None else None,
+                    outcome=None
+                    if outcome is None
+                    else {
+                        "reason": outcome.reason,
+                        "winners": sorted(outcome.winners),
+                        "details": dict(outcome.details),
+                    },
+                )
+            )
+            if moved.rowcount != 1:
+                raise _Stale()
+            await conn.execute(
+                insert(activity_events),
+                [
+                    {
+                        "activity_id": live.id,
+                        "seq": live.seq + i + 1,
+                        "actor": actor,
+                        "data": dict(event),
+                        "at": now,
+                    }
+                    for i, event in enumerate(events)
+                ],
+            )
+            if seq // SNAPSHOT_EVERY > live.seq // SNAPSHOT_EVERY:
+                await conn.execute(
+                    insert(activity_snapshots).values(
+                        activity_id=live.id, seq=seq, state=live.rules.dump(state)
+                    )
+                )
+            deadline = None if outcome is not None else live.rules.deadline(state)
+            await self._set_timer(conn, live.id, deadline, seq)
+        fresh = Live(live.id, live.key, live.rules, state, seq, status)
+        self._cache[live.id] = fresh
+        self.timers_changed.set()
+        return fresh
+
+    async def _set_timer(
+        self, conn: AsyncConnection, activity_id: int, due: datetime | None, seq: int
+    ) -> None:
+        await conn.execute(
+            delete(activity_timers).where(activity_timers.c.activity_id == activity_id)
+        )
+        if due is not None:
+            await conn.execute(
+                insert(activity_timers).values(activity_id=activity_id, due_at=due, for_seq=seq)
+            )
+
+    async def end(self, conn: AsyncConnection, activity_id: int, now: datetime) -> None:
+        """Stop an activity early (the host ended the table), in the caller's transaction."""
+        await conn.execute(
+            update(activities)
+            .where(activities.c.id == activity_id)
+            .values(status="ended", ended_at=now, outcome={"reason": "stopped", "winners": []})
+        )
+        await conn.execute(
+            delete(activity_timers).where(activity_timers.c.activity_id == activity_id)
+        )
+        cached = self._cache.get(activity_id)
+        if cached is not None:
+            self._cache[activity_id] = Live(
+                cached.id, cached.key, cached.rules, cached.state, cached.seq, "ended"
+            )
+
+    # -- timers -----------------------------------------------------------------
+
+    async def fire_due(self, now: datetime | None = None) -> int:
+        """Fire every timer due at ``now`` (each once); returns how many fired."""
+        now = now or self.clock()
+        async with self.db.read() as conn:
+            due = (
+                await conn.execute(
+                    select(activity_timers.c.activity_id, activity_timers.c.for_seq).where(
+                        activity_timers.c.due_at <= now
+                    )
+                )
+            ).all()
+        fired = 0
+        for activity_id, for_seq in due:
+            live = await self.get(activity_id)
+            if live.seq != for_seq or live.status != "running":
+                self.forget(activity_id)  # stale here: another instance may have moved on
+                continue
+            try:
+                await self.act(activity_id, SYSTEM, {"type": "timeout"}, now)
+                fired += 1
+            except ActionRefused as refused:
+                log.warning("timeout refused on %s: %s", activity_id, refused.rejection.code)
+                async with self.db.begin() as conn:
+                    await conn.execute(
+                        delete(activity_timers).where(
+                            activity_timers.c.activity_id == activity_id,
+                            activity_timers.c.for_seq == for_seq,
+                        )
+                    )
+        return fired
+
+    async def next_due(self) -> datetime | None:
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(activity_timers.c.due_at).order_by(activity_timers.c.due_at).limit(1)
+                )
+            ).first()
+        return None if row is None else row[0]
+
+    async def run_timers(self, *, idle: float = 30.0) -> None:
+        """The timer loop of the server: sleeps until the next deadline, fires, repeats."""
+        while True:
+            self.timers_changed.clear()
+            try:
+                await self.fire_due()
+                due = await self.next_due()
+            except Exception:
+                log.exception("timer loop failed; retrying")
+                due = None
+            wait = idle
+            if due is not None:
+                wait = max(0.0, min(idle, (due - self.clock()).total_seconds()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.timers_changed.wait(), timeout=wait + 0.01)
+
+
+class _Stale(Exception):
+    pass

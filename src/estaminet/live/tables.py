@@ -1,0 +1,103 @@
+"""Tables of the live-activity engine: activities, participants, the event log, snapshots, timers."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
+
+from estaminet.store.database import UTCDateTime, metadata
+
+__all__ = [
+    "activities",
+    "activity_chat",
+    "activity_events",
+    "activity_participants",
+    "activity_snapshots",
+    "activity_timers",
+]
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # "game", later "assembly", "stage"
+    Column("key", String(40), nullable=False),  # the game (or activity) key
+    Column("room_id", Integer, ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("title", String(80), nullable=False),
+    Column("host_id", String(32), nullable=True),
+    Column("status", String(8), nullable=False),  # lobby, running, ended
+    Column("options", JSON, nullable=False),
+    Column("private", Integer, nullable=False, default=0),
+    Column("max_spectators", Integer, nullable=False, default=50),
+    Column("seed", Integer, nullable=True),
+    Column("seats", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("ended_at", UTCDateTime, nullable=True),
+    Column("outcome", JSON, nullable=True),
+    # The log's last sequence number: appending checks it (optimistic concurrency).
+    Column("last_seq", Integer, nullable=False, default=0),
+    Index("ix_activities_room", "room_id", "status"),
+)
+
+activity_participants = Table(
+    "activity_participants",
+    metadata,
+    Column(
+        "activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(10), nullable=False),  # player, spectator, narrator
+    Column("seat", Integer, nullable=True),
+    Column("joined_at", UTCDateTime, nullable=False),
+    Column("order", Integer, nullable=False),
+)
+
+activity_events = Table(
+    "activity_events",
+    metadata,
+    Column(
+        "activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("actor", Integer, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+activity_snapshots = Table(
+    "activity_snapshots",
+    metadata,
+    Column(
+        "activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("state", JSON, nullable=False),
+)
+
+activity_timers = Table(
+    "activity_timers",
+    metadata,
+    Column(
+        "activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("due_at", UTCDateTime, nullable=False),
+    # The log position the deadline belongs to: a timer whose log has moved on is stale.
+    Column("for_seq", Integer, nullable=False),
+    Index("ix_activity_timers_due", "due_at"),
+)
+
+# Chat channels of an activity (wolves, lovers, graveyard, spectators…): who may
+# read or write each channel is decided by the activity's rules, never stored here.
+activity_chat = Table(
+    "activity_chat",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("author_id", String(32), nullable=True),
+    Column("author_name", String(60), nullable=False),
+    Column("seat", Integer, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_activity_chat", "activity_id", "channel", "id"),
+)

@@ -1,0 +1,1 @@
+"""Game tables: in a games room, people create tables, sit, watch, and play through the live engine."""

@@ -1,0 +1,216 @@
+"""HTTP routes of game tables: set up, sit, watch, start, end, hand over, replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from estaminet.kernel.activity import Viewer, ViewerKind
+from estaminet.kernel.errors import BadInput, NotFound
+from estaminet.kernel.i18n import N_
+from estaminet.tables import actions
+from estaminet.tables.service import TableService, viewer_topic
+from estaminet.venue.rooms import access_room
+from estaminet.web.pages import page, require_user
+from estaminet.web.security import form_with_csrf
+
+__all__ = ["routes"]
+
+
+def _tables(request: Request) -> TableService:
+    service: TableService = request.app.state.tables
+    return service
+
+
+def _table_id(request: Request) -> int:
+    try:
+        return int(request.path_params["table_id"])
+    except ValueError:
+        raise NotFound("tables/unknown", N_("This table does not exist (any more).")) from None
+
+
+def _back(table_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/t/{table_id}", status_code=303)
+
+
+def _int(form: Any, name: str, default: int) -> int:
+    raw = str(form.get(name, "")).strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadInput("tables/bad_number", N_("Please type a whole number.")) from None
+
+
+async def create(request: Request) -> Response:
+    user = require_user(request)
+    service = _tables(request)
+    form = await form_with_csrf(request)
+    async with service.db.read() as conn:
+        room = await access_room(conn, user, request.path_params["slug"])
+    key = str(form.get("game", ""))
+    try:
+        rules = service.lookup(key)
+    except KeyError:
+        raise BadInput("tables/unknown_game", N_("This game does not exist.")) from None
+    options: dict[str, Any] = {}
+    for name, default in rules.default_options().items():
+        field = f"option_{name}"
+        if field not in form:
+            continue
+        if isinstance(default, bool):
+            options[name] = form.get(field) == "on"
+        elif isinstance(default, int):
+            options[name] = _int(form, field, default)
+        elif isinstance(default, str):
+            options[name] = str(form.get(field))
+    table = await actions.create_table(
+        service.db,
+        user,
+        room,
+        rules,
+        service.clock(),
+        title=str(form.get("title", "")) or rules.names.get(request.state.locale, rules.key),
+        options=options,
+        private=form.get("private") == "on",
+        max_spectators=_int(form, "max_spectators", 50),
+        narrator=form.get("narrator") == "on",
+    )
+    await service.publish_lobby(table)
+    return _back(table.id)
+
+
+async def table_page(request: Request) -> Response:
+    user = require_user(request)
+    service = _tables(request)
+    table = await service.table(_table_id(request))
+    await service.check_can_see(user, table)
+    rules = service.lookup(table.key)
+    viewer = service.viewer_for(table, user.id)
+    view_html = None
+    view_topic = None
+    if table.status != "lobby" and viewer is not None:
+        live = await service.engine.get(table.id)
+        view = live.rules.view(live.state, viewer)
+        view_html = service.render_view(table, live, view, viewer, request.state.locale)
+        view_topic = viewer_topic(table.id, viewer)
+    return page(
+        request,
+        "tables/table.html",
+        {
+            "table": table,
+            "rules": rules,
+            "viewer": viewer,
+            "view_html": view_html,
+            "view_topic": view_topic,
+            "lobby_html": service.lobby_html(table, request.state.locale),
+            "lobby_seq": await service.hub.current_seq(table.topic),
+            "view_seq": await service.hub.current_seq(view_topic) if view_topic else 0,
+        },
+    )
+
+
+async def _lobby_change(request: Request, change: str) -> Response:
+    user = require_user(request)
+    service = _tables(request)
+    form = await form_with_csrf(request)
+    table_id = _table_id(request)
+    table = await service.table(table_id)
+    await service.check_can_see(user, table)
+    rules = service.lookup(table.key)
+    now = service.clock()
+    if change == "join":
+        table = await actions.join_table(
+            service.db, user, table_id, str(form.get("role", "")), rules, now
+        )
+    elif change == "leave":
+        table = await actions.leave_table(service.db, user, table_id)
+    elif change == "kick":
+        table = await actions.kick(service.db, user, table_id, str(form.get("user", "")))
+    elif change == "host":
+        table = await actions.hand_over(service.db, user, table_id, str(form.get("user", "")))
+    elif change == "start":
+        table, live = await actions.start_table(
+            service.db, service.engine, user, table_id, rules, now
+        )
+        await service.engine.announce(live)
+        return _back(table_id)
+    elif change == "end":
+        table = await actions.end_table(service.db, service.engine, user, table_id, now)
+    await service.publish_lobby(table)
+    if change == "leave":
+        return RedirectResponse(f"/r/{table.room_slug}", status_code=303)
+    return _back(table_id)
+
+
+async def join(request: Request) -> Response:
+    return await _lobby_change(request, "join")
+
+
+async def leave(request: Request) -> Response:
+    return await _lobby_change(request, "leave")
+
+
+async def kick(request: Request) -> Response:
+    return await _lobby_change(request, "kick")
+
+
+async def host(request: Request) -> Response:
+    return await _lobby_change(request, "host")
+
+
+async def start(request: Request) -> Response:
+    return await _lobby_change(request, "start")
+
+
+async def end(request: Request) -> Response:
+    return await _lobby_change(request, "end")
+
+
+async def replay(request: Request) -> Response:
+    """After the end: step through the game with everything revealed, for those who were there."""
+    user = require_user(request)
+    service = _tables(request)
+    table = await service.table(_table_id(request))
+    await service.check_can_see(user, table)
+    if table.status != "ended" or table.participant(user.id) is None:
+        raise NotFound(
+            "tables/no_replay",
+            N_("The replay opens when the game is over, for those who were there."),
+        )
+    try:
+        wanted = int(request.query_params["step"]) if "step" in request.query_params else None
+    except ValueError:
+        wanted = None
+    state, step, total, event = await service.engine.replay(table.id, wanted)
+    live = await service.engine.get(table.id)
+    viewer = Viewer(ViewerKind.REPLAY)
+    view = live.rules.view(state, viewer)
+    return page(
+        request,
+        "tables/replay.html",
+        {
+            "table": table,
+            "step": step,
+            "steps": total,
+            "event": event,
+            "view_html": service.render_view(table, live, view, viewer, request.state.locale),
+        },
+    )
+
+
+routes = [
+    Route("/r/{slug}/tables", create, methods=["POST"]),
+    Route("/t/{table_id}", table_page, methods=["GET"]),
+    Route("/t/{table_id}/join", join, methods=["POST"]),
+    Route("/t/{table_id}/leave", leave, methods=["POST"]),
+    Route("/t/{table_id}/kick", kick, methods=["POST"]),
+    Route("/t/{table_id}/host", host, methods=["POST"]),
+    Route("/t/{table_id}/start", start, methods=["POST"]),
+    Route("/t/{table_id}/end", end, methods=["POST"]),
+    Route("/t/{table_id}/replay", replay, methods=["GET"]),
+]

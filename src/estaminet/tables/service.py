@@ -1,0 +1,395 @@
+"""Game tables live: lobby and per-viewer view topics, the ``table.*`` actions, publishing views.
+
+Every byte a client receives about a game comes from ``rules.view(state, viewer)``
+for that viewer: a player's topic carries only that seat's view, spectators
+share one view, and identical views are rendered once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from estaminet.games._kit import all_games
+from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
+from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
+from estaminet.kernel.i18n import N_
+from estaminet.live.engine import ActionRefused, Engine, Live
+from estaminet.people.model import User
+from estaminet.people.queries import user_by_id
+from estaminet.realtime.connection import Connection, Principal
+from estaminet.realtime.frames import LOCALES, encode, frame_for_locales
+from estaminet.realtime.gateway import ActionContext, Gateway
+from estaminet.realtime.hub import Hub
+from estaminet.store import Database
+from estaminet.tables import actions
+from estaminet.tables.model import TableInfo
+from estaminet.translations import translate
+from estaminet.venue.rooms import Room, access_room, room_by_slug
+from estaminet.web.templating import Templates
+
+__all__ = ["TableService", "viewer_topic"]
+
+log = logging.getLogger(__name__)
+
+
+def viewer_topic(table_id: int, viewer: Viewer) -> str:
+    """The topic that carries one kind of viewer's view of a table."""
+    if viewer.kind is ViewerKind.PLAYER:
+        return f"table:{table_id}:seat:{viewer.seat}"
+    if viewer.kind is ViewerKind.NARRATOR:
+        return f"table:{table_id}:narrator"
+    return f"table:{table_id}:watch"
+
+
+def rejection_message(rules: Activity[Any], code: str) -> str:
+    """The English message id a game gives for one of its rejection codes."""
+    module = importlib.import_module(type(rules).__module__)
+    messages: Mapping[str, str] = getattr(module, "REJECTION_MESSAGES", {})
+    if code not in messages:
+        package = importlib.import_module(module.__name__.rpartition(".")[0])
+        messages = getattr(package, "REJECTION_MESSAGES", {})
+    generic = {
+        "live/not_running": N_("The game is not running."),
+    }
+    return messages.get(code) or generic.get(code) or N_("This move is not possible now.")
+
+
+class TableService:
+    def __init__(
+        self,
+        db: Database,
+        hub: Hub,
+        engine: Engine,
+        templates: Templates,
+        lookup: Callable[[str], Activity[Any]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.db = db
+        self.hub = hub
+        self.engine = engine
+        self.templates = templates
+        self.lookup = lookup
+        self.clock = clock
+        engine.on_change(self._changed)
+
+    def install(self, gateway: Gateway) -> None:
+        gateway.provide("table", _TableTopics(self))
+        gateway.provide("tables", _RoomTables(self))
+        gateway.action("table.act", self._act)
+
+    # -- who is who --------------------------------------------------------------
+
+    async def table(self, table_id: int) -> TableInfo:
+        async with self.db.read() as conn:
+            return await actions.load_table(conn, table_id)
+
+    async def user(self, principal: Principal) -> User:
+        async with self.db.read() as conn:
+            user = await user_by_id(conn, principal.user_id)
+        if user is None or user.banned:
+            raise Forbidden("people/banned", N_("You can no longer enter this venue."))
+        return user
+
+    async def check_can_see(self, user: User, table: TableInfo) -> None:
+        """The table's room must be open to ``user``; a private table only to its people."""
+        async with self.db.read() as conn:
+            await access_room(conn, user, table.room_slug)
+        if table.private and table.participant(user.id) is None and table.host_id != user.id:
+            raise Forbidden("tables/private", N_("This table is private."))
+
+    def viewer_for(self, table: TableInfo, user_id: str) -> Viewer | None:
+        """How ``user_id`` sees the game: their seat, the narrator, or a spectator."""
+        me = table.participant(user_id)
+        if me is None:
+            return None
+        if me.role == "narrator":
+            return Viewer.narrator()
+        if me.seat is not None:
+            return Viewer.player(me.seat)
+        if me.role == "spectator":
+            return Viewer.spectator()
+        return None
+
+    # -- actions -----------------------------------------------------------------
+
+    async def _act(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        table_id, action = data.get("table"), data.get("action")
+        if not isinstance(table_id, int) or not isinstance(action, dict):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        table = await self.table(table_id)
+        viewer = self.viewer_for(table, ctx.principal.user_id)
+        if viewer is None or viewer.kind is ViewerKind.SPECTATOR:
+            raise Forbidden("tables/not_playing", N_("Only the players at this table can do that."))
+        rules = self.lookup(table.key)
+        actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
+        try:
+            events = await self.engine.act(table_id, actor, action, ctx.now)
+        except ActionRefused as refused:
+            code = refused.rejection.code
+            raise EstaminetError(
+                code, rejection_message(rules, code), **dict(refused.rejection.params)
+            ) from None
+        return {"events": len(events)}
+
+    # -- publishing -------------------------------------------------------------
+
+    def viewers(self, table: TableInfo) -> list[Viewer]:
+        found = [Viewer.player(p.seat) for p in table.players if p.seat is not None]
+        if table.narrator is not None:
+            found.append(Viewer.narrator())
+        found.append(Viewer.spectator())
+        return found
+
+    def render_view(
+        self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer, locale: str
+    ) -> str:
+        return self.templates.render(
+            f"games/{table.key}.html",
+            locale,
+            {
+                "table": table,
+                "view": view,
+                "viewer": viewer,
+                "names": table.seat_names(),
+                "status": live.status,
+                "locale": locale,
+            },
+        )
+
+    async def _changed(self, live: Live, events: Sequence[Event]) -> None:
+        table = await self.table(live.id)
+        await self.publish_views(table, live)
+        await self.publish_lobby(table)
+
+    async def publish_views(self, table: TableInfo, live: Live) -> None:
+        rendered: dict[str, Callable[[str], dict[str, Any]]] = {}
+        for viewer in self.viewers(table):
+            view = live.rules.view(live.state, viewer)
+            key = json.dumps(view, sort_keys=True, default=str)
+            if key not in rendered:  # identical views are rendered once
+                rendered[key] = self._body(table, live, view, viewer)
+            topic = viewer_topic(table.id, viewer)
+            seq = await self.hub.next_seq(topic)
+            await self.hub.publish(frame_for_locales(topic, seq, "view", rendered[key]))
+
+    def _body(
+        self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer
+    ) -> Callable[[str], dict[str, Any]]:
+        cache: dict[str, dict[str, Any]] = {}
+
+        def body(locale: str) -> dict[str, Any]:
+            if locale not in cache:
+                cache[locale] = {
+                    "ops": [
+                        {
+                            "op": "replace",
+                            "target": "#table-view",
+                            "html": self.render_view(table, live, view, viewer, locale),
+                        }
+                    ]
+                }
+            return cache[locale]
+
+        return body
+
+    async def panel(self, request_context: Mapping[str, Any], room: Room, user: User) -> str:
+        """The games room's panel: its tables and the form to set one up."""
+        locale = str(request_context["locale"])
+        async with self.db.read() as conn:
+            tables = [
+                t
+                for t in await actions.list_tables(conn, room)
+                if not t.private or t.participant(user.id) is not None
+            ]
+        return self.templates.render(
+            "tables/_panel.html",
+            locale,
+            {
+                **request_context,
+                "room": room,
+                "tables": tables,
+                "games": self.games(),
+                "game_names": self.game_names(locale),
+                "panel_seq": await self.hub.current_seq(f"tables:{room.slug}"),
+            },
+        )
+
+    def lobby_html(self, table: TableInfo, locale: str) -> str:
+        rules = self.lookup(table.key)
+        return self.templates.render(
+            "tables/_lobby.html", locale, {"table": table, "rules": rules, "locale": locale}
+        )
+
+    async def panel_list_html(self, room: Room, locale: str) -> str:
+        async with self.db.read() as conn:
+            tables = await actions.list_tables(conn, room)
+        return self.templates.render(
+            "tables/_list.html",
+            locale,
+            {
+                "tables": tables,
+                "room": room,
+                "game_names": self.game_names(locale),
+            },
+        )
+
+    def game_names(self, locale: str) -> dict[str, str]:
+        return {game.key: game.names.get(locale, game.key) for game in self.games()}
+
+    def games(self) -> list[Activity[Any]]:
+        return list(all_games())
+
+    async def publish_room_tables(self, room_slug: str) -> None:
+        async with self.db.read() as conn:
+            room = await room_by_slug(conn, room_slug)
+        if room is None:
+            return
+        topic = f"tables:{room.slug}"
+        seq = await self.hub.next_seq(topic)
+        html = {locale: await self.panel_list_html(room, locale) for locale in LOCALES}
+        frame = frame_for_locales(
+            topic,
+            seq,
+            "tables",
+            lambda locale: {
+                "ops": [
+                    {"op": "inner", "target": f"#tables-list-{room.slug}", "html": html[locale]}
+                ]
+            },
+        )
+        await self.hub.publish(frame)
+
+    async def publish_lobby(self, table: TableInfo) -> None:
+        await self.publish_room_tables(table.room_slug)
+        topic = table.topic
+        seq = await self.hub.next_seq(topic)
+        frame = frame_for_locales(
+            topic,
+            seq,
+            "lobby",
+            lambda locale: {
+                "ops": [
+                    {
+                        "op": "replace",
+                        "target": f"#table-lobby-{table.id}",
+                        "html": self.lobby_html(table, locale),
+                    }
+                ]
+            },
+        )
+        await self.hub.publish(frame)
+
+    def message(self, locale: str, error: EstaminetError) -> str:
+        return translate(locale, error.message, error.params)
+
+
+def narrator_seat(rules: Activity[Any]) -> int:
+    """The actor number a game uses for its human narrator (-2 unless it says otherwise)."""
+    module = importlib.import_module(type(rules).__module__.rpartition(".")[0])
+    return int(getattr(module, "NARRATOR_SEAT", -2))
+
+
+class _RoomTables:
+    """``tables:<room slug>``: the list of tables in a games room (snapshot on resume)."""
+
+    def __init__(self, service: TableService) -> None:
+        self.service = service
+
+    async def authorize(self, principal: Principal, topic: str) -> None:
+        user = await self.service.user(principal)
+        async with self.service.db.read() as conn:
+            await access_room(conn, user, topic.partition(":")[2])
+
+    async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        slug = topic.partition(":")[2]
+        async with self.service.db.read() as conn:
+            room = await room_by_slug(conn, slug)
+        current = await self.service.hub.current_seq(topic)
+        if room is None or after == current:
+            return current
+        html = await self.service.panel_list_html(room, connection.locale)
+        connection.push(
+            encode(
+                {
+                    "type": "event",
+                    "topic": topic,
+                    "seq": current,
+                    "kind": "catch_up",
+                    "ops": [{"op": "inner", "target": f"#tables-list-{slug}", "html": html}],
+                }
+            )
+        )
+        return current
+
+    async def joined(self, connection: Connection, topic: str) -> None:
+        return None
+
+    async def left(self, connection: Connection, topic: str) -> None:
+        return None
+
+
+class _TableTopics:
+    """``table:<id>`` (lobby) and ``table:<id>:seat:<n>|narrator|watch`` (views)."""
+
+    def __init__(self, service: TableService) -> None:
+        self.service = service
+
+    def _parse(self, topic: str) -> tuple[int, str]:
+        parts = topic.split(":", 2)
+        try:
+            return int(parts[1]), parts[2] if len(parts) > 2 else ""
+        except (IndexError, ValueError):
+            raise NotFound("tables/unknown", N_("This table does not exist (any more).")) from None
+
+    async def authorize(self, principal: Principal, topic: str) -> None:
+        table_id, rest = self._parse(topic)
+        table = await self.service.table(table_id)
+        user = await self.service.user(principal)
+        await self.service.check_can_see(user, table)
+        if not rest:
+            return
+        viewer = self.service.viewer_for(table, user.id)
+        if viewer is None or viewer_topic(table.id, viewer) != topic:
+            raise Forbidden("tables/not_your_view", N_("You are not allowed to do that."))
+
+    async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        table_id, rest = self._parse(topic)
+        service = self.service
+        table = await service.table(table_id)
+        current = await service.hub.current_seq(topic)
+        locale = connection.locale
+        if not rest:
+            html = service.lobby_html(table, locale)
+            target = f"#table-lobby-{table.id}"
+        else:
+            if table.status == "lobby":
+                return current
+            live = await service.engine.get(table_id)
+            viewer = service.viewer_for(table, connection.principal.user_id)
+            assert viewer is not None
+            view = live.rules.view(live.state, viewer)
+            html = service.render_view(table, live, view, viewer, locale)
+            target = "#table-view"
+        connection.push(
+            encode(
+                {
+                    "type": "event",
+                    "topic": topic,
+                    "seq": current,
+                    "kind": "catch_up",
+                    "ops": [{"op": "replace", "target": target, "html": html}],
+                }
+            )
+        )
+        return current
+
+    async def joined(self, connection: Connection, topic: str) -> None:
+        return None
+
+    async def left(self, connection: Connection, topic: str) -> None:
+        return None

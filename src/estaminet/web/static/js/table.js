@@ -1,0 +1,63 @@
+// A game table's screen: action buttons, countdowns, and the narrator's voice.
+
+import { showTextToast } from "./ops.js";
+
+const SPEAK_KEY = "estaminet.speak";
+
+export function setupTable(live, page) {
+  const table = Number(page.dataset.table);
+  const error = page.querySelector(".table-error");
+
+  page.addEventListener("click", async (e) => {
+    const button = e.target.closest("[data-table-action]");
+    if (!button) return;
+    e.preventDefault();
+    let action;
+    try { action = JSON.parse(button.dataset.tableAction); } catch { return; }
+    const confirmText = button.dataset.confirm;
+    if (confirmText && !confirm(confirmText)) return;
+    button.disabled = true;
+    try {
+      await live.act("table.act", { table, action });
+      if (error) error.textContent = "";
+    } catch (err) {
+      if (error) error.textContent = err.message; else showTextToast(err.message);
+      button.disabled = false;
+    }
+  });
+
+  // Countdowns: every [data-deadline] shows the time left, updated each second.
+  const tick = () => {
+    for (const el of page.querySelectorAll("[data-deadline]")) {
+      const left = Math.max(0, Math.round((Date.parse(el.dataset.deadline) - Date.now()) / 1000));
+      const value = el.querySelector(".timer-value") || el;
+      value.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+      el.classList.toggle("timer--soon", left <= 15);
+    }
+  };
+  tick();
+  setInterval(tick, 1000);
+
+  // The narrator's lines can be read aloud by the browser's own speech synthesis.
+  const toggle = page.querySelector("[data-speak-toggle]");
+  const spoken = new Set([...page.querySelectorAll("[data-speak]")].map((el) => el.dataset.speakId));
+  if (toggle) {
+    toggle.checked = localStorage.getItem(SPEAK_KEY) === "1";
+    toggle.addEventListener("change", () => localStorage.setItem(SPEAK_KEY, toggle.checked ? "1" : "0"));
+  }
+  document.addEventListener("estaminet:replaced", () => {
+    tick();
+    const box = page.querySelector("[data-speak-toggle]");
+    if (box && box !== toggle) box.checked = localStorage.getItem(SPEAK_KEY) === "1";
+    for (const el of page.querySelectorAll("[data-speak]")) {
+      const id = el.dataset.speakId;
+      if (spoken.has(id)) continue;
+      spoken.add(id);
+      if (localStorage.getItem(SPEAK_KEY) === "1" && "speechSynthesis" in window) {
+        const utterance = new SpeechSynthesisUtterance(el.textContent.trim());
+        utterance.lang = document.documentElement.lang === "en" ? "en-GB" : "fr-BE";
+        speechSynthesis.speak(utterance);
+      }
+    }
+  });
+}

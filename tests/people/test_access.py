@@ -1,0 +1,85 @@
+"""Access rules, branch by branch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from estaminet.people import access
+from estaminet.people.model import Role, User
+
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def person(role: Role, *, banned: bool = False, uid: str = "u") -> User:
+    return User(uid, "Someone", role, None, None, False, NOW, NOW if banned else None)
+
+
+@pytest.mark.parametrize(
+    ("role", "visibility", "in_team", "allowed"),
+    [
+        (Role.GUEST, "public", False, True),
+        (Role.GUEST, "members", False, False),
+        (Role.MEMBER, "members", False, True),
+        (Role.MODERATOR, "members", False, True),
+        (Role.MEMBER, "team", False, False),
+        (Role.MODERATOR, "team", False, False),
+        (Role.GUEST, "team", True, True),
+        (Role.ADMIN, "team", False, True),
+        (Role.ADMIN, "nonsense", False, False),
+    ],
+)
+def test_access_room_visibility(role: Role, visibility: str, in_team: bool, allowed: bool) -> None:
+    assert access.can_see_room(person(role), visibility, in_team=in_team) is allowed
+
+
+def test_access_banned_person_sees_no_room() -> None:
+    assert not access.can_see_room(person(Role.ADMIN, banned=True), "public", in_team=True)
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.GUEST, False),
+        (Role.MEMBER, False),
+        (Role.ANIMATOR, False),
+        (Role.MODERATOR, True),
+        (Role.ADMIN, True),
+    ],
+)
+def test_access_moderation_by_role(role: Role, allowed: bool) -> None:
+    assert access.can_moderate(person(role)) is allowed
+    assert access.can_create_invites(person(role)) is allowed
+
+
+def test_access_banned_moderator_cannot_moderate() -> None:
+    assert not access.can_moderate(person(Role.MODERATOR, banned=True))
+    assert access.assignable_roles(person(Role.ADMIN, banned=True)) == ()
+
+
+def test_access_assignable_roles() -> None:
+    assert access.assignable_roles(person(Role.ADMIN)) == tuple(Role)
+    assert access.assignable_roles(person(Role.MODERATOR)) == (
+        Role.GUEST,
+        Role.MEMBER,
+        Role.ANIMATOR,
+    )
+    assert access.assignable_roles(person(Role.ANIMATOR)) == ()
+
+
+def test_access_role_change_rules() -> None:
+    admin, mod = person(Role.ADMIN, uid="a"), person(Role.MODERATOR, uid="m")
+    guest, other_mod = person(Role.GUEST, uid="g"), person(Role.MODERATOR, uid="m2")
+    assert access.can_change_role(admin, guest, Role.MODERATOR)
+    assert access.can_change_role(mod, guest, Role.MEMBER)
+    assert not access.can_change_role(mod, guest, Role.MODERATOR)
+    assert not access.can_change_role(mod, other_mod, Role.GUEST)
+    assert not access.can_change_role(admin, admin, Role.GUEST)
+    assert access.can_change_role(admin, other_mod, Role.GUEST)
+
+
+def test_access_initials() -> None:
+    assert User("1", "Marie Claire", Role.GUEST, None, None, False, NOW).initials == "MC"
+    assert User("1", "jo", Role.GUEST, None, None, False, NOW).initials == "JO"
+    assert User("1", "Jean-Luc", Role.GUEST, None, None, False, NOW).initials == "JL"

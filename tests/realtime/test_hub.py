@@ -1,0 +1,133 @@
+"""The in-process hub and per-connection queues."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from estaminet.realtime.connection import Connection, Principal
+from estaminet.realtime.frames import Frame, frame_for_locales
+from estaminet.realtime.hub import MemoryHub
+
+
+class FakeSocket:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.closed: int | None = None
+        self.gate = asyncio.Event()
+        self.gate.set()
+
+    async def send_text(self, data: str) -> None:
+        await self.gate.wait()
+        self.sent.append(data)
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        self.closed = code
+
+
+PRINCIPAL = Principal("u1", "Alice", "member")
+
+
+async def test_hub_delivers_to_subscribers_only() -> None:
+    hub = MemoryHub()
+    got: list[Frame] = []
+    unsubscribe = hub.subscribe("room:bar", got.append)
+    hub.subscribe("room:jeux", lambda f: got.append(f))
+    frame = Frame("room:bar", 1, {"fr": "x", "en": "x"})
+    await hub.publish(frame)
+    assert got == [frame]
+    unsubscribe()
+    await hub.publish(Frame("room:bar", 2, {"fr": "y"}))
+    assert got == [frame]
+    assert hub.subscriber_count("room:bar") == 0
+
+
+async def test_hub_recent_serves_buffer_or_asks_resync() -> None:
+    hub = MemoryHub(buffer_size=3)
+    for _ in range(5):
+        seq = await hub.next_seq("presence:bar")
+        await hub.publish(Frame("presence:bar", seq, {"fr": str(seq)}), buffer=True)
+    assert [f.seq for f in await hub.recent("presence:bar", 3) or []] == [4, 5]
+    assert await hub.recent("presence:bar", 5) == []
+    assert await hub.recent("presence:bar", 1) is None  # 2 is gone: resync
+    assert await hub.recent("presence:bar", 9) is None  # from the future (a restart): resync
+
+
+async def test_hub_broken_listener_does_not_starve_others() -> None:
+    hub = MemoryHub()
+    got: list[int] = []
+
+    def broken(frame: Frame) -> None:
+        raise RuntimeError("boom")
+
+    hub.subscribe("t:x", broken)
+    hub.subscribe("t:x", lambda f: got.append(f.seq))
+    await hub.publish(Frame("t:x", 1, {"fr": ""}))
+    assert got == [1]
+
+
+def test_frames_serialised_once_per_language() -> None:
+    calls: list[str] = []
+
+    def build(locale: str) -> dict[str, object]:
+        calls.append(locale)
+        return {"ops": [{"op": "toast", "html": locale}]}
+
+    frame = frame_for_locales("room:bar", 7, "chat", build)
+    assert sorted(calls) == ["en", "fr"]
+    assert json.loads(frame.text("fr"))["seq"] == 7
+    neutral = frame_for_locales("room:bar", 8, "chat", neutral={"ops": []})
+    assert neutral.text("fr") is neutral.text("en")
+
+
+async def test_connection_same_text_object_for_every_subscriber() -> None:
+    hub = MemoryHub()
+    sockets = [FakeSocket() for _ in range(3)]
+    conns = [Connection(s, PRINCIPAL, "fr") for s in sockets]
+    for conn in conns:
+        hub.subscribe("room:bar", conn.deliver)
+    writers = [asyncio.create_task(c.run_writer()) for c in conns]
+    await hub.publish(frame_for_locales("room:bar", 1, "chat", neutral={"ops": []}))
+    await asyncio.sleep(0.01)
+    texts = [s.sent[0] for s in sockets]
+    assert texts[0] is texts[1] is texts[2]
+    for writer in writers:
+        writer.cancel()
+
+
+async def test_connection_overflow_resyncs_then_closes_a_slow_client() -> None:
+    socket = FakeSocket()
+    socket.gate.clear()  # the client reads nothing
+    conn = Connection(socket, PRINCIPAL, "fr", queue_size=4)
+    conn.subscriptions["room:bar"] = lambda: None
+    writer = asyncio.create_task(conn.run_writer())
+    for i in range(5):
+        conn.push(f"m{i}")
+    assert conn.queued == 1  # emptied, replaced by one resync frame
+    socket.gate.set()
+    await asyncio.sleep(0.01)
+    assert json.loads(socket.sent[-1]) == {"type": "resync", "topics": ["room:bar"]}
+    socket.gate.clear()
+    for _ in range(2):
+        for i in range(5):
+            conn.push(f"n{i}")
+    socket.gate.set()
+    await asyncio.sleep(0.01)
+    assert socket.closed == 4008
+    assert conn.closed
+    await writer
+    assert conn.queued <= 4  # memory stays bounded
+
+
+async def test_connection_holds_frames_during_catch_up() -> None:
+    socket = FakeSocket()
+    conn = Connection(socket, PRINCIPAL, "fr")
+    conn.hold("room:bar")
+    conn.deliver(Frame("room:bar", 5, {"fr": "old"}))
+    conn.deliver(Frame("room:bar", 6, {"fr": "new"}))
+    conn.push("catch-up")
+    conn.release("room:bar", after=5)
+    writer = asyncio.create_task(conn.run_writer())
+    await asyncio.sleep(0.01)
+    assert socket.sent == ["catch-up", "new"]
+    writer.cancel()

@@ -1,0 +1,68 @@
+"""The ``estaminet`` command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from estaminet.cli import DEMO_VENUE, main
+
+
+def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--data-dir", str(tmp_path), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_init_prints_a_sign_in_link(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, tmp_path, "init", "--admin-name", "Responsable")
+    assert code == 0
+    assert re.search(r"http://127\.0\.0\.1:8000/l/[\w-]{40,}", out)
+    assert (tmp_path / "estaminet.db").exists()
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_cli_invite_create(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    run(capsys, tmp_path, "init")
+    code, out, _ = run(
+        capsys, tmp_path, "invite", "create", "--role", "member", "--uses", "2", "--days", "1"
+    )
+    assert code == 0 and re.fullmatch(r"http://127\.0\.0\.1:8000/i/[\w-]{40,}\n", out)
+
+
+def test_cli_invite_before_init_explains(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from estaminet.store.migrate import upgrade
+
+    upgrade(f"sqlite+aiosqlite:///{tmp_path / 'estaminet.db'}")
+    with pytest.raises(SystemExit, match="estaminet init"):
+        main(["--data-dir", str(tmp_path), "invite", "create"])
+
+
+def test_cli_venue_apply_reports_changes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, tmp_path, "init")
+    venue = tmp_path / "venue.toml"
+    text = DEMO_VENUE.read_text(encoding="utf-8")
+    venue.write_text(text.replace('name = "le LAB"', 'name = "Le LAB de Mons"'), encoding="utf-8")
+    code, out, _ = run(capsys, tmp_path, "venue", "apply", str(venue))
+    assert code == 0 and "Le LAB de Mons" in out and "updated: hall, bar" in out
+
+
+def test_cli_venue_apply_bad_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    venue = tmp_path / "venue.toml"
+    venue.write_text("[venue]\nname = 'x'\n[[rooms]]\nslug = 'Bar!'\n", encoding="utf-8")
+    code, _, err = run(capsys, tmp_path, "venue", "apply", str(venue))
+    assert code == 2 and "'slug' must be" in err
+    venue.write_text("not = toml = at all", encoding="utf-8")
+    code, _, err = run(capsys, tmp_path, "venue", "apply", str(venue))
+    assert code == 2 and "Venue file error" in err
+
+
+def test_cli_db_upgrade(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, tmp_path, "db", "upgrade")
+    assert code == 0 and "up to date" in out

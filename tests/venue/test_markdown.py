@@ -1,0 +1,78 @@
+"""Chat Markdown: a small allowed subset, sanitised by a real sanitizer."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from estaminet.venue.markdown import find_mentions, render_markdown
+
+
+def test_markdown_allowed_subset() -> None:
+    html = render_markdown("**gras** *italique* [lien](https://lelab.be)\n\n- un\n- deux")
+    assert "<strong>gras</strong>" in html
+    assert "<em>italique</em>" in html
+    assert '<a href="https://lelab.be" rel="noopener noreferrer nofollow ugc">lien</a>' in html
+    assert "<ul>" in html and "<li>un</li>" in html
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[clic](javascript:alert(1))",
+        '<a href="javascript:alert(1)">x</a>',
+        "<iframe src=https://evil.example></iframe>",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+    ],
+)
+def test_markdown_script_is_shown_as_text_never_run(attack: str) -> None:
+    elements = _elements(render_markdown(attack))
+    tags = {tag for tag, _ in elements}
+    assert tags <= {"p", "a"}
+    for tag, attrs in elements:
+        assert not any(name.startswith("on") for name in attrs)
+        if tag == "a":
+            assert attrs.get("href", "").startswith(("http://", "https://", "mailto:"))
+
+
+def _elements(html: str) -> list[tuple[str, dict[str, str]]]:
+    """The real elements in ``html`` (escaped text does not count)."""
+    found: list[tuple[str, dict[str, str]]] = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, {k: v or "" for k, v in attrs}))
+
+    Collector().feed(html)
+    return found
+
+
+def test_markdown_headings_and_images_are_not_rendered() -> None:
+    html = render_markdown("# Titre\n![img](https://x.example/a.png)")
+    assert "<h1>" not in html and "<img" not in html
+
+
+def test_markdown_mentions_are_marked() -> None:
+    html = render_markdown("merci @Marie Claire !", [("u1", "Marie Claire")])
+    assert '<span class="mention" data-user="u1">@Marie Claire</span>' in html
+
+
+def test_markdown_mention_of_html_name_stays_text() -> None:
+    name = "<b>Jo</b>"
+    html = render_markdown(f"salut @{name}", [("u2", name)])
+    assert "<b>" not in html
+    assert 'data-user="u2"' in html
+
+
+def test_markdown_find_mentions_longest_name_wins() -> None:
+    people = [("1", "Marie"), ("2", "Marie Claire"), ("3", "Jo")]
+    assert find_mentions("salut @marie claire et @Jo.", people) == [
+        ("2", "Marie Claire"),
+        ("3", "Jo"),
+    ]
+    assert find_mentions("mail jo@Jo.be", people) == []
+    assert find_mentions("pas de mention", people) == []
+    assert find_mentions("@Joseph", people) == []

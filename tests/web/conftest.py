@@ -1,0 +1,206 @@
+"""A real server (uvicorn in a thread) and people who use it over HTTP and WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from estaminet import cli
+from estaminet.app import create_app
+from estaminet.people.actions import create_login_link
+from estaminet.people.model import Role
+from estaminet.settings import Settings
+from estaminet.store import Database, utcnow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    base: str
+    settings: Settings
+    admin_link: str
+    app: Any
+
+    @property
+    def origin(self) -> str:
+        return self.base
+
+    async def fresh_admin_link(self) -> str:
+        """A new one-time sign-in link for the admin (each link works once)."""
+        db = Database(self.settings.resolved_database_url)
+        try:
+            admin = await cli._first_admin(db)
+            assert admin is not None
+            token = await create_login_link(db, admin, utcnow(), purpose="signin")
+        finally:
+            await db.dispose()
+        return f"/l/{token}"
+
+    async def invite(
+        self, role: Role = Role.GUEST, uses: int | None = None, days: float = 7.0
+    ) -> str:
+        url = await cli._invite(self.settings, role, days, uses, "test")
+        return url.removeprefix(self.base)
+
+
+def start_server(tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = Settings(data_dir=tmp, secret_key="test-secret", base_url=base, **overrides)
+    link, _ = asyncio.run(cli._prepare(settings, venue_file=None, admin_name="Admin"))
+    app = create_app(settings, migrate=False)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws_max_size=1_048_576,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(base, settings, link.removeprefix(base), app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from start_server(
+        tmp_path_factory.mktemp("live"), chat_rate_burst=5, chat_rate_per_second=2.0
+    )
+
+
+@dataclass
+class Socket:
+    """A test client's WebSocket with helpers to wait for given frames."""
+
+    ws: ClientConnection
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    async def expect(self, within: float = 5.0, **match: Any) -> dict[str, Any]:
+        """The next frame whose fields equal ``match`` (earlier non-matching frames are kept in ``seen``)."""
+        async with asyncio.timeout(within):
+            while True:
+                frame = json.loads(await self.ws.recv())
+                self.seen.append(frame)
+                if all(frame.get(k) == v for k, v in match.items()):
+                    return frame
+
+    async def quiet(self, within: float = 0.3) -> list[dict[str, Any]]:
+        """Every frame that arrives within ``within`` seconds."""
+        got: list[dict[str, Any]] = []
+        try:
+            async with asyncio.timeout(within):
+                while True:
+                    got.append(json.loads(await self.ws.recv()))
+        except TimeoutError:
+            return got
+
+    async def act(self, name: str, data: dict[str, Any], ref: str = "a1") -> dict[str, Any]:
+        await self.send({"type": "act", "id": ref, "name": name, "data": data})
+        async with asyncio.timeout(5):
+            while True:
+                frame = json.loads(await self.ws.recv())
+                self.seen.append(frame)
+                if frame.get("id") == ref and frame["type"] in ("ack", "error"):
+                    return frame
+
+    async def sub(self, topic: str, after: int = 0) -> dict[str, Any]:
+        await self.send({"type": "sub", "topic": topic, "after": after})
+        async with asyncio.timeout(5):
+            while True:
+                frame = json.loads(await self.ws.recv())
+                self.seen.append(frame)
+                if frame.get("topic") == topic and frame["type"] in ("subscribed", "error"):
+                    return frame
+
+
+class Person:
+    """Someone with their own browser cookies."""
+
+    def __init__(self, server: LiveServer, locale: str = "fr") -> None:
+        self.server = server
+        self.http = httpx.AsyncClient(
+            base_url=server.base, headers={"accept-language": locale}, follow_redirects=False
+        )
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def csrf(self, path: str) -> str:
+        page = await self.http.get(path)
+        found = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+        assert found, page.text[:500]
+        return found.group(1)
+
+    async def join(self, invite_path: str, name: str) -> httpx.Response:
+        token = await self.csrf(invite_path)
+        return await self.http.post(invite_path, data={"csrf": token, "name": name})
+
+    async def sign_in_admin(self) -> None:
+        link = await self.server.fresh_admin_link()
+        token = await self.csrf(link)
+        response = await self.http.post(link, data={"csrf": token})
+        assert response.status_code == 303
+
+    @asynccontextmanager
+    async def socket(self, origin: str | None = None) -> AsyncIterator[Socket]:
+        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+        url = self.server.base.replace("http", "ws") + "/ws"
+        async with connect(
+            url,
+            origin=origin or self.server.origin,  # type: ignore[arg-type]
+            additional_headers={"cookie": cookie, "accept-language": "fr"},
+            max_size=2**22,
+        ) as ws:
+            sock = Socket(ws)
+            await sock.expect(type="subscribed")  # the user topic
+            yield sock
+
+
+@pytest.fixture
+async def people(live: LiveServer) -> AsyncIterator[Any]:
+    made: list[Person] = []
+
+    async def make(name: str | None = None, role: Role = Role.GUEST, locale: str = "fr") -> Person:
+        person = Person(live, locale)
+        made.append(person)
+        if name is not None:
+            response = await person.join(await live.invite(role), name)
+            assert response.status_code == 303, response.text[:300]
+        return person
+
+    yield make
+    for person in made:
+        await person.close()
