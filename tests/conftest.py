@@ -16,6 +16,8 @@ from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.store.migrate import upgrade
 
+pytest_plugins = ["tests.support.live_server"]
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379

@@ -133,7 +133,7 @@ def test_french_catalog_translates_every_source_message(
     source_messages: dict[Key, Found], french: Catalog
 ) -> None:
     missing = []
-    for key, found in sorted(source_messages.items(), key=lambda item: str(item[0])):
+    for found in sorted(source_messages.values(), key=lambda found: str(found.key)):
         entry = french.get(_singular(found.msgid), context=found.context)
         if (
             entry is None
@@ -225,12 +225,16 @@ def test_catalog_files_have_no_fuzzy_entry(path: Path) -> None:
 
 
 def test_translate_renders_french_with_parameters() -> None:
-    text = translate("fr", "Slow down! Wait %(seconds)s seconds before sending again.", {"seconds": 3})
+    text = translate(
+        "fr", "Slow down! Wait %(seconds)s seconds before sending again.", {"seconds": 3}
+    )
     assert text != "Slow down! Wait 3 seconds before sending again."
     assert "3" in text
     assert "Attends" in text
 
 
 def test_translate_falls_back_to_english_msgid() -> None:
-    text = translate("en", "Slow down! Wait %(seconds)s seconds before sending again.", {"seconds": 3})
+    text = translate(
+        "en", "Slow down! Wait %(seconds)s seconds before sending again.", {"seconds": 3}
+    )
     assert text == "Slow down! Wait 3 seconds before sending again."

@@ -10,7 +10,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from estaminet.people.model import Role
-from tests.web.conftest import LiveServer, Person
+from tests.support.live_server import LiveServer, Person
 
 
 def bodies(frames: list[dict[str, Any]]) -> list[str]:

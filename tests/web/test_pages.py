@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from estaminet.people.model import Role
-from tests.web.conftest import LiveServer, Person
+from tests.support.live_server import LiveServer, Person
 
 
 async def test_pages_security_headers(live: LiveServer, people: Any) -> None:

@@ -12,6 +12,7 @@ from estaminet.kernel.activity import Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.tables import actions
+from estaminet.tables import chat as table_chat
 from estaminet.tables.service import TableService, viewer_topic
 from estaminet.venue.rooms import access_room
 from estaminet.web.pages import page, require_user
@@ -55,7 +56,7 @@ async def create(request: Request) -> Response:
     key = str(form.get("game", ""))
     try:
         rules = service.lookup(key)
-    except KeyError:
+    except LookupError:
         raise BadInput("tables/unknown_game", N_("This game does not exist.")) from None
     options: dict[str, Any] = {}
     for name, default in rules.default_options().items():
@@ -93,11 +94,16 @@ async def table_page(request: Request) -> Response:
     viewer = service.viewer_for(table, user.id)
     view_html = None
     view_topic = None
+    chat_rights: dict[str, list[str]] | None = None
+    chat_logs: dict[str, Any] = {}
     if table.status != "lobby" and viewer is not None:
         live = await service.engine.get(table.id)
         view = live.rules.view(live.state, viewer)
         view_html = service.render_view(table, live, view, viewer, request.state.locale)
         view_topic = viewer_topic(table.id, viewer)
+        chat_rights = table_chat.permissions(live.rules, live.state, viewer)
+        async with service.db.read() as conn:
+            chat_logs = await table_chat.history(conn, table.id, chat_rights["read"])
     return page(
         request,
         "tables/table.html",
@@ -107,6 +113,8 @@ async def table_page(request: Request) -> Response:
             "viewer": viewer,
             "view_html": view_html,
             "view_topic": view_topic,
+            "chat_rights": chat_rights,
+            "chat_logs": chat_logs,
             "lobby_html": service.lobby_html(table, request.state.locale),
             "lobby_seq": await service.hub.current_seq(table.topic),
             "view_seq": await service.hub.current_seq(view_topic) if view_topic else 0,

@@ -10,14 +10,16 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from estaminet.games._kit import all_games
 from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
-from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
+from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.live.engine import ActionRefused, Engine, Live
 from estaminet.people.model import User
 from estaminet.people.queries import user_by_id
@@ -27,6 +29,7 @@ from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import Hub
 from estaminet.store import Database
 from estaminet.tables import actions
+from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
 from estaminet.translations import translate
 from estaminet.venue.rooms import Room, access_room, room_by_slug
@@ -75,12 +78,16 @@ class TableService:
         self.templates = templates
         self.lookup = lookup
         self.clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+        self._rights: dict[str, dict[str, list[str]]] = {}
+        self._chat_ops: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
         engine.on_change(self._changed)
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("table", _TableTopics(self))
         gateway.provide("tables", _RoomTables(self))
         gateway.action("table.act", self._act)
+        gateway.action("table.chat", self._chat)
 
     # -- who is who --------------------------------------------------------------
 
@@ -136,6 +143,76 @@ class TableService:
             ) from None
         return {"events": len(events)}
 
+    async def _chat(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        table_id, channel, body = data.get("table"), data.get("channel"), data.get("body")
+        if (
+            not isinstance(table_id, int)
+            or not isinstance(channel, str)
+            or not isinstance(body, str)
+        ):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        table = await self.table(table_id)
+        viewer = self.viewer_for(table, ctx.principal.user_id)
+        if viewer is None or table.status == "lobby":
+            raise Forbidden("tables/channel_closed", N_("You cannot write in this channel now."))
+        bucket = self._buckets.setdefault(ctx.principal.user_id, TokenBucket(6, 1.0))
+        if not bucket.take(time.monotonic()):
+            raise RateLimited(
+                "chat/slow_down",
+                N_("Slow down! Wait %(seconds)s seconds before sending again."),
+                seconds=max(1, round(bucket.wait_time())),
+            )
+        live = await self.engine.get(table_id)
+        allowed = table_chat.permissions(live.rules, live.state, viewer)["write"]
+        user = await self.user(ctx.principal)
+        message = await table_chat.post(
+            self.db, user, table_id, channel, body, viewer.seat, allowed, ctx.now
+        )
+        await self.publish_chat(table, live, message)
+        return {"message": message.id}
+
+    async def publish_chat(
+        self, table: TableInfo, live: Live, message: table_chat.TableMessage
+    ) -> None:
+        """Append the message for every viewer who may read its channel (or its anonymous mirror)."""
+        mirror = message.channel + table_chat.ANONYMOUS
+        for viewer in self.viewers(table):
+            readable = table_chat.permissions(live.rules, live.state, viewer)["read"]
+            targets: list[tuple[str, bool]] = []
+            if message.channel in readable:
+                targets.append((message.channel, False))
+            if mirror in readable:
+                targets.append((mirror, True))
+            if not targets:
+                continue
+            topic = viewer_topic(table.id, viewer)
+            seq = await self.hub.next_seq(topic)
+            await self.hub.publish(
+                frame_for_locales(topic, seq, "chat", self._chat_body(message, targets))
+            )
+
+    def _chat_body(
+        self, message: table_chat.TableMessage, targets: list[tuple[str, bool]]
+    ) -> Callable[[str], dict[str, Any]]:
+        def body(locale: str) -> dict[str, Any]:
+            return {
+                "ops": [
+                    {
+                        "op": "upsert",
+                        "parent": f"#table-chat-log-{channel}",
+                        "id": f"tmsg-{message.id}{'-a' if anonymous else ''}",
+                        "html": self.templates.render(
+                            "tables/_chat_message.html",
+                            locale,
+                            {"m": message, "anonymous": anonymous},
+                        ),
+                    }
+                    for channel, anonymous in targets
+                ]
+            }
+
+        return body
+
     # -- publishing -------------------------------------------------------------
 
     def viewers(self, table: TableInfo) -> list[Viewer]:
@@ -167,6 +244,7 @@ class TableService:
         await self.publish_lobby(table)
 
     async def publish_views(self, table: TableInfo, live: Live) -> None:
+        await self._prepare_chat(table, live)
         rendered: dict[str, Callable[[str], dict[str, Any]]] = {}
         for viewer in self.viewers(table):
             view = live.rules.view(live.state, viewer)
@@ -174,8 +252,51 @@ class TableService:
             if key not in rendered:  # identical views are rendered once
                 rendered[key] = self._body(table, live, view, viewer)
             topic = viewer_topic(table.id, viewer)
+            body = rendered[key]
+            rights = table_chat.permissions(live.rules, live.state, viewer)
+            if self._rights.get(topic) != rights:
+                # The channels this viewer may use changed (night fell, someone died…).
+                self._rights[topic] = rights
+                body = self._with_chat(body, table, rights)
             seq = await self.hub.next_seq(topic)
-            await self.hub.publish(frame_for_locales(topic, seq, "view", rendered[key]))
+            await self.hub.publish(frame_for_locales(topic, seq, "view", body))
+
+    def _with_chat(
+        self, body: Callable[[str], dict[str, Any]], table: TableInfo, rights: dict[str, list[str]]
+    ) -> Callable[[str], dict[str, Any]]:
+        chat_ops = self._chat_ops
+
+        def with_chat(locale: str) -> dict[str, Any]:
+            return {"ops": [*body(locale)["ops"], *chat_ops[(table.id, locale, _key(rights))]]}
+
+        return with_chat
+
+    async def chat_html(
+        self, table: TableInfo, rights: dict[str, list[str]], locale: str
+    ) -> tuple[str, str]:
+        """The chat logs and the channel chooser for these rights."""
+        async with self.db.read() as conn:
+            logs = await table_chat.history(conn, table.id, rights["read"])
+        context = {"table": table, "rights": rights, "logs": logs, "locale": locale}
+        return (
+            self.templates.render("tables/_chat_logs.html", locale, context),
+            self.templates.render("tables/_chat_write.html", locale, context),
+        )
+
+    async def _prepare_chat(self, table: TableInfo, live: Live) -> None:
+        """Render the chat panes once per distinct set of rights (before publishing views)."""
+        self._chat_ops = {}
+        for viewer in self.viewers(table):
+            rights = table_chat.permissions(live.rules, live.state, viewer)
+            for locale in LOCALES:
+                cache_key = (table.id, locale, _key(rights))
+                if cache_key in self._chat_ops:
+                    continue
+                logs, write = await self.chat_html(table, rights, locale)
+                self._chat_ops[cache_key] = [
+                    {"op": "replace", "target": "#table-chat-logs", "html": logs},
+                    {"op": "replace", "target": "#table-chat-write", "html": write},
+                ]
 
     def _body(
         self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer
@@ -288,6 +409,10 @@ class TableService:
         return translate(locale, error.message, error.params)
 
 
+def _key(rights: dict[str, list[str]]) -> str:
+    return json.dumps(rights, sort_keys=True)
+
+
 def narrator_seat(rules: Activity[Any]) -> int:
     """The actor number a game uses for its human narrator (-2 unless it says otherwise)."""
     module = importlib.import_module(type(rules).__module__.rpartition(".")[0])
@@ -374,7 +499,24 @@ class _TableTopics:
             assert viewer is not None
             view = live.rules.view(live.state, viewer)
             html = service.render_view(table, live, view, viewer, locale)
-            target = "#table-view"
+            rights = table_chat.permissions(live.rules, live.state, viewer)
+            logs, write = await service.chat_html(table, rights, locale)
+            connection.push(
+                encode(
+                    {
+                        "type": "event",
+                        "topic": topic,
+                        "seq": current,
+                        "kind": "catch_up",
+                        "ops": [
+                            {"op": "replace", "target": "#table-view", "html": html},
+                            {"op": "replace", "target": "#table-chat-logs", "html": logs},
+                            {"op": "replace", "target": "#table-chat-write", "html": write},
+                        ],
+                    }
+                )
+            )
+            return current
         connection.push(
             encode(
                 {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,7 +16,7 @@ from estaminet.people.access import can_moderate
 from estaminet.venue import chat
 from estaminet.venue.plan import GRID_COLUMNS
 from estaminet.venue.rooms import access_room, list_rooms, visible_rooms
-from estaminet.web.pages import fragment, page, require_user
+from estaminet.web.pages import fragment, page, page_context, require_user
 
 __all__ = ["routes"]
 
@@ -60,10 +61,16 @@ async def room_page(request: Request) -> Response:
         muted_until = await chat.restriction(conn, room, user, "mute", now)
         rooms = await visible_rooms(conn, user)
     venue = state.venue
+    panel_for = state.room_panels.get(room.kind.value)
+    panel = None
+    if panel_for is not None:
+        # Features add a panel to rooms of their kind (the games room lists its tables).
+        panel = Markup(await panel_for(page_context(request), room, user))
     return page(
         request,
         "venue/room.html",
         {
+            "panel": panel,
             "room": room,
             "rooms": rooms,
             "messages": messages,

@@ -26,6 +26,30 @@ export function setupTable(live, page) {
     }
   });
 
+  // The table chat: the channel chooser is re-rendered by the server, the text box is kept.
+  const chat = page.querySelector("[data-table-chat]");
+  chat?.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const box = chat.querySelector("textarea");
+    const problem = chat.querySelector(".form-error");
+    const channel = chat.querySelector("select[name=channel]")?.value;
+    const body = box.value.trim();
+    if (!body || !channel) return;
+    try {
+      await live.act("table.chat", { table, channel, body });
+      box.value = "";
+      problem.textContent = "";
+    } catch (err) {
+      problem.textContent = err.message;
+    }
+  });
+  chat?.querySelector("textarea")?.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      chat.requestSubmit();
+    }
+  });
+
   // Countdowns: every [data-deadline] shows the time left, updated each second.
   const tick = () => {
     for (const el of page.querySelectorAll("[data-deadline]")) {
@@ -45,7 +69,15 @@ export function setupTable(live, page) {
     toggle.checked = localStorage.getItem(SPEAK_KEY) === "1";
     toggle.addEventListener("change", () => localStorage.setItem(SPEAK_KEY, toggle.checked ? "1" : "0"));
   }
+  // When the game starts (or ends), each person's screen changes: load it afresh.
+  const status = () => page.querySelector("[data-table-status]")?.dataset.tableStatus;
+  const initialStatus = status();
+
   document.addEventListener("estaminet:replaced", () => {
+    if (status() && status() !== initialStatus) {
+      location.reload();
+      return;
+    }
     tick();
     const box = page.querySelector("[data-speak-toggle]");
     if (box && box !== toggle) box.checked = localStorage.getItem(SPEAK_KEY) === "1";

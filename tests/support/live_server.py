@@ -100,50 +100,55 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @dataclass
 class Socket:
-    """A test client's WebSocket with helpers to wait for given frames."""
+    """A test client's WebSocket; frames not yet asked for wait in ``pending``."""
 
     ws: ClientConnection
+    pending: list[dict[str, Any]] = field(default_factory=list)
     seen: list[dict[str, Any]] = field(default_factory=list)
 
     async def send(self, frame: dict[str, Any] | str) -> None:
         await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
 
-    async def expect(self, within: float = 5.0, **match: Any) -> dict[str, Any]:
-        """The next frame whose fields equal ``match`` (earlier non-matching frames are kept in ``seen``)."""
+    async def _next(self) -> dict[str, Any]:
+        frame: dict[str, Any] = json.loads(await self.ws.recv())
+        self.seen.append(frame)
+        return frame
+
+    async def take(self, test: Any, within: float = 5.0) -> dict[str, Any]:
+        """The first frame (already received or coming) for which ``test(frame)`` holds."""
+        for index, frame in enumerate(self.pending):
+            if test(frame):
+                return self.pending.pop(index)
         async with asyncio.timeout(within):
             while True:
-                frame = json.loads(await self.ws.recv())
-                self.seen.append(frame)
-                if all(frame.get(k) == v for k, v in match.items()):
+                frame = await self._next()
+                if test(frame):
                     return frame
+                self.pending.append(frame)
+
+    async def expect(self, within: float = 5.0, **match: Any) -> dict[str, Any]:
+        """The next frame whose fields equal ``match``."""
+        return await self.take(lambda f: all(f.get(k) == v for k, v in match.items()), within)
 
     async def quiet(self, within: float = 0.3) -> list[dict[str, Any]]:
-        """Every frame that arrives within ``within`` seconds."""
-        got: list[dict[str, Any]] = []
+        """Every frame that arrives within ``within`` seconds (and those pending)."""
+        got, self.pending = self.pending, []
         try:
             async with asyncio.timeout(within):
                 while True:
-                    got.append(json.loads(await self.ws.recv()))
+                    got.append(await self._next())
         except TimeoutError:
             return got
 
     async def act(self, name: str, data: dict[str, Any], ref: str = "a1") -> dict[str, Any]:
         await self.send({"type": "act", "id": ref, "name": name, "data": data})
-        async with asyncio.timeout(5):
-            while True:
-                frame = json.loads(await self.ws.recv())
-                self.seen.append(frame)
-                if frame.get("id") == ref and frame["type"] in ("ack", "error"):
-                    return frame
+        return await self.take(lambda f: f.get("id") == ref and f["type"] in ("ack", "error"))
 
     async def sub(self, topic: str, after: int = 0) -> dict[str, Any]:
         await self.send({"type": "sub", "topic": topic, "after": after})
-        async with asyncio.timeout(5):
-            while True:
-                frame = json.loads(await self.ws.recv())
-                self.seen.append(frame)
-                if frame.get("topic") == topic and frame["type"] in ("subscribed", "error"):
-                    return frame
+        return await self.take(
+            lambda f: f.get("topic") == topic and f["type"] in ("subscribed", "error")
+        )
 
 
 class Person:

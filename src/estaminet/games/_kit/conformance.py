@@ -1,0 +1,264 @@
+"""The conformance suite every game must pass, callable from any test module.
+
+``check_game`` plays random legal games to the end from many seeds and, at
+every step, checks the properties the live engine relies on:
+
+* every action listed by ``legal_actions`` is accepted by ``apply``;
+* ``apply`` is deterministic and never mutates the state it is given;
+* events survive JSON, and folding them with ``evolve`` never fails;
+* every state survives ``dump``/``load`` through JSON with equal views;
+* ``outcome`` is ``None`` until the end, then exactly one outcome stays;
+* replaying ``setup`` plus the logged events rebuilds the final state;
+* no view discloses a fact its viewer may not know (for games that declare
+  their secrets, see :mod:`estaminet.games._kit.secrecy`).
+
+Timeouts are injected like the runner does: the fake clock jumps past
+``deadline(state)`` and ``SYSTEM`` applies ``{"type": "timeout"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from estaminet.games._kit.secrecy import Secretive, find_leaks
+from estaminet.kernel.activity import (
+    SYSTEM,
+    Activity,
+    Event,
+    Outcome,
+    Rejection,
+    Seat,
+    Viewer,
+    ViewerKind,
+)
+
+__all__ = [
+    "START",
+    "ConformanceError",
+    "Playout",
+    "check_game",
+    "check_round_trip",
+    "check_secrecy",
+    "default_viewers",
+    "play",
+    "replay",
+]
+
+START = datetime(2024, 1, 6, 20, 0, tzinfo=UTC)
+"""The fake clock's first instant (a Saturday game night)."""
+
+TIMEOUT: Mapping[str, Any] = {"type": "timeout"}
+
+
+class ConformanceError(AssertionError):
+    """A game broke a rule of the protocol; the message says where (seed, step)."""
+
+
+@dataclass
+class Playout:
+    """One random game: its inputs, the accepted moves and the logged events."""
+
+    seats: int
+    options: Mapping[str, Any]
+    seed: int
+    moves: list[tuple[Seat, Mapping[str, Any]]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    outcome: Outcome | None = None
+    final: Any = None
+
+
+def default_viewers(seats: int) -> list[Viewer]:
+    """Each player, a spectator, a narrator and the replay viewer."""
+    viewers = [Viewer.player(seat) for seat in range(seats)]
+    return [*viewers, Viewer.spectator(), Viewer.narrator(), Viewer(ViewerKind.REPLAY)]
+
+
+def _fail(playout: Playout, step: int, message: str) -> ConformanceError:
+    return ConformanceError(f"seed={playout.seed} seats={playout.seats} step={step}: {message}")
+
+
+def _wire(value: Any) -> Any:
+    """``value`` as it comes back from JSON (the store and the gateway)."""
+    return json.loads(json.dumps(value))
+
+
+def _views(game: Activity[Any], state: Any, viewers: Sequence[Viewer]) -> list[Any]:
+    return [_wire(game.view(state, viewer)) for viewer in viewers]
+
+
+def check_round_trip(
+    game: Activity[Any], state: Any, viewers: Sequence[Viewer], views: Sequence[Any] | None = None
+) -> None:
+    """``dump`` gives JSON types, and ``load`` of it gives a state with equal dump and views."""
+    dumped = game.dump(state)
+    text = json.dumps(dumped, sort_keys=True)
+    loaded = game.load(json.loads(text))
+    if json.dumps(game.dump(loaded), sort_keys=True) != text:
+        raise ConformanceError("dump(load(dump(state))) differs from dump(state)")
+    views = _views(game, state, viewers) if views is None else views
+    for viewer, seen, again in zip(viewers, views, _views(game, loaded, viewers), strict=True):
+        if seen != again:
+            raise ConformanceError(f"the view of {viewer} changed after a dump/load round-trip")
+
+
+def check_secrecy(
+    game: Activity[Any], state: Any, viewers: Sequence[Viewer], views: Sequence[Any] | None = None
+) -> None:
+    """No view of ``state`` discloses a fact its viewer may not know."""
+    if not isinstance(game, Secretive):
+        return
+    facts = game.knowledge(state)
+    views = _views(game, state, viewers) if views is None else views
+    for viewer, seen in zip(viewers, views, strict=True):
+        leaks = find_leaks(seen, viewer, facts, game.guarded_keys, wired=True)
+        if leaks:
+            raise ConformanceError("leak: " + "; ".join(str(leak) for leak in leaks[:3]))
+
+
+def replay(game: Activity[Any], playout: Playout) -> Any:
+    """Rebuild the state from ``setup`` and the logged events, as the runner does."""
+    state = game.setup(playout.seats, playout.options, playout.seed, START)
+    for event in playout.events:
+        state = game.evolve(state, _wire(event))
+    return state
+
+
+def _check_accepts(
+    game: Activity[Any],
+    state: Any,
+    moves: Sequence[tuple[Seat, Mapping[str, Any]]],
+    now: datetime,
+    rng: random.Random,
+    limit: int,
+) -> str | None:
+    sample = list(moves) if len(moves) <= limit else rng.sample(list(moves), limit)
+    for actor, action in sample:
+        result = game.apply(state, actor, action, now)
+        if isinstance(result, Rejection):
+            return f"legal action {action} of seat {actor} rejected with {result.code}"
+        if not result:
+            return f"legal action {action} of seat {actor} produced no event"
+    return None
+
+
+def play(
+    game: Activity[Any],
+    *,
+    seats: int,
+    options: Mapping[str, Any],
+    seed: int,
+    extra_actors: Sequence[Seat] = (),
+    viewers: Sequence[Viewer] | None = None,
+    timeout_share: float = 0.1,
+    max_steps: int = 4000,
+    legal_sample: int = 4,
+    checks: bool = True,
+) -> Playout:
+    """Play one random legal game to its end, checking every step when ``checks`` is on."""
+    playout = Playout(seats, options, seed)
+    rng = random.Random(f"conformance:{seed}")
+    viewers = list(viewers) if viewers is not None else default_viewers(seats)
+    actors = [*range(seats), *extra_actors]
+    now = START
+    state = game.setup(seats, options, seed, now)
+    for step in range(max_steps):
+        try:
+            if checks:
+                views = _views(game, state, viewers)
+                check_round_trip(game, state, viewers, views)
+                check_secrecy(game, state, viewers, views)
+        except ConformanceError as error:
+            raise _fail(playout, step, str(error)) from None
+        outcome = game.outcome(state)
+        if outcome is not None:
+            _check_end(game, state, actors, playout, step)
+            playout.outcome, playout.final = outcome, state
+            break
+        moves = [(actor, action) for actor in actors for action in game.legal_actions(state, actor)]
+        due = game.deadline(state)
+        if checks:
+            problem = _check_accepts(game, state, moves, now, rng, legal_sample)
+            if problem:
+                raise _fail(playout, step, problem)
+        if due is not None and (not moves or rng.random() < timeout_share):
+            now = max(now, due) + timedelta(seconds=1)
+            actor, action = SYSTEM, TIMEOUT
+        elif moves:
+            actor, action = rng.choice(moves)
+        else:
+            raise _fail(playout, step, "stuck: no legal action, no deadline and no outcome")
+        before = json.dumps(game.dump(state), sort_keys=True)
+        result = game.apply(state, actor, action, now)
+        if isinstance(result, Rejection):
+            raise _fail(playout, step, f"{action} by {actor} rejected with {result.code}")
+        if checks and _wire(game.apply(state, actor, action, now)) != _wire(list(result)):
+            raise _fail(playout, step, f"apply is not deterministic for {action}")
+        previous = state
+        for event in result:
+            state = game.evolve(state, _wire(event))
+        if checks and json.dumps(game.dump(previous), sort_keys=True) != before:
+            raise _fail(playout, step, f"apply or evolve mutated the state given ({action})")
+        playout.moves.append((actor, action))
+        playout.events.extend(_wire(list(result)))
+    else:
+        raise _fail(playout, max_steps, "no outcome after the maximum number of steps")
+    return playout
+
+
+def _check_end(
+    game: Activity[Any], state: Any, actors: Sequence[Seat], playout: Playout, step: int
+) -> None:
+    if game.deadline(state) is not None:
+        raise _fail(playout, step, "a finished game still has a deadline")
+    for actor in actors:
+        if game.legal_actions(state, actor):
+            raise _fail(playout, step, f"a finished game still offers actions to {actor}")
+
+
+def check_game(
+    game: Activity[Any],
+    *,
+    seats: int,
+    options: Mapping[str, Any] | None = None,
+    seeds: Sequence[int] = range(10),
+    extra_actors: Sequence[Seat] = (),
+    timeout_share: float = 0.1,
+    legal_sample: int = 4,
+    max_steps: int = 4000,
+) -> list[Playout]:
+    """Run the whole suite for one table size and options over ``seeds``.
+
+    Raises :class:`ConformanceError` at the first broken rule; returns the
+    playouts so a test can look at their outcomes (e.g. that every ending
+    the game knows is reached).
+    """
+    options = dict(game.default_options() if options is None else options)
+    rejection = game.validate_options(options, seats)
+    if rejection is not None:
+        raise ConformanceError(f"options rejected: {rejection.code} {dict(rejection.params)}")
+    playouts = []
+    for seed in seeds:
+        playout = play(
+            game,
+            seats=seats,
+            options=options,
+            seed=seed,
+            extra_actors=extra_actors,
+            timeout_share=timeout_share,
+            legal_sample=legal_sample,
+            max_steps=max_steps,
+        )
+        rebuilt = replay(game, playout)
+        if json.dumps(game.dump(rebuilt), sort_keys=True) != json.dumps(
+            game.dump(playout.final), sort_keys=True
+        ):
+            raise _fail(playout, len(playout.moves), "replaying the events gives another state")
+        if game.outcome(rebuilt) != playout.outcome:
+            raise _fail(playout, len(playout.moves), "replay gives another outcome")
+        playouts.append(playout)
+    return playouts

@@ -1,0 +1,5 @@
+"""Lowest unique number, the example game of docs/new-game.md."""
+
+from estaminet.games.example.game import GAME, REJECTION_MESSAGES, LowestUnique, State
+
+__all__ = ["GAME", "REJECTION_MESSAGES", "LowestUnique", "State"]

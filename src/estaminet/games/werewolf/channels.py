@@ -1,0 +1,78 @@
+"""Chat channels and the voice plan that follow the game.
+
+The platform stores chat messages; the game only says who may read and write
+which channel now. Channels: ``village`` (the living, by day), ``wolves`` (the
+Werewolves, at night), ``wolves_anonymous`` (the same messages with authors
+hidden, read by a spying Little Girl), ``lovers``, ``graveyard`` (the dead and
+the spectators; never readable by the living) and ``spectators``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from estaminet.games.werewolf.roles import Role
+from estaminet.games.werewolf.script import Phase
+from estaminet.games.werewolf.state import State
+from estaminet.kernel.activity import Viewer, ViewerKind
+
+__all__ = ["CHANNELS", "channels", "voice_plan"]
+
+CHANNELS = ("village", "wolves", "wolves_anonymous", "lovers", "graveyard", "spectators")
+
+
+def _player_channels(state: State, seat: int) -> dict[str, list[str]]:
+    over = state.outcome is not None
+    if over:
+        return {"read": ["village", "graveyard"], "write": ["village"]}
+    if not state.alive[seat]:
+        return {"read": ["village", "graveyard"], "write": ["graveyard"]}
+    read, write = ["village"], []
+    day = state.phase in (Phase.DAY, Phase.ELECTION)
+    if day:
+        write.append("village")
+    if state.is_wolf(seat):
+        read.append("wolves")
+        if state.phase is Phase.NIGHT:
+            write.append("wolves")
+    if (
+        state.roles[seat] == Role.LITTLE_GIRL
+        and state.spied
+        and state.step == "wolves"
+        and not state.step_done
+    ):
+        read.append("wolves_anonymous")
+    if seat in state.lovers and all(state.alive[s] for s in state.lovers):
+        read.append("lovers")
+        write.append("lovers")
+    return {"read": read, "write": write}
+
+
+def channels(state: State, viewer: Viewer) -> dict[str, list[str]]:
+    """Which channels ``viewer`` may read and write now."""
+    if (
+        viewer.kind is ViewerKind.PLAYER
+        and viewer.seat is not None
+        and 0 <= viewer.seat < state.seats
+    ):
+        return _player_channels(state, viewer.seat)
+    if viewer.kind is ViewerKind.SPECTATOR:
+        # Spectators who see the roles never write where a player (even a dead one) reads.
+        write = (
+            ["spectators"] if state.options["spectators_see_roles"] else ["spectators", "graveyard"]
+        )
+        return {"read": ["village", "graveyard", "spectators"], "write": write}
+    if viewer.kind is ViewerKind.NARRATOR:
+        return {"read": list(CHANNELS), "write": ["village"]}
+    return {"read": list(CHANNELS), "write": []}
+
+
+def voice_plan(state: State) -> dict[str, Any]:
+    """For the server only, never for a view: who is muted and who shares a private channel.
+
+    At night everybody is muted alike (muting only the living would tell who
+    died) and the living Werewolves share a private channel during their call.
+    """
+    night = state.phase is Phase.NIGHT and state.outcome is None
+    private = {"wolves": state.living_wolves()} if night and state.step == "wolves" else {}
+    return {"muted_all": night, "private_channels": private}

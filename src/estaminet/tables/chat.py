@@ -1,0 +1,116 @@
+"""Chat at a game table: channels decided by the game's rules, messages kept by the platform.
+
+A game says, for each viewer and each moment, which channels they may read
+and write (``rules.channels(state, viewer)``). A channel named ``X_anonymous``
+is a read-only mirror of ``X`` with the authors hidden (the Little Girl
+spying on the Werewolves). Games that say nothing get a ``table`` channel for
+the players and a ``spectators`` channel that players never read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from estaminet.kernel.activity import Activity, Viewer, ViewerKind
+from estaminet.kernel.errors import BadInput, Forbidden
+from estaminet.kernel.i18n import N_
+from estaminet.live.tables import activity_chat
+from estaminet.people.model import User
+from estaminet.store import Database
+
+__all__ = ["ANONYMOUS", "TableMessage", "history", "permissions", "post"]
+
+ANONYMOUS = "_anonymous"
+MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class TableMessage:
+    id: int
+    channel: str
+    author_name: str
+    seat: int | None
+    body: str
+    at: datetime
+
+
+def permissions(rules: Activity[Any], state: Any, viewer: Viewer) -> dict[str, list[str]]:
+    """``{"read": [...], "write": [...]}`` for ``viewer`` now."""
+    decide = getattr(rules, "channels", None)
+    if decide is not None:
+        found: dict[str, list[str]] = decide(state, viewer)
+        return {"read": list(found.get("read", [])), "write": list(found.get("write", []))}
+    if viewer.kind is ViewerKind.PLAYER:
+        return {"read": ["table"], "write": ["table"]}
+    if viewer.kind is ViewerKind.SPECTATOR:
+        return {"read": ["table", "spectators"], "write": ["spectators"]}
+    return {"read": ["table", "spectators"], "write": ["table"]}
+
+
+def _message(row: Any) -> TableMessage:
+    m = row._mapping
+    return TableMessage(m["id"], m["channel"], m["author_name"], m["seat"], m["body"], m["at"])
+
+
+async def post(
+    db: Database,
+    user: User,
+    table_id: int,
+    channel: str,
+    body: str,
+    seat: int | None,
+    allowed: list[str],
+    now: datetime,
+) -> TableMessage:
+    """Store a message in ``channel`` if the game lets this person write there now."""
+    text = (body or "").strip()
+    if not text:
+        raise BadInput("chat/empty", N_("The message is empty."))
+    if len(text) > MAX_LENGTH:
+        raise BadInput(
+            "chat/too_long",
+            N_("A message has at most %(max)s characters (this one has %(length)s)."),
+            max=MAX_LENGTH,
+            length=len(text),
+        )
+    if channel not in allowed or channel.endswith(ANONYMOUS):
+        raise Forbidden("tables/channel_closed", N_("You cannot write in this channel now."))
+    async with db.begin() as conn:
+        row = (
+            await conn.execute(
+                insert(activity_chat)
+                .values(
+                    activity_id=table_id,
+                    channel=channel,
+                    author_id=user.id,
+                    author_name=user.display_name,
+                    seat=seat,
+                    body=text,
+                    at=now,
+                )
+                .returning(activity_chat)
+            )
+        ).one()
+    return _message(row)
+
+
+async def history(
+    conn: AsyncConnection, table_id: int, channels: list[str], limit: int = 50
+) -> dict[str, list[TableMessage]]:
+    """The last messages of each readable channel (mirrors read their source channel)."""
+    found: dict[str, list[TableMessage]] = {}
+    for channel in channels:
+        source = channel.removesuffix(ANONYMOUS)
+        rows = await conn.execute(
+            select(activity_chat)
+            .where(activity_chat.c.activity_id == table_id, activity_chat.c.channel == source)
+            .order_by(activity_chat.c.id.desc())
+            .limit(limit)
+        )
+        found[channel] = [_message(row) for row in reversed(rows.all())]
+    return found

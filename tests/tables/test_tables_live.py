@@ -1,0 +1,168 @@
+"""Game tables through HTTP and the gateway: lobby, start, per-seat views, actions, replay."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from estaminet.people.model import Role
+from tests.support.live_server import LiveServer, Person
+
+
+async def create_table(host: Person, game: str = "lowest_unique", **fields: str) -> int:
+    token = await host.csrf("/r/jeux")
+    response = await host.http.post(
+        "/r/jeux/tables", data={"csrf": token, "game": game, "title": "Soirée", **fields}
+    )
+    assert response.status_code == 303, response.text[:400]
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+async def post(person: Person, table_id: int, what: str, **fields: str) -> int:
+    token = await person.csrf(f"/t/{table_id}")
+    response = await person.http.post(f"/t/{table_id}/{what}", data={"csrf": token, **fields})
+    return response.status_code
+
+
+def seat_topic(page: str) -> str:
+    found = re.search(r'data-topic="(table:\d+:(?:seat:\d+|watch|narrator))"', page)
+    assert found, page[:800]
+    return found.group(1)
+
+
+async def test_tables_lobby_start_and_private_views(live: LiveServer, people: Any) -> None:
+    host, zoe = await people("Hôte", role=Role.MEMBER), await people("Zoé")
+    watcher, late = await people("Watcher"), await people("Late")
+    table_id = await create_table(host, option_rounds="1")
+    assert await post(zoe, table_id, "join", role="player") == 303
+    assert await post(watcher, table_id, "join", role="spectator") == 303
+    assert await post(zoe, table_id, "start") == 403  # only the host starts
+    assert await post(host, table_id, "start") == 303
+    assert await post(late, table_id, "join", role="player") == 409  # started: watch only
+    host_topic = seat_topic((await host.http.get(f"/t/{table_id}")).text)
+    zoe_topic = seat_topic((await zoe.http.get(f"/t/{table_id}")).text)
+    watch_topic = seat_topic((await watcher.http.get(f"/t/{table_id}")).text)
+    assert {host_topic, zoe_topic} == {f"table:{table_id}:seat:0", f"table:{table_id}:seat:1"}
+    assert watch_topic == f"table:{table_id}:watch"
+    async with host.socket() as h, zoe.socket() as z, watcher.socket() as w:
+        assert (await z.sub(host_topic))[
+            "code"
+        ] == "tables/not_your_view"  # not someone else's seat
+        assert (await w.sub(zoe_topic))["code"] == "tables/not_your_view"
+        await h.sub(host_topic)
+        await z.sub(zoe_topic)
+        await w.sub(watch_topic)
+        ack = await z.act("table.act", {"table": table_id, "action": {"type": "pick", "number": 7}})
+        assert ack["type"] == "ack"
+        zoe_view = (await z.expect(type="event", topic=zoe_topic, kind="view"))["ops"][0]["html"]
+        host_view = (await h.expect(type="event", topic=host_topic, kind="view"))["ops"][0]["html"]
+        watch_view = (await w.expect(type="event", topic=watch_topic, kind="view"))["ops"][0][
+            "html"
+        ]
+        assert 'class="my-pick"' in zoe_view
+        assert 'class="my-pick"' not in host_view and 'class="my-pick"' not in watch_view
+        refused = await w.act(
+            "table.act", {"table": table_id, "action": {"type": "pick", "number": 1}}, ref="w"
+        )
+        assert refused["code"] == "tables/not_playing"
+        again = await z.act(
+            "table.act", {"table": table_id, "action": {"type": "pick", "number": 2}}, ref="z2"
+        )
+        assert again["code"] == "lowest_unique/already_picked" and again["message"]
+        bad = await h.act(
+            "table.act", {"table": table_id, "action": {"type": "pick", "number": 999}}, ref="h0"
+        )
+        assert bad["code"] == "lowest_unique/bad_number" and "10" in bad["message"]
+        done = await h.act(
+            "table.act", {"table": table_id, "action": {"type": "pick", "number": 3}}, ref="h1"
+        )
+        assert done["type"] == "ack"
+        final = await w.expect(type="event", topic=watch_topic, kind="view")
+        assert "7" in final["ops"][0]["html"] and "3" in final["ops"][0]["html"]
+    replay = await watcher.http.get(f"/t/{table_id}/replay?step=1")
+    assert replay.status_code == 200 and "1" in replay.text
+    assert (await late.http.get(f"/t/{table_id}/replay")).status_code == 404
+
+
+async def test_tables_rules_for_the_lobby(live: LiveServer, people: Any) -> None:
+    host, other, guest = (
+        await people("Host2", role=Role.MEMBER),
+        await people("Other"),
+        await people("Guest"),
+    )
+    table_id = await create_table(host)
+    token = await host.csrf(f"/t/{table_id}")
+    refused = await host.http.post(f"/t/{table_id}/start", data={"csrf": token})
+    assert refused.status_code == 409  # one player is not enough: the page says how many
+    assert "2" in refused.text and "6" in refused.text and "(1)" not in refused.text
+    assert await post(other, table_id, "join", role="player") == 303
+    assert await post(other, table_id, "join", role="dancer") == 400
+    other_id = (await other.http.get("/me")).text.split('data-me="')[1].split('"')[0]
+    assert await post(host, table_id, "host", user=other_id) == 303  # hand over
+    assert await post(host, table_id, "start") == 403  # no longer the host
+    assert await post(other, table_id, "kick", user="nobody") == 404
+    host_id = (await host.http.get("/me")).text.split('data-me="')[1].split('"')[0]
+    assert await post(other, table_id, "kick", user=host_id) == 303
+    token = await guest.csrf("/r/jeux")
+    private = await guest.http.post(
+        "/r/jeux/tables", data={"csrf": token, "game": "lowest_unique", "private": "on"}
+    )
+    assert private.status_code == 403
+    unknown = await guest.http.post("/r/jeux/tables", data={"csrf": token, "game": "chess"})
+    assert unknown.status_code == 400
+    wrong_room = await guest.http.post(
+        "/r/bar/tables", data={"csrf": token, "game": "lowest_unique"}
+    )
+    assert wrong_room.status_code == 400
+    long = await guest.http.post(
+        "/r/jeux/tables", data={"csrf": token, "game": "lowest_unique", "title": "x" * 99}
+    )
+    assert long.status_code == 400
+    assert await post(other, table_id, "end") == 303
+    assert (await other.http.get(f"/t/{table_id}/replay")).status_code == 404  # never started
+
+
+async def test_tables_private_table_is_hidden(live: LiveServer, people: Any) -> None:
+    host, stranger = await people("PrivHost", role=Role.MEMBER), await people("Stranger")
+    table_id = await create_table(host, private="on")
+    assert (await stranger.http.get(f"/t/{table_id}")).status_code == 403
+    assert (await stranger.http.get("/t/999999")).status_code == 404
+    assert f"/t/{table_id}" not in (await stranger.http.get("/r/jeux")).text
+    assert f"/t/{table_id}" in (await host.http.get("/r/jeux")).text
+
+
+async def test_tables_chat_channels_follow_the_rules(live: LiveServer, people: Any) -> None:
+    host, zoe, fan = (
+        await people("ChatHost", role=Role.MEMBER),
+        await people("ChatZoé"),
+        await people("Fan"),
+    )
+    table_id = await create_table(host)
+    await post(zoe, table_id, "join", role="player")
+    await post(fan, table_id, "join", role="spectator")
+    assert await post(host, table_id, "start") == 303
+    zoe_topic = seat_topic((await zoe.http.get(f"/t/{table_id}")).text)
+    fan_topic = seat_topic((await fan.http.get(f"/t/{table_id}")).text)
+    async with zoe.socket() as z, fan.socket() as f:
+        await z.sub(zoe_topic)
+        await f.sub(fan_topic)
+        said = await f.act(
+            "table.chat", {"table": table_id, "channel": "spectators", "body": "allez Zoé"}
+        )
+        assert said["type"] == "ack"
+        assert "allez Zoé" in (await f.expect(type="event", kind="chat"))["ops"][0]["html"]
+        cheat = await f.act(
+            "table.chat", {"table": table_id, "channel": "table", "body": "il a 3"}, ref="c"
+        )
+        assert cheat["code"] == "tables/channel_closed"
+        said = await z.act(
+            "table.chat", {"table": table_id, "channel": "table", "body": "bonne chance"}, ref="z"
+        )
+        assert said["type"] == "ack"
+        seen_by_fan = await f.expect(type="event", kind="chat")
+        assert "bonne chance" in seen_by_fan["ops"][0]["html"]
+        frames = await z.quiet(0.5)
+        assert not any("allez Zoé" in json.dumps(frame) for frame in frames + z.seen)
+    page = (await zoe.http.get(f"/t/{table_id}")).text
+    assert "bonne chance" in page and "allez Zoé" not in page
