@@ -69,6 +69,9 @@ async def create(request: Request) -> Response:
             options[name] = _int(form, field, default)
         elif isinstance(default, str):
             options[name] = str(form.get(field))
+    narrator = form.get("narrator") == "on"
+    if narrator and "narrator" in rules.default_options():
+        options["narrator"] = "human"  # the game's apprentice-narrator mode
     table = await actions.create_table(
         service.db,
         user,
@@ -79,7 +82,7 @@ async def create(request: Request) -> Response:
         options=options,
         private=form.get("private") == "on",
         max_spectators=_int(form, "max_spectators", 50),
-        narrator=form.get("narrator") == "on",
+        narrator=narrator,
     )
     await service.publish_lobby(table)
     return _back(table.id)

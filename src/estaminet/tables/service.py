@@ -235,6 +235,7 @@ class TableService:
                 "names": table.seat_names(),
                 "status": live.status,
                 "locale": locale,
+                "game": importlib.import_module(type(live.rules).__module__.rpartition(".")[0]),
             },
         )
 

@@ -105,7 +105,7 @@ def test_vote_ends_early_when_a_majority_is_reached() -> None:
     for seat in (2, 3, 4):
         table.act(seat, "vote", target=0)
     assert table.step == "vote"  # 3 of 7: not yet a majority
-    tally = table.view(5)["votes"]
+    tally = table.view(5)["tally"]
     assert tally["counts"] == [{"target": 0, "votes": 3}]
     assert {"voter": 2, "target": 0} in tally["ballots"]
     table.act(5, "vote", target=0)  # 4 of 7

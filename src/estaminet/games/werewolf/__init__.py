@@ -16,7 +16,14 @@ from estaminet.games.werewolf.options import (
     validate_options,
 )
 from estaminet.games.werewolf.rejections import REJECTION_MESSAGES
-from estaminet.games.werewolf.roles import ROLE_NAMES, ROLE_POWERS, Camp, Role, camp_of
+from estaminet.games.werewolf.roles import (
+    ROLE_NAMES,
+    ROLE_POWERS,
+    TITLE_NAMES,
+    Camp,
+    Role,
+    camp_of,
+)
 from estaminet.games.werewolf.script import DAY_ORDER, NIGHT_ORDER, STEPS, Phase, Step
 from estaminet.games.werewolf.state import State
 
@@ -33,6 +40,7 @@ __all__ = [
     "ROLE_POWERS",
     "STEPS",
     "SUGGESTED_COMPOSITIONS",
+    "TITLE_NAMES",
     "Balance",
     "Camp",
     "Phase",

@@ -9,6 +9,7 @@ from estaminet.kernel.i18n import N_
 __all__ = [
     "ROLE_NAMES",
     "ROLE_POWERS",
+    "TITLE_NAMES",
     "UNIQUE_ROLES",
     "VILLAGE_POWERS",
     "Camp",
@@ -67,6 +68,12 @@ ROLE_NAMES: dict[Role, str] = {
     Role.SCAPEGOAT: N_("Scapegoat"),
     Role.THIEF: N_("Thief"),
 }
+
+TITLE_NAMES: dict[str, str] = {
+    "captain": N_("Captain"),
+    "lovers": N_("Lovers"),
+}
+"""Names of what is not a card: the Captain's badge and the couple made by Cupid."""
 
 ROLE_POWERS: dict[Role, str] = {
     Role.WEREWOLF: N_("Each night, with the other Werewolves, you choose a villager to devour."),

@@ -78,7 +78,7 @@ def _known_lovers(state: State, viewer: Viewer, seat: int | None) -> list[int]:
     return []
 
 
-def _votes(state: State) -> dict[str, Any] | None:
+def _tally(state: State) -> dict[str, Any] | None:
     if state.step not in ("election", "vote", "revote") or state.outcome is not None:
         return None
     counts = tally(state)
@@ -239,7 +239,7 @@ def view(state: State, viewer: Viewer) -> dict[str, Any]:
             else {"seat": d["seat"]}
             for d in state.deaths
         ],
-        "votes": _votes(state),
+        "tally": _tally(state),
         "ready": [s for s in range(state.seats) if state.step == "debate" and state.ready[s]],
         "narration": state.narration,
         "narration_from": state.said - len(state.narration),

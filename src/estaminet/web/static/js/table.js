@@ -26,6 +26,25 @@ export function setupTable(live, page) {
     }
   });
 
+  // Forms that compose an action (Cupid chooses two lovers).
+  page.addEventListener("submit", async (e) => {
+    const form = e.target.closest("[data-table-form]");
+    if (!form) return;
+    e.preventDefault();
+    const kind = form.dataset.tableForm;
+    let action = null;
+    if (kind === "cupid") {
+      action = { type: "cupid", lovers: [Number(form.elements.a.value), Number(form.elements.b.value)] };
+    }
+    if (!action) return;
+    try {
+      await live.act("table.act", { table, action });
+      if (error) error.textContent = "";
+    } catch (err) {
+      if (error) error.textContent = err.message;
+    }
+  });
+
   // The table chat: the channel chooser is re-rendered by the server, the text box is kept.
   const chat = page.querySelector("[data-table-chat]");
   chat?.addEventListener("submit", async (e) => {

@@ -1,0 +1,130 @@
+"""A whole Loup-Garou game through the gateway, driven by the buttons each player's screen shows.
+
+Every frame each player receives is checked: a player never receives a role
+they may not know (another living player's role, unless the rules told them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import random
+import re
+from typing import Any
+
+from estaminet.people.model import Role
+from tests.support.live_server import LiveServer, Person, Socket
+from tests.tables.test_tables_live import create_table, post, seat_topic
+
+ACTION = re.compile(r"data-table-action='([^']*)'")
+SEAT = re.compile(
+    r'<li class="ww-seat([^"]*)">.*?<span class="ww-seat-name">(.*?)</span>(.*?)</li>', re.S
+)
+ROLE_BADGE = re.compile(r'<span class="badge ww-known-role">(.*?)</span>')
+YOUR_ROLE = re.compile(r'<p class="ww-role">(.*?)</p>')
+
+
+def actions_in(page: str) -> list[dict[str, Any]]:
+    return [json.loads(html.unescape(raw)) for raw in ACTION.findall(page)]
+
+
+def known_roles(page: str) -> dict[str, tuple[str, bool]]:
+    """Seat name → (role shown, alive) in the village list of one screen."""
+    found = {}
+    for classes, name, rest in SEAT.findall(page):
+        badge = ROLE_BADGE.search(rest)
+        if badge:
+            found[re.sub(r" \(.*\)$", "", html.unescape(name))] = (
+                badge.group(1),
+                "dead" not in classes,
+            )
+    return found
+
+
+async def test_werewolf_whole_game_through_the_screens(live: LiveServer, people: Any) -> None:
+    names = ["Alice", "Bruno", "Chloé", "Didier", "Emma", "Farid", "Gaëlle", "Hugo"]
+    players: list[Person] = [await people(n, role=Role.MEMBER) for n in names]
+    fan = await people("Spectatrice")
+    table_id = await create_table(players[0], game="werewolf")
+    for person in players[1:]:
+        assert await post(person, table_id, "join", role="player") == 303
+    assert await post(fan, table_id, "join", role="spectator") == 303
+    assert await post(players[0], table_id, "start") == 303
+    topics = [seat_topic((await p.http.get(f"/t/{table_id}")).text) for p in players]
+    pages: dict[int, str] = {}
+    my_role: dict[int, str] = {}
+    rng = random.Random(7)
+
+    async with asyncio.timeout(240), contextlib.AsyncExitStack() as stack:
+        sockets: list[Socket] = []
+        for person, topic in zip(players, topics, strict=True):
+            sock = await stack.enter_async_context(person.socket())
+            sockets.append(sock)
+            await sock.sub(topic)
+        for i, person in enumerate(players):
+            pages[i] = (await person.http.get(f"/t/{table_id}")).text
+            my_role[i] = YOUR_ROLE.search(pages[i]).group(1)
+        wolves = {i for i, r in my_role.items() if r in ("Loup-Garou", "Werewolf")}
+        assert 1 <= len(wolves) <= 3
+        over = False
+        for _ in range(400):
+            moved = False
+            order = list(range(len(players)))
+            rng.shuffle(order)
+            for i in order:
+                choices = actions_in(pages[i])
+                if not choices:
+                    continue
+                choice = rng.choice(choices)
+                reply = await sockets[i].act(
+                    "table.act", {"table": table_id, "action": choice}, ref=f"{_}-{i}"
+                )
+                if reply["type"] == "ack":
+                    moved = True
+                for frame in await sockets[i].quiet(0.05):
+                    if frame.get("type") == "event" and frame.get("kind") in (
+                        "view",
+                        "catch_up",
+                    ):
+                        pages[i] = frame["ops"][0]["html"]
+            await asyncio.sleep(0.05)
+            for i, sock in enumerate(sockets):
+                for frame in await sock.quiet(0.02):
+                    if frame.get("type") == "event" and frame.get("kind") in (
+                        "view",
+                        "catch_up",
+                    ):
+                        pages[i] = frame["ops"][0]["html"]
+            if any("ww-outcome" in page for page in pages.values()):
+                over = True
+                break
+            if not moved:
+                await asyncio.sleep(0.2)
+        assert over, "the game did not reach its end"
+        # No frame ever showed a player a living stranger's role they could not know.
+        for i, sock in enumerate(sockets):
+            for frame in sock.seen:
+                if frame.get("type") != "event" or frame.get("topic") != topics[i]:
+                    continue
+                shown = frame["ops"][0]["html"]
+                if "ww-outcome" in shown:
+                    continue  # everything is revealed at the end
+                for name, (role, alive) in known_roles(shown).items():
+                    if name == names[i] or not alive:
+                        continue
+                    if i in wolves and role in ("Loup-Garou", "Werewolf"):
+                        continue
+                    assert my_role[i] in (
+                        "Voyante",
+                        "Seer",
+                        "Cupidon",
+                        "Cupid",
+                        "Voleur",
+                        "Thief",
+                    ) or (i in wolves), f"{names[i]} ({my_role[i]}) was shown {name} = {role}"
+    watch = (await fan.http.get(f"/t/{table_id}")).text
+    assert "ww-outcome" in watch
+    replay = await players[1].http.get(f"/t/{table_id}/replay?step=0")
+    assert replay.status_code == 200
