@@ -128,3 +128,45 @@ async def test_werewolf_whole_game_through_the_screens(live: LiveServer, people:
     assert "ww-outcome" in watch
     replay = await players[1].http.get(f"/t/{table_id}/replay?step=0")
     assert replay.status_code == 200
+
+
+async def test_werewolf_options_and_composition_in_the_lobby(live: LiveServer, people: Any) -> None:
+    host = await people("Meneuse", role=Role.MEMBER)
+    table_id = await create_table(host, game="werewolf")
+    page = (await host.http.get(f"/t/{table_id}")).text
+    assert 'name="role_werewolf"' in page and 'name="option_captain"' in page
+    token = await host.csrf(f"/t/{table_id}")
+    fields = {
+        "csrf": token,
+        "option_reveal_roles_on_death": "on",
+        "option_little_girl_risk": "35",
+        "option_debate_seconds": "300",
+        "custom_composition": "on",
+        "role_werewolf": "3",
+        "role_villager": "3",
+    }
+    assert (await host.http.post(f"/t/{table_id}/options", data=fields)).status_code == 303
+    lobby = (await host.http.get(f"/t/{table_id}")).text
+    assert "3 × " in lobby and "balance--wolves_favoured" in lobby
+    assert 'name="option_little_girl_risk" min="0" max="100" value="35"' in lobby
+    others = [await people(f"P{i}") for i in range(5)]
+    for person in others:
+        await post(person, table_id, "join", role="player")
+    token = await host.csrf(f"/t/{table_id}")
+    refused = await host.http.post(f"/t/{table_id}/start", data={"csrf": token})
+    assert refused.status_code == 400  # 3 werewolves among 6: the rules refuse, the page says why
+    assert (
+        "werewolf/too_many_wolves" in refused.text
+        or "Werewolves" in refused.text
+        or "Loups" in refused.text
+    )
+    fields.update(csrf=token, role_werewolf="2", role_villager="2")
+    assert (await host.http.post(f"/t/{table_id}/options", data=fields)).status_code == 303
+    refused = await host.http.post(f"/t/{table_id}/start", data={"csrf": token})
+    assert (
+        refused.status_code == 400 and "4" in refused.text and "6" in refused.text
+    )  # 4 cards, 6 needed
+    bad = await host.http.post(
+        f"/t/{table_id}/options", data={"csrf": token, "option_debate_seconds": "lots"}
+    )
+    assert bad.status_code == 400

@@ -6,6 +6,7 @@ decide who sits where before and around it. Each one runs in one transaction.
 
 from __future__ import annotations
 
+import importlib
 import random
 import secrets
 from collections.abc import Mapping
@@ -37,6 +38,7 @@ __all__ = [
     "leave_table",
     "list_tables",
     "load_table",
+    "set_options",
     "start_table",
 ]
 
@@ -290,6 +292,29 @@ async def hand_over(db: Database, host: User, table_id: int, target_id: str) -> 
         return await load_table(conn, table_id)
 
 
+async def set_options(
+    db: Database, host: User, table_id: int, rules: Activity[Any], options: Mapping[str, Any]
+) -> TableInfo:
+    """The host changes the game's options before the start (known options, right types)."""
+    defaults = rules.default_options()
+    for key, value in options.items():
+        if key not in defaults:
+            raise BadInput("tables/unknown_option", N_("This option does not exist."))
+        expected = defaults[key]
+        if expected is not None and not isinstance(value, type(expected)):
+            raise BadInput("tables/bad_option", N_("This option has a value that is not allowed."))
+    async with db.begin() as conn:
+        table = await load_table(conn, table_id)
+        _require_host(table, host)
+        if table.status != "lobby":
+            raise Conflict("tables/started", N_("The game has started: you can watch it."))
+        merged = {**table.options, **options}
+        await conn.execute(
+            update(activities).where(activities.c.id == table_id).values(options=merged)
+        )
+        return await load_table(conn, table_id)
+
+
 async def start_table(
     db: Database, engine: Engine, host: User, table_id: int, rules: Activity[Any], now: datetime
 ) -> tuple[TableInfo, Live]:
@@ -310,7 +335,9 @@ async def start_table(
             )
         rejection = rules.validate_options(table.options, len(players))
         if rejection is not None:
-            raise BadInput(rejection.code, N_("These options do not fit this number of players."))
+            raise BadInput(
+                rejection.code, _options_message(rules, rejection.code), **rejection.params
+            )
         seed = secrets.randbits(62)
         order = list(players)
         random.Random(seed).shuffle(order)  # seats drawn by lot, reproducible from the seed
@@ -325,6 +352,12 @@ async def start_table(
             )
         live = await engine.start(conn, table_id, rules.key, len(order), table.options, seed, now)
         return await load_table(conn, table_id), live
+
+
+def _options_message(rules: Activity[Any], code: str) -> str:
+    module = importlib.import_module(type(rules).__module__.rpartition(".")[0])
+    messages: Mapping[str, str] = getattr(module, "REJECTION_MESSAGES", {})
+    return messages.get(code) or N_("These options do not fit this number of players.")
 
 
 async def end_table(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from starlette.requests import Request
@@ -113,6 +114,7 @@ async def table_page(request: Request) -> Response:
         {
             "table": table,
             "rules": rules,
+            "game": importlib.import_module(type(rules).__module__.rpartition(".")[0]),
             "viewer": viewer,
             "view_html": view_html,
             "view_topic": view_topic,
@@ -155,6 +157,35 @@ async def _lobby_change(request: Request, change: str) -> Response:
     await service.publish_lobby(table)
     if change == "leave":
         return RedirectResponse(f"/r/{table.room_slug}", status_code=303)
+    return _back(table_id)
+
+
+async def options(request: Request) -> Response:
+    """The host sets the game's options in the lobby (booleans, numbers, a composition)."""
+    user = require_user(request)
+    service = _tables(request)
+    form = await form_with_csrf(request)
+    table_id = _table_id(request)
+    table = await service.table(table_id)
+    rules = service.lookup(table.key)
+    chosen: dict[str, Any] = {}
+    for name, default in rules.default_options().items():
+        field = f"option_{name}"
+        if isinstance(default, bool):
+            chosen[name] = form.get(field) == "on"
+        elif isinstance(default, int) and field in form:
+            chosen[name] = _int(form, field, default)
+    if "composition" in rules.default_options():
+        if form.get("custom_composition") == "on":
+            chosen["composition"] = {
+                key.removeprefix("role_"): _int(form, key, 0)
+                for key in form
+                if key.startswith("role_") and _int(form, key, 0) > 0
+            }
+        else:
+            chosen["composition"] = None
+    table = await actions.set_options(service.db, user, table_id, rules, chosen)
+    await service.publish_lobby(table)
     return _back(table_id)
 
 
@@ -222,6 +253,7 @@ routes = [
     Route("/t/{table_id}/kick", kick, methods=["POST"]),
     Route("/t/{table_id}/host", host, methods=["POST"]),
     Route("/t/{table_id}/start", start, methods=["POST"]),
+    Route("/t/{table_id}/options", options, methods=["POST"]),
     Route("/t/{table_id}/end", end, methods=["POST"]),
     Route("/t/{table_id}/replay", replay, methods=["GET"]),
 ]

@@ -344,7 +344,14 @@ class TableService:
     def lobby_html(self, table: TableInfo, locale: str) -> str:
         rules = self.lookup(table.key)
         return self.templates.render(
-            "tables/_lobby.html", locale, {"table": table, "rules": rules, "locale": locale}
+            "tables/_lobby.html",
+            locale,
+            {
+                "table": table,
+                "rules": rules,
+                "locale": locale,
+                "game": importlib.import_module(type(rules).__module__.rpartition(".")[0]),
+            },
         )
 
     async def panel_list_html(self, room: Room, locale: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.games.werewolf.table import Table, V, W
@@ -290,3 +292,23 @@ def test_dead_or_absent_roles_are_still_called() -> None:
     assert table.state.deadline is not None
     table.timeout()
     assert table.step == "wolves"
+
+
+@pytest.mark.parametrize(
+    ("roles", "step", "check"),
+    [
+        ([W, "seer", V, V, V, V], "seer", lambda s: s.seen == []),
+        ([W, "guard", V, V, V, V], "guard", lambda s: s.protected is None),
+        (["cupid", W, V, V, V, V], "cupid", lambda s: s.lovers == []),
+        ([W, "seer", "witch", V, V, V], "witch", lambda s: not s.heal_used and not s.poison_used),
+    ],
+    ids=["seer-no-look", "guard-no-protection", "cupid-no-couple", "witch-nothing"],
+)
+def test_timeout_defaults_for_a_player_who_dropped(roles: list[str], step: str, check: Any) -> None:
+    table = night_table(*roles)
+    table.until(step)
+    table.timeout()
+    assert table.step != step
+    said = [e["text"]["msgid"] for e in table.events if e["type"] == "say"]
+    assert "Time is up." in said
+    assert check(table.state)
