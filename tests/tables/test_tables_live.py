@@ -166,3 +166,21 @@ async def test_tables_chat_channels_follow_the_rules(live: LiveServer, people: A
         assert not any("allez Zoé" in json.dumps(frame) for frame in frames + z.seen)
     page = (await zoe.http.get(f"/t/{table_id}")).text
     assert "bonne chance" in page and "allez Zoé" not in page
+
+
+async def test_tables_away_player_keeps_the_seat(live: LiveServer, people: Any) -> None:
+    host, zoe = await people("AwayHost", role=Role.MEMBER), await people("AwayZoé")
+    table_id = await create_table(host)
+    await post(zoe, table_id, "join", role="player")
+    assert await post(host, table_id, "start") == 303
+    zoe_topic = seat_topic((await zoe.http.get(f"/t/{table_id}")).text)
+    host_topic = seat_topic((await host.http.get(f"/t/{table_id}")).text)
+    async with host.socket() as h:
+        await h.sub(host_topic)
+        await h.sub(f"table:{table_id}")
+        async with zoe.socket() as z:
+            await z.sub(zoe_topic)
+            await h.expect(type="event", topic=f"table:{table_id}", kind="lobby")
+        gone = await h.expect(type="event", topic=f"table:{table_id}", kind="lobby")
+        assert "badge--away" in gone["ops"][0]["html"] and "AwayZoé" in gone["ops"][0]["html"]
+    assert await post(zoe, table_id, "leave") == 409  # the seat is kept during the game

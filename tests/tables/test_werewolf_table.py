@@ -170,3 +170,83 @@ async def test_werewolf_options_and_composition_in_the_lobby(live: LiveServer, p
         f"/t/{table_id}/options", data={"csrf": token, "option_debate_seconds": "lots"}
     )
     assert bad.status_code == 400
+
+
+async def test_werewolf_first_night_with_an_apprentice_narrator(
+    live: LiveServer, people: Any
+) -> None:
+    narrator = await people("Apprentie", role=Role.MEMBER)
+    players = [await people(n) for n in ["Jo", "Kim", "Léa", "Max", "Noé", "Oli", "Pia", "Quentin"]]
+    table_id = await create_table(narrator, game="werewolf", narrator="on")
+    for person in players:
+        assert await post(person, table_id, "join", role="player") == 303
+    assert await post(narrator, table_id, "start") == 303
+    page = (await narrator.http.get(f"/t/{table_id}")).text
+    assert seat_topic(page) == f"table:{table_id}:narrator"
+    assert "ww-narrator" in page and "ww-read" in page  # the line to read aloud
+    topics = [seat_topic((await p.http.get(f"/t/{table_id}")).text) for p in players]
+    rng = random.Random(3)
+    async with contextlib.AsyncExitStack() as stack:
+        n = await stack.enter_async_context(narrator.socket())
+        await n.sub(f"table:{table_id}:narrator")
+        socks = [await stack.enter_async_context(p.socket()) for p in players]
+        for sock, topic in zip(socks, topics, strict=True):
+            await sock.sub(topic)
+        screens = {i: (await p.http.get(f"/t/{table_id}")).text for i, p in enumerate(players)}
+        narrator_screen = page
+        undone = False
+        saw_night = False
+        for step in range(80):
+            for i, sock in enumerate(socks):
+                for frame in await sock.quiet(0.03):
+                    if frame.get("kind") in ("view", "catch_up"):
+                        screens[i] = frame["ops"][0]["html"]
+            for frame in await n.quiet(0.05):
+                if frame.get("kind") in ("view", "catch_up"):
+                    narrator_screen = frame["ops"][0]["html"]
+            if "werewolf--night" in narrator_screen:
+                saw_night = True
+            if saw_night and "werewolf--day" in narrator_screen:
+                break
+            for i, sock in enumerate(socks):
+                choices = actions_in(screens[i])
+                if choices:
+                    await sock.act(
+                        "table.act",
+                        {"table": table_id, "action": rng.choice(choices)},
+                        ref=f"p{step}-{i}",
+                    )
+            await asyncio.sleep(0.05)
+            for frame in await n.quiet(0.05):
+                if frame.get("kind") in ("view", "catch_up"):
+                    narrator_screen = frame["ops"][0]["html"]
+            moves = actions_in(narrator_screen)
+            assert {"type": "narrator_next"} in moves, narrator_screen[:2000]
+            reply = await n.act(
+                "table.act",
+                {"table": table_id, "action": {"type": "narrator_next"}},
+                ref=f"n{step}",
+            )
+            assert reply["type"] == "ack", reply
+            narrator_screen = (await n.expect(type="event", kind="view"))["ops"][0]["html"]
+            if not undone and {"type": "narrator_undo"} in actions_in(narrator_screen):
+                reply = await n.act(
+                    "table.act",
+                    {"table": table_id, "action": {"type": "narrator_undo"}},
+                    ref=f"u{step}",
+                )
+                assert reply["type"] == "ack"
+                back = (await n.expect(type="event", kind="view"))["ops"][0]["html"]
+                assert {"type": "narrator_undo"} not in actions_in(
+                    back
+                )  # one step back, nothing more to undo
+                undone = True
+                narrator_screen = back
+        assert saw_night and "werewolf--day" in narrator_screen, "the first night did not end"
+        assert undone, "the narrator never had a step to undo"
+        for sock in socks:  # players never get the narrator's script
+            assert not any("ww-narrator" in json.dumps(f) for f in sock.seen)
+        forged = await socks[0].act(
+            "table.act", {"table": table_id, "action": {"type": "narrator_next"}}, ref="forged"
+        )
+        assert forged["type"] == "error"

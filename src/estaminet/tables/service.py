@@ -79,6 +79,7 @@ class TableService:
         self.lookup = lookup
         self.clock = clock
         self._buckets: dict[str, TokenBucket] = {}
+        self._present: dict[int, dict[str, int]] = {}
         self._rights: dict[str, dict[str, list[str]]] = {}
         self._chat_ops: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
         engine.on_change(self._changed)
@@ -341,6 +342,21 @@ class TableService:
             },
         )
 
+    async def seat_presence(self, table_id: int, user_id: str, change: int) -> None:
+        """Count a player's open screens; the lobby shows who is away (their seat is kept)."""
+        seats = self._present.setdefault(table_id, {})
+        before = seats.get(user_id, 0) > 0
+        seats[user_id] = max(0, seats.get(user_id, 0) + change)
+        if (seats[user_id] > 0) != before:
+            await self.publish_lobby(await self.table(table_id))
+
+    def away(self, table: TableInfo) -> set[str]:
+        """Seated players of a running game with no screen open."""
+        if table.status != "running":
+            return set()
+        present = self._present.get(table.id, {})
+        return {p.user_id for p in table.players if present.get(p.user_id, 0) == 0}
+
     def lobby_html(self, table: TableInfo, locale: str) -> str:
         rules = self.lookup(table.key)
         return self.templates.render(
@@ -350,6 +366,7 @@ class TableService:
                 "table": table,
                 "rules": rules,
                 "locale": locale,
+                "away": self.away(table),
                 "game": importlib.import_module(type(rules).__module__.rpartition(".")[0]),
             },
         )
@@ -539,7 +556,11 @@ class _TableTopics:
         return current
 
     async def joined(self, connection: Connection, topic: str) -> None:
-        return None
+        table_id, rest = self._parse(topic)
+        if rest.startswith("seat:"):
+            await self.service.seat_presence(table_id, connection.principal.user_id, +1)
 
     async def left(self, connection: Connection, topic: str) -> None:
-        return None
+        table_id, rest = self._parse(topic)
+        if rest.startswith("seat:"):
+            await self.service.seat_presence(table_id, connection.principal.user_id, -1)
