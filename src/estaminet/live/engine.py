@@ -22,7 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.kernel.activity import SYSTEM, Activity, Event, Rejection, Seat
 from estaminet.kernel.errors import Conflict, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.live.tables import activities, activity_events, activity_snapshots, activity_timers
+from estaminet.live.tables import (
+    activities,
+    activity_events,
+    activity_snapshots,
+    activity_timers,
+    ballot_boxes,
+)
 from estaminet.store import Database
 
 __all__ = ["SNAPSHOT_EVERY", "ActionRefused", "Engine", "Live"]
@@ -116,6 +122,14 @@ class Engine:
         for event_seq, data in events:
             state = rules.evolve(state, data)
             seq = int(event_seq)
+        refill = getattr(rules, "deposit_all", None)
+        if refill is not None:
+            boxes = await conn.execute(
+                select(ballot_boxes.c.box, ballot_boxes.c.contents).where(
+                    ballot_boxes.c.activity_id == activity_id
+                )
+            )
+            state = refill(state, [_Sealed(box, c) for box, contents in boxes for c in contents])
         return Live(activity_id, a["key"], rules, state, seq, a["status"])
 
     async def replay(
@@ -199,14 +213,21 @@ class Engine:
                 live = await self.get(activity_id)
                 if live.status != "running":
                     raise ActionRefused(Rejection("live/not_running"))
-                result = live.rules.apply(live.state, actor, action, now)
+                sealing = getattr(live.rules, "apply_sealed", None)
+                result = (sealing or live.rules.apply)(live.state, actor, action, now)
                 if isinstance(result, Rejection):
                     raise ActionRefused(result)
-                events = list(result)
+                sealed: list[Any] = []
+                if sealing is not None:
+                    # A decision: events for the log, secret ballots for the box.
+                    decision: Any = result
+                    events, sealed = list(decision.events), list(decision.sealed)
+                else:
+                    events = list(result)
                 if not events:
                     return events
                 try:
-                    fresh = await self._commit(live, actor, events, now)
+                    fresh = await self._commit(live, actor, events, now, sealed)
                 except _Stale:
                     # Another instance appended first: rebuild and validate again.
                     self.forget(activity_id)
@@ -223,10 +244,19 @@ class Engine:
                 log.exception("publishing activity %s failed", activity_id)
         return events
 
-    async def _commit(self, live: Live, actor: Seat, events: list[Event], now: datetime) -> Live:
+    async def _commit(
+        self,
+        live: Live,
+        actor: Seat,
+        events: list[Event],
+        now: datetime,
+        sealed: Sequence[Any] = (),
+    ) -> Live:
         state = live.state
         for event in events:
             state = live.rules.evolve(state, event)
+        for ballot in sealed:
+            state = live.rules.deposit(state, ballot)  # type: ignore[attr-defined]
         seq = live.seq + len(events)
         outcome = live.rules.outcome(state)
         status = "ended" if outcome is not None else "running"
@@ -262,6 +292,8 @@ class Engine:
                     for i, event in enumerate(events)
                 ],
             )
+            for ballot in sealed:
+                await self._deposit(conn, live.id, ballot.box, ballot.content)
             if seq // SNAPSHOT_EVERY > live.seq // SNAPSHOT_EVERY:
                 await conn.execute(
                     insert(activity_snapshots).values(
@@ -274,6 +306,28 @@ class Engine:
         self._cache[live.id] = fresh
         self.timers_changed.set()
         return fresh
+
+    async def _deposit(
+        self, conn: AsyncConnection, activity_id: int, box: str, content: str
+    ) -> None:
+        """Add a secret ballot to its box: the one row is rewritten, sorted (no order kept)."""
+        query = select(ballot_boxes.c.contents).where(
+            ballot_boxes.c.activity_id == activity_id, ballot_boxes.c.box == box
+        )
+        if not self.db.is_sqlite:
+            query = query.with_for_update()
+        current = (await conn.execute(query)).scalar()
+        contents = sorted([*(current or []), content])
+        if current is None:
+            await conn.execute(
+                insert(ballot_boxes).values(activity_id=activity_id, box=box, contents=contents)
+            )
+        else:
+            await conn.execute(
+                update(ballot_boxes)
+                .where(ballot_boxes.c.activity_id == activity_id, ballot_boxes.c.box == box)
+                .values(contents=contents)
+            )
 
     async def _set_timer(
         self, conn: AsyncConnection, activity_id: int, due: datetime | None, seq: int
@@ -363,3 +417,11 @@ class Engine:
 
 class _Stale(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class _Sealed:
+    """A ballot read back from its box (the shape ``deposit_all`` expects)."""
+
+    box: str
+    content: str

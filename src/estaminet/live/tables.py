@@ -13,6 +13,7 @@ __all__ = [
     "activity_participants",
     "activity_snapshots",
     "activity_timers",
+    "ballot_boxes",
 ]
 
 activities = Table(
@@ -100,4 +101,17 @@ activity_chat = Table(
     Column("body", Text, nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_activity_chat", "activity_id", "channel", "id"),
+)
+
+# Secret ballots, apart from the log: one row per box holding the sorted contents,
+# rewritten on each deposit. No voter, no time, no row per ballot: nothing links a
+# ballot to who cast it or when (docs/assembly/secret-ballots.md).
+ballot_boxes = Table(
+    "ballot_boxes",
+    metadata,
+    Column(
+        "activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("box", String(40), primary_key=True),
+    Column("contents", JSON, nullable=False),
 )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 00:53:40.454708
+Create Date: 2026-11-24 01:09:42.043417
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import estaminet.store.database
+
 
 revision = "0001"
 down_revision = None
@@ -220,6 +221,19 @@ def upgrade() -> None:
         batch_op.create_index("ix_activity_timers_due", ["due_at"], unique=False)
 
     op.create_table(
+        "ballot_boxes",
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("box", sa.String(length=40), nullable=False),
+        sa.Column("contents", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activities.id"],
+            name=op.f("fk_ballot_boxes_activity_id_activities"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("activity_id", "box", name=op.f("pk_ballot_boxes")),
+    )
+    op.create_table(
         "devices",
         sa.Column("device_id", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.String(length=32), nullable=False),
@@ -384,6 +398,7 @@ def downgrade() -> None:
     op.drop_table("messages")
     op.drop_table("login_links")
     op.drop_table("devices")
+    op.drop_table("ballot_boxes")
     with op.batch_alter_table("activity_timers", schema=None) as batch_op:
         batch_op.drop_index("ix_activity_timers_due")
 
