@@ -50,7 +50,7 @@ async def load_table(conn: AsyncConnection, table_id: int) -> TableInfo:
         await conn.execute(
             select(activities, rooms.c.slug)
             .join(rooms, rooms.c.id == activities.c.room_id)
-            .where(activities.c.id == table_id, activities.c.kind == "game")
+            .where(activities.c.id == table_id)
         )
     ).first()
     if row is None:
@@ -68,6 +68,7 @@ async def load_table(conn: AsyncConnection, table_id: int) -> TableInfo:
     return TableInfo(
         id=m["id"],
         key=m["key"],
+        kind=m["kind"],
         room_id=m["room_id"],
         room_slug=m["slug"],
         title=m["title"],

@@ -22,6 +22,7 @@ class Participant:
 class TableInfo:
     id: int
     key: str
+    kind: str
     room_id: int
     room_slug: str
     title: str

@@ -93,6 +93,8 @@ async def table_page(request: Request) -> Response:
     user = require_user(request)
     service = _tables(request)
     table = await service.table(_table_id(request))
+    if table.kind != "game":
+        raise NotFound("tables/unknown", N_("This table does not exist (any more)."))
     await service.check_can_see(user, table)
     rules = service.lookup(table.key)
     viewer = service.viewer_for(table, user.id)
@@ -133,6 +135,8 @@ async def _lobby_change(request: Request, change: str) -> Response:
     form = await form_with_csrf(request)
     table_id = _table_id(request)
     table = await service.table(table_id)
+    if table.kind != "game":
+        raise NotFound("tables/unknown", N_("This table does not exist (any more)."))
     await service.check_can_see(user, table)
     rules = service.lookup(table.key)
     now = service.clock()

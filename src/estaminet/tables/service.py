@@ -78,6 +78,8 @@ class TableService:
         self.templates = templates
         self.lookup = lookup
         self.clock = clock
+        self.view_templates: dict[str, str] = {}
+        """Template of each activity's screen, when not ``games/<key>.html``."""
         self._buckets: dict[str, TokenBucket] = {}
         self._present: dict[int, dict[str, int]] = {}
         self._rights: dict[str, dict[str, list[str]]] = {}
@@ -227,7 +229,7 @@ class TableService:
         self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer, locale: str
     ) -> str:
         return self.templates.render(
-            f"games/{table.key}.html",
+            self.view_templates.get(table.key, f"games/{table.key}.html"),
             locale,
             {
                 "table": table,
