@@ -359,6 +359,17 @@ class TableService:
         present = self._present.get(table.id, {})
         return {p.user_id for p in table.players if present.get(p.user_id, 0) == 0}
 
+    async def voice_plan(self, table_id: int) -> dict[str, Any] | None:
+        """For the voice layer only (never sent to a browser as such): who is muted at the
+        table and who shares a private channel now, as the game's rules say; ``None`` if the
+        game has no opinion. Everyone is muted alike, so muting reveals nothing."""
+        live = await self.engine.get(table_id)
+        plan = getattr(live.rules, "voice_plan", None)
+        if plan is None or live.status != "running":
+            return None
+        result: dict[str, Any] = plan(live.state)
+        return result
+
     def lobby_html(self, table: TableInfo, locale: str) -> str:
         rules = self.lookup(table.key)
         return self.templates.render(
