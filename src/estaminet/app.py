@@ -54,7 +54,9 @@ def _make_hub(settings: Settings) -> Hub:
     if settings.hub == "redis":
         from estaminet.realtime.redis_hub import RedisHub
 
-        return RedisHub(settings.redis_url, buffer_size=settings.presence_buffer)
+        return RedisHub(
+            settings.redis_url, buffer_size=settings.presence_buffer, prefix=settings.redis_prefix
+        )
     return MemoryHub(buffer_size=settings.presence_buffer)
 
 

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Brussels"
     hub: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "estaminet"
+    """Key and channel prefix in Redis (instances of one venue share it)."""
     self_membership: bool = True
     """Whether a guest may become a member by creating an account (else a moderator promotes)."""
 

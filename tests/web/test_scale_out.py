@@ -1,0 +1,69 @@
+"""Two server instances on one PostgreSQL database and Redis: a room's chat crosses them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
+from tests.support.live_server import LiveServer, Person, start_server
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture(scope="module")
+def two_instances(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LiveServer, LiveServer]]:
+    require_service("PostgreSQL", PG_HOST, PG_PORT)
+    require_service("Redis", "127.0.0.1", 6379)
+    name = asyncio.run(_create_pg_database())
+    shared = {
+        "database_url": f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}",
+        "hub": "redis",
+        "redis_url": "redis://127.0.0.1:6379/0",
+        "redis_prefix": f"test-{uuid.uuid4().hex[:8]}",
+    }
+    try:
+        with contextlib.ExitStack() as stack:
+            one = stack.enter_context(
+                contextlib.contextmanager(start_server)(tmp_path_factory.mktemp("one"), **shared)
+            )
+            two = stack.enter_context(
+                contextlib.contextmanager(start_server)(tmp_path_factory.mktemp("two"), **shared)
+            )
+            yield one, two
+    finally:
+        asyncio.run(_drop_pg_database(name))
+
+
+async def test_scale_out_chat_crosses_instances(
+    two_instances: tuple[LiveServer, LiveServer],
+) -> None:
+    one, two = two_instances
+    alice, bob = Person(one), Person(two)
+    try:
+        assert (await alice.join(await one.invite(), "Alice d'ici")).status_code == 303
+        assert (await bob.join(await two.invite(), "Bob de là")).status_code == 303
+        async with alice.socket() as a, bob.socket() as b:
+            await a.sub("room:bar")
+            await b.sub("room:bar")
+            await asyncio.sleep(0.3)  # Redis confirms subscriptions asynchronously
+            ack = await a.act("chat.send", {"room": "bar", "body": "salut l'autre instance"})
+            assert ack["type"] == "ack"
+            event = await b.expect(type="event", topic="room:bar", kind="chat")
+            assert (
+                "salut l&#39;autre instance" in event["ops"][0]["html"]
+                or "salut l'autre instance" in event["ops"][0]["html"]
+            )
+            assert event["seq"] == ack["data"]["seq"]
+        # A page served by the other instance shows the same history.
+        page = await bob.http.get("/r/bar")
+        assert "autre instance" in page.text
+    finally:
+        await alice.close()
+        await bob.close()
