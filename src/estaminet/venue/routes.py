@@ -31,7 +31,9 @@ async def home(request: Request) -> Response:
         return page(request, "venue/welcome.html")
     state = _state(request)
     async with state.db.read() as conn:
-        rooms = await visible_rooms(conn, user)
+        every = await list_rooms(conn)
+    rooms = [room for room in every if room.visible_to(user)]
+    locked = [room for room in every if not room.visible_to(user)]
     venue = state.venue
     seqs = {room.slug: await venue.hub.current_seq(f"presence:{room.slug}") for room in rooms}
     return page(
@@ -39,6 +41,7 @@ async def home(request: Request) -> Response:
         "venue/plan.html",
         {
             "rooms": rooms,
+            "locked": locked,
             "people": {room.slug: venue.presence.people(room.slug) for room in rooms},
             "seqs": seqs,
             "welcome": request.query_params.get("welcome") == "1",

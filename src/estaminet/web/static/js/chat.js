@@ -109,7 +109,10 @@ export function setupChat(live, section) {
       log.prepend(...nodes);
       nodes.forEach(decorate);
       scroller.scrollTop += scroller.scrollHeight - previousHeight;
-      (log.querySelector(".msg") || log).focus?.();
+      // Keep keyboard users in the log: focus the first message that just appeared.
+      const first = nodes.find((n) => n.classList?.contains("msg")) || scroller;
+      if (first !== scroller) first.setAttribute("tabindex", "-1");
+      first.focus({ preventScroll: true });
       return;
     }
     const tool = e.target.closest(".msg-tools button");

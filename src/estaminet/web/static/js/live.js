@@ -36,7 +36,35 @@ export class Live {
     this.listeners.get(topic).push(fn);
   }
 
+  // The socket is gone or unusable: say so at once and try again (the close event can
+  // take a minute to arrive when the network has vanished).
+  markDown() {
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    try { ws.close(); } catch { /* already closing */ }
+    this.setStatus(true);
+    this.outbox = [...this.pending.values()].map((p) => p.frame);
+    const delay = Math.min(15000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
+    this.attempt += 1;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), navigator.onLine === false ? 60000 : delay);
+  }
+
+  watchNetwork() {
+    window.addEventListener("offline", () => this.markDown());
+    window.addEventListener("online", () => {
+      if (this.ws) return;
+      clearTimeout(this.retryTimer);
+      this.attempt = 0;
+      this.connect();
+    });
+  }
+
   connect() {
+    if (this.ws) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws`);
     this.ws = ws;
@@ -50,20 +78,14 @@ export class Live {
     });
     ws.addEventListener("message", (e) => this.receive(e.data));
     ws.addEventListener("close", (e) => {
-      clearTimeout(this.pingTimer);
-      clearTimeout(this.pongTimer);
       if (this.ws !== ws) return;
-      this.ws = null;
       if (e.code === 4401 || e.code === 4403) {
+        this.ws = null;
         location.href = "/";
         return;
       }
-      this.setStatus(true);
       // Actions sent but not acknowledged go back to the outbox (they carry ids: no doubles).
-      this.outbox = [...this.pending.values()].map((p) => p.frame);
-      const delay = Math.min(15000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
-      this.attempt += 1;
-      setTimeout(() => this.connect(), delay);
+      this.markDown();
     });
   }
 
@@ -72,11 +94,12 @@ export class Live {
     this.pingTimer = setTimeout(() => {
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
       this.ws.send(JSON.stringify({ type: "ping" }));
-      this.pongTimer = setTimeout(() => this.ws && this.ws.close(), PONG_WITHIN);
+      this.pongTimer = setTimeout(() => this.markDown(), PONG_WITHIN);
     }, PING_EVERY);
   }
 
   setStatus(down) {
+    document.body.dataset.live = down ? "offline" : "online";
     if (!this.status) return;
     const body = document.body.dataset;
     if (down) {

@@ -4,6 +4,7 @@ import { Live } from "./live.js";
 import { setupChat } from "./chat.js";
 import { setupModeration } from "./moderation.js";
 import { setupTable } from "./table.js";
+import { setupSitting } from "./sitting.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -15,9 +16,13 @@ for (const el of document.querySelectorAll("[data-topic]")) {
 for (const section of document.querySelectorAll(".chat[data-topic]")) setupChat(live, section);
 for (const form of document.querySelectorAll("[data-moderation-form]")) setupModeration(live, form);
 for (const page of document.querySelectorAll("[data-table]")) setupTable(live, page);
+for (const page of document.querySelectorAll("[data-sitting]")) setupSitting(live, page);
 
 for (const field of document.querySelectorAll("[data-select-on-focus]")) {
   field.addEventListener("focus", () => field.select());
 }
 
-if (document.body.dataset.me) live.connect();
+if (document.body.dataset.me) {
+  live.watchNetwork();
+  live.connect();
+}

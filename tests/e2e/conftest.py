@@ -1,0 +1,130 @@
+"""Browser tests: a real demo venue per module, one Debian Chromium per session.
+
+Each test module gets its own server (``estaminet demo`` in a temporary folder,
+on a free loopback port); a module changes the server's settings by overriding
+the ``venue_env`` fixture. Each person in a test is a separate browser context
+(separate cookies), all in the one browser of the session.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from .helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IN_CI,
+    ServerFailed,
+    Venue,
+    Visitors,
+    free_port,
+    printed_link,
+    server_env,
+    stop,
+    wait_until_healthy,
+)
+
+expect.set_options(timeout=10_000)
+
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without Chromium, skip the browser tests locally; in CI, let them fail loudly."""
+    if CHROMIUM.exists() or IN_CI:
+        return
+    skip = pytest.mark.skip(reason=f"Debian Chromium is not installed at {CHROMIUM}")
+    for item in items:
+        if _HERE in item.path.parents:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    item.stash.setdefault(_REPORTS, {})[report.when] = report
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """The one Chromium of the session (Debian's, never a downloaded one)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"Debian Chromium is not installed at {CHROMIUM}; CI must run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def venue_env() -> dict[str, str]:
+    """Extra ``ESTAMINET_*`` settings for this module's server (a module overrides it)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def venue(venue_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venue]:
+    """``estaminet demo`` on a free port in a temporary folder, stopped even on failure."""
+    home = tmp_path_factory.mktemp("venue")
+    data_dir = home / "data"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = server_env(venue_env, base_url)
+    printed, log = home / "stdout.txt", home / "server.log"
+    # Files, not pipes: uvicorn's access log goes to stdout and would fill a pipe nobody reads.
+    with printed.open("wb") as stdout, log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "estaminet.cli", "--data-dir", str(data_dir)),
+                *("demo", "--host", "127.0.0.1", "--port", str(port)),
+            ],
+            cwd=home,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        try:
+            wait_until_healthy(process, base_url, log)
+        except ServerFailed as exc:
+            pytest.fail(str(exc))
+        text = printed.read_text()
+        yield Venue(
+            base_url=base_url,
+            admin_link=printed_link(text, "l", base_url),
+            invite_link=printed_link(text, "i", base_url),
+            data_dir=data_dir,
+            env=env,
+        )
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def people(browser: Browser, venue: Venue, request: pytest.FixtureRequest) -> Iterator[Visitors]:
+    """The people of one test, one browser context each; closed at the end of the test."""
+    visitors = Visitors(browser, venue)
+    try:
+        yield visitors
+        call = request.node.stash.get(_REPORTS, {}).get("call")
+        if call is not None and call.failed:
+            visitors.screenshot_all(re.sub(r"\W+", "_", request.node.name))
+    finally:
+        visitors.close()
+    if visitors.problems:
+        pytest.fail("the pages reported problems:\n" + "\n".join(visitors.problems))

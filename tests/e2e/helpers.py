@@ -1,0 +1,256 @@
+"""What the browser tests share: a running venue, the people visiting it, waiting helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, expect
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+STARTUP_SECONDS = 30.0
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+# -- the venue server ------------------------------------------------------------------
+
+
+class ServerFailed(RuntimeError):
+    """The demo server did not come up; carries the end of its log."""
+
+
+@dataclass
+class Venue:
+    """A running demo venue: its address, the links the demo printed, how to run the CLI."""
+
+    base_url: str
+    admin_link: str
+    invite_link: str
+    data_dir: Path
+    env: Mapping[str, str]
+
+    def cli(self, *args: str) -> str:
+        """Run ``estaminet`` on this venue's data; returns what it printed."""
+        done = subprocess.run(
+            [sys.executable, "-m", "estaminet.cli", "--data-dir", str(self.data_dir), *args],
+            env=dict(self.env),
+            cwd=self.data_dir.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, f"estaminet {' '.join(args)} failed:\n{done.stderr}"
+        return done.stdout
+
+    def create_invite(self, *, uses: int | None = None, role: str = "guest") -> str:
+        """A new invite link, made with ``estaminet invite create``."""
+        args = ["invite", "create", "--role", role]
+        if uses is not None:
+            args += ["--uses", str(uses)]
+        return printed_link(self.cli(*args), "i", self.base_url)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(extra: Mapping[str, str], base_url: str) -> dict[str, str]:
+    """This process's environment without any ESTAMINET_* setting, plus the module's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESTAMINET_")}
+    env["ESTAMINET_BASE_URL"] = base_url
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    with httpx.Client(timeout=1.0) as client:
+        while True:
+            if process.poll() is not None:
+                raise ServerFailed(f"the demo exited with {process.returncode}:\n{tail(log)}")
+            try:
+                if client.get(base_url + "/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise ServerFailed(f"the demo did not answer /healthz in time:\n{tail(log)}")
+            time.sleep(0.1)
+
+
+def printed_link(text: str, kind: str, base_url: str) -> str:
+    found = re.search(rf"{re.escape(base_url)}/{kind}/[\w-]+", text)
+    assert found, f"no /{kind}/ link was printed:\n{text}"
+    return found.group(0)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+# -- people ------------------------------------------------------------------------
+
+
+@dataclass
+class Visitors:
+    """Opens one browser context per person and closes them all at the end of the test.
+
+    Uncaught script errors, CSP violations and alert dialogs are collected in
+    ``problems``: the ``people`` fixture fails the test when there are any.
+    """
+
+    browser: Browser
+    venue: Venue
+    contexts: list[BrowserContext] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def context(self, **options: Any) -> BrowserContext:
+        options.setdefault("locale", "fr-BE")
+        options.setdefault("viewport", {"width": 1280, "height": 800})
+        context = self.browser.new_context(base_url=self.venue.base_url, **options)
+        context.set_default_timeout(15_000)
+        context.on("page", self._watch)
+        self.contexts.append(context)
+        return context
+
+    def _watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.problems.append(f"{page.url}: {error}"))
+        page.on("console", lambda message: self._console(page, message))
+        page.on("dialog", lambda dialog: self._dialog(page, dialog))
+
+    def _console(self, page: Page, message: ConsoleMessage) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.problems.append(f"{page.url}: {message.text}")
+
+    def _dialog(self, page: Page, dialog: Dialog) -> None:
+        # confirm() is left to the test that expects it; an alert() is always a problem.
+        if dialog.type == "alert":
+            self.problems.append(f"{page.url}: unexpected alert({dialog.message!r})")
+            dialog.dismiss()
+
+    def guest(
+        self,
+        name: str,
+        *,
+        invite: str | None = None,
+        context: BrowserContext | None = None,
+        **options: Any,
+    ) -> Page:
+        """A new person opens an invite, types ``name`` and lands on the floor plan."""
+        page = (context or self.context(**options)).new_page()
+        response = page.goto(invite or self.venue.invite_link)
+        assert response is not None
+        assert response.status == 200
+        page.locator("#name").fill(name)
+        page.locator("main form [type=submit]").click()
+        expect(page).to_have_url(re.compile(r"/\?welcome=1$"))
+        expect(page.locator(".plan-grid")).to_be_visible()
+        return page
+
+    def admin(self) -> Page:
+        """The venue's admin signs in with the one-time link the demo printed."""
+        page = self.context().new_page()
+        page.goto(self.venue.admin_link)
+        page.locator("main form [type=submit]").click()
+        expect(page.locator(".plan-grid")).to_be_visible()
+        expect(page.locator("body")).to_have_attribute("data-role", "admin")
+        return page
+
+    def screenshot_all(self, stem: str) -> None:
+        folder = ARTIFACTS / "failures"
+        folder.mkdir(parents=True, exist_ok=True)
+        pages = [page for context in self.contexts for page in context.pages]
+        for number, page in enumerate(pages):
+            with contextlib.suppress(Exception):  # a closed or crashed page: nothing to keep
+                page.screenshot(path=str(folder / f"{stem}-{number}.png"), full_page=True)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+        self.contexts.clear()
+
+
+# -- waiting and looking ---------------------------------------------------------------
+
+
+def wait_until(page: Page, script: str, *, timeout: float = 15.0) -> None:
+    """Wait for a script expression to become true in the page.
+
+    ``page.wait_for_function`` evaluates its argument with ``eval``, which the
+    venue's strict CSP rightly forbids; ``page.evaluate`` goes through DevTools.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(script):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {script}")
+        page.wait_for_timeout(50)
+
+
+def wait_online(page: Page) -> None:
+    """Wait until the page's live connection is open."""
+    wait_until(page, "!!(window.estaminet && window.estaminet.online)")
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    """Keep a picture in test-artifacts/ (git-ignored) for people to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def chat_input(page: Page) -> Any:
+    return page.locator("form[data-chat-form] textarea")
+
+
+def say(page: Page, text: str) -> None:
+    """Type a chat message and send it with Enter, as a person would."""
+    box = chat_input(page)
+    box.fill(text)
+    box.press("Enter")
+
+
+def messages(page: Page, room: str) -> Any:
+    """The chat messages of ``room`` on ``page``."""
+    return page.locator(f"#chat-log-{room} li.msg")

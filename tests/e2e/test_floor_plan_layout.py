@@ -1,0 +1,97 @@
+"""The floor plan and a room on a phone and on a desktop screen (screenshots in test-artifacts/)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .helpers import PHONE, Visitors, chat_input, messages, say, screenshot, wait_online
+
+pytestmark = pytest.mark.browser
+
+# What a guest sees on the demo venue's plan (the team's office and the members' room are hidden).
+GUEST_ROOMS = ["hall", "bar", "jeux", "scene", "defouloir", "atelier"]
+
+
+def _no_horizontal_scroll(page: Page) -> None:
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth, document.body.scrollWidth]"
+    )
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+    assert widths[2] <= widths[1], f"the page scrolls sideways: {widths}"
+
+
+def _room_boxes(page: Page) -> dict[str, dict[str, float]]:
+    boxes = {}
+    for slug in GUEST_ROOMS:
+        room = page.locator(f"a.plan-room--{slug}")
+        expect(room).to_be_visible()
+        box = room.bounding_box()
+        assert box is not None
+        boxes[slug] = box
+    return boxes
+
+
+def test_invite_phone_form_fits_and_lets_in(people: Visitors) -> None:
+    page = people.context(**PHONE).new_page()
+    page.goto(people.venue.invite_link)
+    name = page.locator("#name")
+    expect(name).to_be_focused()  # autofocus: type at once
+    expect(name).to_be_in_viewport()
+    expect(page.locator("main form [type=submit]")).to_be_in_viewport()
+    _no_horizontal_scroll(page)
+    screenshot(page, "invite-phone")
+    name.fill("Hugo")
+    page.locator("main form [type=submit]").tap()
+    expect(page.locator(".plan-grid")).to_be_visible()
+
+
+def test_floor_plan_phone_shows_rooms_in_one_tappable_column(people: Visitors) -> None:
+    page = people.guest("Ines", **PHONE)
+    expect(page.locator("a.plan-room")).to_have_count(len(GUEST_ROOMS))
+    _no_horizontal_scroll(page)
+    boxes = _room_boxes(page)
+    width = page.evaluate("window.innerWidth")
+    tops = [boxes[slug]["y"] for slug in GUEST_ROOMS]
+    assert tops == sorted(tops), "the rooms are not stacked in the venue's order"
+    for slug, box in boxes.items():
+        # One column: every room starts at the same place and takes the whole width.
+        assert box["x"] == pytest.approx(boxes["hall"]["x"], abs=1), slug
+        assert box["width"] == pytest.approx(boxes["hall"]["width"], abs=1), slug
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= width, slug
+        assert box["width"] >= width * 0.8, slug
+        assert box["height"] >= 44, f"{slug} is too small to tap"
+    for upper, lower in itertools.pairwise(GUEST_ROOMS):
+        assert boxes[upper]["y"] + boxes[upper]["height"] <= boxes[lower]["y"] + 1, (upper, lower)
+    screenshot(page, "floor-plan-phone")
+
+    page.locator("a.plan-room--bar").tap()
+    expect(page).to_have_url(re.compile(r"/r/bar$"))
+    wait_online(page)
+    say(page, "Coucou depuis mon téléphone")
+    expect(messages(page, "bar").last.locator(".msg-body")).to_have_text(
+        "Coucou depuis mon téléphone"
+    )
+    expect(chat_input(page)).to_be_in_viewport()
+    _no_horizontal_scroll(page)
+    screenshot(page, "room-phone", full_page=False)
+
+
+def test_floor_plan_desktop_places_rooms_as_in_the_venue_file(people: Visitors) -> None:
+    page = people.guest("Jules")
+    boxes = _room_boxes(page)
+    _no_horizontal_scroll(page)
+    hall, bar, games, stage = boxes["hall"], boxes["bar"], boxes["jeux"], boxes["scene"]
+    # demo.toml: the hall spans the top row; the bar, the games room and the stage sit below it,
+    # left to right; the let-off-steam room and the workshop are under them.
+    assert hall["y"] + hall["height"] <= bar["y"] + 1
+    assert bar["y"] == pytest.approx(games["y"], abs=1) == stage["y"]
+    assert bar["x"] < games["x"] < stage["x"]
+    assert hall["width"] > bar["width"] > stage["width"]
+    assert boxes["defouloir"]["y"] >= bar["y"] + bar["height"] - 1
+    assert boxes["atelier"]["x"] > boxes["defouloir"]["x"]
+    screenshot(page, "floor-plan-desktop")
