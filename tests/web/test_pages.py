@@ -224,3 +224,34 @@ async def test_pages_plan_css_places_rooms(live: LiveServer, people: Any) -> Non
     assert ".plan-room--bar { grid-column: 1 / span 5; grid-row: 2 / span 3; }" in css.text
     again = await person.http.get("/venue/plan.css", headers={"if-none-match": css.headers["etag"]})
     assert again.status_code == 304
+
+
+async def test_pages_admin_manages_a_team_room(live: LiveServer, people: Any) -> None:
+    admin: Person = await people()
+    await admin.sign_in_admin()
+    member: Person = await people("Trésorière", role=Role.MEMBER)
+    member_id = (await member.http.get("/me")).text.split('data-me="')[1].split('"')[0]
+    assert (await member.http.get("/r/bureau")).status_code == 403
+    page = await admin.http.get("/admin/people")
+    assert 'id="teams"' in page.text and "/admin/rooms/bureau/team" in page.text
+    token = await admin.csrf("/admin/people")
+    added = await admin.http.post(
+        "/admin/rooms/bureau/team", data={"csrf": token, "user": member_id, "member": "1"}
+    )
+    assert added.status_code == 303
+    assert (await member.http.get("/r/bureau")).status_code == 200
+    token = await member.csrf("/me")
+    refused = await member.http.post(
+        "/admin/rooms/bureau/team", data={"csrf": token, "user": member_id, "member": "0"}
+    )
+    assert refused.status_code == 403
+    token = await admin.csrf("/admin/people")
+    removed = await admin.http.post(
+        "/admin/rooms/bureau/team", data={"csrf": token, "user": member_id, "member": "0"}
+    )
+    assert removed.status_code == 303
+    assert (await member.http.get("/r/bureau")).status_code == 403
+    wrong = await admin.http.post(
+        "/admin/rooms/bar/team", data={"csrf": token, "user": member_id, "member": "1"}
+    )
+    assert wrong.status_code == 404

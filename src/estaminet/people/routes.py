@@ -17,6 +17,7 @@ from estaminet.people import access, actions
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import list_people, moderation_entries
 from estaminet.translations import LANGUAGES
+from estaminet.venue.rooms import list_rooms
 from estaminet.web.pages import error_page, page, require_user
 from estaminet.web.security import form_with_csrf
 from estaminet.web.visitor import LANG_COOKIE, SESSION_COOKIE, cookie_header
@@ -315,6 +316,7 @@ async def people_page(request: Request) -> Response:
     async with _services(request).db.read() as conn:
         people = await list_people(conn)
         log = await moderation_entries(conn, 50)
+        teams = [room for room in await list_rooms(conn) if room.visibility.value == "team"]
     names = {p.id: p.display_name for p in people}
     return page(
         request,
@@ -324,6 +326,7 @@ async def people_page(request: Request) -> Response:
             "roles": access.assignable_roles(user),
             "role_labels": ROLE_LABELS,
             "log": log,
+            "teams": teams,
             "names": names,
             "me": user,
         },

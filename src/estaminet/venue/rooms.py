@@ -24,6 +24,7 @@ __all__ = [
     "apply_venue",
     "list_rooms",
     "room_by_slug",
+    "set_team_member",
     "venue_name",
     "visible_rooms",
 ]

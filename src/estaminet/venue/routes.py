@@ -7,16 +7,25 @@ from typing import Any
 
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from estaminet.kernel.errors import BadInput, Forbidden
+from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people.access import can_moderate
+from estaminet.people.model import Role
+from estaminet.people.queries import user_by_id
 from estaminet.venue import chat
-from estaminet.venue.plan import GRID_COLUMNS
-from estaminet.venue.rooms import access_room, list_rooms, visible_rooms
+from estaminet.venue.plan import GRID_COLUMNS, Visibility
+from estaminet.venue.rooms import (
+    access_room,
+    list_rooms,
+    room_by_slug,
+    set_team_member,
+    visible_rooms,
+)
 from estaminet.web.pages import fragment, page, page_context, require_user
+from estaminet.web.security import form_with_csrf
 
 __all__ = ["routes"]
 
@@ -134,7 +143,26 @@ async def plan_css(request: Request) -> Response:
     return Response(css, media_type="text/css", headers={"etag": etag, "cache-control": "no-cache"})
 
 
+async def team_change(request: Request) -> Response:
+    """An admin adds someone to a team room's team, or removes them."""
+    user = require_user(request)
+    if user.role is not Role.ADMIN:
+        raise Forbidden("venue/admins_only", N_("Only admins can change a team."))
+    state = _state(request)
+    form = await form_with_csrf(request)
+    async with state.db.read() as conn:
+        room = await room_by_slug(conn, request.path_params["slug"])
+        target = await user_by_id(conn, str(form.get("user", "")))
+    if room is None or room.visibility is not Visibility.TEAM:
+        raise NotFound("venue/unknown_room", N_("This room does not exist."))
+    if target is None:
+        raise NotFound("people/unknown_person", N_("This person does not exist."))
+    await set_team_member(state.db, room, target.id, member=form.get("member") == "1")
+    return RedirectResponse("/admin/people#teams", status_code=303)
+
+
 routes = [
+    Route("/admin/rooms/{slug}/team", team_change, methods=["POST"]),
     Route("/", home, methods=["GET"]),
     Route("/r/{slug}", room_page, methods=["GET"]),
     Route("/r/{slug}/messages", room_history, methods=["GET"]),
