@@ -20,7 +20,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 import estaminet.games  # noqa: F401 - registers the built-in games
+from estaminet.assembly import ASSEMBLY
 from estaminet.games import _kit as games_kit
+from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.live.engine import Engine
 from estaminet.people import actions as people_actions
@@ -32,6 +34,8 @@ from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
 from estaminet.realtime.topics import UserTopics
 from estaminet.settings import Settings
+from estaminet.sittings.routes import make_panel as sitting_panel
+from estaminet.sittings.routes import routes as sitting_routes
 from estaminet.store import Database, utcnow
 from estaminet.store.migrate import upgrade
 from estaminet.tables.routes import routes as table_routes
@@ -58,6 +62,13 @@ def _make_hub(settings: Settings) -> Hub:
             settings.redis_url, buffer_size=settings.presence_buffer, prefix=settings.redis_prefix
         )
     return MemoryHub(buffer_size=settings.presence_buffer)
+
+
+def _activity_for(key: str) -> Activity[Any]:
+    """The rules of a live activity: an assembly sitting, else a game from the registry."""
+    if key == ASSEMBLY.key:
+        return ASSEMBLY
+    return games_kit.get(key)
 
 
 def create_app(
@@ -95,8 +106,9 @@ def create_app(
     gateway.provide("user", UserTopics(hub))
     venue = VenueService(db, hub, templates, settings, clock)
     venue.install(gateway)
-    engine = Engine(db, games_kit.get, clock)
-    tables = TableService(db, hub, engine, templates, games_kit.get, clock)
+    engine = Engine(db, _activity_for, clock)
+    tables = TableService(db, hub, engine, templates, _activity_for, clock)
+    tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
 
     @asynccontextmanager
@@ -128,6 +140,7 @@ def create_app(
             *venue_routes,
             *people_routes,
             *table_routes,
+            *sitting_routes,
             Route("/healthz", health),
             WebSocketRoute("/ws", gateway.serve),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
@@ -153,7 +166,7 @@ def create_app(
     state.venue = venue
     state.engine = engine
     state.tables = tables
-    state.room_panels = {"games": tables.panel}
+    state.room_panels = {"games": tables.panel, "assembly": sitting_panel(tables, templates)}
     state.clock = clock
     state.secret = secret
     state.venue_name = settings.venue_name

@@ -151,7 +151,20 @@ async def test_engine_snapshots_and_outcome(db: Database, clock: FixedClock) -> 
     assert get(GAME).dump(again.state) == get(GAME).dump(live.state)
     with pytest.raises(ActionRefused) as caught:
         await engine.act(activity_id, 0, {"type": "pick", "number": 1})
+    assert caught.value.rejection.code == "lowest_unique/game_over"  # the rules answer after an end
+
+
+async def test_engine_stopped_activity_refuses_everything(db: Database, clock: FixedClock) -> None:
+    engine = Engine(db, get, clock)
+    activity_id = await new_activity(db, clock, engine)
+    async with db.begin() as conn:
+        await engine.end(conn, activity_id, clock())
+    with pytest.raises(ActionRefused) as caught:
+        await engine.act(activity_id, 0, {"type": "pick", "number": 1})
     assert caught.value.rejection.code == "live/not_running"
+    engine.forget(activity_id)
+    with pytest.raises(ActionRefused):
+        await engine.act(activity_id, 0, {"type": "pick", "number": 1})
 
 
 async def test_engine_rebuild_uses_snapshot(db: Database, clock: FixedClock) -> None:

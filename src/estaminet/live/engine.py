@@ -211,7 +211,11 @@ class Engine:
         async with self._lock(activity_id):
             for attempt in range(3):
                 live = await self.get(activity_id)
-                if live.status != "running":
+                if live.status != "running" and (
+                    live.status != "ended" or live.rules.outcome(live.state) is None
+                ):
+                    # Not started, or stopped early by its host. After a natural end the
+                    # rules still decide (a secretary may add notes to closed minutes).
                     raise ActionRefused(Rejection("live/not_running"))
                 sealing = getattr(live.rules, "apply_sealed", None)
                 result = (sealing or live.rules.apply)(live.state, actor, action, now)

@@ -57,7 +57,7 @@ def rejection_message(rules: Activity[Any], code: str) -> str:
         package = importlib.import_module(module.__name__.rpartition(".")[0])
         messages = getattr(package, "REJECTION_MESSAGES", {})
     generic = {
-        "live/not_running": N_("The game is not running."),
+        "live/not_running": N_("This is not running (any more)."),
     }
     return messages.get(code) or generic.get(code) or N_("This move is not possible now.")
 

@@ -1,0 +1,133 @@
+"""The write path of sittings: convene an assembly (create, seat, start) and watch one.
+
+Each function runs in one transaction; the caller announces the new live
+state after commit (``Engine.announce``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from estaminet.kernel.errors import BadInput, Conflict, Forbidden
+from estaminet.kernel.i18n import N_
+from estaminet.live.engine import Engine, Live
+from estaminet.live.tables import activities, activity_participants
+from estaminet.people.model import Role, User
+from estaminet.sittings.convocation import Convocation
+from estaminet.store import Database
+from estaminet.tables.actions import load_table
+from estaminet.tables.model import TableInfo
+from estaminet.venue.plan import RoomKind
+from estaminet.venue.rooms import Room
+
+__all__ = ["KIND", "can_prepare", "convene", "list_sittings", "watch"]
+
+KIND = "assembly"
+"""The ``activities.kind`` (and activity key) of a sitting."""
+
+
+def can_prepare(user: User) -> bool:
+    """Animators and above prepare assemblies."""
+    return user.role.at_least(Role.ANIMATOR)
+
+
+async def convene(
+    db: Database, engine: Engine, user: User, room: Room, convocation: Convocation, now: datetime
+) -> tuple[TableInfo, Live]:
+    """Create the sitting in an assembly room, seat everyone concerned and start it (convened)."""
+    if not can_prepare(user):
+        raise Forbidden(
+            "sittings/not_animator", N_("Only an animator or an admin can prepare an assembly.")
+        )
+    if room.kind is not RoomKind.ASSEMBLY:
+        raise BadInput(
+            "sittings/not_an_assembly_room", N_("Assemblies are held in an assembly room.")
+        )
+    async with db.begin() as conn:
+        sitting_id = (
+            await conn.execute(
+                insert(activities)
+                .values(
+                    kind=KIND,
+                    key=KIND,
+                    room_id=room.id,
+                    title=convocation.title,
+                    host_id=user.id,
+                    status="lobby",
+                    options=convocation.options,
+                    private=0,
+                    max_spectators=1000,
+                    created_at=now,
+                    last_seq=0,
+                )
+                .returning(activities.c.id)
+            )
+        ).scalar_one()
+        await conn.execute(
+            insert(activity_participants),
+            [
+                {
+                    "activity_id": sitting_id,
+                    "user_id": user_id,
+                    "role": "player",
+                    "seat": seat,
+                    "joined_at": now,
+                    "order": seat,
+                }
+                for seat, user_id in enumerate(convocation.seats)
+            ],
+        )
+        live = await engine.start(
+            conn,
+            int(sitting_id),
+            KIND,
+            len(convocation.seats),
+            convocation.options,
+            secrets.randbits(62),
+            now,
+        )
+        return await load_table(conn, int(sitting_id)), live
+
+
+async def watch(db: Database, user: User, sitting_id: int, now: datetime) -> TableInfo:
+    """Follow the sitting as an observer (a spectator: no seat, no vote, the projector view)."""
+    async with db.begin() as conn:
+        sitting = await load_table(conn, sitting_id)
+        if sitting.participant(user.id) is not None:
+            return sitting
+        if sitting.status == "ended":
+            raise Conflict("sittings/closed", N_("This sitting is closed; read its minutes."))
+        order = (
+            await conn.execute(
+                select(func.coalesce(func.max(activity_participants.c.order), 0)).where(
+                    activity_participants.c.activity_id == sitting_id
+                )
+            )
+        ).scalar_one()
+        await conn.execute(
+            insert(activity_participants).values(
+                activity_id=sitting_id,
+                user_id=user.id,
+                role="spectator",
+                joined_at=now,
+                order=int(order) + 1,
+            )
+        )
+        return await load_table(conn, sitting_id)
+
+
+async def list_sittings(conn: AsyncConnection, room: Room) -> list[TableInfo]:
+    """The room's sittings, newest first."""
+    ids = (
+        await conn.execute(
+            select(activities.c.id)
+            .where(activities.c.room_id == room.id, activities.c.kind == KIND)
+            .order_by(activities.c.created_at.desc(), activities.c.id.desc())
+            .limit(50)
+        )
+    ).scalars()
+    return [await load_table(conn, sitting_id) for sitting_id in ids]
