@@ -343,6 +343,7 @@ async def people_role(request: Request) -> Response:
     await actions.set_role(
         _services(request).db, user, request.path_params["user_id"], role, _now(request)
     )
+    _services(request).venue.forget_user(request.path_params["user_id"])
     return RedirectResponse("/admin/people", status_code=303)
 
 
@@ -359,6 +360,7 @@ async def people_ban(request: Request) -> Response:
         banned=banned,
         reason=str(form.get("reason", "")),
     )
+    state.venue.forget_user(target.id)
     if banned:
         await state.venue.control(target.id, {"action": "close", "code": 4403})
     return RedirectResponse("/admin/people", status_code=303)

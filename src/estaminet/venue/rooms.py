@@ -22,6 +22,7 @@ __all__ = [
     "Room",
     "access_room",
     "apply_venue",
+    "check_room_access",
     "list_rooms",
     "room_by_slug",
     "set_team_member",
@@ -123,7 +124,11 @@ async def room_by_slug(conn: AsyncConnection, slug: str) -> Room | None:
 
 async def access_room(conn: AsyncConnection, user: User, slug: str) -> Room:
     """The only way to load a room for a person: it exists and they may enter it."""
-    room = await room_by_slug(conn, slug)
+    return check_room_access(await room_by_slug(conn, slug), user)
+
+
+def check_room_access(room: Room | None, user: User) -> Room:
+    """``room`` if ``user`` may enter it, else the refusal that says why."""
     if room is None:
         raise NotFound("venue/unknown_room", N_("This room does not exist."))
     if not room.visible_to(user):

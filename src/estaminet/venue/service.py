@@ -29,7 +29,7 @@ from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.venue import chat
 from estaminet.venue.presence import Presence, PresentPerson
-from estaminet.venue.rooms import Room, access_room, list_rooms, room_by_slug
+from estaminet.venue.rooms import Room, check_room_access, list_rooms, room_by_slug
 from estaminet.venue.tables import room_restrictions
 from estaminet.web.templating import Templates
 
@@ -66,6 +66,8 @@ class VenueService:
         self.clock = clock
         self.presence = Presence()
         self._buckets: dict[str, TokenBucket] = {}
+        self._users: dict[str, tuple[User | None, float]] = {}
+        self._rooms: dict[str, tuple[Room | None, float]] = {}
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
 
@@ -81,18 +83,44 @@ class VenueService:
     # -- loading -------------------------------------------------------------
 
     async def _user(self, principal: Principal) -> User:
-        async with self.db.read() as conn:
-            user = await user_by_id(conn, principal.user_id)
+        # People and rooms are read on every chat action: a short cache saves two queries
+        # per message; a ban also closes the person's sockets at once (see ``forget_user``).
+        now = time.monotonic()
+        hit = self._users.get(principal.user_id)
+        if hit is not None and hit[1] > now:
+            user = hit[0]
+        else:
+            async with self.db.read() as conn:
+                user = await user_by_id(conn, principal.user_id)
+            _remember(self._users, principal.user_id, user, now)
         if user is None or user.banned:
             raise Forbidden("people/banned", N_("You can no longer enter this venue."))
         return user
 
+    def forget_user(self, user_id: str) -> None:
+        """Drop a cached person (after a ban or a role change)."""
+        self._users.pop(user_id, None)
+
+    def forget_rooms(self) -> None:
+        """Drop cached rooms (after a team change)."""
+        self._rooms.clear()
+
+    async def _room(self, slug: str) -> Room | None:
+        now = time.monotonic()
+        hit = self._rooms.get(slug)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        async with self.db.read() as conn:
+            room = await room_by_slug(conn, slug)
+        _remember(self._rooms, slug, room, now)
+        return room
+
     async def _room_for(self, user: User, data: Mapping[str, Any], now: datetime) -> Room:
         slug = data.get("room")
-        if not isinstance(slug, str):
+        if not isinstance(slug, str) or len(slug) > 40:
             raise BadInput("gateway/malformed", N_("This message could not be read."))
+        room = check_room_access(await self._room(slug), user)
         async with self.db.read() as conn:
-            room = await access_room(conn, user, slug)
             if await chat.restriction(conn, room, user, "kick", now):
                 raise Forbidden(
                     "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
@@ -331,6 +359,16 @@ class VenueService:
     async def rooms(self) -> list[Room]:
         async with self.db.read() as conn:
             return await list_rooms(conn)
+
+
+_CACHE_SECONDS = 2.0
+_CACHE_MAX = 10_000
+
+
+def _remember(cache: dict[str, tuple[Any, float]], key: str, value: Any, now: float) -> None:
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = (value, now + _CACHE_SECONDS)
 
 
 class _RoomTopics:
