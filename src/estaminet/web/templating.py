@@ -29,18 +29,20 @@ class Templates:
 
     def __init__(self, timezone: str = "Europe/Brussels", extra_dirs: list[Path] | None = None):
         dirs = [_WEB / "templates", *(extra_dirs or [])]
-        base = Environment(
-            loader=ChoiceLoader([FileSystemLoader(str(d)) for d in dirs]),
-            autoescape=select_autoescape(["html", "xml", "svg"]),
-            extensions=["jinja2.ext.i18n"],
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-        )
+        loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs])
         self.tz = ZoneInfo(timezone)
         self._envs: dict[str, Environment] = {}
         for locale in LANGUAGES:
-            env = base.overlay()
+            # One environment per language: globals and filters are per environment
+            # (an overlay would share them, and the last language installed would win).
+            env = Environment(
+                loader=loader,
+                autoescape=select_autoescape(["html", "xml", "svg"]),
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+                auto_reload=False,
+            )
             env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
             env.globals["locale"] = locale
             env.filters["time"] = self._time_filter(locale)
