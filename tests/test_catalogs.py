@@ -9,6 +9,7 @@ failure: run ``make catalogs``, then translate the new entries in
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ PLURAL_FORMS = {
 }
 # The keywords of ``make catalogs``: Babel's defaults, plus ``-k N_ -k _``.
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "_": None}
+# Python calls whose literal first argument(s) are message ids (as Babel sees them).
+SINGULAR_CALLS = frozenset({"_", "N_", "gettext"})
+PLURAL_CALLS = frozenset({"ngettext"})
 PLACEHOLDER = re.compile(r"%\((\w+)\)([#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa])")
 
 Key = tuple[str | tuple[str, ...], str | None]
@@ -114,6 +118,23 @@ def source_messages(tmp_path_factory: pytest.TempPathFactory) -> dict[Key, Found
     return found
 
 
+def _literal_messages(path: Path) -> Iterator[tuple[str | tuple[str, ...], int]]:
+    """Message ids written as literals in ``N_(…)``/``_(…)`` calls, f-strings included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        texts: list[str] = []
+        for arg in node.args:
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                break
+            texts.append(arg.value)
+        if node.func.id in SINGULAR_CALLS and texts:
+            yield texts[0], node.lineno
+        elif node.func.id in PLURAL_CALLS and len(texts) >= 2:
+            yield (texts[0], texts[1]), node.lineno
+
+
 @pytest.fixture(scope="module")
 def french() -> Catalog:
     return _read(CATALOGS["fr"], "fr")
@@ -148,6 +169,20 @@ def test_french_catalog_translates_every_source_message(
         f"{len(missing)} source message(s) have no French translation (or a fuzzy one); "
         "run `make catalogs` and translate them in locale/fr/LC_MESSAGES/messages.po:\n"
         + "\n".join(missing)
+    )
+
+
+def test_python_sources_hide_no_message_from_babel(source_messages: dict[Key, Found]) -> None:
+    hidden = sorted(
+        f"  {msgid!r}  [{path.relative_to(PACKAGE)}:{line}]"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for msgid, line in _literal_messages(path)
+        if (msgid, None) not in source_messages
+    )
+    assert not hidden, (
+        "Babel does not extract these messages (a call inside an f-string?), so they are "
+        "never translated; move the call out of the f-string (e.g. `label = tr(N_('…'))`):\n"
+        + "\n".join(hidden)
     )
 
 

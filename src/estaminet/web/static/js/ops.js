@@ -7,11 +7,19 @@ function toNode(html) {
   return parser.content.firstElementChild;
 }
 
-// Replace `el` by `node`, giving focus back to the equivalent element if it had it.
+// Replace `el` by `node`, giving focus back to the equivalent element if it had it, and
+// keeping open what the person had opened (<details> panels), so live updates never fold
+// a form someone is filling in.
 function swap(el, node) {
   const active = document.activeElement;
   const hadFocus = active && el.contains(active);
   const focusId = hadFocus && active.id;
+  const key = (d, i) => d.id || d.dataset.keep || `#${i}`;
+  const opened = new Map([...el.querySelectorAll("details")].map((d, i) => [key(d, i), d.open]));
+  [...node.querySelectorAll("details")].forEach((d, i) => {
+    const was = opened.get(key(d, i));
+    if (was !== undefined) d.open = was;
+  });
   el.replaceWith(node);
   if (hadFocus) {
     const again = focusId ? document.getElementById(focusId) : null;

@@ -63,10 +63,13 @@ export function setupSitting(live, page) {
     try { action = compose(form); } catch { return; }
     const button = form.querySelector("button[type=submit]");
     if (button) button.disabled = true;
+    const panel = form.closest("details")?.id;
     try {
       await live.act("table.act", { table, action });
       for (const el of form.querySelectorAll("[id]")) drafts.delete(el.id);
       form.reset();
+      // Done: fold the panel it was in (the page may have been re-rendered meanwhile).
+      if (panel) document.getElementById(panel)?.removeAttribute("open");
       if (error) error.textContent = "";
     } catch (err) {
       if (error) error.textContent = err.message;
