@@ -56,9 +56,13 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """The one Chromium of the session (Debian's, never a downloaded one)."""
+    """The one Chromium of the browser tests (Debian's, never a downloaded one).
+
+    Package-scoped: Playwright's sync API runs an event loop in the main thread while
+    it lives, so it must be gone before the asyncio tests of other packages run.
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"Debian Chromium is not installed at {CHROMIUM}; CI must run browser tests")
     from playwright.sync_api import sync_playwright
