@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import PHONE, Visitors, chat_input, messages, say, screenshot, wait_online
+from .helpers import PHONE, Visitors, chat_input, messages, say, screenshot, wait_online, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -83,6 +83,11 @@ def test_floor_plan_phone_shows_rooms_in_one_tappable_column(people: Visitors) -
 
 def test_floor_plan_desktop_places_rooms_as_in_the_venue_file(people: Visitors) -> None:
     page = people.guest("Jules")
+    # The plan's stylesheet (/venue/plan.css) may still be on its way on a busy machine.
+    wait_until(
+        page,
+        "getComputedStyle(document.querySelector('.plan-grid')).gridTemplateRows.split(' ').length > 1",
+    )
     boxes = _room_boxes(page)
     _no_horizontal_scroll(page)
     hall, bar, games, stage = boxes["hall"], boxes["bar"], boxes["jeux"], boxes["scene"]
