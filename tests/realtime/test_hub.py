@@ -74,8 +74,13 @@ def test_frames_serialised_once_per_language() -> None:
         return {"ops": [{"op": "toast", "html": locale}]}
 
     frame = frame_for_locales("room:bar", 7, "chat", build)
-    assert sorted(calls) == ["en", "fr"]
+    assert calls == []  # rendered on first use only
     assert json.loads(frame.text("fr"))["seq"] == 7
+    assert frame.text("fr") is frame.text("fr")
+    assert calls == ["fr"]
+    frame.text("en")
+    assert calls == ["fr", "en"]
+    assert set(frame.to_wire()["texts"]) == {"fr", "en"}
     neutral = frame_for_locales("room:bar", 8, "chat", neutral={"ops": []})
     assert neutral.text("fr") is neutral.text("en")
 

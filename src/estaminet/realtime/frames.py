@@ -31,16 +31,27 @@ class Frame:
     texts: Mapping[str, str]
     control: Mapping[str, Any] | None = None
     """Instructions for the server-side connection (leave a topic, close), never sent as is."""
+    build: Callable[[str], str] | None = None
+    """Renders the text of a language on first use (nobody reading English: never rendered)."""
 
     def text(self, locale: str) -> str:
-        return self.texts.get(locale) or next(iter(self.texts.values()))
+        found = self.texts.get(locale)
+        if found is not None:
+            return found
+        if self.build is not None and locale in LOCALES:
+            text = self.build(locale)
+            self.texts[locale] = text  # type: ignore[index]  # the cache is a dict
+            return text
+        return next(iter(self.texts.values()))
 
     def to_wire(self) -> dict[str, Any]:
-        """A form that crosses process boundaries (Redis)."""
+        """A form that crosses process boundaries (Redis): every language rendered."""
         return {
             "topic": self.topic,
             "seq": self.seq,
-            "texts": dict(self.texts),
+            "texts": {locale: self.text(locale) for locale in LOCALES}
+            if self.build is not None
+            else dict(self.texts),
             "control": dict(self.control) if self.control else None,
         }
 
@@ -68,4 +79,4 @@ def frame_for_locales(
         text = encode({**head, **neutral})
         return Frame(topic, seq, {locale: text for locale in LOCALES})
     assert build is not None
-    return Frame(topic, seq, {locale: encode({**head, **build(locale)}) for locale in LOCALES})
+    return Frame(topic, seq, {}, build=lambda locale: encode({**head, **build(locale)}))

@@ -83,7 +83,7 @@ class TableService:
         self._buckets: dict[str, TokenBucket] = {}
         self._present: dict[int, dict[str, int]] = {}
         self._rights: dict[str, dict[str, list[str]]] = {}
-        self._chat_ops: dict[tuple[int, str, str], list[dict[str, Any]]] = {}
+        self._status: dict[int, str] = {}
         engine.on_change(self._changed)
 
     def install(self, gateway: Gateway) -> None:
@@ -245,11 +245,14 @@ class TableService:
     async def _changed(self, live: Live, events: Sequence[Event]) -> None:
         table = await self.table(live.id)
         await self.publish_views(table, live)
-        await self.publish_lobby(table)
+        if self._status.get(table.id) != live.status:
+            # The lobby (who sits, who watches) changes with the status, not with each move.
+            self._status[table.id] = live.status
+            await self.publish_lobby(table)
 
     async def publish_views(self, table: TableInfo, live: Live) -> None:
-        await self._prepare_chat(table, live)
         rendered: dict[str, Callable[[str], dict[str, Any]]] = {}
+        logs: dict[str, dict[str, list[table_chat.TableMessage]]] = {}
         for viewer in self.viewers(table):
             view = live.rules.view(live.state, viewer)
             key = json.dumps(view, sort_keys=True, default=str)
@@ -261,19 +264,46 @@ class TableService:
             if self._rights.get(topic) != rights:
                 # The channels this viewer may use changed (night fell, someone died…).
                 self._rights[topic] = rights
-                body = self._with_chat(body, table, rights)
+                rights_key = _key(rights)
+                if rights_key not in logs:
+                    async with self.db.read() as conn:
+                        logs[rights_key] = await table_chat.history(conn, table.id, rights["read"])
+                body = self._with_chat(body, table, rights, logs[rights_key])
             seq = await self.hub.next_seq(topic)
             await self.hub.publish(frame_for_locales(topic, seq, "view", body))
 
     def _with_chat(
-        self, body: Callable[[str], dict[str, Any]], table: TableInfo, rights: dict[str, list[str]]
+        self,
+        body: Callable[[str], dict[str, Any]],
+        table: TableInfo,
+        rights: dict[str, list[str]],
+        logs: dict[str, list[table_chat.TableMessage]],
     ) -> Callable[[str], dict[str, Any]]:
-        chat_ops = self._chat_ops
-
         def with_chat(locale: str) -> dict[str, Any]:
-            return {"ops": [*body(locale)["ops"], *chat_ops[(table.id, locale, _key(rights))]]}
+            return {"ops": [*body(locale)["ops"], *self._chat_ops(table, rights, logs, locale)]}
 
         return with_chat
+
+    def _chat_ops(
+        self,
+        table: TableInfo,
+        rights: dict[str, list[str]],
+        logs: dict[str, list[table_chat.TableMessage]],
+        locale: str,
+    ) -> list[dict[str, Any]]:
+        context = {"table": table, "rights": rights, "logs": logs, "locale": locale}
+        return [
+            {
+                "op": "replace",
+                "target": "#table-chat-logs",
+                "html": self.templates.render("tables/_chat_logs.html", locale, context),
+            },
+            {
+                "op": "replace",
+                "target": "#table-chat-write",
+                "html": self.templates.render("tables/_chat_write.html", locale, context),
+            },
+        ]
 
     async def chat_html(
         self, table: TableInfo, rights: dict[str, list[str]], locale: str
@@ -281,26 +311,8 @@ class TableService:
         """The chat logs and the channel chooser for these rights."""
         async with self.db.read() as conn:
             logs = await table_chat.history(conn, table.id, rights["read"])
-        context = {"table": table, "rights": rights, "logs": logs, "locale": locale}
-        return (
-            self.templates.render("tables/_chat_logs.html", locale, context),
-            self.templates.render("tables/_chat_write.html", locale, context),
-        )
-
-    async def _prepare_chat(self, table: TableInfo, live: Live) -> None:
-        """Render the chat panes once per distinct set of rights (before publishing views)."""
-        self._chat_ops = {}
-        for viewer in self.viewers(table):
-            rights = table_chat.permissions(live.rules, live.state, viewer)
-            for locale in LOCALES:
-                cache_key = (table.id, locale, _key(rights))
-                if cache_key in self._chat_ops:
-                    continue
-                logs, write = await self.chat_html(table, rights, locale)
-                self._chat_ops[cache_key] = [
-                    {"op": "replace", "target": "#table-chat-logs", "html": logs},
-                    {"op": "replace", "target": "#table-chat-write", "html": write},
-                ]
+        logs_op, write_op = self._chat_ops(table, rights, logs, locale)
+        return str(logs_op["html"]), str(write_op["html"])
 
     def _body(
         self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer

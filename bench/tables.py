@@ -1,0 +1,308 @@
+"""Game-table benchmark: one Loup-Garou table of 18 players watched by 500 spectators.
+
+Measures, for each player action, the time from sending it to the moment every one
+of the 518 browsers has received its new view (each player its own seat's view, the
+spectators the shared one), and the actions per second the table sustains. Side by
+side in the same run, a bare ``websockets`` broadcast server delivers one message
+of the same size to the same number of clients: the floor for a Python server.
+
+    python -m bench.tables [--players 18] [--spectators 500] [--seconds 60] [--smoke]
+
+Only 127.0.0.1; bounded in count and time; every server process is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import html
+import json
+import random
+import re
+import resource
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import ClientConnection, connect
+
+from bench import servers
+
+__all__ = ["main"]
+
+ACTION = re.compile(r"data-table-action='([^']*)'")
+TOPIC = re.compile(r'data-topic="(table:\d+:(?:seat:\d+|watch))"')
+CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+
+
+def _quantile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@dataclass
+class Browser:
+    """One person: cookies over HTTP, one WebSocket, the last view it received."""
+
+    http: httpx.AsyncClient
+    topic: str = ""
+    ws: ClientConnection | None = None
+    view: str = ""
+    arrivals: list[float] = field(default_factory=list)
+    frames: int = 0
+
+    async def sign_up(self, invite: str, name: str) -> None:
+        page = await self.http.get(invite)
+        token = CSRF.search(page.text)
+        assert token, "no form token on the invite page"
+        answer = await self.http.post(invite, data={"csrf": token.group(1), "name": name})
+        assert answer.status_code == 303, answer.status_code
+
+    async def post(self, path: str, **fields: str) -> httpx.Response:
+        page = await self.http.get("/")  # the form token is per browser: any page has it
+        token = CSRF.search(page.text)
+        assert token
+        return await self.http.post(path, data={"csrf": token.group(1), **fields})
+
+    async def open(self, base: str, origin: str) -> None:
+        cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+        self.ws = await connect(
+            base.replace("http", "ws") + "/ws",
+            origin=origin,  # type: ignore[arg-type]
+            additional_headers={"cookie": cookie},
+            max_size=2**22,
+            ping_interval=None,
+        )
+        await self.ws.send(json.dumps({"type": "sub", "topic": self.topic, "after": 0}))
+
+    async def read(self) -> None:
+        assert self.ws is not None
+        with contextlib.suppress(Exception):
+            async for raw in self.ws:
+                frame = json.loads(raw)
+                if frame.get("type") == "event" and frame.get("topic") == self.topic:
+                    self.frames += 1
+                    self.arrivals.append(time.perf_counter())
+                    self.view = frame["ops"][0]["html"]
+
+
+async def _estaminet(players: int, spectators: int, seconds: float, work: Path) -> dict[str, Any]:
+    spec = servers.estaminet(work, compression=False)
+    async with servers.running(spec) as server:
+        invite = server.find_in_log(r"/i/[A-Za-z0-9_\-]+")
+        assert invite, "no invite link printed by the demo"
+        base = server.base_url
+        limits = httpx.Limits(max_connections=4)
+        people = [
+            Browser(httpx.AsyncClient(base_url=base, limits=limits, timeout=30))
+            for _ in range(players + spectators)
+        ]
+        gate = asyncio.Semaphore(16)
+
+        async def sign_up(i: int, person: Browser) -> None:
+            async with gate:
+                await person.sign_up(invite, f"P{i}")
+
+        await asyncio.gather(*(sign_up(i, p) for i, p in enumerate(people)))
+        host = people[0]
+        made = await host.post(
+            "/r/jeux/tables", game="werewolf", title="Bench", max_spectators="1000"
+        )
+        table = made.headers["location"]
+        for person in people[1:players]:
+            await person.post(f"{table}/join", role="player")
+
+        async def watch(person: Browser) -> None:
+            async with gate:
+                await person.post(f"{table}/join", role="spectator")
+
+        await asyncio.gather(*(watch(p) for p in people[players:]))
+        await host.post(f"{table}/start")
+        for person in people[:players]:
+            page = await person.http.get(table)
+            person.topic = TOPIC.search(page.text).group(1)  # type: ignore[union-attr]
+            person.view = page.text
+        watch_topic = f"table:{table.rsplit('/', 1)[1]}:watch"
+        for person in people[players:]:
+            person.topic = watch_topic
+        for person in people:
+            await person.open(base, base)
+        readers = [asyncio.create_task(p.read()) for p in people]
+        await asyncio.sleep(2.0)
+        before = server.cpu_seconds()
+        latencies: list[float] = []
+        deliveries: list[float] = []
+        actions = 0
+        started = time.perf_counter()
+        rng = random.Random(1)
+        ref = 0
+        while time.perf_counter() - started < seconds:
+            movers = [p for p in people[:players] if ACTION.search(p.view)]
+            if not movers:
+                await asyncio.sleep(0.2)  # a night call waiting on its timer
+                continue
+            person = rng.choice(movers)
+            action = json.loads(html.unescape(rng.choice(ACTION.findall(person.view))))
+            counts = [p.frames for p in people]
+            ref += 1
+            sent = time.perf_counter()
+            assert person.ws is not None
+            await person.ws.send(
+                json.dumps(
+                    {
+                        "type": "act",
+                        "id": f"b{ref}",
+                        "name": "table.act",
+                        "data": {"table": int(table.rsplit("/", 1)[1]), "action": action},
+                    }
+                )
+            )
+            deadline = sent + 5.0
+            while time.perf_counter() < deadline and any(
+                p.frames == c for p, c in zip(people, counts, strict=True)
+            ):
+                await asyncio.sleep(0.001)
+            got = [
+                p.arrivals[c] - sent for p, c in zip(people, counts, strict=True) if p.frames > c
+            ]
+            if len(got) == len(people):
+                latencies.append(max(got))
+                deliveries.extend(got)
+                actions += 1
+            else:
+                await asyncio.sleep(0.05)  # refused (someone acted first): views unchanged
+        elapsed = time.perf_counter() - started
+        cpu = server.cpu_seconds() - before
+        for task in readers:
+            task.cancel()
+        for person in people:
+            if person.ws is not None:
+                await person.ws.close()
+            await person.http.aclose()
+    return {
+        "server": "estaminet",
+        "viewers": players + spectators,
+        "actions": actions,
+        "seconds": round(elapsed, 1),
+        "actions_per_second": round(actions / elapsed, 1),
+        "all_delivered_p50_ms": round(1000 * _quantile(latencies, 0.5), 1),
+        "all_delivered_p99_ms": round(1000 * _quantile(latencies, 0.99), 1),
+        "one_delivery_p50_ms": round(1000 * _quantile(deliveries, 0.5), 1),
+        "server_cpu_ms_per_action": round(1000 * cpu / max(actions, 1), 1),
+    }
+
+
+async def _baseline(viewers: int, rounds: int, size: int, work: Path) -> dict[str, Any]:
+    spec = servers.websockets_baseline(work, compression=False)
+    async with servers.running(spec) as server:
+        url = server.base_url.replace("http", "ws")
+        clients = [
+            await connect(url, max_size=2**22, ping_interval=None) for _ in range(viewers + 1)
+        ]
+        sender, receivers = clients[0], clients[1:]
+        arrivals: list[list[float]] = [[] for _ in receivers]
+
+        async def read(i: int, ws: ClientConnection) -> None:
+            with contextlib.suppress(Exception):
+                async for _ in ws:
+                    arrivals[i].append(time.perf_counter())
+
+        tasks = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(receivers)]
+        await asyncio.sleep(1.0)
+        payload = "x" * size
+        latencies: list[float] = []
+        before = server.cpu_seconds()
+        for _ in range(rounds):
+            counts = [len(a) for a in arrivals]
+            sent = time.perf_counter()
+            await sender.send(payload)
+            while any(len(a) == c for a, c in zip(arrivals, counts, strict=True)):
+                await asyncio.sleep(0.001)
+            latencies.append(max(a[c] for a, c in zip(arrivals, counts, strict=True)) - sent)
+        cpu = server.cpu_seconds() - before
+        for task in tasks:
+            task.cancel()
+        for ws in clients:
+            await ws.close()
+    return {
+        "server": "websockets (bare broadcast)",
+        "viewers": viewers,
+        "actions": rounds,
+        "all_delivered_p50_ms": round(1000 * _quantile(latencies, 0.5), 1),
+        "all_delivered_p99_ms": round(1000 * _quantile(latencies, 0.99), 1),
+        "server_cpu_ms_per_action": round(1000 * cpu / rounds, 1),
+    }
+
+
+def _report(ours: dict[str, Any], floor: dict[str, Any], command: str) -> str:
+    lines = [
+        f"## Table benchmark: {ours['viewers']} viewers of one Loup-Garou table",
+        "",
+        f"`{command}`",
+        "",
+        "| server | actions | actions/s | all views delivered p50 ms | p99 ms | server CPU ms per action |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for row in (ours, floor):
+        lines.append(
+            f"| {row['server']} | {row['actions']} | {row.get('actions_per_second', '—')} | "
+            f"{row['all_delivered_p50_ms']} | {row['all_delivered_p99_ms']} | {row['server_cpu_ms_per_action']} |"
+        )
+    ratio = floor["server_cpu_ms_per_action"] / max(ours["server_cpu_ms_per_action"], 0.001)
+    lines += [
+        "",
+        f"- Target: p99 under 50 ms from an action to every view delivered: "
+        f"**{'met' if ours['all_delivered_p99_ms'] < 50 else 'not met'}** ({ours['all_delivered_p99_ms']} ms).",
+        f"- CPU per action against a bare broadcast of one same-size message to as many clients: "
+        f"{100 * ratio:.0f} % (the baseline computes no view, renders nothing and checks nothing).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+async def _run(options: argparse.Namespace, command: str) -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
+    with tempfile.TemporaryDirectory(prefix="bench-tables-") as tmp:
+        work = Path(tmp)
+        (work / "estaminet").mkdir()
+        (work / "websockets").mkdir()
+        ours = await _estaminet(
+            options.players, options.spectators, options.seconds, work / "estaminet"
+        )
+        floor = await _baseline(
+            options.players + options.spectators,
+            max(10, ours["actions"]),
+            6000,
+            work / "websockets",
+        )
+    text = _report(ours, floor, command)
+    servers.RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (servers.RESULTS / f"tables-{stamp}.md").write_text(text)
+    (servers.RESULTS / f"tables-{stamp}.json").write_text(json.dumps([ours, floor], indent=2))
+    print(text)
+    return 0 if ours["actions"] > 0 else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--players", type=int, default=18)
+    parser.add_argument("--spectators", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--smoke", action="store_true", help="8 players, 20 spectators, 15 s")
+    options = parser.parse_args(argv)
+    if options.smoke:
+        options.players, options.spectators, options.seconds = 8, 20, 15.0
+    command = "python -m bench.tables " + " ".join(argv or [])
+    return asyncio.run(_run(options, command.strip()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
