@@ -162,7 +162,7 @@ class TableService:
         if not bucket.take(time.monotonic()):
             raise RateLimited(
                 "chat/slow_down",
-                N_("Slow down! Wait %(seconds)s seconds before sending again."),
+                N_("Slow down! Wait %(seconds)s s before sending again."),
                 seconds=max(1, round(bucket.wait_time())),
             )
         live = await self.engine.get(table_id)

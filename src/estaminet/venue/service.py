@@ -138,7 +138,7 @@ class VenueService:
         if not bucket.take(time.monotonic()):
             raise RateLimited(
                 "chat/slow_down",
-                N_("Slow down! Wait %(seconds)s seconds before sending again."),
+                N_("Slow down! Wait %(seconds)s s before sending again."),
                 seconds=max(1, round(bucket.wait_time())),
             )
 
