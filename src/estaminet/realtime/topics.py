@@ -8,10 +8,20 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import encode
 from estaminet.realtime.hub import Hub
 
-__all__ = ["UserTopics"]
+__all__ = ["SnapshotTopics", "UserTopics"]
 
 
-class UserTopics:
+class SnapshotTopics:
+    """Base for topics where following changes nothing else (no presence to count)."""
+
+    async def joined(self, connection: Connection, topic: str) -> None:
+        return None
+
+    async def left(self, connection: Connection, topic: str) -> None:
+        return None
+
+
+class UserTopics(SnapshotTopics):
     """``user:<id>``: notifications and control messages for one person, from a bounded buffer."""
 
     def __init__(self, hub: Hub) -> None:
@@ -37,9 +47,3 @@ class UserTopics:
             if frame.control is None:
                 connection.push(frame.text(connection.locale))
         return current
-
-    async def joined(self, connection: Connection, topic: str) -> None:
-        return None
-
-    async def left(self, connection: Connection, topic: str) -> None:
-        return None

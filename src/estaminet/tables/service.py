@@ -27,6 +27,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import LOCALES, encode, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import Hub
+from estaminet.realtime.topics import SnapshotTopics
 from estaminet.store import Database
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
@@ -469,7 +470,7 @@ def narrator_seat(rules: Activity[Any]) -> int:
     return int(getattr(module, "NARRATOR_SEAT", -2))
 
 
-class _RoomTables:
+class _RoomTables(SnapshotTopics):
     """``tables:<room slug>``: the list of tables in a games room (snapshot on resume)."""
 
     def __init__(self, service: TableService) -> None:
@@ -500,12 +501,6 @@ class _RoomTables:
             )
         )
         return current
-
-    async def joined(self, connection: Connection, topic: str) -> None:
-        return None
-
-    async def left(self, connection: Connection, topic: str) -> None:
-        return None
 
 
 class _TableTopics:

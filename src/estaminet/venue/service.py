@@ -25,6 +25,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import Frame, encode, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
+from estaminet.realtime.topics import SnapshotTopics
 from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.venue import chat
@@ -425,7 +426,7 @@ class _RoomTopics:
             self.venue.mark_presence(slug)
 
 
-class _PresenceTopics:
+class _PresenceTopics(SnapshotTopics):
     """``presence:<slug>``: who is in a room, from a bounded buffer or a fresh snapshot."""
 
     def __init__(self, venue: VenueService) -> None:
@@ -457,9 +458,3 @@ class _PresenceTopics:
             for frame in missed:
                 connection.push(frame.text(connection.locale))
         return current
-
-    async def joined(self, connection: Connection, topic: str) -> None:
-        return None
-
-    async def left(self, connection: Connection, topic: str) -> None:
-        return None
