@@ -198,8 +198,8 @@ class Engine:
     async def announce(self, live: Live) -> None:
         """Publish the current state (after the starting transaction committed)."""
         self.timers_changed.set()
-        for listener in self._listeners:
-            await listener(live, ())
+        async with self._lock(live.id):
+            await self._publish(live, ())
 
     # -- acting -----------------------------------------------------------------
 
@@ -241,12 +241,17 @@ class Engine:
                         ) from None
                     continue
                 break
+            # Publish while still holding the table's lock: views leave in commit order,
+            # so a later move can never be overtaken by an older state.
+            await self._publish(fresh, events)
+        return events
+
+    async def _publish(self, live: Live, events: Sequence[Event]) -> None:
         for listener in self._listeners:
             try:
-                await listener(fresh, events)
+                await listener(live, events)
             except Exception:
-                log.exception("publishing activity %s failed", activity_id)
-        return events
+                log.exception("publishing activity %s failed", live.id)
 
     async def _commit(
         self,
