@@ -40,12 +40,16 @@ types:
 unit:
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## make bench: the delivery benchmark against the two baselines (results in bench/results/)
+## make bench: the delivery and game-table benchmarks, each beside its baselines
+## (results in bench/results/, summary in docs/performance.md)
 bench: install-test
 	$(BIN)/python -m bench.delivery $(BENCH_ARGS)
+	$(BIN)/python -m bench.tables
 
+## make bench-smoke: both benchmarks with a small N (CI runs this; targets are reported, not asserted)
 bench-smoke: install-test
 	$(BIN)/python -m bench.delivery --smoke
+	$(BIN)/python -m bench.tables --smoke
 
 ## make catalogs: extract messages and update the French and English catalogs
 catalogs: install-test
