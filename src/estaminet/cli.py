@@ -86,6 +86,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         ws_per_message_deflate=settings.ws_compression,
+        ws=settings.ws_impl,
         log_level="info",
     )
 

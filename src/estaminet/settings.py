@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = 25.0
     presence_buffer: int = 512
     ws_compression: bool = False
+    ws_impl: Literal["websockets-sansio", "websockets", "wsproto"] = "websockets-sansio"
+    """uvicorn's WebSocket implementation: the sans-I/O one keeps no task per connection."""
 
     @classmethod
     def settings_customise_sources(
