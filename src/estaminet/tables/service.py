@@ -32,6 +32,7 @@ from estaminet.store import Database
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
+from estaminet.tables.screen import screen_helpers
 from estaminet.translations import translate
 from estaminet.venue.rooms import Room, access_room, room_by_slug
 from estaminet.web.templating import Templates
@@ -85,6 +86,7 @@ class TableService:
         self._present: dict[int, dict[str, int]] = {}
         self._rights: dict[str, dict[str, list[str]]] = {}
         self._status: dict[int, str] = {}
+        self._recent: dict[int, tuple[TableInfo, float]] = {}
         engine.on_change(self._changed)
 
     def install(self, gateway: Gateway) -> None:
@@ -229,6 +231,8 @@ class TableService:
     def render_view(
         self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer, locale: str
     ) -> str:
+        game = importlib.import_module(type(live.rules).__module__.rpartition(".")[0])
+        names = table.seat_names()
         return self.templates.render(
             self.view_templates.get(table.key, f"games/{table.key}.html"),
             locale,
@@ -236,15 +240,24 @@ class TableService:
                 "table": table,
                 "view": view,
                 "viewer": viewer,
-                "names": table.seat_names(),
+                "names": names,
                 "status": live.status,
                 "locale": locale,
-                "game": importlib.import_module(type(live.rules).__module__.rpartition(".")[0]),
+                "game": game,
+                **screen_helpers(game, names, locale),
             },
         )
 
     async def _changed(self, live: Live, events: Sequence[Event]) -> None:
-        table = await self.table(live.id)
+        # After every move: the people at the table rarely change between two moves, so a
+        # second-old copy is fine here (joins are published, and served, on their own path).
+        now = time.monotonic()
+        cached = self._recent.get(live.id)
+        if cached is not None and cached[1] > now and live.status == cached[0].status:
+            table = cached[0]
+        else:
+            table = await self.table(live.id)
+            self._recent[live.id] = (table, now + 1.0)
         await self.publish_views(table, live)
         if self._status.get(table.id) != live.status:
             # The lobby (who sits, who watches) changes with the status, not with each move.
@@ -437,6 +450,7 @@ class TableService:
         await self.hub.publish(frame)
 
     async def publish_lobby(self, table: TableInfo) -> None:
+        self._recent.pop(table.id, None)
         await self.publish_room_tables(table.room_slug)
         topic = table.topic
         seq = await self.hub.next_seq(topic)

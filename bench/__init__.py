@@ -1,0 +1,1 @@
+"""The delivery benchmark: Estaminet against two baselines (``python -m bench.delivery``)."""

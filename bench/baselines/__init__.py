@@ -1,0 +1,1 @@
+"""The two baselines the benchmark compares Estaminet with: bare websockets and python-socketio."""
