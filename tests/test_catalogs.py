@@ -260,16 +260,12 @@ def test_catalog_files_have_no_fuzzy_entry(path: Path) -> None:
 
 
 def test_translate_renders_french_with_parameters() -> None:
-    text = translate(
-        "fr", "Slow down! Wait %(seconds)s s before sending again.", {"seconds": 3}
-    )
+    text = translate("fr", "Slow down! Wait %(seconds)s s before sending again.", {"seconds": 3})
     assert text != "Slow down! Wait 3 s before sending again."
     assert "3" in text
     assert "Attends" in text
 
 
 def test_translate_falls_back_to_english_msgid() -> None:
-    text = translate(
-        "en", "Slow down! Wait %(seconds)s s before sending again.", {"seconds": 3}
-    )
+    text = translate("en", "Slow down! Wait %(seconds)s s before sending again.", {"seconds": 3})
     assert text == "Slow down! Wait 3 s before sending again."
