@@ -184,3 +184,28 @@ async def test_tables_away_player_keeps_the_seat(live: LiveServer, people: Any) 
         gone = await h.expect(type="event", topic=f"table:{table_id}", kind="lobby")
         assert "badge--away" in gone["ops"][0]["html"] and "AwayZoé" in gone["ops"][0]["html"]
     assert await post(zoe, table_id, "leave") == 409  # the seat is kept during the game
+
+
+async def test_tables_host_tools_refuse_what_would_break_a_game(
+    live: LiveServer, people: Any
+) -> None:
+    host, zoe, fan = (
+        await people("ToolHost", role=Role.MEMBER),
+        await people("ToolZoé"),
+        await people("ToolFan"),
+    )
+    table_id = await create_table(host)
+    await post(zoe, table_id, "join", role="player")
+    await post(fan, table_id, "join", role="spectator")
+    fan_id = (await fan.http.get("/me")).text.split('data-me="')[1].split('"')[0]
+    zoe_id = (await zoe.http.get("/me")).text.split('data-me="')[1].split('"')[0]
+    assert await post(host, table_id, "host", user=fan_id) == 400  # a spectator cannot host
+    assert await post(host, table_id, "start") == 303
+    assert (
+        await post(host, table_id, "kick", user=zoe_id) == 409
+    )  # her seat is kept during the game
+    assert await post(host, table_id, "kick", user=fan_id) == 303  # a spectator can be shown out
+    assert (
+        await post(zoe, table_id, "join", role="player") == 303
+    )  # already seated: nothing changes
+    assert (await zoe.http.get(f"/t/{table_id}/replay?step=abc")).status_code == 404  # not over yet

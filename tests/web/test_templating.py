@@ -21,3 +21,13 @@ def test_templating_each_language_has_its_own_translations() -> None:
     assert french.endswith("20:05") and english.endswith("20:05")  # Brussels summer time
     assert templates.env("fr").globals["locale"] == "fr"
     assert templates.env("en").globals["locale"] == "en"
+
+
+def test_templating_avatars_show_the_same_initials_everywhere() -> None:
+    render = (
+        Templates()
+        .env("fr")
+        .from_string("{{ a|initials }} {{ b|initials }} {{ c|initials }}")
+        .render
+    )
+    assert render(a="Jean-Luc", b="marie claire dupont", c="Jo") == "JL MD JO"

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from estaminet.kernel.i18n import N_
 
-__all__ = ["ROLE_LABELS", "Role", "User"]
+__all__ = ["ROLE_LABELS", "Role", "User", "initials_of"]
 
 
 class Role(StrEnum):
@@ -54,9 +54,14 @@ class User:
 
     @property
     def initials(self) -> str:
-        parts = [p for p in self.display_name.replace("-", " ").split() if p]
-        if not parts:
-            return "?"
-        if len(parts) == 1:
-            return parts[0][:2].upper()
-        return (parts[0][0] + parts[-1][0]).upper()
+        return initials_of(self.display_name)
+
+
+def initials_of(name: str) -> str:
+    """What an avatar shows: first and last initials, or the first two letters of one word."""
+    parts = [p for p in name.replace("-", " ").split() if p]
+    if not parts:
+        return "?"
+    if len(parts) == 1:
+        return parts[0][:2].upper()
+    return (parts[0][0] + parts[-1][0]).upper()

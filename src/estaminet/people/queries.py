@@ -7,10 +7,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from estaminet.kernel.errors import Forbidden
+from estaminet.kernel.i18n import N_
 from estaminet.people.model import Role, User
 from estaminet.people.tables import moderation_log, users
 
-__all__ = ["list_people", "moderation_entries", "user_by_id", "user_from_row", "users_by_ids"]
+__all__ = [
+    "active_user",
+    "list_people",
+    "moderation_entries",
+    "user_by_id",
+    "user_from_row",
+    "users_by_ids",
+]
 
 
 def user_from_row(row: Any) -> User:
@@ -25,6 +34,14 @@ def user_from_row(row: Any) -> User:
         created_at=m["created_at"],
         banned_at=m["banned_at"],
     )
+
+
+async def active_user(conn: AsyncConnection, user_id: str) -> User:
+    """The person behind a live connection, refused if they are gone or banned."""
+    user = await user_by_id(conn, user_id)
+    if user is None or user.banned:
+        raise Forbidden("people/banned", N_("You can no longer enter this venue."))
+    return user
 
 
 async def user_by_id(conn: AsyncConnection, user_id: str) -> User | None:

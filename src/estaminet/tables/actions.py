@@ -6,7 +6,6 @@ decide who sits where before and around it. Each one runs in one transaction.
 
 from __future__ import annotations
 
-import importlib
 import random
 import secrets
 from collections.abc import Mapping
@@ -25,6 +24,7 @@ from estaminet.people.model import Role, User
 from estaminet.people.tables import users
 from estaminet.store import Database
 from estaminet.tables.model import Participant, TableInfo
+from estaminet.tables.rules_info import rule_message
 from estaminet.venue.plan import RoomKind
 from estaminet.venue.rooms import Room
 from estaminet.venue.tables import rooms
@@ -356,9 +356,7 @@ async def start_table(
 
 
 def _options_message(rules: Activity[Any], code: str) -> str:
-    module = importlib.import_module(type(rules).__module__.rpartition(".")[0])
-    messages: Mapping[str, str] = getattr(module, "REJECTION_MESSAGES", {})
-    return messages.get(code) or N_("These options do not fit this number of players.")
+    return rule_message(rules, code, N_("These options do not fit this number of players."))
 
 
 async def end_table(

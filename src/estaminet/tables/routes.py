@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from starlette.requests import Request
@@ -14,6 +13,7 @@ from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
+from estaminet.tables.rules_info import game_module
 from estaminet.tables.service import TableService, viewer_topic
 from estaminet.venue.rooms import access_room
 from estaminet.web.pages import page, require_user
@@ -116,7 +116,7 @@ async def table_page(request: Request) -> Response:
         {
             "table": table,
             "rules": rules,
-            "game": importlib.import_module(type(rules).__module__.rpartition(".")[0]),
+            "game": game_module(rules),
             "viewer": viewer,
             "view_html": view_html,
             "view_topic": view_topic,

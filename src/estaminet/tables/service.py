@@ -7,7 +7,6 @@ share one view, and identical views are rendered once.
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import time
@@ -22,7 +21,7 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.live.engine import ActionRefused, Engine, Live
 from estaminet.people.model import User
-from estaminet.people.queries import user_by_id
+from estaminet.people.queries import active_user
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import LOCALES, encode, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway
@@ -32,6 +31,7 @@ from estaminet.store import Database
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
+from estaminet.tables.rules_info import game_module, rule_message
 from estaminet.tables.screen import screen_helpers
 from estaminet.translations import translate
 from estaminet.venue.rooms import Room, access_room, room_by_slug
@@ -53,15 +53,10 @@ def viewer_topic(table_id: int, viewer: Viewer) -> str:
 
 def rejection_message(rules: Activity[Any], code: str) -> str:
     """The English message id a game gives for one of its rejection codes."""
-    module = importlib.import_module(type(rules).__module__)
-    messages: Mapping[str, str] = getattr(module, "REJECTION_MESSAGES", {})
-    if code not in messages:
-        package = importlib.import_module(module.__name__.rpartition(".")[0])
-        messages = getattr(package, "REJECTION_MESSAGES", {})
     generic = {
         "live/not_running": N_("This is not running (any more)."),
     }
-    return messages.get(code) or generic.get(code) or N_("This move is not possible now.")
+    return rule_message(rules, code, generic.get(code) or N_("This move is not possible now."))
 
 
 class TableService:
@@ -103,10 +98,7 @@ class TableService:
 
     async def user(self, principal: Principal) -> User:
         async with self.db.read() as conn:
-            user = await user_by_id(conn, principal.user_id)
-        if user is None or user.banned:
-            raise Forbidden("people/banned", N_("You can no longer enter this venue."))
-        return user
+            return await active_user(conn, principal.user_id)
 
     async def check_can_see(self, user: User, table: TableInfo) -> None:
         """The table's room must be open to ``user``; a private table only to its people."""
@@ -231,7 +223,7 @@ class TableService:
     def render_view(
         self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer, locale: str
     ) -> str:
-        game = importlib.import_module(type(live.rules).__module__.rpartition(".")[0])
+        game = game_module(live.rules)
         names = table.seat_names()
         return self.templates.render(
             self.view_templates.get(table.key, f"games/{table.key}.html"),
@@ -406,7 +398,7 @@ class TableService:
                 "rules": rules,
                 "locale": locale,
                 "away": self.away(table),
-                "game": importlib.import_module(type(rules).__module__.rpartition(".")[0]),
+                "game": game_module(rules),
             },
         )
 
@@ -480,8 +472,7 @@ def _key(rights: dict[str, list[str]]) -> str:
 
 def narrator_seat(rules: Activity[Any]) -> int:
     """The actor number a game uses for its human narrator (-2 unless it says otherwise)."""
-    module = importlib.import_module(type(rules).__module__.rpartition(".")[0])
-    return int(getattr(module, "NARRATOR_SEAT", -2))
+    return int(getattr(game_module(rules), "NARRATOR_SEAT", -2))
 
 
 class _RoomTables(SnapshotTopics):

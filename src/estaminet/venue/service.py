@@ -19,7 +19,7 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.people.access import can_moderate
 from estaminet.people.actions import log_moderation
-from estaminet.people.model import User
+from estaminet.people.model import User, initials_of
 from estaminet.people.queries import user_by_id
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import Frame, encode, frame_for_locales
@@ -41,14 +41,9 @@ _CATCH_UP_LIMIT = 200
 
 
 def _person(principal: Principal) -> PresentPerson:
-    parts = [p for p in principal.display_name.replace("-", " ").split() if p]
-    if not parts:
-        initials = "?"
-    elif len(parts) == 1:
-        initials = parts[0][:2].upper()
-    else:
-        initials = (parts[0][0] + parts[-1][0]).upper()
-    return PresentPerson(principal.display_name, principal.user_id, initials)
+    return PresentPerson(
+        principal.display_name, principal.user_id, initials_of(principal.display_name)
+    )
 
 
 class VenueService:

@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from markupsafe import Markup
 
 from estaminet.kernel.i18n import Text
+from estaminet.people.model import initials_of
 from estaminet.translations import LANGUAGES, translate, translations
 
 __all__ = ["Templates"]
@@ -49,6 +50,7 @@ class Templates:
             env.filters["datetime"] = self._datetime_filter(locale)
             env.filters["date"] = self._date_filter(locale)
             env.filters["text"] = self._text_filter(locale)
+            env.filters["initials"] = initials_of
             self._envs[locale] = env
 
     def env(self, locale: str) -> Environment:

@@ -1,0 +1,26 @@
+"""What the edge reads from a game's package besides its rules object: names and messages."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+from estaminet.kernel.activity import Activity
+
+__all__ = ["game_module", "rule_message"]
+
+
+def game_module(rules: Activity[Any]) -> ModuleType:
+    """The package a game's rules object comes from (``estaminet.games.werewolf``…)."""
+    return importlib.import_module(type(rules).__module__.rpartition(".")[0])
+
+
+def rule_message(rules: Activity[Any], code: str, default: str) -> str:
+    """The English message id a game gives for a rejection code (its module, then its package)."""
+    for module in (importlib.import_module(type(rules).__module__), game_module(rules)):
+        messages: Mapping[str, str] = getattr(module, "REJECTION_MESSAGES", {})
+        if code in messages:
+            return messages[code]
+    return default
