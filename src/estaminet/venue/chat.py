@@ -8,7 +8,7 @@ transaction, and the message row remembers it: a client that resumes after
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -290,6 +290,3 @@ async def changes_since(
     if len(rows) > limit:
         return None
     return [_message(row) for row in rows]
-
-
-MUTE_MAX = timedelta(days=30)

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 
 from estaminet.kernel.i18n import Text
 from estaminet.people.model import initials_of
@@ -59,13 +58,6 @@ class Templates:
     def render(self, name: str, locale: str, context: Mapping[str, Any] | None = None) -> str:
         return self.env(locale).get_template(name).render(**(context or {}))
 
-    def render_block(
-        self, name: str, block: str, locale: str, context: Mapping[str, Any] | None = None
-    ) -> str:
-        template = self.env(locale).get_template(name)
-        ctx = template.new_context(dict(context or {}))
-        return "".join(template.blocks[block](ctx))
-
     def _local(self, value: datetime) -> datetime:
         return value.astimezone(self.tz)
 
@@ -97,8 +89,3 @@ class Templates:
 
 def _babel_locale(locale: str) -> str:
     return "fr_BE" if locale == "fr" else "en_GB"
-
-
-def markup(html: str) -> Markup:
-    """Mark already sanitised HTML as safe (chat bodies come out of the sanitizer)."""
-    return Markup(html)
