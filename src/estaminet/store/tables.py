@@ -14,6 +14,7 @@ FEATURE_TABLE_MODULES = (
     "estaminet.people.tables",
     "estaminet.venue.tables",
     "estaminet.live.tables",
+    "estaminet.agenda.tables",
 )
 
 

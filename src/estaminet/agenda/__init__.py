@@ -1,0 +1,1 @@
+"""The agenda: events, recurrence, answers and waiting lists, reminders, iCalendar feeds."""

@@ -1,0 +1,291 @@
+"""Pure recurrence: wall-clock local times in the venue's zone, expanded in bounded windows.
+
+An event is a *series*: a first start (a naive local time in the venue's zone),
+a duration, an optional rule (weekly, every two weeks, monthly on a date or on
+the n-th weekday) with an end (a date or a count), and overrides of single
+occurrences (moved or cancelled), keyed by the occurrence's original local
+start — RFC 5545's RRULE, EXDATE and RECURRENCE-ID. Expansion uses
+``dateutil.rrule`` on local times, so a weekly 20:00 stays at 20:00 across the
+changes to and from summer time; each local time is then made aware with
+``zoneinfo``.
+
+No I/O, no clock: windows and zones are arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
+
+from estaminet.kernel.errors import BadInput
+from estaminet.kernel.i18n import N_
+
+__all__ = [
+    "KEY_FORMAT",
+    "MAX_COUNT",
+    "MAX_SPAN_DAYS",
+    "MAX_WINDOW_DAYS",
+    "Frequency",
+    "Occurrence",
+    "Override",
+    "Recurrence",
+    "Series",
+    "expand",
+    "key_of",
+    "local_to_utc",
+    "parse_key",
+]
+
+KEY_FORMAT = "%Y%m%dT%H%M"
+"""An occurrence's key: its original local start, e.g. ``20261204T2000``."""
+MAX_COUNT = 200
+"""A series repeats at most this many times."""
+MAX_SPAN_DAYS = 3 * 366
+"""A series ends at most about three years after its first start."""
+MAX_WINDOW_DAYS = 120
+"""An expansion window spans at most this many days (a month view needs six weeks)."""
+
+
+class Frequency(StrEnum):
+    NONE = "none"
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY_DATE = "monthly_date"
+    MONTHLY_WEEKDAY = "monthly_weekday"
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """How a series repeats: a frequency and an end (``until`` a local date, or ``count``)."""
+
+    frequency: Frequency = Frequency.NONE
+    until: date | None = None
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    """One occurrence changed: cancelled, or moved to another local start and duration."""
+
+    cancelled: bool = False
+    start: datetime | None = None
+    duration: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    start: datetime
+    """The first start, naive, local to the venue's zone."""
+    duration: timedelta
+    recurrence: Recurrence = Recurrence()
+    overrides: Mapping[str, Override] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    key: str
+    start: datetime
+    """Aware, UTC."""
+    end: datetime
+    cancelled: bool = False
+    moved: bool = False
+
+    def local_start(self, zone: ZoneInfo) -> datetime:
+        return self.start.astimezone(zone)
+
+
+def key_of(local_start: datetime) -> str:
+    return local_start.strftime(KEY_FORMAT)
+
+
+def parse_key(key: str) -> datetime:
+    """The original local start of an occurrence key; :class:`BadInput` when malformed."""
+    try:
+        if len(key) != 13:
+            raise ValueError(key)
+        return datetime.strptime(key, KEY_FORMAT)
+    except ValueError:
+        raise BadInput("agenda/unknown_occurrence", N_("This date is not in the event.")) from None
+
+
+def local_to_utc(local: datetime, zone: ZoneInfo, *, strict: bool = True) -> datetime:
+    """A naive local time made aware and converted to UTC.
+
+    ``strict``: a time that does not exist (the hour skipped when clocks go
+    forward) is refused with a clear message. An ambiguous time (the hour
+    repeated when clocks go back) always means its *first* occurrence (summer
+    time), as ``fold=0`` does. Not strict (occurrences of a series): a
+    skipped time uses the offset before the gap, as RFC 5545 says.
+    """
+    aware = local.replace(tzinfo=zone, fold=0)
+    if strict:
+        back = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        if back != local.replace(tzinfo=None, fold=0):
+            raise BadInput(
+                "agenda/nonexistent_time",
+                N_(
+                    "%(time)s does not exist on that day: the clocks go forward. "
+                    "Choose another time."
+                ),
+                time=local.strftime("%H:%M"),
+            )
+    return aware.astimezone(UTC)
+
+
+def check_series(series: Series) -> None:
+    """Refuse a series that cannot be expanded sensibly (raises :class:`BadInput`)."""
+    if series.duration <= timedelta(0):
+        raise BadInput("agenda/end_before_start", N_("The end must come after the start."))
+    if series.duration > timedelta(days=14):
+        raise BadInput("agenda/too_long", N_("An event lasts at most two weeks."))
+    rule = series.recurrence
+    if rule.frequency is Frequency.NONE:
+        return
+    if rule.until is None and rule.count is None:
+        raise BadInput(
+            "agenda/endless",
+            N_("Choose when the repetition ends: a last date or a number of times."),
+        )
+    if rule.count is not None and not 1 <= rule.count <= MAX_COUNT:
+        raise BadInput(
+            "agenda/bad_count",
+            N_("An event repeats from 1 to %(max)s times."),
+            max=MAX_COUNT,
+        )
+    if rule.until is not None:
+        if rule.until < series.start.date():
+            raise BadInput(
+                "agenda/until_before_start",
+                N_("The repetition must end after the first date."),
+            )
+        if (rule.until - series.start.date()).days > MAX_SPAN_DAYS:
+            raise BadInput(
+                "agenda/until_too_far", N_("A repetition ends at most three years later.")
+            )
+
+
+def nth_weekday(day: date) -> int:
+    """Which weekday of its month ``day`` is: 1…4, or -1 for the fifth (the last)."""
+    nth = (day.day - 1) // 7 + 1
+    return -1 if nth == 5 else nth
+
+
+def _rule(series: Series) -> rrule | None:
+    rule = series.recurrence
+    if rule.frequency is Frequency.NONE:
+        return None
+    until = None
+    if rule.until is not None:
+        until = datetime.combine(rule.until, time(23, 59, 59))
+    common: dict[str, object] = {"dtstart": series.start, "until": until, "count": rule.count}
+    if rule.count is None:
+        common.pop("count")
+    if until is None:
+        common.pop("until")
+    start = series.start
+    if rule.frequency is Frequency.WEEKLY:
+        return rrule(WEEKLY, **common)  # type: ignore[arg-type]
+    if rule.frequency is Frequency.BIWEEKLY:
+        return rrule(WEEKLY, interval=2, **common)  # type: ignore[arg-type]
+    if rule.frequency is Frequency.MONTHLY_DATE:
+        return rrule(MONTHLY, bymonthday=start.day, **common)  # type: ignore[arg-type]
+    return rrule(
+        MONTHLY,
+        byweekday=weekday(start.weekday(), nth_weekday(start.date())),
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def original_starts(series: Series, after: datetime, before: datetime) -> Iterator[datetime]:
+    """The rule's local starts in ``[after, before)`` (naive local times), in order."""
+    rule = _rule(series)
+    if rule is None:
+        if after <= series.start < before:
+            yield series.start
+        return
+    for start in rule.xafter(after, inc=True):
+        if start >= before:
+            return
+        yield start
+
+
+def is_original(series: Series, local_start: datetime) -> bool:
+    """Whether ``local_start`` is an occurrence of the series' rule."""
+    return any(
+        start == local_start
+        for start in original_starts(series, local_start, local_start + timedelta(minutes=1))
+    )
+
+
+def _occurrence(series: Series, original: datetime, zone: ZoneInfo) -> Occurrence:
+    key = key_of(original)
+    override = series.overrides.get(key)
+    start, duration, moved, cancelled = original, series.duration, False, False
+    if override is not None:
+        cancelled = override.cancelled
+        if override.start is not None:
+            start, moved = override.start, True
+        if override.duration is not None:
+            duration = override.duration
+    start_utc = local_to_utc(start, zone, strict=False)
+    # The end is wall-clock too: 20:00 → 23:00 lasts three local hours, whatever the offset.
+    end_utc = local_to_utc(start + duration, zone, strict=False)
+    return Occurrence(key, start_utc, end_utc, cancelled, moved)
+
+
+def expand(series: Series, zone: ZoneInfo, after: datetime, before: datetime) -> list[Occurrence]:
+    """The occurrences overlapping ``[after, before)`` (aware instants), sorted by start.
+
+    The window is always bounded (at most :data:`MAX_WINDOW_DAYS`): an endless
+    expansion is impossible by construction. Moved occurrences appear where
+    they were moved to; cancelled ones are kept, marked cancelled.
+    """
+    if before <= after:
+        return []
+    if before - after > timedelta(days=MAX_WINDOW_DAYS):
+        raise BadInput("agenda/window_too_large", N_("Ask for at most four months at a time."))
+    # Local bounds, widened by the duration (an event that began before the window) and a
+    # day (offsets): the exact test is made on UTC instants below.
+    local_after = after.astimezone(zone).replace(tzinfo=None) - series.duration - timedelta(days=1)
+    local_before = before.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+    found: dict[str, Occurrence] = {}
+    for original in original_starts(series, local_after, local_before):
+        occurrence = _occurrence(series, original, zone)
+        if occurrence.start < before and occurrence.end > after:
+            found[occurrence.key] = occurrence
+        else:
+            found.pop(occurrence.key, None)
+    for key, override in series.overrides.items():
+        if key in found or override.start is None:
+            continue
+        original = parse_key(key)
+        if not is_original(series, original):
+            continue
+        occurrence = _occurrence(series, original, zone)
+        if occurrence.start < before and occurrence.end > after:
+            found[key] = occurrence
+    return sorted(found.values(), key=lambda o: (o.start, o.key))
+
+
+def occurrence_at(series: Series, zone: ZoneInfo, key: str) -> Occurrence:
+    """The occurrence with this key (its original local start); :class:`BadInput` if none."""
+    original = parse_key(key)
+    if not is_original(series, original):
+        raise BadInput("agenda/unknown_occurrence", N_("This date is not in the event."))
+    return _occurrence(series, original, zone)
+
+
+def first_and_last(series: Series) -> tuple[datetime, datetime | None]:
+    """The first original local start, and the last one (``None``: not bounded — never here)."""
+    rule = _rule(series)
+    if rule is None:
+        return series.start, series.start
+    last: datetime | None = None
+    for last in rule:  # noqa: B007 - bounded by check_series (count or until)
+        pass
+    return series.start, last
