@@ -21,6 +21,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 import estaminet.games  # noqa: F401 - registers the built-in games
+from estaminet.agenda.mail import make_mailer
+from estaminet.agenda.routes import routes as agenda_routes
+from estaminet.agenda.service import AgendaService
 from estaminet.assembly import ASSEMBLY
 from estaminet.games import _kit as games_kit
 from estaminet.kernel.activity import Activity
@@ -111,6 +114,8 @@ def create_app(
     tables = TableService(db, hub, engine, templates, _activity_for, clock)
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
+    agenda = AgendaService(db, hub, templates, settings, venue, clock, make_mailer(settings))
+    agenda.install(gateway)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -121,6 +126,8 @@ def create_app(
         async with db.read() as conn:
             app.state.venue_name = await venue_name(conn, settings.venue_name)
         timers = asyncio.create_task(engine.run_timers())
+        # Reminders due while the server was down go out now, late and once.
+        agenda_loop = asyncio.create_task(agenda.run())
         # Everything built so far lives as long as the server: keep it out of the
         # garbage collector's way, so collections stay short while people play.
         gc.collect()
@@ -128,9 +135,10 @@ def create_app(
         try:
             yield
         finally:
-            timers.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timers
+            for task in (timers, agenda_loop):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await hub.stop()
             await db.dispose()
 
@@ -146,6 +154,7 @@ def create_app(
             *people_routes,
             *table_routes,
             *sitting_routes,
+            *agenda_routes,
             Route("/healthz", health),
             WebSocketRoute("/ws", gateway.serve),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
@@ -171,7 +180,13 @@ def create_app(
     state.venue = venue
     state.engine = engine
     state.tables = tables
-    state.room_panels = {"games": tables.panel, "assembly": sitting_panel(tables, templates)}
+    state.room_panels = {
+        "games": tables.panel,
+        "assembly": sitting_panel(tables, templates),
+        "announcements": agenda.hall_panel,
+    }
+    state.plan_extras = [agenda.plan_extras]
+    state.agenda = agenda
     state.clock = clock
     state.secret = secret
     state.venue_name = settings.venue_name

@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     self_membership: bool = True
     """Whether a guest may become a member by creating an account (else a moderator promotes)."""
 
+    # E-mail (agenda reminders): off while ``smtp_host`` is empty.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "estaminet@localhost"
+    """The sender address of the venue's e-mail."""
+
+    assembly_notice_days: int = 15
+    """How many days before a general assembly its convocation must be sent (statutes, law)."""
+
     # Chat and gateway limits.
     chat_max_length: int = 2000
     chat_page_size: int = 50

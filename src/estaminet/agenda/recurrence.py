@@ -36,6 +36,7 @@ __all__ = [
     "Recurrence",
     "Series",
     "expand",
+    "first_and_last",
     "key_of",
     "local_to_utc",
     "parse_key",
@@ -82,7 +83,7 @@ class Series:
     start: datetime
     """The first start, naive, local to the venue's zone."""
     duration: timedelta
-    recurrence: Recurrence = Recurrence()
+    recurrence: Recurrence = field(default_factory=Recurrence)
     overrides: Mapping[str, Override] = field(default_factory=dict)
 
 
@@ -280,12 +281,11 @@ def occurrence_at(series: Series, zone: ZoneInfo, key: str) -> Occurrence:
     return _occurrence(series, original, zone)
 
 
-def first_and_last(series: Series) -> tuple[datetime, datetime | None]:
-    """The first original local start, and the last one (``None``: not bounded — never here)."""
+def first_and_last(series: Series) -> tuple[datetime, datetime]:
+    """The first and the last original local starts (the rule is bounded: see check_series)."""
     rule = _rule(series)
-    if rule is None:
-        return series.start, series.start
-    last: datetime | None = None
-    for last in rule:  # noqa: B007 - bounded by check_series (count or until)
-        pass
+    last = series.start
+    if rule is not None:
+        for last in rule:  # noqa: B007 - bounded by check_series (count or until)
+            pass
     return series.start, last

@@ -25,6 +25,7 @@ __all__ = [
     "Visibility",
     "can_manage_events",
     "can_see_event",
+    "can_see_event_role",
     "check_can_answer",
     "promotions",
     "reminder_schedule",
@@ -92,9 +93,16 @@ def can_see_event(user: User | None, visibility: Visibility) -> bool:
         return user is None or not user.banned
     if user is None or user.banned:
         return False
+    return can_see_event_role(user.role, visibility)
+
+
+def can_see_event_role(role: Role, visibility: Visibility) -> bool:
+    """The visibility rule on a role alone (for people who are not banned)."""
+    if visibility is Visibility.PUBLIC:
+        return True
     if visibility is Visibility.MEMBERS:
-        return user.role.at_least(Role.MEMBER)
-    return user.role.at_least(Role.ANIMATOR)
+        return role.at_least(Role.MEMBER)
+    return role.at_least(Role.ANIMATOR)
 
 
 def visible_levels(user: User | None) -> tuple[Visibility, ...]:
@@ -153,14 +161,23 @@ def promotions(capacity: int | None, going: int, waiting: Sequence[str]) -> list
     return list(waiting[:free])
 
 
-def reminder_schedule(start: datetime, answer: Answer) -> list[tuple[Notice, datetime]]:
-    """The reminders an answer calls for: 24 h and 15 min before (yes or maybe), the start (yes)."""
+def reminder_schedule(
+    start: datetime, answer: Answer, now: datetime
+) -> list[tuple[Notice, datetime]]:
+    """The reminders an answer given at ``now`` calls for.
+
+    24 h and 15 min before (yes or maybe) and "it's starting" (yes). A
+    reminder whose time has already passed when the answer is given is not
+    scheduled (answering an hour before needs no "tomorrow" reminder); "it's
+    starting" is kept, so a late yes still gets the way in.
+    """
     if answer not in (Answer.YES, Answer.MAYBE):
         return []
     notices = [Notice.DAY_BEFORE, Notice.SOON]
     if answer is Answer.YES:
         notices.append(Notice.STARTING)
-    return [(notice, start - REMINDER_OFFSETS[notice]) for notice in notices]
+    planned = [(notice, start - REMINDER_OFFSETS[notice]) for notice in notices]
+    return [(n, due) for n, due in planned if due > now or n is Notice.STARTING]
 
 
 def should_deliver(notice: Notice, *, start: datetime, end: datetime, now: datetime) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -21,7 +21,13 @@ from estaminet.kernel.i18n import N_
 from estaminet.people.model import Role, User
 from estaminet.sittings.agenda_text import parse_agenda
 
-__all__ = ["QUORUM_CHOICES", "Convocation", "eligible_people", "read_convocation"]
+__all__ = [
+    "QUORUM_CHOICES",
+    "Convocation",
+    "convocation_deadline",
+    "eligible_people",
+    "read_convocation",
+]
 
 QUORUM_CHOICES: tuple[str, ...] = ("1/3", "1/2", "2/3", "3/4")
 """The quorums offered in the form, as shares of the voting members."""
@@ -167,3 +173,12 @@ def read_convocation(form: FormData, people: Sequence[User]) -> Convocation:
             **dict(refused.params),
         )
     return Convocation(title, options, seats)
+
+
+def convocation_deadline(sitting_day: date, notice_days: int) -> date:
+    """The last day the convocation may be sent for an assembly on ``sitting_day``.
+
+    ``notice_days`` comes from the settings (``assembly_notice_days``): the
+    statutes or the law decide it, never this code.
+    """
+    return sitting_day - timedelta(days=notice_days)

@@ -45,17 +45,17 @@ async def home(request: Request) -> Response:
     locked = [room for room in every if not room.visible_to(user)]
     venue = state.venue
     seqs = {room.slug: await venue.hub.current_seq(f"presence:{room.slug}") for room in rooms}
-    return page(
-        request,
-        "venue/plan.html",
-        {
-            "rooms": rooms,
-            "locked": locked,
-            "people": {room.slug: venue.presence.people(room.slug) for room in rooms},
-            "seqs": seqs,
-            "welcome": request.query_params.get("welcome") == "1",
-        },
-    )
+    context = {
+        "rooms": rooms,
+        "locked": locked,
+        "people": {room.slug: venue.presence.people(room.slug) for room in rooms},
+        "seqs": seqs,
+        "welcome": request.query_params.get("welcome") == "1",
+    }
+    for extra in getattr(state, "plan_extras", ()):
+        # Features add to the plan (the agenda: lit rooms, the next events).
+        context.update(await extra(page_context(request), user))
+    return page(request, "venue/plan.html", context)
 
 
 async def room_page(request: Request) -> Response:

@@ -1,0 +1,717 @@
+"""The agenda's write path and its queries.
+
+Every change happens in one transaction; notices for people (reminders,
+"it's starting", cancellations, promotions from the waiting list) are durable
+rows in ``agenda_notices`` written in that same transaction, and delivered
+after commit by the reminder loop (``reminders.py``), which the caller wakes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from estaminet.agenda.recurrence import (
+    Frequency,
+    Occurrence,
+    Override,
+    Recurrence,
+    Series,
+    check_series,
+    expand,
+    first_and_last,
+    local_to_utc,
+    occurrence_at,
+)
+from estaminet.agenda.rules import (
+    Answer,
+    EventKind,
+    Notice,
+    Seating,
+    Status,
+    Visibility,
+    can_manage_events,
+    can_see_event,
+    check_can_answer,
+    promotions,
+    reminder_schedule,
+    seat_answer,
+    visible_levels,
+)
+from estaminet.agenda.tables import (
+    agenda_answers,
+    agenda_events,
+    agenda_feed_tokens,
+    agenda_notices,
+    agenda_overrides,
+)
+from estaminet.kernel.errors import Forbidden, NotFound
+from estaminet.kernel.i18n import N_
+from estaminet.people.model import User
+from estaminet.people.tables import users
+from estaminet.store import Database
+
+__all__ = [
+    "AnswerSummary",
+    "EventData",
+    "EventInfo",
+    "access_event",
+    "answer",
+    "answers_for",
+    "cancel_event",
+    "change_occurrence",
+    "check_manager",
+    "create_event",
+    "events_between",
+    "events_for_feed",
+    "feed_token_user",
+    "get_event",
+    "has_feed_token",
+    "local_day_bounds",
+    "my_answers",
+    "new_feed_token",
+    "revoke_feed_token",
+    "upcoming_occurrences",
+]
+
+_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+@dataclass(frozen=True)
+class EventData:
+    """A checked event form."""
+
+    title: str
+    description: str
+    kind: EventKind
+    room_slug: str | None
+    visibility: Visibility
+    capacity: int | None
+    waitlist: bool
+    start: datetime
+    """Naive, local to the venue's zone."""
+    duration: timedelta
+    recurrence: Recurrence = field(default_factory=Recurrence)
+    picture: str | None = None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    id: int
+    uid: str
+    title: str
+    description: str
+    kind: EventKind
+    room_slug: str | None
+    visibility: Visibility
+    capacity: int | None
+    waitlist: bool
+    picture: str | None
+    status: Status
+    series: Series
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    sequence: int
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status is Status.CANCELLED
+
+    @property
+    def recurring(self) -> bool:
+        return self.series.recurrence.frequency is not Frequency.NONE
+
+
+@dataclass(frozen=True)
+class AnswerSummary:
+    counts: dict[Answer, int]
+    names: dict[Answer, list[str]]
+    """Display names by answer, the waiting list in its order."""
+    mine: Answer | None = None
+    position: int | None = None
+    """My place on the waiting list."""
+    ids: dict[Answer, list[str]] = field(default_factory=dict)
+
+
+def _local(text: str) -> datetime:
+    return datetime.strptime(text, _LOCAL)
+
+
+def _event(row: Any, overrides: dict[str, Override]) -> EventInfo:
+    recurrence = Recurrence(Frequency(row.frequency), row.until, row.count)
+    series = Series(
+        _local(row.start_local), timedelta(minutes=row.duration_minutes), recurrence, overrides
+    )
+    return EventInfo(
+        id=row.id,
+        uid=row.uid,
+        title=row.title,
+        description=row.description,
+        kind=EventKind(row.kind),
+        room_slug=row.room_slug,
+        visibility=Visibility(row.visibility),
+        capacity=row.capacity,
+        waitlist=bool(row.waitlist),
+        picture=row.picture,
+        status=Status(row.status),
+        series=series,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        sequence=row.sequence,
+    )
+
+
+async def _overrides(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, dict[str, Override]]:
+    wanted = list(ids)
+    found: dict[int, dict[str, Override]] = {i: {} for i in wanted}
+    if not wanted:
+        return found
+    rows = await conn.execute(
+        select(agenda_overrides).where(agenda_overrides.c.event_id.in_(wanted))
+    )
+    for row in rows:
+        found[row.event_id][row.occurrence] = Override(
+            cancelled=bool(row.cancelled),
+            start=_local(row.start_local) if row.start_local else None,
+            duration=timedelta(minutes=row.duration_minutes) if row.duration_minutes else None,
+        )
+    return found
+
+
+async def get_event(conn: AsyncConnection, event_id: int, *, lock: bool = False) -> EventInfo:
+    query = select(agenda_events).where(agenda_events.c.id == event_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise NotFound("agenda/unknown", N_("This event does not exist."))
+    return _event(row, (await _overrides(conn, [event_id]))[event_id])
+
+
+async def access_event(conn: AsyncConnection, user: User | None, event_id: int) -> EventInfo:
+    """The only way to load an event for a person: it exists and they may see it.
+
+    An event someone may not see is "not found" for them (its title stays secret).
+    """
+    event = await get_event(conn, event_id)
+    if not can_see_event(user, event.visibility):
+        raise NotFound("agenda/unknown", N_("This event does not exist."))
+    return event
+
+
+async def events_between(
+    conn: AsyncConnection,
+    user: User | None,
+    zone: ZoneInfo,
+    after: datetime,
+    before: datetime,
+    *,
+    levels: Sequence[Visibility] | None = None,
+) -> list[tuple[EventInfo, Occurrence]]:
+    """The occurrences ``user`` may see overlapping ``[after, before)``, sorted by start."""
+    allowed = [v.value for v in (levels if levels is not None else visible_levels(user))]
+    if not allowed:
+        return []
+    rows = (
+        await conn.execute(
+            select(agenda_events).where(
+                agenda_events.c.first_start < before,
+                agenda_events.c.last_end > after,
+                agenda_events.c.visibility.in_(allowed),
+            )
+        )
+    ).all()
+    overrides = await _overrides(conn, [row.id for row in rows])
+    found: list[tuple[EventInfo, Occurrence]] = []
+    for row in rows:
+        event = _event(row, overrides[row.id])
+        found.extend((event, o) for o in expand(event.series, zone, after, before))
+    found.sort(key=lambda pair: (pair[1].start, pair[0].title))
+    return found
+
+
+def _bounds(series: Series, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    first, last = first_and_last(series)
+    starts = [first, last]
+    ends = [last + series.duration]
+    for override in series.overrides.values():
+        if override.start is not None:
+            starts.append(override.start)
+            ends.append(override.start + (override.duration or series.duration))
+    return (
+        local_to_utc(min(starts), zone, strict=False),
+        local_to_utc(max(ends), zone, strict=False),
+    )
+
+
+def check_manager(user: User) -> None:
+    if not can_manage_events(user):
+        raise Forbidden(
+            "agenda/not_animator", N_("Only an animator (or above) can plan and change events.")
+        )
+
+
+async def create_event(
+    db: Database, user: User, data: EventData, now: datetime, zone: ZoneInfo
+) -> int:
+    """Create an event (animators and above). Returns its id."""
+    check_manager(user)
+    series = Series(data.start, data.duration, data.recurrence)
+    check_series(series)
+    local_to_utc(data.start, zone)  # a start that does not exist is refused
+    local_to_utc(data.start + data.duration, zone)
+    first, last = _bounds(series, zone)
+    async with db.begin() as conn:
+        result = await conn.execute(
+            insert(agenda_events).values(
+                uid=f"{uuid.uuid4().hex}@estaminet",
+                title=data.title,
+                description=data.description,
+                kind=data.kind.value,
+                room_slug=data.room_slug,
+                visibility=data.visibility.value,
+                capacity=data.capacity,
+                waitlist=data.waitlist,
+                picture=data.picture,
+                status=Status.CONFIRMED.value,
+                start_local=data.start.strftime(_LOCAL),
+                duration_minutes=int(data.duration.total_seconds() // 60),
+                frequency=data.recurrence.frequency.value,
+                until=data.recurrence.until,
+                count=data.recurrence.count,
+                first_start=first,
+                last_end=last,
+                created_by=user.id,
+                created_at=now,
+                updated_at=now,
+                sequence=0,
+            )
+        )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+
+# -- answers --------------------------------------------------------------------------------
+
+
+async def _answer_rows(conn: AsyncConnection, event_id: int, key: str) -> list[Any]:
+    return list(
+        (
+            await conn.execute(
+                select(agenda_answers)
+                .where(agenda_answers.c.event_id == event_id, agenda_answers.c.occurrence == key)
+                .order_by(agenda_answers.c.at, agenda_answers.c.user_id)
+            )
+        ).all()
+    )
+
+
+async def _schedule(
+    conn: AsyncConnection,
+    event_id: int,
+    key: str,
+    user_id: str,
+    planned: Iterable[tuple[Notice, datetime]],
+) -> None:
+    """Add notices, each kind at most once per person and occurrence (even after a change of mind)."""
+    existing = set(
+        (
+            await conn.execute(
+                select(agenda_notices.c.kind).where(
+                    agenda_notices.c.event_id == event_id,
+                    agenda_notices.c.occurrence == key,
+                    agenda_notices.c.user_id == user_id,
+                )
+            )
+        ).scalars()
+    )
+    for notice, due in planned:
+        if notice.value in existing:
+            continue
+        await conn.execute(
+            insert(agenda_notices).values(
+                event_id=event_id, occurrence=key, user_id=user_id, kind=notice.value, due_at=due
+            )
+        )
+
+
+async def _unschedule(
+    conn: AsyncConnection, event_id: int, key: str | None, user_id: str | None = None
+) -> None:
+    """Drop reminders not yet sent (a change of mind, a move, a cancellation)."""
+    condition = [
+        agenda_notices.c.event_id == event_id,
+        agenda_notices.c.claimed_at.is_(None),
+        agenda_notices.c.kind.in_(
+            [n.value for n in (Notice.DAY_BEFORE, Notice.SOON, Notice.STARTING)]
+        ),
+    ]
+    if key is not None:
+        condition.append(agenda_notices.c.occurrence == key)
+    if user_id is not None:
+        condition.append(agenda_notices.c.user_id == user_id)
+    await conn.execute(delete(agenda_notices).where(*condition))
+
+
+async def answer(
+    db: Database,
+    user: User,
+    event_id: int,
+    key: str,
+    wanted: Answer,
+    now: datetime,
+    zone: ZoneInfo,
+) -> Seating:
+    """Record *je viens / peut-être / je ne viens pas* for one occurrence.
+
+    A *yes* to a full event lands on the waiting list (or is refused without
+    one); a seat freed by someone else moves the first waiting person up, who
+    is notified.
+    """
+    async with db.begin() as conn:
+        event = await get_event(conn, event_id, lock=True)
+        if not can_see_event(user, event.visibility):
+            raise NotFound("agenda/unknown", N_("This event does not exist."))
+        occurrence = occurrence_at(event.series, zone, key)
+        check_can_answer(
+            cancelled=event.cancelled or occurrence.cancelled, end=occurrence.end, now=now
+        )
+        rows = await _answer_rows(conn, event_id, key)
+        current = next((Answer(r.answer) for r in rows if r.user_id == user.id), None)
+        going = sum(1 for r in rows if r.answer == Answer.YES.value)
+        waiting = [r.user_id for r in rows if r.answer == Answer.WAITING.value]
+        if wanted is Answer.YES and current is Answer.WAITING:
+            return Seating(Answer.WAITING, waiting.index(user.id) + 1)
+        seating = seat_answer(
+            wanted,
+            capacity=event.capacity,
+            going=going,
+            already_going=current is Answer.YES,
+            waiting=len(waiting),
+            waitlist=event.waitlist,
+        )
+        if seating.answer is current:
+            return seating
+        values = {"answer": seating.answer.value, "at": now}
+        if current is None:
+            await conn.execute(
+                insert(agenda_answers).values(
+                    event_id=event_id, occurrence=key, user_id=user.id, **values
+                )
+            )
+        else:
+            await conn.execute(
+                update(agenda_answers)
+                .where(
+                    agenda_answers.c.event_id == event_id,
+                    agenda_answers.c.occurrence == key,
+                    agenda_answers.c.user_id == user.id,
+                )
+                .values(**values)
+            )
+        await _unschedule(conn, event_id, key, user.id)
+        await _schedule(
+            conn, event_id, key, user.id, reminder_schedule(occurrence.start, seating.answer, now)
+        )
+        if current is Answer.YES:
+            remaining = [w for w in waiting if w != user.id]
+            for promoted in promotions(event.capacity, going - 1, remaining):
+                await _promote(conn, event_id, key, promoted, occurrence, now)
+        return seating
+
+
+async def _promote(
+    conn: AsyncConnection,
+    event_id: int,
+    key: str,
+    user_id: str,
+    occurrence: Occurrence,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        update(agenda_answers)
+        .where(
+            agenda_answers.c.event_id == event_id,
+            agenda_answers.c.occurrence == key,
+            agenda_answers.c.user_id == user_id,
+        )
+        .values(answer=Answer.YES.value)
+    )
+    await _schedule(
+        conn,
+        event_id,
+        key,
+        user_id,
+        [(Notice.PROMOTED, now), *reminder_schedule(occurrence.start, Answer.YES, now)],
+    )
+
+
+async def answers_for(
+    conn: AsyncConnection, event_id: int, key: str, viewer: User | None
+) -> AnswerSummary:
+    rows = (
+        await conn.execute(
+            select(agenda_answers.c.user_id, agenda_answers.c.answer, users.c.display_name)
+            .join(users, users.c.id == agenda_answers.c.user_id)
+            .where(agenda_answers.c.event_id == event_id, agenda_answers.c.occurrence == key)
+            .order_by(agenda_answers.c.at, agenda_answers.c.user_id)
+        )
+    ).all()
+    counts = dict.fromkeys(Answer, 0)
+    names: dict[Answer, list[str]] = {a: [] for a in Answer}
+    ids: dict[Answer, list[str]] = {a: [] for a in Answer}
+    mine, position = None, None
+    for row in rows:
+        kind = Answer(row.answer)
+        counts[kind] += 1
+        names[kind].append(row.display_name)
+        ids[kind].append(row.user_id)
+        if viewer is not None and row.user_id == viewer.id:
+            mine = kind
+            if kind is Answer.WAITING:
+                position = len(ids[kind])
+    return AnswerSummary(counts, names, mine, position, ids)
+
+
+async def my_answers(
+    conn: AsyncConnection, user: User, keys: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], Answer]:
+    wanted = list(keys)
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(
+            agenda_answers.c.event_id, agenda_answers.c.occurrence, agenda_answers.c.answer
+        ).where(
+            agenda_answers.c.user_id == user.id,
+            or_(
+                *(
+                    and_(agenda_answers.c.event_id == e, agenda_answers.c.occurrence == k)
+                    for e, k in wanted
+                )
+            ),
+        )
+    )
+    return {(r.event_id, r.occurrence): Answer(r.answer) for r in rows}
+
+
+# -- cancelling and moving -------------------------------------------------------------------
+
+
+async def _notify_cancelled(
+    conn: AsyncConnection, event_id: int, keys: Sequence[str] | None, now: datetime
+) -> None:
+    """A cancellation notice for everyone who said yes (or waits) to the occurrences."""
+    query = select(agenda_answers.c.occurrence, agenda_answers.c.user_id).where(
+        agenda_answers.c.event_id == event_id,
+        agenda_answers.c.answer.in_([Answer.YES.value, Answer.WAITING.value]),
+    )
+    if keys is not None:
+        query = query.where(agenda_answers.c.occurrence.in_(list(keys)))
+    for key, user_id in (await conn.execute(query)).all():
+        await _schedule(conn, event_id, key, user_id, [(Notice.CANCELLED, now)])
+
+
+async def cancel_event(
+    db: Database, user: User, event_id: int, now: datetime, zone: ZoneInfo
+) -> None:
+    """Cancel a whole event: it stays visible as cancelled; those who said yes are told."""
+    check_manager(user)
+    async with db.begin() as conn:
+        event = await get_event(conn, event_id, lock=True)
+        if event.cancelled:
+            return
+        await conn.execute(
+            update(agenda_events)
+            .where(agenda_events.c.id == event_id)
+            .values(status=Status.CANCELLED.value, updated_at=now, sequence=event.sequence + 1)
+        )
+        await _unschedule(conn, event_id, None)
+        upcoming = [o.key for o in upcoming_occurrences(event, zone, now)]
+        await _notify_cancelled(conn, event_id, upcoming, now)
+
+
+def upcoming_occurrences(event: EventInfo, zone: ZoneInfo, now: datetime) -> list[Occurrence]:
+    """Every occurrence not yet over, in order (bounded: a series always ends)."""
+    found: list[Occurrence] = []
+    after = now
+    last = _bounds(event.series, zone)[1]
+    while after < last:
+        before = min(last + timedelta(minutes=1), after + timedelta(days=100))
+        found.extend(
+            o
+            for o in expand(event.series, zone, after, before)
+            if o.key not in {f.key for f in found}
+        )
+        after = before
+    return found
+
+
+async def change_occurrence(
+    db: Database,
+    user: User,
+    event_id: int,
+    key: str,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    cancel: bool = False,
+    start: datetime | None = None,
+    duration: timedelta | None = None,
+) -> None:
+    """Cancel or move one occurrence, leaving the others as they are (RECURRENCE-ID)."""
+    check_manager(user)
+    async with db.begin() as conn:
+        event = await get_event(conn, event_id, lock=True)
+        occurrence_at(event.series, zone, key)
+        previous = event.series.overrides.get(key, Override())
+        if cancel:
+            changed = replace(previous, cancelled=True)
+        else:
+            assert start is not None
+            assert duration is not None
+            check_series(Series(start, duration))
+            local_to_utc(start, zone)
+            local_to_utc(start + duration, zone)
+            changed = Override(cancelled=False, start=start, duration=duration)
+        await conn.execute(
+            delete(agenda_overrides).where(
+                agenda_overrides.c.event_id == event_id, agenda_overrides.c.occurrence == key
+            )
+        )
+        await conn.execute(
+            insert(agenda_overrides).values(
+                event_id=event_id,
+                occurrence=key,
+                cancelled=changed.cancelled,
+                start_local=changed.start.strftime(_LOCAL) if changed.start else None,
+                duration_minutes=int(changed.duration.total_seconds() // 60)
+                if changed.duration
+                else None,
+            )
+        )
+        series = replace(event.series, overrides={**event.series.overrides, key: changed})
+        first, last = _bounds(series, zone)
+        await conn.execute(
+            update(agenda_events)
+            .where(agenda_events.c.id == event_id)
+            .values(first_start=first, last_end=last, updated_at=now, sequence=event.sequence + 1)
+        )
+        await _unschedule(conn, event_id, key)
+        if cancel:
+            await _notify_cancelled(conn, event_id, [key], now)
+            return
+        moved = occurrence_at(series, zone, key)
+        rows = await _answer_rows(conn, event_id, key)
+        for row in rows:
+            await conn.execute(
+                delete(agenda_notices).where(
+                    agenda_notices.c.event_id == event_id,
+                    agenda_notices.c.occurrence == key,
+                    agenda_notices.c.user_id == row.user_id,
+                    agenda_notices.c.kind.in_(
+                        [Notice.DAY_BEFORE.value, Notice.SOON.value, Notice.STARTING.value]
+                    ),
+                )
+            )
+            await _schedule(
+                conn,
+                event_id,
+                key,
+                row.user_id,
+                reminder_schedule(moved.start, Answer(row.answer), now),
+            )
+
+
+# -- private feed tokens ---------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def new_feed_token(db: Database, user: User, now: datetime) -> str:
+    """A new secret for the person's calendar feed; the previous one stops working."""
+    token = secrets.token_urlsafe(24)
+    async with db.begin() as conn:
+        await conn.execute(
+            delete(agenda_feed_tokens).where(agenda_feed_tokens.c.user_id == user.id)
+        )
+        await conn.execute(
+            insert(agenda_feed_tokens).values(
+                user_id=user.id, token_hash=_hash(token), created_at=now
+            )
+        )
+    return token
+
+
+async def revoke_feed_token(db: Database, user: User) -> None:
+    async with db.begin() as conn:
+        await conn.execute(
+            delete(agenda_feed_tokens).where(agenda_feed_tokens.c.user_id == user.id)
+        )
+
+
+async def has_feed_token(conn: AsyncConnection, user: User) -> bool:
+    found = await conn.execute(
+        select(func.count())
+        .select_from(agenda_feed_tokens)
+        .where(agenda_feed_tokens.c.user_id == user.id)
+    )
+    return bool(found.scalar_one())
+
+
+async def feed_token_user(conn: AsyncConnection, token: str) -> str | None:
+    """The person a feed token belongs to (``None``: forged or revoked)."""
+    if not 10 <= len(token) <= 64:
+        return None
+    row = (
+        await conn.execute(
+            select(agenda_feed_tokens.c.user_id).where(
+                agenda_feed_tokens.c.token_hash == _hash(token)
+            )
+        )
+    ).first()
+    return None if row is None else str(row[0])
+
+
+def local_day_bounds(day: date, zone: ZoneInfo, days: int = 1) -> tuple[datetime, datetime]:
+    """The UTC instants of local midnight on ``day`` and ``days`` later."""
+    start = datetime.combine(day, datetime.min.time())
+    return (
+        local_to_utc(start, zone, strict=False),
+        local_to_utc(start + timedelta(days=days), zone, strict=False),
+    )
+
+
+async def events_for_feed(
+    conn: AsyncConnection, levels: Sequence[Visibility], since: datetime, limit: int = 500
+) -> list[EventInfo]:
+    """Whole series at these visibilities that end after ``since`` (for calendar feeds)."""
+    if not levels:
+        return []
+    rows = (
+        await conn.execute(
+            select(agenda_events)
+            .where(
+                agenda_events.c.last_end > since,
+                agenda_events.c.visibility.in_([v.value for v in levels]),
+            )
+            .order_by(agenda_events.c.first_start)
+            .limit(limit)
+        )
+    ).all()
+    overrides = await _overrides(conn, [row.id for row in rows])
+    return [_event(row, overrides[row.id]) for row in rows]

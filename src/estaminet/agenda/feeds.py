@@ -1,0 +1,118 @@
+"""iCalendar feeds (RFC 5545) written with the ``icalendar`` library.
+
+One VEVENT per event with its RRULE; a cancelled occurrence is an EXDATE; a
+moved one is a second VEVENT with the same UID and a RECURRENCE-ID. Times
+are local to the venue's zone (TZID, with its VTIMEZONE); UNTIL is in UTC
+as the RFC requires. UIDs are stable, SEQUENCE grows with each change, and
+a cancelled event says STATUS:CANCELLED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from estaminet.agenda.actions import EventInfo
+from estaminet.agenda.recurrence import Frequency, local_to_utc, nth_weekday, parse_key
+from estaminet.agenda.rules import Status
+
+__all__ = ["CONTENT_TYPE", "calendar"]
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def _rrule(event: EventInfo, zone: ZoneInfo) -> dict[str, object] | None:
+    series = event.series
+    rule = series.recurrence
+    if rule.frequency is Frequency.NONE:
+        return None
+    found: dict[str, object] = {"FREQ": "MONTHLY"}
+    start = series.start
+    if rule.frequency in (Frequency.WEEKLY, Frequency.BIWEEKLY):
+        found = {"FREQ": "WEEKLY"}
+        if rule.frequency is Frequency.BIWEEKLY:
+            found["INTERVAL"] = 2
+    elif rule.frequency is Frequency.MONTHLY_DATE:
+        found["BYMONTHDAY"] = start.day
+    else:
+        found["BYDAY"] = f"{nth_weekday(start.date())}{_DAYS[start.weekday()]}"
+    if rule.count is not None:
+        found["COUNT"] = rule.count
+    if rule.until is not None:
+        found["UNTIL"] = local_to_utc(
+            datetime.combine(rule.until, time(23, 59, 59)), zone, strict=False
+        )
+    return found
+
+
+def _common(
+    vevent: Event,
+    event: EventInfo,
+    *,
+    base_url: str,
+    room_names: Mapping[str, str],
+    stamp: datetime,
+) -> None:
+    vevent.add("uid", event.uid)
+    vevent.add("dtstamp", stamp)
+    vevent.add("last-modified", event.updated_at)
+    vevent.add("sequence", event.sequence)
+    vevent.add("summary", event.title)
+    if event.description:
+        vevent.add("description", event.description)
+    if event.room_slug:
+        vevent.add("location", room_names.get(event.room_slug, event.room_slug))
+    vevent.add("url", f"{base_url.rstrip('/')}/agenda/{event.id}")
+    vevent.add("status", "CANCELLED" if event.status is Status.CANCELLED else "CONFIRMED")
+    vevent.add("categories", [event.kind.value.upper().replace("_", "-")])
+
+
+def calendar(
+    events: Sequence[EventInfo],
+    *,
+    zone: ZoneInfo,
+    base_url: str,
+    name: str,
+    room_names: Mapping[str, str],
+    stamp: datetime,
+) -> bytes:
+    """A VCALENDAR holding ``events`` (whole series, with their overrides)."""
+    cal = Calendar()
+    cal.add("prodid", "-//Estaminet//Agenda//FR")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", zone.key)
+    for event in events:
+        series = event.series
+        master = Event()
+        _common(master, event, base_url=base_url, room_names=room_names, stamp=stamp)
+        master.add("dtstart", series.start.replace(tzinfo=zone))
+        master.add("dtend", (series.start + series.duration).replace(tzinfo=zone))
+        rule = _rrule(event, zone)
+        if rule is not None:
+            master.add("rrule", rule)
+        cancelled = sorted(k for k, o in series.overrides.items() if o.cancelled)
+        if cancelled and rule is not None:
+            master.add("exdate", [parse_key(k).replace(tzinfo=zone) for k in cancelled])
+        cal.add_component(master)
+        for key, override in sorted(series.overrides.items()):
+            if override.cancelled or override.start is None:
+                continue
+            moved = Event()
+            _common(moved, event, base_url=base_url, room_names=room_names, stamp=stamp)
+            moved.add("recurrence-id", parse_key(key).replace(tzinfo=zone))
+            moved.add("dtstart", override.start.replace(tzinfo=zone))
+            moved.add(
+                "dtend",
+                (override.start + (override.duration or series.duration)).replace(tzinfo=zone),
+            )
+            cal.add_component(moved)
+    cal.add_missing_timezones()
+    text: bytes = cal.to_ical()
+    return text

@@ -1,0 +1,408 @@
+"""HTTP routes of the agenda: the month view, events, answers, changes, feeds, pictures."""
+
+from __future__ import annotations
+
+import calendar as months
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from estaminet.agenda import actions
+from estaminet.agenda.feeds import CONTENT_TYPE
+from estaminet.agenda.forms import read_event, read_moment, save_picture
+from estaminet.agenda.recurrence import Frequency, first_and_last, key_of, occurrence_at
+from estaminet.agenda.rules import (
+    KIND_LABELS,
+    Answer,
+    EventKind,
+    Visibility,
+    can_manage_events,
+    visible_levels,
+)
+from estaminet.agenda.service import AgendaService
+from estaminet.kernel.errors import BadInput, EstaminetError, NotFound
+from estaminet.kernel.i18n import N_
+from estaminet.people.queries import user_by_id
+from estaminet.sittings.convocation import convocation_deadline
+from estaminet.translations import translate
+from estaminet.venue.markdown import render_markdown
+from estaminet.venue.rooms import list_rooms
+from estaminet.web.pages import page, require_user, tr
+from estaminet.web.security import form_with_csrf
+
+__all__ = ["routes"]
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_PICTURE = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp)$")
+
+
+def _service(request: Request) -> AgendaService:
+    service: AgendaService = request.app.state.agenda
+    return service
+
+
+def _event_id(request: Request) -> int:
+    try:
+        return int(request.path_params["event_id"])
+    except ValueError:
+        raise NotFound("agenda/unknown", N_("This event does not exist.")) from None
+
+
+def _month(request: Request, today: date) -> date:
+    found = _MONTH.match(request.query_params.get("month", ""))
+    if not found:
+        return today.replace(day=1)
+    year, month = int(found.group(1)), int(found.group(2))
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        return today.replace(day=1)
+    return date(year, month, 1)
+
+
+async def month_view(request: Request) -> Response:
+    """A month like a paper calendar (a list on a phone); public events for everyone."""
+    service = _service(request)
+    user = request.state.user
+    today = service.today()
+    first = _month(request, today)
+    grid_start = first - timedelta(days=first.weekday())
+    last = first.replace(day=months.monthrange(first.year, first.month)[1])
+    grid_end = last + timedelta(days=6 - last.weekday())
+    days = (grid_end - grid_start).days + 1
+    after, before = actions.local_day_bounds(grid_start, service.zone, days)
+    async with service.db.read() as conn:
+        found = await actions.events_between(conn, user, service.zone, after, before)
+    by_day: dict[date, list[Any]] = {}
+    for event, occurrence in found:
+        by_day.setdefault(occurrence.start.astimezone(service.zone).date(), []).append(
+            (event, occurrence)
+        )
+    weeks = [[grid_start + timedelta(days=w * 7 + d) for d in range(7)] for w in range(days // 7)]
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    return page(
+        request,
+        "agenda/month.html",
+        {
+            "first": first,
+            "weeks": weeks,
+            "by_day": by_day,
+            "today": today,
+            "previous": previous,
+            "following": following,
+            "zone": service.zone,
+            "kinds": KIND_LABELS,
+            "can_manage": can_manage_events(user),
+        },
+    )
+
+
+async def _room_choices(request: Request) -> list[Any]:
+    async with _service(request).db.read() as conn:
+        return await list_rooms(conn)
+
+
+async def new_form(
+    request: Request, error: EstaminetError | None = None, status: int = 200
+) -> Response:
+    user = require_user(request)
+    if not can_manage_events(user):
+        actions.check_manager(user)
+    form: Any = {}
+    if request.method == "POST":
+        form = await request.form()
+    return page(
+        request,
+        "agenda/new.html",
+        {
+            "rooms": await _room_choices(request),
+            "kinds": KIND_LABELS,
+            "frequencies": list(Frequency),
+            "visibilities": list(Visibility),
+            "form": form,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+async def create(request: Request) -> Response:
+    """Create an event; a mistake shows the form again with the message, nothing saved."""
+    user = require_user(request)
+    service = _service(request)
+    form = await form_with_csrf(request)
+    try:
+        rooms = await _room_choices(request)
+        data = read_event(form, {room.slug for room in rooms})
+        if data.kind is EventKind.ASSEMBLY:
+            data = _with_convocation(request, data)
+        picture = await save_picture(form.get("picture"), service.settings.data_dir / "agenda")
+        if picture is not None:
+            data = _replace(data, picture=picture)
+        event_id = await actions.create_event(service.db, user, data, service.clock(), service.zone)
+    except BadInput as error:
+        return await new_form(request, error, status=400)
+    service.wake()
+    return RedirectResponse(f"/agenda/{event_id}?created=1", status_code=303)
+
+
+def _replace(data: actions.EventData, **changes: Any) -> actions.EventData:
+    from dataclasses import replace
+
+    return replace(data, **changes)
+
+
+def _with_convocation(request: Request, data: actions.EventData) -> actions.EventData:
+    """An assembly's description states by when its convocation must be sent."""
+    deadline = convocation_deadline(
+        data.start.date(), request.app.state.settings.assembly_notice_days
+    )
+    from babel.dates import format_date
+
+    locale = request.state.locale
+    line = translate(
+        locale,
+        N_("Convocation to send by %(date)s at the latest (%(days)s days before)."),
+        {
+            "date": format_date(deadline, "full", locale="fr_BE" if locale == "fr" else "en_GB"),
+            "days": request.app.state.settings.assembly_notice_days,
+        },
+    )
+    description = (data.description + "\n\n" if data.description else "") + line
+    return _replace(data, description=description)
+
+
+async def event_redirect(request: Request) -> Response:
+    """An event's address without a date: its next occurrence (or its last one)."""
+    service = _service(request)
+    event_id = _event_id(request)
+    async with service.db.read() as conn:
+        event = await actions.access_event(conn, request.state.user, event_id)
+    now = service.clock()
+    upcoming = actions.upcoming_occurrences(event, service.zone, now)
+    key = upcoming[0].key if upcoming else key_of(first_and_last(event.series)[1])
+    suffix = "?created=1" if request.query_params.get("created") else ""
+    return RedirectResponse(f"/agenda/{event_id}/{key}{suffix}", status_code=303)
+
+
+async def event_page(request: Request) -> Response:
+    service = _service(request)
+    user = request.state.user
+    event_id = _event_id(request)
+    key = request.path_params["key"]
+    async with service.db.read() as conn:
+        event = await actions.access_event(conn, user, event_id)
+        occurrence = occurrence_at(event.series, service.zone, key)
+        summary = await actions.answers_for(conn, event_id, key, user)
+        rooms = {room.slug: room for room in await list_rooms(conn)}
+    now = service.clock()
+    room = rooms.get(event.room_slug or "")
+    upcoming = [o for o in actions.upcoming_occurrences(event, service.zone, now) if o.key != key][
+        :6
+    ]
+    return page(
+        request,
+        "agenda/event.html",
+        {
+            "event": event,
+            "occurrence": occurrence,
+            "summary": summary,
+            "counts": {a.value: n for a, n in summary.counts.items()},
+            "description_html": Markup(render_markdown(event.description)),
+            "room": room,
+            "room_visible": room is not None and user is not None and room.visible_to(user),
+            "upcoming": upcoming,
+            "zone": service.zone,
+            "kinds": KIND_LABELS,
+            "over": occurrence.end <= now,
+            "in_progress": occurrence.start <= now < occurrence.end,
+            "can_manage": can_manage_events(user),
+            "show_names": user is not None and user.role.value != "guest",
+            "answers": [Answer.YES, Answer.MAYBE, Answer.NO],
+            "assembly_rooms": [r for r in rooms.values() if r.kind.value == "assembly"],
+            "local_start": occurrence.start.astimezone(service.zone).strftime("%Y-%m-%dT%H:%M"),
+            "local_end": occurrence.end.astimezone(service.zone).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+
+
+async def answer(request: Request) -> Response:
+    user = require_user(request)
+    service = _service(request)
+    form = await form_with_csrf(request)
+    try:
+        wanted = Answer(str(form.get("answer", "")))
+        if wanted is Answer.WAITING:
+            raise ValueError(wanted)
+    except ValueError:
+        raise BadInput(
+            "agenda/bad_choice", N_("Please choose one of the options offered.")
+        ) from None
+    event_id, key = _event_id(request), request.path_params["key"]
+    seating = await actions.answer(
+        service.db, user, event_id, key, wanted, service.clock(), service.zone
+    )
+    service.wake()
+    flag = "waiting" if seating.answer is Answer.WAITING else "saved"
+    return RedirectResponse(f"/agenda/{event_id}/{key}?{flag}=1", status_code=303)
+
+
+async def cancel_occurrence(request: Request) -> Response:
+    user = require_user(request)
+    service = _service(request)
+    await form_with_csrf(request)
+    event_id, key = _event_id(request), request.path_params["key"]
+    await actions.change_occurrence(
+        service.db, user, event_id, key, service.clock(), service.zone, cancel=True
+    )
+    service.wake()
+    return RedirectResponse(f"/agenda/{event_id}/{key}", status_code=303)
+
+
+async def move_occurrence(request: Request) -> Response:
+    user = require_user(request)
+    service = _service(request)
+    form = await form_with_csrf(request)
+    event_id, key = _event_id(request), request.path_params["key"]
+    start, end = read_moment(form, "start"), read_moment(form, "end")
+    if end <= start:
+        raise BadInput("agenda/end_before_start", N_("The end must come after the start."))
+    await actions.change_occurrence(
+        service.db,
+        user,
+        event_id,
+        key,
+        service.clock(),
+        service.zone,
+        start=start,
+        duration=end - start,
+    )
+    service.wake()
+    return RedirectResponse(f"/agenda/{event_id}/{key}", status_code=303)
+
+
+async def cancel_event(request: Request) -> Response:
+    user = require_user(request)
+    service = _service(request)
+    await form_with_csrf(request)
+    event_id = _event_id(request)
+    await actions.cancel_event(service.db, user, event_id, service.clock(), service.zone)
+    service.wake()
+    return RedirectResponse(f"/agenda/{event_id}", status_code=303)
+
+
+# -- feeds ----------------------------------------------------------------------------------------
+
+
+def _ics(body: bytes, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=CONTENT_TYPE,
+        headers={
+            "content-disposition": f'inline; filename="{filename}"',
+            "cache-control": "no-cache",
+        },
+    )
+
+
+async def event_ics(request: Request) -> Response:
+    service = _service(request)
+    async with service.db.read() as conn:
+        event = await actions.access_event(conn, request.state.user, _event_id(request))
+    return _ics(await service.ics([event], event.title), f"event-{event.id}.ics")
+
+
+async def public_feed(request: Request) -> Response:
+    service = _service(request)
+    since = service.clock() - timedelta(days=60)
+    async with service.db.read() as conn:
+        events = await actions.events_for_feed(conn, [Visibility.PUBLIC], since)
+    return _ics(await service.ics(events), "agenda.ics")
+
+
+async def private_feed(request: Request) -> Response:
+    """A person's feed: the events they may see, behind a secret, revocable token."""
+    service = _service(request)
+    since = service.clock() - timedelta(days=60)
+    async with service.db.read() as conn:
+        owner_id = await actions.feed_token_user(conn, request.path_params["token"])
+        owner = await user_by_id(conn, owner_id) if owner_id else None
+        if owner is None or owner.banned:
+            raise NotFound(
+                "agenda/unknown_feed",
+                N_(
+                    "This calendar link does not work (any more). Make a new one from your agenda page."
+                ),
+            )
+        events = await actions.events_for_feed(conn, visible_levels(owner), since)
+    return _ics(await service.ics(events, tr(request, N_("My agenda"))), "agenda.ics")
+
+
+async def subscribe_page(request: Request) -> Response:
+    user = require_user(request)
+    service = _service(request)
+    async with service.db.read() as conn:
+        active = await actions.has_feed_token(conn, user)
+    return page(
+        request,
+        "agenda/subscribe.html",
+        {"active": active, "feed_url": None, "base": service.settings.base_url.rstrip("/")},
+    )
+
+
+async def subscribe_new(request: Request) -> Response:
+    user = require_user(request)
+    service = _service(request)
+    await form_with_csrf(request)
+    token = await actions.new_feed_token(service.db, user, service.clock())
+    base = service.settings.base_url.rstrip("/")
+    return page(
+        request,
+        "agenda/subscribe.html",
+        {"active": True, "feed_url": f"{base}/agenda/feed/{token}.ics", "base": base},
+    )
+
+
+async def subscribe_revoke(request: Request) -> Response:
+    user = require_user(request)
+    service = _service(request)
+    await form_with_csrf(request)
+    await actions.revoke_feed_token(service.db, user)
+    return RedirectResponse("/agenda/subscribe?revoked=1", status_code=303)
+
+
+async def picture(request: Request) -> Response:
+    service = _service(request)
+    name = request.path_params["name"]
+    event_id = _event_id(request)
+    async with service.db.read() as conn:
+        event = await actions.access_event(conn, request.state.user, event_id)
+    if event.picture != name or not _PICTURE.match(name):
+        raise NotFound("agenda/unknown_picture", N_("This picture does not exist."))
+    path: Path = service.settings.data_dir / "agenda" / name
+    return FileResponse(path, headers={"cache-control": "private, max-age=86400"})
+
+
+routes = [
+    Route("/agenda", month_view, methods=["GET"]),
+    Route("/agenda/new", new_form, methods=["GET"]),
+    Route("/agenda/new", create, methods=["POST"]),
+    Route("/agenda/public.ics", public_feed, methods=["GET"]),
+    Route("/agenda/subscribe", subscribe_page, methods=["GET"]),
+    Route("/agenda/subscribe/new", subscribe_new, methods=["POST"]),
+    Route("/agenda/subscribe/revoke", subscribe_revoke, methods=["POST"]),
+    Route("/agenda/feed/{token}.ics", private_feed, methods=["GET"]),
+    Route("/agenda/{event_id:int}", event_redirect, methods=["GET"]),
+    Route("/agenda/{event_id:int}/event.ics", event_ics, methods=["GET"]),
+    Route("/agenda/{event_id:int}/cancel", cancel_event, methods=["POST"]),
+    Route("/agenda/{event_id:int}/pictures/{name}", picture, methods=["GET"]),
+    Route("/agenda/{event_id:int}/{key}", event_page, methods=["GET"]),
+    Route("/agenda/{event_id:int}/{key}/answer", answer, methods=["POST"]),
+    Route("/agenda/{event_id:int}/{key}/cancel", cancel_occurrence, methods=["POST"]),
+    Route("/agenda/{event_id:int}/{key}/move", move_occurrence, methods=["POST"]),
+]

@@ -1,0 +1,319 @@
+"""The agenda's live side: delivering notices (app and e-mail), lit rooms on the plan, blocks.
+
+Topics ``agenda:now:<level>`` (level ``public``, ``members`` or ``team``)
+carry which rooms have an event in progress, as seen at that level; a person
+follows the level of their role. Notices reach a person on ``user:<id>``
+through the venue's ``notify`` (a toast), and by e-mail when SMTP is set up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from estaminet.agenda import actions
+from estaminet.agenda.feeds import calendar
+from estaminet.agenda.mail import Mailer, reminder_email
+from estaminet.agenda.recurrence import Occurrence
+from estaminet.agenda.reminders import Delivery, Reminders
+from estaminet.agenda.rules import Notice, Visibility, can_see_event_role, visible_levels
+from estaminet.kernel.errors import Forbidden
+from estaminet.kernel.i18n import N_
+from estaminet.people.model import Role, User
+from estaminet.realtime.connection import Connection, Principal
+from estaminet.realtime.frames import encode, frame_for_locales
+from estaminet.realtime.gateway import Gateway
+from estaminet.realtime.hub import Hub
+from estaminet.realtime.topics import SnapshotTopics
+from estaminet.settings import Settings
+from estaminet.store import Database
+from estaminet.translations import translate
+from estaminet.venue.rooms import Room, list_rooms
+from estaminet.venue.service import VenueService
+from estaminet.web.templating import Templates
+
+__all__ = ["AgendaService", "lit_topic"]
+
+Lit = dict[str, tuple[actions.EventInfo, Occurrence]]
+
+_SUBJECTS: dict[Notice, str] = {
+    Notice.DAY_BEFORE: N_("Reminder: %(title)s, %(when)s"),
+    Notice.SOON: N_("In 15 minutes: %(title)s"),
+    Notice.STARTING: N_("It's starting: %(title)s"),
+    Notice.CANCELLED: N_("Cancelled: %(title)s, %(when)s"),
+    Notice.PROMOTED: N_("A seat is free for you: %(title)s, %(when)s"),
+}
+_BODIES: dict[Notice, str] = {
+    Notice.DAY_BEFORE: N_("%(title)s is tomorrow, %(when)s. See you there!"),
+    Notice.SOON: N_("%(title)s starts in 15 minutes (%(when)s)."),
+    Notice.STARTING: N_("%(title)s is starting now."),
+    Notice.CANCELLED: N_("%(title)s (%(when)s) is cancelled. Sorry!"),
+    Notice.PROMOTED: N_(
+        "Good news: a seat is free and you move up from the waiting list. "
+        "You are expected at %(title)s, %(when)s."
+    ),
+}
+_MAILED = {Notice.DAY_BEFORE, Notice.SOON, Notice.CANCELLED, Notice.PROMOTED}
+
+
+def lit_topic(level: Visibility) -> str:
+    return f"agenda:now:{level.value}"
+
+
+def _level(user: User) -> Visibility:
+    return visible_levels(user)[-1]
+
+
+class AgendaService:
+    def __init__(
+        self,
+        db: Database,
+        hub: Hub,
+        templates: Templates,
+        settings: Settings,
+        venue: VenueService,
+        clock: Callable[[], datetime],
+        mailer: Mailer | None = None,
+    ) -> None:
+        self.db = db
+        self.hub = hub
+        self.templates = templates
+        self.settings = settings
+        self.venue = venue
+        self.clock = clock
+        self.mailer = mailer
+        self.zone = ZoneInfo(settings.timezone)
+        self.reminders = Reminders(db, self.zone, self.deliver, clock)
+        self._lit: dict[Visibility, dict[str, tuple[int, str]]] = {}
+
+    def install(self, gateway: Gateway) -> None:
+        gateway.provide("agenda", _LitTopics(self))
+
+    def wake(self) -> None:
+        self.reminders.wake()
+
+    async def run(self) -> None:
+        await self.reminders.run(tick=self.refresh_lit)
+
+    # -- delivering notices -------------------------------------------------------------------
+
+    def when(self, occurrence: Occurrence, locale: str) -> str:
+        return format_datetime(
+            occurrence.start.astimezone(self.zone),
+            "EEEE d MMMM, HH:mm",
+            tzinfo=self.zone,
+            locale="fr_BE" if locale == "fr" else "en_GB",
+        )
+
+    async def deliver(self, delivery: Delivery) -> None:
+        """One notice to one person: a toast on their tabs, and an e-mail when it fits."""
+        event, occurrence = delivery.event, delivery.occurrence
+        link = f"/agenda/{event.id}/{occurrence.key}"
+        if delivery.notice is Notice.STARTING and event.room_slug:
+            link = f"/r/{event.room_slug}"
+        await self.venue.notify(
+            delivery.user.id,
+            "agenda/_notice.html",
+            {
+                "notice": delivery.notice.value,
+                "event": event,
+                "occurrence": occurrence,
+                "link": link,
+                "when_text": {loc: self.when(occurrence, loc) for loc in ("fr", "en")},
+            },
+        )
+        if self.mailer is not None and delivery.user.email and delivery.notice in _MAILED:
+            await self.mailer.send(await self._email(delivery))
+
+    async def _email(self, delivery: Delivery) -> Any:
+        user, event, occurrence = delivery.user, delivery.event, delivery.occurrence
+        locale = user.locale if user.locale in ("fr", "en") else self.settings.default_locale
+        params = {"title": event.title, "when": self.when(occurrence, locale)}
+        url = f"{self.settings.base_url.rstrip('/')}/agenda/{event.id}/{occurrence.key}"
+        body = "\n\n".join(
+            [
+                translate(locale, _BODIES[delivery.notice], params),
+                url,
+                translate(locale, N_("The event is attached: open it to add it to your calendar.")),
+            ]
+        )
+        assert user.email is not None
+        return reminder_email(
+            sender=self.settings.smtp_from,
+            to=user.email,
+            subject=translate(locale, _SUBJECTS[delivery.notice], params),
+            body=body + "\n",
+            ics=await self.ics([event]),
+            now=self.clock(),
+            locale=locale,
+        )
+
+    async def room_names(self, locale: str = "fr") -> dict[str, str]:
+        async with self.db.read() as conn:
+            return {room.slug: room.name(locale) for room in await list_rooms(conn)}
+
+    async def ics(self, events: list[actions.EventInfo], name: str | None = None) -> bytes:
+        return calendar(
+            events,
+            zone=self.zone,
+            base_url=self.settings.base_url,
+            name=name or self.settings.venue_name,
+            room_names=await self.room_names(self.settings.default_locale),
+            stamp=self.clock(),
+        )
+
+    # -- lit rooms ------------------------------------------------------------------------------
+
+    async def lit(self, user: User | None, now: datetime) -> Lit:
+        """The rooms with an event in progress that ``user`` may see (first event wins)."""
+        async with self.db.read() as conn:
+            found = await actions.events_between(
+                conn, user, self.zone, now, now + timedelta(seconds=1)
+            )
+        return _lit_from(found)
+
+    async def lit_at_level(self, level: Visibility, now: datetime) -> Lit:
+        async with self.db.read() as conn:
+            found = await actions.events_between(
+                conn,
+                None,
+                self.zone,
+                now,
+                now + timedelta(seconds=1),
+                levels=[v for v in Visibility if _rank(v) <= _rank(level)],
+            )
+        return _lit_from(found)
+
+    async def refresh_lit(self, now: datetime) -> datetime | None:
+        """Publish the lit rooms of each level when they changed; when to look again."""
+        rooms = None
+        for level in Visibility:
+            lit = await self.lit_at_level(level, now)
+            summary = {slug: (e.id, o.key) for slug, (e, o) in lit.items()}
+            if self._lit.get(level) == summary:
+                continue
+            first = level not in self._lit
+            self._lit[level] = summary
+            if first and not summary:
+                continue
+            if rooms is None:
+                async with self.db.read() as conn:
+                    rooms = await list_rooms(conn)
+            await self._publish_lit(level, rooms, lit)
+        return await self._next_change(now)
+
+    async def _next_change(self, now: datetime) -> datetime | None:
+        async with self.db.read() as conn:
+            found = await actions.events_between(
+                conn, None, self.zone, now, now + timedelta(days=1), levels=list(Visibility)
+            )
+        moments = [m for _, o in found for m in (o.start, o.end) if m > now]
+        return min(moments, default=None)
+
+    async def _publish_lit(self, level: Visibility, rooms: list[Room], lit: Lit) -> None:
+        topic = lit_topic(level)
+        seq = await self.hub.next_seq(topic)
+        frame = frame_for_locales(
+            topic, seq, "agenda", lambda locale: {"ops": self.lit_ops(rooms, lit, locale)}
+        )
+        await self.hub.publish(frame, buffer=True)
+
+    def lit_ops(self, rooms: list[Room], lit: Lit, locale: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "op": "replace",
+                "target": f"[data-agenda-lit='{room.slug}']",
+                "html": self.templates.render(
+                    "agenda/_lit.html", locale, {"slug": room.slug, "lit": lit}
+                ),
+            }
+            for room in rooms
+        ]
+
+    # -- blocks for other pages --------------------------------------------------------------------
+
+    async def upcoming(self, user: User | None, limit: int = 5, days: int = 60) -> list[Any]:
+        now = self.clock()
+        async with self.db.read() as conn:
+            found = await actions.events_between(
+                conn, user, self.zone, now, now + timedelta(days=days)
+            )
+        return [(e, o) for e, o in found if not o.cancelled][:limit]
+
+    async def plan_extras(self, context: Mapping[str, Any], user: User) -> dict[str, Any]:
+        """What the floor plan shows of the agenda: lit rooms, the next events block."""
+        now = self.clock()
+        level = _level(user)
+        return {
+            "agenda_lit": await self.lit(user, now),
+            "agenda_topic": lit_topic(level),
+            "agenda_seq": await self.hub.current_seq(lit_topic(level)),
+            "agenda_next": await self.upcoming(user),
+        }
+
+    async def hall_panel(self, context: Mapping[str, Any], room: Room, user: User) -> str:
+        return self.templates.render(
+            "agenda/_next.html",
+            str(context["locale"]),
+            {**context, "agenda_next": await self.upcoming(user)},
+        )
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.zone).date()
+
+
+def _lit_from(found: list[tuple[actions.EventInfo, Occurrence]]) -> Lit:
+    lit: Lit = {}
+    for event, occurrence in found:
+        if event.room_slug and not event.cancelled and not occurrence.cancelled:
+            lit.setdefault(event.room_slug, (event, occurrence))
+    return lit
+
+
+def _rank(level: Visibility) -> int:
+    return list(Visibility).index(level)
+
+
+class _LitTopics(SnapshotTopics):
+    """``agenda:now:<level>``: rooms with an event in progress, for people of that level."""
+
+    def __init__(self, service: AgendaService) -> None:
+        self.service = service
+
+    async def authorize(self, principal: Principal, topic: str) -> None:
+        level = topic.rpartition(":")[2]
+        if level not in {v.value for v in Visibility}:
+            raise Forbidden("gateway/not_yours", N_("You are not allowed to do that."))
+        if not can_see_event_role(Role(principal.role), Visibility(level)):
+            raise Forbidden("gateway/not_yours", N_("You are not allowed to do that."))
+
+    async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        hub = self.service.hub
+        current = await hub.current_seq(topic)
+        if after == current:
+            return current
+        missed = await hub.recent(topic, after) if after >= 0 else None
+        if missed is not None:
+            for frame in missed:
+                connection.push(frame.text(connection.locale))
+            return current
+        level = Visibility(topic.rpartition(":")[2])
+        lit = await self.service.lit_at_level(level, self.service.clock())
+        async with self.service.db.read() as conn:
+            rooms = await list_rooms(conn)
+        connection.push(
+            encode(
+                {
+                    "type": "event",
+                    "topic": topic,
+                    "seq": current,
+                    "kind": "catch_up",
+                    "ops": self.service.lit_ops(rooms, lit, connection.locale),
+                }
+            )
+        )
+        return current
