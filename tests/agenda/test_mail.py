@@ -1,0 +1,96 @@
+"""E-mail reminders through a real (local) SMTP server: French, with the event attached."""
+
+from __future__ import annotations
+
+import email
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+import vobject
+from aiosmtpd.controller import Controller
+
+from estaminet.agenda import actions
+from estaminet.agenda.mail import SmtpMailer
+from estaminet.agenda.rules import Answer
+from estaminet.agenda.service import AgendaService
+from estaminet.people.model import Role
+from estaminet.realtime.hub import MemoryHub
+from estaminet.settings import Settings
+from estaminet.store import Database
+from estaminet.web.templating import Templates
+from tests.agenda.conftest import NOW, FakeVenue, add_person
+from tests.agenda.test_reminders import BRUSSELS, game_night
+from tests.support.live_server import free_port
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+async def test_mail_reminder_arrives_in_french_with_the_event(
+    sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=sqlite_url,
+        secret_key="k",
+        base_url="https://lab.example.be",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_starttls=False,
+        smtp_from="agenda@lab.example.be",
+    )
+    db = Database(sqlite_url)
+    venue = FakeVenue()
+    service = AgendaService(
+        db,
+        MemoryHub(),
+        Templates(),
+        settings,
+        venue,  # type: ignore[arg-type]
+        lambda: NOW,
+        SmtpMailer("127.0.0.1", port, starttls=False),
+    )
+    try:
+        animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+        member = await add_person(db, "mia", "Mia", email="mia@example.be")
+        event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
+        await actions.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+        start = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+        assert await service.reminders.fire_due(start - timedelta(hours=23)) == 1
+    finally:
+        await db.dispose()
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert message["To"] == "mia@example.be"
+    assert message["Subject"].startswith("Rappel")
+    assert "vendredi 27 novembre" in message["Subject"]
+    parts = {part.get_content_type(): part for part in message.walk()}
+    body = parts["text/plain"].get_payload(decode=True).decode()
+    assert "c'est demain" in body and "https://lab.example.be/agenda/" in body
+    ics = parts["text/calendar"].get_payload(decode=True).decode()
+    assert vobject.readOne(ics).vevent.summary.value == "Soirée jeux"
+    assert [user for user, _ in venue.notices] == ["mia"]  # the toast too
