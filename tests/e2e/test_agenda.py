@@ -1,0 +1,135 @@
+"""The agenda in a real browser: a weekly game night with one place, a waiting list that moves up."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .helpers import PHONE, Visitors, wait_online
+
+pytestmark = pytest.mark.browser
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+SHOTS = Path("/tmp/agenda_shots")  # a copy for people looking during development (git-ignored)
+
+
+def _first_friday_next_month(today: date) -> date:
+    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return first + timedelta(days=(4 - first.weekday()) % 7)
+
+
+def _keep(page: Page, folder: Path, name: str) -> None:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    SHOTS.mkdir(exist_ok=True)
+    shutil.copy(path, SHOTS / path.name)
+
+
+def _answer(page: Page, label: str) -> None:
+    page.get_by_role("button", name=label, exact=True).click()
+
+
+def test_agenda_weekly_game_night_with_a_waiting_list(people: Visitors, tmp_path: Path) -> None:
+    venue = people.venue
+    friday = _first_friday_next_month(date.today())
+    animator = people.guest("Anim", invite=venue.create_invite(role="animator"))
+    animator.get_by_role("link", name="Agenda").first.click()
+    animator.get_by_role("link", name="Prévoir un évènement").click()
+    animator.get_by_label("Titre").fill("Soirée jeux du vendredi")
+    animator.get_by_label("Type").select_option("game_night")
+    animator.get_by_label("Description").fill("On joue au **Loup-Garou**, venez nombreux·ses !")
+    animator.locator("#ev-start").fill(f"{friday.isoformat()}T20:00")
+    animator.locator("#ev-end").fill(f"{friday.isoformat()}T23:00")
+    animator.get_by_label("À quelle fréquence").select_option("weekly")
+    animator.get_by_label("Ou un nombre de fois").fill("4")
+    animator.get_by_label("Salle", exact=True).select_option("jeux")
+    animator.get_by_label("Qui le voit").select_option("members")
+    animator.get_by_label("Places (laisse vide : pas de limite)").fill("1")
+    animator.get_by_role("button", name="Créer l'évènement").click()
+    expect(animator.locator(".banner")).to_contain_text("L'évènement est dans l'agenda.")
+    event_url = animator.url.split("?")[0]
+    assert re.search(r"/agenda/\d+/\d{8}T2000$", event_url), event_url
+
+    alice = people.guest("Alice", invite=venue.create_invite(role="member"))
+    bruno = people.guest("Bruno", invite=venue.create_invite(role="member"))
+    alice.goto(event_url)
+    _answer(alice, "Je viens")
+    expect(alice.locator("[data-mine]")).to_have_attribute("data-mine", "yes")
+    expect(alice.locator("[data-names='yes']")).to_have_text("Alice")
+
+    bruno.goto(event_url)
+    _answer(bruno, "Je viens (liste d'attente)")
+    expect(bruno.locator(".banner")).to_contain_text("liste d'attente")
+    expect(bruno.locator("[data-mine]")).to_have_attribute("data-mine", "waiting")
+    expect(bruno.locator("[data-names='waiting']")).to_have_text("Bruno")
+    wait_online(bruno)
+
+    _answer(alice, "Je ne viens pas")
+    toast = bruno.locator("#toasts .toast--agenda")
+    expect(toast).to_contain_text("liste d'attente")
+    expect(toast).to_contain_text("Soirée jeux du vendredi")
+    bruno.reload()
+    expect(bruno.locator("[data-mine]")).to_have_attribute("data-mine", "yes")
+    expect(bruno.locator("[data-names='yes']")).to_have_text("Bruno")
+
+    # The month shows the four Fridays, like a paper calendar.
+    bruno.goto(f"/agenda?month={friday.strftime('%Y-%m')}")
+    items = bruno.locator(".agenda-item", has_text="Soirée jeux du vendredi")
+    expect(items).to_have_count(4)
+    for week in range(4):
+        day = friday + timedelta(days=7 * week)
+        expect(
+            bruno.locator(".agenda-day", has=bruno.locator(f"time[datetime^='{day.isoformat()}']"))
+        ).to_have_count(1)
+    _keep(bruno, tmp_path, "agenda-month-desktop")
+    bruno.goto(event_url)
+    _keep(bruno, tmp_path, "agenda-event-desktop")
+
+    phone = people.context(**PHONE)
+    phone_page = phone.new_page()
+    phone_page.goto(venue.create_invite(role="member"))
+    phone_page.locator("#name").fill("Chloé")
+    phone_page.locator("main form [type=submit]").click()
+    expect(phone_page.locator(".agenda-next")).to_contain_text("Soirée jeux du vendredi")
+    _keep(phone_page, tmp_path, "agenda-plan-phone")
+    phone_page.goto(f"/agenda?month={friday.strftime('%Y-%m')}")
+    expect(phone_page.locator(".agenda-item")).to_have_count(4)
+    width = phone_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the agenda scrolls sideways on a phone: {width}"
+    _keep(phone_page, tmp_path, "agenda-month-phone")
+    phone_page.goto(event_url)
+    _keep(phone_page, tmp_path, "agenda-event-phone")
+
+    # An event in progress lights its room up; a late "yes" gets the way in.
+    now = datetime.now(BRUSSELS).replace(second=0, microsecond=0)
+    animator.goto("/agenda/new")
+    animator.get_by_label("Titre").fill("Tournoi de Loup-Garou")
+    animator.locator("#ev-start").fill(now.strftime("%Y-%m-%dT%H:%M"))
+    animator.locator("#ev-end").fill((now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    animator.get_by_label("Salle", exact=True).select_option("jeux")
+    animator.get_by_label("Qui le voit").select_option("public")
+    animator.get_by_role("button", name="Créer l'évènement").click()
+    expect(animator.locator(".banner")).to_contain_text("L'évènement est dans l'agenda.")
+    live_url = animator.url.split("?")[0]
+    phone_page.goto("/")
+    lit = phone_page.locator("[data-agenda-lit='jeux']")
+    expect(lit).to_be_visible()
+    expect(lit).to_contain_text("Tournoi de Loup-Garou")
+    _keep(phone_page, tmp_path, "agenda-plan-lit-phone")
+    # Chloé says yes from another tab; the plan's tab gets the way in.
+    wait_online(phone_page)
+    other_tab = phone.new_page()
+    other_tab.goto(live_url)
+    expect(other_tab.get_by_role("link", name="Ça commence — rejoindre")).to_be_visible()
+    _answer(other_tab, "Je viens")
+    other_tab.close()
+    join = phone_page.locator("#toasts .toast--agenda a", has_text="Ça commence — rejoindre")
+    expect(join).to_be_visible()
+    join.click()
+    expect(phone_page).to_have_url(re.compile(r"/r/jeux$"))
