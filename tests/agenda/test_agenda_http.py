@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import vobject
+from PIL import Image
 
 from estaminet.people.model import Role
 from tests.support.live_server import LiveServer, Person
@@ -253,3 +255,93 @@ async def test_agenda_starting_notification_over_the_socket(live: LiveServer, pe
         assert 'href="/r/jeux"' in html and "rejoindre" in html
     plan = (await member.http.get("/")).text
     assert 'data-agenda-lit="jeux"' in plan and "Ça commence" in plan
+
+
+async def test_agenda_assembly_states_the_convocation_date_and_offers_preparation(
+    live: LiveServer, people: Any
+) -> None:
+    animator: Person = await people("Anim10", Role.ANIMATOR)
+    start = soon(days=40, hour=19)
+    path = await event_path(
+        animator,
+        title="AG de printemps",
+        kind="assembly",
+        room="ag",
+        description="Bienvenue.",
+        start=local(start),
+        end=local(start + timedelta(hours=2)),
+    )
+    page = (await animator.http.get(path)).text
+    deadline = start.date() - timedelta(days=live.settings.assembly_notice_days)
+    assert "Convocation à envoyer au plus tard le" in page
+    assert (
+        f"{deadline.day} " in page and f"({live.settings.assembly_notice_days} jours avant)" in page
+    )
+    link = re.search(r'href="(/r/ag/assemblies/new\?[^"]+)"', page)
+    assert link, page[:2000]
+    form = (await animator.http.get(link.group(1).replace("&amp;", "&"))).text
+    assert 'value="AG de printemps"' in form and f'value="{local(start)}"' in form
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), (140, 47, 35)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_agenda_picture_is_checked_and_served_to_who_may_see(
+    live: LiveServer, people: Any
+) -> None:
+    animator: Person = await people("Anim11", Role.ANIMATOR)
+    token = await animator.csrf("/agenda/new")
+    start = soon()
+    fields = {
+        "csrf": token,
+        "title": "Concert photo",
+        "kind": "concert",
+        "start": local(start),
+        "end": local(start + timedelta(hours=2)),
+        "visibility": "members",
+    }
+    fake = await animator.http.post(
+        "/agenda/new",
+        data=fields,
+        files={"picture": ("x.png", b"<script>no</script>", "image/png")},
+    )
+    assert fake.status_code == 400 and 'data-error-code="agenda/picture_type"' in fake.text
+    token = await animator.csrf("/agenda/new")
+    picture_bytes = png()
+    made = await animator.http.post(
+        "/agenda/new",
+        data={**fields, "csrf": token},
+        files={"picture": ("p.png", picture_bytes, "image/png")},
+    )
+    assert made.status_code == 303, made.text[:500]
+    path = (await animator.http.get(made.headers["location"])).headers["location"].split("?")[0]
+    picture = re.search(
+        r'src="(/agenda/\d+/pictures/[0-9a-f]{32}\.png)"', (await animator.http.get(path)).text
+    )
+    assert picture
+    served = await animator.http.get(picture.group(1))
+    assert served.status_code == 200 and served.content == picture_bytes
+    stranger: Person = await people()
+    assert (await stranger.http.get(picture.group(1))).status_code == 404
+
+
+async def test_agenda_next_events_on_the_hall_and_the_plan(live: LiveServer, people: Any) -> None:
+    animator: Person = await people("Anim12", Role.ANIMATOR)
+    await event_path(animator, title="Quiz du hall", visibility="public")
+    guest: Person = await people("Hugo")
+    hall = (await guest.http.get("/r/hall")).text
+    assert "Prochains évènements" in hall and "Quiz du hall" in hall
+    plan = (await guest.http.get("/")).text
+    assert "Quiz du hall" in plan and 'data-topic="agenda:now:public"' in plan
+
+
+async def test_agenda_lit_topics_follow_the_role(live: LiveServer, people: Any) -> None:
+    guest: Person = await people("Ivo")
+    async with guest.socket() as sock:
+        assert (await sock.sub("agenda:now:public"))["type"] == "subscribed"
+        refused = await sock.sub("agenda:now:team")
+        assert refused["type"] == "error"
+        assert (await sock.sub("agenda:now:nope"))["type"] == "error"

@@ -137,6 +137,13 @@ async def create(request: Request) -> Response:
     service = _service(request)
     form = await form_with_csrf(request)
     try:
+        return await _create(request, user, service, form)
+    finally:
+        await form.close()  # the uploaded picture's temporary file
+
+
+async def _create(request: Request, user: Any, service: AgendaService, form: Any) -> Response:
+    try:
         rooms = await _room_choices(request)
         data = read_event(form, {room.slug for room in rooms})
         if data.kind is EventKind.ASSEMBLY:

@@ -77,7 +77,17 @@ async def prepare_form(request: Request) -> Response:
     return page(
         request,
         "sittings/prepare.html",
-        {"room": room, "people": people, "quorums": QUORUM_CHOICES, "me": user},
+        {
+            "room": room,
+            "people": people,
+            "quorums": QUORUM_CHOICES,
+            "me": user,
+            # The agenda links here with its event's title and start.
+            "prefill": {
+                "title": request.query_params.get("title", "")[:200],
+                "date": request.query_params.get("date", "")[:16],
+            },
+        },
     )
 
 
