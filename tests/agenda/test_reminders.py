@@ -126,3 +126,57 @@ async def test_waiting_list_promotion_schedules_and_notifies(db: Database) -> No
 
     await Reminders(db, BRUSSELS, deliver, lambda: NOW).fire_due(NOW)
     assert [(d.notice, d.user.id) for d in sent] == [(Notice.PROMOTED, "bruno")]
+
+
+async def test_cancelled_date_tells_who_said_yes_and_drops_its_reminders(db: Database) -> None:
+    animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    alice = await add_person(db, "alice", "Alice")
+    maybe = await add_person(db, "max", "Max")
+    event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
+    key = "20261204T2000"
+    await actions.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
+    await actions.answer(db, maybe, event_id, key, Answer.MAYBE, NOW, BRUSSELS)
+    await actions.change_occurrence(db, animator, event_id, key, NOW, BRUSSELS, cancel=True)
+    sent: list[Delivery] = []
+
+    async def deliver(delivery: Delivery) -> None:
+        sent.append(delivery)
+
+    reminders = Reminders(db, BRUSSELS, deliver, lambda: NOW)
+    await reminders.fire_due(NOW)
+    assert [(d.notice, d.user.id) for d in sent] == [(Notice.CANCELLED, "alice")]
+    assert await reminders.fire_due(datetime(2026, 12, 4, 19, 5, tzinfo=UTC)) == 0
+    # The other dates go on.
+    async with db.read() as conn:
+        event = await actions.get_event(conn, event_id)
+    assert event.series.overrides[key].cancelled and not event.cancelled
+
+
+async def test_moved_date_moves_its_reminders(db: Database) -> None:
+    animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    alice = await add_person(db, "alice", "Alice")
+    event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
+    key = "20261204T2000"
+    await actions.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
+    await actions.change_occurrence(
+        db,
+        animator,
+        event_id,
+        key,
+        NOW,
+        BRUSSELS,
+        start=datetime(2026, 12, 5, 18, 0),
+        duration=timedelta(hours=2),
+    )
+    sent: list[Delivery] = []
+
+    async def deliver(delivery: Delivery) -> None:
+        sent.append(delivery)
+
+    reminders = Reminders(db, BRUSSELS, deliver, lambda: NOW)
+    # Nothing at the old time; the "starting" notice at the new one (18:00 local = 17:00 UTC).
+    assert await reminders.fire_due(datetime(2026, 12, 4, 19, 1, tzinfo=UTC)) == 1  # the 24 h one
+    assert await reminders.fire_due(datetime(2026, 12, 5, 16, 59, tzinfo=UTC)) == 1  # 15 min
+    assert await reminders.fire_due(datetime(2026, 12, 5, 17, 0, tzinfo=UTC)) == 1
+    assert [d.notice for d in sent] == [Notice.DAY_BEFORE, Notice.SOON, Notice.STARTING]
+    assert sent[-1].occurrence.moved and sent[-1].occurrence.key == key

@@ -65,7 +65,9 @@ def lit_topic(level: Visibility) -> str:
 
 
 def _level(user: User) -> Visibility:
-    return visible_levels(user)[-1]
+    """The widest visibility a person may see (their lit-rooms topic)."""
+    levels = visible_levels(user)
+    return levels[-1] if levels else Visibility.PUBLIC
 
 
 class AgendaService:
