@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from typing import Protocol
 
 import aiosmtplib
@@ -79,7 +79,7 @@ def reminder_email(
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = now
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
     message["Content-Language"] = locale
     message.set_content(body)
     message.add_attachment(
