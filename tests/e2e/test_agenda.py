@@ -51,6 +51,7 @@ def test_agenda_weekly_game_night_with_a_waiting_list(people: Visitors, tmp_path
     animator.get_by_label("Salle", exact=True).select_option("jeux")
     animator.get_by_label("Qui le voit").select_option("members")
     animator.get_by_label("Places (laisse vide : pas de limite)").fill("1")
+    _keep(animator, tmp_path, "agenda-new-desktop")
     animator.get_by_role("button", name="Créer l'évènement").click()
     expect(animator.locator(".banner")).to_contain_text("L'évènement est dans l'agenda.")
     event_url = animator.url.split("?")[0]

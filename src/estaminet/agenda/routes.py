@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import calendar as months
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -110,9 +112,7 @@ async def _room_choices(request: Request) -> list[Any]:
 async def new_form(
     request: Request, error: EstaminetError | None = None, status: int = 200
 ) -> Response:
-    user = require_user(request)
-    if not can_manage_events(user):
-        actions.check_manager(user)
+    actions.check_manager(require_user(request))
     form: Any = {}
     if request.method == "POST":
         form = await request.form()
@@ -150,7 +150,7 @@ async def _create(request: Request, user: Any, service: AgendaService, form: Any
             data = _with_convocation(request, data)
         picture = await save_picture(form.get("picture"), service.settings.data_dir / "agenda")
         if picture is not None:
-            data = _replace(data, picture=picture)
+            data = replace(data, picture=picture)
         event_id = await actions.create_event(service.db, user, data, service.clock(), service.zone)
     except BadInput as error:
         return await new_form(request, error, status=400)
@@ -158,19 +158,11 @@ async def _create(request: Request, user: Any, service: AgendaService, form: Any
     return RedirectResponse(f"/agenda/{event_id}?created=1", status_code=303)
 
 
-def _replace(data: actions.EventData, **changes: Any) -> actions.EventData:
-    from dataclasses import replace
-
-    return replace(data, **changes)
-
-
 def _with_convocation(request: Request, data: actions.EventData) -> actions.EventData:
     """An assembly's description states by when its convocation must be sent."""
     deadline = convocation_deadline(
         data.start.date(), request.app.state.settings.assembly_notice_days
     )
-    from babel.dates import format_date
-
     locale = request.state.locale
     line = translate(
         locale,
@@ -181,7 +173,7 @@ def _with_convocation(request: Request, data: actions.EventData) -> actions.Even
         },
     )
     description = (data.description + "\n\n" if data.description else "") + line
-    return _replace(data, description=description)
+    return replace(data, description=description)
 
 
 async def event_redirect(request: Request) -> Response:

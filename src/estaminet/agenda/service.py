@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -131,7 +132,7 @@ class AgendaService:
         if self.mailer is not None and delivery.user.email and delivery.notice in _MAILED:
             await self.mailer.send(await self._email(delivery))
 
-    async def _email(self, delivery: Delivery) -> Any:
+    async def _email(self, delivery: Delivery) -> EmailMessage:
         user, event, occurrence = delivery.user, delivery.event, delivery.occurrence
         locale = user.locale if user.locale in ("fr", "en") else self.settings.default_locale
         params = {"title": event.title, "when": self.when(occurrence, locale)}
