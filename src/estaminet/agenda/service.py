@@ -262,7 +262,7 @@ class AgendaService:
         return self.templates.render(
             "agenda/_next.html",
             str(context["locale"]),
-            {**context, "agenda_next": await self.upcoming(user)},
+            {**context, "agenda_next": await self.upcoming(user, limit=3)},
         )
 
     def today(self) -> date:
