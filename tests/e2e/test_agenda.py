@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import PHONE, Visitors, wait_online
+from .helpers import ARTIFACTS, PHONE, Visitors, wait_online
 
 pytestmark = pytest.mark.browser
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-SHOTS = Path("/tmp/agenda_shots")  # a copy for people looking during development (git-ignored)
 
 
 def _first_friday_next_month(today: date) -> date:
@@ -27,8 +26,8 @@ def _first_friday_next_month(today: date) -> date:
 def _keep(page: Page, folder: Path, name: str) -> None:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
-    SHOTS.mkdir(exist_ok=True)
-    shutil.copy(path, SHOTS / path.name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # a copy to look at (git-ignored)
+    shutil.copy(path, ARTIFACTS / path.name)
 
 
 def _answer(page: Page, label: str) -> None:

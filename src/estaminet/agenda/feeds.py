@@ -10,7 +10,7 @@ a cancelled event says STATUS:CANCELLED.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -67,7 +67,11 @@ def _common(
     if event.room_slug:
         vevent.add("location", room_names.get(event.room_slug, event.room_slug))
     vevent.add("url", f"{base_url.rstrip('/')}/agenda/{event.id}")
-    vevent.add("status", "CANCELLED" if event.status is Status.CANCELLED else "CONFIRMED")
+    single_cancelled = not event.recurring and any(
+        o.cancelled for o in event.series.overrides.values()
+    )
+    cancelled = event.status is Status.CANCELLED or single_cancelled
+    vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     vevent.add("categories", [event.kind.value.upper().replace("_", "-")])
 
 
@@ -113,6 +117,26 @@ def calendar(
                 (override.start + (override.duration or series.duration)).replace(tzinfo=zone),
             )
             cal.add_component(moved)
-    cal.add_missing_timezones()
+    starts = [e.series.start.date() for e in events]
+    first = min(starts, default=stamp.date()) - timedelta(days=366)
+    last = max(starts, default=stamp.date()) + timedelta(days=4 * 366)
+    cal.add_missing_timezones(first_date=first, last_date=last)
+    _one_rdate_per_line(cal)
     text: bytes = cal.to_ical()
     return text
+
+
+def _one_rdate_per_line(cal: Calendar) -> None:
+    """Write each VTIMEZONE transition as its own RDATE line.
+
+    Both forms are valid RFC 5545, but some readers (vobject among them) keep
+    only the first date of a comma-separated list and get summer time wrong.
+    """
+    for zone in cal.walk("VTIMEZONE"):
+        for rule in zone.subcomponents:
+            found = rule.pop("RDATE", None)
+            if found is None:
+                continue
+            for value in found if isinstance(found, list) else [found]:
+                for moment in value.dts:
+                    rule.add("rdate", moment.dt)
