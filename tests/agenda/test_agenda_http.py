@@ -220,6 +220,7 @@ async def test_agenda_private_feed_token_is_secret_and_revocable(
 ) -> None:
     animator: Person = await people("Anim8", Role.ANIMATOR)
     await event_path(animator, title="Réunion équipe privée", visibility="team")
+    assert 'href="/agenda/subscribe"' in (await animator.http.get("/me")).text
     token = await animator.csrf("/agenda/subscribe")
     made = await animator.http.post("/agenda/subscribe/new", data={"csrf": token})
     url = re.search(r'value="(http[^"]+/agenda/feed/[^"]+\.ics)"', made.text)
