@@ -8,16 +8,14 @@ after commit by the reminder loop (``reminders.py``), which the caller wakes.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.agenda.recurrence import (
@@ -50,14 +48,13 @@ from estaminet.agenda.rules import (
 from estaminet.agenda.tables import (
     agenda_answers,
     agenda_events,
-    agenda_feed_tokens,
     agenda_notices,
     agenda_overrides,
 )
 from estaminet.kernel.errors import Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import User
-from estaminet.people.tables import users
+from estaminet.people.queries import users_by_ids
 from estaminet.store import Database
 
 __all__ = [
@@ -73,13 +70,7 @@ __all__ = [
     "create_event",
     "events_between",
     "events_for_feed",
-    "feed_token_user",
     "get_event",
-    "has_feed_token",
-    "local_day_bounds",
-    "my_answers",
-    "new_feed_token",
-    "revoke_feed_token",
     "upcoming_occurrences",
 ]
 
@@ -461,14 +452,8 @@ async def _promote(
 async def answers_for(
     conn: AsyncConnection, event_id: int, key: str, viewer: User | None
 ) -> AnswerSummary:
-    rows = (
-        await conn.execute(
-            select(agenda_answers.c.user_id, agenda_answers.c.answer, users.c.display_name)
-            .join(users, users.c.id == agenda_answers.c.user_id)
-            .where(agenda_answers.c.event_id == event_id, agenda_answers.c.occurrence == key)
-            .order_by(agenda_answers.c.at, agenda_answers.c.user_id)
-        )
-    ).all()
+    rows = await _answer_rows(conn, event_id, key)
+    people = await users_by_ids(conn, {row.user_id for row in rows})
     counts = dict.fromkeys(Answer, 0)
     names: dict[Answer, list[str]] = {a: [] for a in Answer}
     ids: dict[Answer, list[str]] = {a: [] for a in Answer}
@@ -476,35 +461,14 @@ async def answers_for(
     for row in rows:
         kind = Answer(row.answer)
         counts[kind] += 1
-        names[kind].append(row.display_name)
+        person = people.get(row.user_id)
+        names[kind].append(person.display_name if person else "?")
         ids[kind].append(row.user_id)
         if viewer is not None and row.user_id == viewer.id:
             mine = kind
             if kind is Answer.WAITING:
                 position = len(ids[kind])
     return AnswerSummary(counts, names, mine, position, ids)
-
-
-async def my_answers(
-    conn: AsyncConnection, user: User, keys: Iterable[tuple[int, str]]
-) -> dict[tuple[int, str], Answer]:
-    wanted = list(keys)
-    if not wanted:
-        return {}
-    rows = await conn.execute(
-        select(
-            agenda_answers.c.event_id, agenda_answers.c.occurrence, agenda_answers.c.answer
-        ).where(
-            agenda_answers.c.user_id == user.id,
-            or_(
-                *(
-                    and_(agenda_answers.c.event_id == e, agenda_answers.c.occurrence == k)
-                    for e, k in wanted
-                )
-            ),
-        )
-    )
-    return {(r.event_id, r.occurrence): Answer(r.answer) for r in rows}
 
 
 # -- cancelling and moving -------------------------------------------------------------------
@@ -633,67 +597,6 @@ async def change_occurrence(
                 row.user_id,
                 reminder_schedule(moved.start, Answer(row.answer), now),
             )
-
-
-# -- private feed tokens ---------------------------------------------------------------------
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def new_feed_token(db: Database, user: User, now: datetime) -> str:
-    """A new secret for the person's calendar feed; the previous one stops working."""
-    token = secrets.token_urlsafe(24)
-    async with db.begin() as conn:
-        await conn.execute(
-            delete(agenda_feed_tokens).where(agenda_feed_tokens.c.user_id == user.id)
-        )
-        await conn.execute(
-            insert(agenda_feed_tokens).values(
-                user_id=user.id, token_hash=_hash(token), created_at=now
-            )
-        )
-    return token
-
-
-async def revoke_feed_token(db: Database, user: User) -> None:
-    async with db.begin() as conn:
-        await conn.execute(
-            delete(agenda_feed_tokens).where(agenda_feed_tokens.c.user_id == user.id)
-        )
-
-
-async def has_feed_token(conn: AsyncConnection, user: User) -> bool:
-    found = await conn.execute(
-        select(func.count())
-        .select_from(agenda_feed_tokens)
-        .where(agenda_feed_tokens.c.user_id == user.id)
-    )
-    return bool(found.scalar_one())
-
-
-async def feed_token_user(conn: AsyncConnection, token: str) -> str | None:
-    """The person a feed token belongs to (``None``: forged or revoked)."""
-    if not 10 <= len(token) <= 64:
-        return None
-    row = (
-        await conn.execute(
-            select(agenda_feed_tokens.c.user_id).where(
-                agenda_feed_tokens.c.token_hash == _hash(token)
-            )
-        )
-    ).first()
-    return None if row is None else str(row[0])
-
-
-def local_day_bounds(day: date, zone: ZoneInfo, days: int = 1) -> tuple[datetime, datetime]:
-    """The UTC instants of local midnight on ``day`` and ``days`` later."""
-    start = datetime.combine(day, datetime.min.time())
-    return (
-        local_to_utc(start, zone, strict=False),
-        local_to_utc(start + timedelta(days=days), zone, strict=False),
-    )
 
 
 async def events_for_feed(

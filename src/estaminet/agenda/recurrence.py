@@ -38,6 +38,7 @@ __all__ = [
     "expand",
     "first_and_last",
     "key_of",
+    "local_day_bounds",
     "local_to_utc",
     "parse_key",
 ]
@@ -136,6 +137,15 @@ def local_to_utc(local: datetime, zone: ZoneInfo, *, strict: bool = True) -> dat
                 time=local.strftime("%H:%M"),
             )
     return aware.astimezone(UTC)
+
+
+def local_day_bounds(day: date, zone: ZoneInfo, days: int = 1) -> tuple[datetime, datetime]:
+    """The UTC instants of local midnight on ``day`` and ``days`` later."""
+    start = datetime.combine(day, datetime.min.time())
+    return (
+        local_to_utc(start, zone, strict=False),
+        local_to_utc(start + timedelta(days=days), zone, strict=False),
+    )
 
 
 def check_series(series: Series) -> None:

@@ -15,10 +15,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from estaminet.agenda import actions
+from estaminet.agenda import actions, tokens
 from estaminet.agenda.feeds import CONTENT_TYPE
 from estaminet.agenda.forms import read_event, read_moment, save_picture
-from estaminet.agenda.recurrence import Frequency, first_and_last, key_of, occurrence_at
+from estaminet.agenda.recurrence import (
+    Frequency,
+    first_and_last,
+    key_of,
+    local_day_bounds,
+    occurrence_at,
+)
 from estaminet.agenda.rules import (
     KIND_LABELS,
     Answer,
@@ -76,7 +82,7 @@ async def month_view(request: Request) -> Response:
     last = first.replace(day=months.monthrange(first.year, first.month)[1])
     grid_end = last + timedelta(days=6 - last.weekday())
     days = (grid_end - grid_start).days + 1
-    after, before = actions.local_day_bounds(grid_start, service.zone, days)
+    after, before = local_day_bounds(grid_start, service.zone, days)
     async with service.db.read() as conn:
         found = await actions.events_between(conn, user, service.zone, after, before)
     by_day: dict[date, list[Any]] = {}
@@ -329,7 +335,7 @@ async def private_feed(request: Request) -> Response:
     service = _service(request)
     since = service.clock() - timedelta(days=60)
     async with service.db.read() as conn:
-        owner_id = await actions.feed_token_user(conn, request.path_params["token"])
+        owner_id = await tokens.feed_token_user(conn, request.path_params["token"])
         owner = await user_by_id(conn, owner_id) if owner_id else None
         if owner is None or owner.banned:
             raise NotFound(
@@ -346,7 +352,7 @@ async def subscribe_page(request: Request) -> Response:
     user = require_user(request)
     service = _service(request)
     async with service.db.read() as conn:
-        active = await actions.has_feed_token(conn, user)
+        active = await tokens.has_feed_token(conn, user)
     return page(
         request,
         "agenda/subscribe.html",
@@ -358,7 +364,7 @@ async def subscribe_new(request: Request) -> Response:
     user = require_user(request)
     service = _service(request)
     await form_with_csrf(request)
-    token = await actions.new_feed_token(service.db, user, service.clock())
+    token = await tokens.new_feed_token(service.db, user, service.clock())
     base = service.settings.base_url.rstrip("/")
     return page(
         request,
@@ -371,7 +377,7 @@ async def subscribe_revoke(request: Request) -> Response:
     user = require_user(request)
     service = _service(request)
     await form_with_csrf(request)
-    await actions.revoke_feed_token(service.db, user)
+    await tokens.revoke_feed_token(service.db, user)
     return RedirectResponse("/agenda/subscribe?revoked=1", status_code=303)
 
 
