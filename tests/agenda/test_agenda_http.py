@@ -70,6 +70,7 @@ async def test_agenda_members_event_is_hidden_from_guests_and_strangers(
     assert (await guest.http.get(path)).status_code == 404
     assert (await stranger.http.get(path)).status_code == 404
     assert (await member.http.get(path)).status_code == 200
+    assert (await member.http.get(path[:-4] + "2100")).status_code == 404  # not one of its dates
     assert (await member.http.get(team)).status_code == 404
     assert (await animator.http.get(team)).status_code == 200
     assert (await stranger.http.get(public)).status_code == 200
@@ -346,3 +347,31 @@ async def test_agenda_lit_topics_follow_the_role(live: LiveServer, people: Any) 
         refused = await sock.sub("agenda:now:team")
         assert refused["type"] == "error"
         assert (await sock.sub("agenda:now:nope"))["type"] == "error"
+
+
+async def test_agenda_moving_a_date_refuses_bad_times_and_changes_nothing(
+    live: LiveServer, people: Any
+) -> None:
+    animator: Person = await people("Anim13", Role.ANIMATOR)
+    path = await event_path(animator, title="Déplacée", repeat="weekly", repeat_count="3")
+    before = (await animator.http.get(path)).text
+    cases = {
+        "agenda/end_before_start": ("2027-03-26T20:00", "2027-03-26T19:00"),
+        "agenda/nonexistent_time": ("2027-03-28T02:30", "2027-03-28T04:00"),
+        "agenda/bad_date": ("demain", "2027-03-28T04:00"),
+    }
+    for code, (start, end) in cases.items():
+        token = await animator.csrf(path)
+        refused = await animator.http.post(
+            f"{path}/move", data={"csrf": token, "start": start, "end": end}
+        )
+        assert refused.status_code == 400 and f'data-error-code="{code}"' in refused.text, code
+    member: Person = await people("Nina", Role.MEMBER)
+    token = await member.csrf(path)
+    forbidden = await member.http.post(
+        f"{path}/move", data={"csrf": token, "start": "2027-03-26T20:00", "end": "2027-03-26T22:00"}
+    )
+    assert forbidden.status_code == 403
+    after = (await animator.http.get(path)).text
+    when = re.compile(r'<p class="agenda-when-text">.*?</p>', re.S)
+    assert when.search(before).group(0) == when.search(after).group(0)  # type: ignore[union-attr]

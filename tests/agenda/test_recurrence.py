@@ -17,7 +17,7 @@ from estaminet.agenda.recurrence import (
     local_to_utc,
     occurrence_at,
 )
-from estaminet.kernel.errors import BadInput
+from estaminet.kernel.errors import BadInput, NotFound
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
@@ -147,5 +147,5 @@ def test_recurrence_unknown_occurrence_is_refused() -> None:
     series = weekly(datetime(2026, 12, 4, 20, 0), count=2)
     assert occurrence_at(series, BRUSSELS, "20261211T2000").start == utc(2026, 12, 11, 19)
     for key in ("20261212T2000", "20261218T2000", "garbage"):
-        with pytest.raises(BadInput):
+        with pytest.raises(NotFound):
             occurrence_at(series, BRUSSELS, key)

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 
-from estaminet.kernel.errors import BadInput
+from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
 
 __all__ = [
@@ -106,13 +106,13 @@ def key_of(local_start: datetime) -> str:
 
 
 def parse_key(key: str) -> datetime:
-    """The original local start of an occurrence key; :class:`BadInput` when malformed."""
+    """The original local start of an occurrence key; :class:`NotFound` when malformed."""
     try:
         if len(key) != 13:
             raise ValueError(key)
         return datetime.strptime(key, KEY_FORMAT)
     except ValueError:
-        raise BadInput("agenda/unknown_occurrence", N_("This date is not in the event.")) from None
+        raise NotFound("agenda/unknown_occurrence", N_("This date is not in the event.")) from None
 
 
 def local_to_utc(local: datetime, zone: ZoneInfo, *, strict: bool = True) -> datetime:
@@ -284,10 +284,10 @@ def expand(series: Series, zone: ZoneInfo, after: datetime, before: datetime) ->
 
 
 def occurrence_at(series: Series, zone: ZoneInfo, key: str) -> Occurrence:
-    """The occurrence with this key (its original local start); :class:`BadInput` if none."""
+    """The occurrence with this key (its original local start); :class:`NotFound` if none."""
     original = parse_key(key)
     if not is_original(series, original):
-        raise BadInput("agenda/unknown_occurrence", N_("This date is not in the event."))
+        raise NotFound("agenda/unknown_occurrence", N_("This date is not in the event."))
     return _occurrence(series, original, zone)
 
 
