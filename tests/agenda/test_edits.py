@@ -187,7 +187,9 @@ async def test_edits_a_series_under_way_changes_this_and_following_dates(db: Dat
     edited = await actions.edit_event(db, anim, event_id, following, later, BRUSSELS, version=0)
     assert edited.event_id != event_id
     old, new = await event(db, event_id), await event(db, edited.event_id)
-    assert old.title == "Soirée jeux" and old.series.recurrence.until == datetime(2026, 12, 4).date()
+    assert (
+        old.title == "Soirée jeux" and old.series.recurrence.until == datetime(2026, 12, 4).date()
+    )
     assert old.series.recurrence.count is None and old.sequence == 1
     assert (await summary(db, event_id, "20261127T2000"))[Answer.YES] == ["ann"]
     assert new.title == "Soirée jeux (hiver)" and new.uid != old.uid and new.sequence == 0
