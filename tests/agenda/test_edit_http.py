@@ -222,3 +222,43 @@ async def test_edit_http_picture_is_replaced_then_removed(live: LiveServer, peop
     removed = await edit(animator, event_id, title="Affiche", remove_picture="on")
     assert removed.status_code == 303
     assert not picture.search((await animator.http.get(path)).text)
+
+
+async def test_edit_http_series_under_way_changes_the_dates_to_come(
+    live: LiveServer, people: Any
+) -> None:
+    animator: Person = await people("Anim6", Role.ANIMATOR)
+    begun = soon(days=-8)  # two dates are over, two to come
+    path = await event_path(
+        animator,
+        title="Jeudi jeux",
+        start=local(begun),
+        end=local(begun + timedelta(hours=3)),
+        repeat="weekly",
+        repeat_count="4",
+    )
+    event_id = path.split("/")[2]
+    page, _, _ = await form_of(animator, event_id)
+    next_date = begun + timedelta(days=14)
+    assert "Des dates sont déjà passées" in page
+    assert f'value="{local(next_date)}"' in page and 'name="repeat_count" type="number"' in page
+    assert re.search(r'id="ev-count"[^>]*value="2"', page)
+    earlier = next_date.replace(hour=19)
+    saved = await edit(
+        animator,
+        event_id,
+        title="Jeudi jeux",
+        start=local(earlier),
+        end=local(earlier + timedelta(hours=3)),
+        repeat="weekly",
+        repeat_count="2",
+    )
+    assert saved.status_code == 303
+    new_id = saved.headers["location"].split("/")[2].split("?")[0]
+    assert new_id != event_id
+    old_page = await animator.http.get(f"/agenda/{event_id}/{begun.strftime('%Y%m%dT%H%M')}")
+    assert old_page.status_code == 200 and "Jeudi jeux" in old_page.text
+    new_page = await animator.http.get(f"/agenda/{new_id}/{earlier.strftime('%Y%m%dT%H%M')}")
+    assert new_page.status_code == 200
+    gone = await animator.http.get(f"/agenda/{event_id}/{next_date.strftime('%Y%m%dT%H%M')}")
+    assert gone.status_code == 404

@@ -286,6 +286,10 @@ async def _edit(request: Request, user: Any, service: AgendaService, form: Any) 
         # After "changed meanwhile", the form carries the new version: saving again is a choice.
         shown = None if error.code == "agenda/stale" else version
         return await edit_form(request, error, status=error.status, form=form, version=shown)
+    except EstaminetError:
+        if picture is not None:
+            await drop_picture(folder, picture)
+        raise
     if edited.dropped_picture is not None:
         await drop_picture(folder, edited.dropped_picture)
     service.wake()
