@@ -190,3 +190,15 @@ def test_agenda_edit_more_places_move_the_waiting_person_up_live(
     width = phone_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"the edit form scrolls sideways on a phone: {width}"
     _keep(phone_page, tmp_path, "agenda-edit-phone")
+
+    # Meanwhile the first animator saves another change: the phone's form is stale.
+    animator.goto(event_url.rsplit("/", 1)[0] + "/edit")
+    animator.get_by_label("Titre").fill("Atelier crêpes et gaufres")
+    animator.get_by_role("button", name="Enregistrer les changements").click()
+    expect(animator.locator(".banner")).to_contain_text("Les changements sont enregistrés.")
+    phone_page.get_by_label("Places (laisse vide : pas de limite)").fill("3")
+    phone_page.get_by_role("button", name="Enregistrer les changements").click()
+    error = phone_page.get_by_role("alert")
+    expect(error).to_contain_text("Rien n'a été enregistré")
+    expect(phone_page.get_by_label("Places (laisse vide : pas de limite)")).to_have_value("3")
+    _keep(phone_page, tmp_path, "agenda-edit-stale-phone")
