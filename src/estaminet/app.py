@@ -26,6 +26,9 @@ from estaminet.games import _kit as games_kit
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.live.engine import Engine
+from estaminet.media.crowd import CrowdVoice
+from estaminet.media.routes import routes as media_routes
+from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
 from estaminet.people.model import User
 from estaminet.people.routes import handle_error
@@ -77,8 +80,14 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utcnow,
     migrate: bool = True,
+    crowd: CrowdVoice | None = None,
+    turn_credentials: TurnCredentials | None = None,
 ) -> Starlette:
-    """Build the whole application from ``settings`` (no I/O happens before start-up)."""
+    """Build the whole application from ``settings`` (no I/O happens before start-up).
+
+    ``crowd`` is the mixing media server for crowded voice rooms (none: mesh only);
+    ``turn_credentials`` gives browsers TURN credentials for voice (none: STUN only).
+    """
     db = Database(settings.resolved_database_url)
     hub = _make_hub(settings)
     templates = Templates(
@@ -111,6 +120,17 @@ def create_app(
     tables = TableService(db, hub, engine, templates, _activity_for, clock)
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
+    voice = VoiceService(
+        db,
+        hub,
+        templates,
+        settings,
+        clock,
+        tables=tables,
+        crowd=crowd,
+        turn_credentials=turn_credentials,
+    )
+    voice.install(gateway)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -146,6 +166,7 @@ def create_app(
             *people_routes,
             *table_routes,
             *sitting_routes,
+            *media_routes,
             Route("/healthz", health),
             WebSocketRoute("/ws", gateway.serve),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
@@ -171,6 +192,7 @@ def create_app(
     state.venue = venue
     state.engine = engine
     state.tables = tables
+    state.voice = voice
     state.room_panels = {"games": tables.panel, "assembly": sitting_panel(tables, templates)}
     state.clock = clock
     state.secret = secret
