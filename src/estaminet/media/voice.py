@@ -241,7 +241,7 @@ class VoiceService:
         )
         space.members[user_id] = member
         if space.is_table and self.tables is not None and len(space.members) == 1:
-            space.plan = await self.tables.voice_plan(int(key.partition(":")[2]))
+            space.plan = await self._plan(int(key.partition(":")[2]))
         await self._recompute(space, joined=user_id)
         self._mark(key)
         reply: dict[str, Any] = {
@@ -384,14 +384,29 @@ class VoiceService:
                         await self.crowd.mute(space.key, user_id, not after[user_id].send)
         self._mark(space.key)
 
+    async def _plan(self, table_id: int) -> Mapping[str, Any] | None:
+        """The game's voice plan now; ``None`` in the lobby or when the game has none."""
+        assert self.tables is not None
+        try:
+            return await self.tables.voice_plan(table_id)
+        except EstaminetError:  # not started yet
+            return None
+
     async def _table_changed(self, live: Live, events: Sequence[Event]) -> None:
         """After each table commit: the game may have muted everyone or opened a private channel."""
         space = self.spaces.get(f"table:{live.id}")
         if space is None or not space.members or self.tables is None:
             return
-        plan = await self.tables.voice_plan(live.id)
+        plan = await self._plan(live.id)
         if plan != space.plan:
             space.plan = plan
+            # Seats are dealt when the game starts: read who sits where again.
+            table = await self.tables.table(live.id)
+            for member in space.members.values():
+                me = table.participant(member.user_id)
+                member.table_person = (
+                    TablePerson(member.user_id, me.role, me.seat) if me is not None else None
+                )
             await self._recompute(space)
 
     # -- signalling -------------------------------------------------------------------
