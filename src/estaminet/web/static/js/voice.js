@@ -111,7 +111,6 @@ class Voice {
     this.ptt = false;
     this.pttHeld = false;
     this.speaking = false;
-    this.loudSince = 0;
     this.lastLoud = 0;
     this.lastSent = 0;
     this.crowd = null;
@@ -551,17 +550,16 @@ class Voice {
     if (this.joined) this.live.act("voice.mute", { space: this.space, muted }).catch(() => {});
   }
 
+  // Speaking starts with the first loud moment and lasts until SPEAK_HOLD ms of quiet (the
+  // ring does not flicker between words; noise suppression keeps background noise out).
   level(rms) {
     const now = performance.now();
-    const loud = this.sending() && rms > SPEAK_LEVEL;
-    if (loud) {
-      if (!this.loudSince) this.loudSince = now;
+    if (this.sending() && rms > SPEAK_LEVEL) {
       this.lastLoud = now;
-    } else {
-      this.loudSince = 0;
+      if (!this.speaking) this.setSpeaking(true);
+    } else if (this.speaking && now - this.lastLoud > SPEAK_HOLD) {
+      this.setSpeaking(false);
     }
-    if (!this.speaking && loud && now - this.loudSince >= TICK * 2) this.setSpeaking(true);
-    else if (this.speaking && now - this.lastLoud > SPEAK_HOLD) this.setSpeaking(false);
   }
 
   // Tell the server (coalesced: at most one notice every SPEAK_MIN_GAP ms).
