@@ -2,8 +2,6 @@
 // mixing server (./voice-janus.js), who is speaking, mute, push-to-talk, volumes, devices.
 // The server says who may hear whom; this file only does what it is told (docs/voice.md).
 
-import { showTextToast } from "./ops.js";
-
 const AUDIO = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 const SPEAK_LEVEL = 0.015;     // RMS of the microphone above which someone is speaking
 const SPEAK_HOLD = 600;        // ms of silence before the ring goes off
@@ -261,7 +259,6 @@ class Voice {
       this.showJoined(false);
       this.stopMic();
       this.say(error.message || "");
-      if (error.message) showTextToast(error.message);
       return;
     }
     this.joined = true;
