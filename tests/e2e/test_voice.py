@@ -69,6 +69,33 @@ def test_voice_three_people_hear_each_other_mute_and_reconnect(people: Visitors)
         timeout=15_000
     )
     screenshot(bruno, "voice-room-desktop")
+    # The floor plan shows who is in the conversation, live.
+    plan = bruno.context.new_page()
+    plan.goto("/")
+    summary = plan.locator(f"a.plan-room--{ROOM} [data-voice-summary]")
+    expect(summary).to_contain_text("3 dans la conversation")
+    expect(summary.locator(".avatar")).to_have_count(3)
+    screenshot(plan, "voice-floor-plan", full_page=False)
+    plan.close()
+
+    # Push-to-talk: Bruno is silent until he holds Space.
+    bruno.get_by_text("Réglages du son").click()
+    bruno.get_by_label("Appuyer pour parler").check()
+    expect(bruno.get_by_role("button", name="Maintenir pour parler")).to_be_visible()
+    silent = (
+        "window.estaminetVoice.stats().then(s => Object.values(s.peers).every(p => !p.sending))"
+    )
+    talking = (
+        "window.estaminetVoice.stats().then(s => Object.values(s.peers).every(p => p.sending))"
+    )
+    wait_until(bruno, silent)
+    bruno.locator("main h1").click()
+    bruno.keyboard.down("Space")
+    wait_until(bruno, talking)
+    bruno.keyboard.up("Space")
+    wait_until(bruno, silent)
+    bruno.get_by_label("Appuyer pour parler").uncheck()
+    wait_until(bruno, talking)
 
     # Anne mutes (the M key): nothing leaves her browser any more, the others see it.
     anne.locator("main h1").click()
