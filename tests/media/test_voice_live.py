@@ -430,3 +430,41 @@ async def test_voice_werewolf_night_keeps_the_wolves_channel_secret(
         # The wolves' frames and a villager's frames have the same shape at night.
         villager_allow = [f for f in voice_frames(sockets[others[0]], "allow") if f["night"]][-1]
         assert set(villager_allow) == set(channel_frames[-1])
+
+
+async def test_voice_kicked_from_the_room_leaves_its_voice(live: LiveServer, people: Any) -> None:
+    guest, other = await people("Kévin Sorti"), await people("Olga Reste")
+    admin = await people()
+    await admin.sign_in_admin()
+    async with guest.socket() as g, other.socket() as o, admin.socket() as m:
+        await in_voice(g, "room:defouloir")
+        await in_voice(o, "room:defouloir")
+        kevin = await user_id(guest)
+        done = await m.act(
+            "room.kick", {"room": "defouloir", "user": kevin, "minutes": 5, "reason": "test"}
+        )
+        assert done["type"] == "ack"
+        await g.expect(type="left", topic="voice:room:defouloir")
+        gone = await o.take(lambda f: f.get("kind") == "peer" and f["present"] is False)
+        assert gone["peer"]["id"] == kevin
+        refused = await g.act("voice.join", {"space": "room:defouloir"}, ref="back")
+        assert refused["type"] == "error"
+
+
+async def test_voice_crowd_mutes_follow_moderation(live: LiveServer, people: Any) -> None:
+    guest = await people("Gédéon Foule")
+    admin = await people()
+    await admin.sign_in_admin()
+    async with crowd_on(live) as fake, guest.socket() as g, admin.socket() as m:
+        assert (await in_voice(g, "room:scene"))["data"]["transport"] == "janus"
+        gedeon = await user_id(guest)
+        done = await m.act(
+            "voice.moderate", {"space": "room:scene", "user": gedeon, "action": "mute"}, ref="1"
+        )
+        assert done["type"] == "ack"
+        assert ("room:scene", gedeon, True) in fake.muted
+        await m.act(
+            "voice.moderate", {"space": "room:scene", "user": gedeon, "action": "unmute"}, ref="2"
+        )
+        assert fake.muted[-1] == ("room:scene", gedeon, False)
+        await g.act("voice.leave", {"space": "room:scene"}, ref="bye")

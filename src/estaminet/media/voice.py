@@ -30,6 +30,7 @@ from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.live.engine import Live
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable, CrowdVoice
 from estaminet.media.voice_rules import (
+    MAIN,
     Permission,
     TablePerson,
     Transport,
@@ -204,6 +205,8 @@ class VoiceService:
         conn, user_id = ctx.connection, ctx.principal.user_id
         if f"voice:{key}" not in conn.subscriptions:
             raise BadInput("voice/follow_first", _MALFORMED)
+        if not self._rate("join", user_id, 10, 0.5):
+            raise EstaminetError("voice/slow_down", N_("Too many tries; wait a moment."))
         space = self.spaces.get(key) or _Space(key, access.mode, access.room_id)
         self.spaces[key] = space
         old = space.members.get(user_id)
@@ -380,8 +383,10 @@ class VoiceService:
             if was is None or was.send != after[user_id].send:
                 member.speaking = False
                 if member.transport is Transport.JANUS and self.crowd is not None:
+                    # A mixing room has no private groups: whoever may not speak to
+                    # everyone is muted there (private channels stay mesh-only).
                     with contextlib.suppress(CrowdUnavailable):
-                        await self.crowd.mute(space.key, user_id, not after[user_id].send)
+                        await self.crowd.mute(space.key, user_id, MAIN not in after[user_id].send)
         self._mark(space.key)
 
     async def _plan(self, table_id: int) -> Mapping[str, Any] | None:
