@@ -468,3 +468,20 @@ async def test_voice_crowd_mutes_follow_moderation(live: LiveServer, people: Any
         )
         assert fake.muted[-1] == ("room:scene", gedeon, False)
         await g.act("voice.leave", {"space": "room:scene"}, ref="bye")
+
+
+async def test_voice_joining_again_from_the_same_tab_keeps_one_membership(
+    live: LiveServer, people: Any
+) -> None:
+    alice = await people("Alice Deux Fois")
+    async with alice.socket() as a:
+        await in_voice(a, "room:defouloir")
+        again = await a.act("voice.join", {"space": "room:defouloir"}, ref="again")
+        assert again["type"] == "ack" and again["data"]["peers"] == []
+        me = await user_id(alice)
+        assert list(live.app.state.voice.spaces["room:defouloir"].members) == [me]
+        async with alice.socket() as other_tab:
+            await in_voice(other_tab, "room:defouloir")
+            ended = await a.expect(type="voice", kind="ended")
+            assert ended["reason"] == "elsewhere"
+            assert live.app.state.voice.spaces["room:defouloir"].members[me].conn is not None

@@ -238,6 +238,8 @@ class VoiceService:
                 # The mesh is full: everyone moves to the mixing server.
                 for member in space.members.values():
                     self._push(member.conn, key, "rejoin")
+        # Awaiting above may have emptied (and forgotten) the space: make sure it is known.
+        space = self.spaces.setdefault(key, space)
         space.transport = transport
         member = _Member(
             user_id, ctx.principal.display_name, conn, transport, table_person=access.table_person
