@@ -185,3 +185,42 @@ def test_voice_microphone_test_page(people: Visitors) -> None:
     )
     assert page.evaluate("document.querySelector('[data-mic-playback]').src").startswith("blob:")
     screenshot(page, "voice-mic-test-desktop")
+
+
+def test_voice_moderator_mutes_someone_for_everyone(people: Visitors) -> None:
+    guest = _enter(people, "Gaspard Bavard", "jeux")
+    admin = people.admin()
+    admin.goto("/r/jeux")
+    wait_online(admin)
+    _join(guest)
+    _join(admin)
+    guest_id = _me(guest)
+    _wait_growing(admin, guest_id)
+    # Each person has a volume slider.
+    slider = admin.get_by_label("Volume de Gaspard Bavard")
+    admin.get_by_text("Réglages du son").click()
+    slider.fill("0.3")
+    assert (
+        admin.evaluate(f"document.querySelector('audio[data-peer=\"{guest_id}\"]').volume") == 0.3
+    )
+    # The admin turns Gaspard's microphone off for everyone.
+    admin.get_by_text("Modérer la conversation").click()
+    admin.locator("[data-voice-people]").select_option(guest_id)
+    admin.get_by_role("button", name="Couper son micro pour tout le monde").click()
+    expect(guest.locator("[data-voice-status]")).to_have_text(
+        "Un·e modérateur·rice a coupé ton micro."
+    )
+    wait_until(
+        guest,
+        "window.estaminetVoice.stats().then(s => Object.values(s.peers).every(p => !p.sending))",
+    )
+    expect(admin.locator(f"[data-voice-members] [data-user='{guest_id}']")).to_have_class(
+        re.compile(r"\bvoice-member--muted\b")
+    )
+    # Then removes him from the conversation: he stays in the room, out of the voice.
+    admin.get_by_role("button", name="Retirer de la conversation").click()
+    expect(guest.locator("[data-voice-status]")).to_have_text(
+        "Un·e modérateur·rice t'a retiré·e de la conversation vocale."
+    )
+    expect(guest.get_by_role("button", name="Rejoindre la conversation")).to_be_visible()
+    expect(admin.locator(f"[data-voice-members] [data-user='{guest_id}']")).to_have_count(0)
