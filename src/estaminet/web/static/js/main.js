@@ -5,7 +5,8 @@ import { setupChat } from "./chat.js";
 import { setupModeration } from "./moderation.js";
 import { setupTable } from "./table.js";
 import { setupSitting } from "./sitting.js";
-import { setupVoice, setupMicTest } from "./voice.js";
+import { setupMicTest } from "./mic.js";
+import { setupVoice } from "./voice.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console

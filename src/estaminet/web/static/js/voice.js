@@ -1,12 +1,11 @@
-// Voice in a room or at a game table: the microphone, browser-to-browser calls (mesh) or a
-// mixing server (./voice-janus.js), who is speaking, mute, push-to-talk, volumes, devices.
+// Voice in a room or at a game table: browser-to-browser calls (mesh) or a mixing server
+// (./voice-janus.js), who is speaking, mute, push-to-talk, volumes, devices.
 // The server says who may hear whom; this file only does what it is told (docs/voice.md).
 
-const AUDIO = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
-const SPEAK_LEVEL = 0.015;     // RMS of the microphone above which someone is speaking
+import { Meter, SPEAK_LEVEL, fillDevices, micProblem, openMic, showMicHelp } from "./mic.js";
+
 const SPEAK_HOLD = 600;        // ms of silence before the ring goes off
 const SPEAK_MIN_GAP = 250;     // ms between two speaking notices sent to the server
-const TICK = 100;
 
 function fill(template, values) {
   return (template || "").replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
@@ -14,81 +13,6 @@ function fill(template, values) {
 
 function typing(target) {
   return !!target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
-}
-
-// What went wrong with the microphone, in the words of the help text.
-export function micProblem(error) {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return "insecure";
-  switch (error && error.name) {
-    case "NotFoundError":
-    case "DevicesNotFoundError":
-    case "OverconstrainedError":
-      return "missing";
-    case "NotReadableError":
-    case "TrackStartError":
-    case "AbortError":
-      return "busy";
-    default:
-      return "refused";
-  }
-}
-
-export function showMicHelp(root, problem) {
-  const help = root.querySelector("[data-mic-help]");
-  if (!help) return;
-  help.hidden = !problem;
-  for (const kind of ["refused", "missing", "busy", "insecure"]) {
-    const line = help.querySelector(`[data-mic-help-${kind}]`);
-    if (line) line.hidden = kind !== problem;
-  }
-  if (problem) help.querySelector("details")?.setAttribute("open", "");
-}
-
-async function openMic(deviceId) {
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    throw new DOMException("No media devices here", "SecurityError");
-  }
-  const audio = deviceId ? { ...AUDIO, deviceId: { exact: deviceId } } : AUDIO;
-  return navigator.mediaDevices.getUserMedia({ audio, video: false });
-}
-
-// The microphone's level, measured in the browser (an AnalyserNode), every TICK ms.
-class Meter {
-  constructor(stream, onLevel) {
-    const Context = window.AudioContext || window.webkitAudioContext;
-    this.context = new Context();
-    this.context.resume?.();
-    const source = this.context.createMediaStreamSource(stream);
-    this.analyser = this.context.createAnalyser();
-    this.analyser.fftSize = 512;
-    source.connect(this.analyser);
-    const samples = new Float32Array(this.analyser.fftSize);
-    this.timer = setInterval(() => {
-      this.analyser.getFloatTimeDomainData(samples);
-      let sum = 0;
-      for (const s of samples) sum += s * s;
-      onLevel(Math.sqrt(sum / samples.length));
-    }, TICK);
-  }
-
-  stop() {
-    clearInterval(this.timer);
-    this.context.close?.();
-  }
-}
-
-async function fillDevices(select, kind, current) {
-  if (!select || !navigator.mediaDevices?.enumerateDevices) return;
-  const devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === kind);
-  select.replaceChildren(
-    ...devices.map((d, i) => {
-      const option = document.createElement("option");
-      option.value = d.deviceId;
-      option.textContent = d.label || `${kind === "audioinput" ? "🎙" : "🔈"} ${i + 1}`;
-      option.selected = d.deviceId === current;
-      return option;
-    }),
-  );
 }
 
 class Voice {
@@ -674,62 +598,4 @@ export function setupVoice(live, bar) {
     stats: () => voice.stats(),
   };
   return voice;
-}
-
-// -- the microphone test page -------------------------------------------------------------
-
-export function setupMicTest(page) {
-  const t = page.dataset;
-  const status = page.querySelector("[data-mic-status]");
-  const meter = page.querySelector("[data-mic-level]");
-  const select = page.querySelector("[data-mic-device]");
-  const record = page.querySelector("[data-mic-record]");
-  const playback = page.querySelector("[data-mic-playback]");
-  let stream = null;
-  let level = null;
-  let loudest = 0;
-
-  async function start(deviceId) {
-    try {
-      const fresh = await openMic(deviceId);
-      for (const track of stream?.getTracks() || []) track.stop();
-      level?.stop();
-      stream = fresh;
-    } catch (error) {
-      showMicHelp(page, micProblem(error));
-      status.textContent = "";
-      return;
-    }
-    showMicHelp(page, null);
-    page.querySelector("[data-mic-live]").hidden = false;
-    status.textContent = t.tListening;
-    level = new Meter(stream, (rms) => {
-      meter.value = Math.min(1, rms * 6);
-      loudest = Math.max(loudest, rms);
-    });
-    await fillDevices(select, "audioinput", stream.getAudioTracks()[0]?.getSettings?.().deviceId);
-  }
-
-  page.querySelector("[data-mic-start]").addEventListener("click", () => start(select.value || undefined));
-  select.addEventListener("change", () => start(select.value));
-  record.addEventListener("click", () => {
-    if (!stream || !window.MediaRecorder) return;
-    const chunks = [];
-    const recorder = new MediaRecorder(stream);
-    loudest = 0;
-    record.disabled = true;
-    status.textContent = t.tRecording;
-    recorder.addEventListener("dataavailable", (e) => chunks.push(e.data));
-    recorder.addEventListener("stop", () => {
-      record.disabled = false;
-      if (playback.src) URL.revokeObjectURL(playback.src);
-      playback.src = URL.createObjectURL(new Blob(chunks, { type: recorder.mimeType }));
-      playback.hidden = false;
-      playback.play().catch(() => {});
-      status.textContent = loudest > SPEAK_LEVEL ? t.tRecorded : t.tSilent;
-    });
-    recorder.start();
-    setTimeout(() => recorder.stop(), 5000);
-  });
-  window.estaminetMicTest = { level: () => meter.value, loudest: () => loudest };
 }
