@@ -29,6 +29,9 @@ from estaminet.games import _kit as games_kit
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.live.engine import Engine
+from estaminet.media.crowd import CrowdVoice
+from estaminet.media.routes import routes as media_routes
+from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
 from estaminet.people.model import User
 from estaminet.people.routes import handle_error
@@ -80,8 +83,14 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utcnow,
     migrate: bool = True,
+    crowd: CrowdVoice | None = None,
+    turn_credentials: TurnCredentials | None = None,
 ) -> Starlette:
-    """Build the whole application from ``settings`` (no I/O happens before start-up)."""
+    """Build the whole application from ``settings`` (no I/O happens before start-up).
+
+    ``crowd`` is the mixing media server for crowded voice rooms (none: mesh only);
+    ``turn_credentials`` gives browsers TURN credentials for voice (none: STUN only).
+    """
     db = Database(settings.resolved_database_url)
     hub = _make_hub(settings)
     templates = Templates(
@@ -116,6 +125,17 @@ def create_app(
     tables.install(gateway)
     agenda = AgendaService(db, hub, templates, settings, venue, clock, make_mailer(settings))
     agenda.install(gateway)
+    voice = VoiceService(
+        db,
+        hub,
+        templates,
+        settings,
+        clock,
+        tables=tables,
+        crowd=crowd,
+        turn_credentials=turn_credentials,
+    )
+    voice.install(gateway)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -155,6 +175,7 @@ def create_app(
             *table_routes,
             *sitting_routes,
             *agenda_routes,
+            *media_routes,
             Route("/healthz", health),
             WebSocketRoute("/ws", gateway.serve),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
@@ -187,6 +208,7 @@ def create_app(
     }
     state.plan_extras = [agenda.plan_extras]
     state.agenda = agenda
+    state.voice = voice
     state.clock = clock
     state.secret = secret
     state.venue_name = settings.venue_name

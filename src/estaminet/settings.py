@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = 25.0
     presence_buffer: int = 512
     ws_compression: bool = False
+    # Voice (see docs/voice.md).
+    voice_mesh_cap: int = 4
+    """Most people in one browser-to-browser (mesh) voice conversation."""
+    voice_stun_urls: list[str] = Field(default_factory=list)
+    """STUN servers given to browsers (none needed on a local network or loopback)."""
+    voice_max_signal_bytes: int = 12_000
+    """Largest call setup message (SDP offer/answer, ICE candidate) relayed between browsers."""
+    voice_crowd_retry_seconds: float = 5.0
+    """How often the voice service asks a down media server whether it is back."""
     ws_impl: Literal["websockets-sansio", "websockets", "wsproto"] = "websockets-sansio"
     """uvicorn's WebSocket implementation: the sans-I/O one keeps no task per connection."""
 
