@@ -26,6 +26,7 @@ from estaminet.games import _kit as games_kit
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.live.engine import Engine
+from estaminet.media.janus import janus_runtime
 from estaminet.people import actions as people_actions
 from estaminet.people.model import User
 from estaminet.people.routes import handle_error
@@ -77,8 +78,12 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utcnow,
     migrate: bool = True,
+    serving: bool = False,
 ) -> Starlette:
-    """Build the whole application from ``settings`` (no I/O happens before start-up)."""
+    """Build the whole application from ``settings`` (no I/O happens before start-up).
+
+    ``serving``: run by ``estaminet serve``, which may start its own Janus (``janus_autostart``).
+    """
     db = Database(settings.resolved_database_url)
     hub = _make_hub(settings)
     templates = Templates(
@@ -111,6 +116,8 @@ def create_app(
     tables = TableService(db, hub, engine, templates, _activity_for, clock)
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
+    # Crowded voice rooms: a Janus (configured, or started here), else None (mesh only).
+    janus = janus_runtime(settings, serving=serving, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -121,6 +128,8 @@ def create_app(
         async with db.read() as conn:
             app.state.venue_name = await venue_name(conn, settings.venue_name)
         timers = asyncio.create_task(engine.run_timers())
+        if janus is not None:
+            await janus.start()
         # Everything built so far lives as long as the server: keep it out of the
         # garbage collector's way, so collections stay short while people play.
         gc.collect()
@@ -131,6 +140,8 @@ def create_app(
             timers.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await timers
+            if janus is not None:
+                await janus.stop()
             await hub.stop()
             await db.dispose()
 
@@ -151,7 +162,11 @@ def create_app(
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
         ],
         middleware=[
-            Middleware(SecurityHeaders, allowed_origins=settings.allowed_origins),
+            Middleware(
+                SecurityHeaders,
+                allowed_origins=settings.allowed_origins,
+                connect_to=[janus.crowd.public_url] if janus is not None else [],
+            ),
             Middleware(
                 VisitorMiddleware,
                 load_user=load_user,
@@ -171,6 +186,7 @@ def create_app(
     state.venue = venue
     state.engine = engine
     state.tables = tables
+    state.crowd_voice = janus.crowd if janus is not None else None
     state.room_panels = {"games": tables.panel, "assembly": sitting_panel(tables, templates)}
     state.clock = clock
     state.secret = secret

@@ -79,6 +79,11 @@ class JanusCrowd:
         self._muted: set[tuple[str, str]] = set()
         self._lock = asyncio.Lock()
 
+    @property
+    def public_url(self) -> str:
+        """Janus's HTTP API as browsers reach it (the CSP's ``connect-src``)."""
+        return self._public_url
+
     # -- derived names ----------------------------------------------------------------
 
     def _digest(self, *parts: str) -> bytes:
