@@ -53,17 +53,30 @@ class JanusSupervisor:
     def _pid_file(self) -> Path:
         return self.layout.folder.parent / "janus.pid"
 
-    def _stop_leftover(self) -> None:
-        """A Janus this supervisor started before a crash still holds the ports: end it."""
+    def _leftover(self) -> int | None:
+        """The pid of a Janus started for this folder by an earlier run, if still there."""
         try:
             pid = int(self._pid_file.read_text())
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except (OSError, ValueError):
+            return None
+        # The number may belong to another process by now: check it runs on our folder.
+        return pid if f"--configs-folder={self.layout.folder}".encode() in cmdline else None
+
+    async def _stop_leftover(self) -> None:
+        """A Janus left over by a crash of Estaminet still holds the ports: end it."""
+        pid = self._leftover()
+        if pid is None:
             return
-        if str(self.layout.folder).encode() in cmdline:
-            log.warning("stopping a Janus left over from an earlier run (pid %s)", pid)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
+        log.warning("stopping a Janus left over from an earlier run (pid %s)", pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            if not _running(pid):
+                return
+            await asyncio.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
     async def _spawn(self) -> None:
         write_config(self.layout)
@@ -94,7 +107,7 @@ class JanusSupervisor:
         """Start Janus and its watcher; returns whether it answered (it is retried anyway)."""
         self._stopping = False
         self.layout.folder.parent.mkdir(parents=True, exist_ok=True)
-        self._stop_leftover()
+        await self._stop_leftover()
         await self._spawn()
         ready = await self.wait_ready()
         if not ready:
@@ -133,3 +146,12 @@ class JanusSupervisor:
                 process.kill()
                 await process.wait()
         self._pid_file.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
