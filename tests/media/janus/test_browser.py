@@ -162,3 +162,21 @@ async def test_join_other_room_refused_by_janus(
 
     assert result == {"ok": False, "code": 489, "message": result["message"]}
     assert problems == []
+
+
+async def test_release_during_call_fails_the_page(
+    browser: Any, pages: str, crowd: JanusCrowd
+) -> None:
+    problems: list[str] = []
+    page = await _open(browser, pages, problems)
+    ticket = await crowd.admit("bar-release", "u-eve", "Eve")
+    assert await page.evaluate(
+        "([t, ice]) => window.harness.join(t, ice)", [_ticket(ticket), []]
+    ) == {"ok": True}
+    await _until(page, "window.harness.states", lambda s: "connected" in s)
+
+    await crowd.release("bar-release", "u-eve")  # a moderator removes Eve from voice
+
+    states = await _until(page, "window.harness.states", lambda s: s[-1] == "failed")
+    assert states[0] == "connecting" and "connected" in states
+    assert problems == []
