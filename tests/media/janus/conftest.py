@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -17,12 +18,18 @@ def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningJanus]:
 
 
 @pytest.fixture
-async def crowd(janus: RunningJanus, clock: FixedClock) -> AsyncIterator[JanusCrowd]:
+def room_key() -> str:
+    """Each test its own key: its own room numbers and tickets on the module's Janus."""
+    return secrets.token_hex(8)
+
+
+@pytest.fixture
+async def crowd(janus: RunningJanus, clock: FixedClock, room_key: str) -> AsyncIterator[JanusCrowd]:
     client = janus.client()
     yield JanusCrowd(
         client,
         public_url=janus.layout.url,
-        key="test-room-key",
+        key=room_key,
         room_admin_key=janus.layout.room_admin_key,
         ticket_seconds=120,
         clock=clock,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ async def browsers() -> AsyncIterator[Any]:
 
 
 async def _participants(crowd: JanusCrowd, space: str) -> dict[int, bool]:
-    present = await crowd._present(space)
+    present = await crowd.present(space)
     assert present is not None
     return present
 
@@ -99,6 +100,7 @@ async def test_sweep_revokes_expired_unused_ticket(
     crowd: JanusCrowd, clock: FixedClock, browsers: Any
 ) -> None:
     ticket = await crowd.admit("bar-expiry", "u-alice", "Alice")
+    assert ticket.expires_at == clock() + timedelta(seconds=120)
     clock.advance(seconds=60)
     assert await crowd.sweep() == 0  # not yet
     clock.advance(seconds=61)
@@ -107,10 +109,10 @@ async def test_sweep_revokes_expired_unused_ticket(
     with pytest.raises(JanusRefusal) as refused:
         await side.open()
     assert refused.value.code == UNAUTHORIZED
-    assert crowd.tickets() == []
+    assert ticket.token not in [t.value for t in await crowd.tokens()]
 
 
-async def test_sweep_extends_ticket_in_use(
+async def test_sweep_keeps_ticket_in_use_until_holder_leaves(
     crowd: JanusCrowd, clock: FixedClock, browsers: Any
 ) -> None:
     ticket = await crowd.admit("bar-in-use", "u-alice", "Alice")
@@ -119,14 +121,52 @@ async def test_sweep_extends_ticket_in_use(
     await side.join(ticket.room, ticket.participant)
     clock.advance(seconds=121)
 
-    assert await crowd.sweep() == 0
+    assert await crowd.sweep() == 0  # Alice is talking: her session goes on
 
-    [kept] = crowd.tickets()
-    assert kept.token == ticket.token
-    assert kept.expires_at > clock()
-    assert (await side.message({"request": "listparticipants", "room": ticket.room}))[
-        "participants"
-    ]
+    assert ticket.token in [t.value for t in await crowd.tokens()]
+    await side.message({"request": "leave"})
+    assert await _left(crowd, "bar-in-use", ticket.participant)
+    assert await crowd.sweep() == 1
+    assert ticket.token not in [t.value for t in await crowd.tokens()]
+
+
+async def test_release_by_another_instance(
+    crowd: JanusCrowd, janus: RunningJanus, room_key: str, browsers: Any
+) -> None:
+    """Tickets live on Janus: a restarted Estaminet (or a second instance) revokes them too."""
+    ticket = await crowd.admit("bar-other", "u-alice", "Alice")
+    side = browsers(ticket.server, ticket.token)
+    await side.open()
+    await side.join(ticket.room, ticket.participant)
+    client = janus.client()
+    try:
+        other = JanusCrowd(
+            client,
+            public_url=janus.layout.url,
+            key=room_key,
+            room_admin_key=janus.layout.room_admin_key,
+            ticket_seconds=120,
+        )
+        await other.release("bar-other", "u-alice")
+    finally:
+        await client.aclose()
+    assert await _left(crowd, "bar-other", ticket.participant)
+    with pytest.raises(JanusRefusal):
+        await browsers(ticket.server, ticket.token).open()
+
+
+async def test_sweep_kicks_stranger_joining_under_another_number(
+    crowd: JanusCrowd, browsers: Any
+) -> None:
+    ticket = await crowd.admit("bar-stranger", "u-mallory", "Mallory")
+    side = browsers(ticket.server, ticket.token)
+    await side.open()
+    await side.join(ticket.room, 12345)  # Mallory's token, someone else's number
+    assert 12345 in await _participants(crowd, "bar-stranger")
+
+    await crowd.sweep()
+
+    assert await _left(crowd, "bar-stranger", 12345)
 
 
 async def test_admit_twice_revokes_first_ticket(crowd: JanusCrowd, browsers: Any) -> None:
@@ -168,7 +208,7 @@ async def test_mute_someone_not_in_room_is_kept_for_later(crowd: JanusCrowd) -> 
 async def test_close_destroys_room_and_revokes_tickets(crowd: JanusCrowd, browsers: Any) -> None:
     ticket = await crowd.admit("bar-close", "u-alice", "Alice")
     await crowd.close("bar-close")
-    assert await crowd._present("bar-close") is None
+    assert await crowd.present("bar-close") is None
     with pytest.raises(JanusRefusal):
         await browsers(ticket.server, ticket.token).open()
     again = await crowd.admit("bar-close", "u-alice", "Alice")  # a later admit recreates it

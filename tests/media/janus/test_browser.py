@@ -122,14 +122,14 @@ async def test_six_pages_hear_the_mix(
             lambda a, first=first: a["bytesReceived"] > first["bytesReceived"],
         )
         assert await page.evaluate("window.harness.remoteStreams") >= 1
-    assert len(await crowd._present("bar") or {}) == PEOPLE
+    assert len(await crowd.present("bar") or {}) == PEOPLE
 
     await people[0].evaluate("window.harness.leave()")
     for _ in range(100):
-        if len(await crowd._present("bar") or {}) == PEOPLE - 1:
+        if len(await crowd.present("bar") or {}) == PEOPLE - 1:
             break
         await asyncio.sleep(0.1)
-    assert len(await crowd._present("bar") or {}) == PEOPLE - 1
+    assert len(await crowd.present("bar") or {}) == PEOPLE - 1
     assert problems == []
 
 

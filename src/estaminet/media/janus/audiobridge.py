@@ -2,14 +2,15 @@
 
 Nobody joins a mixing room without Estaminet's say-so, and Janus itself checks it
 twice: the session needs a core token (``token_auth``, added through the admin
-API, valid for the AudioBridge plugin only) and the join needs the same token
-in the room's ``allowed`` list, so a ticket for room A never opens room B.
-Tickets are short-lived: :meth:`JanusCrowd.sweep` revokes those past their
-time unless their holder is in the room (then they are extended).
+API, valid for the AudioBridge plugin only) and the join needs the same token in
+the room's ``allowed`` list, so a ticket for room A never opens room B.
 
-Room numbers, room secrets and participant numbers are derived from a key
-with HMAC: stable across restarts of Estaminet (a room created before is found
-again) and not guessable from outside.
+The tokens on Janus are the only record of who holds a ticket. Each token
+carries, in clear, this venue's tag, the room, the participant and its expiry,
+then a random part: any Estaminet instance (or the same one after a restart)
+can release or sweep what another issued, by listing Janus's tokens. Room
+numbers, room secrets and participant numbers are derived from a key with
+HMAC: stable across restarts and not guessable from outside.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +31,15 @@ from estaminet.kernel.i18n import N_
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable
 from estaminet.media.janus.client import AUDIOBRIDGE, JanusClient, JanusDown, JanusRefused
 
-__all__ = ["NO_SUCH_ROOM", "NO_SUCH_USER", "ROOM_EXISTS", "JanusCrowd", "RoomKeys"]
+__all__ = [
+    "NO_SUCH_PARTICIPANT",
+    "NO_SUCH_ROOM",
+    "NO_SUCH_USER",
+    "ROOM_EXISTS",
+    "JanusCrowd",
+    "RoomKeys",
+    "TicketToken",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +48,7 @@ NO_SUCH_ROOM = 485
 ROOM_EXISTS = 486
 NO_SUCH_USER = 487
 NO_SUCH_PARTICIPANT = 492
+_NOT_THERE = (NO_SUCH_ROOM, NO_SUCH_USER, NO_SUCH_PARTICIPANT)
 
 _SAMPLING_RATE = 16000  # wideband speech, the plugin's default
 
@@ -48,10 +59,21 @@ def _utcnow() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class RoomKeys:
-    """The numbers and the secret of one space's mixing room."""
+    """The number and the managing secret of one space's mixing room."""
 
     number: int
     secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketToken:
+    """A ticket's token as Janus holds it: ``<tag>.<room>.<participant>.<expires>.<random>``."""
+
+    value: str
+    room: int
+    participant: int
+    expires: int
+    """Unix time after which it no longer lets anyone in (a call under way goes on)."""
 
 
 class JanusCrowd:
@@ -66,7 +88,7 @@ class JanusCrowd:
         room_admin_key: str | None,
         ticket_seconds: float,
         clock: Callable[[], datetime] | None = None,
-        new_token: Callable[[], str] = lambda: secrets.token_urlsafe(24),
+        new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(24),
     ) -> None:
         self._client = client
         self._public_url = public_url.rstrip("/")
@@ -74,9 +96,9 @@ class JanusCrowd:
         self._room_admin_key = room_admin_key
         self._lifetime = timedelta(seconds=ticket_seconds)
         self._clock = clock or _utcnow
-        self._new_token = new_token
-        self._seats: dict[tuple[str, str], CrowdTicket] = {}
-        self._muted: set[tuple[str, str]] = set()
+        self._new_secret = new_secret
+        self._tag = "e" + self._digest("tag").hex()[:8]
+        self._muted: set[tuple[int, int]] = set()  # (room, participant)
         self._lock = asyncio.Lock()
 
     @property
@@ -93,19 +115,34 @@ class JanusCrowd:
         # 48 bits: unguessable enough, and exact in JavaScript numbers (2**53).
         return int.from_bytes(self._digest(*parts)[:6], "big") or 1
 
+    def _keys(self, number: int) -> RoomKeys:
+        return RoomKeys(number, self._digest("secret", str(number)).hex()[:32])
+
     def room(self, space: str) -> RoomKeys:
         """The mixing room of ``space``: its number and the secret that manages it."""
-        return RoomKeys(self._number("room", space), self._digest("secret", space).hex()[:32])
+        return self._keys(self._number("room", space))
 
     def participant(self, space: str, user_id: str) -> int:
         """The fixed participant number of this person in this space's mixing room."""
         return self._number("participant", space, user_id)
 
-    def tickets(self) -> list[CrowdTicket]:
-        """The tickets that are valid now (for the tests and the admin)."""
-        return list(self._seats.values())
+    def _parse(self, value: str) -> TicketToken | None:
+        parts = value.split(".")
+        if len(parts) != 5 or parts[0] != self._tag:
+            return None  # not this venue's
+        try:
+            return TicketToken(value, int(parts[1]), int(parts[2]), int(parts[3]))
+        except ValueError:
+            return None
 
-    # -- errors -------------------------------------------------------------------------
+    async def tokens(self) -> list[TicketToken]:
+        """This venue's ticket tokens Janus knows now."""
+        answer = await self._client.admin("list_tokens")
+        listed = answer.get("data", {}).get("tokens", [])
+        found = (self._parse(str(item.get("token", ""))) for item in listed)
+        return [token for token in found if token is not None]
+
+    # -- requests -----------------------------------------------------------------------
 
     @asynccontextmanager
     async def _server(self) -> AsyncIterator[None]:
@@ -147,99 +184,120 @@ class JanusCrowd:
             request["admin_key"] = self._room_admin_key
         await self._room_request(request, ROOM_EXISTS)
 
-    async def _revoke(self, space: str, ticket: CrowdTicket, *, kick: bool) -> None:
-        room = self.room(space)
-        await self._room_request(
-            {
-                "request": "allowed",
-                "room": room.number,
-                "secret": room.secret,
-                "action": "remove",
-                "allowed": [ticket.token],
-            },
-            NO_SUCH_ROOM,
-        )
-        await self._client.remove_token(ticket.token)
-        if kick:
+    async def _revoke(self, tokens: list[TicketToken]) -> None:
+        for token in tokens:
+            room = self._keys(token.room)
             await self._room_request(
                 {
-                    "request": "kick",
+                    "request": "allowed",
                     "room": room.number,
                     "secret": room.secret,
-                    "id": ticket.participant,
+                    "action": "remove",
+                    "allowed": [token.value],
                 },
                 NO_SUCH_ROOM,
-                NO_SUCH_USER,
-                NO_SUCH_PARTICIPANT,
             )
+            await self._client.remove_token(token.value)
+
+    async def _kick(self, room: RoomKeys, participant: int) -> None:
+        await self._room_request(
+            {"request": "kick", "room": room.number, "secret": room.secret, "id": participant},
+            *_NOT_THERE,
+        )
+
+    async def _set_muted(self, room: RoomKeys, participant: int, muted: bool) -> None:
+        await self._room_request(
+            {
+                "request": "mute" if muted else "unmute",
+                "room": room.number,
+                "secret": room.secret,
+                "id": participant,
+            },
+            *_NOT_THERE,
+        )
+
+    async def _present(self, number: int) -> dict[int, bool] | None:
+        """Who is in a mixing room (participant → muted), or ``None`` when there is no room."""
+        answer = await self._room_request(
+            {"request": "listparticipants", "room": number}, NO_SUCH_ROOM
+        )
+        if answer is None:
+            return None
+        return {int(p["id"]): bool(p.get("muted")) for p in answer.get("participants", [])}
+
+    async def present(self, space: str) -> dict[int, bool] | None:
+        """Who is in the space's mixing room (participant → muted); ``None`` without a room."""
+        async with self._server():
+            return await self._present(self.room(space).number)
 
     # -- CrowdVoice ---------------------------------------------------------------------
 
     async def admit(self, space: str, user_id: str, display: str) -> CrowdTicket:
-        """A fresh ticket for this person in ``space`` (an earlier one is revoked: one seat each).
+        """A fresh ticket for this person in ``space``; an earlier one is revoked (one seat each).
 
         ``display`` stays in Estaminet: Janus only ever sees numbers.
         """
         room = self.room(space)
+        participant = self.participant(space, user_id)
+        expires = int((self._clock() + self._lifetime).timestamp())
+        value = f"{self._tag}.{room.number}.{participant}.{expires}.{self._new_secret()}"
         async with self._lock, self._server():
             await self._ensure_room(room)
-            earlier = self._seats.pop((space, user_id), None)
-            if earlier is not None:
-                await self._revoke(space, earlier, kick=True)
-            token = self._new_token()
-            await self._client.add_token(token, [AUDIOBRIDGE])
+            earlier = [
+                t
+                for t in await self.tokens()
+                if t.room == room.number and t.participant == participant
+            ]
+            if earlier:
+                await self._revoke(earlier)
+                await self._kick(room, participant)
+            await self._client.add_token(value, [AUDIOBRIDGE])
             await self._room_request(
                 {
                     "request": "allowed",
                     "room": room.number,
                     "secret": room.secret,
                     "action": "add",
-                    "allowed": [token],
+                    "allowed": [value],
                 }
             )
-            ticket = CrowdTicket(
-                server=self._public_url,
-                room=room.number,
-                participant=self.participant(space, user_id),
-                token=token,
-                expires_at=self._clock() + self._lifetime,
-            )
-            self._seats[(space, user_id)] = ticket
-            return ticket
+        return CrowdTicket(
+            server=self._public_url,
+            room=room.number,
+            participant=participant,
+            token=value,
+            expires_at=datetime.fromtimestamp(expires, UTC),
+        )
 
     async def release(self, space: str, user_id: str) -> None:
         """Revoke this person's ticket and take them out of the mixing room."""
-        async with self._lock:
-            ticket = self._seats.pop((space, user_id), None)
-            self._muted.discard((space, user_id))
-            if ticket is not None:
-                async with self._server():
-                    await self._revoke(space, ticket, kick=True)
+        room = self.room(space)
+        participant = self.participant(space, user_id)
+        self._muted.discard((room.number, participant))
+        async with self._lock, self._server():
+            await self._revoke(
+                [
+                    t
+                    for t in await self.tokens()
+                    if t.room == room.number and t.participant == participant
+                ]
+            )
+            await self._kick(room, participant)
 
     async def mute(self, space: str, user_id: str, muted: bool) -> None:
         """Mute or unmute this person for everyone; a mute outlives their rejoining.
 
         AudioBridge lets a participant unmute themselves, so :meth:`sweep` mutes
-        again whoever is marked muted here.
+        again whoever this instance marked muted.
         """
-        key = (space, user_id)
-        if muted:
-            self._muted.add(key)
-        else:
-            self._muted.discard(key)
         room = self.room(space)
+        participant = self.participant(space, user_id)
+        if muted:
+            self._muted.add((room.number, participant))
+        else:
+            self._muted.discard((room.number, participant))
         async with self._server():
-            await self._room_request(
-                {
-                    "request": "mute" if muted else "unmute",
-                    "room": room.number,
-                    "secret": room.secret,
-                    "id": self.participant(space, user_id),
-                },
-                NO_SUCH_ROOM,
-                NO_SUCH_USER,
-                NO_SUCH_PARTICIPANT,
-            )
+            await self._set_muted(room, participant, muted)
 
     async def close(self, space: str) -> None:
         """Destroy the mixing room and revoke every ticket for it."""
@@ -249,9 +307,10 @@ class JanusCrowd:
                 {"request": "destroy", "room": room.number, "secret": room.secret},
                 NO_SUCH_ROOM,
             )
-            for key in [k for k in self._seats if k[0] == space]:
-                await self._client.remove_token(self._seats.pop(key).token)
-            self._muted = {k for k in self._muted if k[0] != space}
+            for token in await self.tokens():
+                if token.room == room.number:
+                    await self._client.remove_token(token.value)
+            self._muted = {k for k in self._muted if k[0] != room.number}
 
     async def healthy(self) -> bool:
         """Whether Janus answers ``info`` now."""
@@ -263,52 +322,34 @@ class JanusCrowd:
 
     # -- upkeep -------------------------------------------------------------------------
 
-    async def _present(self, space: str) -> dict[int, bool] | None:
-        """Who is in the space's mixing room (participant → muted), or ``None`` without a room."""
-        room = self.room(space)
-        answer = await self._room_request(
-            {"request": "listparticipants", "room": room.number}, NO_SUCH_ROOM
-        )
-        if answer is None:
-            return None
-        return {int(p["id"]): bool(p.get("muted")) for p in answer.get("participants", [])}
-
     async def sweep(self) -> int:
-        """Revoke expired tickets (a ticket in use is extended), mute again whoever unmuted.
+        """Revoke expired tickets (unless their holder is in the room), kick strangers, re-mute.
 
-        Returns how many tickets were revoked. Raises nothing: Janus down is for later.
+        A stranger is someone in a room under a participant number no ticket was
+        issued for (a ticket holder joining as somebody else). Returns how many
+        tickets were revoked; raises nothing (Janus down: next time).
         """
-        now = self._clock()
+        now = self._clock().timestamp()
         revoked = 0
         async with self._lock:
-            expired = [k for k, t in self._seats.items() if t.expires_at <= now]
-            spaces = {k[0] for k in expired} | {k[0] for k in self._muted}
             try:
-                for space in sorted(spaces):
-                    present = await self._present(space) or {}
-                    for key in [k for k in expired if k[0] == space]:
-                        ticket = self._seats[key]
-                        if ticket.participant in present:
-                            self._seats[key] = replace(ticket, expires_at=now + self._lifetime)
-                            continue
-                        await self._revoke(space, ticket, kick=False)
-                        del self._seats[key]
-                        revoked += 1
-                    room = self.room(space)
-                    for muted_space, user_id in sorted(self._muted):
-                        number = self.participant(muted_space, user_id)
-                        if muted_space == space and present.get(number) is False:
-                            await self._room_request(
-                                {
-                                    "request": "mute",
-                                    "room": room.number,
-                                    "secret": room.secret,
-                                    "id": number,
-                                },
-                                NO_SUCH_ROOM,
-                                NO_SUCH_USER,
-                                NO_SUCH_PARTICIPANT,
-                            )
+                by_room: dict[int, list[TicketToken]] = defaultdict(list)
+                for token in await self.tokens():
+                    by_room[token.room].append(token)
+                for number in sorted(set(by_room) | {room for room, _ in self._muted}):
+                    present = await self._present(number) or {}
+                    tokens = by_room.get(number, [])
+                    stale = [t for t in tokens if t.expires <= now and t.participant not in present]
+                    await self._revoke(stale)
+                    revoked += len(stale)
+                    room = self._keys(number)
+                    seated = {t.participant for t in tokens}
+                    for participant, muted in present.items():
+                        if tokens and participant not in seated:
+                            log.warning("kicking a stranger from mixing room %s", number)
+                            await self._kick(room, participant)
+                        elif not muted and (number, participant) in self._muted:
+                            await self._set_muted(room, participant, True)
             except (JanusDown, JanusRefused) as exc:
                 log.info("sweep postponed: %s", exc)
         return revoked
