@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from estaminet.media.crowd import CrowdUnavailable
 from estaminet.media.janus.audiobridge import JanusCrowd
 from estaminet.media.janus.client import JanusClient
+from estaminet.media.janus.config import JanusLayout, write_config
 from estaminet.translations import translate
-from tests.support.janus import BrowserSide, JanusRefusal, RunningJanus
+from tests.support import janus as janus_support
+from tests.support.janus import (
+    BrowserSide,
+    JanusRefusal,
+    RunningJanus,
+    janus_layout,
+    require_janus,
+)
 from tests.support.live_server import free_port
 
 
@@ -98,3 +108,27 @@ async def test_admit_after_janus_restart_recreates_room(janus: RunningJanus) -> 
         assert (await crowd.present("jeux")) == {after.participant: False}
     finally:
         await client.aclose()
+
+
+async def test_admit_janus_without_token_auth_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Janus that would let anybody in is not used: no ticket, a clear error."""
+
+    def open_config(layout: JanusLayout) -> Path:
+        folder = write_config(layout)
+        core = folder / "janus.jcfg"
+        core.write_text(core.read_text().replace("token_auth = true", "token_auth = false"))
+        return folder
+
+    monkeypatch.setattr(janus_support, "write_config", open_config)
+    janus = RunningJanus(janus_layout(tmp_path / "open"), require_janus())
+    janus.start()
+    client = janus.client()
+    try:
+        with pytest.raises(CrowdUnavailable) as refused:
+            await _crowd(client, janus).admit("bar", "u-alice", "Alice")
+        assert refused.value.code == "voice/crowd_refused"
+    finally:
+        await client.aclose()
+        janus.stop()
