@@ -180,3 +180,24 @@ async def test_release_during_call_fails_the_page(
     states = await _until(page, "window.harness.states", lambda s: s[-1] == "failed")
     assert states[0] == "connecting" and "connected" in states
     assert problems == []
+
+
+async def test_janus_down_during_call_page_reconnects_then_fails(
+    browser: Any, pages: str, janus: RunningJanus, crowd: JanusCrowd
+) -> None:
+    problems: list[str] = []
+    page = await _open(browser, pages, problems)
+    ticket = await crowd.admit("bar-down", "u-eve", "Eve")
+    assert await page.evaluate(
+        "([t, ice]) => window.harness.join(t, ice)", [_ticket(ticket), []]
+    ) == {"ok": True}
+    await _until(page, "window.harness.states", lambda s: "connected" in s)
+
+    janus.stop()
+    try:
+        states = await _until(page, "window.harness.states", lambda s: s[-1] == "failed", within=60)
+    finally:
+        janus.start()  # for the modules' later tests
+    assert states[:2] == ["connecting", "connected"]
+    assert "reconnecting" in states
+    assert problems == []
