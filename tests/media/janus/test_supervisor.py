@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from estaminet.media.janus.config import janus_command, write_config
 from estaminet.media.janus.supervisor import JanusSupervisor
@@ -64,3 +65,9 @@ async def test_supervisor_ends_janus_left_over_by_a_crash(tmp_path: Path) -> Non
         if leftover.returncode is None:
             leftover.kill()
             await leftover.wait()
+
+
+async def test_supervisor_janus_missing_says_so(tmp_path: Path) -> None:
+    supervisor = JanusSupervisor(janus_layout(tmp_path / "conf"), "/nonexistent/janus")
+    with pytest.raises(RuntimeError, match="apt-get install -y janus"):
+        await supervisor.start()

@@ -358,4 +358,7 @@ class JanusCrowd:
         """Sweep every ``every`` seconds until cancelled."""
         while True:
             await asyncio.sleep(every)
-            await self.sweep()
+            try:
+                await self.sweep()
+            except Exception:  # an upkeep task must outlive a surprise
+                log.exception("crowd voice sweep failed")

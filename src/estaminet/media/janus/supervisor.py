@@ -80,12 +80,18 @@ class JanusSupervisor:
 
     async def _spawn(self) -> None:
         write_config(self.layout)
-        self._process = await asyncio.create_subprocess_exec(
-            *janus_command(self.layout, self.executable),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                *janus_command(self.layout, self.executable),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+        except FileNotFoundError as exc:
+            raise RuntimeError(
+                f"cannot start Janus: {self.executable!r} is not installed "
+                '(apt-get install -y janus, or set janus_autostart = "never")'
+            ) from exc
         self.starts += 1
         self._pid_file.write_text(str(self._process.pid))
         log.info("Janus started (pid %s), API %s", self._process.pid, self.layout.url)
