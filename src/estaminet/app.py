@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ from estaminet.games import _kit as games_kit
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.live.engine import Engine
+from estaminet.media.crowd import CrowdVoice
+from estaminet.media.janus import janus_runtime
+from estaminet.media.routes import routes as media_routes
+from estaminet.media.turn import turn_server
+from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
 from estaminet.people.model import User
 from estaminet.people.routes import handle_error
@@ -80,8 +86,17 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utcnow,
     migrate: bool = True,
+    crowd: CrowdVoice | None = None,
+    turn_credentials: TurnCredentials | None = None,
+    serving: bool = False,
 ) -> Starlette:
-    """Build the whole application from ``settings`` (no I/O happens before start-up)."""
+    """Build the whole application from ``settings`` (no I/O happens before start-up).
+
+    ``crowd`` is the mixing media server for crowded voice rooms (default: the Janus
+    configured in the settings, or started here; none: mesh only); ``turn_credentials``
+    gives browsers TURN credentials for voice (default: from the settings' TURN secret).
+    ``serving``: run by ``estaminet serve``, which may start its own Janus (``janus_autostart``).
+    """
     db = Database(settings.resolved_database_url)
     hub = _make_hub(settings)
     templates = Templates(
@@ -116,6 +131,23 @@ def create_app(
     tables.install(gateway)
     agenda = AgendaService(db, hub, templates, settings, venue, clock, make_mailer(settings))
     agenda.install(gateway)
+    # Crowded voice rooms: a Janus (configured, or started here), else None (mesh only).
+    janus = janus_runtime(settings, serving=serving, clock=clock)
+    if crowd is None and janus is not None:
+        crowd = janus.crowd
+    if turn_credentials is None:
+        turn_credentials = partial(turn_server, settings=settings)
+    voice = VoiceService(
+        db,
+        hub,
+        templates,
+        settings,
+        clock,
+        tables=tables,
+        crowd=crowd,
+        turn_credentials=turn_credentials,
+    )
+    voice.install(gateway)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -128,6 +160,8 @@ def create_app(
         timers = asyncio.create_task(engine.run_timers())
         # Reminders due while the server was down go out now, late and once.
         agenda_loop = asyncio.create_task(agenda.run())
+        if janus is not None:
+            await janus.start()
         # Everything built so far lives as long as the server: keep it out of the
         # garbage collector's way, so collections stay short while people play.
         gc.collect()
@@ -139,6 +173,8 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if janus is not None:
+                await janus.stop()
             await hub.stop()
             await db.dispose()
 
@@ -155,12 +191,17 @@ def create_app(
             *table_routes,
             *sitting_routes,
             *agenda_routes,
+            *media_routes,
             Route("/healthz", health),
             WebSocketRoute("/ws", gateway.serve),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
         ],
         middleware=[
-            Middleware(SecurityHeaders, allowed_origins=settings.allowed_origins),
+            Middleware(
+                SecurityHeaders,
+                allowed_origins=settings.allowed_origins,
+                connect_to=[janus.crowd.public_url] if janus is not None else [],
+            ),
             Middleware(
                 VisitorMiddleware,
                 load_user=load_user,
@@ -187,6 +228,8 @@ def create_app(
     }
     state.plan_extras = [agenda.plan_extras]
     state.agenda = agenda
+    state.voice = voice
+    state.crowd_voice = crowd
     state.clock = clock
     state.secret = secret
     state.venue_name = settings.venue_name

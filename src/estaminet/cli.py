@@ -72,13 +72,13 @@ async def _prepare(
         await db.dispose()
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, *, serving: bool = False) -> None:
     import uvicorn
 
     from estaminet.app import create_app
 
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, serving=serving),
         host=host,
         port=port,
         proxy_headers=True,
@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         if args.command == "serve":
-            _serve(settings, args.host, args.port)
+            _serve(settings, args.host, args.port, serving=True)
         elif args.command == "demo":
             link, base = asyncio.run(_prepare(settings, venue_file=None, admin_name="Admin"))
             invite_link = asyncio.run(_invite(settings, Role.GUEST, 30.0, None, "démo"))

@@ -70,8 +70,50 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = 25.0
     presence_buffer: int = 512
     ws_compression: bool = False
+    # Voice (see docs/voice.md).
+    voice_mesh_cap: int = 4
+    """Most people in one browser-to-browser (mesh) voice conversation."""
+    voice_stun_urls: list[str] = Field(default_factory=list)
+    """STUN servers given to browsers (``stun:host:3478``); none by default (no third party,
+    none needed on a local network or loopback)."""
+    voice_max_signal_bytes: int = 12_000
+    """Largest call setup message (SDP offer/answer, ICE candidate) relayed between browsers."""
+    voice_crowd_retry_seconds: float = 5.0
+    """How often the voice service asks a down media server whether it is back."""
     ws_impl: Literal["websockets-sansio", "websockets", "wsproto"] = "websockets-sansio"
     """uvicorn's WebSocket implementation: the sans-I/O one keeps no task per connection."""
+
+    # Voice: TURN for browsers, Janus for crowded rooms (docs/voice-admin.md).
+    turn_urls: list[str] = Field(default_factory=list)
+    """TURN servers (``turn:host:3478?transport=udp``, ``turns:host:5349``) using ``turn_secret``."""
+    turn_secret: str | None = None
+    """coturn's ``static-auth-secret`` (``use-auth-secret``): credentials are derived from it."""
+    turn_ttl_seconds: int = 6 * 3600
+    """How long a TURN credential given to a browser stays valid."""
+    janus_url: str | None = None
+    """Janus's HTTP API as this server reaches it (``http://127.0.0.1:8088/janus``).
+    Unset: no Janus, unless one is started here (``janus_autostart``)."""
+    janus_public_url: str | None = None
+    """Janus's HTTP API as browsers reach it (default: ``janus_url``); the CSP allows it."""
+    janus_admin_url: str | None = None
+    """Janus's admin API (``http://127.0.0.1:7088/admin``); needed with ``janus_url``."""
+    janus_admin_secret: str | None = None
+    """Janus's ``admin_secret``; needed with ``janus_url``."""
+    janus_room_admin_key: str | None = None
+    """The AudioBridge plugin's ``admin_key``, if its configuration sets one (it should)."""
+    janus_autostart: Literal["auto", "always", "never"] = "auto"
+    """``auto``: ``estaminet serve`` runs its own Janus when ``janus`` is installed and
+    ``janus_url`` is unset (``estaminet demo`` and the tests never do); ``always``: serve and
+    demo run one (or fail to say why); ``never``: never."""
+    janus_executable: str = "janus"
+    janus_http_port: int = 8089
+    """Port of the Janus this server starts (its HTTP API, on 127.0.0.1)."""
+    janus_admin_port: int = 7089
+    """Port of the admin API of the Janus this server starts (on 127.0.0.1)."""
+    janus_rtp_ports: tuple[int, int] = (20000, 40000)
+    """UDP ports the Janus this server starts uses for media (open them in the firewall)."""
+    janus_ticket_seconds: int = 120
+    """How long a voice ticket stays valid unused; one in use is extended while its holder is in."""
 
     @classmethod
     def settings_customise_sources(

@@ -251,6 +251,10 @@ class VenueService:
     async def _kick(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         _, room, target, until = await self._restrict(ctx, data, "kick")
         await self.control(target.id, {"action": "leave", "topic": room.topic, "reason": "kicked"})
+        # Out of the room is out of its voice conversation too.
+        await self.control(
+            target.id, {"action": "leave", "topic": f"voice:{room.topic}", "reason": "kicked"}
+        )
         return {"until": until.isoformat()}
 
     # -- publishing ----------------------------------------------------------------

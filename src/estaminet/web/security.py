@@ -13,31 +13,62 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
 
-__all__ = ["CSP", "SecurityHeaders", "check_csrf", "csrf_token", "form_with_csrf"]
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-)
-
-_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-    (b"permissions-policy", b"camera=(self), microphone=(self), geolocation=()"),
-    (b"cross-origin-opener-policy", b"same-origin"),
+__all__ = [
+    "CSP",
+    "SecurityHeaders",
+    "check_csrf",
+    "content_security_policy",
+    "csrf_token",
+    "form_with_csrf",
 ]
+
+
+def content_security_policy(connect_to: Iterable[str] = ()) -> str:
+    """The CSP; ``connect_to`` adds HTTP APIs the pages may call (Janus's, for crowd voice).
+
+    Each address is allowed exactly and as a path prefix (``…/janus`` and ``…/janus/``).
+    """
+    extra = []
+    for url in connect_to:
+        base = url.rstrip("/")
+        if not base.startswith(("http://", "https://")) or any(c in base for c in " ;,'\""):
+            raise ValueError(f"not an http(s) address for connect-src: {url!r}")
+        extra += [base, base + "/"]
+    connect = " ".join(["'self'", *extra])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"media-src 'self' blob:; connect-src {connect}; font-src 'self'; object-src 'none'; "
+        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+
+CSP = content_security_policy()
+
+
+def _headers(csp: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-security-policy", csp.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+        (b"permissions-policy", b"camera=(self), microphone=(self), geolocation=()"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+    ]
+
+
+_HEADERS = _headers(CSP)
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 class SecurityHeaders:
     """Adds the security headers to every HTTP response; refuses cross-site state changes."""
 
-    def __init__(self, app: ASGIApp, allowed_origins: Iterable[str]) -> None:
+    def __init__(
+        self, app: ASGIApp, allowed_origins: Iterable[str], connect_to: Iterable[str] = ()
+    ) -> None:
         self.app = app
         self.allowed = frozenset(o.rstrip("/") for o in allowed_origins)
+        self.headers = _headers(content_security_policy(connect_to))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,7 +85,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 existing = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [
-                    (k, v) for k, v in _HEADERS if k not in existing
+                    (k, v) for k, v in self.headers if k not in existing
                 ]
             await send(message)
 

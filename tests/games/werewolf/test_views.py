@@ -113,13 +113,21 @@ def test_channels_follow_the_game() -> None:
 
 def test_voice_plan_mutes_everyone_alike_at_night() -> None:
     table = night()
-    assert voice_plan(table.state) == {"muted_all": True, "private_channels": {}}
+    assert voice_plan(table.state) == {"muted_all": True, "private_channels": {}, "listen_only": []}
     table.act(4, "cupid", lovers=[6, 7])
     table.act(2, "see", target=3)
-    assert voice_plan(table.state) == {"muted_all": True, "private_channels": {"wolves": [0, 1]}}
+    assert voice_plan(table.state) == {
+        "muted_all": True,
+        "private_channels": {"wolves": [0, 1]},
+        "listen_only": [],
+    }
     for viewer in (Viewer.player(5), Viewer.spectator()):
         assert "private_channels" not in json.dumps(GAME.view(table.state, viewer))
     table.act(0, "wolf_vote", target=5)
     table.act(1, "wolf_vote", target=5)
     table.act(3, "witch_done")
-    assert voice_plan(table.state) == {"muted_all": False, "private_channels": {}}
+    assert voice_plan(table.state) == {
+        "muted_all": False,
+        "private_channels": {},
+        "listen_only": [5],  # the dead keep listening, no longer heard
+    }

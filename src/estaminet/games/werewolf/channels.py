@@ -75,4 +75,8 @@ def voice_plan(state: State) -> dict[str, Any]:
     """
     night = state.phase is Phase.NIGHT and state.outcome is None
     private = {"wolves": state.living_wolves()} if night and state.step == "wolves" else {}
-    return {"muted_all": night, "private_channels": private}
+    # The dead are known to all: they keep listening but are no longer heard.
+    dead = (
+        [] if state.outcome is not None else [s for s in range(state.seats) if not state.alive[s]]
+    )
+    return {"muted_all": night, "private_channels": private, "listen_only": dead}

@@ -15,6 +15,9 @@ export class Live {
     this.attempt = 0;
     this.ws = null;
     this.listeners = new Map(); // topic -> [fn(frame)]
+    this.handlers = new Map();  // other frame type (e.g. "voice") -> [fn(frame)]
+    this.openers = [];          // fn() after each (re)connection
+    this.downers = [];          // fn() when the connection is lost
     this.status = document.getElementById("connection");
     this.wasDown = false;
   }
@@ -31,6 +34,16 @@ export class Live {
     }
   }
 
+  // Frames of a type the connection itself does not know (features' direct messages).
+  onFrame(type, fn) {
+    if (!this.handlers.has(type)) this.handlers.set(type, []);
+    this.handlers.get(type).push(fn);
+  }
+
+  onOpen(fn) { this.openers.push(fn); }
+
+  onDown(fn) { this.downers.push(fn); }
+
   on(topic, fn) {
     if (!this.listeners.has(topic)) this.listeners.set(topic, []);
     this.listeners.get(topic).push(fn);
@@ -46,6 +59,7 @@ export class Live {
     clearTimeout(this.pongTimer);
     try { ws.close(); } catch { /* already closing */ }
     this.setStatus(true);
+    for (const fn of this.downers) fn();
     this.outbox = [...this.pending.values()].map((p) => p.frame);
     const delay = Math.min(15000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
     this.attempt += 1;
@@ -75,6 +89,7 @@ export class Live {
       const waiting = this.outbox.splice(0);
       for (const frame of waiting) this.send(frame);
       this.heartbeat();
+      for (const fn of this.openers) fn();
     });
     ws.addEventListener("message", (e) => this.receive(e.data));
     ws.addEventListener("close", (e) => {
@@ -180,6 +195,8 @@ export class Live {
         clearTimeout(this.pongTimer);
         this.heartbeat();
         return;
+      default:
+        for (const fn of this.handlers.get(frame.type) || []) fn(frame);
     }
   }
 

@@ -5,6 +5,8 @@ import { setupChat } from "./chat.js";
 import { setupModeration } from "./moderation.js";
 import { setupTable } from "./table.js";
 import { setupSitting } from "./sitting.js";
+import { setupMicTest } from "./mic.js";
+import { setupVoice } from "./voice.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -17,6 +19,8 @@ for (const section of document.querySelectorAll(".chat[data-topic]")) setupChat(
 for (const form of document.querySelectorAll("[data-moderation-form]")) setupModeration(live, form);
 for (const page of document.querySelectorAll("[data-table]")) setupTable(live, page);
 for (const page of document.querySelectorAll("[data-sitting]")) setupSitting(live, page);
+for (const bar of document.querySelectorAll("section[data-voice]")) setupVoice(live, bar);
+for (const page of document.querySelectorAll("[data-mic-test]")) setupMicTest(page);
 
 for (const field of document.querySelectorAll("[data-select-on-focus]")) {
   field.addEventListener("focus", () => field.select());

@@ -1,0 +1,208 @@
+"""The pure rules of voice: who may join, over which transport, who hears whom.
+
+No I/O, no clock, no randomness: the voice service (``media/voice.py``) feeds
+these functions what it knows and carries out what they say.
+
+Vocabulary:
+
+- a *space* is one voice conversation: a room (``room:<slug>``) or a game table
+  (``table:<id>``);
+- inside a space, people belong to *groups*: everyone is in ``main``; a game
+  may add private groups (the Werewolves at night). Two people are connected
+  (browser to browser) when they share a group, and A's voice reaches B when
+  A may *send* in a group B belongs to;
+- the existence of a private group is told only to its members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from estaminet.kernel.errors import EstaminetError, Forbidden
+from estaminet.kernel.i18n import N_
+
+__all__ = [
+    "MAIN",
+    "Permission",
+    "PublicMember",
+    "TablePerson",
+    "Transport",
+    "VoiceFull",
+    "VoiceOff",
+    "choose_transport",
+    "connected",
+    "peers_of",
+    "public_member",
+    "room_permission",
+    "sends_to",
+    "speaking_audience",
+    "table_permissions",
+]
+
+MAIN = "main"
+
+
+class Transport(StrEnum):
+    MESH = "mesh"
+    """Browser to browser: each person sends their voice to each other person."""
+    JANUS = "janus"
+    """A mixing media server (Janus AudioBridge) behind the ``CrowdVoice`` seam."""
+
+
+class VoiceOff(Forbidden):
+    default_message = N_("This room has no voice conversation.")
+
+
+class VoiceFull(EstaminetError):
+    status = 409
+    default_message = N_(
+        "The voice conversation is full (%(cap)s people at most here). "
+        "You can still follow and write in the chat."
+    )
+
+
+def choose_transport(
+    mode: str, current: Transport | None, count_after: int, cap: int, crowd: bool
+) -> Transport:
+    """The transport of a space when one more person joins it.
+
+    ``mode`` is the room's ``voice`` setting (``none``, ``mesh``, ``crowd``);
+    ``current`` the space's transport if people are already in it;
+    ``count_after`` how many will be in it with the newcomer; ``crowd`` whether
+    a mixing server is configured. Without one, ``crowd`` rooms fall back to
+    mesh (the embedded default) within the cap.
+    """
+    if mode == "none":
+        raise VoiceOff("voice/none")
+    if current is Transport.JANUS:
+        return Transport.JANUS
+    if crowd and (mode == "crowd" or count_after > cap):
+        return Transport.JANUS
+    if count_after > cap:
+        raise VoiceFull("voice/full", None, cap=cap)
+    return Transport.MESH
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """Where one person is in a space's voice, and where their voice may go."""
+
+    groups: frozenset[str] = frozenset({MAIN})
+    send: frozenset[str] = frozenset({MAIN})
+    night: bool = False
+    """Everyone at the table is told "night: all microphones off" alike."""
+
+    @property
+    def private(self) -> frozenset[str]:
+        """The private groups this person belongs to (only ever told to them)."""
+        return self.groups - {MAIN}
+
+
+def room_permission(moderator_muted: bool) -> Permission:
+    """In a room everyone hears everyone; a person muted by a moderator only listens."""
+    return Permission(send=frozenset() if moderator_muted else frozenset({MAIN}))
+
+
+@dataclass(frozen=True, slots=True)
+class TablePerson:
+    """Someone at a game table, as the voice rules see them."""
+
+    user_id: str
+    kind: str
+    """``player``, ``narrator`` or ``spectator``."""
+    seat: int | None = None
+
+
+def table_permissions(
+    plan: Mapping[str, Any] | None,
+    people: Iterable[TablePerson],
+    moderator_muted: frozenset[str] = frozenset(),
+) -> dict[str, Permission]:
+    """Each person's permission at a table, from the game's voice plan.
+
+    The plan (``voice_plan(state)`` of the game, ``None`` when the game has no
+    opinion or is not running) may say ``muted_all`` (every player's microphone
+    off: the night), ``private_channels`` (name → seats who share a private
+    channel now) and ``listen_only`` (seats who hear but are not heard: the dead).
+    Spectators only listen while a game runs, so they never spoil it; the
+    narrator speaks even at night.
+    """
+    plan = plan or {}
+    running = bool(plan)
+    night = bool(plan.get("muted_all"))
+    listen_only = {int(s) for s in plan.get("listen_only", ())}
+    channels: dict[int, set[str]] = {}
+    for name, seats in sorted((plan.get("private_channels") or {}).items()):
+        for seat in seats:
+            channels.setdefault(int(seat), set()).add(f"private:{name}")
+    found: dict[str, Permission] = {}
+    for person in people:
+        private = (
+            frozenset(channels.get(person.seat, ())) if person.seat is not None else frozenset()
+        )
+        groups = frozenset({MAIN}) | private
+        if person.kind == "narrator":
+            send = {MAIN}
+        elif person.kind == "spectator":
+            send = set() if running else {MAIN}
+        elif person.seat in listen_only or night:
+            send = set()
+        else:
+            send = {MAIN}
+        send |= private
+        if person.user_id in moderator_muted:
+            send = set()
+        found[person.user_id] = Permission(groups, frozenset(send), night)
+    return found
+
+
+def connected(a: Permission, b: Permission) -> bool:
+    """Whether two people may signal each other (they share a group)."""
+    return bool(a.groups & b.groups)
+
+
+def sends_to(a: Permission, b: Permission) -> bool:
+    """Whether A's voice may reach B."""
+    return bool(a.send & b.groups)
+
+
+def peers_of(me: str, everyone: Mapping[str, Permission]) -> list[str]:
+    """Who ``me`` is connected to, in a stable order."""
+    mine = everyone[me]
+    return sorted(u for u, p in everyone.items() if u != me and connected(mine, p))
+
+
+def speaking_audience(me: str, everyone: Mapping[str, Permission]) -> frozenset[str] | None:
+    """Who may be told that ``me`` is speaking: ``None`` for everyone following the space
+    (they speak in ``main``), else only the members of their private groups (possibly nobody).
+    """
+    mine = everyone[me]
+    if MAIN in mine.send:
+        return None
+    return frozenset(u for u, p in everyone.items() if u != me and mine.send & p.groups)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicMember:
+    """What everyone following a space may know of one person in its voice."""
+
+    user_id: str
+    muted: bool
+    speaking: bool
+
+
+def public_member(
+    user_id: str, permission: Permission, self_muted: bool, speaking: bool
+) -> PublicMember:
+    """One person as everyone sees them: muted when they cannot be heard in ``main``.
+
+    Someone speaking in a private group looks exactly like anyone else whose
+    microphone is off: their own mute switch and their speaking are not shown.
+    """
+    heard = MAIN in permission.send
+    return PublicMember(
+        user_id, muted=not heard or self_muted, speaking=heard and speaking and not self_muted
+    )

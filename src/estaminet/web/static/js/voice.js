@@ -1,0 +1,601 @@
+// Voice in a room or at a game table: browser-to-browser calls (mesh) or a mixing server
+// (./voice-janus.js), who is speaking, mute, push-to-talk, volumes, devices.
+// The server says who may hear whom; this file only does what it is told (docs/voice.md).
+
+import { Meter, SPEAK_LEVEL, fillDevices, micProblem, openMic, showMicHelp } from "./mic.js";
+
+const SPEAK_HOLD = 600;        // ms of silence before the ring goes off
+const SPEAK_MIN_GAP = 250;     // ms between two speaking notices sent to the server
+
+function fill(template, values) {
+  return (template || "").replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
+}
+
+function typing(target) {
+  return !!target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
+class Voice {
+  constructor(live, bar) {
+    this.live = live;
+    this.bar = bar;
+    this.space = bar.dataset.voice;
+    this.t = bar.dataset;
+    this.joined = false;
+    this.wanted = false;
+    this.transport = null;
+    this.stream = null;
+    this.track = null;
+    this.peers = new Map();     // user id -> {pc, name, sender, audio, pending, offerer}
+    this.names = new Map();
+    this.allow = { sendTo: new Set(), night: false, moderated: false, channels: [] };
+    this.muted = false;
+    this.ptt = false;
+    this.pttHeld = false;
+    this.speaking = false;
+    this.lastLoud = 0;
+    this.lastSent = 0;
+    this.crowd = null;
+    this.crowdStream = null;
+    this.members = [];
+    this.micId = "";
+    this.speakerId = "";
+    this.els = {
+      join: bar.querySelector("[data-voice-join]"),
+      mute: bar.querySelector("[data-voice-mute]"),
+      leave: bar.querySelector("[data-voice-leave]"),
+      pttButton: bar.querySelector("[data-voice-ptt-button]"),
+      ptt: bar.querySelector("[data-voice-ptt]"),
+      status: bar.querySelector("[data-voice-status]"),
+      channel: bar.querySelector("[data-voice-channel]"),
+      hint: bar.querySelector("[data-voice-hint]"),
+      settings: bar.querySelector("[data-voice-settings]"),
+      mic: bar.querySelector("[data-voice-mic]"),
+      speaker: bar.querySelector("[data-voice-speaker]"),
+      speakerLabel: bar.querySelector("[data-voice-speaker-label]"),
+      volumes: bar.querySelector("[data-voice-volumes]"),
+      audio: bar.querySelector("[data-voice-audio]"),
+      moderation: bar.querySelector("[data-voice-moderation]"),
+    };
+    this.wire();
+  }
+
+  // -- the page ---------------------------------------------------------------------
+
+  wire() {
+    const { els, live } = this;
+    els.join.addEventListener("click", () => this.join());
+    els.leave.addEventListener("click", () => this.leave());
+    els.mute.addEventListener("click", () => this.setMuted(!this.muted));
+    els.ptt.addEventListener("change", () => {
+      this.ptt = els.ptt.checked;
+      els.pttButton.hidden = !this.ptt || !this.joined;
+      this.updateSenders();
+    });
+    const hold = (down) => (e) => {
+      e.preventDefault();
+      this.pttHeld = down;
+      this.updateSenders();
+    };
+    els.pttButton.addEventListener("pointerdown", hold(true));
+    for (const type of ["pointerup", "pointerleave", "pointercancel"]) {
+      els.pttButton.addEventListener(type, hold(false));
+    }
+    els.mic.addEventListener("change", () => this.changeMic(els.mic.value));
+    els.speaker.addEventListener("change", () => this.changeSpeaker(els.speaker.value));
+    document.addEventListener("keydown", (e) => this.key(e, true));
+    document.addEventListener("keyup", (e) => this.key(e, false));
+    els.moderation?.addEventListener("submit", (e) => this.moderate(e));
+    live.onFrame("voice", (frame) => { if (frame.space === this.space) this.frame(frame); });
+    live.on(`voice:${this.space}`, (frame) => this.showMembers(frame.voice?.members));
+    const room = document.querySelector("[data-room]")?.dataset.room;
+    if (room) live.on(`presence:${room}`, () => this.decorate());
+    live.onDown(() => { if (this.joined) this.say(this.t.tReconnecting); });
+    live.onOpen(() => { if (this.joined) this.rejoin(); });
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState !== "visible") return;
+      for (const [id, entry] of this.peers) {
+        if (entry.pc.connectionState === "failed") this.restart(id);
+      }
+    });
+  }
+
+  key(e, down) {
+    if (!this.joined || typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (down && !e.repeat && (e.key === "m" || e.key === "M")) {
+      e.preventDefault();
+      this.setMuted(!this.muted);
+    } else if (this.ptt && e.code === "Space") {
+      e.preventDefault();
+      if (this.pttHeld !== down) {
+        this.pttHeld = down;
+        this.updateSenders();
+      }
+    }
+  }
+
+  say(text) {
+    this.els.status.textContent = text || "";
+  }
+
+  showJoined(on) {
+    const { els } = this;
+    els.join.hidden = on;
+    els.mute.hidden = !on;
+    els.leave.hidden = !on;
+    els.hint.hidden = !on;
+    els.settings.hidden = !on;
+    els.pttButton.hidden = !on || !this.ptt;
+    this.bar.classList.toggle("voice--joined", on);
+  }
+
+  // -- joining -------------------------------------------------------------------------
+
+  async join() {
+    if (this.joined || this.busy) return;
+    this.busy = true;
+    this.wanted = true;
+    this.say(this.t.tJoining);
+    try {
+      try {
+        await this.startMic(this.micId);
+      } catch (error) {
+        this.wanted = false;
+        this.say("");
+        showMicHelp(this.bar, micProblem(error));
+        return;
+      }
+      showMicHelp(this.bar, null);
+      await this.rejoin();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async startMic(deviceId) {
+    const stream = await openMic(deviceId);
+    this.stopMic();
+    this.stream = stream;
+    this.track = stream.getAudioTracks()[0];
+    this.meter = new Meter(stream, (level) => this.level(level));
+    fillDevices(this.els.mic, "audioinput", this.track.getSettings?.().deviceId);
+    if ("setSinkId" in HTMLMediaElement.prototype) {
+      this.els.speakerLabel.hidden = false;
+      fillDevices(this.els.speaker, "audiooutput", this.speakerId);
+    }
+  }
+
+  stopMic() {
+    this.meter?.stop();
+    this.meter = null;
+    for (const t of this.stream?.getTracks() || []) t.stop();
+    this.stream = null;
+    this.track = null;
+  }
+
+  async rejoin() {
+    this.closeCalls();
+    let reply;
+    try {
+      reply = await this.live.act("voice.join", { space: this.space });
+    } catch (error) {
+      this.joined = false;
+      this.showJoined(false);
+      this.stopMic();
+      this.say(error.message || "");
+      return;
+    }
+    this.joined = true;
+    this.transport = reply.transport;
+    this.iceServers = reply.ice_servers || [];
+    this.showJoined(true);
+    this.setAllow(reply.allow || {});
+    if (reply.transport === "janus") {
+      await this.joinCrowd(reply);
+    } else {
+      for (const peer of reply.peers || []) {
+        this.names.set(peer.id, peer.name);
+        this.call(peer.id, true);
+      }
+    }
+    this.status();
+  }
+
+  async joinCrowd(reply) {
+    try {
+      const module = await import("./voice-janus.js");
+      this.crowd = await module.joinCrowd({
+        ticket: reply.ticket,
+        iceServers: this.iceServers,
+        stream: this.stream,
+        onRemoteStream: (stream) => this.playCrowd(stream),
+        onState: (state) => this.crowdState(state),
+      });
+      this.crowd.setMuted(!this.sending());
+    } catch {
+      this.say(this.t.tCrowdFailed);
+    }
+  }
+
+  playCrowd(stream) {
+    const audio = this.audioFor("crowd");
+    audio.srcObject = stream;
+  }
+
+  crowdState(state) {
+    if (state === "reconnecting" || state === "disconnected") this.say(this.t.tReconnecting);
+    else if (state === "connected") this.status();
+    else if (state === "failed" || state === "closed") this.say(this.t.tCrowdFailed);
+  }
+
+  async leave() {
+    this.wanted = false;
+    if (this.joined) this.live.act("voice.leave", { space: this.space }).catch(() => {});
+    this.end();
+  }
+
+  end(message) {
+    this.joined = false;
+    this.closeCalls();
+    this.stopMic();
+    this.showJoined(false);
+    this.setSpeaking(false, false);
+    this.say(message || "");
+  }
+
+  closeCalls() {
+    for (const id of [...this.peers.keys()]) this.hangUp(id);
+    if (this.crowd) {
+      try { this.crowd.leave(); } catch { /* already gone */ }
+      this.crowd = null;
+    }
+    this.els.audio.replaceChildren();
+    this.els.volumes.replaceChildren();
+  }
+
+  // -- what the server tells this tab ---------------------------------------------------
+
+  frame(frame) {
+    switch (frame.kind) {
+      case "peer":
+        if (frame.present) {
+          this.names.set(frame.peer.id, frame.peer.name);
+          if (frame.offer && this.joined) this.call(frame.peer.id, true);
+        } else {
+          this.hangUp(frame.peer.id);
+        }
+        return;
+      case "signal":
+        this.signal(frame.from, frame.signal);
+        return;
+      case "allow":
+        this.setAllow(frame);
+        this.status();
+        return;
+      case "speaking":
+        this.markSpeaking(frame.user, frame.speaking);
+        return;
+      case "rejoin":
+        if (this.joined) this.rejoin();
+        return;
+      case "back":
+        if (this.wanted && !this.joined) {
+          this.say(this.t.tCrowdBack);
+          this.join();
+        }
+        return;
+      case "ended":
+        this.wanted = false;
+        this.end(frame.message || (frame.reason === "elsewhere" ? this.t.tElsewhere : ""));
+        return;
+    }
+  }
+
+  setAllow(allow) {
+    this.allow = {
+      sendTo: new Set(allow.send_to || []),
+      night: !!allow.night,
+      moderated: !!allow.muted_by_moderator,
+      channels: allow.channels || [],
+    };
+    this.updateSenders();
+  }
+
+  status() {
+    if (!this.joined) return;
+    const { allow, t } = this;
+    let text = t.tJoined;
+    if (allow.moderated) text = t.tModeratorMuted;
+    else if (allow.night) text = t.tNight;
+    else if (this.muted) text = t.tMuted;
+    else if (!allow.sendTo.size && this.peers.size) text = t.tListenOnly;
+    this.say(text);
+    const channel = allow.channels[0];
+    this.els.channel.hidden = !channel;
+    if (channel) {
+      const names = channel.members.filter((id) => id !== document.body.dataset.me)
+        .map((id) => this.names.get(id) || "?");
+      this.els.channel.textContent = fill(t.tPrivate, { names: names.join(", ") });
+    }
+  }
+
+  // -- mesh calls ------------------------------------------------------------------------
+
+  call(id, offerer) {
+    this.hangUp(id);
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    const entry = { pc, offerer, pending: [], sender: null, audio: null };
+    this.peers.set(id, entry);
+    entry.sender = pc.addTrack(this.track, this.stream);
+    entry.sender.replaceTrack(this.outgoing(id));
+    pc.addEventListener("track", (e) => {
+      const audio = this.audioFor(id);
+      audio.srcObject = e.streams[0] || new MediaStream([e.track]);
+      entry.audio = audio;
+    });
+    pc.addEventListener("icecandidate", (e) => {
+      if (e.candidate) this.send(id, { type: "candidate", candidate: e.candidate.toJSON() });
+    });
+    pc.addEventListener("connectionstatechange", () => {
+      const state = pc.connectionState;
+      if (state === "connected") this.status();
+      else if (state === "disconnected") this.say(this.t.tReconnecting);
+      else if (state === "failed") this.restart(id);
+    });
+    if (offerer) this.offer(id, false);
+    return entry;
+  }
+
+  async offer(id, iceRestart) {
+    const entry = this.peers.get(id);
+    if (!entry) return;
+    try {
+      const offer = await entry.pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
+      await entry.pc.setLocalDescription(offer);
+      this.send(id, { type: "offer", sdp: offer.sdp });
+    } catch { /* the peer left meanwhile */ }
+  }
+
+  // The network changed under a call: the caller renegotiates with new ICE candidates.
+  restart(id) {
+    const entry = this.peers.get(id);
+    if (!entry || !this.joined) return;
+    this.say(this.t.tReconnecting);
+    if (entry.offerer) {
+      entry.pc.restartIce?.();
+      this.offer(id, true);
+    } else {
+      this.send(id, { type: "restart" });
+    }
+  }
+
+  async signal(from, signal) {
+    if (!this.joined || this.transport !== "mesh" || !signal) return;
+    let entry = this.peers.get(from);
+    try {
+      if (signal.type === "offer") {
+        if (!entry) entry = this.call(from, false);
+        await entry.pc.setRemoteDescription({ type: "offer", sdp: signal.sdp });
+        await this.flush(entry);
+        const answer = await entry.pc.createAnswer();
+        await entry.pc.setLocalDescription(answer);
+        this.send(from, { type: "answer", sdp: answer.sdp });
+      } else if (signal.type === "answer" && entry) {
+        await entry.pc.setRemoteDescription({ type: "answer", sdp: signal.sdp });
+        await this.flush(entry);
+      } else if (signal.type === "candidate" && entry) {
+        if (entry.pc.remoteDescription) await entry.pc.addIceCandidate(signal.candidate);
+        else entry.pending.push(signal.candidate);
+      } else if (signal.type === "restart" && entry?.offerer) {
+        this.restart(from);
+      }
+    } catch { /* a stale message from a call that was replaced */ }
+  }
+
+  async flush(entry) {
+    for (const candidate of entry.pending.splice(0)) {
+      try { await entry.pc.addIceCandidate(candidate); } catch { /* stale */ }
+    }
+  }
+
+  send(to, signal) {
+    this.live.act("voice.signal", { space: this.space, to, signal }).catch(() => {});
+  }
+
+  hangUp(id) {
+    const entry = this.peers.get(id);
+    if (!entry) return;
+    this.peers.delete(id);
+    entry.pc.close();
+    this.els.audio.querySelector(`[data-peer="${CSS.escape(id)}"]`)?.remove();
+    this.els.volumes.querySelector(`[data-peer="${CSS.escape(id)}"]`)?.remove();
+    this.status();
+  }
+
+  audioFor(id) {
+    let audio = this.els.audio.querySelector(`audio[data-peer="${CSS.escape(id)}"]`);
+    if (audio) return audio;
+    audio = document.createElement("audio");
+    audio.autoplay = true;
+    audio.dataset.peer = id;
+    if (this.speakerId && audio.setSinkId) audio.setSinkId(this.speakerId).catch(() => {});
+    this.els.audio.append(audio);
+    const name = id === "crowd" ? "" : this.names.get(id) || "?";
+    if (id !== "crowd") {
+      const item = document.createElement("li");
+      item.dataset.peer = id;
+      const label = document.createElement("label");
+      label.textContent = fill(this.t.tVolume, { name });
+      const slider = document.createElement("input");
+      slider.type = "range";
+      slider.min = "0";
+      slider.max = "1";
+      slider.step = "0.05";
+      slider.value = "1";
+      slider.addEventListener("input", () => { audio.volume = Number(slider.value); });
+      label.append(slider);
+      item.append(label);
+      this.els.volumes.append(item);
+    }
+    audio.play?.().catch(() => {});
+    return audio;
+  }
+
+  // -- sending, muting, speaking ---------------------------------------------------------
+
+  sending() {
+    return !!this.track && !this.muted && !this.allow.moderated && (!this.ptt || this.pttHeld);
+  }
+
+  outgoing(id) {
+    return this.sending() && this.allow.sendTo.has(id) ? this.track : null;
+  }
+
+  updateSenders() {
+    for (const [id, entry] of this.peers) {
+      const track = this.outgoing(id);
+      if (entry.sender && entry.sender.track !== track) entry.sender.replaceTrack(track).catch(() => {});
+    }
+    this.crowd?.setMuted(!this.sending());
+    if (!this.sending()) this.setSpeaking(false);
+    const { mute } = this.els;
+    mute.setAttribute("aria-pressed", String(this.muted));
+    mute.textContent = this.muted ? this.t.tUnmute : this.t.tMute;
+    mute.classList.toggle("button--secondary", this.muted);
+  }
+
+  setMuted(muted) {
+    this.muted = muted;
+    this.updateSenders();
+    this.status();
+    if (this.joined) this.live.act("voice.mute", { space: this.space, muted }).catch(() => {});
+  }
+
+  // Speaking starts with the first loud moment and lasts until SPEAK_HOLD ms of quiet (the
+  // ring does not flicker between words; noise suppression keeps background noise out).
+  level(rms) {
+    const now = performance.now();
+    if (this.sending() && rms > SPEAK_LEVEL) {
+      this.lastLoud = now;
+      if (!this.speaking) this.setSpeaking(true);
+    } else if (this.speaking && now - this.lastLoud > SPEAK_HOLD) {
+      this.setSpeaking(false);
+    }
+  }
+
+  // Tell the server (coalesced: at most one notice every SPEAK_MIN_GAP ms).
+  setSpeaking(speaking, tell = true) {
+    if (this.speaking === speaking) return;
+    this.speaking = speaking;
+    if (!tell || !this.joined) return;
+    clearTimeout(this.speakTimer);
+    const wait = Math.max(0, this.lastSent + SPEAK_MIN_GAP - performance.now());
+    this.speakTimer = setTimeout(() => {
+      this.lastSent = performance.now();
+      this.live.act("voice.speaking", { space: this.space, speaking: this.speaking }).catch(() => {});
+    }, wait);
+  }
+
+  // -- devices ---------------------------------------------------------------------------
+
+  async changeMic(deviceId) {
+    this.micId = deviceId;
+    if (!this.joined) return;
+    try {
+      await this.startMic(deviceId);
+    } catch (error) {
+      showMicHelp(this.bar, micProblem(error));
+      return;
+    }
+    for (const [id, entry] of this.peers) entry.sender?.replaceTrack(this.outgoing(id)).catch(() => {});
+  }
+
+  changeSpeaker(deviceId) {
+    this.speakerId = deviceId;
+    for (const audio of this.els.audio.querySelectorAll("audio")) {
+      audio.setSinkId?.(deviceId).catch(() => {});
+    }
+  }
+
+  // -- who is in the voice ------------------------------------------------------------
+
+  showMembers(members) {
+    if (!members) return;
+    this.members = members;
+    for (const m of members) this.names.set(m.id, m.name);
+    this.decorate();
+    const select = this.bar.querySelector("[data-voice-people]");
+    if (select) {
+      const me = document.body.dataset.me;
+      select.replaceChildren(...members.filter((m) => m.id !== me).map((m) => {
+        const option = document.createElement("option");
+        option.value = m.id;
+        option.textContent = m.name;
+        return option;
+      }));
+    }
+  }
+
+  // The room's people list shows who is in the voice and who speaks (a ring).
+  decorate() {
+    const byId = new Map(this.members.map((m) => [m.id, m]));
+    for (const li of document.querySelectorAll("[data-people] li[data-user]")) {
+      const m = byId.get(li.dataset.user);
+      li.classList.toggle("person--voice", !!m);
+      li.classList.toggle("person--speaking", !!m?.speaking);
+      li.classList.toggle("person--muted", !!m?.muted);
+    }
+  }
+
+  // A private-channel companion speaks (told only to the channel's members).
+  markSpeaking(userId, speaking) {
+    for (const el of document.querySelectorAll(`[data-voice-members] [data-user="${CSS.escape(userId)}"], [data-people] li[data-user="${CSS.escape(userId)}"]`)) {
+      el.classList.toggle(el.matches("li.person") ? "person--speaking" : "voice-member--speaking", speaking);
+    }
+  }
+
+  async moderate(e) {
+    e.preventDefault();
+    const form = e.target;
+    const status = form.querySelector(".form-status");
+    const user = form.querySelector("[data-voice-people]").value;
+    const action = e.submitter?.value || "mute";
+    if (!user) return;
+    try {
+      await this.live.act("voice.moderate", { space: this.space, user, action });
+      status.textContent = "✓";
+    } catch (error) {
+      status.textContent = error.message || "";
+    }
+  }
+
+  // -- for tests and the curious: what the calls carry -----------------------------------
+
+  async stats() {
+    const peers = {};
+    for (const [id, entry] of this.peers) {
+      let inbound = 0;
+      let outbound = 0;
+      const report = await entry.pc.getStats();
+      report.forEach((s) => {
+        if (s.kind !== "audio" && s.mediaType !== "audio") return;
+        if (s.type === "inbound-rtp") inbound += s.bytesReceived || 0;
+        if (s.type === "outbound-rtp") outbound += s.bytesSent || 0;
+      });
+      peers[id] = { name: this.names.get(id), inbound, outbound, state: entry.pc.connectionState,
+        sending: !!entry.sender?.track };
+    }
+    return { joined: this.joined, transport: this.transport, muted: this.muted, speaking: this.speaking, peers };
+  }
+}
+
+export function setupVoice(live, bar) {
+  const voice = new Voice(live, bar);
+  window.estaminetVoice = {
+    join: () => voice.join(),
+    leave: () => voice.leave(),
+    setMuted: (muted) => voice.setMuted(muted),
+    stats: () => voice.stats(),
+  };
+  return voice;
+}

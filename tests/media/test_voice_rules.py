@@ -1,0 +1,127 @@
+"""The pure voice rules: transport and cap, table plans → permissions, who may signal whom."""
+
+from __future__ import annotations
+
+import pytest
+
+from estaminet.media.voice_rules import (
+    MAIN,
+    Permission,
+    TablePerson,
+    Transport,
+    VoiceFull,
+    VoiceOff,
+    choose_transport,
+    connected,
+    peers_of,
+    public_member,
+    room_permission,
+    sends_to,
+    speaking_audience,
+    table_permissions,
+)
+
+
+def test_transport_mesh_within_the_cap() -> None:
+    assert choose_transport("mesh", None, 1, 4, crowd=False) is Transport.MESH
+    assert choose_transport("mesh", Transport.MESH, 4, 4, crowd=False) is Transport.MESH
+
+
+def test_transport_refuses_past_the_cap_without_crowd() -> None:
+    with pytest.raises(VoiceFull) as refused:
+        choose_transport("mesh", Transport.MESH, 5, 4, crowd=False)
+    assert refused.value.code == "voice/full"
+    assert refused.value.params == {"cap": 4}
+
+
+def test_transport_crowd_rooms_fall_back_to_mesh_without_a_server() -> None:
+    assert choose_transport("crowd", None, 3, 4, crowd=False) is Transport.MESH
+    with pytest.raises(VoiceFull):
+        choose_transport("crowd", Transport.MESH, 5, 4, crowd=False)
+
+
+def test_transport_crowd_server_takes_crowd_rooms_and_overflow() -> None:
+    assert choose_transport("crowd", None, 1, 4, crowd=True) is Transport.JANUS
+    assert choose_transport("mesh", Transport.MESH, 5, 4, crowd=True) is Transport.JANUS
+    assert choose_transport("mesh", Transport.JANUS, 2, 4, crowd=True) is Transport.JANUS
+
+
+def test_transport_refused_in_rooms_without_voice() -> None:
+    with pytest.raises(VoiceOff) as refused:
+        choose_transport("none", None, 1, 4, crowd=True)
+    assert refused.value.code == "voice/none"
+
+
+def test_room_everyone_hears_everyone_but_the_moderated() -> None:
+    everyone = {
+        "a": room_permission(False),
+        "b": room_permission(False),
+        "c": room_permission(True),
+    }
+    assert peers_of("a", everyone) == ["b", "c"]
+    assert sends_to(everyone["a"], everyone["c"])
+    assert not sends_to(everyone["c"], everyone["a"])  # muted by a moderator: only listens
+    assert connected(everyone["c"], everyone["a"])
+
+
+def _table() -> list[TablePerson]:
+    return [
+        TablePerson("wolf1", "player", 0),
+        TablePerson("wolf2", "player", 1),
+        TablePerson("villager", "player", 2),
+        TablePerson("dead", "player", 3),
+        TablePerson("narrator", "narrator"),
+        TablePerson("fan", "spectator"),
+    ]
+
+
+def test_table_lobby_everyone_talks() -> None:
+    perms = table_permissions(None, _table())
+    assert all(p.send == {MAIN} and not p.night for p in perms.values())
+
+
+def test_table_day_the_dead_and_spectators_only_listen() -> None:
+    plan = {"muted_all": False, "private_channels": {}, "listen_only": [3]}
+    perms = table_permissions(plan, _table())
+    assert perms["villager"].send == {MAIN}
+    assert perms["dead"].send == frozenset() and perms["dead"].groups == {MAIN}
+    assert perms["fan"].send == frozenset()
+    assert sends_to(perms["villager"], perms["fan"])  # spectators hear the game
+
+
+def test_table_night_all_muted_alike_and_wolves_share_a_private_group() -> None:
+    plan = {"muted_all": True, "private_channels": {"wolves": [0, 1]}, "listen_only": [3]}
+    perms = table_permissions(plan, _table())
+    assert all(p.night for p in perms.values())
+    assert perms["villager"] == Permission(frozenset({MAIN}), frozenset(), night=True)
+    assert perms["wolf1"].private == {"private:wolves"}
+    assert sends_to(perms["wolf1"], perms["wolf2"])
+    assert not sends_to(perms["wolf1"], perms["villager"])
+    assert not sends_to(perms["wolf1"], perms["fan"])
+    assert sends_to(perms["narrator"], perms["villager"])  # the narrator speaks at night
+
+
+def test_table_moderated_person_is_silent_even_in_a_private_group() -> None:
+    plan = {"muted_all": True, "private_channels": {"wolves": [0, 1]}}
+    perms = table_permissions(plan, _table(), frozenset({"wolf2"}))
+    assert perms["wolf2"].send == frozenset()
+    assert not sends_to(perms["wolf2"], perms["wolf1"])
+
+
+def test_speaking_audience_private_speech_told_only_to_the_group() -> None:
+    plan = {"muted_all": True, "private_channels": {"wolves": [0, 1]}}
+    perms = table_permissions(plan, _table())
+    assert speaking_audience("wolf1", perms) == {"wolf2"}
+    assert speaking_audience("villager", perms) == frozenset()
+    day = table_permissions({"muted_all": False, "private_channels": {}}, _table())
+    assert speaking_audience("villager", day) is None  # everyone following the space
+
+
+def test_public_member_hides_the_private_speaker() -> None:
+    plan = {"muted_all": True, "private_channels": {"wolves": [0, 1]}}
+    perms = table_permissions(plan, _table())
+    wolf = public_member("wolf1", perms["wolf1"], self_muted=False, speaking=True)
+    villager = public_member("villager", perms["villager"], self_muted=True, speaking=False)
+    assert (wolf.muted, wolf.speaking) == (villager.muted, villager.speaking) == (True, False)
+    day = public_member("a", room_permission(False), self_muted=False, speaking=True)
+    assert (day.muted, day.speaking) == (False, True)
