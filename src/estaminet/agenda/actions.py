@@ -902,7 +902,11 @@ async def _retime_notices(
 ) -> None:
     """Reminders follow the new times; each person coming gets one "it changed" notice."""
     told: set[str] = set()
-    moved = sorted(((k, n) for k, n in mapping.items() if n is not None), key=lambda pair: pair[1])
+    answered = await _answered_dates(conn, target_id)
+    moved = sorted(
+        ((k, n) for k, n in mapping.items() if n is not None and n in answered),
+        key=lambda pair: pair[1],
+    )
     for key, new_key in moved:
         occurrence = occurrence_at(target, zone, new_key)
         if occurrence.start <= now:
@@ -930,6 +934,16 @@ async def _retime_notices(
             await _schedule(conn, target_id, new_key, row.user_id, [(Notice.CHANGED, now)])
 
 
+async def _answered_dates(
+    conn: AsyncConnection, event_id: int, answer: Answer | None = None
+) -> set[str]:
+    """The dates of an event that someone answered (only answers of one kind, if given)."""
+    query = select(agenda_answers.c.occurrence).where(agenda_answers.c.event_id == event_id)
+    if answer is not None:
+        query = query.where(agenda_answers.c.answer == answer.value)
+    return set((await conn.execute(query.distinct())).scalars())
+
+
 async def _fill_places(
     conn: AsyncConnection,
     event_id: int,
@@ -939,8 +953,9 @@ async def _fill_places(
     now: datetime,
 ) -> None:
     """After a change of capacity: people move up from the waiting lists of the dates to come."""
+    waiting_on = await _answered_dates(conn, event_id, Answer.WAITING)
     for occurrence in _occurrences(series, zone):
-        if occurrence.end <= now or occurrence.cancelled:
+        if occurrence.end <= now or occurrence.cancelled or occurrence.key not in waiting_on:
             continue
         rows = await _answer_rows(conn, event_id, occurrence.key)
         going = sum(1 for r in rows if r.answer == Answer.YES.value)
