@@ -224,3 +224,34 @@ async def test_edits_refused_change_nothing(db: Database) -> None:
     unchanged = await event(db, event_id)
     assert (unchanged.title, unchanged.sequence) == ("Soirée jeux", 0)
     assert unchanged.series.start == one_off.start
+
+
+async def test_edits_narrower_visibility_stops_reminders_to_who_may_no_longer_see(
+    db: Database,
+) -> None:
+    anim = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    mia = await add_person(db, "mia", "Mia")
+    event_id = await actions.create_event(db, anim, game_night(), NOW, BRUSSELS)
+    await actions.answer(db, mia, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+    team_only = game_night(visibility=Visibility.TEAM)
+    await actions.edit_event(db, anim, event_id, team_only, NOW, BRUSSELS, version=0)
+    sent: list[Delivery] = []
+
+    async def deliver(delivery: Delivery) -> None:
+        sent.append(delivery)
+
+    start = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+    assert await Reminders(db, BRUSSELS, deliver, lambda: NOW).fire_due(start) == 0
+    assert sent == []
+
+
+async def test_edits_a_cancelled_event_cannot_be_changed(db: Database) -> None:
+    anim = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    event_id = await actions.create_event(db, anim, game_night(), NOW, BRUSSELS)
+    await actions.cancel_event(db, anim, event_id, NOW, BRUSSELS)
+    with pytest.raises(Conflict) as refused:
+        await actions.edit_event(
+            db, anim, event_id, game_night(title="Revenu"), NOW, BRUSSELS, version=1
+        )
+    assert refused.value.code == "agenda/edit_cancelled"
+    assert (await event(db, event_id)).title == "Soirée jeux"
