@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from datetime import date, datetime, timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from .helpers import ARTIFACTS, PHONE, Visitors, wait_online
@@ -135,6 +137,14 @@ def test_agenda_weekly_game_night_with_a_waiting_list(people: Visitors, tmp_path
     expect(phone_page).to_have_url(re.compile(r"/r/jeux$"))
 
 
+def _poster() -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (600, 300), (140, 47, 35))
+    ImageDraw.Draw(image).ellipse((220, 70, 380, 230), fill=(240, 200, 120))
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def test_agenda_edit_more_places_move_the_waiting_person_up_live(
     people: Visitors, tmp_path: Path
 ) -> None:
@@ -147,6 +157,9 @@ def test_agenda_edit_more_places_move_the_waiting_person_up_live(
     animator.locator("#ev-start").fill(f"{day.isoformat()}T15:00")
     animator.locator("#ev-end").fill(f"{day.isoformat()}T17:00")
     animator.get_by_label("Places (laisse vide : pas de limite)").fill("1")
+    animator.locator("#ev-picture").set_input_files(
+        {"name": "crepes.png", "mimeType": "image/png", "buffer": _poster()}
+    )
     animator.get_by_role("button", name="Créer l'évènement").click()
     event_url = animator.url.split("?")[0]
 
@@ -166,6 +179,7 @@ def test_agenda_edit_more_places_move_the_waiting_person_up_live(
     capacity = animator.get_by_label("Places (laisse vide : pas de limite)")
     expect(capacity).to_have_value("1")
     expect(animator.locator("#ev-capacity-help")).to_contain_text("tout le monde qui vient déjà")
+    expect(animator.locator(".agenda-picture-current img")).to_be_visible()
     _keep(animator, tmp_path, "agenda-edit-desktop")
     capacity.fill("2")
     animator.get_by_role("button", name="Enregistrer les changements").click()
