@@ -94,3 +94,49 @@ async def test_mail_reminder_arrives_in_french_with_the_event(
     ics = parts["text/calendar"].get_payload(decode=True).decode()
     assert vobject.readOne(ics).vevent.summary.value == "Soirée jeux"
     assert [user for user, _ in venue.notices] == ["mia"]  # the toast too
+
+
+async def test_mail_changed_event_says_so_with_the_new_version(
+    sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=sqlite_url,
+        secret_key="k",
+        base_url="https://lab.example.be",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_starttls=False,
+        smtp_from="agenda@lab.example.be",
+    )
+    db = Database(sqlite_url)
+    venue = FakeVenue()
+    service = AgendaService(
+        db,
+        MemoryHub(),
+        Templates(),
+        settings,
+        venue,  # type: ignore[arg-type]
+        lambda: NOW,
+        SmtpMailer("127.0.0.1", port, starttls=False),
+    )
+    try:
+        animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+        member = await add_person(db, "mia", "Mia", email="mia@example.be")
+        event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
+        await actions.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+        earlier = game_night(start=datetime(2026, 11, 27, 19, 30))
+        await actions.edit_event(db, animator, event_id, earlier, NOW, BRUSSELS, version=0)
+        assert await service.reminders.fire_due(NOW) == 1
+    finally:
+        await db.dispose()
+    message = inbox.messages[0]
+    assert message["Subject"].startswith("L'évènement a changé")
+    body = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    text = body.get_payload(decode=True).decode()
+    assert "19:30" in text and "Ta réponse est gardée" in text
+    ics = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    vevent = vobject.readOne(ics.get_payload(decode=True).decode()).vevent
+    assert vevent.sequence.value == "1"
+    assert [(user, context["notice"]) for user, context in venue.notices] == [("mia", "changed")]

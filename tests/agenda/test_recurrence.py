@@ -16,6 +16,7 @@ from estaminet.agenda.recurrence import (
     expand,
     local_to_utc,
     occurrence_at,
+    rekey,
 )
 from estaminet.kernel.errors import BadInput, NotFound
 
@@ -149,3 +150,39 @@ def test_recurrence_unknown_occurrence_is_refused() -> None:
     for key in ("20261212T2000", "20261218T2000", "garbage"):
         with pytest.raises(NotFound):
             occurrence_at(series, BRUSSELS, key)
+
+
+def test_recurrence_rekey_follows_each_date_to_its_new_time() -> None:
+    old = weekly(datetime(2026, 11, 27, 20, 0), count=4)
+    earlier = weekly(datetime(2026, 11, 27, 19, 30), count=4)
+    keys = ["20261127T2000", "20261204T2000", "20261218T2000"]
+    assert rekey(old, earlier, keys) == {
+        "20261127T2000": "20261127T1930",
+        "20261204T2000": "20261204T1930",
+        "20261218T2000": "20261218T1930",
+    }
+
+
+def test_recurrence_rekey_drops_dates_the_new_rule_skips() -> None:
+    old = weekly(datetime(2026, 11, 27, 20, 0), count=4)
+    every_other = Series(
+        datetime(2026, 11, 27, 20, 0), timedelta(hours=3), Recurrence(Frequency.BIWEEKLY, count=4)
+    )
+    shorter = weekly(datetime(2026, 11, 27, 20, 0), count=2)
+    keys = ["20261127T2000", "20261204T2000", "20261211T2000", "20261218T2000"]
+    assert rekey(old, every_other, keys) == {
+        "20261127T2000": "20261127T2000",
+        "20261204T2000": None,
+        "20261211T2000": "20261211T2000",
+        "20261218T2000": None,
+    }
+    assert [k for k, v in rekey(old, shorter, keys).items() if v is None] == keys[2:]
+
+
+def test_recurrence_rekey_of_a_one_off_follows_it_to_any_day() -> None:
+    once = Series(datetime(2026, 11, 27, 20, 0), timedelta(hours=2))
+    moved = Series(datetime(2026, 12, 2, 18, 0), timedelta(hours=2))
+    assert rekey(once, moved, ["20261127T2000"]) == {"20261127T2000": "20261202T1800"}
+    # A one-off that becomes a series keeps its answers when the series has that day.
+    series = weekly(datetime(2026, 11, 20, 19, 0), count=3)
+    assert rekey(once, series, ["20261127T2000"]) == {"20261127T2000": "20261127T1900"}

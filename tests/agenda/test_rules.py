@@ -11,6 +11,7 @@ from estaminet.agenda.rules import (
     Notice,
     Visibility,
     can_see_event,
+    change_is_notable,
     promotions,
     reminder_schedule,
     seat_answer,
@@ -81,3 +82,20 @@ def test_rules_late_delivery_only_while_it_still_makes_sense() -> None:
     assert not should_deliver(Notice.DAY_BEFORE, start=start, end=end, now=start)
     assert should_deliver(Notice.STARTING, start=start, end=end, now=start + timedelta(minutes=30))
     assert not should_deliver(Notice.STARTING, start=start, end=end, now=end)
+
+
+def test_rules_more_places_move_the_first_waiting_up_fewer_keep_who_comes() -> None:
+    waiting = ["bob", "cat", "dan"]
+    assert promotions(2, 1, waiting) == ["bob"]  # capacity 1 -> 2
+    assert promotions(4, 1, waiting) == ["bob", "cat", "dan"]
+    assert promotions(None, 1, waiting) == waiting  # no limit any more
+    assert promotions(1, 3, waiting) == []  # fewer places than people coming: nobody moves
+    assert promotions(5, 1, []) == []
+
+
+def test_rules_only_a_new_time_or_room_is_worth_a_notice() -> None:
+    start, end = NOW, NOW + timedelta(hours=2)
+    assert not change_is_notable((start, end, "jeux"), (start, end, "jeux"))
+    assert change_is_notable((start, end, "jeux"), (start, end, "bar"))
+    assert change_is_notable((start, end, None), (start + timedelta(minutes=30), end, None))
+    assert change_is_notable((start, end, None), (start, end + timedelta(hours=1), None))

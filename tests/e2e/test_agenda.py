@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from datetime import date, datetime, timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from .helpers import ARTIFACTS, PHONE, Visitors, wait_online
@@ -133,3 +135,84 @@ def test_agenda_weekly_game_night_with_a_waiting_list(people: Visitors, tmp_path
     expect(join).to_be_visible()
     join.click()
     expect(phone_page).to_have_url(re.compile(r"/r/jeux$"))
+
+
+def _poster() -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (600, 300), (140, 47, 35))
+    ImageDraw.Draw(image).ellipse((220, 70, 380, 230), fill=(240, 200, 120))
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_agenda_edit_more_places_move_the_waiting_person_up_live(
+    people: Visitors, tmp_path: Path
+) -> None:
+    venue = people.venue
+    day = date.today() + timedelta(days=5)
+    animator = people.guest("Anim", invite=venue.create_invite(role="animator"))
+    animator.goto("/agenda/new")
+    animator.get_by_label("Titre").fill("Atelier crêpes")
+    animator.get_by_label("Type").select_option("workshop")
+    animator.locator("#ev-start").fill(f"{day.isoformat()}T15:00")
+    animator.locator("#ev-end").fill(f"{day.isoformat()}T17:00")
+    animator.get_by_label("Places (laisse vide : pas de limite)").fill("1")
+    animator.locator("#ev-picture").set_input_files(
+        {"name": "crepes.png", "mimeType": "image/png", "buffer": _poster()}
+    )
+    animator.get_by_role("button", name="Créer l'évènement").click()
+    event_url = animator.url.split("?")[0]
+
+    alice = people.guest("Alice", invite=venue.create_invite(role="member"))
+    bruno = people.guest("Bruno", invite=venue.create_invite(role="member"))
+    alice.goto(event_url)
+    _answer(alice, "Je viens")
+    bruno.goto(event_url)
+    _answer(bruno, "Je viens (liste d'attente)")
+    expect(bruno.locator("[data-mine]")).to_have_attribute("data-mine", "waiting")
+    wait_online(bruno)
+
+    animator.goto(event_url)
+    animator.locator(".agenda-manage summary").click()
+    animator.get_by_role("link", name="Modifier l'évènement").click()
+    expect(animator.get_by_role("heading", name="Modifier l'évènement")).to_be_visible()
+    capacity = animator.get_by_label("Places (laisse vide : pas de limite)")
+    expect(capacity).to_have_value("1")
+    expect(animator.locator("#ev-capacity-help")).to_contain_text("tout le monde qui vient déjà")
+    expect(animator.locator(".agenda-picture-current img")).to_be_visible()
+    _keep(animator, tmp_path, "agenda-edit-desktop")
+    capacity.fill("2")
+    animator.get_by_role("button", name="Enregistrer les changements").click()
+    expect(animator.locator(".banner")).to_contain_text("Les changements sont enregistrés.")
+    expect(animator.locator("[data-names='yes']")).to_have_text("Alice, Bruno")
+
+    # Bruno, still on the page, is told at once that he moves up.
+    toast = bruno.locator("#toasts .toast--agenda")
+    expect(toast).to_contain_text("liste d'attente")
+    expect(toast).to_contain_text("Atelier crêpes")
+    bruno.reload()
+    expect(bruno.locator("[data-mine]")).to_have_attribute("data-mine", "yes")
+
+    # The form on a phone: one column, no sideways scrolling, every field labelled.
+    phone = people.context(**{**PHONE, "viewport": {"width": 390, "height": 844}})
+    phone_page = phone.new_page()
+    phone_page.goto(venue.create_invite(role="animator"))
+    phone_page.locator("#name").fill("Anim2")
+    phone_page.locator("main form [type=submit]").click()
+    phone_page.goto(event_url.rsplit("/", 1)[0] + "/edit")
+    expect(phone_page.get_by_label("Titre")).to_have_value("Atelier crêpes")
+    width = phone_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the edit form scrolls sideways on a phone: {width}"
+    _keep(phone_page, tmp_path, "agenda-edit-phone")
+
+    # Meanwhile the first animator saves another change: the phone's form is stale.
+    animator.goto(event_url.rsplit("/", 1)[0] + "/edit")
+    animator.get_by_label("Titre").fill("Atelier crêpes et gaufres")
+    animator.get_by_role("button", name="Enregistrer les changements").click()
+    expect(animator.locator(".banner")).to_contain_text("Les changements sont enregistrés.")
+    phone_page.get_by_label("Places (laisse vide : pas de limite)").fill("3")
+    phone_page.get_by_role("button", name="Enregistrer les changements").click()
+    error = phone_page.get_by_role("alert")
+    expect(error).to_contain_text("Rien n'a été enregistré")
+    expect(phone_page.get_by_label("Places (laisse vide : pas de limite)")).to_have_value("3")
+    _keep(phone_page, tmp_path, "agenda-edit-stale-phone")

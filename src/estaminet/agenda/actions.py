@@ -29,6 +29,8 @@ from estaminet.agenda.recurrence import (
     first_and_last,
     local_to_utc,
     occurrence_at,
+    parse_key,
+    rekey,
 )
 from estaminet.agenda.rules import (
     Answer,
@@ -39,6 +41,7 @@ from estaminet.agenda.rules import (
     Visibility,
     can_manage_events,
     can_see_event,
+    change_is_notable,
     check_can_answer,
     promotions,
     reminder_schedule,
@@ -51,7 +54,7 @@ from estaminet.agenda.tables import (
     agenda_notices,
     agenda_overrides,
 )
-from estaminet.kernel.errors import Forbidden, NotFound
+from estaminet.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import User
 from estaminet.people.queries import users_by_ids
@@ -59,6 +62,7 @@ from estaminet.store import Database
 
 __all__ = [
     "AnswerSummary",
+    "Edited",
     "EventData",
     "EventInfo",
     "access_event",
@@ -68,6 +72,8 @@ __all__ = [
     "change_occurrence",
     "check_manager",
     "create_event",
+    "edit_event",
+    "editable_series",
     "events_between",
     "events_for_feed",
     "get_event",
@@ -577,26 +583,23 @@ async def change_occurrence(
         if cancel:
             await _notify_cancelled(conn, event_id, [key], now)
             return
-        moved = occurrence_at(series, zone, key)
-        rows = await _answer_rows(conn, event_id, key)
-        for row in rows:
-            await conn.execute(
-                delete(agenda_notices).where(
-                    agenda_notices.c.event_id == event_id,
-                    agenda_notices.c.occurrence == key,
-                    agenda_notices.c.user_id == row.user_id,
-                    agenda_notices.c.kind.in_(
-                        [Notice.DAY_BEFORE.value, Notice.SOON.value, Notice.STARTING.value]
-                    ),
-                )
-            )
-            await _schedule(
-                conn,
-                event_id,
-                key,
-                row.user_id,
-                reminder_schedule(moved.start, Answer(row.answer), now),
-            )
+        await _reschedule(conn, event_id, occurrence_at(series, zone, key), now)
+
+
+async def _reschedule(
+    conn: AsyncConnection, event_id: int, occurrence: Occurrence, now: datetime
+) -> None:
+    """The reminders of everyone who answered a date that moved: the old ones go, new ones come."""
+    key = occurrence.key
+    for row in await _answer_rows(conn, event_id, key):
+        await _unschedule(conn, event_id, key, row.user_id)
+        await _schedule(
+            conn,
+            event_id,
+            key,
+            row.user_id,
+            reminder_schedule(occurrence.start, Answer(row.answer), now),
+        )
 
 
 async def events_for_feed(
@@ -618,3 +621,344 @@ async def events_for_feed(
     ).all()
     overrides = await _overrides(conn, [row.id for row in rows])
     return [_event(row, overrides[row.id]) for row in rows]
+
+
+# -- editing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edited:
+    event_id: int
+    """The event to show: a new one when a series was split (its past dates stay in the old one)."""
+    dropped_picture: str | None = None
+    """A picture file no event uses any more (to delete after commit)."""
+
+
+def _occurrences(series: Series, zone: ZoneInfo) -> list[Occurrence]:
+    """Every occurrence of a series, in order (bounded: a series always ends)."""
+    first, last = _bounds(series, zone)
+    found: dict[str, Occurrence] = {}
+    after = first
+    while after <= last:
+        before = after + timedelta(days=100)
+        for occurrence in expand(series, zone, after, before):
+            found.setdefault(occurrence.key, occurrence)
+        after = before
+    return sorted(found.values(), key=lambda o: (o.start, o.key))
+
+
+def editable_series(event: EventInfo, zone: ZoneInfo, now: datetime) -> Series:
+    """The times the edit form shows: the whole series, or its dates to come once one has begun.
+
+    Editing the times of a series changes "this and the following dates": the
+    form starts at the first date that has not begun, and a count becomes the
+    number of dates left.
+    """
+    series = event.series
+    if not event.recurring:
+        return series
+    occurrences = _occurrences(series, zone)
+    if not any(o.start <= now for o in occurrences):
+        return series
+    coming = sorted(parse_key(o.key) for o in occurrences if o.start > now)
+    if not coming:
+        return series
+    rule = series.recurrence
+    count = None
+    if rule.count is not None:
+        count = rule.count - sum(1 for o in occurrences if parse_key(o.key) < coming[0])
+    return Series(coming[0], series.duration, Recurrence(rule.frequency, rule.until, count))
+
+
+def _stored_overrides(event_id: int, overrides: dict[str, Override]) -> list[dict[str, Any]]:
+    return [
+        {
+            "event_id": event_id,
+            "occurrence": key,
+            "cancelled": override.cancelled,
+            "start_local": override.start.strftime(_LOCAL) if override.start else None,
+            "duration_minutes": int(override.duration.total_seconds() // 60)
+            if override.duration
+            else None,
+        }
+        for key, override in overrides.items()
+    ]
+
+
+def _row_values(data: EventData, series: Series, zone: ZoneInfo) -> dict[str, Any]:
+    first, last = _bounds(series, zone)
+    return {
+        "title": data.title,
+        "description": data.description,
+        "kind": data.kind.value,
+        "room_slug": data.room_slug,
+        "visibility": data.visibility.value,
+        "capacity": data.capacity,
+        "start_local": series.start.strftime(_LOCAL),
+        "duration_minutes": int(series.duration.total_seconds() // 60),
+        "frequency": series.recurrence.frequency.value,
+        "until": series.recurrence.until,
+        "count": series.recurrence.count,
+        "first_start": first,
+        "last_end": last,
+    }
+
+
+async def edit_event(
+    db: Database,
+    user: User,
+    event_id: int,
+    data: EventData,
+    now: datetime,
+    zone: ZoneInfo,
+    *,
+    version: int,
+    picture: str | None = None,
+    replace_picture: bool = False,
+) -> Edited:
+    """Change an event after its creation (animators and up), in one transaction.
+
+    ``version`` is the event's SEQUENCE when the form was shown: an event
+    changed meanwhile is refused (``agenda/stale``), nothing saved. New times
+    for a series apply to the dates that have not begun: when some have, the
+    series is split (the old event keeps the past dates and their answers,
+    a new one takes the rest). A date keeps its answers, reminders and
+    override when the new times still have one that day (see
+    :func:`recurrence.rekey`); people coming to a date that disappears are
+    told it is cancelled, those coming to one whose time or room changed
+    get one "it changed" notice. More places move people up from the waiting
+    list, in order; fewer places keep everyone already coming.
+    """
+    check_manager(user)
+    async with db.begin() as conn:
+        event = await get_event(conn, event_id, lock=True)
+        if event.sequence != version:
+            raise Conflict(
+                "agenda/stale",
+                N_(
+                    "Someone changed this event while you were editing it. Nothing was saved: "
+                    "your changes are still below, check them and save again."
+                ),
+            )
+        if event.cancelled:
+            raise Conflict(
+                "agenda/edit_cancelled", N_("This event is cancelled: it cannot be changed.")
+            )
+        old = event.series
+        occurrences = _occurrences(old, zone)
+        by_key = {o.key: o for o in occurrences}
+        started = [o for o in occurrences if o.start <= now]
+        shown = editable_series(event, zone, now)
+        wanted = Series(data.start, data.duration, data.recurrence)
+        retimed = (wanted.start, wanted.duration, wanted.recurrence) != (
+            shown.start,
+            shown.duration,
+            shown.recurrence,
+        )
+        split = retimed and event.recurring and bool(started)
+        target = old
+        kept_old = old
+        mapping: dict[str, str | None] = {}
+        if retimed:
+            check_series(wanted)
+            new_start = local_to_utc(data.start, zone)  # a start that does not exist is refused
+            local_to_utc(data.start + data.duration, zone)
+            if split and new_start <= now:
+                raise BadInput(
+                    "agenda/edit_from_past",
+                    N_(
+                        "Some dates are over: new times apply to the dates to come. "
+                        "Choose a start after now."
+                    ),
+                )
+            moving = [o.key for o in occurrences if not split or o.start > now]
+            mapping = rekey(old, wanted, moving)
+            carried: dict[str, Override] = {}
+            for key, override in old.overrides.items():
+                new_key = mapping.get(key)
+                if new_key is None:
+                    continue
+                if wanted.recurrence.frequency is Frequency.NONE and override.start is not None:
+                    continue  # a one-off's new times replace its earlier move
+                carried[new_key] = override
+            target = replace(wanted, overrides=carried)
+            if split:
+                last_started = max(parse_key(o.key) for o in started)
+                kept_old = Series(
+                    old.start,
+                    old.duration,
+                    Recurrence(old.recurrence.frequency, last_started.date(), None),
+                    {k: v for k, v in old.overrides.items() if k not in mapping},
+                )
+        values = _row_values(data, target, zone)
+        new_picture = picture if replace_picture else event.picture
+        dropped_picture = None
+        if split:
+            first, last = _bounds(kept_old, zone)
+            await conn.execute(
+                update(agenda_events)
+                .where(agenda_events.c.id == event_id)
+                .values(
+                    until=kept_old.recurrence.until,
+                    count=None,
+                    first_start=first,
+                    last_end=last,
+                    updated_at=now,
+                    sequence=event.sequence + 1,
+                )
+            )
+            result = await conn.execute(
+                insert(agenda_events).values(
+                    uid=f"{uuid.uuid4().hex}@estaminet",
+                    waitlist=event.waitlist,
+                    picture=new_picture,
+                    status=Status.CONFIRMED.value,
+                    created_by=event.created_by,
+                    created_at=now,
+                    updated_at=now,
+                    sequence=0,
+                    **values,
+                )
+            )
+            inserted = result.inserted_primary_key
+            assert inserted is not None
+            target_id = int(inserted[0])
+        else:
+            target_id = event_id
+            if event.picture and event.picture != new_picture:
+                dropped_picture = event.picture
+            await conn.execute(
+                update(agenda_events)
+                .where(agenda_events.c.id == event_id)
+                .values(picture=new_picture, updated_at=now, sequence=event.sequence + 1, **values)
+            )
+        if retimed:
+            await _move_dates(conn, event_id, target_id, mapping, target, by_key, now)
+            await _retime_notices(
+                conn, target_id, mapping, target, by_key, event.room_slug, data.room_slug, zone, now
+            )
+        elif data.room_slug != event.room_slug:
+            same: dict[str, str | None] = {o.key: o.key for o in occurrences if o.start > now}
+            await _retime_notices(
+                conn, target_id, same, target, by_key, event.room_slug, data.room_slug, zone, now
+            )
+        if data.capacity != event.capacity:
+            await _fill_places(conn, target_id, target, data.capacity, zone, now)
+        return Edited(target_id, dropped_picture)
+
+
+async def _move_dates(
+    conn: AsyncConnection,
+    event_id: int,
+    target_id: int,
+    mapping: dict[str, str | None],
+    target: Series,
+    before: dict[str, Occurrence],
+    now: datetime,
+) -> None:
+    """Overrides, answers and notices follow their date to its new key; vanished dates go."""
+    keys = list(mapping)
+    await conn.execute(
+        delete(agenda_overrides).where(
+            agenda_overrides.c.event_id == event_id, agenda_overrides.c.occurrence.in_(keys)
+        )
+    )
+    if target.overrides:
+        await conn.execute(
+            insert(agenda_overrides), _stored_overrides(target_id, dict(target.overrides))
+        )
+    dropped = [k for k, new in mapping.items() if new is None]
+    live = [k for k in dropped if not before[k].cancelled and before[k].start > now]
+    if live:
+        await _notify_cancelled(conn, event_id, live, now)
+    for key in dropped:
+        await _unschedule(conn, event_id, key)
+        await conn.execute(
+            delete(agenda_answers).where(
+                agenda_answers.c.event_id == event_id, agenda_answers.c.occurrence == key
+            )
+        )
+    for key, new_key in mapping.items():
+        if new_key is None or (new_key == key and target_id == event_id):
+            continue
+        for table in (agenda_answers, agenda_notices):
+            await conn.execute(
+                update(table)
+                .where(table.c.event_id == event_id, table.c.occurrence == key)
+                .values(event_id=target_id, occurrence=new_key)
+            )
+
+
+async def _retime_notices(
+    conn: AsyncConnection,
+    target_id: int,
+    mapping: dict[str, str | None],
+    target: Series,
+    before: dict[str, Occurrence],
+    old_room: str | None,
+    new_room: str | None,
+    zone: ZoneInfo,
+    now: datetime,
+) -> None:
+    """Reminders follow the new times; each person coming gets one "it changed" notice."""
+    told: set[str] = set()
+    answered = await _answered_dates(conn, target_id)
+    moved = sorted(
+        ((k, n) for k, n in mapping.items() if n is not None and n in answered),
+        key=lambda pair: pair[1],
+    )
+    for key, new_key in moved:
+        occurrence = occurrence_at(target, zone, new_key)
+        if occurrence.start <= now:
+            continue
+        await _reschedule(conn, target_id, occurrence, now)
+        old = before[key]
+        notable = change_is_notable(
+            (old.start, old.end, old_room), (occurrence.start, occurrence.end, new_room)
+        )
+        if not notable or occurrence.cancelled:
+            continue
+        for row in await _answer_rows(conn, target_id, new_key):
+            if row.answer != Answer.YES.value or row.user_id in told:
+                continue
+            told.add(row.user_id)
+            await conn.execute(
+                delete(agenda_notices).where(
+                    agenda_notices.c.event_id == target_id,
+                    agenda_notices.c.occurrence == new_key,
+                    agenda_notices.c.user_id == row.user_id,
+                    agenda_notices.c.kind == Notice.CHANGED.value,
+                    agenda_notices.c.claimed_at.is_not(None),
+                )
+            )
+            await _schedule(conn, target_id, new_key, row.user_id, [(Notice.CHANGED, now)])
+
+
+async def _answered_dates(
+    conn: AsyncConnection, event_id: int, answer: Answer | None = None
+) -> set[str]:
+    """The dates of an event that someone answered (only answers of one kind, if given)."""
+    query = select(agenda_answers.c.occurrence).where(agenda_answers.c.event_id == event_id)
+    if answer is not None:
+        query = query.where(agenda_answers.c.answer == answer.value)
+    return set((await conn.execute(query.distinct())).scalars())
+
+
+async def _fill_places(
+    conn: AsyncConnection,
+    event_id: int,
+    series: Series,
+    capacity: int | None,
+    zone: ZoneInfo,
+    now: datetime,
+) -> None:
+    """After a change of capacity: people move up from the waiting lists of the dates to come."""
+    waiting_on = await _answered_dates(conn, event_id, Answer.WAITING)
+    for occurrence in _occurrences(series, zone):
+        if occurrence.end <= now or occurrence.cancelled or occurrence.key not in waiting_on:
+            continue
+        rows = await _answer_rows(conn, event_id, occurrence.key)
+        going = sum(1 for r in rows if r.answer == Answer.YES.value)
+        waiting = [r.user_id for r in rows if r.answer == Answer.WAITING.value]
+        for promoted in promotions(capacity, going, waiting):
+            await _promote(conn, event_id, occurrence.key, promoted, occurrence, now)

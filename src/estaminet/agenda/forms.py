@@ -18,7 +18,14 @@ from estaminet.agenda.rules import EventKind, Visibility
 from estaminet.kernel.errors import BadInput
 from estaminet.kernel.i18n import N_
 
-__all__ = ["MAX_PICTURE_BYTES", "read_event", "read_moment", "save_picture"]
+__all__ = [
+    "MAX_PICTURE_BYTES",
+    "drop_picture",
+    "read_event",
+    "read_moment",
+    "read_version",
+    "save_picture",
+]
 
 _E = TypeVar("_E", EventKind, Visibility, Frequency)
 MAX_PICTURE_BYTES = 2 * 1024 * 1024
@@ -125,6 +132,14 @@ def read_event(form: FormData, room_slugs: set[str]) -> EventData:
     )
 
 
+def read_version(form: FormData) -> int:
+    """The event's version (its SEQUENCE) the edit form was made from."""
+    raw = _text(form, "version")
+    if not raw.isdigit() or len(raw) > 9:
+        raise BadInput("agenda/bad_version", N_("This form is out of date: open it again."))
+    return int(raw)
+
+
 async def save_picture(upload: object, folder: Path) -> str | None:
     """Keep an uploaded picture (PNG, JPEG or WebP, at most 2 MB); returns its file name."""
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -150,3 +165,8 @@ async def save_picture(upload: object, folder: Path) -> str | None:
 def _write(folder: Path, name: str, data: bytes) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(data)
+
+
+async def drop_picture(folder: Path, name: str) -> None:
+    """Delete a picture file no event uses any more."""
+    await asyncio.to_thread((folder / name).unlink, missing_ok=True)

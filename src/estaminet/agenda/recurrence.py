@@ -14,7 +14,7 @@ No I/O, no clock: windows and zones are arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -41,6 +41,7 @@ __all__ = [
     "local_day_bounds",
     "local_to_utc",
     "parse_key",
+    "rekey",
 ]
 
 KEY_FORMAT = "%Y%m%dT%H%M"
@@ -299,3 +300,31 @@ def first_and_last(series: Series) -> tuple[datetime, datetime]:
         for last in rule:  # noqa: B007 - bounded by check_series (count or until)
             pass
     return series.start, last
+
+
+def rekey(old: Series, new: Series, keys: Iterable[str]) -> dict[str, str | None]:
+    """Where each of ``keys`` (occurrences of ``old``) lands once the series becomes ``new``.
+
+    Two one-off events: the one date becomes the other, whatever the day (its
+    answers follow, as when a date is moved). Otherwise a date keeps its
+    answers and override when ``new`` has an occurrence on the same local day
+    (the time may differ), and is dropped (``None``) when it has none.
+    """
+    single = (
+        old.recurrence.frequency is Frequency.NONE and new.recurrence.frequency is Frequency.NONE
+    )
+    found: dict[str, str | None] = {}
+    for key in keys:
+        if single:
+            found[key] = key_of(new.start)
+            continue
+        day = datetime.combine(parse_key(key).date(), time(0, 0))
+        same_day = next(original_starts(new, day, day + timedelta(days=1)), None)
+        found[key] = None if same_day is None else key_of(same_day)
+    return found
+
+
+def every_original(series: Series) -> list[datetime]:
+    """Every original local start of the series, in order (bounded: see check_series)."""
+    rule = _rule(series)
+    return [series.start] if rule is None else list(rule)

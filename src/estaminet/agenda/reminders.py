@@ -1,4 +1,4 @@
-"""Durable notices, delivered once: reminders, "it's starting", cancellations, promotions.
+"""Durable notices, delivered once: reminders, "it's starting", cancellations, promotions, changes.
 
 Each notice is a row of ``agenda_notices`` written by the write path. The
 loop takes the rows that are due, *claims* each one with a single
@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from estaminet.agenda.actions import EventInfo, get_event
-from estaminet.agenda.recurrence import Occurrence, occurrence_at
-from estaminet.agenda.rules import Notice, should_deliver
+from estaminet.agenda.recurrence import Occurrence, local_to_utc, occurrence_at, parse_key
+from estaminet.agenda.rules import Notice, can_see_event, should_deliver
 from estaminet.agenda.tables import agenda_notices
-from estaminet.kernel.errors import EstaminetError
+from estaminet.kernel.errors import EstaminetError, NotFound
 from estaminet.people.model import User
 from estaminet.people.queries import user_by_id
 from estaminet.store import Database
@@ -105,17 +105,27 @@ class Reminders:
         async with self.db.read() as conn:
             try:
                 event = await get_event(conn, row.event_id)
-                occurrence = occurrence_at(event.series, self.zone, row.occurrence)
+                occurrence = self._occurrence(event, row.occurrence, notice)
             except EstaminetError:
                 return None
             user = await user_by_id(conn, row.user_id)
-        if user is None or user.banned:
+        if user is None or user.banned or not can_see_event(user, event.visibility):
             return None
         if notice is not Notice.CANCELLED and (event.cancelled or occurrence.cancelled):
             return None
         if not should_deliver(notice, start=occurrence.start, end=occurrence.end, now=now):
             return None
         return Delivery(notice, event, occurrence, user)
+
+    def _occurrence(self, event: EventInfo, key: str, notice: Notice) -> Occurrence:
+        """The notice's date; a date that an edit removed is still told as cancelled."""
+        try:
+            return occurrence_at(event.series, self.zone, key)
+        except NotFound:
+            if notice is not Notice.CANCELLED:
+                raise
+        start = local_to_utc(parse_key(key), self.zone, strict=False)
+        return Occurrence(key, start, start + event.series.duration, cancelled=True)
 
     async def next_due(self) -> datetime | None:
         async with self.db.read() as conn:

@@ -17,7 +17,13 @@ from starlette.routing import Route
 
 from estaminet.agenda import actions, tokens
 from estaminet.agenda.feeds import CONTENT_TYPE
-from estaminet.agenda.forms import read_event, read_moment, save_picture
+from estaminet.agenda.forms import (
+    drop_picture,
+    read_event,
+    read_moment,
+    read_version,
+    save_picture,
+)
 from estaminet.agenda.recurrence import (
     Frequency,
     first_and_last,
@@ -34,7 +40,7 @@ from estaminet.agenda.rules import (
     visible_levels,
 )
 from estaminet.agenda.service import AgendaService
-from estaminet.kernel.errors import BadInput, EstaminetError, NotFound
+from estaminet.kernel.errors import BadInput, Conflict, EstaminetError, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people.queries import user_by_id
 from estaminet.sittings.convocation import convocation_deadline
@@ -182,6 +188,114 @@ def _with_convocation(request: Request, data: actions.EventData) -> actions.Even
     return replace(data, description=description)
 
 
+def _edit_values(event: actions.EventInfo, service: AgendaService) -> dict[str, str]:
+    """The edit form, filled with the event as it is (times: the dates to come)."""
+    series = actions.editable_series(event, service.zone, service.clock())
+    rule = series.recurrence
+    return {
+        "title": event.title,
+        "description": event.description,
+        "kind": event.kind.value,
+        "start": series.start.strftime("%Y-%m-%dT%H:%M"),
+        "end": (series.start + series.duration).strftime("%Y-%m-%dT%H:%M"),
+        "repeat": rule.frequency.value,
+        "repeat_until": rule.until.isoformat() if rule.until else "",
+        "repeat_count": str(rule.count) if rule.count else "",
+        "room": event.room_slug or "",
+        "visibility": event.visibility.value,
+        "capacity": str(event.capacity) if event.capacity else "",
+    }
+
+
+async def edit_form(
+    request: Request,
+    error: EstaminetError | None = None,
+    status: int = 200,
+    form: Any = None,
+    version: int | None = None,
+) -> Response:
+    """Change an event; after a mistake, the form shows what was typed (nothing lost)."""
+    user = require_user(request)
+    actions.check_manager(user)
+    service = _service(request)
+    async with service.db.read() as conn:
+        event = await actions.access_event(conn, user, _event_id(request))
+    if event.cancelled:
+        raise Conflict(
+            "agenda/edit_cancelled", N_("This event is cancelled: it cannot be changed.")
+        )
+    shown = actions.editable_series(event, service.zone, service.clock())
+    return page(
+        request,
+        "agenda/edit.html",
+        {
+            "event": event,
+            "editing": True,
+            "from_date": shown.start != event.series.start,
+            "version": event.sequence if version is None else version,
+            "rooms": await _room_choices(request),
+            "kinds": KIND_LABELS,
+            "form": form if form is not None else _edit_values(event, service),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+async def edit(request: Request) -> Response:
+    """Save an edited event: a new form shows again with the message, nothing saved."""
+    user = require_user(request)
+    actions.check_manager(user)  # a forged form from someone not allowed: 403, nothing read
+    service = _service(request)
+    form = await form_with_csrf(request)
+    try:
+        return await _edit(request, user, service, form)
+    finally:
+        await form.close()
+
+
+async def _edit(request: Request, user: Any, service: AgendaService, form: Any) -> Response:
+    folder = service.settings.data_dir / "agenda"
+    event_id = _event_id(request)
+    picture = None
+    version = None
+    try:
+        async with service.db.read() as conn:
+            event = await actions.access_event(conn, user, event_id)
+        rooms = await _room_choices(request)
+        data = read_event(form, {room.slug for room in rooms})
+        version = read_version(form)
+        if data.kind is EventKind.ASSEMBLY and event.kind is not EventKind.ASSEMBLY:
+            data = _with_convocation(request, data)
+        picture = await save_picture(form.get("picture"), folder)
+        remove = form.get("remove_picture") == "on"
+        edited = await actions.edit_event(
+            service.db,
+            user,
+            event_id,
+            data,
+            service.clock(),
+            service.zone,
+            version=version,
+            picture=picture,
+            replace_picture=picture is not None or remove,
+        )
+    except (BadInput, Conflict) as error:
+        if picture is not None:
+            await drop_picture(folder, picture)
+        # After "changed meanwhile", the form carries the new version: saving again is a choice.
+        shown = None if error.code == "agenda/stale" else version
+        return await edit_form(request, error, status=error.status, form=form, version=shown)
+    except EstaminetError:
+        if picture is not None:
+            await drop_picture(folder, picture)
+        raise
+    if edited.dropped_picture is not None:
+        await drop_picture(folder, edited.dropped_picture)
+    service.wake()
+    return RedirectResponse(f"/agenda/{edited.event_id}?edited=1", status_code=303)
+
+
 async def event_redirect(request: Request) -> Response:
     """An event's address without a date: its next occurrence (or its last one)."""
     service = _service(request)
@@ -191,7 +305,8 @@ async def event_redirect(request: Request) -> Response:
     now = service.clock()
     upcoming = actions.upcoming_occurrences(event, service.zone, now)
     key = upcoming[0].key if upcoming else key_of(first_and_last(event.series)[1])
-    suffix = "?created=1" if request.query_params.get("created") else ""
+    flags = [f for f in ("created", "edited") if request.query_params.get(f)]
+    suffix = f"?{flags[0]}=1" if flags else ""
     return RedirectResponse(f"/agenda/{event_id}/{key}{suffix}", status_code=303)
 
 
@@ -405,6 +520,8 @@ routes = [
     Route("/agenda/{event_id:int}", event_redirect, methods=["GET"]),
     Route("/agenda/{event_id:int}/event.ics", event_ics, methods=["GET"]),
     Route("/agenda/{event_id:int}/cancel", cancel_event, methods=["POST"]),
+    Route("/agenda/{event_id:int}/edit", edit_form, methods=["GET"]),
+    Route("/agenda/{event_id:int}/edit", edit, methods=["POST"]),
     Route("/agenda/{event_id:int}/pictures/{name}", picture, methods=["GET"]),
     Route("/agenda/{event_id:int}/{key}", event_page, methods=["GET"]),
     Route("/agenda/{event_id:int}/{key}/answer", answer, methods=["POST"]),

@@ -26,6 +26,7 @@ __all__ = [
     "can_manage_events",
     "can_see_event",
     "can_see_event_role",
+    "change_is_notable",
     "check_can_answer",
     "promotions",
     "reminder_schedule",
@@ -78,6 +79,8 @@ class Notice(StrEnum):
     STARTING = "start"
     CANCELLED = "cancelled"
     PROMOTED = "promoted"
+    CHANGED = "changed"
+    """The time or the room changed (to those who said yes)."""
 
 
 REMINDER_OFFSETS: dict[Notice, timedelta] = {
@@ -190,3 +193,13 @@ def should_deliver(notice: Notice, *, start: datetime, end: datetime, now: datet
     if notice in (Notice.DAY_BEFORE, Notice.SOON):
         return now < start
     return now < end
+
+
+def change_is_notable(
+    before: tuple[datetime, datetime, str | None], after: tuple[datetime, datetime, str | None]
+) -> bool:
+    """Whether people coming must hear that a date changed: its start, end or room moved.
+
+    A new title, description or picture is no reason to ring anyone's phone.
+    """
+    return before != after

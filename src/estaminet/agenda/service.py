@@ -47,6 +47,7 @@ _SUBJECTS: dict[Notice, str] = {
     Notice.STARTING: N_("It's starting: %(title)s"),
     Notice.CANCELLED: N_("Cancelled: %(title)s, %(when)s"),
     Notice.PROMOTED: N_("A seat is free for you: %(title)s, %(when)s"),
+    Notice.CHANGED: N_("The event has changed: %(title)s, %(when)s"),
 }
 _BODIES: dict[Notice, str] = {
     Notice.DAY_BEFORE: N_("%(title)s is tomorrow, %(when)s. See you there!"),
@@ -57,8 +58,12 @@ _BODIES: dict[Notice, str] = {
         "Good news: a seat is free and you move up from the waiting list. "
         "You are expected at %(title)s, %(when)s."
     ),
+    Notice.CHANGED: N_(
+        "The event has changed: %(title)s is now %(when)s%(where)s. "
+        "Your answer is kept; you can change it on the event's page."
+    ),
 }
-_MAILED = {Notice.DAY_BEFORE, Notice.SOON, Notice.CANCELLED, Notice.PROMOTED}
+_MAILED = {Notice.DAY_BEFORE, Notice.SOON, Notice.CANCELLED, Notice.PROMOTED, Notice.CHANGED}
 
 
 def lit_topic(level: Visibility) -> str:
@@ -135,7 +140,10 @@ class AgendaService:
     async def _email(self, delivery: Delivery) -> EmailMessage:
         user, event, occurrence = delivery.user, delivery.event, delivery.occurrence
         locale = user.locale if user.locale in ("fr", "en") else self.settings.default_locale
-        params = {"title": event.title, "when": self.when(occurrence, locale)}
+        params = {"title": event.title, "when": self.when(occurrence, locale), "where": ""}
+        if event.room_slug:
+            room = (await self.room_names(locale)).get(event.room_slug, event.room_slug)
+            params["where"] = translate(locale, N_(", in %(room)s"), {"room": room})
         url = f"{self.settings.base_url.rstrip('/')}/agenda/{event.id}/{occurrence.key}"
         body = "\n\n".join(
             [
