@@ -196,8 +196,9 @@ def test_six_people_in_voice_on_janus(people: Visitors, janus: RunningJanus) -> 
 STATUS_LOG = """() => {
   window.statusLog = [];
   const el = document.querySelector('[data-voice-status]');
-  new MutationObserver(() => window.statusLog.push(el.textContent)).observe(
-    el, { childList: true, characterData: true, subtree: true });
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) window.statusLog.push(n.textContent);
+  }).observe(el, { childList: true });
 }"""
 
 
