@@ -145,7 +145,12 @@ def test_six_people_in_voice_on_janus(people: Visitors, janus: RunningJanus) -> 
     screenshot(admin, "voice-janus-room-desktop")
     screenshot(guests[4], "voice-janus-room-phone")
 
-    alix, bilal, chloe, dirk, _ = guests
+    alix, bilal, chloe, dirk, elsa = guests
+    # Alix picks her microphone again: the same call goes on with the new track.
+    alix.get_by_text("Réglages du son").click()
+    alix.locator("[data-voice-mic]").select_option(index=0)
+    _wait_growing(alix, "outbound")
+    alix.get_by_text("Réglages du son").click()
     # Alix mutes: nothing leaves her browser, Janus marks her muted, the others see it.
     alix.get_by_role("button", name="Couper mon micro").click()
     expect(alix.locator("[data-voice-status]")).to_have_text("Ton micro est coupé.")
@@ -191,6 +196,20 @@ def test_six_people_in_voice_on_janus(people: Visitors, janus: RunningJanus) -> 
     dirk.get_by_role("button", name="Quitter la conversation").click()
     _until_janus(janus, room, lambda found: seats[_me(dirk)] not in found, admin)
     expect(chat_input(dirk)).to_be_enabled()
+
+    # Elsa joins from a second tab: the first one steps out, Janus has her once, in the new one.
+    second = elsa.context.new_page()
+    second.goto(f"/r/{ROOM}")
+    wait_online(second)
+    _join(second)
+    expect(elsa.locator("[data-voice-status]")).to_have_text(
+        "Tu as rejoint la conversation depuis un autre onglet ou appareil."
+    )
+    _wait_growing(second)
+    assert _crowd(second)["participant"] == seats[_me(elsa)]
+    assert elsa.evaluate("window.estaminetVoice.stats()")["crowd"] is None
+    present = _participants(janus, room)
+    assert set(present) == {seats[_me(p)] for p in (admin, alix, bilal, elsa)}
 
 
 STATUS_LOG = """() => {
