@@ -432,6 +432,77 @@ async def test_voice_werewolf_night_keeps_the_wolves_channel_secret(
         assert set(villager_allow) == set(channel_frames[-1])
 
 
+@pytest.fixture
+def all_mixed(live: LiveServer) -> Any:
+    live.settings.voice_mesh_cap = 0  # with a crowd server, every table's voice is mixed
+    yield
+    live.settings.voice_mesh_cap = 4
+
+
+async def test_voice_werewolf_night_on_a_mixing_server_mutes_the_wolves_and_names_nothing(
+    live: LiveServer, people: Any, all_mixed: Any
+) -> None:
+    """A mixing room carries no private channel: the wolves are muted there like everyone,
+    and nobody (wolves included) is told of a channel their voice cannot reach."""
+    from tests.tables.test_tables_live import create_table, post
+    from tests.tables.test_werewolf_table import YOUR_ROLE, actions_in
+
+    names = ["Ana", "Ben", "Cléo", "Dan", "Eva", "Fred", "Gil", "Héla"]
+    players = [await people(f"{n} Mix", role=Role.MEMBER) for n in names]
+    table_id = await create_table(players[0], game="werewolf")
+    for person in players[1:]:
+        assert await post(person, table_id, "join", role="player") == 303
+    space = f"table:{table_id}"
+    voice = live.app.state.voice
+    async with (
+        crowd_on(live) as fake,
+        contextlib.AsyncExitStack() as stack,
+        asyncio.timeout(120),
+    ):
+        sockets = [await stack.enter_async_context(p.socket()) for p in players]
+        for sock in sockets:
+            joined = await in_voice(sock, space)
+            assert joined["data"]["transport"] == "janus", joined
+        assert await post(players[0], table_id, "start") == 303
+        roles = [
+            YOUR_ROLE.search((await p.http.get(f"/t/{table_id}")).text).group(1)  # type: ignore[union-attr]
+            for p in players
+        ]
+        wolves = {i for i, r in enumerate(roles) if r in ("Loup-Garou", "Werewolf")}
+        assert wolves
+        for _ in range(40):
+            if any(p.private for p in voice.spaces[space].permissions.values()):
+                break  # the wolves are called (the rules gave them their group)
+            for i, person in enumerate(players):
+                choices = actions_in((await person.http.get(f"/t/{table_id}")).text)
+                if choices and not (i in wolves and choices[0].get("type") == "wolf_vote"):
+                    await sockets[i].act(
+                        "table.act", {"table": table_id, "action": choices[0]}, ref="mv"
+                    )
+            for sock in sockets:
+                await sock.quiet(0.2)
+        else:
+            raise AssertionError("the wolves were never called")
+        wolf = min(wolves)
+        wolf_id = await user_id(players[wolf])
+        assert (space, wolf_id, True) in fake.muted  # muted in the mix, not sent to the wolves
+        await sockets[wolf].act("voice.speaking", {"space": space, "speaking": True}, ref="sp")
+        for sock in sockets:
+            await sock.quiet(0.4)
+        for sock in sockets:
+            frames = [
+                f
+                for f in sock.seen
+                if f.get("type") == "voice"
+                or (f.get("type") == "event" and str(f.get("topic", "")).startswith("voice:"))
+            ]
+            text = json.dumps(frames)
+            assert "wolves" not in text and "private" not in text
+            assert voice_frames(sock, "speaking") == []
+            nights = [f for f in voice_frames(sock, "allow") if f["night"]]
+            assert nights and nights[-1]["send_to"] == [] and nights[-1]["channels"] == []
+
+
 async def test_voice_kicked_from_the_room_leaves_its_voice(live: LiveServer, people: Any) -> None:
     guest, other = await people("Kévin Sorti"), await people("Olga Reste")
     admin = await people()

@@ -11,6 +11,7 @@ from estaminet.media.voice_rules import (
     Transport,
     VoiceFull,
     VoiceOff,
+    carried,
     choose_transport,
     connected,
     peers_of,
@@ -99,6 +100,16 @@ def test_table_night_all_muted_alike_and_wolves_share_a_private_group() -> None:
     assert not sends_to(perms["wolf1"], perms["villager"])
     assert not sends_to(perms["wolf1"], perms["fan"])
     assert sends_to(perms["narrator"], perms["villager"])  # the narrator speaks at night
+
+
+def test_a_mixing_room_carries_main_only_wolves_are_muted_there() -> None:
+    plan = {"muted_all": True, "private_channels": {"wolves": [0, 1]}}
+    perms = table_permissions(plan, _table())
+    wolf = carried(perms["wolf1"], Transport.JANUS)
+    assert wolf == Permission(frozenset({MAIN}), frozenset(), night=True)
+    assert not wolf.private
+    assert carried(perms["narrator"], Transport.JANUS).send == {MAIN}
+    assert carried(perms["wolf1"], Transport.MESH) is perms["wolf1"]
 
 
 def test_table_moderated_person_is_silent_even_in_a_private_group() -> None:

@@ -30,10 +30,10 @@ from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.live.engine import Live
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable, CrowdVoice
 from estaminet.media.voice_rules import (
-    MAIN,
     Permission,
     TablePerson,
     Transport,
+    carried,
     choose_transport,
     peers_of,
     public_member,
@@ -329,10 +329,14 @@ class VoiceService:
         ]
         return table_permissions(space.plan, people, frozenset(space.moderator_muted))
 
+    def _carried(self, space: _Space, user_id: str) -> Permission:
+        """This person's permission as their transport carries it (a mixing room: ``main`` only)."""
+        return carried(space.permissions[user_id], space.members[user_id].transport)
+
     def _allow(self, space: _Space, user_id: str) -> dict[str, Any]:
         """Where this person's voice may go now — the only frame that names private groups,
-        and only to their members."""
-        mine = space.permissions[user_id]
+        and only to their members (and only when their transport carries them)."""
+        mine = self._carried(space, user_id)
         everyone = space.permissions
         channels = [
             {
@@ -385,10 +389,9 @@ class VoiceService:
             if was is None or was.send != after[user_id].send:
                 member.speaking = False
                 if member.transport is Transport.JANUS and self.crowd is not None:
-                    # A mixing room has no private groups: whoever may not speak to
-                    # everyone is muted there (private channels stay mesh-only).
                     with contextlib.suppress(CrowdUnavailable):
-                        await self.crowd.mute(space.key, user_id, MAIN not in after[user_id].send)
+                        muted = not self._carried(space, user_id).send
+                        await self.crowd.mute(space.key, user_id, muted)
         self._mark(space.key)
 
     async def _plan(self, table_id: int) -> Mapping[str, Any] | None:
@@ -473,13 +476,12 @@ class VoiceService:
         space, member = self._member(ctx, key)
         if not self._rate("speaking", member.user_id, 8, 4.0):
             return {}  # a flickering detector: the next change will say the truth
-        speaking = (
-            speaking and not member.self_muted and bool(space.permissions[member.user_id].send)
-        )
+        mine = self._carried(space, member.user_id)
+        speaking = speaking and not member.self_muted and bool(mine.send)
         if member.speaking == speaking:
             return {}
         member.speaking = speaking
-        audience = speaking_audience(member.user_id, space.permissions)
+        audience = speaking_audience(member.user_id, {**space.permissions, member.user_id: mine})
         if audience is None:
             self._mark(key)
         else:

@@ -32,6 +32,7 @@ __all__ = [
     "Transport",
     "VoiceFull",
     "VoiceOff",
+    "carried",
     "choose_transport",
     "connected",
     "peers_of",
@@ -157,6 +158,18 @@ def table_permissions(
             send = set()
         found[person.user_id] = Permission(groups, frozenset(send), night)
     return found
+
+
+def carried(permission: Permission, transport: Transport) -> Permission:
+    """What ``transport`` can carry of a permission.
+
+    Mesh carries it all. A mixing room (Janus) has one mix for everyone: it
+    carries ``main`` only, so someone who may only speak in a private group is
+    muted there, and they are told of no private channel (none carries them).
+    """
+    if transport is Transport.MESH:
+        return permission
+    return Permission(frozenset({MAIN}), permission.send & {MAIN}, permission.night)
 
 
 def connected(a: Permission, b: Permission) -> bool:

@@ -3,7 +3,7 @@
 // twice (the session's token, and the room's list of allowed tokens).
 //
 //   const call = await joinCrowd({ ticket, iceServers, stream, onRemoteStream, onState });
-//   call.setMuted(true); call.leave();
+//   call.setMuted(true); call.replaceTrack(otherMicTrack); await call.stats(); call.leave();
 //
 // onState receives "connecting", "connected", "reconnecting" or "failed". A refused join
 // rejects with a JanusError whose `code` is Janus's (403: bad token, 489: not allowed here).
@@ -62,6 +62,9 @@ export async function joinCrowd({
   let session = null;
   let handle = null;
   let pc = null;
+  let sender = null;
+  let track = stream ? stream.getAudioTracks()[0] || null : null;
+  let muted = false;
   let keepalive = null;
 
   const setState = (next) => {
@@ -219,8 +222,7 @@ export async function joinCrowd({
     await request(join);
 
     pc = new RTCPeerConnection({ iceServers });
-    const tracks = stream ? stream.getAudioTracks() : [];
-    if (tracks.length) tracks.forEach((track) => pc.addTrack(track, stream));
+    if (track) sender = pc.addTrack(track, stream);
     else pc.addTransceiver("audio", { direction: "recvonly" });
     pc.ontrack = (event) => onRemoteStream(event.streams[0] || new MediaStream([event.track]));
     pc.oniceconnectionstatechange = () => {
@@ -246,12 +248,31 @@ export async function joinCrowd({
     leave() {
       shutdown(); // destroying the session takes the participant out of the room
     },
-    async setMuted(muted) {
-      const tracks = stream ? stream.getAudioTracks() : [];
-      tracks.forEach((track) => {
-        track.enabled = !muted;
-      });
-      if (!ended) await request({ request: "configure", muted: !!muted });
+    // Muted: nothing leaves the browser (no track on the sender) and Janus mixes nothing in.
+    async setMuted(next) {
+      next = !!next;
+      if (ended || next === muted) return;
+      muted = next;
+      await sender?.replaceTrack(muted ? null : track);
+      await request({ request: "configure", muted });
+    },
+    // Another microphone: the same call goes on with the new track (no renegotiation).
+    async replaceTrack(next) {
+      track = next;
+      if (!ended) await sender?.replaceTrack(muted ? null : track);
+    },
+    // What the call carries (audio bytes in and out), for tests and the curious.
+    async stats() {
+      let inbound = 0;
+      let outbound = 0;
+      if (pc && !ended) {
+        (await pc.getStats()).forEach((s) => {
+          if (s.kind !== "audio") return;
+          if (s.type === "inbound-rtp") inbound += s.bytesReceived || 0;
+          if (s.type === "outbound-rtp") outbound += s.bytesSent || 0;
+        });
+      }
+      return { room, participant, state, inbound, outbound, sending: !!sender?.track };
     },
   };
 }

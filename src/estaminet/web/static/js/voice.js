@@ -35,8 +35,8 @@ class Voice {
     this.speaking = false;
     this.lastLoud = 0;
     this.lastSent = 0;
-    this.crowd = null;
-    this.crowdStream = null;
+    this.crowd = null;         // the call on the mixing server (./voice-janus.js), if any
+    this.crowdLive = false;    // whether that call has connected once
     this.members = [];
     this.micId = "";
     this.speakerId = "";
@@ -201,31 +201,41 @@ class Voice {
     this.status();
   }
 
+  // The ticket the venue gave this tab lets it into one mixing room on Janus, once.
   async joinCrowd(reply) {
+    this.crowdLive = false;
     try {
       const module = await import("./voice-janus.js");
       this.crowd = await module.joinCrowd({
         ticket: reply.ticket,
         iceServers: this.iceServers,
         stream: this.stream,
-        onRemoteStream: (stream) => this.playCrowd(stream),
+        onRemoteStream: (stream) => { this.audioFor("crowd").srcObject = stream; },
         onState: (state) => this.crowdState(state),
       });
-      this.crowd.setMuted(!this.sending());
     } catch {
-      this.say(this.t.tCrowdFailed);
+      // Janus refused the ticket or could not be reached: out of the voice, said plainly.
+      this.live.act("voice.leave", { space: this.space }).catch(() => {});
+      this.end(this.t.tCrowdFailed);
+      return;
     }
+    this.crowd.setMuted(!this.sending()).catch(() => {});
   }
 
-  playCrowd(stream) {
-    const audio = this.audioFor("crowd");
-    audio.srcObject = stream;
-  }
-
+  // "connecting", "connected", "reconnecting", "failed" (./voice-janus.js).
   crowdState(state) {
-    if (state === "reconnecting" || state === "disconnected") this.say(this.t.tReconnecting);
-    else if (state === "connected") this.status();
-    else if (state === "failed" || state === "closed") this.say(this.t.tCrowdFailed);
+    if (state === "connected") {
+      this.crowdLive = true;
+      this.status();
+    } else if (state === "reconnecting") {
+      this.say(this.t.tReconnecting);
+    } else if (state === "failed" && this.crowdLive && this.joined) {
+      // A call that worked broke (server restarted, ticket revoked, network): ask the venue
+      // for a new ticket. If the server is down, the venue says so and tells us when it is back.
+      this.crowdLive = false;
+      this.say(this.t.tReconnecting);
+      this.rejoin();
+    }
   }
 
   async leave() {
@@ -456,7 +466,7 @@ class Voice {
       const track = this.outgoing(id);
       if (entry.sender && entry.sender.track !== track) entry.sender.replaceTrack(track).catch(() => {});
     }
-    this.crowd?.setMuted(!this.sending());
+    this.crowd?.setMuted(!this.sending()).catch(() => {});
     if (!this.sending()) this.setSpeaking(false);
     const { mute } = this.els;
     mute.setAttribute("aria-pressed", String(this.muted));
@@ -508,6 +518,7 @@ class Voice {
       return;
     }
     for (const [id, entry] of this.peers) entry.sender?.replaceTrack(this.outgoing(id)).catch(() => {});
+    this.crowd?.replaceTrack(this.track).catch(() => {});
   }
 
   changeSpeaker(deviceId) {
@@ -527,10 +538,12 @@ class Voice {
     const select = this.bar.querySelector("[data-voice-people]");
     if (select) {
       const me = document.body.dataset.me;
+      const chosen = select.value; // the list changes as people speak: keep the moderator's pick
       select.replaceChildren(...members.filter((m) => m.id !== me).map((m) => {
         const option = document.createElement("option");
         option.value = m.id;
         option.textContent = m.name;
+        option.selected = m.id === chosen;
         return option;
       }));
     }
@@ -585,7 +598,9 @@ class Voice {
       peers[id] = { name: this.names.get(id), inbound, outbound, state: entry.pc.connectionState,
         sending: !!entry.sender?.track };
     }
-    return { joined: this.joined, transport: this.transport, muted: this.muted, speaking: this.speaking, peers };
+    const crowd = this.crowd ? await this.crowd.stats() : null;
+    return { joined: this.joined, transport: this.transport, muted: this.muted, speaking: this.speaking,
+      peers, crowd };
   }
 }
 

@@ -1,0 +1,260 @@
+"""Voice on a real Janus through Estaminet's own pages (Debian ``janus``, Chromium's fake
+microphones): six people join *Au coin du bar* (``voice = "crowd"``) and hear the mix, one
+mutes, a moderator mutes and removes people and Janus carries it out, a forged ticket is
+refused by Janus itself; Janus stopping and coming back while people are in voice."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.janus import RunningJanus, run_janus
+
+from .helpers import PHONE, Visitors, chat_input, messages, say, screenshot, wait_online, wait_until
+
+pytestmark = pytest.mark.browser
+
+ROOM = "bar"
+JOINED = "Tu es dans la conversation."
+JOIN = "Rejoindre la conversation"
+
+
+@pytest.fixture(scope="module")
+def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningJanus]:
+    """Debian's ``janus`` on free loopback ports (skipped locally without it, fails in CI)."""
+    yield from run_janus(tmp_path_factory.mktemp("janus") / "conf")
+
+
+@pytest.fixture(scope="module")
+def venue_env(janus: RunningJanus) -> dict[str, str]:
+    """The demo venue, told where its Janus is (as an admin would in the settings)."""
+    layout = janus.layout
+    return {
+        "ESTAMINET_JANUS_URL": layout.url,
+        "ESTAMINET_JANUS_ADMIN_URL": layout.admin_url,
+        "ESTAMINET_JANUS_ADMIN_SECRET": layout.admin_secret,
+        "ESTAMINET_JANUS_ROOM_ADMIN_KEY": layout.room_admin_key,
+        "ESTAMINET_VOICE_CROWD_RETRY_SECONDS": "1",
+    }
+
+
+def _enter(people: Visitors, name: str, **options: Any) -> Page:
+    page = people.guest(name, **options)
+    page.goto(f"/r/{ROOM}")
+    wait_online(page)
+    return page
+
+
+def _crowd(page: Page) -> dict[str, Any]:
+    stats: dict[str, Any] = page.evaluate("window.estaminetVoice.stats()")
+    crowd: dict[str, Any] | None = stats["crowd"]
+    assert stats["transport"] == "janus", stats
+    assert crowd is not None, stats
+    return crowd
+
+
+def _join(page: Page) -> None:
+    page.get_by_role("button", name=JOIN).click()
+    expect(page.locator("[data-voice-status]")).to_have_text(JOINED, timeout=20_000)
+    wait_until(
+        page,
+        "window.estaminetVoice.stats().then(s => s.crowd && s.crowd.state === 'connected')",
+        timeout=20,
+    )
+
+
+def _wait_growing(page: Page, field: str = "inbound", *, timeout: float = 20.0) -> None:
+    """Wait until the call's audio bytes (``inbound`` or ``outbound``) keep growing."""
+    start = int(_crowd(page)[field])
+    script = f"window.estaminetVoice.stats().then(s => s.crowd && s.crowd.{field} > {start + 2000})"
+    wait_until(page, script, timeout=timeout)
+
+
+def _me(page: Page) -> str:
+    return str(page.evaluate("document.body.dataset.me"))
+
+
+def _participants(janus: RunningJanus, room: int) -> dict[int, bool]:
+    """Who is in a mixing room according to Janus itself (participant → muted)."""
+    layout = janus.layout
+    body = {
+        "janus": "message_plugin",
+        "transaction": secrets.token_hex(6),
+        "admin_secret": layout.admin_secret,
+        "plugin": "janus.plugin.audiobridge",
+        "request": {"request": "listparticipants", "room": room},
+    }
+    answer = httpx.post(layout.admin_url, json=body, timeout=5).json()
+    response = answer["response"]
+    assert "error_code" not in response, response
+    return {int(p["id"]): bool(p.get("muted")) for p in response["participants"]}
+
+
+def _until_janus(janus: RunningJanus, room: int, test: Any, page: Page) -> dict[int, bool]:
+    for _ in range(200):
+        found = _participants(janus, room)
+        if test(found):
+            return found
+        page.wait_for_timeout(100)
+    raise AssertionError(f"Janus's room {room} never got there: {found}")
+
+
+FORGED_JOIN = """async (ticket) => {
+  const { joinCrowd } = await import('/static/js/voice-janus.js');
+  try {
+    const call = await joinCrowd({ ticket: { ...ticket, token: 'forged-' + ticket.token.slice(-8) } });
+    call.leave();
+    return 'joined';
+  } catch (error) {
+    return error.code;
+  }
+}"""
+
+
+def test_six_people_in_voice_on_janus(people: Visitors, janus: RunningJanus) -> None:
+    names = ["Alix Bar", "Bilal Bar", "Chloé Bar", "Dirk Bar", "Elsa Bar"]
+    guests = [_enter(people, name) for name in names[:4]]
+    guests.append(_enter(people, names[4], **PHONE))
+    admin = people.admin()
+    admin.goto(f"/r/{ROOM}")
+    wait_online(admin)
+    pages = [*guests, admin]
+    for page in pages:
+        _join(page)
+    # Everyone receives the mixed stream from Janus.
+    for page in pages:
+        _wait_growing(page)
+    room = int(_crowd(admin)["room"])
+    seats = {_me(p): int(_crowd(p)["participant"]) for p in pages}
+    assert len(set(seats.values())) == 6
+    assert {_crowd(p)["room"] for p in pages} == {room}
+    assert set(_participants(janus, room)) == set(seats.values())
+    # The room's people list and the voice bar show six in voice.
+    expect(admin.locator("[data-voice-members] .voice-member")).to_have_count(6)
+    expect(admin.locator(f"[data-people='{ROOM}'] li.person--voice")).to_have_count(6)
+    # The fake microphones beep: someone's ring lights up, through the venue.
+    expect(admin.locator("[data-voice-members] .voice-member--speaking").first).to_be_visible(
+        timeout=15_000
+    )
+    screenshot(admin, "voice-janus-room-desktop")
+    screenshot(guests[4], "voice-janus-room-phone")
+
+    alix, bilal, chloe, dirk, elsa = guests
+    # Alix picks her microphone again: the same call goes on with the new track.
+    alix.get_by_text("Réglages du son").click()
+    alix.locator("[data-voice-mic]").select_option(index=0)
+    _wait_growing(alix, "outbound")
+    alix.get_by_text("Réglages du son").click()
+    # Alix mutes: nothing leaves her browser, Janus marks her muted, the others see it.
+    alix.get_by_role("button", name="Couper mon micro").click()
+    expect(alix.locator("[data-voice-status]")).to_have_text("Ton micro est coupé.")
+    wait_until(alix, "window.estaminetVoice.stats().then(s => !s.crowd.sending)")
+    _until_janus(janus, room, lambda found: found.get(seats[_me(alix)]) is True, alix)
+    expect(admin.locator(f"[data-voice-members] [data-user='{_me(alix)}']")).to_have_class(
+        re.compile(r"\bvoice-member--muted\b")
+    )
+    sent = _crowd(alix)["outbound"]
+    _wait_growing(alix)  # the call is alive: she still hears the others
+    _wait_growing(bilal)
+    assert _crowd(alix)["outbound"] <= sent + 200  # (an RTCP-sized crumb at most)
+    alix.get_by_role("button", name="Rallumer mon micro").click()
+    _wait_growing(alix, "outbound")
+
+    # The moderator mutes Bilal for everyone: his page stops sending, Janus mutes him.
+    admin.get_by_text("Modérer la conversation").click()
+    admin.locator("[data-voice-people]").select_option(_me(bilal))
+    admin.get_by_role("button", name="Couper son micro pour tout le monde").click()
+    expect(bilal.locator("[data-voice-status]")).to_have_text(
+        "Un·e modérateur·rice a coupé ton micro."
+    )
+    wait_until(bilal, "window.estaminetVoice.stats().then(s => !s.crowd.sending)")
+    _until_janus(janus, room, lambda found: found.get(seats[_me(bilal)]) is True, admin)
+
+    # Then removes Chloé from the voice: Janus takes her out of the room, she stays in the chat.
+    admin.locator("[data-voice-people]").select_option(_me(chloe))
+    admin.get_by_role("button", name="Retirer de la conversation").click()
+    expect(chloe.locator("[data-voice-status]")).to_have_text(
+        "Un·e modérateur·rice t'a retiré·e de la conversation vocale."
+    )
+    expect(chloe.get_by_role("button", name=JOIN)).to_be_visible()
+    _until_janus(janus, room, lambda found: seats[_me(chloe)] not in found, admin)
+    expect(admin.locator("[data-voice-members] .voice-member")).to_have_count(5)
+    _wait_growing(dirk)
+
+    # A forged ticket for the same room: Janus itself refuses it (403: unauthorized token).
+    ticket = {"server": janus.layout.url, "room": room, "participant": 4242, "token": "x" * 40}
+    assert chloe.evaluate(FORGED_JOIN, ticket) == 403
+    assert seats[_me(chloe)] not in _participants(janus, room)
+
+    # Dirk leaves by himself; Janus lets him go.
+    dirk.get_by_role("button", name="Quitter la conversation").click()
+    _until_janus(janus, room, lambda found: seats[_me(dirk)] not in found, admin)
+    expect(chat_input(dirk)).to_be_enabled()
+
+    # Elsa joins from a second tab: the first one steps out, Janus has her once, in the new one.
+    second = elsa.context.new_page()
+    second.goto(f"/r/{ROOM}")
+    wait_online(second)
+    _join(second)
+    expect(elsa.locator("[data-voice-status]")).to_have_text(
+        "Tu as rejoint la conversation depuis un autre onglet ou appareil."
+    )
+    _wait_growing(second)
+    assert _crowd(second)["participant"] == seats[_me(elsa)]
+    assert elsa.evaluate("window.estaminetVoice.stats()")["crowd"] is None
+    present = _participants(janus, room)
+    assert set(present) == {seats[_me(p)] for p in (admin, alix, bilal, elsa)}
+
+
+STATUS_LOG = """() => {
+  window.statusLog = [];
+  const el = document.querySelector('[data-voice-status]');
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) window.statusLog.push(n.textContent);
+  }).observe(el, { childList: true });
+}"""
+
+
+def test_janus_stops_and_comes_back(people: Visitors, janus: RunningJanus) -> None:
+    anna, boris = _enter(people, "Anna Panne"), _enter(people, "Boris Panne")
+    for page in (anna, boris):
+        _join(page)
+        _wait_growing(page)
+        page.evaluate(STATUS_LOG)
+
+    janus.stop()
+    try:
+        for page in (anna, boris):
+            expect(page.locator("[data-voice-status]")).to_have_text(
+                re.compile("Le serveur vocal ne répond pas"), timeout=60_000
+            )
+            assert "Reconnexion…" in page.evaluate("window.statusLog")
+            expect(page.get_by_role("button", name=JOIN)).to_be_visible()
+        # The room's chat still works.
+        say(anna, "La voix est partie, on écrit.")
+        expect(messages(boris, ROOM).last).to_contain_text("La voix est partie, on écrit.")
+    finally:
+        janus.start()
+
+    # The venue notices Janus is back, tells the pages, and they join again on their own.
+    for page in (anna, boris):
+        wait_until(
+            page,
+            "window.statusLog.includes('Le serveur vocal est revenu. On te reconnecte…')",
+            timeout=30,
+        )
+        expect(page.locator("[data-voice-status]")).to_have_text(JOINED, timeout=20_000)
+        wait_until(
+            page,
+            "window.estaminetVoice.stats().then(s => s.crowd && s.crowd.state === 'connected')",
+        )
+    for page in (anna, boris):
+        _wait_growing(page)
+    room = int(_crowd(anna)["room"])
+    assert len(_participants(janus, room)) == 2
