@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from estaminet.agenda import actions
+from estaminet.agenda import actions, answers, events
 from estaminet.agenda.recurrence import Frequency, Recurrence
 from estaminet.agenda.reminders import Delivery, Reminders
 from estaminet.agenda.rules import Answer, EventKind, Notice, Visibility
@@ -16,8 +16,8 @@ from tests.agenda.conftest import NOW, add_person
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
-def game_night(**changes: object) -> actions.EventData:
-    data = actions.EventData(
+def game_night(**changes: object) -> events.EventData:
+    data = events.EventData(
         title="Soirée jeux",
         description="",
         kind=EventKind.GAME_NIGHT,
@@ -39,7 +39,7 @@ async def test_reminders_sent_once_late_after_a_restart(db: Database) -> None:
     member = await add_person(db, "mia", "Mia")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
     key = "20261127T2000"
-    await actions.answer(db, member, event_id, key, Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, key, Answer.YES, NOW, BRUSSELS)
     start = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
 
     sent: list[Delivery] = []
@@ -67,7 +67,7 @@ async def test_reminders_too_late_are_dropped_not_sent(db: Database) -> None:
     animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
     member = await add_person(db, "mia", "Mia")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
-    await actions.answer(db, member, event_id, "20261127T2000", Answer.MAYBE, NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, "20261127T2000", Answer.MAYBE, NOW, BRUSSELS)
     sent: list[Delivery] = []
 
     async def deliver(delivery: Delivery) -> None:
@@ -83,7 +83,7 @@ async def test_reminders_two_instances_never_send_twice(db: Database) -> None:
     animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
     member = await add_person(db, "mia", "Mia")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
-    await actions.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
     sent: list[Delivery] = []
 
     async def deliver(delivery: Delivery) -> None:
@@ -107,17 +107,17 @@ async def test_waiting_list_promotion_schedules_and_notifies(db: Database) -> No
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
     key = "20261204T2000"
     assert (
-        await actions.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
+        await answers.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
     ).answer is Answer.YES
-    waiting = await actions.answer(db, bruno, event_id, key, Answer.YES, NOW, BRUSSELS)
+    waiting = await answers.answer(db, bruno, event_id, key, Answer.YES, NOW, BRUSSELS)
     assert waiting.answer is Answer.WAITING and waiting.position == 1
     # The other dates of the series are untouched.
     async with db.read() as conn:
-        other = await actions.answers_for(conn, event_id, "20261127T2000", None)
+        other = await answers.answers_for(conn, event_id, "20261127T2000", None)
     assert other.counts[Answer.YES] == 0
-    await actions.answer(db, alice, event_id, key, Answer.NO, NOW, BRUSSELS)
+    await answers.answer(db, alice, event_id, key, Answer.NO, NOW, BRUSSELS)
     async with db.read() as conn:
-        summary = await actions.answers_for(conn, event_id, key, bruno)
+        summary = await answers.answers_for(conn, event_id, key, bruno)
     assert summary.mine is Answer.YES and summary.names[Answer.YES] == ["Bruno"]
     sent: list[Delivery] = []
 
@@ -134,8 +134,8 @@ async def test_cancelled_date_tells_who_said_yes_and_drops_its_reminders(db: Dat
     maybe = await add_person(db, "max", "Max")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
     key = "20261204T2000"
-    await actions.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
-    await actions.answer(db, maybe, event_id, key, Answer.MAYBE, NOW, BRUSSELS)
+    await answers.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, maybe, event_id, key, Answer.MAYBE, NOW, BRUSSELS)
     await actions.change_occurrence(db, animator, event_id, key, NOW, BRUSSELS, cancel=True)
     sent: list[Delivery] = []
 
@@ -148,7 +148,7 @@ async def test_cancelled_date_tells_who_said_yes_and_drops_its_reminders(db: Dat
     assert await reminders.fire_due(datetime(2026, 12, 4, 19, 5, tzinfo=UTC)) == 0
     # The other dates go on.
     async with db.read() as conn:
-        event = await actions.get_event(conn, event_id)
+        event = await events.get_event(conn, event_id)
     assert event.series.overrides[key].cancelled and not event.cancelled
 
 
@@ -157,7 +157,7 @@ async def test_moved_date_moves_its_reminders(db: Database) -> None:
     alice = await add_person(db, "alice", "Alice")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
     key = "20261204T2000"
-    await actions.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
     await actions.change_occurrence(
         db,
         animator,

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from estaminet.agenda.actions import EventInfo, get_event
+from estaminet.agenda.events import EventInfo, get_event
 from estaminet.agenda.recurrence import Occurrence, local_to_utc, occurrence_at, parse_key
 from estaminet.agenda.rules import Notice, can_see_event, should_deliver
 from estaminet.agenda.tables import agenda_notices
