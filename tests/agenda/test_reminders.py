@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -180,3 +182,41 @@ async def test_moved_date_moves_its_reminders(db: Database) -> None:
     assert await reminders.fire_due(datetime(2026, 12, 5, 17, 0, tzinfo=UTC)) == 1
     assert [d.notice for d in sent] == [Notice.DAY_BEFORE, Notice.SOON, Notice.STARTING]
     assert sent[-1].occurrence.moved and sent[-1].occurrence.key == key
+
+
+class _FailsOnce(Reminders):
+    """A loop whose first look at the notices fails (a busy database, say)."""
+
+    failures = 0
+
+    async def fire_due(self, now: datetime | None = None) -> int:
+        if self.failures == 0:
+            self.failures += 1
+            raise RuntimeError("database is locked")
+        return await super().fire_due(now)
+
+
+async def test_reminders_loop_after_a_failure_looks_again_soon_not_after_idle(
+    db: Database,
+) -> None:
+    animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    member = await add_person(db, "mia", "Mia")
+    event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+    delivered = asyncio.Event()
+
+    async def deliver(delivery: Delivery) -> None:
+        delivered.set()
+
+    # The day-before reminder is due; nothing will wake the loop up: only its retry can.
+    due = datetime(2026, 11, 26, 19, 30, tzinfo=UTC)
+    loop = _FailsOnce(db, BRUSSELS, deliver, lambda: due)
+    task = asyncio.create_task(loop.run(idle=3600, retry=0))
+    try:
+        # Bounded: without the retry, the loop would sleep its idle hour.
+        await asyncio.wait_for(delivered.wait(), timeout=30)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert loop.failures == 1
