@@ -37,7 +37,7 @@ def _answer(page: Page, label: str, mine: str) -> None:
 
     The wait matters: closing a tab (or its context) while the answer's navigation
     commits can leave Chromium's page open forever, and ``page.close()`` has no timeout
-    (crbug.com/536385539) — one run hung here until pytest's 300 s limit.
+    (crbug.com/536385539): one run hung in ``other_tab.close()`` until pytest's 300 s limit.
     """
     page.get_by_role("button", name=label, exact=True).click()
     expect(page).to_have_url(re.compile(r"\?(saved|waiting)=1$"))
@@ -47,8 +47,8 @@ def _answer(page: Page, label: str, mine: str) -> None:
 def _online(page: Page) -> None:
     """Wait, bounded, until the page's live connection is open (``live.js`` marks the body).
 
-    Not ``helpers.wait_online``: its ``page.evaluate`` loop has no timeout of its own, so a
-    page that stops answering hangs the test until pytest's 300 s limit.
+    Not ``helpers.wait_online``: the ``page.evaluate`` in its loop has no timeout of its
+    own (its deadline is only checked between calls).
     """
     expect(page.locator("body")).to_have_attribute("data-live", "online")
 
