@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from estaminet.agenda import actions
+from estaminet.agenda import actions, answers, edits, events
 from estaminet.agenda.recurrence import Frequency, Recurrence
 from estaminet.agenda.reminders import Delivery, Reminders
 from estaminet.agenda.rules import Answer, EventKind, Notice, Visibility
@@ -24,8 +24,8 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 MINUTE = timedelta(minutes=1)
 
 
-def game_night(**changes: Any) -> actions.EventData:
-    data = actions.EventData(
+def game_night(**changes: Any) -> events.EventData:
+    data = events.EventData(
         title="Soirée jeux",
         description="",
         kind=EventKind.GAME_NIGHT,
@@ -52,12 +52,12 @@ async def notices(db: Database, user: User, event_id: int | None = None) -> list
 
 async def summary(db: Database, event_id: int, key: str) -> dict[Answer, list[str]]:
     async with db.read() as conn:
-        return (await actions.answers_for(conn, event_id, key, None)).ids
+        return (await answers.answers_for(conn, event_id, key, None)).ids
 
 
-async def event(db: Database, event_id: int) -> actions.EventInfo:
+async def event(db: Database, event_id: int) -> events.EventInfo:
     async with db.read() as conn:
-        return await actions.get_event(conn, event_id)
+        return await events.get_event(conn, event_id)
 
 
 async def test_edits_more_places_move_the_waiting_list_up_in_order(db: Database) -> None:
@@ -66,24 +66,24 @@ async def test_edits_more_places_move_the_waiting_list_up_in_order(db: Database)
     event_id = await actions.create_event(db, anim, game_night(), NOW, BRUSSELS)
     key = "20261204T2000"
     for minute, person in enumerate((ann, bob, cat)):
-        await actions.answer(db, person, event_id, key, Answer.YES, NOW + minute * MINUTE, BRUSSELS)
+        await answers.answer(db, person, event_id, key, Answer.YES, NOW + minute * MINUTE, BRUSSELS)
     assert (await summary(db, event_id, key))[Answer.WAITING] == ["bob", "cat"]
 
     later = NOW + timedelta(hours=1)
-    await actions.edit_event(db, anim, event_id, game_night(capacity=2), later, BRUSSELS, version=0)
+    await edits.edit_event(db, anim, event_id, game_night(capacity=2), later, BRUSSELS, version=0)
     seats = await summary(db, event_id, key)
     assert seats[Answer.YES] == ["ann", "bob"] and seats[Answer.WAITING] == ["cat"]
     assert (key, Notice.PROMOTED.value) in await notices(db, bob)
     assert not any(kind == Notice.PROMOTED.value for _, kind in await notices(db, cat))
 
     # Fewer places: those coming stay; a new yes waits.
-    await actions.edit_event(db, anim, event_id, game_night(capacity=1), later, BRUSSELS, version=1)
+    await edits.edit_event(db, anim, event_id, game_night(capacity=1), later, BRUSSELS, version=1)
     assert (await summary(db, event_id, key))[Answer.YES] == ["ann", "bob"]
-    seating = await actions.answer(db, dan, event_id, key, Answer.YES, later, BRUSSELS)
+    seating = await answers.answer(db, dan, event_id, key, Answer.YES, later, BRUSSELS)
     assert seating.answer is Answer.WAITING and seating.position == 2
 
     # No limit any more: everyone waiting comes.
-    await actions.edit_event(
+    await edits.edit_event(
         db, anim, event_id, game_night(capacity=None), later, BRUSSELS, version=2
     )
     assert (await summary(db, event_id, key))[Answer.YES] == ["ann", "bob", "cat", "dan"]
@@ -95,11 +95,11 @@ async def test_edits_new_time_keeps_answers_moves_reminders_and_tells_once(db: D
     ann = await add_person(db, "ann", "Ann")
     event_id = await actions.create_event(db, anim, game_night(capacity=None), NOW, BRUSSELS)
     for key in ("20261204T2000", "20261211T2000"):
-        await actions.answer(db, ann, event_id, key, Answer.YES, NOW, BRUSSELS)
+        await answers.answer(db, ann, event_id, key, Answer.YES, NOW, BRUSSELS)
     await actions.change_occurrence(db, anim, event_id, "20261218T2000", NOW, BRUSSELS, cancel=True)
 
     earlier = game_night(capacity=None, start=datetime(2026, 11, 27, 19, 30))
-    edited = await actions.edit_event(db, anim, event_id, earlier, NOW, BRUSSELS, version=1)
+    edited = await edits.edit_event(db, anim, event_id, earlier, NOW, BRUSSELS, version=1)
     assert edited.event_id == event_id
     changed = await event(db, event_id)
     assert changed.series.start == datetime(2026, 11, 27, 19, 30)
@@ -133,7 +133,7 @@ async def test_edits_new_time_keeps_answers_moves_reminders_and_tells_once(db: D
     assert await Reminders(db, BRUSSELS, deliver, lambda: NOW).fire_due(NOW) == 1
     assert sent[0].notice is Notice.CHANGED
     back = game_night(capacity=None)
-    await actions.edit_event(db, anim, event_id, back, NOW, BRUSSELS, version=2)
+    await edits.edit_event(db, anim, event_id, back, NOW, BRUSSELS, version=2)
     assert await Reminders(db, BRUSSELS, deliver, lambda: NOW).fire_due(NOW) == 1
     assert sent[1].occurrence.key == "20261204T2000"
 
@@ -142,10 +142,10 @@ async def test_edits_dates_that_vanish_are_cancelled_for_who_came(db: Database) 
     anim = await add_person(db, "anim", "Anim", Role.ANIMATOR)
     ann, bob = await add_person(db, "ann", "Ann"), await add_person(db, "bob", "Bob")
     event_id = await actions.create_event(db, anim, game_night(capacity=None), NOW, BRUSSELS)
-    await actions.answer(db, ann, event_id, "20261204T2000", Answer.YES, NOW, BRUSSELS)
-    await actions.answer(db, bob, event_id, "20261211T2000", Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, ann, event_id, "20261204T2000", Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, bob, event_id, "20261211T2000", Answer.YES, NOW, BRUSSELS)
     every_other = game_night(capacity=None, recurrence=Recurrence(Frequency.BIWEEKLY, count=4))
-    await actions.edit_event(db, anim, event_id, every_other, NOW, BRUSSELS, version=0)
+    await edits.edit_event(db, anim, event_id, every_other, NOW, BRUSSELS, version=0)
 
     assert await notices(db, ann) == [("20261204T2000", Notice.CANCELLED.value)]
     assert await summary(db, event_id, "20261211T2000") == {
@@ -168,15 +168,15 @@ async def test_edits_a_series_under_way_changes_this_and_following_dates(db: Dat
     anim = await add_person(db, "anim", "Anim", Role.ANIMATOR)
     ann, bob = await add_person(db, "ann", "Ann"), await add_person(db, "bob", "Bob")
     event_id = await actions.create_event(db, anim, game_night(), NOW, BRUSSELS)
-    await actions.answer(db, ann, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
-    await actions.answer(db, bob, event_id, "20261211T2000", Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, ann, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, bob, event_id, "20261211T2000", Answer.YES, NOW, BRUSSELS)
     later = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)  # two dates are over
-    shown = actions.editable_series(await event(db, event_id), BRUSSELS, later)
+    shown = edits.editable_series(await event(db, event_id), BRUSSELS, later)
     assert shown.start == datetime(2026, 12, 11, 20, 0) and shown.recurrence.count == 2
 
     too_early = game_night(start=datetime(2026, 12, 1, 20, 0))
     with pytest.raises(BadInput) as refused:
-        await actions.edit_event(db, anim, event_id, too_early, later, BRUSSELS, version=0)
+        await edits.edit_event(db, anim, event_id, too_early, later, BRUSSELS, version=0)
     assert refused.value.code == "agenda/edit_from_past"
 
     following = game_night(
@@ -184,7 +184,7 @@ async def test_edits_a_series_under_way_changes_this_and_following_dates(db: Dat
         start=datetime(2026, 12, 11, 19, 0),
         recurrence=Recurrence(Frequency.WEEKLY, count=2),
     )
-    edited = await actions.edit_event(db, anim, event_id, following, later, BRUSSELS, version=0)
+    edited = await edits.edit_event(db, anim, event_id, following, later, BRUSSELS, version=0)
     assert edited.event_id != event_id
     old, new = await event(db, event_id), await event(db, edited.event_id)
     assert (
@@ -205,7 +205,7 @@ async def test_edits_refused_change_nothing(db: Database) -> None:
     member = await add_person(db, "mia", "Mia")
     one_off = game_night(recurrence=Recurrence())
     event_id = await actions.create_event(db, anim, one_off, NOW, BRUSSELS)
-    cases: list[tuple[User, actions.EventData, int, type[Exception], str]] = [
+    cases: list[tuple[User, events.EventData, int, type[Exception], str]] = [
         (member, replace(one_off, title="Pirate"), 0, Forbidden, "agenda/not_animator"),
         (anim, replace(one_off, title="Vieux"), 7, Conflict, "agenda/stale"),
         (anim, replace(one_off, duration=-MINUTE * 60), 0, BadInput, "agenda/end_before_start"),
@@ -219,7 +219,7 @@ async def test_edits_refused_change_nothing(db: Database) -> None:
     ]
     for who, data, version, error, code in cases:
         with pytest.raises(error) as refused:
-            await actions.edit_event(db, who, event_id, data, NOW, BRUSSELS, version=version)
+            await edits.edit_event(db, who, event_id, data, NOW, BRUSSELS, version=version)
         assert getattr(refused.value, "code", None) == code
     unchanged = await event(db, event_id)
     assert (unchanged.title, unchanged.sequence) == ("Soirée jeux", 0)
@@ -232,9 +232,9 @@ async def test_edits_narrower_visibility_stops_reminders_to_who_may_no_longer_se
     anim = await add_person(db, "anim", "Anim", Role.ANIMATOR)
     mia = await add_person(db, "mia", "Mia")
     event_id = await actions.create_event(db, anim, game_night(), NOW, BRUSSELS)
-    await actions.answer(db, mia, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, mia, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
     team_only = game_night(visibility=Visibility.TEAM)
-    await actions.edit_event(db, anim, event_id, team_only, NOW, BRUSSELS, version=0)
+    await edits.edit_event(db, anim, event_id, team_only, NOW, BRUSSELS, version=0)
     sent: list[Delivery] = []
 
     async def deliver(delivery: Delivery) -> None:
@@ -250,7 +250,7 @@ async def test_edits_a_cancelled_event_cannot_be_changed(db: Database) -> None:
     event_id = await actions.create_event(db, anim, game_night(), NOW, BRUSSELS)
     await actions.cancel_event(db, anim, event_id, NOW, BRUSSELS)
     with pytest.raises(Conflict) as refused:
-        await actions.edit_event(
+        await edits.edit_event(
             db, anim, event_id, game_night(title="Revenu"), NOW, BRUSSELS, version=1
         )
     assert refused.value.code == "agenda/edit_cancelled"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import vobject
 
-from estaminet.agenda.actions import EventInfo
+from estaminet.agenda.events import EventInfo
 from estaminet.agenda.feeds import calendar
 from estaminet.agenda.recurrence import Frequency, Override, Recurrence, Series
 from estaminet.agenda.rules import EventKind, Status, Visibility

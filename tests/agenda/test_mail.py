@@ -14,7 +14,7 @@ import pytest
 import vobject
 from aiosmtpd.controller import Controller
 
-from estaminet.agenda import actions
+from estaminet.agenda import actions, answers, edits
 from estaminet.agenda.mail import SmtpMailer
 from estaminet.agenda.rules import Answer
 from estaminet.agenda.service import AgendaService
@@ -78,7 +78,7 @@ async def test_mail_reminder_arrives_in_french_with_the_event(
         animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
         member = await add_person(db, "mia", "Mia", email="mia@example.be")
         event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
-        await actions.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+        await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
         start = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
         assert await service.reminders.fire_due(start - timedelta(hours=23)) == 1
     finally:
@@ -125,9 +125,9 @@ async def test_mail_changed_event_says_so_with_the_new_version(
         animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
         member = await add_person(db, "mia", "Mia", email="mia@example.be")
         event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
-        await actions.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+        await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
         earlier = game_night(start=datetime(2026, 11, 27, 19, 30))
-        await actions.edit_event(db, animator, event_id, earlier, NOW, BRUSSELS, version=0)
+        await edits.edit_event(db, animator, event_id, earlier, NOW, BRUSSELS, version=0)
         assert await service.reminders.fire_due(NOW) == 1
     finally:
         await db.dispose()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from estaminet.agenda import actions
+from estaminet.agenda import actions, answers, events
 from estaminet.agenda.recurrence import Frequency, Recurrence
 from estaminet.agenda.reminders import Delivery, Reminders
 from estaminet.agenda.rules import Answer, EventKind, Notice, Visibility
@@ -16,8 +18,8 @@ from tests.agenda.conftest import NOW, add_person
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
-def game_night(**changes: object) -> actions.EventData:
-    data = actions.EventData(
+def game_night(**changes: object) -> events.EventData:
+    data = events.EventData(
         title="Soirée jeux",
         description="",
         kind=EventKind.GAME_NIGHT,
@@ -39,7 +41,7 @@ async def test_reminders_sent_once_late_after_a_restart(db: Database) -> None:
     member = await add_person(db, "mia", "Mia")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
     key = "20261127T2000"
-    await actions.answer(db, member, event_id, key, Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, key, Answer.YES, NOW, BRUSSELS)
     start = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
 
     sent: list[Delivery] = []
@@ -67,7 +69,7 @@ async def test_reminders_too_late_are_dropped_not_sent(db: Database) -> None:
     animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
     member = await add_person(db, "mia", "Mia")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
-    await actions.answer(db, member, event_id, "20261127T2000", Answer.MAYBE, NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, "20261127T2000", Answer.MAYBE, NOW, BRUSSELS)
     sent: list[Delivery] = []
 
     async def deliver(delivery: Delivery) -> None:
@@ -83,7 +85,7 @@ async def test_reminders_two_instances_never_send_twice(db: Database) -> None:
     animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
     member = await add_person(db, "mia", "Mia")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
-    await actions.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
     sent: list[Delivery] = []
 
     async def deliver(delivery: Delivery) -> None:
@@ -107,17 +109,17 @@ async def test_waiting_list_promotion_schedules_and_notifies(db: Database) -> No
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
     key = "20261204T2000"
     assert (
-        await actions.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
+        await answers.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
     ).answer is Answer.YES
-    waiting = await actions.answer(db, bruno, event_id, key, Answer.YES, NOW, BRUSSELS)
+    waiting = await answers.answer(db, bruno, event_id, key, Answer.YES, NOW, BRUSSELS)
     assert waiting.answer is Answer.WAITING and waiting.position == 1
     # The other dates of the series are untouched.
     async with db.read() as conn:
-        other = await actions.answers_for(conn, event_id, "20261127T2000", None)
+        other = await answers.answers_for(conn, event_id, "20261127T2000", None)
     assert other.counts[Answer.YES] == 0
-    await actions.answer(db, alice, event_id, key, Answer.NO, NOW, BRUSSELS)
+    await answers.answer(db, alice, event_id, key, Answer.NO, NOW, BRUSSELS)
     async with db.read() as conn:
-        summary = await actions.answers_for(conn, event_id, key, bruno)
+        summary = await answers.answers_for(conn, event_id, key, bruno)
     assert summary.mine is Answer.YES and summary.names[Answer.YES] == ["Bruno"]
     sent: list[Delivery] = []
 
@@ -134,8 +136,8 @@ async def test_cancelled_date_tells_who_said_yes_and_drops_its_reminders(db: Dat
     maybe = await add_person(db, "max", "Max")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
     key = "20261204T2000"
-    await actions.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
-    await actions.answer(db, maybe, event_id, key, Answer.MAYBE, NOW, BRUSSELS)
+    await answers.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, maybe, event_id, key, Answer.MAYBE, NOW, BRUSSELS)
     await actions.change_occurrence(db, animator, event_id, key, NOW, BRUSSELS, cancel=True)
     sent: list[Delivery] = []
 
@@ -148,7 +150,7 @@ async def test_cancelled_date_tells_who_said_yes_and_drops_its_reminders(db: Dat
     assert await reminders.fire_due(datetime(2026, 12, 4, 19, 5, tzinfo=UTC)) == 0
     # The other dates go on.
     async with db.read() as conn:
-        event = await actions.get_event(conn, event_id)
+        event = await events.get_event(conn, event_id)
     assert event.series.overrides[key].cancelled and not event.cancelled
 
 
@@ -157,7 +159,7 @@ async def test_moved_date_moves_its_reminders(db: Database) -> None:
     alice = await add_person(db, "alice", "Alice")
     event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
     key = "20261204T2000"
-    await actions.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
+    await answers.answer(db, alice, event_id, key, Answer.YES, NOW, BRUSSELS)
     await actions.change_occurrence(
         db,
         animator,
@@ -180,3 +182,41 @@ async def test_moved_date_moves_its_reminders(db: Database) -> None:
     assert await reminders.fire_due(datetime(2026, 12, 5, 17, 0, tzinfo=UTC)) == 1
     assert [d.notice for d in sent] == [Notice.DAY_BEFORE, Notice.SOON, Notice.STARTING]
     assert sent[-1].occurrence.moved and sent[-1].occurrence.key == key
+
+
+class _FailsOnce(Reminders):
+    """A loop whose first look at the notices fails (a busy database, say)."""
+
+    failures = 0
+
+    async def fire_due(self, now: datetime | None = None) -> int:
+        if self.failures == 0:
+            self.failures += 1
+            raise RuntimeError("database is locked")
+        return await super().fire_due(now)
+
+
+async def test_reminders_loop_after_a_failure_looks_again_soon_not_after_idle(
+    db: Database,
+) -> None:
+    animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    member = await add_person(db, "mia", "Mia")
+    event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+    delivered = asyncio.Event()
+
+    async def deliver(delivery: Delivery) -> None:
+        delivered.set()
+
+    # The day-before reminder is due; nothing will wake the loop up: only its retry can.
+    due = datetime(2026, 11, 26, 19, 30, tzinfo=UTC)
+    loop = _FailsOnce(db, BRUSSELS, deliver, lambda: due)
+    task = asyncio.create_task(loop.run(idle=3600, retry=0))
+    try:
+        # Bounded: without the retry, the loop would sleep its idle hour.
+        await asyncio.wait_for(delivered.wait(), timeout=30)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert loop.failures == 1

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
-from .helpers import ARTIFACTS, PHONE, Visitors, wait_online
+from .helpers import ARTIFACTS, PHONE, Visitors
 
 pytestmark = pytest.mark.browser
 
@@ -32,8 +32,37 @@ def _keep(page: Page, folder: Path, name: str) -> None:
     shutil.copy(path, ARTIFACTS / path.name)
 
 
-def _answer(page: Page, label: str) -> None:
+def _answer(page: Page, label: str, mine: str) -> None:
+    """Answer, and wait until the page after the redirect shows the answer.
+
+    The wait matters: closing a tab (or its context) while the answer's navigation
+    commits can leave Chromium's page open forever, and ``page.close()`` has no timeout
+    (crbug.com/536385539): one run hung in ``other_tab.close()`` until pytest's 300 s limit.
+    """
     page.get_by_role("button", name=label, exact=True).click()
+    expect(page).to_have_url(re.compile(r"\?(saved|waiting)=1$"))
+    expect(page.locator("[data-mine]")).to_have_attribute("data-mine", mine)
+
+
+def _online(page: Page) -> None:
+    """Wait, bounded, until the page's live connection is open (``live.js`` marks the body).
+
+    Not ``helpers.wait_online``: the ``page.evaluate`` in its loop has no timeout of its
+    own (its deadline is only checked between calls).
+    """
+    expect(page.locator("body")).to_have_attribute("data-live", "online")
+
+
+def _toast(page: Page, *texts: str) -> None:
+    """Wait for one agenda toast holding every text, in one bounded wait.
+
+    A toast removes itself after 8 s: asserting its texts one after the other can miss
+    it on a slow machine, after the first text was found.
+    """
+    toast = page.locator("#toasts .toast--agenda")
+    for text in texts:
+        toast = toast.filter(has_text=text)
+    expect(toast).to_be_visible()
 
 
 def test_agenda_weekly_game_night_with_a_waiting_list(people: Visitors, tmp_path: Path) -> None:
@@ -61,21 +90,17 @@ def test_agenda_weekly_game_night_with_a_waiting_list(people: Visitors, tmp_path
     alice = people.guest("Alice", invite=venue.create_invite(role="member"))
     bruno = people.guest("Bruno", invite=venue.create_invite(role="member"))
     alice.goto(event_url)
-    _answer(alice, "Je viens")
-    expect(alice.locator("[data-mine]")).to_have_attribute("data-mine", "yes")
+    _answer(alice, "Je viens", "yes")
     expect(alice.locator("[data-names='yes']")).to_have_text("Alice")
 
     bruno.goto(event_url)
-    _answer(bruno, "Je viens (liste d'attente)")
+    _answer(bruno, "Je viens (liste d'attente)", "waiting")
     expect(bruno.locator(".banner")).to_contain_text("liste d'attente")
-    expect(bruno.locator("[data-mine]")).to_have_attribute("data-mine", "waiting")
     expect(bruno.locator("[data-names='waiting']")).to_have_text("Bruno")
-    wait_online(bruno)
+    _online(bruno)
 
-    _answer(alice, "Je ne viens pas")
-    toast = bruno.locator("#toasts .toast--agenda")
-    expect(toast).to_contain_text("liste d'attente")
-    expect(toast).to_contain_text("Soirée jeux du vendredi")
+    _answer(alice, "Je ne viens pas", "no")
+    _toast(bruno, "liste d'attente", "Soirée jeux du vendredi")
     bruno.reload()
     expect(bruno.locator("[data-mine]")).to_have_attribute("data-mine", "yes")
     expect(bruno.locator("[data-names='yes']")).to_have_text("Bruno")
@@ -125,15 +150,14 @@ def test_agenda_weekly_game_night_with_a_waiting_list(people: Visitors, tmp_path
     expect(lit).to_contain_text("Tournoi de Loup-Garou")
     _keep(phone_page, tmp_path, "agenda-plan-lit-phone")
     # Chloé says yes from another tab; the plan's tab gets the way in.
-    wait_online(phone_page)
+    _online(phone_page)
     other_tab = phone.new_page()
     other_tab.goto(live_url)
     expect(other_tab.get_by_role("link", name="Ça commence — rejoindre")).to_be_visible()
-    _answer(other_tab, "Je viens")
+    _answer(other_tab, "Je viens", "yes")
     other_tab.close()
-    join = phone_page.locator("#toasts .toast--agenda a", has_text="Ça commence — rejoindre")
-    expect(join).to_be_visible()
-    join.click()
+    # One action that waits for the link (bounded) and clicks it: the toast leaves after 8 s.
+    phone_page.locator("#toasts .toast--agenda a", has_text="Ça commence — rejoindre").click()
     expect(phone_page).to_have_url(re.compile(r"/r/jeux$"))
 
 
@@ -161,16 +185,16 @@ def test_agenda_edit_more_places_move_the_waiting_person_up_live(
         {"name": "crepes.png", "mimeType": "image/png", "buffer": _poster()}
     )
     animator.get_by_role("button", name="Créer l'évènement").click()
+    expect(animator.locator(".banner")).to_contain_text("L'évènement est dans l'agenda.")
     event_url = animator.url.split("?")[0]
 
     alice = people.guest("Alice", invite=venue.create_invite(role="member"))
     bruno = people.guest("Bruno", invite=venue.create_invite(role="member"))
     alice.goto(event_url)
-    _answer(alice, "Je viens")
+    _answer(alice, "Je viens", "yes")
     bruno.goto(event_url)
-    _answer(bruno, "Je viens (liste d'attente)")
-    expect(bruno.locator("[data-mine]")).to_have_attribute("data-mine", "waiting")
-    wait_online(bruno)
+    _answer(bruno, "Je viens (liste d'attente)", "waiting")
+    _online(bruno)
 
     animator.goto(event_url)
     animator.locator(".agenda-manage summary").click()
@@ -187,18 +211,14 @@ def test_agenda_edit_more_places_move_the_waiting_person_up_live(
     expect(animator.locator("[data-names='yes']")).to_have_text("Alice, Bruno")
 
     # Bruno, still on the page, is told at once that he moves up.
-    toast = bruno.locator("#toasts .toast--agenda")
-    expect(toast).to_contain_text("liste d'attente")
-    expect(toast).to_contain_text("Atelier crêpes")
+    _toast(bruno, "liste d'attente", "Atelier crêpes")
     bruno.reload()
     expect(bruno.locator("[data-mine]")).to_have_attribute("data-mine", "yes")
 
     # The form on a phone: one column, no sideways scrolling, every field labelled.
     phone = people.context(**{**PHONE, "viewport": {"width": 390, "height": 844}})
-    phone_page = phone.new_page()
-    phone_page.goto(venue.create_invite(role="animator"))
-    phone_page.locator("#name").fill("Anim2")
-    phone_page.locator("main form [type=submit]").click()
+    # (guest() waits for the sign-in to land before the next navigation.)
+    phone_page = people.guest("Anim2", invite=venue.create_invite(role="animator"), context=phone)
     phone_page.goto(event_url.rsplit("/", 1)[0] + "/edit")
     expect(phone_page.get_by_label("Titre")).to_have_value("Atelier crêpes")
     width = phone_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")

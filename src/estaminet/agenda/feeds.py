@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from estaminet.agenda.actions import EventInfo
+from estaminet.agenda.events import EventInfo
 from estaminet.agenda.recurrence import Frequency, local_to_utc, nth_weekday, parse_key
 from estaminet.agenda.rules import Status
 

@@ -12,7 +12,7 @@ from typing import TypeVar
 from PIL import Image, UnidentifiedImageError
 from starlette.datastructures import FormData, UploadFile
 
-from estaminet.agenda.actions import EventData
+from estaminet.agenda.events import EventData
 from estaminet.agenda.recurrence import Frequency, Recurrence
 from estaminet.agenda.rules import EventKind, Visibility
 from estaminet.kernel.errors import BadInput

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from estaminet.agenda.actions import EventInfo, get_event
+from estaminet.agenda.events import EventInfo, get_event
 from estaminet.agenda.recurrence import Occurrence, local_to_utc, occurrence_at, parse_key
 from estaminet.agenda.rules import Notice, can_see_event, should_deliver
 from estaminet.agenda.tables import agenda_notices
@@ -143,12 +143,21 @@ class Reminders:
         self,
         *,
         idle: float = 30.0,
+        retry: float = 1.0,
         tick: Callable[[datetime], Awaitable[datetime | None]] | None = None,
     ) -> None:
-        """The server's loop: deliver what is due, call ``tick`` (lit rooms), sleep until next."""
+        """The server's loop: deliver what is due, call ``tick`` (lit rooms), sleep until next.
+
+        After a failure (say the database was busy) it looks again after ``retry``
+        seconds, doubling while it keeps failing, up to ``idle``: the due notices are
+        still there, and waiting the idle time would tell "a seat is free" half a
+        minute late.
+        """
+        failures = 0
         while True:
             self.changed.clear()
             wake_at: list[datetime] = []
+            wait = idle
             try:
                 now = self.clock()
                 await self.fire_due(now)
@@ -159,10 +168,12 @@ class Reminders:
                     change = await tick(now)
                     if change is not None:
                         wake_at.append(change)
+                failures = 0
             except Exception:
                 log.exception("agenda loop failed; retrying")
-            wait = idle
+                failures += 1
+                wait = min(idle, retry * 2 ** (failures - 1))
             if wake_at:
-                wait = max(0.0, min(idle, (min(wake_at) - self.clock()).total_seconds()))
+                wait = max(0.0, min(wait, (min(wake_at) - self.clock()).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), timeout=wait + 0.01)

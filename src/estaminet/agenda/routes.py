@@ -15,7 +15,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from estaminet.agenda import actions, tokens
+from estaminet.agenda import actions, answers, edits, tokens
+from estaminet.agenda.events import (
+    EventData,
+    EventInfo,
+    access_event,
+    check_manager,
+    events_between,
+    events_for_feed,
+    upcoming_occurrences,
+)
 from estaminet.agenda.feeds import CONTENT_TYPE
 from estaminet.agenda.forms import (
     drop_picture,
@@ -90,7 +99,7 @@ async def month_view(request: Request) -> Response:
     days = (grid_end - grid_start).days + 1
     after, before = local_day_bounds(grid_start, service.zone, days)
     async with service.db.read() as conn:
-        found = await actions.events_between(conn, user, service.zone, after, before)
+        found = await events_between(conn, user, service.zone, after, before)
     by_day: dict[date, list[Any]] = {}
     for event, occurrence in found:
         by_day.setdefault(occurrence.start.astimezone(service.zone).date(), []).append(
@@ -124,7 +133,7 @@ async def _room_choices(request: Request) -> list[Any]:
 async def new_form(
     request: Request, error: EstaminetError | None = None, status: int = 200
 ) -> Response:
-    actions.check_manager(require_user(request))
+    check_manager(require_user(request))
     form: Any = {}
     if request.method == "POST":
         form = await request.form()
@@ -170,7 +179,7 @@ async def _create(request: Request, user: Any, service: AgendaService, form: Any
     return RedirectResponse(f"/agenda/{event_id}?created=1", status_code=303)
 
 
-def _with_convocation(request: Request, data: actions.EventData) -> actions.EventData:
+def _with_convocation(request: Request, data: EventData) -> EventData:
     """An assembly's description states by when its convocation must be sent."""
     deadline = convocation_deadline(
         data.start.date(), request.app.state.settings.assembly_notice_days
@@ -188,9 +197,9 @@ def _with_convocation(request: Request, data: actions.EventData) -> actions.Even
     return replace(data, description=description)
 
 
-def _edit_values(event: actions.EventInfo, service: AgendaService) -> dict[str, str]:
+def _edit_values(event: EventInfo, service: AgendaService) -> dict[str, str]:
     """The edit form, filled with the event as it is (times: the dates to come)."""
-    series = actions.editable_series(event, service.zone, service.clock())
+    series = edits.editable_series(event, service.zone, service.clock())
     rule = series.recurrence
     return {
         "title": event.title,
@@ -216,15 +225,12 @@ async def edit_form(
 ) -> Response:
     """Change an event; after a mistake, the form shows what was typed (nothing lost)."""
     user = require_user(request)
-    actions.check_manager(user)
+    check_manager(user)
     service = _service(request)
     async with service.db.read() as conn:
-        event = await actions.access_event(conn, user, _event_id(request))
-    if event.cancelled:
-        raise Conflict(
-            "agenda/edit_cancelled", N_("This event is cancelled: it cannot be changed.")
-        )
-    shown = actions.editable_series(event, service.zone, service.clock())
+        event = await access_event(conn, user, _event_id(request))
+    edits.check_editable(event)
+    shown = edits.editable_series(event, service.zone, service.clock())
     return page(
         request,
         "agenda/edit.html",
@@ -245,7 +251,7 @@ async def edit_form(
 async def edit(request: Request) -> Response:
     """Save an edited event: a new form shows again with the message, nothing saved."""
     user = require_user(request)
-    actions.check_manager(user)  # a forged form from someone not allowed: 403, nothing read
+    check_manager(user)  # a forged form from someone not allowed: 403, nothing read
     service = _service(request)
     form = await form_with_csrf(request)
     try:
@@ -261,7 +267,7 @@ async def _edit(request: Request, user: Any, service: AgendaService, form: Any) 
     version = None
     try:
         async with service.db.read() as conn:
-            event = await actions.access_event(conn, user, event_id)
+            event = await access_event(conn, user, event_id)
         rooms = await _room_choices(request)
         data = read_event(form, {room.slug for room in rooms})
         version = read_version(form)
@@ -269,7 +275,7 @@ async def _edit(request: Request, user: Any, service: AgendaService, form: Any) 
             data = _with_convocation(request, data)
         picture = await save_picture(form.get("picture"), folder)
         remove = form.get("remove_picture") == "on"
-        edited = await actions.edit_event(
+        edited = await edits.edit_event(
             service.db,
             user,
             event_id,
@@ -301,9 +307,9 @@ async def event_redirect(request: Request) -> Response:
     service = _service(request)
     event_id = _event_id(request)
     async with service.db.read() as conn:
-        event = await actions.access_event(conn, request.state.user, event_id)
+        event = await access_event(conn, request.state.user, event_id)
     now = service.clock()
-    upcoming = actions.upcoming_occurrences(event, service.zone, now)
+    upcoming = upcoming_occurrences(event, service.zone, now)
     key = upcoming[0].key if upcoming else key_of(first_and_last(event.series)[1])
     flags = [f for f in ("created", "edited") if request.query_params.get(f)]
     suffix = f"?{flags[0]}=1" if flags else ""
@@ -316,15 +322,13 @@ async def event_page(request: Request) -> Response:
     event_id = _event_id(request)
     key = request.path_params["key"]
     async with service.db.read() as conn:
-        event = await actions.access_event(conn, user, event_id)
+        event = await access_event(conn, user, event_id)
         occurrence = occurrence_at(event.series, service.zone, key)
-        summary = await actions.answers_for(conn, event_id, key, user)
+        summary = await answers.answers_for(conn, event_id, key, user)
         rooms = {room.slug: room for room in await list_rooms(conn)}
     now = service.clock()
     room = rooms.get(event.room_slug or "")
-    upcoming = [o for o in actions.upcoming_occurrences(event, service.zone, now) if o.key != key][
-        :6
-    ]
+    upcoming = [o for o in upcoming_occurrences(event, service.zone, now) if o.key != key][:6]
     return page(
         request,
         "agenda/event.html",
@@ -364,7 +368,7 @@ async def answer(request: Request) -> Response:
             "agenda/bad_choice", N_("Please choose one of the options offered.")
         ) from None
     event_id, key = _event_id(request), request.path_params["key"]
-    seating = await actions.answer(
+    seating = await answers.answer(
         service.db, user, event_id, key, wanted, service.clock(), service.zone
     )
     service.wake()
@@ -433,7 +437,7 @@ def _ics(body: bytes, filename: str) -> Response:
 async def event_ics(request: Request) -> Response:
     service = _service(request)
     async with service.db.read() as conn:
-        event = await actions.access_event(conn, request.state.user, _event_id(request))
+        event = await access_event(conn, request.state.user, _event_id(request))
     return _ics(await service.ics([event], event.title), f"event-{event.id}.ics")
 
 
@@ -441,7 +445,7 @@ async def public_feed(request: Request) -> Response:
     service = _service(request)
     since = service.clock() - timedelta(days=60)
     async with service.db.read() as conn:
-        events = await actions.events_for_feed(conn, [Visibility.PUBLIC], since)
+        events = await events_for_feed(conn, [Visibility.PUBLIC], since)
     return _ics(await service.ics(events), "agenda.ics")
 
 
@@ -459,7 +463,7 @@ async def private_feed(request: Request) -> Response:
                     "This calendar link does not work (any more). Make a new one from your agenda page."
                 ),
             )
-        events = await actions.events_for_feed(conn, visible_levels(owner), since)
+        events = await events_for_feed(conn, visible_levels(owner), since)
     return _ics(await service.ics(events, tr(request, N_("My agenda"))), "agenda.ics")
 
 
@@ -501,7 +505,7 @@ async def picture(request: Request) -> Response:
     name = request.path_params["name"]
     event_id = _event_id(request)
     async with service.db.read() as conn:
-        event = await actions.access_event(conn, request.state.user, event_id)
+        event = await access_event(conn, request.state.user, event_id)
     if event.picture != name or not _PICTURE.match(name):
         raise NotFound("agenda/unknown_picture", N_("This picture does not exist."))
     path: Path = service.settings.data_dir / "agenda" / name

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from estaminet.agenda import actions
+from estaminet.agenda.events import EventInfo, events_between
 from estaminet.agenda.feeds import calendar
 from estaminet.agenda.mail import Mailer, reminder_email
 from estaminet.agenda.recurrence import Occurrence
@@ -39,7 +39,7 @@ from estaminet.web.templating import Templates
 
 __all__ = ["AgendaService", "lit_topic"]
 
-Lit = dict[str, tuple[actions.EventInfo, Occurrence]]
+Lit = dict[str, tuple[EventInfo, Occurrence]]
 
 _SUBJECTS: dict[Notice, str] = {
     Notice.DAY_BEFORE: N_("Reminder: %(title)s, %(when)s"),
@@ -167,7 +167,7 @@ class AgendaService:
         async with self.db.read() as conn:
             return {room.slug: room.name(locale) for room in await list_rooms(conn)}
 
-    async def ics(self, events: list[actions.EventInfo], name: str | None = None) -> bytes:
+    async def ics(self, events: list[EventInfo], name: str | None = None) -> bytes:
         return calendar(
             events,
             zone=self.zone,
@@ -182,14 +182,12 @@ class AgendaService:
     async def lit(self, user: User | None, now: datetime) -> Lit:
         """The rooms with an event in progress that ``user`` may see (first event wins)."""
         async with self.db.read() as conn:
-            found = await actions.events_between(
-                conn, user, self.zone, now, now + timedelta(seconds=1)
-            )
+            found = await events_between(conn, user, self.zone, now, now + timedelta(seconds=1))
         return _lit_from(found)
 
     async def lit_at_level(self, level: Visibility, now: datetime) -> Lit:
         async with self.db.read() as conn:
-            found = await actions.events_between(
+            found = await events_between(
                 conn,
                 None,
                 self.zone,
@@ -219,7 +217,7 @@ class AgendaService:
 
     async def _next_change(self, now: datetime) -> datetime | None:
         async with self.db.read() as conn:
-            found = await actions.events_between(
+            found = await events_between(
                 conn, None, self.zone, now, now + timedelta(days=1), levels=list(Visibility)
             )
         moments = [m for _, o in found for m in (o.start, o.end) if m > now]
@@ -250,9 +248,7 @@ class AgendaService:
     async def upcoming(self, user: User | None, limit: int = 5, days: int = 60) -> list[Any]:
         now = self.clock()
         async with self.db.read() as conn:
-            found = await actions.events_between(
-                conn, user, self.zone, now, now + timedelta(days=days)
-            )
+            found = await events_between(conn, user, self.zone, now, now + timedelta(days=days))
         return [(e, o) for e, o in found if not o.cancelled][:limit]
 
     async def plan_extras(self, context: Mapping[str, Any], user: User) -> dict[str, Any]:
@@ -277,7 +273,7 @@ class AgendaService:
         return self.clock().astimezone(self.zone).date()
 
 
-def _lit_from(found: list[tuple[actions.EventInfo, Occurrence]]) -> Lit:
+def _lit_from(found: list[tuple[EventInfo, Occurrence]]) -> Lit:
     lit: Lit = {}
     for event, occurrence in found:
         if event.room_slug and not event.cancelled and not occurrence.cancelled:
