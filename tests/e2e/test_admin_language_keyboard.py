@@ -125,3 +125,31 @@ def test_keyboard_skip_link_first_then_chat_and_enter_sends(people: Visitors) ->
     expect(messages(page, "defouloir").last.locator(".msg-body")).to_have_text(
         re.compile(r"ligne 1\s+ligne 2")
     )
+
+
+def test_notices_with_a_link_stay_and_others_wait_while_held(people: Visitors) -> None:
+    """A notice to act on (a link: "ça commence — rejoindre") stays until used or closed;
+    a plain one leaves by itself, but not while the pointer or the keyboard is on it."""
+    page = people.guest("Toast")
+    wait_online(page)
+    page.evaluate(
+        """async () => {
+            const { showToast } = await import("/static/js/ops.js");
+            showToast('<div class="toast" id="t-link"><p><a href="/r/bar">Rejoindre</a></p></div>', 300);
+            showToast('<div class="toast" id="t-plain"><p>Bonjour</p></div>', 300);
+            showToast('<div class="toast" id="t-held"><p>Tiens bon</p></div>', 300);
+        }"""
+    )
+    held = page.locator("#t-held")
+    held.hover()
+    expect(page.locator("#t-plain")).to_have_count(0)
+    page.wait_for_timeout(600)  # well past the 300 ms a notice lives
+    expect(held).to_be_visible()
+    expect(page.locator("#t-link")).to_be_visible()
+    close = page.locator("#t-link .toast-close")
+    expect(close).to_have_attribute("aria-label", "Fermer cet avis")
+    page.mouse.move(0, 0)
+    expect(held).to_have_count(0)
+    close.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#t-link")).to_have_count(0)

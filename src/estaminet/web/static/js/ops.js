@@ -74,12 +74,26 @@ export function showToast(html, timeout = 8000) {
   const close = document.createElement("button");
   close.type = "button";
   close.className = "toast-close";
-  close.setAttribute("aria-label", "×");
+  close.setAttribute("aria-label", document.body.dataset.tClose || "×");
   close.textContent = "×";
   close.addEventListener("click", () => node.remove());
   node.append(close);
   box.append(node);
-  setTimeout(() => node.remove(), timeout);
+  // A notice with a link to follow ("it's starting — join") stays until it is used
+  // or closed: a slow phone or a keyboard user must not lose it. Others leave after
+  // `timeout`, but never while the pointer or the keyboard focus is on them.
+  if (node.querySelector("a[href]")) return;
+  let timer = setTimeout(() => node.remove(), timeout);
+  const hold = () => clearTimeout(timer);
+  const release = () => {
+    if (node.matches(":hover, :focus-within")) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => node.remove(), timeout / 2);
+  };
+  node.addEventListener("pointerenter", hold);
+  node.addEventListener("focusin", hold);
+  node.addEventListener("pointerleave", release);
+  node.addEventListener("focusout", release);
 }
 
 export function showTextToast(text) {
