@@ -58,8 +58,10 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = 25.0
     presence_buffer: int = 512
     ws_compression: bool = False
-    ws_impl: Literal["websockets-sansio", "websockets", "wsproto"] = "websockets-sansio"
-    """uvicorn's WebSocket implementation: the sans-I/O one keeps no task per connection."""
+    ws_impl: Literal["estaminet", "websockets-sansio", "websockets", "wsproto"] = "estaminet"
+    """uvicorn's WebSocket implementation. ``estaminet`` is uvicorn's sans-I/O one (no task per
+    connection) plus direct writes to idle sockets (:mod:`estaminet.web.wsserver`); the others
+    are uvicorn's own, served through the ASGI ``send`` only."""
 
     @classmethod
     def settings_customise_sources(
