@@ -53,14 +53,25 @@ class FakeDirect:
         self.takes_framed = takes_framed
         self.calls = 0
 
-    def try_send_text(self, text: str, framed: bytes | None = None) -> bool:
+    def try_send_frame(self, framed: bytes) -> bool:
+        assert self.takes_framed
+        self.calls += 1
+        if self.paused or self.gone:
+            return False
+        self.wire.frames.append(framed)
+        self.wire.texts.append(json_of(framed))
+        return True
+
+    def try_send_text(self, text: str) -> bool:
         self.calls += 1
         if self.paused or self.gone:
             return False
         self.wire.texts.append(text)
-        if framed is not None:
-            self.wire.frames.append(framed)
         return True
+
+
+def json_of(framed: bytes) -> str:
+    return parse(framed).data.decode()
 
 
 def connection(queue_size: int = 256, **direct: bool) -> tuple[Connection, FakeSocket, FakeDirect]:
@@ -189,7 +200,7 @@ async def test_closed_socket_stops_the_connection() -> None:
 async def test_a_failing_direct_write_falls_back_to_the_queue() -> None:
     conn, socket, sender = connection()
 
-    def broken(text: str, framed: bytes | None = None) -> bool:
+    def broken(text: str) -> bool:
         raise OSError("transport gone")
 
     sender.try_send_text = broken  # type: ignore[method-assign]
@@ -206,3 +217,19 @@ async def test_stop_cancels_a_waiting_writer() -> None:
     await asyncio.sleep(0)
     await conn.stop()
     assert conn.closed and not conn.sending
+
+
+async def test_frames_queue_behind_a_paused_transport_in_order() -> None:
+    conn, socket, sender = connection()
+    conn.deliver(Frame("room:bar", 1, {"fr": "a"}))
+    sender.paused = True
+    socket.gate.clear()
+    conn.deliver(Frame("room:bar", 2, {"fr": "b"}))  # refused as a frame, then as a text: queued
+    sender.paused = False
+    conn.deliver(Frame("room:bar", 3, {"fr": "c"}))  # the queue is not empty: behind "b"
+    assert conn.queued == 2 and len(socket.wire.frames) == 1
+    socket.gate.set()
+    await asyncio.sleep(0.01)
+    assert socket.wire.texts == ["a", "b", "c"]
+    conn.deliver(Frame("room:bar", 4, {"fr": "d"}))
+    assert socket.wire.texts[-1] == "d" and len(socket.wire.frames) == 2

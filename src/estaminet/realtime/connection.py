@@ -54,20 +54,26 @@ class Socket(Protocol):
 class DirectSend(Protocol):
     """A server's way to write one text frame now, without awaiting.
 
-    ``try_send_text`` returns ``False``, having written nothing, when it cannot
+    Both methods return ``False``, having written nothing, when they cannot
     write at once (the transport is paused by flow control, the socket is
     closing or not open): the caller then goes through the ordinary ASGI send.
-    ``framed`` is the same text already serialised as an unmasked, unfragmented
-    WebSocket text frame, shared by every connection that receives it; the
-    server uses it when no extension (compression) changes the bytes of a frame.
     """
 
     @property
     def takes_framed(self) -> bool:
-        """Whether pre-serialised frames are written as they are (no per-connection extension)."""
+        """Whether pre-serialised frames are written as they are (no per-connection extension).
+
+        Fixed once the handshake is done.
+        """
         ...
 
-    def try_send_text(self, text: str, framed: bytes | None = None) -> bool: ...
+    def try_send_frame(self, framed: bytes) -> bool:
+        """Write an unmasked, unfragmented text frame, serialised once for every connection."""
+        ...
+
+    def try_send_text(self, text: str) -> bool:
+        """Write ``text`` as a text frame (the server frames it, e.g. compressed)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +92,7 @@ class Connection:
     __slots__ = (
         "_close_code",
         "_direct",
+        "_framed",
         "_holding",
         "_overflows",
         "_queue",
@@ -119,6 +126,7 @@ class Connection:
         self.on_control: Callable[[Connection, Frame], None] | None = None
         self.closed = False
         self._direct = direct
+        self._framed = direct is not None and direct.takes_framed
         self._close_code = 1000
         # Created on first use: most connections never need them.
         self._queue: deque[str | object] | None = None
@@ -128,24 +136,18 @@ class Connection:
 
     # -- sending -------------------------------------------------------------
 
-    def push(self, text: str, framed: bytes | None = None) -> None:
+    def push(self, text: str) -> None:
         """Send ``text`` without waiting: at once if possible, else queued; overflow resyncs."""
         if self.closed:
             return
-        if self._writer is None and self._direct is not None:
+        direct = self._direct
+        if direct is not None and self._writer is None:
             try:
-                if self._direct.try_send_text(text, framed):
+                if direct.try_send_text(text):
                     return
-            except Exception:  # the socket broke under us: the writer finds out and closes
+            except Exception:  # the socket broke under us: the queued path finds out and closes
                 log.debug("direct send failed on connection %s", self.id, exc_info=True)
-        queue = self._queue
-        if queue is None:
-            queue = self._queue = deque()
-        if len(queue) >= self.queue_size:
-            self._overflow()
-            return
-        queue.append(text)
-        self._start_writer()
+        self._enqueue(text)
 
     def push_json(self, payload: dict[str, Any]) -> None:
         self.push(encode(payload))
@@ -164,11 +166,24 @@ class Connection:
         self._push_frame(frame)
 
     def _push_frame(self, frame: Frame) -> None:
-        direct = self._direct
-        if direct is not None and self._writer is None and not self.closed and direct.takes_framed:
-            self.push(frame.text(self.locale), frame.framed(self.locale))
-        else:
-            self.push(frame.text(self.locale))
+        if self._framed and self._writer is None and not self.closed:
+            # The hot path of a broadcast: the frame's bytes, built once, straight to the socket.
+            try:
+                if self._direct.try_send_frame(frame.framed(self.locale)):  # type: ignore[union-attr]
+                    return
+            except Exception:
+                log.debug("direct send failed on connection %s", self.id, exc_info=True)
+        self.push(frame.text(self.locale))
+
+    def _enqueue(self, text: str) -> None:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        if len(queue) >= self.queue_size:
+            self._overflow()
+            return
+        queue.append(text)
+        self._start_writer()
 
     def _overflow(self) -> None:
         now = time.monotonic()

@@ -33,37 +33,56 @@ def uvicorn_ws(impl: str) -> str:
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     """Pass as uvicorn's ``ws`` (``estaminet.web.wsserver:WebSocketProtocol``)."""
 
+    flowing = True
+    """False while the transport is paused by flow control, and once the connection is lost."""
+
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         scope: dict[str, Any] | None = getattr(self, "scope", None)
         if scope is not None:  # the upgrade was accepted: the app will run
             scope["extensions"][DIRECT_SEND] = self
 
+    def pause_writing(self) -> None:
+        self.flowing = False
+        super().pause_writing()
+
+    def resume_writing(self) -> None:
+        self.flowing = True
+        super().resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.flowing = False
+        super().connection_lost(exc)
+
     @property
     def takes_framed(self) -> bool:
         return not self.conn.extensions
 
-    def try_send_text(self, text: str, framed: bytes | None = None) -> bool:
+    def _can_send(self) -> bool:
+        # The websockets state is OPEN from the accepted handshake until a close frame
+        # is sent or received, or the connection fails; ``flowing`` covers the rest.
+        return self.flowing and self.conn.state is State.OPEN and self.initial_response is None
+
+    def try_send_frame(self, framed: bytes) -> bool:
+        """Write a pre-serialised text frame now, or return ``False`` having written nothing.
+
+        For connections without extensions only (``takes_framed``): frames from a
+        server are not masked, so without an extension the bytes of a text frame
+        are the same on every connection.
+        """
+        if not (self.flowing and self.conn.state is State.OPEN and self.initial_response is None):
+            return False
+        self.transport.write(framed)
+        return True
+
+    def try_send_text(self, text: str) -> bool:
         """Write ``text`` as a frame now, or return ``False`` having written nothing.
 
         ``False`` when the ASGI ``send`` would have to wait (the transport is
-        paused) or could not send a text at all (not accepted yet, closing, closed).
+        paused) or could not send a text at all (not accepted, closing, closed).
         """
-        if (
-            not self.writable.is_set()
-            or self.disconnected
-            or self.close_sent
-            or not self.handshake_complete
-            or self.initial_response is not None
-            or self.conn.state is not State.OPEN
-            or self.transport.is_closing()
-        ):
+        if not self._can_send():
             return False
-        if framed is not None and not self.conn.extensions:
-            # Frames from a server are not masked: without an extension, the bytes
-            # of a text frame are the same on every connection.
-            self.transport.write(framed)
-        else:
-            self.conn.send_text(text.encode())
-            self.transport.write(b"".join(self.conn.data_to_send()))
+        self.conn.send_text(text.encode())
+        self.transport.write(b"".join(self.conn.data_to_send()))
         return True
