@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import threading
@@ -23,7 +24,7 @@ from estaminet.realtime.frames import Frame, encode
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import MemoryHub
 from estaminet.realtime.topics import SnapshotTopics, UserTopics
-from estaminet.web.wsserver import WebSocketProtocol, uvicorn_ws
+from estaminet.web.wsserver import Gate, Inbox, WebSocketProtocol, uvicorn_ws
 from tests.support.live_server import free_port
 
 QUEUE = 8
@@ -160,3 +161,43 @@ async def test_a_client_that_stops_reading_is_resynced_then_closed(
         assert seqs[:3] == [first + 1, first + 2, first + 3]  # the first went straight out
         assert seqs[-1] < ack["data"]["last"]  # the rest was dropped, not buffered
         assert "slow" not in gateway.connections  # the server forgot it
+
+
+async def test_inbox_hands_items_over_in_order_to_one_waiting_reader() -> None:
+    inbox: Inbox[int] = Inbox()
+    assert inbox.empty()
+    reader = asyncio.create_task(inbox.get())
+    await asyncio.sleep(0)
+    inbox.put_nowait(1)
+    inbox.put_nowait(2)
+    assert await reader == 1
+    assert not inbox.empty()
+    assert await inbox.get() == 2
+    waiting = asyncio.create_task(inbox.get())
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    inbox.put_nowait(3)  # a cancelled reader leaves nothing behind
+    assert await inbox.get() == 3
+
+
+async def test_gate_waits_only_while_closed() -> None:
+    gate = Gate()
+    await gate.wait()  # open: no wait at all
+    gate.clear()
+    assert not gate.is_set()
+    waiters = [asyncio.create_task(gate.wait()) for _ in range(2)]
+    await asyncio.sleep(0)
+    assert not any(w.done() for w in waiters)
+    gate.set()
+    await asyncio.gather(*waiters)
+    gate.clear()
+    cancelled = asyncio.create_task(gate.wait())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    assert gate._waiters == []
+    gate.set()
+    assert gate.is_set()

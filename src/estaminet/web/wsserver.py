@@ -9,12 +9,18 @@ subclass offers that synchronous write directly, as the ASGI extension
 the gateway's connections use it when nothing is queued, and fall back to the
 ordinary ``send`` (which waits for the transport) whenever it says no.
 
+It also keeps an idle connection smaller: uvicorn's receive queue and its
+"writable" flag are an ``asyncio.Queue`` and an ``asyncio.Event``, five deques
+(about 3.8 KB) for one consumer that rarely waits; here they are a list and a
+future made only while someone waits.
+
 Everything else is uvicorn's: handshake, keepalive pings, close, flow control.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, Generic, TypeVar
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.http11 import Request
@@ -24,10 +30,75 @@ from estaminet.realtime.connection import DIRECT_SEND
 
 __all__ = ["WebSocketProtocol", "uvicorn_ws"]
 
+T = TypeVar("T")
+
 
 def uvicorn_ws(impl: str) -> str:
     """uvicorn's ``ws`` option for the ``ws_impl`` setting."""
     return "estaminet.web.wsserver:WebSocketProtocol" if impl == "estaminet" else impl
+
+
+class Inbox(Generic[T]):
+    """The part of ``asyncio.Queue`` uvicorn's protocol uses, for a single consumer."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[T] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: T) -> None:
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> T:
+        while not self._items:
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+class Gate:
+    """The part of ``asyncio.Event`` uvicorn's protocol uses (``writable``), without a deque."""
+
+    __slots__ = ("_open", "_waiters")
+
+    def __init__(self) -> None:
+        self._open = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._open
+
+    def set(self) -> None:
+        self._open = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._open = False
+
+    async def wait(self) -> None:
+        while not self._open:
+            waiter = asyncio.get_running_loop().create_future()
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if self._waiters is not None and waiter in self._waiters:
+                    self._waiters.remove(waiter)
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
@@ -35,6 +106,12 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
 
     flowing = True
     """False while the transport is paused by flow control, and once the connection is lost."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Same interface, fewer bytes (see the module's docstring).
+        self.queue: Inbox[Any] = Inbox()  # type: ignore[assignment]
+        self.writable: Gate = Gate()  # type: ignore[assignment]
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
