@@ -157,8 +157,25 @@ async def post_message(
             ).first()
             if existing is not None:
                 return Posted(_message(existing), (), duplicate=True)
-        muted = await restriction(conn, room, author, "mute", now)
-        if muted is not None:
+        # One query for both restrictions, in the posting transaction (a message is
+        # the hot path: every round trip to the database counts).
+        active = set(
+            (
+                await conn.execute(
+                    select(room_restrictions.c.kind).where(
+                        room_restrictions.c.room_id == room.id,
+                        room_restrictions.c.user_id == author.id,
+                        room_restrictions.c.kind.in_(("kick", "mute")),
+                        room_restrictions.c.until > now,
+                    )
+                )
+            ).scalars()
+        )
+        if "kick" in active:
+            raise Forbidden(
+                "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
+            )
+        if "mute" in active:
             raise Forbidden("chat/muted", N_("A moderator has muted you in this room for a while."))
         mentions = find_mentions(text, await _mentionable(conn, room)) if "@" in text else []
         seq = await _next_seq(conn, room)
