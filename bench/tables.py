@@ -141,6 +141,7 @@ async def _estaminet(players: int, spectators: int, seconds: float, work: Path) 
             await person.open(base, base)
         readers = [asyncio.create_task(p.read(i < players)) for i, p in enumerate(people)]
         await asyncio.sleep(2.0)
+        server.profile(on=True)  # BENCH_PROFILE=estaminet: profile the play only
         before = server.cpu_seconds()
         latencies: list[float] = []
         deliveries: list[float] = []
@@ -185,6 +186,7 @@ async def _estaminet(players: int, spectators: int, seconds: float, work: Path) 
                 await asyncio.sleep(0.05)  # refused (someone acted first): views unchanged
         elapsed = time.perf_counter() - started
         cpu = server.cpu_seconds() - before
+        server.profile(on=False)
         for task in readers:
             task.cancel()
         for person in people:

@@ -17,8 +17,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 import estaminet.games  # noqa: F401 - registers the built-in games
@@ -62,6 +63,26 @@ __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 _STATIC = Path(__file__).parent / "web" / "static"
+
+
+class _Venue(Starlette):
+    """Starlette, with the ``/ws`` socket served beside the HTTP middleware stack.
+
+    The HTTP middleware (security headers, error pages, Starlette's exception
+    handling and router) does nothing for a WebSocket, but each layer's
+    coroutine frame would stay alive as long as the socket, hours for a tab:
+    about 3 KB per connection. The socket goes through the visitor middleware
+    only (who is it, which language), then straight to the gateway.
+    """
+
+    socket: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.socket is not None and scope["type"] == "websocket" and scope["path"] == "/ws":
+            scope["app"] = self
+            await self.socket(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _make_hub(settings: Settings) -> Hub:
@@ -108,7 +129,8 @@ def create_app(
         return await people_actions.session_user(db, session_id)
 
     async def authenticate(websocket: WebSocket) -> tuple[Principal, str] | None:
-        user: User | None = websocket.state.user
+        # The socket keeps the principal, not the whole person, for the rest of its life.
+        user: User | None = websocket.scope["state"].pop("user", None)
         if user is None:
             return None
         return Principal(user.id, user.display_name, user.role.value), websocket.state.locale
@@ -184,7 +206,7 @@ def create_app(
     async def on_error(request: Request, error: Exception) -> Response:
         return await handle_error(request, error)
 
-    app = Starlette(
+    app = _Venue(
         routes=[
             *venue_routes,
             *people_routes,
@@ -193,7 +215,6 @@ def create_app(
             *agenda_routes,
             *media_routes,
             Route("/healthz", health),
-            WebSocketRoute("/ws", gateway.serve),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
         ],
         middleware=[
@@ -211,6 +232,16 @@ def create_app(
         ],
         exception_handlers={EstaminetError: on_error},
         lifespan=lifespan,
+    )
+
+    async def serve_socket(scope: Scope, receive: Receive, send: Send) -> None:
+        await gateway.serve(WebSocket(scope, receive=receive, send=send))
+
+    app.socket = VisitorMiddleware(
+        serve_socket,
+        load_user=load_user,
+        default_locale=settings.default_locale,
+        secure=settings.secure_cookies,
     )
     state: Any = app.state
     state.settings = settings

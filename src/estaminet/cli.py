@@ -76,6 +76,7 @@ def _serve(settings: Settings, host: str, port: int, *, serving: bool = False) -
     import uvicorn
 
     from estaminet.app import create_app
+    from estaminet.web.wsserver import uvicorn_ws
 
     uvicorn.run(
         create_app(settings, serving=serving),
@@ -86,7 +87,7 @@ def _serve(settings: Settings, host: str, port: int, *, serving: bool = False) -
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
         ws_per_message_deflate=settings.ws_compression,
-        ws=settings.ws_impl,
+        ws=uvicorn_ws(settings.ws_impl),
         log_level="info",
     )
 

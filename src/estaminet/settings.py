@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = 25.0
     presence_buffer: int = 512
     ws_compression: bool = False
+    ws_impl: Literal["estaminet", "websockets-sansio", "websockets", "wsproto"] = "estaminet"
+    """uvicorn's WebSocket implementation. ``estaminet`` is uvicorn's sans-I/O one (no task per
+    connection) plus direct writes to idle sockets (:mod:`estaminet.web.wsserver`); the others
+    are uvicorn's own, served through the ASGI ``send`` only."""
     # Voice (see docs/voice.md).
     voice_mesh_cap: int = 4
     """Most people in one browser-to-browser (mesh) voice conversation."""
@@ -80,8 +84,6 @@ class Settings(BaseSettings):
     """Largest call setup message (SDP offer/answer, ICE candidate) relayed between browsers."""
     voice_crowd_retry_seconds: float = 5.0
     """How often the voice service asks a down media server whether it is back."""
-    ws_impl: Literal["websockets-sansio", "websockets", "wsproto"] = "websockets-sansio"
-    """uvicorn's WebSocket implementation: the sans-I/O one keeps no task per connection."""
 
     # Voice: TURN for browsers, Janus for crowded rooms (docs/voice-admin.md).
     turn_urls: list[str] = Field(default_factory=list)

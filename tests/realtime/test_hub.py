@@ -91,13 +91,12 @@ async def test_connection_same_text_object_for_every_subscriber() -> None:
     conns = [Connection(s, PRINCIPAL, "fr") for s in sockets]
     for conn in conns:
         hub.subscribe("room:bar", conn.deliver)
-    writers = [asyncio.create_task(c.run_writer()) for c in conns]
     await hub.publish(frame_for_locales("room:bar", 1, "chat", neutral={"ops": []}))
     await asyncio.sleep(0.01)
     texts = [s.sent[0] for s in sockets]
     assert texts[0] is texts[1] is texts[2]
-    for writer in writers:
-        writer.cancel()
+    for conn in conns:
+        assert not conn.sending  # the writer task ends with the queue
 
 
 async def test_connection_overflow_resyncs_then_closes_a_slow_client() -> None:
@@ -105,7 +104,6 @@ async def test_connection_overflow_resyncs_then_closes_a_slow_client() -> None:
     socket.gate.clear()  # the client reads nothing
     conn = Connection(socket, PRINCIPAL, "fr", queue_size=4)
     conn.subscriptions["room:bar"] = lambda: None
-    writer = asyncio.create_task(conn.run_writer())
     for i in range(5):
         conn.push(f"m{i}")
     assert conn.queued == 1  # emptied, replaced by one resync frame
@@ -120,8 +118,8 @@ async def test_connection_overflow_resyncs_then_closes_a_slow_client() -> None:
     await asyncio.sleep(0.01)
     assert socket.closed == 4008
     assert conn.closed
-    await writer
     assert conn.queued <= 4  # memory stays bounded
+    await conn.stop()
 
 
 async def test_connection_holds_frames_during_catch_up() -> None:
@@ -132,7 +130,6 @@ async def test_connection_holds_frames_during_catch_up() -> None:
     conn.deliver(Frame("room:bar", 6, {"fr": "new"}))
     conn.push("catch-up")
     conn.release("room:bar", after=5)
-    writer = asyncio.create_task(conn.run_writer())
     await asyncio.sleep(0.01)
     assert socket.sent == ["catch-up", "new"]
-    writer.cancel()
+    await conn.stop()

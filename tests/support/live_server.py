@@ -25,6 +25,7 @@ from estaminet.people.actions import create_login_link
 from estaminet.people.model import Role
 from estaminet.settings import Settings
 from estaminet.store import Database, utcnow
+from estaminet.web.wsserver import uvicorn_ws
 
 
 def free_port() -> int:
@@ -74,6 +75,7 @@ def start_server(tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
         port=port,
         log_level="warning",
         ws_max_size=1_048_576,
+        ws=uvicorn_ws(settings.ws_impl),
         lifespan="on",
     )
     server = uvicorn.Server(config)

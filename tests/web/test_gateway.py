@@ -243,5 +243,7 @@ async def test_gateway_moderator_mutes_and_kicks(live: LiveServer, people: Any) 
         left = await t.expect(type="left", topic="room:bar")
         assert left["reason"] == "kicked"
         assert (await t.sub("room:bar"))["code"] == "venue/kicked"
+        refused = await t.act("chat.send", {"room": "bar", "body": "re"}, ref="m2")
+        assert refused["code"] == "venue/kicked"
         bad = await m.act("room.kick", {"room": "bar", "user": troll_id, "minutes": 0}, ref="k0")
         assert bad["code"] == "venue/bad_duration"

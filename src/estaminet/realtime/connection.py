@@ -1,9 +1,23 @@
 """One browser tab's WebSocket: a bounded send queue, its subscriptions, its writer.
 
+Sending takes one of two paths, and order is the same on both:
+
+* **at once**: when nothing is waiting in the queue and the server offers a
+  direct write (:class:`DirectSend`, an ASGI extension our uvicorn protocol
+  adds, see :mod:`estaminet.web.wsserver`), a text is written to the socket's
+  transport inside :meth:`Connection.push`, without waking a task. The server
+  refuses when the transport is flow-controlled (the client reads slowly) or
+  closing; the text then takes the queued path.
+* **queued**: otherwise the text joins the connection's queue and a writer task
+  (started on demand, gone when the queue is empty) sends it through the ASGI
+  ``send``, which waits while the transport is paused. As long as the queue is
+  not empty or the writer is busy, every new text queues behind it.
+
 Memory per connection is bounded: when a client reads too slowly and its queue
 fills, the queue is emptied and the client is told to resync (it re-subscribes
 with the last sequence numbers it saw and gets what it missed). A client that
-keeps overflowing is disconnected.
+keeps overflowing is disconnected (close code 4008). An idle connection holds no
+task, no queue and no buffer.
 """
 
 from __future__ import annotations
@@ -14,18 +28,21 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from estaminet.realtime.frames import Frame, encode
 
-__all__ = ["Connection", "Principal", "Socket"]
+__all__ = ["DIRECT_SEND", "Connection", "DirectSend", "Principal", "Socket"]
 
 log = logging.getLogger(__name__)
 
 CLOSE_TOO_SLOW = 4008
 _MAX_OVERFLOWS = 3
 _OVERFLOW_WINDOW = 60.0
+
+DIRECT_SEND = "estaminet.direct_send"
+"""The key of the :class:`DirectSend` extension in an ASGI WebSocket scope's ``extensions``."""
 
 
 class Socket(Protocol):
@@ -34,7 +51,32 @@ class Socket(Protocol):
     async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
 
 
-@dataclass(frozen=True)
+class DirectSend(Protocol):
+    """A server's way to write one text frame now, without awaiting.
+
+    Both methods return ``False``, having written nothing, when they cannot
+    write at once (the transport is paused by flow control, the socket is
+    closing or not open): the caller then goes through the ordinary ASGI send.
+    """
+
+    @property
+    def takes_framed(self) -> bool:
+        """Whether pre-serialised frames are written as they are (no per-connection extension).
+
+        Fixed once the handshake is done.
+        """
+        ...
+
+    def try_send_frame(self, framed: bytes) -> bool:
+        """Write an unmasked, unfragmented text frame, serialised once for every connection."""
+        ...
+
+    def try_send_text(self, text: str) -> bool:
+        """Write ``text`` as a text frame (the server frames it, e.g. compressed)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is on the other end, as far as the gateway needs to know."""
 
@@ -46,77 +88,140 @@ class Principal:
 _CLOSE = object()
 
 
-@dataclass(eq=False)
 class Connection:
-    socket: Socket
-    principal: Principal
-    locale: str
-    queue_size: int = 256
-    id: int = 0
-    subscriptions: dict[str, Callable[[], None]] = field(default_factory=dict)
-    on_control: Callable[[Connection, Frame], None] | None = None
-    _queue: deque[str | object] = field(default_factory=deque)
-    _wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    _holding: dict[str, list[Frame]] = field(default_factory=dict)
-    _overflows: deque[float] = field(default_factory=deque)
-    closed: bool = False
-    _close_code: int = 1000
+    __slots__ = (
+        "_close_code",
+        "_direct",
+        "_framed",
+        "_holding",
+        "_overflows",
+        "_queue",
+        "_writer",
+        "closed",
+        "id",
+        "locale",
+        "on_control",
+        "principal",
+        "queue_size",
+        "socket",
+        "subscriptions",
+    )
+
+    def __init__(
+        self,
+        socket: Socket,
+        principal: Principal,
+        locale: str,
+        *,
+        queue_size: int = 256,
+        id: int = 0,
+        direct: DirectSend | None = None,
+    ) -> None:
+        self.socket = socket
+        self.principal = principal
+        self.locale = locale
+        self.queue_size = queue_size
+        self.id = id
+        self.subscriptions: dict[str, Callable[[], None]] = {}
+        self.on_control: Callable[[Connection, Frame], None] | None = None
+        self.closed = False
+        self._direct = direct
+        self._framed = direct is not None and direct.takes_framed
+        self._close_code = 1000
+        # Created on first use: most connections never need them.
+        self._queue: deque[str | object] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._holding: dict[str, list[Frame]] | None = None
+        self._overflows: deque[float] | None = None
 
     # -- sending -------------------------------------------------------------
 
     def push(self, text: str) -> None:
-        """Queue ``text`` for sending without waiting; overflow triggers a resync."""
+        """Send ``text`` without waiting: at once if possible, else queued; overflow resyncs."""
         if self.closed:
             return
-        if len(self._queue) >= self.queue_size:
-            self._overflow()
-            return
-        self._queue.append(text)
-        self._wakeup.set()
+        direct = self._direct
+        if direct is not None and self._writer is None:
+            try:
+                if direct.try_send_text(text):
+                    return
+            except Exception:  # the socket broke under us: the queued path finds out and closes
+                log.debug("direct send failed on connection %s", self.id, exc_info=True)
+        self._enqueue(text)
 
     def push_json(self, payload: dict[str, Any]) -> None:
         self.push(encode(payload))
 
     def deliver(self, frame: Frame) -> None:
-        """The hub listener: queue the frame in this connection's language."""
+        """The hub listener: send the frame in this connection's language."""
         if frame.control is not None:
             if self.on_control is not None:
                 self.on_control(self, frame)
             return
-        held = self._holding.get(frame.topic)
-        if held is not None:
-            held.append(frame)
-            return
+        if self._holding is not None:
+            held = self._holding.get(frame.topic)
+            if held is not None:
+                held.append(frame)
+                return
+        self._push_frame(frame)
+
+    def _push_frame(self, frame: Frame) -> None:
+        if self._framed and self._writer is None and not self.closed:
+            # The hot path of a broadcast: the frame's bytes, built once, straight to the socket.
+            try:
+                if self._direct.try_send_frame(frame.framed(self.locale)):  # type: ignore[union-attr]
+                    return
+            except Exception:
+                log.debug("direct send failed on connection %s", self.id, exc_info=True)
         self.push(frame.text(self.locale))
+
+    def _enqueue(self, text: str) -> None:
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = deque()
+        if len(queue) >= self.queue_size:
+            self._overflow()
+            return
+        queue.append(text)
+        self._start_writer()
 
     def _overflow(self) -> None:
         now = time.monotonic()
-        self._overflows.append(now)
-        while self._overflows and now - self._overflows[0] > _OVERFLOW_WINDOW:
-            self._overflows.popleft()
+        overflows = self._overflows
+        if overflows is None:
+            overflows = self._overflows = deque()
+        overflows.append(now)
+        while overflows and now - overflows[0] > _OVERFLOW_WINDOW:
+            overflows.popleft()
+        assert self._queue is not None
         self._queue.clear()
-        if len(self._overflows) >= _MAX_OVERFLOWS:
+        if len(overflows) >= _MAX_OVERFLOWS:
             log.info("closing connection %s: too slow", self.id)
             self.close_soon(CLOSE_TOO_SLOW)
             return
         self._queue.append(encode({"type": "resync", "topics": sorted(self.subscriptions)}))
-        self._wakeup.set()
+        self._start_writer()
 
     def close_soon(self, code: int = 1000) -> None:
         """Stop sending and close the socket from the writer task."""
+        if self._queue is None:
+            self._queue = deque()
         self._queue.clear()
         self._queue.append(_CLOSE)
         self._close_code = code
-        self._wakeup.set()
+        self._start_writer()
 
-    async def run_writer(self) -> None:
-        """Send queued texts until the connection closes."""
+    def _start_writer(self) -> None:
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._write_queued())
+
+    async def _write_queued(self) -> None:
+        """Send queued texts in order through the ASGI send; end when the queue is empty."""
+        queue = self._queue
+        assert queue is not None
         try:
-            while True:
-                while not self._queue:
-                    self._wakeup.clear()
-                    await self._wakeup.wait()
-                item = self._queue.popleft()
+            while queue:
+                item = queue.popleft()
                 if item is _CLOSE:
                     self.closed = True
                     with contextlib.suppress(Exception):
@@ -128,19 +233,44 @@ class Connection:
             self.closed = True
             if isinstance(exc, asyncio.CancelledError):
                 raise
+        finally:
+            self._writer = None
+            if not queue:
+                self._queue = None  # an idle connection keeps no queue
+
+    async def stop(self) -> None:
+        """Stop sending (the socket is gone): cancel the writer if it is running."""
+        self.closed = True
+        writer = self._writer
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
 
     @property
     def queued(self) -> int:
-        return len(self._queue)
+        return len(self._queue) if self._queue is not None else 0
+
+    @property
+    def sending(self) -> bool:
+        """Whether texts are waiting for the writer (the client is behind)."""
+        return self._writer is not None
 
     # -- subscriptions -------------------------------------------------------
 
     def hold(self, topic: str) -> None:
         """Keep live frames of ``topic`` aside while its catch-up is computed."""
+        if self._holding is None:
+            self._holding = {}
         self._holding[topic] = []
 
     def release(self, topic: str, after: int) -> None:
         """Send the held frames newer than ``after`` and go live."""
-        for frame in self._holding.pop(topic, []):
+        if self._holding is None:
+            return
+        held = self._holding.pop(topic, [])
+        if not self._holding:
+            self._holding = None
+        for frame in held:
             if frame.seq > after:
-                self.push(frame.text(self.locale))
+                self._push_frame(frame)

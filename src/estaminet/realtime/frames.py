@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LOCALES", "Frame", "encode", "frame_for_locales"]
+from websockets.frames import Frame as WireFrame
+from websockets.frames import Opcode
+
+__all__ = ["LOCALES", "Frame", "encode", "frame_for_locales", "text_frame"]
 
 LOCALES: tuple[str, ...] = ("fr", "en")
 
@@ -20,6 +23,11 @@ LOCALES: tuple[str, ...] = ("fr", "en")
 def encode(payload: Mapping[str, Any]) -> str:
     """Compact JSON, as sent on the wire."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def text_frame(text: str) -> bytes:
+    """``text`` as one unmasked WebSocket text frame (what a server sends, no extension)."""
+    return WireFrame(Opcode.TEXT, text.encode()).serialize(mask=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,15 @@ class Frame:
     """Instructions for the server-side connection (leave a topic, close), never sent as is."""
     build: Callable[[str], str] | None = None
     """Renders the text of a language on first use (nobody reading English: never rendered)."""
+    framed_texts: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    """Each language's text as a WebSocket frame, serialised once for every connection."""
+
+    def framed(self, locale: str) -> bytes:
+        """The text of ``locale`` as a ready-to-write WebSocket text frame (built once)."""
+        found = self.framed_texts.get(locale)
+        if found is None:
+            found = self.framed_texts[locale] = text_frame(self.text(locale))
+        return found
 
     def text(self, locale: str) -> str:
         found = self.texts.get(locale)

@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from estaminet.kernel.errors import BadInput, EstaminetError, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.realtime.connection import Connection, Principal
+from estaminet.realtime.connection import DIRECT_SEND, Connection, DirectSend, Principal
 from estaminet.realtime.frames import Frame
 from estaminet.realtime.hub import Hub
 
@@ -127,19 +127,22 @@ class Gateway:
             return
         principal, locale = who
         await websocket.accept()
+        direct: DirectSend | None = websocket.scope.get("extensions", {}).get(DIRECT_SEND)
         conn = Connection(
-            websocket, principal, locale, queue_size=self._queue_size, id=next(self._ids)
+            websocket,
+            principal,
+            locale,
+            queue_size=self._queue_size,
+            id=next(self._ids),
+            direct=direct,
         )
         conn.on_control = self._on_control
         self.connections[principal.user_id].add(conn)
-        writer = asyncio.create_task(conn.run_writer())
         try:
             await self._subscribe(conn, user_topic(principal.user_id), None)
             await self._read(websocket, conn)
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+            await conn.stop()
             await self._drop(conn)
 
     async def _read(self, websocket: WebSocket, conn: Connection) -> None:

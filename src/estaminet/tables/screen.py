@@ -7,7 +7,7 @@ screen for each kind of viewer after every move, and macro calls are slow.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -15,13 +15,44 @@ from markupsafe import Markup, escape
 
 from estaminet.translations import translate
 
-__all__ = ["screen_helpers"]
+__all__ = ["Fragments", "screen_helpers"]
+
+
+class Fragments:
+    """Pieces of a screen rendered once per move and language, for every viewer who shares them.
+
+    After a move a table renders one screen per kind of viewer (each seat, the
+    spectators, the narrator), and most of each screen (the village, the
+    narration, the log) is the same for all of them. A template asks
+    ``shared.get(name, *inputs)``; on a miss it renders the piece and keeps it
+    with ``shared.keep(html, name, *inputs)``. The inputs must be everything the
+    piece reads besides the table's names and the language (both fixed for one
+    set of screens): two viewers get the same piece only when their own views
+    would render it the same, so nothing reaches a viewer that their view lacks.
+    """
+
+    __slots__ = ("_done",)
+
+    def __init__(self) -> None:
+        self._done: dict[str, Markup] = {}
+
+    @staticmethod
+    def _key(name: str, inputs: tuple[Any, ...]) -> str:
+        return name + json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":"))
+
+    def get(self, name: str, *inputs: Any) -> Markup | None:
+        return self._done.get(self._key(name, inputs))
+
+    def keep(self, html: Markup, name: str, *inputs: Any) -> Markup:
+        self._done[self._key(name, inputs)] = html
+        return html
 
 
 def screen_helpers(
-    game: ModuleType, names: Mapping[int, str], locale: str
-) -> dict[str, Callable[..., Any]]:
-    """``who(seat)``, ``role_name(key)``, ``say(text)`` and ``act(action, label, cls, confirm)``."""
+    game: ModuleType, names: Mapping[int, str], locale: str, shared: Fragments | None = None
+) -> dict[str, Any]:
+    """``who(seat)``, ``role_name(key)``, ``say(text)``, ``act(action, label, cls, confirm)``
+    and ``shared`` (:class:`Fragments`, for one set of screens in one language)."""
     role_names: Mapping[str, str] = getattr(game, "ROLE_NAMES", {})
 
     def who(seat: int | None) -> str:
@@ -49,4 +80,10 @@ def screen_helpers(
             f"{escape(label)}</button>"
         )
 
-    return {"who": who, "role_name": role_name, "say": say, "act": act}
+    return {
+        "who": who,
+        "role_name": role_name,
+        "say": say,
+        "act": act,
+        "shared": shared if shared is not None else Fragments(),
+    }

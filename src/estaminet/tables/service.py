@@ -32,7 +32,7 @@ from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
 from estaminet.tables.rules_info import game_module, rule_message
-from estaminet.tables.screen import screen_helpers
+from estaminet.tables.screen import Fragments, screen_helpers
 from estaminet.translations import translate
 from estaminet.venue.rooms import Room, access_room, room_by_slug
 from estaminet.web.templating import Templates
@@ -221,8 +221,16 @@ class TableService:
         return found
 
     def render_view(
-        self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer, locale: str
+        self,
+        table: TableInfo,
+        live: Live,
+        view: Mapping[str, Any],
+        viewer: Viewer,
+        locale: str,
+        shared: Fragments | None = None,
     ) -> str:
+        """One viewer's screen; ``shared`` holds the pieces already rendered for other viewers
+        of the same move in this language (see :class:`~estaminet.tables.screen.Fragments`)."""
         game = game_module(live.rules)
         names = table.seat_names()
         return self.templates.render(
@@ -236,7 +244,7 @@ class TableService:
                 "status": live.status,
                 "locale": locale,
                 "game": game,
-                **screen_helpers(game, names, locale),
+                **screen_helpers(game, names, locale, shared),
             },
         )
 
@@ -258,12 +266,13 @@ class TableService:
 
     async def publish_views(self, table: TableInfo, live: Live) -> None:
         rendered: dict[str, Callable[[str], dict[str, Any]]] = {}
+        shared: dict[str, Fragments] = {}  # per language, for this move's screens
         logs: dict[str, dict[str, list[table_chat.TableMessage]]] = {}
         for viewer in self.viewers(table):
             view = live.rules.view(live.state, viewer)
             key = json.dumps(view, sort_keys=True, default=str)
             if key not in rendered:  # identical views are rendered once
-                rendered[key] = self._body(table, live, view, viewer)
+                rendered[key] = self._body(table, live, view, viewer, shared)
             topic = viewer_topic(table.id, viewer)
             body = rendered[key]
             rights = table_chat.permissions(live.rules, live.state, viewer)
@@ -321,18 +330,26 @@ class TableService:
         return str(logs_op["html"]), str(write_op["html"])
 
     def _body(
-        self, table: TableInfo, live: Live, view: Mapping[str, Any], viewer: Viewer
+        self,
+        table: TableInfo,
+        live: Live,
+        view: Mapping[str, Any],
+        viewer: Viewer,
+        shared: dict[str, Fragments],
     ) -> Callable[[str], dict[str, Any]]:
         cache: dict[str, dict[str, Any]] = {}
 
         def body(locale: str) -> dict[str, Any]:
             if locale not in cache:
+                pieces = shared.get(locale)
+                if pieces is None:
+                    pieces = shared[locale] = Fragments()
                 cache[locale] = {
                     "ops": [
                         {
                             "op": "replace",
                             "target": "#table-view",
-                            "html": self.render_view(table, live, view, viewer, locale),
+                            "html": self.render_view(table, live, view, viewer, locale, pieces),
                         }
                     ]
                 }

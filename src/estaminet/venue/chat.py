@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
@@ -91,14 +91,31 @@ def _check_body(body: str, max_length: int) -> str:
     return text
 
 
+# Posting a message is the hot path: its statements are built once, with parameters
+# (building a statement and its cache key costs more than running it on SQLite).
+_NEXT_SEQ = (
+    update(rooms)
+    .where(rooms.c.id == bindparam("room"))
+    .values(last_seq=rooms.c.last_seq + 1)
+    .returning(rooms.c.last_seq)
+)
+_BY_CLIENT_ID = select(messages).where(
+    messages.c.room_id == bindparam("room_id"),
+    messages.c.author_id == bindparam("author_id"),
+    messages.c.client_id == bindparam("client_id"),
+)
+_RESTRICTIONS = select(room_restrictions.c.kind).where(
+    room_restrictions.c.room_id == bindparam("room_id"),
+    room_restrictions.c.user_id == bindparam("user_id"),
+    room_restrictions.c.kind.in_(("kick", "mute")),
+    room_restrictions.c.until > bindparam("now"),
+)
+_INSERT = insert(messages).returning(messages)
+
+
 async def _next_seq(conn: AsyncConnection, room: Room) -> int:
     """Take the room topic's next number; the row stays locked until commit on PostgreSQL."""
-    result = await conn.execute(
-        update(rooms)
-        .where(rooms.c.id == room.id)
-        .values(last_seq=rooms.c.last_seq + 1)
-        .returning(rooms.c.last_seq)
-    )
+    result = await conn.execute(_NEXT_SEQ, {"room": room.id})
     return int(result.scalar_one())
 
 
@@ -148,33 +165,40 @@ async def post_message(
         if client_id is not None:
             existing = (
                 await conn.execute(
-                    select(messages).where(
-                        messages.c.room_id == room.id,
-                        messages.c.author_id == author.id,
-                        messages.c.client_id == client_id,
-                    )
+                    _BY_CLIENT_ID,
+                    {"room_id": room.id, "author_id": author.id, "client_id": client_id},
                 )
             ).first()
             if existing is not None:
                 return Posted(_message(existing), (), duplicate=True)
-        muted = await restriction(conn, room, author, "mute", now)
-        if muted is not None:
+        # One query for both restrictions, in the posting transaction.
+        active = set(
+            (
+                await conn.execute(
+                    _RESTRICTIONS, {"room_id": room.id, "user_id": author.id, "now": now}
+                )
+            ).scalars()
+        )
+        if "kick" in active:
+            raise Forbidden(
+                "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
+            )
+        if "mute" in active:
             raise Forbidden("chat/muted", N_("A moderator has muted you in this room for a while."))
         mentions = find_mentions(text, await _mentionable(conn, room)) if "@" in text else []
         seq = await _next_seq(conn, room)
         result = await conn.execute(
-            insert(messages)
-            .values(
-                room_id=room.id,
-                author_id=author.id,
-                author_name=author.display_name,
-                body=text,
-                html=render_markdown(text, mentions),
-                created_at=now,
-                client_id=client_id,
-                seq=seq,
-            )
-            .returning(messages)
+            _INSERT,
+            {
+                "room_id": room.id,
+                "author_id": author.id,
+                "author_name": author.display_name,
+                "body": text,
+                "html": render_markdown(text, mentions),
+                "created_at": now,
+                "client_id": client_id,
+                "seq": seq,
+            },
         )
         message = _message(result.one())
         mentioned = tuple(uid for uid, _ in mentions if uid != author.id)

@@ -1,0 +1,165 @@
+"""uvicorn's sans-I/O WebSocket protocol, plus a way to write a frame without awaiting.
+
+Through ASGI, every text a server sends is an awaited ``send`` coroutine
+through the middleware stack, and a broadcast to 1,000 sockets wakes a writer
+task for each. uvicorn's sans-I/O protocol writes to the transport
+synchronously unless the transport is paused by flow control, so this
+subclass offers that synchronous write directly, as the ASGI extension
+``estaminet.direct_send`` (see :class:`estaminet.realtime.connection.DirectSend`):
+the gateway's connections use it when nothing is queued, and fall back to the
+ordinary ``send`` (which waits for the transport) whenever it says no.
+
+It also keeps an idle connection smaller: uvicorn's receive queue and its
+"writable" flag are an ``asyncio.Queue`` and an ``asyncio.Event``, five deques
+(about 3.8 KB) for one consumer that rarely waits; here they are a list and a
+future made only while someone waits.
+
+Everything else is uvicorn's: handshake, keepalive pings, close, flow control.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Generic, TypeVar
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+from websockets.protocol import State
+
+from estaminet.realtime.connection import DIRECT_SEND
+
+__all__ = ["WebSocketProtocol", "uvicorn_ws"]
+
+T = TypeVar("T")
+
+
+def uvicorn_ws(impl: str) -> str:
+    """uvicorn's ``ws`` option for the ``ws_impl`` setting."""
+    return "estaminet.web.wsserver:WebSocketProtocol" if impl == "estaminet" else impl
+
+
+class Inbox(Generic[T]):
+    """The part of ``asyncio.Queue`` uvicorn's protocol uses, for a single consumer."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[T] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: T) -> None:
+        self._items.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def get(self) -> T:
+        while not self._items:
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+class Gate:
+    """The part of ``asyncio.Event`` uvicorn's protocol uses (``writable``), without a deque."""
+
+    __slots__ = ("_open", "_waiters")
+
+    def __init__(self) -> None:
+        self._open = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._open
+
+    def set(self) -> None:
+        self._open = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._open = False
+
+    async def wait(self) -> None:
+        while not self._open:
+            waiter = asyncio.get_running_loop().create_future()
+            if self._waiters is None:
+                self._waiters = []
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if self._waiters is not None and waiter in self._waiters:
+                    self._waiters.remove(waiter)
+
+
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    """Pass as uvicorn's ``ws`` (``estaminet.web.wsserver:WebSocketProtocol``)."""
+
+    flowing = True
+    """False while the transport is paused by flow control, and once the connection is lost."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Same interface, fewer bytes (see the module's docstring).
+        self.queue: Inbox[Any] = Inbox()  # type: ignore[assignment]
+        self.writable: Gate = Gate()  # type: ignore[assignment]
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope: dict[str, Any] | None = getattr(self, "scope", None)
+        if scope is not None:  # the upgrade was accepted: the app will run
+            scope["extensions"][DIRECT_SEND] = self
+
+    def pause_writing(self) -> None:
+        self.flowing = False
+        super().pause_writing()
+
+    def resume_writing(self) -> None:
+        self.flowing = True
+        super().resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.flowing = False
+        super().connection_lost(exc)
+
+    @property
+    def takes_framed(self) -> bool:
+        return not self.conn.extensions
+
+    def _can_send(self) -> bool:
+        # The websockets state is OPEN from the accepted handshake until a close frame
+        # is sent or received, or the connection fails; ``flowing`` covers the rest.
+        return self.flowing and self.conn.state is State.OPEN and self.initial_response is None
+
+    def try_send_frame(self, framed: bytes) -> bool:
+        """Write a pre-serialised text frame now, or return ``False`` having written nothing.
+
+        For connections without extensions only (``takes_framed``): frames from a
+        server are not masked, so without an extension the bytes of a text frame
+        are the same on every connection.
+        """
+        if not (self.flowing and self.conn.state is State.OPEN and self.initial_response is None):
+            return False
+        self.transport.write(framed)
+        return True
+
+    def try_send_text(self, text: str) -> bool:
+        """Write ``text`` as a frame now, or return ``False`` having written nothing.
+
+        ``False`` when the ASGI ``send`` would have to wait (the transport is
+        paused) or could not send a text at all (not accepted, closing, closed).
+        """
+        if not self._can_send():
+            return False
+        self.conn.send_text(text.encode())
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True

@@ -1,0 +1,67 @@
+"""Screens rendered with shared pieces are exactly the screens each viewer gets alone."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from estaminet.kernel.activity import Viewer
+from estaminet.live.engine import Live
+from estaminet.tables.model import Participant, TableInfo
+from estaminet.tables.screen import Fragments
+from estaminet.tables.service import TableService
+from estaminet.web.templating import Templates
+
+NOW = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+
+
+def _service() -> TableService:
+    service = object.__new__(TableService)  # only the rendering half is used here
+    service.templates = Templates()
+    service.view_templates = {}
+    return service
+
+
+def _table(seats: int) -> TableInfo:
+    people = (
+        *(Participant(f"u{i}", f"Joueur <{i}>", "player", i, i) for i in range(seats)),
+        Participant("fan", "Fan", "spectator", None, seats),
+    )
+    return TableInfo(
+        1, "werewolf", "game", 1, "jeux", "T", "u0", "running", {}, False, 50, NOW, None, people
+    )
+
+
+def test_shared_pieces_change_no_screen_and_leak_nothing() -> None:
+    from estaminet.games.werewolf.game import GAME
+
+    seats = 12
+    table, service = _table(seats), _service()
+    state = GAME.setup(seats, GAME.default_options(), 5, NOW)
+    rng = random.Random(3)
+    viewers = [Viewer.player(s) for s in range(seats)] + [Viewer.spectator()]
+    checked, pieces, moved = 0, 0, 0
+    for _ in range(60):
+        live = Live(1, "werewolf", GAME, state, 0, "running")
+        for locale in ("fr", "en"):
+            shared = Fragments()
+            for viewer in viewers:
+                view: Any = GAME.view(state, viewer)
+                together = service.render_view(table, live, view, viewer, locale, shared)
+                alone = service.render_view(table, live, view, viewer, locale, Fragments())
+                assert together == alone
+                checked += 1
+            pieces += len(shared._done)
+        moves = [(s, a) for s in range(seats) for a in GAME.legal_actions(state, s)]
+        if not moves:  # waiting on a timer
+            break
+        seat, action = rng.choice(moves)
+        events = GAME.apply(state, seat, action, NOW)
+        assert isinstance(events, list | tuple)
+        for event in events:
+            state = GAME.evolve(state, event)
+        moved += 1
+    # Many screens, far fewer pieces: most of each screen was rendered once for everyone.
+    assert moved > 5 and checked > 100
+    assert pieces < checked * 4
