@@ -26,7 +26,7 @@ from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import Role, User
 from estaminet.realtime.connection import Connection, Principal
-from estaminet.realtime.frames import encode, frame_for_locales
+from estaminet.realtime.frames import frame_for_locales
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
@@ -312,15 +312,7 @@ class _LitTopics(SnapshotTopics):
         lit = await self.service.lit_at_level(level, self.service.clock())
         async with self.service.db.read() as conn:
             rooms = await list_rooms(conn)
-        connection.push(
-            encode(
-                {
-                    "type": "event",
-                    "topic": topic,
-                    "seq": current,
-                    "kind": "catch_up",
-                    "ops": self.service.lit_ops(rooms, lit, connection.locale),
-                }
-            )
+        connection.push_catch_up(
+            topic, current, self.service.lit_ops(rooms, lit, connection.locale)
         )
         return current

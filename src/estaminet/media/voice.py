@@ -680,17 +680,11 @@ class _VoiceTopics:
         if after != current:
             key = topic.partition(":")[2]
             members = self.service.public_state(key)
-            connection.push(
-                encode(
-                    {
-                        "type": "event",
-                        "topic": topic,
-                        "seq": current,
-                        "kind": "catch_up",
-                        "ops": self.service.ops(key, members, connection.locale),
-                        "voice": {"members": members},
-                    }
-                )
+            connection.push_catch_up(
+                topic,
+                current,
+                self.service.ops(key, members, connection.locale),
+                voice={"members": members},
             )
         return current
 

@@ -152,6 +152,12 @@ class Connection:
     def push_json(self, payload: dict[str, Any]) -> None:
         self.push(encode(payload))
 
+    def push_catch_up(self, topic: str, seq: int, ops: list[dict[str, Any]], **extra: Any) -> None:
+        """Bring this connection up to date on ``topic`` in one ``catch_up`` frame (a resume)."""
+        self.push_json(
+            {"type": "event", "topic": topic, "seq": seq, "kind": "catch_up", "ops": ops, **extra}
+        )
+
     def deliver(self, frame: Frame) -> None:
         """The hub listener: send the frame in this connection's language."""
         if frame.control is not None:

@@ -23,7 +23,7 @@ from estaminet.live.engine import ActionRefused, Engine, Live
 from estaminet.people.model import User
 from estaminet.people.queries import active_user
 from estaminet.realtime.connection import Connection, Principal
-from estaminet.realtime.frames import LOCALES, encode, frame_for_locales
+from estaminet.realtime.frames import LOCALES, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
@@ -511,16 +511,8 @@ class _RoomTables(SnapshotTopics):
         if room is None or after == current:
             return current
         html = await self.service.panel_list_html(room, connection.locale)
-        connection.push(
-            encode(
-                {
-                    "type": "event",
-                    "topic": topic,
-                    "seq": current,
-                    "kind": "catch_up",
-                    "ops": [{"op": "inner", "target": f"#tables-list-{slug}", "html": html}],
-                }
-            )
+        connection.push_catch_up(
+            topic, current, [{"op": "inner", "target": f"#tables-list-{slug}", "html": html}]
         )
         return current
 
@@ -568,32 +560,18 @@ class _TableTopics:
             html = service.render_view(table, live, view, viewer, locale)
             rights = table_chat.permissions(live.rules, live.state, viewer)
             logs, write = await service.chat_html(table, rights, locale)
-            connection.push(
-                encode(
-                    {
-                        "type": "event",
-                        "topic": topic,
-                        "seq": current,
-                        "kind": "catch_up",
-                        "ops": [
-                            {"op": "replace", "target": "#table-view", "html": html},
-                            {"op": "replace", "target": "#table-chat-logs", "html": logs},
-                            {"op": "replace", "target": "#table-chat-write", "html": write},
-                        ],
-                    }
-                )
+            connection.push_catch_up(
+                topic,
+                current,
+                [
+                    {"op": "replace", "target": "#table-view", "html": html},
+                    {"op": "replace", "target": "#table-chat-logs", "html": logs},
+                    {"op": "replace", "target": "#table-chat-write", "html": write},
+                ],
             )
             return current
-        connection.push(
-            encode(
-                {
-                    "type": "event",
-                    "topic": topic,
-                    "seq": current,
-                    "kind": "catch_up",
-                    "ops": [{"op": "replace", "target": target, "html": html}],
-                }
-            )
+        connection.push_catch_up(
+            topic, current, [{"op": "replace", "target": target, "html": html}]
         )
         return current
 

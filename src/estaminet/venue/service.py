@@ -22,7 +22,7 @@ from estaminet.people.actions import log_moderation
 from estaminet.people.model import User, initials_of
 from estaminet.people.queries import user_by_id
 from estaminet.realtime.connection import Connection, Principal
-from estaminet.realtime.frames import Frame, encode, frame_for_locales
+from estaminet.realtime.frames import Frame, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
@@ -406,17 +406,7 @@ class _RoomTopics:
             ]
         else:
             ops = [self.venue._upsert_op(room, m, locale) for m in changed]
-        connection.push(
-            encode(
-                {
-                    "type": "event",
-                    "topic": topic,
-                    "seq": room.last_seq,
-                    "kind": "catch_up",
-                    "ops": ops,
-                }
-            )
-        )
+        connection.push_catch_up(topic, room.last_seq, ops)
         return room.last_seq
 
     async def joined(self, connection: Connection, topic: str) -> None:
@@ -447,16 +437,8 @@ class _PresenceTopics(SnapshotTopics):
         missed = await hub.recent(topic, after) if after >= 0 else None
         if missed is None:
             slug = topic.partition(":")[2]
-            connection.push(
-                encode(
-                    {
-                        "type": "event",
-                        "topic": topic,
-                        "seq": current,
-                        "kind": "catch_up",
-                        "ops": self.venue.presence_ops(slug, connection.locale),
-                    }
-                )
+            connection.push_catch_up(
+                topic, current, self.venue.presence_ops(slug, connection.locale)
             )
         else:
             for frame in missed:
