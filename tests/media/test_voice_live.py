@@ -504,7 +504,7 @@ async def test_voice_werewolf_night_on_a_mixing_server_gives_the_wolves_their_ow
         ]
         wolves = {i for i, r in enumerate(roles) if r in ("Loup-Garou", "Werewolf")}
         others = [i for i in range(len(players)) if i not in wolves]
-        assert wolves and others
+        assert len(wolves) > 1 and others
         for _ in range(40):
             if wolves_called():
                 break
@@ -550,6 +550,16 @@ async def test_voice_werewolf_night_on_a_mixing_server_gives_the_wolves_their_ow
         wolf_allow = [f for f in voice_frames(sockets[wolf], "allow") if f["channels"]][-1]
         assert set(villager_allow) == set(wolf_allow)
         assert not any(s == room for s, _ in fake.released)
+        # A wolf leaving the voice loses their ticket at once; the room stays for the others.
+        leaver = max(wolves)
+        await sockets[leaver].act("voice.leave", {"space": space}, ref="bye")
+        for sock in sockets:
+            await sock.quiet(0.3)
+        assert [u for s, u in fake.released if s == room] == [ids[leaver]]
+        assert room not in fake.closed
+        stayed = [f for f in voice_frames(sockets[wolf], "allow") if f["channels"]][-1]
+        assert stayed["channels"][0]["members"] == sorted(ids[i] for i in wolves - {leaver})
+        assert ids[leaver] not in stayed["send_to"]
         # The wolves choose their victim: their step ends, their room is emptied and removed.
         for _ in range(20):
             if not wolves_called():
@@ -560,7 +570,7 @@ async def test_voice_werewolf_night_on_a_mixing_server_gives_the_wolves_their_ow
         assert sorted(u for s, u in fake.released if s == room) == sorted(ids[i] for i in wolves)
         assert fake.closed.count(room) == 1
         assert voice.spaces[space].groups == {}
-        for i in wolves:
+        for i in wolves - {leaver}:
             last = voice_frames(sockets[i], "allow")[-1]
             assert last["channels"] == []
         assert all(s == space for s, _ in fake.admitted if s != room)
