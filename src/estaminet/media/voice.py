@@ -444,7 +444,15 @@ class VoiceService:
             for user_id in sorted(members - set(held)):
                 member = space.members[user_id]
                 try:
-                    held[user_id] = await self.crowd.admit(room, user_id, member.display_name)
+                    ticket = await self.crowd.admit(room, user_id, member.display_name)
+                    current = space.groups.get(group)
+                    if current is not held or user_id not in space.members:
+                        # The group closed (or they left) while we waited: take it back,
+                        # unless a later change has already given them a fresh one.
+                        if user_id not in (current or {}):
+                            await self.crowd.release(room, user_id)
+                        continue
+                    held[user_id] = ticket
                     if group not in carried(mixed[user_id], Transport.JANUS).send:
                         await self.crowd.mute(room, user_id, True)
                 except CrowdUnavailable:
