@@ -370,11 +370,13 @@ class VoiceService:
         after = self._permissions(space)
         space.permissions = after
         await self._sync_groups(space)
-        for user_id, member in space.members.items():
+        for user_id, member in list(space.members.items()):
+            if user_id not in after or space.members.get(user_id) is not member:
+                continue  # joined or left while the mixing server answered: their turn comes
             old_peers = set(peers_of(user_id, before)) if user_id in before else set()
             new_peers = set(peers_of(user_id, after))
             if user_id != joined:
-                for peer in sorted(new_peers - old_peers):
+                for peer in sorted((new_peers - old_peers) & set(space.members)):
                     # Who calls whom: a newcomer calls everyone; otherwise the smaller id calls.
                     self._push(
                         member.conn,
