@@ -168,6 +168,7 @@ def create_app(
         tables=tables,
         crowd=crowd,
         turn_credentials=turn_credentials,
+        group_key=secret.encode(),
     )
     voice.install(gateway)
 

@@ -1,7 +1,8 @@
 """Voice on a real Janus through Estaminet's own pages (Debian ``janus``, Chromium's fake
 microphones): six people join *Au coin du bar* (``voice = "crowd"``) and hear the mix, one
 mutes, a moderator mutes and removes people and Janus carries it out, a forged ticket is
-refused by Janus itself; Janus stopping and coming back while people are in voice."""
+refused by Janus itself; Janus stopping and coming back while people are in voice; the
+Werewolves' private night channel at a Loup-Garou table, a mixing room of its own."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ from playwright.sync_api import Page, expect
 from tests.support.janus import RunningJanus, run_janus
 
 from .helpers import PHONE, Visitors, chat_input, messages, say, screenshot, wait_online, wait_until
+from .test_werewolf import (
+    Person,
+    arrive,
+    choose_cards,
+    look,
+    read_screen,
+    set_up_table,
+    sit_down,
+    start,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +52,9 @@ def venue_env(janus: RunningJanus) -> dict[str, str]:
         "ESTAMINET_JANUS_ADMIN_SECRET": layout.admin_secret,
         "ESTAMINET_JANUS_ROOM_ADMIN_KEY": layout.room_admin_key,
         "ESTAMINET_VOICE_CROWD_RETRY_SECONDS": "1",
+        # Every table's voice on Janus, so that a small Loup-Garou table is mixed there too
+        # (*Au coin du bar* is a ``crowd`` room: it is on Janus anyway).
+        "ESTAMINET_VOICE_MESH_CAP": "0",
     }
 
 
@@ -258,3 +272,131 @@ def test_janus_stops_and_comes_back(people: Visitors, janus: RunningJanus) -> No
         _wait_growing(page)
     room = int(_crowd(anna)["room"])
     assert len(_participants(janus, room)) == 2
+
+
+def _room_exists(janus: RunningJanus, room: int) -> bool:
+    layout = janus.layout
+    body = {
+        "janus": "message_plugin",
+        "transaction": secrets.token_hex(6),
+        "admin_secret": layout.admin_secret,
+        "plugin": "janus.plugin.audiobridge",
+        "request": {"request": "exists", "room": room},
+    }
+    answer = httpx.post(layout.admin_url, json=body, timeout=5).json()
+    return bool(answer["response"].get("exists"))
+
+
+def _stats(page: Page) -> dict[str, Any]:
+    found: dict[str, Any] = page.evaluate("window.estaminetVoice.stats()")
+    return found
+
+
+def _voice_frames(person: Person) -> list[dict[str, Any]]:
+    import json
+
+    found = []
+    for text in person.frames():
+        try:
+            frame = json.loads(text)
+        except ValueError:
+            continue
+        if frame.get("type") == "voice" or str(frame.get("topic", "")).startswith("voice:"):
+            found.append(frame)
+    return found
+
+
+WOLF_DECK = {"werewolf": 2, "villager": 4}
+CLICK_MOVE = """(move) => [...document.querySelectorAll('#table-view button[data-table-action]')]
+  .find((b) => b.dataset.tableAction === move)?.click()"""
+WOLVES_CALLED = "window.estaminetVoice.stats().then(s => s.groups.wolves && s.groups.wolves.state === 'connected')"
+
+
+def test_the_wolves_talk_in_a_private_room_of_their_own(
+    people: Visitors, janus: RunningJanus
+) -> None:
+    """A narrated Loup-Garou table whose voice is on Janus: during their call the two wolves'
+    pages join their own mixing room (a second call, same microphone) and hear each other
+    there; a villager's page gets no ticket and no frame naming it; the call ends with the step.
+    """
+    narrator = arrive(people, "Nora Meute")
+    players = [
+        arrive(people, f"{n} Meute") for n in ("Axel", "Bea", "Cyril", "Dora", "Enzo", "Fanny")
+    ]
+    table_id = set_up_table(narrator.page, "Nuit sur Janus", narrate=True)
+    choose_cards(narrator.page, WOLF_DECK)
+    for person in players:
+        sit_down(person, table_id, "player")
+    start(narrator, [narrator, *players])
+    roles = {}
+    for person in players:
+        seen = look(person)
+        assert seen is not None
+        roles[person.name] = read_screen(seen["html"]).my_role
+    wolves = [p for p in players if roles[p.name] == "werewolf"]
+    villager = next(p for p in players if roles[p.name] == "villager")
+    assert len(wolves) == 2, roles
+    # Two wolves and a villager join the table's voice: on Janus (the mesh cap is 0 here).
+    for person in (*wolves, villager):
+        person.page.get_by_role("button", name=JOIN).click()
+        wait_until(
+            person.page,
+            "window.estaminetVoice.stats().then(s => s.crowd && s.crowd.state === 'connected')",
+            timeout=20,
+        )
+    main_room = int(_crowd(villager.page)["room"])
+    # The narrator wakes the village up step by step until the wolves are called.
+    for _ in range(10):
+        if all(wolf.page.evaluate(f"{WOLVES_CALLED}.then(Boolean)") for wolf in wolves):
+            break
+        narrator.page.locator(
+            """#table-view button[data-table-action*='"narrator_next"']"""
+        ).click()
+        narrator.page.wait_for_timeout(700)
+    for wolf in wolves:
+        wait_until(wolf.page, WOLVES_CALLED, timeout=20)
+    # Each wolf hears the other in their own room (the fake microphones beep), on Janus.
+    group_rooms = {int(_stats(w.page)["groups"]["wolves"]["room"]) for w in wolves}
+    assert len(group_rooms) == 1
+    wolves_room = group_rooms.pop()
+    assert wolves_room != main_room
+    for wolf in wolves:
+        start_bytes = int(_stats(wolf.page)["groups"]["wolves"]["inbound"])
+        wait_until(
+            wolf.page,
+            f"window.estaminetVoice.stats().then(s => s.groups.wolves.inbound > {start_bytes + 2000})",
+            timeout=20,
+        )
+        assert _stats(wolf.page)["groups"]["wolves"]["sending"] is True
+    seats = {int(_stats(w.page)["groups"]["wolves"]["participant"]) for w in wolves}
+    assert set(_participants(janus, wolves_room)) == seats
+    # Everyone is muted in the main mix at night, wolves included (the village hears nothing).
+    present = _participants(janus, main_room)
+    assert len(present) == 3 and all(present.values()), present
+    # The villager's page has no second call, and no frame it received names the room.
+    assert _stats(villager.page)["groups"] == {}
+    for frame in _voice_frames(villager):
+        assert "wolves" not in str(frame)
+        assert not frame.get("channels")
+    assert not any(str(wolves_room) in text for text in villager.frames())
+    screenshot(wolves[0].page, "voice-janus-wolves-phone")
+    # The wolves choose their victim and the narrator moves on: their private call ends.
+    for _ in range(10):
+        if not _room_exists(janus, wolves_room):
+            break
+        for wolf in wolves:
+            seen = look(wolf)
+            votes = [m for m in (seen or {}).get("moves", []) if "wolf_vote" in m]
+            if votes:
+                wolf.page.evaluate(CLICK_MOVE, votes[0])
+        narrator.page.wait_for_timeout(500)
+        nexts = narrator.page.locator(
+            """#table-view button[data-table-action*='"narrator_next"']"""
+        )
+        if nexts.count():
+            nexts.click()
+        narrator.page.wait_for_timeout(700)
+    assert not _room_exists(janus, wolves_room)
+    for wolf in wolves:
+        wait_until(wolf.page, "window.estaminetVoice.stats().then(s => !s.groups.wolves)")
+        assert _crowd(wolf.page)["state"] == "connected"  # the table's own call goes on

@@ -51,29 +51,37 @@ async def members_of(sock: Socket, space: str, count: int) -> list[dict[str, Any
 
 
 class FakeCrowd:
-    """A mixing server that is up or down as the test says."""
+    """A mixing server that is up or down as the test says, and remembers what it was asked."""
 
     def __init__(self) -> None:
         self.up = True
         self.admitted: list[tuple[str, str]] = []
+        self.released: list[tuple[str, str]] = []
+        self.closed: list[str] = []
         self.muted: list[tuple[str, str, bool]] = []
+        self.rooms: dict[str, int] = {}
 
     async def admit(self, space: str, user_id: str, display: str) -> CrowdTicket:
         if not self.up:
             raise CrowdUnavailable("voice/crowd_down")
         self.admitted.append((space, user_id))
+        room = self.rooms.setdefault(space, 7 if not self.rooms else 9_000_000 + len(self.rooms))
         return CrowdTicket(
-            "http://127.0.0.1:1/janus", 7, 42, "tok", datetime(2030, 1, 1, tzinfo=UTC)
+            "http://127.0.0.1:1/janus",
+            room,
+            42,
+            "tok" if len(self.admitted) == 1 else f"tok-{room}-{len(self.admitted)}",
+            datetime(2030, 1, 1, tzinfo=UTC),
         )
 
     async def release(self, space: str, user_id: str) -> None:
-        return None
+        self.released.append((space, user_id))
 
     async def mute(self, space: str, user_id: str, muted: bool) -> None:
         self.muted.append((space, user_id, muted))
 
     async def close(self, space: str) -> None:
-        return None
+        self.closed.append(space)
 
     async def healthy(self) -> bool:
         return self.up
@@ -439,11 +447,21 @@ def all_mixed(live: LiveServer) -> Any:
     live.settings.voice_mesh_cap = 4
 
 
-async def test_voice_werewolf_night_on_a_mixing_server_mutes_the_wolves_and_names_nothing(
+def _voice_frames_of(sock: Socket) -> list[dict[str, Any]]:
+    return [
+        f
+        for f in sock.seen
+        if f.get("type") == "voice"
+        or (f.get("type") == "event" and str(f.get("topic", "")).startswith("voice:"))
+    ]
+
+
+async def test_voice_werewolf_night_on_a_mixing_server_gives_the_wolves_their_own_room(
     live: LiveServer, people: Any, all_mixed: Any
 ) -> None:
-    """A mixing room carries no private channel: the wolves are muted there like everyone,
-    and nobody (wolves included) is told of a channel their voice cannot reach."""
+    """On a mixing server the wolves' channel is a mixing room of its own: only the living
+    wolves are admitted to it, during their call, and only their own frames carry its ticket;
+    when their step ends the tickets are released and the room removed."""
     from tests.tables.test_tables_live import create_table, post
     from tests.tables.test_werewolf_table import YOUR_ROLE, actions_in
 
@@ -454,6 +472,21 @@ async def test_voice_werewolf_night_on_a_mixing_server_mutes_the_wolves_and_name
         assert await post(person, table_id, "join", role="player") == 303
     space = f"table:{table_id}"
     voice = live.app.state.voice
+
+    def wolves_called() -> bool:
+        return any(p.private for p in voice.spaces[space].permissions.values())
+
+    async def play(wolves_vote: bool) -> None:
+        for i, person in enumerate(players):
+            choices = actions_in((await person.http.get(f"/t/{table_id}")).text)
+            voting = bool(choices) and choices[0].get("type") == "wolf_vote"
+            if choices and (wolves_vote or not (i in wolves and voting)):
+                await sockets[i].act(
+                    "table.act", {"table": table_id, "action": choices[0]}, ref="mv"
+                )
+        for sock in sockets:
+            await sock.quiet(0.2)
+
     async with (
         crowd_on(live) as fake,
         contextlib.AsyncExitStack() as stack,
@@ -463,44 +496,84 @@ async def test_voice_werewolf_night_on_a_mixing_server_mutes_the_wolves_and_name
         for sock in sockets:
             joined = await in_voice(sock, space)
             assert joined["data"]["transport"] == "janus", joined
+        ids = [await user_id(p) for p in players]
         assert await post(players[0], table_id, "start") == 303
         roles = [
             YOUR_ROLE.search((await p.http.get(f"/t/{table_id}")).text).group(1)  # type: ignore[union-attr]
             for p in players
         ]
         wolves = {i for i, r in enumerate(roles) if r in ("Loup-Garou", "Werewolf")}
-        assert wolves
+        others = [i for i in range(len(players)) if i not in wolves]
+        assert len(wolves) > 1 and others
         for _ in range(40):
-            if any(p.private for p in voice.spaces[space].permissions.values()):
-                break  # the wolves are called (the rules gave them their group)
-            for i, person in enumerate(players):
-                choices = actions_in((await person.http.get(f"/t/{table_id}")).text)
-                if choices and not (i in wolves and choices[0].get("type") == "wolf_vote"):
-                    await sockets[i].act(
-                        "table.act", {"table": table_id, "action": choices[0]}, ref="mv"
-                    )
-            for sock in sockets:
-                await sock.quiet(0.2)
+            if wolves_called():
+                break
+            await play(wolves_vote=False)
         else:
             raise AssertionError("the wolves were never called")
+        group_rooms = {s for s, _ in fake.admitted if s != space}
+        assert len(group_rooms) == 1
+        room = group_rooms.pop()
+        assert room.startswith(f"{space}:g:") and "wolves" not in room
+        # Only the living wolves are admitted to their room, and each gets its ticket.
+        assert sorted(u for s, u in fake.admitted if s == room) == sorted(ids[i] for i in wolves)
         wolf = min(wolves)
-        wolf_id = await user_id(players[wolf])
-        assert (space, wolf_id, True) in fake.muted  # muted in the mix, not sent to the wolves
+        assert (space, ids[wolf], True) in fake.muted  # muted in the main mix, like everyone
+        for i in wolves:
+            opened = [f for f in voice_frames(sockets[i], "allow") if f["channels"]][-1]
+            (channel,) = opened["channels"]
+            assert channel["name"] == "wolves"
+            assert sorted(channel["members"]) == sorted(ids[j] for j in wolves)
+            assert channel["ticket"]["room"] == fake.rooms[room]
+            assert opened["night"] is True
+            assert sorted(opened["send_to"]) == sorted(ids[j] for j in wolves - {i})
+        # A wolf speaks in the private room: only the other wolves are told.
         await sockets[wolf].act("voice.speaking", {"space": space, "speaking": True}, ref="sp")
         for sock in sockets:
             await sock.quiet(0.4)
-        for sock in sockets:
-            frames = [
-                f
-                for f in sock.seen
-                if f.get("type") == "voice"
-                or (f.get("type") == "event" and str(f.get("topic", "")).startswith("voice:"))
-            ]
+        for i in wolves - {wolf}:
+            told = voice_frames(sockets[i], "speaking")
+            assert any(f["user"] == ids[wolf] and f["speaking"] for f in told)
+        # Nobody else ever receives a ticket or a frame naming the group or its room.
+        room_number = str(fake.rooms[room])
+        for i in others:
+            frames = _voice_frames_of(sockets[i])
             text = json.dumps(frames)
-            assert "wolves" not in text and "private" not in text
-            assert voice_frames(sock, "speaking") == []
-            nights = [f for f in voice_frames(sock, "allow") if f["night"]]
+            assert "wolves" not in text and "private" not in text and "ticket" not in text
+            assert room_number not in text and room.split(":g:")[1] not in text
+            assert voice_frames(sockets[i], "speaking") == []
+            nights = [f for f in voice_frames(sockets[i], "allow") if f["night"]]
             assert nights and nights[-1]["send_to"] == [] and nights[-1]["channels"] == []
+            public = [f for f in frames if f.get("type") == "event" and f["voice"]["members"]][-1]
+            assert all(m["muted"] and not m["speaking"] for m in public["voice"]["members"])
+        villager_allow = [f for f in voice_frames(sockets[others[0]], "allow") if f["night"]][-1]
+        wolf_allow = [f for f in voice_frames(sockets[wolf], "allow") if f["channels"]][-1]
+        assert set(villager_allow) == set(wolf_allow)
+        assert not any(s == room for s, _ in fake.released)
+        # A wolf leaving the voice loses their ticket at once; the room stays for the others.
+        leaver = max(wolves)
+        await sockets[leaver].act("voice.leave", {"space": space}, ref="bye")
+        for sock in sockets:
+            await sock.quiet(0.3)
+        assert [u for s, u in fake.released if s == room] == [ids[leaver]]
+        assert room not in fake.closed
+        stayed = [f for f in voice_frames(sockets[wolf], "allow") if f["channels"]][-1]
+        assert stayed["channels"][0]["members"] == sorted(ids[i] for i in wolves - {leaver})
+        assert ids[leaver] not in stayed["send_to"]
+        # The wolves choose their victim: their step ends, their room is emptied and removed.
+        for _ in range(20):
+            if not wolves_called():
+                break
+            await play(wolves_vote=True)
+        else:
+            raise AssertionError("the wolves' step never ended")
+        assert sorted(u for s, u in fake.released if s == room) == sorted(ids[i] for i in wolves)
+        assert fake.closed.count(room) == 1
+        assert voice.spaces[space].groups == {}
+        for i in wolves - {leaver}:
+            last = voice_frames(sockets[i], "allow")[-1]
+            assert last["channels"] == []
+        assert all(s == space for s, _ in fake.admitted if s != room)
 
 
 async def test_voice_kicked_from_the_room_leaves_its_voice(live: LiveServer, people: Any) -> None:

@@ -14,6 +14,8 @@ from estaminet.media.voice_rules import (
     carried,
     choose_transport,
     connected,
+    group_space,
+    mixing_groups,
     peers_of,
     public_member,
     room_permission,
@@ -102,14 +104,27 @@ def test_table_night_all_muted_alike_and_wolves_share_a_private_group() -> None:
     assert sends_to(perms["narrator"], perms["villager"])  # the narrator speaks at night
 
 
-def test_a_mixing_room_carries_main_only_wolves_are_muted_there() -> None:
-    plan = {"muted_all": True, "private_channels": {"wolves": [0, 1]}}
+def test_a_mixing_server_carries_private_groups_in_rooms_of_their_own() -> None:
+    plan = {"muted_all": True, "private_channels": {"wolves": [0, 1]}, "listen_only": [3]}
     perms = table_permissions(plan, _table())
     wolf = carried(perms["wolf1"], Transport.JANUS)
-    assert wolf == Permission(frozenset({MAIN}), frozenset(), night=True)
-    assert not wolf.private
+    assert wolf.private == {"private:wolves"}
+    assert MAIN not in wolf.send  # muted in the main mix, like everyone at night
     assert carried(perms["narrator"], Transport.JANUS).send == {MAIN}
     assert carried(perms["wolf1"], Transport.MESH) is perms["wolf1"]
+    # Only the wolves are in the group's own mixing room; mesh needs no extra room.
+    assert mixing_groups(perms, Transport.JANUS) == {"private:wolves": {"wolf1", "wolf2"}}
+    assert mixing_groups(perms, Transport.MESH) == {}
+    assert mixing_groups(table_permissions({"muted_all": True}, _table()), Transport.JANUS) == {}
+
+
+def test_a_private_group_room_name_reveals_nothing() -> None:
+    room = group_space("table:7", "private:wolves", b"k1")
+    assert room.startswith("table:7:g:") and "wolves" not in room and "private" not in room
+    assert room == group_space("table:7", "private:wolves", b"k1")  # stable
+    assert room != group_space("table:7", "private:wolves", b"k2")  # keyed
+    assert room != group_space("table:8", "private:wolves", b"k1")
+    assert len(room) <= 60
 
 
 def test_table_moderated_person_is_silent_even_in_a_private_group() -> None:

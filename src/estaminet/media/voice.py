@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,11 +33,14 @@ from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.live.engine import Live
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable, CrowdVoice
 from estaminet.media.voice_rules import (
+    MAIN,
     Permission,
     TablePerson,
     Transport,
     carried,
     choose_transport,
+    group_space,
+    mixing_groups,
     peers_of,
     public_member,
     room_permission,
@@ -93,6 +99,8 @@ class _Space:
     permissions: dict[str, Permission] = field(default_factory=dict)
     moderator_muted: set[str] = field(default_factory=set)
     plan: Mapping[str, Any] | None = None
+    groups: dict[str, dict[str, CrowdTicket]] = field(default_factory=dict)
+    """On a mixing server: each private group's own mixing room, member → their ticket."""
 
     @property
     def is_table(self) -> bool:
@@ -131,6 +139,7 @@ class VoiceService:
         tables: TableService | None = None,
         crowd: CrowdVoice | None = None,
         turn_credentials: TurnCredentials | None = None,
+        group_key: bytes | None = None,
     ) -> None:
         self.db = db
         self.hub = hub
@@ -140,6 +149,10 @@ class VoiceService:
         self.tables = tables
         self.crowd = crowd
         self.turn_credentials = turn_credentials
+        # Names the private groups' mixing rooms; the server's secret, or one per process.
+        self._group_key = hmac.new(
+            group_key or secrets.token_bytes(32), b"estaminet voice groups", hashlib.sha256
+        ).digest()
         self.spaces: dict[str, _Space] = {}
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._dirty: set[str] = set()
@@ -256,13 +269,7 @@ class VoiceService:
             "allow": self._allow(space, user_id),
         }
         if ticket is not None:
-            reply["ticket"] = {
-                "server": ticket.server,
-                "room": ticket.room,
-                "participant": ticket.participant,
-                "token": ticket.token,
-                "expires_at": ticket.expires_at.isoformat(),
-            }
+            reply["ticket"] = _ticket(ticket)
         else:
             reply["peers"] = [
                 {"id": peer, "name": space.members[peer].display_name}
@@ -308,6 +315,7 @@ class VoiceService:
             with contextlib.suppress(CrowdUnavailable):
                 await self.crowd.release(space.key, user_id)
         if not space.members:
+            await self._sync_groups(space)
             if space.transport is Transport.JANUS and self.crowd is not None:
                 with contextlib.suppress(CrowdUnavailable):
                     await self.crowd.close(space.key)
@@ -335,16 +343,20 @@ class VoiceService:
 
     def _allow(self, space: _Space, user_id: str) -> dict[str, Any]:
         """Where this person's voice may go now — the only frame that names private groups,
-        and only to their members (and only when their transport carries them)."""
+        and only to their members; on a mixing server each channel carries this member's
+        ticket for the group's own mixing room."""
         mine = self._carried(space, user_id)
         everyone = space.permissions
-        channels = [
-            {
+        channels: list[dict[str, Any]] = []
+        for group in sorted(mine.private):
+            channel: dict[str, Any] = {
                 "name": group.partition(":")[2],
                 "members": sorted(u for u, p in everyone.items() if group in p.groups),
             }
-            for group in sorted(mine.private)
-        ]
+            ticket = space.groups.get(group, {}).get(user_id)
+            if ticket is not None:
+                channel["ticket"] = _ticket(ticket)
+            channels.append(channel)
         return {
             "send_to": sorted(u for u, p in everyone.items() if u != user_id and sends_to(mine, p)),
             "night": mine.night,
@@ -357,11 +369,14 @@ class VoiceService:
         before = space.permissions
         after = self._permissions(space)
         space.permissions = after
-        for user_id, member in space.members.items():
+        await self._sync_groups(space)
+        for user_id, member in list(space.members.items()):
+            if user_id not in after or space.members.get(user_id) is not member:
+                continue  # joined or left while the mixing server answered: their turn comes
             old_peers = set(peers_of(user_id, before)) if user_id in before else set()
             new_peers = set(peers_of(user_id, after))
             if user_id != joined:
-                for peer in sorted(new_peers - old_peers):
+                for peer in sorted((new_peers - old_peers) & set(space.members)):
                     # Who calls whom: a newcomer calls everyone; otherwise the smaller id calls.
                     self._push(
                         member.conn,
@@ -389,10 +404,61 @@ class VoiceService:
             if was is None or was.send != after[user_id].send:
                 member.speaking = False
                 if member.transport is Transport.JANUS and self.crowd is not None:
+                    mine = self._carried(space, user_id)
                     with contextlib.suppress(CrowdUnavailable):
-                        muted = not self._carried(space, user_id).send
-                        await self.crowd.mute(space.key, user_id, muted)
+                        await self.crowd.mute(space.key, user_id, MAIN not in mine.send)
+                        for group, held in sorted(space.groups.items()):
+                            if user_id in held:
+                                room = group_space(space.key, group, self._group_key)
+                                await self.crowd.mute(room, user_id, group not in mine.send)
         self._mark(space.key)
+
+    async def _sync_groups(self, space: _Space) -> None:
+        """Open, fill, empty and close the private groups' own mixing rooms as the rules say.
+
+        Only the people the rules put in a group (and whose voice is on the mixing
+        server) are admitted to its room; whoever leaves the group (the step ends, a
+        member dies or leaves the voice) has their ticket released, and a group
+        nobody is in any more has its room removed.
+        """
+        if self.crowd is None:
+            return
+        mixed = {
+            u: p
+            for u, p in space.permissions.items()
+            if u in space.members and space.members[u].transport is Transport.JANUS
+        }
+        wanted = mixing_groups(mixed, Transport.JANUS)
+        for group in sorted(set(space.groups) - set(wanted)):
+            held = space.groups.pop(group)
+            room = group_space(space.key, group, self._group_key)
+            with contextlib.suppress(CrowdUnavailable):
+                for user_id in sorted(held):
+                    await self.crowd.release(room, user_id)
+                await self.crowd.close(room)
+        for group, members in wanted.items():
+            held = space.groups.setdefault(group, {})
+            room = group_space(space.key, group, self._group_key)
+            for user_id in sorted(set(held) - members):
+                del held[user_id]
+                with contextlib.suppress(CrowdUnavailable):
+                    await self.crowd.release(room, user_id)
+            for user_id in sorted(members - set(held)):
+                member = space.members[user_id]
+                try:
+                    ticket = await self.crowd.admit(room, user_id, member.display_name)
+                    current = space.groups.get(group)
+                    if current is not held or user_id not in space.members:
+                        # The group closed (or they left) while we waited: take it back,
+                        # unless a later change has already given them a fresh one.
+                        if user_id not in (current or {}):
+                            await self.crowd.release(room, user_id)
+                        continue
+                    held[user_id] = ticket
+                    if group not in carried(mixed[user_id], Transport.JANUS).send:
+                        await self.crowd.mute(room, user_id, True)
+                except CrowdUnavailable:
+                    continue  # their main call goes on; the next change tries again
 
     async def _plan(self, table_id: int) -> Mapping[str, Any] | None:
         """The game's voice plan now; ``None`` in the lobby or when the game has none."""
@@ -660,6 +726,16 @@ class VoiceService:
                 "html": self.templates.render("media/_voice_summary.html", locale, context),
             },
         ]
+
+
+def _ticket(ticket: CrowdTicket) -> dict[str, Any]:
+    return {
+        "server": ticket.server,
+        "room": ticket.room,
+        "participant": ticket.participant,
+        "token": ticket.token,
+        "expires_at": ticket.expires_at.isoformat(),
+    }
 
 
 def _who(member: _Member) -> dict[str, str]:

@@ -16,6 +16,8 @@ Vocabulary:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +37,8 @@ __all__ = [
     "carried",
     "choose_transport",
     "connected",
+    "group_space",
+    "mixing_groups",
     "peers_of",
     "public_member",
     "room_permission",
@@ -163,13 +167,44 @@ def table_permissions(
 def carried(permission: Permission, transport: Transport) -> Permission:
     """What ``transport`` can carry of a permission.
 
-    Mesh carries it all. A mixing room (Janus) has one mix for everyone: it
-    carries ``main`` only, so someone who may only speak in a private group is
-    muted there, and they are told of no private channel (none carries them).
+    Mesh carries it all (each browser sends to each allowed peer). A mixing
+    room (Janus) has one mix for everyone, so ``main`` is carried by the space's
+    own mixing room and each private group by *a mixing room of its own*
+    (:func:`group_space`), joined only by the group's members: the permission is
+    carried whole, and whoever may speak only in a private group is muted in
+    the main mix (``MAIN`` is not in their ``send``).
     """
     if transport is Transport.MESH:
         return permission
-    return Permission(frozenset({MAIN}), permission.send & {MAIN}, permission.night)
+    return Permission(permission.groups, permission.send & permission.groups, permission.night)
+
+
+def group_space(space: str, group: str, key: bytes) -> str:
+    """The mixing space that carries a private group of ``space`` on a mixing server.
+
+    Its name ends with an HMAC of the group (keyed by the server's secret): it
+    names neither the group nor its purpose, so even a log line or a media
+    server's room list reveals nothing about who is in which private channel.
+    """
+    digest = hmac.new(key, f"{space}\x1f{group}".encode(), hashlib.sha256).hexdigest()
+    return f"{space}:g:{digest[:20]}"
+
+
+def mixing_groups(
+    everyone: Mapping[str, Permission], transport: Transport
+) -> dict[str, frozenset[str]]:
+    """The private groups a mixing transport carries as rooms of their own, and who is in each.
+
+    Mesh needs no extra room (``{}``). Each group lists exactly the people whose
+    carried permission puts them in it: a non-member never gets a ticket for it.
+    """
+    if transport is Transport.MESH:
+        return {}
+    found: dict[str, set[str]] = {}
+    for user_id, permission in everyone.items():
+        for group in carried(permission, transport).private:
+            found.setdefault(group, set()).add(user_id)
+    return {group: frozenset(members) for group, members in sorted(found.items())}
 
 
 def connected(a: Permission, b: Permission) -> bool:

@@ -37,6 +37,7 @@ class Voice {
     this.lastSent = 0;
     this.crowd = null;         // the call on the mixing server (./voice-janus.js), if any
     this.crowdLive = false;    // whether that call has connected once
+    this.groups = new Map();   // private channel name -> {token, call} (its own mixing room)
     this.members = [];
     this.micId = "";
     this.speakerId = "";
@@ -259,6 +260,7 @@ class Voice {
       try { this.crowd.leave(); } catch { /* already gone */ }
       this.crowd = null;
     }
+    for (const name of [...this.groups.keys()]) this.leaveGroup(name);
     this.els.audio.replaceChildren();
     this.els.volumes.replaceChildren();
   }
@@ -309,6 +311,60 @@ class Voice {
       channels: allow.channels || [],
     };
     this.updateSenders();
+    this.syncGroups();
+  }
+
+  // On a mixing server, a private channel (the Werewolves at night) is a mixing room of its
+  // own: the venue sends its ticket only to its members, in their "allow" frame. Join it with
+  // a second call carrying the same microphone; leave it when the channel is no longer listed.
+  syncGroups() {
+    const wanted = new Map();
+    if (this.joined && this.transport === "janus") {
+      for (const channel of this.allow.channels) {
+        if (channel.ticket) wanted.set(channel.name, channel.ticket);
+      }
+    }
+    for (const [name, entry] of [...this.groups]) {
+      if (wanted.get(name)?.token !== entry.token) this.leaveGroup(name);
+    }
+    for (const [name, ticket] of wanted) {
+      if (!this.groups.has(name)) this.joinGroup(name, ticket);
+    }
+  }
+
+  async joinGroup(name, ticket) {
+    const entry = { token: ticket.token, call: null };
+    this.groups.set(name, entry);
+    let call;
+    try {
+      const module = await import("./voice-janus.js");
+      call = await module.joinCrowd({
+        ticket,
+        iceServers: this.iceServers,
+        stream: this.stream,
+        onRemoteStream: (stream) => { this.audioFor(`crowd:${name}`).srcObject = stream; },
+        onState: (state) => {
+          if (state === "failed" && this.groups.get(name) === entry) this.leaveGroup(name);
+        },
+      });
+    } catch (error) {
+      console.warn("private voice channel:", error);
+      if (this.groups.get(name) === entry) this.groups.delete(name);
+      return;
+    }
+    if (this.groups.get(name) !== entry) {
+      call.leave(); // the channel closed while we were joining it
+      return;
+    }
+    entry.call = call;
+    call.setMuted(!this.sending()).catch(() => {});
+  }
+
+  leaveGroup(name) {
+    const entry = this.groups.get(name);
+    this.groups.delete(name);
+    try { entry?.call?.leave(); } catch { /* already gone */ }
+    this.els.audio.querySelector(`audio[data-peer="${CSS.escape(`crowd:${name}`)}"]`)?.remove();
   }
 
   status() {
@@ -430,8 +486,9 @@ class Voice {
     audio.dataset.peer = id;
     if (this.speakerId && audio.setSinkId) audio.setSinkId(this.speakerId).catch(() => {});
     this.els.audio.append(audio);
-    const name = id === "crowd" ? "" : this.names.get(id) || "?";
-    if (id !== "crowd") {
+    const mixed = id === "crowd" || id.startsWith("crowd:");
+    const name = mixed ? "" : this.names.get(id) || "?";
+    if (!mixed) {
       const item = document.createElement("li");
       item.dataset.peer = id;
       const label = document.createElement("label");
@@ -467,6 +524,7 @@ class Voice {
       if (entry.sender && entry.sender.track !== track) entry.sender.replaceTrack(track).catch(() => {});
     }
     this.crowd?.setMuted(!this.sending()).catch(() => {});
+    for (const { call } of this.groups.values()) call?.setMuted(!this.sending()).catch(() => {});
     if (!this.sending()) this.setSpeaking(false);
     const { mute } = this.els;
     mute.setAttribute("aria-pressed", String(this.muted));
@@ -519,6 +577,7 @@ class Voice {
     }
     for (const [id, entry] of this.peers) entry.sender?.replaceTrack(this.outgoing(id)).catch(() => {});
     this.crowd?.replaceTrack(this.track).catch(() => {});
+    for (const { call } of this.groups.values()) call?.replaceTrack(this.track).catch(() => {});
   }
 
   changeSpeaker(deviceId) {
@@ -599,8 +658,10 @@ class Voice {
         sending: !!entry.sender?.track };
     }
     const crowd = this.crowd ? await this.crowd.stats() : null;
+    const groups = {};
+    for (const [name, { call }] of this.groups) groups[name] = call ? await call.stats() : null;
     return { joined: this.joined, transport: this.transport, muted: this.muted, speaking: this.speaking,
-      peers, crowd };
+      peers, crowd, groups };
   }
 }
 
