@@ -49,9 +49,12 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-async def test_mail_reminder_arrives_in_french_with_the_event(
-    sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]
-) -> None:
+Mailing = tuple[Inbox, Database, FakeVenue, AgendaService]
+
+
+@pytest.fixture
+def mailing(sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Mailing:
+    """An agenda service that sends its e-mail to the local SMTP server of ``smtp``."""
     inbox, port = smtp
     settings = Settings(
         data_dir=tmp_path,
@@ -74,6 +77,13 @@ async def test_mail_reminder_arrives_in_french_with_the_event(
         lambda: NOW,
         SmtpMailer("127.0.0.1", port, starttls=False),
     )
+    return inbox, db, venue, service
+
+
+async def test_mail_reminder_arrives_in_french_with_the_event(
+    mailing: Mailing,
+) -> None:
+    inbox, db, venue, service = mailing
     try:
         animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
         member = await add_person(db, "mia", "Mia", email="mia@example.be")
@@ -97,30 +107,9 @@ async def test_mail_reminder_arrives_in_french_with_the_event(
 
 
 async def test_mail_changed_event_says_so_with_the_new_version(
-    sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]
+    mailing: Mailing,
 ) -> None:
-    inbox, port = smtp
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=sqlite_url,
-        secret_key="k",
-        base_url="https://lab.example.be",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        smtp_from="agenda@lab.example.be",
-    )
-    db = Database(sqlite_url)
-    venue = FakeVenue()
-    service = AgendaService(
-        db,
-        MemoryHub(),
-        Templates(),
-        settings,
-        venue,  # type: ignore[arg-type]
-        lambda: NOW,
-        SmtpMailer("127.0.0.1", port, starttls=False),
-    )
+    inbox, db, venue, service = mailing
     try:
         animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
         member = await add_person(db, "mia", "Mia", email="mia@example.be")
