@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from estaminet.media.turn import ice_servers_for, turn_credential
+from estaminet.app import create_app
+from estaminet.media.turn import turn_credential, turn_server
 from estaminet.settings import Settings
 
 NOW = datetime.fromtimestamp(1_699_996_400, UTC)
@@ -33,14 +35,39 @@ def test_turn_credential_refuses_non_positive_lifetime() -> None:
         turn_credential("north", "alice", NOW, 0)
 
 
-def test_ice_servers_for_stun_and_turn() -> None:
+def test_turn_server_entry_for_a_person() -> None:
     settings = Settings(
+        turn_urls=["turn:turn.example.be:3478?transport=udp", "turns:turn.example.be:5349"],
+        turn_secret="north",
+        turn_ttl_seconds=3600,
+    )
+    assert turn_server("alice", NOW, settings) == {
+        "urls": ["turn:turn.example.be:3478?transport=udp", "turns:turn.example.be:5349"],
+        "username": "1700000000:alice",
+        "credential": "Cd/49soE35ICqcJF/bCTn8Z4OyE=",
+    }
+
+
+def test_turn_server_nothing_configured_is_none() -> None:
+    assert turn_server("alice", NOW, Settings()) is None
+
+
+def test_turn_server_without_secret_left_out() -> None:
+    assert turn_server("alice", NOW, Settings(turn_urls=["turn:turn.example.be:3478"])) is None
+
+
+def test_app_gives_browsers_stun_and_turn_from_the_settings(tmp_path: Path) -> None:
+    """The app hands the voice service TURN from the settings: STUN first, then TURN."""
+    settings = Settings(
+        data_dir=tmp_path,
+        secret_key="k",
         voice_stun_urls=["stun:turn.example.be:3478"],
         turn_urls=["turn:turn.example.be:3478?transport=udp", "turns:turn.example.be:5349"],
         turn_secret="north",
         turn_ttl_seconds=3600,
     )
-    assert ice_servers_for("alice", NOW, settings) == [
+    app = create_app(settings, migrate=False)
+    assert app.state.voice.ice_servers("alice", NOW) == [
         {"urls": ["stun:turn.example.be:3478"]},
         {
             "urls": ["turn:turn.example.be:3478?transport=udp", "turns:turn.example.be:5349"],
@@ -48,12 +75,3 @@ def test_ice_servers_for_stun_and_turn() -> None:
             "credential": "Cd/49soE35ICqcJF/bCTn8Z4OyE=",
         },
     ]
-
-
-def test_ice_servers_for_nothing_configured_is_empty() -> None:
-    assert ice_servers_for("alice", NOW, Settings()) == []
-
-
-def test_ice_servers_for_turn_without_secret_left_out() -> None:
-    settings = Settings(turn_urls=["turn:turn.example.be:3478"], voice_stun_urls=[])
-    assert ice_servers_for("alice", NOW, settings) == []

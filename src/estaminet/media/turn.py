@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-__all__ = ["IceSettings", "TurnCredential", "ice_servers_for", "turn_credential", "turn_server"]
+__all__ = ["IceSettings", "TurnCredential", "turn_credential", "turn_server"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,17 +60,3 @@ def turn_server(user_id: str, now: datetime, settings: IceSettings) -> dict[str,
         "username": cred.username,
         "credential": cred.credential,
     }
-
-
-def ice_servers_for(user_id: str, now: datetime, settings: IceSettings) -> list[dict[str, Any]]:
-    """The ``iceServers`` of an ``RTCPeerConnection`` for this person, as JSON-ready dicts.
-
-    TURN is left out when no ``turn_secret`` or no ``turn_urls`` is configured.
-    """
-    servers: list[dict[str, Any]] = []
-    if settings.voice_stun_urls:
-        servers.append({"urls": list(settings.voice_stun_urls)})
-    turn = turn_server(user_id, now, settings)
-    if turn is not None:
-        servers.append(turn)
-    return servers
