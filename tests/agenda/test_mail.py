@@ -18,7 +18,7 @@ from estaminet.agenda import actions, answers, edits
 from estaminet.agenda.mail import SmtpMailer
 from estaminet.agenda.rules import Answer
 from estaminet.agenda.service import AgendaService
-from estaminet.people.model import Role
+from estaminet.people.model import Role, User
 from estaminet.realtime.hub import MemoryHub
 from estaminet.settings import Settings
 from estaminet.store import Database
@@ -80,15 +80,21 @@ def mailing(sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Mailing
     return inbox, db, venue, service
 
 
+async def _mia_comes_to_game_night(db: Database) -> tuple[User, int]:
+    """An animator's weekly game night, and Mia (with an e-mail address) says yes to the first."""
+    animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    member = await add_person(db, "mia", "Mia", email="mia@example.be")
+    event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
+    await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+    return animator, event_id
+
+
 async def test_mail_reminder_arrives_in_french_with_the_event(
     mailing: Mailing,
 ) -> None:
     inbox, db, venue, service = mailing
     try:
-        animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
-        member = await add_person(db, "mia", "Mia", email="mia@example.be")
-        event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
-        await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+        await _mia_comes_to_game_night(db)
         start = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
         assert await service.reminders.fire_due(start - timedelta(hours=23)) == 1
     finally:
@@ -111,10 +117,7 @@ async def test_mail_changed_event_says_so_with_the_new_version(
 ) -> None:
     inbox, db, venue, service = mailing
     try:
-        animator = await add_person(db, "anim", "Anim", Role.ANIMATOR)
-        member = await add_person(db, "mia", "Mia", email="mia@example.be")
-        event_id = await actions.create_event(db, animator, game_night(), NOW, BRUSSELS)
-        await answers.answer(db, member, event_id, "20261127T2000", Answer.YES, NOW, BRUSSELS)
+        animator, event_id = await _mia_comes_to_game_night(db)
         earlier = game_night(start=datetime(2026, 11, 27, 19, 30))
         await edits.edit_event(db, animator, event_id, earlier, NOW, BRUSSELS, version=0)
         assert await service.reminders.fire_due(NOW) == 1
