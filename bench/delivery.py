@@ -95,11 +95,12 @@ async def _measure(
     """Run one phase: post with ``drive``, wait for the last deliveries, read the CPU clocks."""
     deliveries = fleet.track()
     server.profile(on=True)
-    cpu, own, busy, wall = (
+    cpu, own, busy, wall, received = (
         server.cpu_seconds(),
         machine.own_cpu_seconds(),
         machine.busy_seconds(),
         time.time(),
+        fleet.received_bytes(),
     )
     outcome = await drive(deliveries)
     drained = await deliveries.drained(_DRAIN_SECONDS)
@@ -121,6 +122,7 @@ async def _measure(
         latency=deliveries.latency(),
         drained=drained,
         stalled=outcome is False,
+        wire_bytes=fleet.received_bytes() - received,
     )
 
 

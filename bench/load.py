@@ -228,6 +228,10 @@ class Fleet:
         self.listeners: list[Client] = []
         self.deliveries: Deliveries | None = None
 
+    def received_bytes(self) -> int:
+        """Bytes every listener has read from its socket so far."""
+        return sum(c.connection.received for c in self.listeners if c.connection is not None)
+
     def record(self, message_id: int, sent_at: float, arrived: float) -> None:
         if self.deliveries is not None:
             self.deliveries.record(message_id, sent_at, arrived)

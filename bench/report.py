@@ -43,6 +43,12 @@ class Phase:
     drained: bool
     """Whether every posted message reached every listener."""
     stalled: bool = False
+    wire_bytes: int = 0
+    """Bytes the listeners read from their sockets over the phase (as sent: compressed, framed)."""
+
+    @property
+    def wire_bytes_per_delivery(self) -> float:
+        return self.wire_bytes / self.delivered if self.delivered else 0.0
 
     @property
     def deliveries_per_second(self) -> float:
@@ -151,6 +157,7 @@ _DERIVED = {
         "loadgen_load",
         "others_load",
         "lost",
+        "wire_bytes_per_delivery",
     ),
     "Scenario": ("idle_kib_per_connection", "disturbance"),
 }
@@ -213,20 +220,25 @@ def _saturation_table(scenarios: list[Scenario]) -> list[str]:
 def _memory_table(scenarios: list[Scenario]) -> list[str]:
     rows = [
         "| server | compression | server memory before | with the idle clients "
-        "| per idle connection | one delivered message |",
-        "|---|---|--:|--:|--:|--:|",
+        "| per idle connection | one delivered message | on the wire per delivery (steady) |",
+        "|---|---|--:|--:|--:|--:|--:|",
     ]
     for s in scenarios:
         per = s.idle_kib_per_connection
         if not s.memory_after:
-            rows.append(f"| {s.server} | {_mode(s)} | {_failed(s)} |||| ")
+            rows.append(f"| {s.server} | {_mode(s)} | {_failed(s)} ||||| ")
             continue
         rows.append(
             f"| {s.server} | {_mode(s)} | {s.memory_before / 2**20:.1f} MiB "
             f"| {s.memory_after / 2**20:.1f} MiB | {f'{per:.1f} KiB' if per is not None else '–'} "
-            f"| {s.message_bytes:,} B |"
+            f"| {s.message_bytes:,} B | {_wire(s)} |"
         )
     return rows
+
+
+def _wire(s: Scenario) -> str:
+    p = s.steady
+    return f"{p.wire_bytes_per_delivery:,.0f} B" if p is not None and p.wire_bytes else "–"
 
 
 def _ratio_table(scenarios: list[Scenario]) -> list[str]:

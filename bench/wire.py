@@ -48,6 +48,8 @@ class WireConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._fragments: list[bytes | bytearray] = []
+        self.received = 0
+        """Bytes read from the socket (frames as sent: compressed, with their headers)."""
         self.closed = asyncio.get_running_loop().create_future()
 
     @classmethod
@@ -93,6 +95,7 @@ class WireConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         arrived = time.time()
+        self.received += len(data)
         protocol = self._protocol
         protocol.receive_data(data)
         for event in protocol.events_received():

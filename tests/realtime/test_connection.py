@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame as WireFrame
 from websockets.streams import StreamReader
 
 from estaminet.realtime.connection import Connection, Principal
-from estaminet.realtime.frames import Frame, frame_for_locales, text_frame
+from estaminet.realtime.frames import PLAIN, Encoding, Frame, frame_for_locales, text_frame
 from estaminet.realtime.hub import MemoryHub
 
 PRINCIPAL = Principal("u1", "Alice", "member")
@@ -46,15 +47,15 @@ class FakeSocket:
 class FakeDirect:
     """The direct path: refuses while the transport is paused or the socket is gone."""
 
-    def __init__(self, wire: Wire, *, takes_framed: bool = True) -> None:
+    def __init__(self, wire: Wire, *, shared_encoding: Encoding | None = PLAIN) -> None:
         self.wire = wire
         self.paused = False
         self.gone = False
-        self.takes_framed = takes_framed
+        self.shared_encoding = shared_encoding
         self.calls = 0
 
     def try_send_frame(self, framed: bytes) -> bool:
-        assert self.takes_framed
+        assert self.shared_encoding is PLAIN
         self.calls += 1
         if self.paused or self.gone:
             return False
@@ -74,18 +75,20 @@ def json_of(framed: bytes) -> str:
     return parse(framed).data.decode()
 
 
-def connection(queue_size: int = 256, **direct: bool) -> tuple[Connection, FakeSocket, FakeDirect]:
+def connection(
+    queue_size: int = 256, **direct: Encoding | None
+) -> tuple[Connection, FakeSocket, FakeDirect]:
     wire = Wire()
     socket, sender = FakeSocket(wire), FakeDirect(wire, **direct)
     conn = Connection(socket, PRINCIPAL, "fr", queue_size=queue_size, direct=sender)
     return conn, socket, sender
 
 
-def parse(framed: bytes) -> WireFrame:
+def parse(framed: bytes, extensions: list[PerMessageDeflate] | None = None) -> WireFrame:
     reader = StreamReader()
     reader.feed_data(framed)
     reader.feed_eof()
-    parser = WireFrame.parse(reader.read_exact, mask=False)
+    parser = WireFrame.parse(reader.read_exact, mask=False, extensions=extensions)
     try:
         next(parser)
     except StopIteration as done:
@@ -118,8 +121,35 @@ async def test_frames_are_serialised_once_for_every_connection() -> None:
     assert text_frame("x" * 70_000)[:4] == b"\x81\x7f\x00\x00"  # 64-bit length form
 
 
+def inflate(framed: bytes, decoder: PerMessageDeflate) -> str:
+    """Read a compressed frame as a client does, with websockets' permessage-deflate decoder."""
+    assert framed[0] & 0x40  # RSV1: "this message is compressed"
+    return parse(framed, [decoder]).data.decode()
+
+
+async def test_deflated_frames_are_compressed_once_per_window_and_decode_alone() -> None:
+    text = json.dumps({"type": "event", "ops": ["Au coin du bar, ça roule ?"] * 40})
+    frame = Frame("room:bar", 1, {"fr": text})
+    wide, narrow = Encoding(deflate_bits=12, mem_level=5), Encoding(deflate_bits=9, mem_level=5)
+    shared = frame.framed("fr", wide)
+    assert frame.framed("fr", Encoding(deflate_bits=12, mem_level=5)) is shared  # built once
+    assert frame.framed("fr", narrow) is not shared  # another window: its own bytes
+    assert frame.framed("fr") == text_frame(text)  # the plain frame is still there
+    assert len(shared) < len(text) // 4
+    for framed, bits in ((shared, 12), (frame.framed("fr", narrow), 9)):
+        # A client's decoder that keeps its context, as a browser's does unless told otherwise.
+        assert inflate(framed, PerMessageDeflate(False, False, bits, bits)) == text
+    # No context is carried over: messages decode in any order on one connection,
+    # whatever that connection received before.
+    other = Frame("room:bar", 2, {"fr": text.replace("bar", "zinc")}).framed("fr", wide)
+    decoder = PerMessageDeflate(False, False, 12, 12)
+    assert inflate(other, decoder) == text.replace("bar", "zinc")
+    assert inflate(shared, decoder) == text
+    assert inflate(other, decoder) == text.replace("bar", "zinc")
+
+
 async def test_a_connection_with_an_extension_is_given_text_only() -> None:
-    conn, socket, _ = connection(takes_framed=False)
+    conn, socket, _ = connection(shared_encoding=None)
     conn.deliver(Frame("room:bar", 1, {"fr": "x"}))
     assert socket.wire.texts == ["x"] and socket.wire.frames == []
 

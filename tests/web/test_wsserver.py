@@ -18,9 +18,10 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from estaminet.realtime.connection import Connection, Principal
-from estaminet.realtime.frames import Frame, encode
+from estaminet.realtime.frames import PLAIN, Encoding, Frame, encode
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import MemoryHub
 from estaminet.realtime.topics import SnapshotTopics, UserTopics
@@ -28,6 +29,7 @@ from estaminet.web.wsserver import Gate, Inbox, WebSocketProtocol, uvicorn_ws
 from tests.support.live_server import free_port
 
 QUEUE = 8
+DEFLATE_12 = Encoding(deflate_bits=12, mem_level=5)
 
 
 class FloodTopics(SnapshotTopics):
@@ -71,6 +73,21 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, Gateway]]:
         return {"last": await hub.current_seq("flood:x")}
 
     gateway.action("flood", flood)
+    published: list[Frame] = []
+
+    async def chat(ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """What a room does: compressible JSON, one frame for everyone subscribed."""
+        for n in range(int(data["n"])):
+            seq = await hub.next_seq("flood:x")
+            ops = [{"author": "Mia", "text": f"Message {n} : on se voit au bar ce soir ?"}] * 8
+            body = {"type": "event", "topic": "flood:x", "seq": seq, "ops": ops}
+            frame = Frame("flood:x", seq, {"fr": encode(body), "en": encode(body)})
+            published.append(frame)
+            await hub.publish(frame)
+        return {"last": await hub.current_seq("flood:x")}
+
+    gateway.action("chat", chat)
+    gateway.published = published  # type: ignore[attr-defined]
     app = Starlette(routes=[WebSocketRoute("/ws", gateway.serve)])
     config = uvicorn.Config(
         app,
@@ -118,8 +135,10 @@ async def test_direct_writes_keep_order_and_leave_no_task(server: tuple[str, Gat
         assert json.loads(await ws.recv())["type"] == "subscribed"
         conn = live(gateway, "fast")
         assert conn._direct is not None
-        # Deflate makes each connection's bytes its own: then the server frames the text.
-        assert conn._direct.takes_framed is not gateway.compressed  # type: ignore[attr-defined]
+        # Deflate without server context takeover: one compression serves every connection.
+        assert conn._direct.shared_encoding == (
+            DEFLATE_12 if gateway.compressed else PLAIN  # type: ignore[attr-defined]
+        )
         await ws.send(json.dumps({"type": "sub", "topic": "flood:x"}))
         start = json.loads(await ws.recv())["seq"]
         await ws.send(json.dumps({"type": "act", "id": 1, "name": "flood", "data": {"n": 5}}))
@@ -131,6 +150,53 @@ async def test_direct_writes_keep_order_and_leave_no_task(server: tuple[str, Gat
             seqs.append(frame["seq"])
         assert seqs == list(range(start + 1, start + 6))
         assert not conn.sending and conn.queued == 0
+
+
+async def test_a_broadcast_is_framed_once_per_encoding_and_every_client_reads_it(
+    server: tuple[str, Gateway],
+) -> None:
+    url, gateway = server
+    origin = url.replace("ws://", "http://").removesuffix("/ws")
+    # A browser's offer, and a client that asks the server for a smaller window.
+    narrow = ClientPerMessageDeflateFactory(server_max_window_bits=10, client_max_window_bits=True)
+    async with (
+        connect(f"{url}?who=a", origin=origin) as a,  # type: ignore[arg-type]
+        connect(f"{url}?who=b", origin=origin, compression=None, extensions=[narrow]) as b,  # type: ignore[arg-type]
+    ):
+        offered = {ws: ws.response.headers.get("Sec-WebSocket-Extensions") for ws in (a, b)}
+        if gateway.compressed:  # type: ignore[attr-defined]
+            assert offered[a] == (
+                "permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+                "server_max_window_bits=12; client_max_window_bits=12"
+            )
+            assert "server_max_window_bits=10" in offered[b]
+            assert live(gateway, "b")._direct.shared_encoding == Encoding(10, 5)  # type: ignore[union-attr]
+        else:
+            assert offered == {a: None, b: None}
+        for ws in (a, b):
+            assert json.loads(await ws.recv())["type"] == "subscribed"
+            await ws.send(json.dumps({"type": "sub", "topic": "flood:x"}))
+            start = json.loads(await ws.recv())["seq"]
+        published: list[Frame] = gateway.published  # type: ignore[attr-defined]
+        published.clear()
+        await a.send(json.dumps({"type": "act", "id": 1, "name": "chat", "data": {"n": 3}}))
+        got: dict[ClientConnection, list[str]] = {a: [], b: []}
+        for ws in (a, b):
+            while len(got[ws]) < 3:
+                text = await ws.recv()
+                if json.loads(text)["type"] == "event":
+                    got[ws].append(text)
+        assert got[a] == got[b] == [frame.text("fr") for frame in published]
+        assert [json.loads(t)["seq"] for t in got[a]] == [start + 1, start + 2, start + 3]
+        for frame in published:  # both clients read French: one serialisation per encoding
+            expected = (
+                {("fr", DEFLATE_12), ("fr", Encoding(10, 5))}
+                if gateway.compressed
+                else {("fr", PLAIN)}
+            )  # type: ignore[attr-defined]
+            assert set(frame.framed_texts) == expected
+            if gateway.compressed:  # type: ignore[attr-defined]
+                assert len(frame.framed_texts["fr", DEFLATE_12]) < len(frame.text("fr")) // 3
 
 
 async def test_a_client_that_stops_reading_is_resynced_then_closed(

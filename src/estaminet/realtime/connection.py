@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from estaminet.realtime.frames import Frame, encode
+from estaminet.realtime.frames import Encoding, Frame, encode
 
 __all__ = ["DIRECT_SEND", "Connection", "DirectSend", "Principal", "Socket"]
 
@@ -60,15 +60,16 @@ class DirectSend(Protocol):
     """
 
     @property
-    def takes_framed(self) -> bool:
-        """Whether pre-serialised frames are written as they are (no per-connection extension).
+    def shared_encoding(self) -> Encoding | None:
+        """How frames given to :meth:`try_send_frame` must be serialised.
 
-        Fixed once the handshake is done.
+        ``None`` when this connection's frames cannot be shared (an extension
+        that keeps state across messages). Fixed once the handshake is done.
         """
         ...
 
     def try_send_frame(self, framed: bytes) -> bool:
-        """Write an unmasked, unfragmented text frame, serialised once for every connection."""
+        """Write a text frame serialised once for every connection (``shared_encoding``)."""
         ...
 
     def try_send_text(self, text: str) -> bool:
@@ -92,7 +93,7 @@ class Connection:
     __slots__ = (
         "_close_code",
         "_direct",
-        "_framed",
+        "_encoding",
         "_holding",
         "_overflows",
         "_queue",
@@ -126,7 +127,7 @@ class Connection:
         self.on_control: Callable[[Connection, Frame], None] | None = None
         self.closed = False
         self._direct = direct
-        self._framed = direct is not None and direct.takes_framed
+        self._encoding = direct.shared_encoding if direct is not None else None
         self._close_code = 1000
         # Created on first use: most connections never need them.
         self._queue: deque[str | object] | None = None
@@ -172,10 +173,11 @@ class Connection:
         self._push_frame(frame)
 
     def _push_frame(self, frame: Frame) -> None:
-        if self._framed and self._writer is None and not self.closed:
+        encoding = self._encoding
+        if encoding is not None and self._writer is None and not self.closed:
             # The hot path of a broadcast: the frame's bytes, built once, straight to the socket.
             try:
-                if self._direct.try_send_frame(frame.framed(self.locale)):  # type: ignore[union-attr]
+                if self._direct.try_send_frame(frame.framed(self.locale, encoding)):  # type: ignore[union-attr]
                     return
             except Exception:
                 log.debug("direct send failed on connection %s", self.id, exc_info=True)

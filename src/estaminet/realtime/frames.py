@@ -3,6 +3,14 @@
 A published frame is JSON text built once for each interface language (fragments
 contain translated words) and then handed, as the same ``str`` object, to every
 connection subscribed to its topic.
+
+Connections that can take them are also given the frame as ready-made WebSocket
+bytes, built once per language and :class:`Encoding`: frames from a server are
+not masked, and with permessage-deflate negotiated *without server context
+takeover* (RFC 7692, 7.1.1.1) a message's compressed bytes depend only on the
+message and the window size, not on what the connection sent before, so one
+compression serves every connection (what uWebSockets calls a shared
+compressor).
 """
 
 from __future__ import annotations
@@ -12,10 +20,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame as WireFrame
 from websockets.frames import Opcode
 
-__all__ = ["LOCALES", "Frame", "encode", "frame_for_locales", "text_frame"]
+__all__ = ["LOCALES", "PLAIN", "Encoding", "Frame", "encode", "frame_for_locales", "text_frame"]
 
 LOCALES: tuple[str, ...] = ("fr", "en")
 
@@ -25,9 +34,40 @@ def encode(payload: Mapping[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """How a server serialises a text frame on connections that can share its bytes.
+
+    ``deflate_bits`` is ``None`` for no extension, else the window size of
+    permessage-deflate without server context takeover (each message compressed
+    on its own), with zlib's ``mem_level``.
+    """
+
+    deflate_bits: int | None = None
+    mem_level: int = 8
+
+    def frame(self, text: str) -> bytes:
+        """``text`` as one unmasked, unfragmented WebSocket text frame."""
+        wire = WireFrame(Opcode.TEXT, text.encode())
+        if self.deflate_bits is None:
+            return wire.serialize(mask=False)
+        deflate = PerMessageDeflate(
+            remote_no_context_takeover=True,  # never decodes: no decoder is made
+            local_no_context_takeover=True,
+            remote_max_window_bits=self.deflate_bits,
+            local_max_window_bits=self.deflate_bits,
+            compress_settings={"memLevel": self.mem_level},
+        )
+        return wire.serialize(mask=False, extensions=[deflate])
+
+
+PLAIN = Encoding()
+"""No extension: the frame is the UTF-8 text behind a header."""
+
+
 def text_frame(text: str) -> bytes:
     """``text`` as one unmasked WebSocket text frame (what a server sends, no extension)."""
-    return WireFrame(Opcode.TEXT, text.encode()).serialize(mask=False)
+    return PLAIN.frame(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +81,17 @@ class Frame:
     """Instructions for the server-side connection (leave a topic, close), never sent as is."""
     build: Callable[[str], str] | None = None
     """Renders the text of a language on first use (nobody reading English: never rendered)."""
-    framed_texts: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
-    """Each language's text as a WebSocket frame, serialised once for every connection."""
+    framed_texts: dict[tuple[str, Encoding], bytes] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Each language's text as a WebSocket frame per encoding, serialised once for every connection."""
 
-    def framed(self, locale: str) -> bytes:
+    def framed(self, locale: str, encoding: Encoding = PLAIN) -> bytes:
         """The text of ``locale`` as a ready-to-write WebSocket text frame (built once)."""
-        found = self.framed_texts.get(locale)
+        key = (locale, encoding)
+        found = self.framed_texts.get(key)
         if found is None:
-            found = self.framed_texts[locale] = text_frame(self.text(locale))
+            found = self.framed_texts[key] = encoding.frame(self.text(locale))
         return found
 
     def text(self, locale: str) -> str:

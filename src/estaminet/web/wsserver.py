@@ -14,23 +14,48 @@ It also keeps an idle connection smaller: uvicorn's receive queue and its
 (about 3.8 KB) for one consumer that rarely waits; here they are a list and a
 future made only while someone waits.
 
+With permessage-deflate on, it negotiates *no context takeover* both ways
+(RFC 7692, 7.1.1.1 and 7.1.1.2; a server may do so whatever the client
+offered): each message is compressed on its own, so a frame broadcast to many
+connections is compressed once for all of them
+(:class:`estaminet.realtime.frames.Encoding`) instead of once per connection,
+and an idle connection keeps neither a compressor nor a decompressor (what a
+browser sends, small actions, gains little from a context). The window sizes
+and zlib settings are uvicorn's.
+
 Everything else is uvicorn's: handshake, keepalive pings, close, flow control.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import zlib
 from typing import Any, Generic, TypeVar
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.extensions.permessage_deflate import (
+    PerMessageDeflate,
+    ServerPerMessageDeflateFactory,
+)
 from websockets.http11 import Request
 from websockets.protocol import State
 
 from estaminet.realtime.connection import DIRECT_SEND
+from estaminet.realtime.frames import PLAIN, Encoding
 
 __all__ = ["WebSocketProtocol", "uvicorn_ws"]
 
 T = TypeVar("T")
+
+_WINDOW_BITS = 12
+_MEM_LEVEL = 5
+"""uvicorn's (and websockets') permessage-deflate settings."""
+
+
+@functools.cache
+def _deflate(bits: int, mem_level: int) -> Encoding:
+    return Encoding(deflate_bits=bits, mem_level=mem_level)
 
 
 def uvicorn_ws(impl: str) -> str:
@@ -112,6 +137,16 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         # Same interface, fewer bytes (see the module's docstring).
         self.queue: Inbox[Any] = Inbox()  # type: ignore[assignment]
         self.writable: Gate = Gate()  # type: ignore[assignment]
+        if self.config.ws_per_message_deflate:
+            self.conn.available_extensions = [
+                ServerPerMessageDeflateFactory(
+                    server_no_context_takeover=True,
+                    client_no_context_takeover=True,
+                    server_max_window_bits=_WINDOW_BITS,
+                    client_max_window_bits=_WINDOW_BITS,
+                    compress_settings={"memLevel": _MEM_LEVEL},
+                )
+            ]
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -132,8 +167,17 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().connection_lost(exc)
 
     @property
-    def takes_framed(self) -> bool:
-        return not self.conn.extensions
+    def shared_encoding(self) -> Encoding | None:
+        extensions = self.conn.extensions
+        if not extensions:
+            return PLAIN
+        match extensions:
+            case [PerMessageDeflate(local_no_context_takeover=True) as deflate]:
+                return _deflate(
+                    deflate.local_max_window_bits,
+                    deflate.compress_settings.get("memLevel", zlib.DEF_MEM_LEVEL),
+                )
+        return None  # an extension that keeps state across messages: framed per connection
 
     def _can_send(self) -> bool:
         # The websockets state is OPEN from the accepted handshake until a close frame
@@ -143,9 +187,10 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
     def try_send_frame(self, framed: bytes) -> bool:
         """Write a pre-serialised text frame now, or return ``False`` having written nothing.
 
-        For connections without extensions only (``takes_framed``): frames from a
-        server are not masked, so without an extension the bytes of a text frame
-        are the same on every connection.
+        The frame must be serialised as :attr:`shared_encoding` says: frames from a
+        server are not masked, and without context takeover a compressed message
+        does not depend on the messages before it, so its bytes are the same on
+        every connection with the same encoding.
         """
         if not (self.flowing and self.conn.state is State.OPEN and self.initial_response is None):
             return False
