@@ -260,5 +260,14 @@ async def test_edit_http_series_under_way_changes_the_dates_to_come(
     assert old_page.status_code == 200 and "Jeudi jeux" in old_page.text
     new_page = await animator.http.get(f"/agenda/{new_id}/{earlier.strftime('%Y%m%dT%H%M')}")
     assert new_page.status_code == 200
-    gone = await animator.http.get(f"/agenda/{event_id}/{next_date.strftime('%Y%m%dT%H%M')}")
-    assert gone.status_code == 404
+    # A link made before the edit (a reminder, a notice) leads to the date where it is now.
+    old_link = await animator.http.get(f"/agenda/{event_id}/{next_date.strftime('%Y%m%dT%H%M')}")
+    assert old_link.status_code == 303
+    moved = f"/agenda/{new_id}/{earlier.strftime('%Y%m%dT%H%M')}?moved=1"
+    assert old_link.headers["location"] == moved
+    followed = await animator.http.get(moved)
+    assert followed.status_code == 200 and "Cette date a changé depuis" in followed.text
+    unknown = await animator.http.get(
+        f"/agenda/{event_id}/{soon(days=400).strftime('%Y%m%dT%H%M')}"
+    )
+    assert unknown.status_code == 404

@@ -198,6 +198,44 @@ async def test_edits_a_series_under_way_changes_this_and_following_dates(db: Dat
         ("20261211T1900", Notice.CHANGED.value)
     ) == 1
     assert await notices(db, bob, event_id) == []
+    # Links to the dates that moved to the new event lead there; the past dates stay.
+    async with db.read() as conn:
+        assert await edits.moved_to(conn, event_id, "20261211T2000") == (
+            edited.event_id,
+            "20261211T1900",
+        )
+        assert await edits.moved_to(conn, event_id, "20261127T2000") is None
+
+
+async def test_edits_old_addresses_of_a_date_follow_it_in_one_hop(db: Database) -> None:
+    anim = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    event_id = await actions.create_event(db, anim, game_night(capacity=None), NOW, BRUSSELS)
+
+    async def moves(*keys: str) -> list[tuple[int, str] | None]:
+        async with db.read() as conn:
+            return [await edits.moved_to(conn, event_id, key) for key in keys]
+
+    def at(hour: int, minute: int = 0, **changes: Any) -> events.EventData:
+        return game_night(capacity=None, start=datetime(2026, 11, 27, hour, minute), **changes)
+
+    await edits.edit_event(db, anim, event_id, at(19, 30), NOW, BRUSSELS, version=0)
+    assert await moves("20261204T2000", "20261204T1930") == [(event_id, "20261204T1930"), None]
+    # Back to 20:00: that address is a date again, and 19:30's leads to it.
+    await edits.edit_event(db, anim, event_id, at(20), NOW, BRUSSELS, version=1)
+    assert await moves("20261204T2000", "20261204T1930") == [None, (event_id, "20261204T2000")]
+    # Once more: every earlier address leads straight to the date's latest one.
+    await edits.edit_event(db, anim, event_id, at(21), NOW, BRUSSELS, version=2)
+    assert await moves("20261204T2000", "20261204T1930", "20261211T1930") == [
+        (event_id, "20261204T2100"),
+        (event_id, "20261204T2100"),
+        (event_id, "20261211T2100"),
+    ]
+    # Every other week (27 November, 11 December): 4 December vanishes (its people were
+    # told it is cancelled), and its old links with it; 11 December's still lead to it.
+    every_other = at(21, recurrence=Recurrence(Frequency.BIWEEKLY, count=2))
+    await edits.edit_event(db, anim, event_id, every_other, NOW, BRUSSELS, version=3)
+    assert await moves("20261204T2000", "20261204T1930", "20261204T2100") == [None] * 3
+    assert await moves("20261211T2000") == [(event_id, "20261211T2100")]
 
 
 async def test_edits_refused_change_nothing(db: Database) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.agenda.actions import check_times, insert_event
@@ -38,13 +38,19 @@ from estaminet.agenda.recurrence import (
     rekey,
 )
 from estaminet.agenda.rules import Answer, Notice, change_is_notable
-from estaminet.agenda.tables import agenda_answers, agenda_events, agenda_notices, agenda_overrides
+from estaminet.agenda.tables import (
+    agenda_answers,
+    agenda_events,
+    agenda_moves,
+    agenda_notices,
+    agenda_overrides,
+)
 from estaminet.kernel.errors import BadInput, Conflict
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import User
 from estaminet.store import Database
 
-__all__ = ["Edited", "check_editable", "edit_event", "editable_series"]
+__all__ = ["Edited", "check_editable", "edit_event", "editable_series", "moved_to"]
 
 
 @dataclass(frozen=True)
@@ -247,15 +253,80 @@ async def _move_dates(
                 agenda_answers.c.event_id == event_id, agenda_answers.c.occurrence == key
             )
         )
-    for key, new_key in mapping.items():
-        if new_key is None or (new_key == key and target_id == event_id):
-            continue
+    moved = {
+        key: new_key
+        for key, new_key in mapping.items()
+        if new_key is not None and (new_key != key or target_id != event_id)
+    }
+    for key, new_key in moved.items():
         for table in (agenda_answers, agenda_notices):
             await conn.execute(
                 update(table)
                 .where(table.c.event_id == event_id, table.c.occurrence == key)
                 .values(event_id=target_id, occurrence=new_key)
             )
+    await _record_moves(conn, event_id, target_id, moved, dropped)
+
+
+async def _record_moves(
+    conn: AsyncConnection,
+    event_id: int,
+    target_id: int,
+    moved: dict[str, str],
+    dropped: list[str],
+) -> None:
+    """Keep every earlier address of a moved date leading to it, in one hop.
+
+    The date's address before this edit leads to its new one; addresses that
+    led to it already follow it; those that led to a date that vanished are
+    forgotten (that date was cancelled). An address that is a date again is
+    no longer a move.
+    """
+    if not moved and not dropped:
+        return
+    moves = agenda_moves.c
+    leading = (
+        await conn.execute(
+            select(moves.event_id, moves.occurrence, moves.to_occurrence).where(
+                moves.to_event_id == event_id,
+                moves.to_occurrence.in_([*moved, *dropped]),
+            )
+        )
+    ).all()
+    rows = {(event_id, key): (target_id, new) for key, new in moved.items()}
+    for row in leading:  # decided before anything is written: one hop, whatever the order
+        new = moved.get(row.to_occurrence)
+        if new is not None:
+            rows[row.event_id, row.occurrence] = (target_id, new)
+    await conn.execute(
+        delete(agenda_moves).where(
+            or_(
+                and_(moves.to_event_id == event_id, moves.to_occurrence.in_([*moved, *dropped])),
+                and_(moves.event_id == event_id, moves.occurrence.in_(list(moved))),
+                and_(moves.event_id == target_id, moves.occurrence.in_(list(moved.values()))),
+            )
+        )
+    )
+    fresh = [
+        {"event_id": src[0], "occurrence": src[1], "to_event_id": dst[0], "to_occurrence": dst[1]}
+        for src, dst in rows.items()
+        if src != dst  # an address that is a date again is no longer a move
+    ]
+    if fresh:
+        await conn.execute(insert(agenda_moves), fresh)
+
+
+async def moved_to(conn: AsyncConnection, event_id: int, key: str) -> tuple[int, str] | None:
+    """Where the date that had address ``key`` in event ``event_id`` is now, if an edit moved it."""
+    moves = agenda_moves.c
+    row = (
+        await conn.execute(
+            select(moves.to_event_id, moves.to_occurrence).where(
+                moves.event_id == event_id, moves.occurrence == key
+            )
+        )
+    ).first()
+    return None if row is None else (int(row.to_event_id), str(row.to_occurrence))
 
 
 async def _retime_notices(

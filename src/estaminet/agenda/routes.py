@@ -323,7 +323,14 @@ async def event_page(request: Request) -> Response:
     key = request.path_params["key"]
     async with service.db.read() as conn:
         event = await access_event(conn, user, event_id)
-        occurrence = occurrence_at(event.series, service.zone, key)
+        try:
+            occurrence = occurrence_at(event.series, service.zone, key)
+        except NotFound:
+            # An old link (an e-mail, a notice) to a date an edit has moved since.
+            moved = await edits.moved_to(conn, event_id, key)
+            if moved is None:
+                raise
+            return RedirectResponse(f"/agenda/{moved[0]}/{moved[1]}?moved=1", status_code=303)
         summary = await answers.answers_for(conn, event_id, key, user)
         rooms = {room.slug: room for room in await list_rooms(conn)}
     now = service.clock()

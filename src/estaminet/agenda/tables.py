@@ -21,6 +21,7 @@ __all__ = [
     "agenda_answers",
     "agenda_events",
     "agenda_feed_tokens",
+    "agenda_moves",
     "agenda_notices",
     "agenda_overrides",
 ]
@@ -65,6 +66,25 @@ agenda_overrides = Table(
     Column("cancelled", Boolean, nullable=False, default=False),
     Column("start_local", String(16), nullable=True),
     Column("duration_minutes", Integer, nullable=True),
+)
+
+agenda_moves = Table(
+    "agenda_moves",
+    metadata,
+    # Where a date's old address leads once an edit gave it a new one (its time changed,
+    # or a split moved it to the new event): links in e-mails and notices keep working.
+    Column(
+        "event_id", Integer, ForeignKey("agenda_events.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("occurrence", String(13), primary_key=True),
+    Column(
+        "to_event_id",
+        Integer,
+        ForeignKey("agenda_events.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("to_occurrence", String(13), nullable=False),
 )
 
 agenda_answers = Table(
