@@ -79,6 +79,7 @@ async def test_edit_http_form_is_filled_and_saves_every_field(
     assert version == "0"
     assert 'value="Soirée jeux"' in page and f'value="{local(soon())}"' in page
     assert "tout le monde qui vient déjà reste" in page  # the capacity rule, on the form
+    assert re.search(r'name="waitlist" value="off"\s*aria-describedby', page)  # on: unticked
     saved = await edit(
         animator,
         event_id,
@@ -88,6 +89,7 @@ async def test_edit_http_form_is_filled_and_saves_every_field(
         room="bar",
         visibility="public",
         capacity="4",
+        waitlist="off",
     )
     assert saved.status_code == 303 and saved.headers["location"].endswith("?edited=1")
     landing = await animator.http.get(saved.headers["location"])
@@ -101,6 +103,8 @@ async def test_edit_http_form_is_filled_and_saves_every_field(
     vevent = next(e for e in feed.vevent_list if e.summary.value == "Soirée quiz")
     assert vevent.sequence.value == "1"
     assert hasattr(vevent, "last_modified") and hasattr(vevent, "dtstamp")
+    page, _, _ = await form_of(animator, event_id)
+    assert re.search(r'name="waitlist" value="off" checked', page)  # off, as saved
 
 
 async def test_edit_http_more_places_move_the_waiting_person_up_live(

@@ -90,6 +90,32 @@ async def test_edits_more_places_move_the_waiting_list_up_in_order(db: Database)
     assert (await event(db, event_id)).sequence == 3
 
 
+async def test_edits_waiting_list_off_keeps_who_waits_and_refuses_newcomers(db: Database) -> None:
+    anim = await add_person(db, "anim", "Anim", Role.ANIMATOR)
+    ann, bob, cat, dan = [await add_person(db, i, i.title()) for i in ("ann", "bob", "cat", "dan")]
+    event_id = await actions.create_event(db, anim, game_night(), NOW, BRUSSELS)
+    key = "20261204T2000"
+    for minute, person in enumerate((ann, bob)):
+        await answers.answer(db, person, event_id, key, Answer.YES, NOW + minute * MINUTE, BRUSSELS)
+
+    await edits.edit_event(db, anim, event_id, game_night(waitlist=False), NOW, BRUSSELS, version=0)
+    assert not (await event(db, event_id)).waitlist
+    with pytest.raises(Conflict) as full:
+        await answers.answer(db, cat, event_id, key, Answer.YES, NOW, BRUSSELS)
+    assert full.value.code == "agenda/full"
+    # Bob keeps his place in line and moves up when Ann leaves.
+    await answers.answer(db, ann, event_id, key, Answer.NO, NOW, BRUSSELS)
+    seats = await summary(db, event_id, key)
+    assert (
+        seats[Answer.YES] == ["bob"] and seats[Answer.WAITING] == [] and seats[Answer.NO] == ["ann"]
+    )
+
+    await edits.edit_event(db, anim, event_id, game_night(), NOW, BRUSSELS, version=1)
+    seating = await answers.answer(db, dan, event_id, key, Answer.YES, NOW, BRUSSELS)
+    assert seating.answer is Answer.WAITING and seating.position == 1
+    assert (await summary(db, event_id, "20261211T2000"))[Answer.YES] == []  # other dates alike
+
+
 async def test_edits_new_time_keeps_answers_moves_reminders_and_tells_once(db: Database) -> None:
     anim = await add_person(db, "anim", "Anim", Role.ANIMATOR)
     ann = await add_person(db, "ann", "Ann")

@@ -193,7 +193,7 @@ async def edit_event(
             target_id = await insert_event(
                 conn,
                 values,
-                waitlist=event.waitlist,
+                waitlist=data.waitlist,
                 picture=new_picture,
                 created_by=event.created_by,
                 now=now,
@@ -205,7 +205,13 @@ async def edit_event(
             await conn.execute(
                 update(agenda_events)
                 .where(agenda_events.c.id == event_id)
-                .values(picture=new_picture, updated_at=now, sequence=event.sequence + 1, **values)
+                .values(
+                    picture=new_picture,
+                    waitlist=data.waitlist,
+                    updated_at=now,
+                    sequence=event.sequence + 1,
+                    **values,
+                )
             )
         if retimed:
             await _move_dates(conn, event_id, target_id, mapping, target, by_key, now)

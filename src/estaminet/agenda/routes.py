@@ -213,6 +213,7 @@ def _edit_values(event: EventInfo, service: AgendaService) -> dict[str, str]:
         "room": event.room_slug or "",
         "visibility": event.visibility.value,
         "capacity": str(event.capacity) if event.capacity else "",
+        "waitlist": "" if event.waitlist else "off",
     }
 
 
