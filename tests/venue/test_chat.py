@@ -126,6 +126,25 @@ async def test_chat_edit_own_only(db: Database, clock: FixedClock) -> None:
         await chat.edit_message(db, bob, bar, posted.message.id, "hack", clock(), max_length=MAX)
 
 
+async def test_chat_source_is_given_to_the_author_only(db: Database, clock: FixedClock) -> None:
+    bar, alice, bob = await setup_venue(db, clock)
+    posted = await chat.post_message(
+        db, alice, bar, "On se voit **samedi** ?", clock(), max_length=MAX
+    )
+    async with db.read() as conn:
+        assert await chat.message_source(conn, alice, bar, posted.message.id) == (
+            "On se voit **samedi** ?"
+        )
+        with pytest.raises(Forbidden):
+            await chat.message_source(conn, bob, bar, posted.message.id)
+        with pytest.raises(NotFound):
+            await chat.message_source(conn, alice, bar, posted.message.id + 1000)
+    await chat.delete_message(db, alice, bar, posted.message.id, clock())
+    async with db.read() as conn:
+        with pytest.raises(NotFound):
+            await chat.message_source(conn, alice, bar, posted.message.id)
+
+
 async def test_chat_delete_by_author_or_moderator(db: Database, clock: FixedClock) -> None:
     from estaminet.people.queries import moderation_entries
 

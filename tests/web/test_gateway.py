@@ -95,6 +95,34 @@ async def test_gateway_resume_equals_fresh_page(live: LiveServer, people: Any) -
     assert resumed.split(f'id="msg-{message_id}"')[1].split("</li>")[0] == fresh
 
 
+async def test_gateway_messages_travel_without_their_source_the_author_asks_for_it(
+    people: Any,
+) -> None:
+    alice, bob = await people("Alice Source"), await people("Bob Source")
+    async with alice.socket() as a, bob.socket() as b:
+        await a.sub("room:atelier")
+        await b.sub("room:atelier")
+        sent = await a.act(
+            "chat.send", {"room": "atelier", "body": "Rendez-vous à *10 h*"}, ref="1"
+        )
+        message = sent["data"]["message"]
+        event = await b.expect(type="event", kind="chat")
+        html = event["ops"][0]["html"]
+        assert "<em>10 h</em>" in html and "*10 h*" not in html and "msg-tools" not in html
+        source = await a.act("chat.source", {"room": "atelier", "message": message}, ref="2")
+        assert source["type"] == "ack" and source["data"]["body"] == "Rendez-vous à *10 h*"
+        refused = await b.act("chat.source", {"room": "atelier", "message": message}, ref="3")
+        assert refused["code"] == "chat/not_author"
+        assert refused["message"] == "Tu ne peux modifier que tes propres messages."
+        bad = await b.act("chat.source", {"room": "atelier", "message": "12"}, ref="4")
+        assert bad["code"] == "gateway/malformed"
+        await a.act("chat.delete", {"room": "atelier", "message": message}, ref="5")
+        gone = await a.act("chat.source", {"room": "atelier", "message": message}, ref="6")
+        assert gone["code"] == "chat/unknown_message"
+        await b.send({"type": "ping"})
+        await b.expect(type="pong")  # still usable
+
+
 async def test_gateway_presence_shows_who_is_in_the_room(people: Any) -> None:
     alice, bob = await people("Alice Presence"), await people("Bob Presence")
     async with alice.socket() as a:

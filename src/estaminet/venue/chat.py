@@ -31,6 +31,7 @@ __all__ = [
     "delete_message",
     "edit_message",
     "history",
+    "message_source",
     "post_message",
     "restriction",
 ]
@@ -226,6 +227,14 @@ async def _load(conn: AsyncConnection, room: Room, message_id: int) -> ChatMessa
     if row is None or row._mapping["deleted_at"] is not None:
         raise NotFound("chat/unknown_message", N_("This message no longer exists."))
     return _message(row)
+
+
+async def message_source(conn: AsyncConnection, author: User, room: Room, message_id: int) -> str:
+    """The Markdown text of one's own message, for the editor."""
+    message = await _load(conn, room, message_id)
+    if message.author_id != author.id:
+        raise Forbidden("chat/not_author", N_("You can only change your own messages."))
+    return message.body
 
 
 async def edit_message(

@@ -73,6 +73,7 @@ class VenueService:
         gateway.action("chat.send", self._send)
         gateway.action("chat.edit", self._edit)
         gateway.action("chat.delete", self._delete)
+        gateway.action("chat.source", self._source)
         gateway.action("room.mute", self._mute)
         gateway.action("room.kick", self._kick)
 
@@ -178,6 +179,19 @@ class VenueService:
         )
         await self.publish_message(room, message)
         return {"message": message.id, "seq": message.seq}
+
+    async def _source(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The text of one's own message, to edit it (messages are sent without it)."""
+        user = await self._user(ctx.principal)
+        room = await self._room_for(user, data, ctx.now)
+        message_id = data.get("message")
+        if not isinstance(message_id, int):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        async with self.db.read() as conn:
+            return {
+                "message": message_id,
+                "body": await chat.message_source(conn, user, room, message_id),
+            }
 
     async def _delete(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         user = await self._user(ctx.principal)

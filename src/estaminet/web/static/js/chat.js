@@ -25,15 +25,39 @@ export function setupChat(live, section) {
   const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM;
   const toBottom = () => { scroller.scrollTop = scroller.scrollHeight; newPill.hidden = true; };
 
+  function toolButton(action, text, label) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `link-button msg-${action}`;
+    button.dataset.action = action;
+    button.textContent = text;
+    button.setAttribute("aria-label", label);
+    return button;
+  }
+
+  // Messages arrive without tools (they are sent alike to everyone in the room): the
+  // author gets "edit" and "delete", a moderator "delete".
   function decorate(node) {
     if (!node || !node.classList?.contains("msg")) return;
-    const mine = node.dataset.author && node.dataset.author === me;
-    node.classList.toggle("msg--mine", !!mine);
-    node.classList.toggle("msg--can-delete", !!mine || isModerator);
+    const mine = !!node.dataset.author && node.dataset.author === me;
+    node.classList.toggle("msg--mine", mine);
     if (node.querySelector(`.mention[data-user="${me}"]`)) node.classList.add("msg--mentions-me");
+    if (node.classList.contains("msg--deleted") || node.querySelector(".msg-tools")) return;
+    if (!mine && !isModerator) return;
+    const tools = document.createElement("div");
+    tools.className = "msg-tools";
+    if (mine) tools.append(toolButton("edit", t.tEdit, t.tEditThis));
+    tools.append(toolButton("delete", t.tDelete, t.tDeleteThis));
+    node.querySelector(".msg-body")?.after(tools);
   }
   section.querySelectorAll(".msg").forEach(decorate);
   toBottom();
+
+  // After a long absence the whole log is replaced (catch-up): decorate it again.
+  document.addEventListener("estaminet:replaced", (e) => {
+    const { node } = e.detail;
+    if (node && section.contains(node)) node.querySelectorAll(".msg").forEach(decorate);
+  });
 
   let wasAtBottom = true;
   scroller.addEventListener("scroll", () => {
@@ -127,9 +151,20 @@ export function setupChat(live, section) {
     }
   });
 
-  function startEdit(msg, id) {
-    if (msg.querySelector(".msg-editor")) return;
-    const source = msg.querySelector(".msg-source")?.content.textContent ?? "";
+  // The text to edit is asked for when someone starts editing (messages do not carry it).
+  async function startEdit(msg, id) {
+    if (msg.querySelector(".msg-editor") || msg.dataset.opening) return;
+    msg.dataset.opening = "1";
+    let source;
+    try {
+      source = (await live.act("chat.source", { room, message: id })).body;
+    } catch (err) {
+      showTextToast(err.message);
+      return;
+    } finally {
+      delete msg.dataset.opening;
+    }
+    if (!msg.isConnected || msg.querySelector(".msg-editor")) return;
     const editor = document.createElement("form");
     editor.className = "msg-editor";
     const area = document.createElement("textarea");
