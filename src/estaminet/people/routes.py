@@ -227,6 +227,14 @@ def _moderator(request: Request) -> Any:
     return user
 
 
+def _invite_manager(request: Request) -> Any:
+    """A moderator who may also make and see invites (the same people today; one check each)."""
+    user = _moderator(request)
+    if not access.can_create_invites(user):
+        raise Forbidden("people/invite_forbidden", N_("You may not create this invite."))
+    return user
+
+
 def _qr(url: str) -> str:
     return str(segno.make(url, error="m").svg_data_uri(scale=5, border=2, dark="#1d1b16"))
 
@@ -267,7 +275,7 @@ def _invites_context(user: Any, request: Request, listing: Any) -> dict[str, Any
 
 
 async def invites_page(request: Request) -> Response:
-    user = _moderator(request)
+    user = _invite_manager(request)
     listing, bad = await _invites_list(request)
     context = _invites_context(user, request, listing)
     context["bad_page"] = _BAD_PAGE if bad else None
@@ -289,7 +297,7 @@ async def invites_create(request: Request) -> Response:
     The new link's token travels to that page in a short-lived signed cookie
     bound to this session (see ``reveal.py``): the database keeps only its hash.
     """
-    user = _moderator(request)
+    user = _invite_manager(request)
     state = _services(request)
     form = await form_with_csrf(request)
     error: EstaminetError
@@ -343,7 +351,7 @@ async def invites_create(request: Request) -> Response:
 
 async def invite_detail(request: Request) -> Response:
     """One invite: its settings and state, and its link while the creator may see it again."""
-    _moderator(request)
+    _invite_manager(request)
     state = _services(request)
     invite_id = request.path_params["invite_id"]
     invite = await actions.invite_by_id(state.db, invite_id)
@@ -376,7 +384,7 @@ async def invite_detail(request: Request) -> Response:
 
 
 async def invite_revoke(request: Request) -> Response:
-    user = _moderator(request)
+    user = _invite_manager(request)
     await form_with_csrf(request)
     await actions.revoke_invite(
         _services(request).db, user, request.path_params["invite_id"], _now(request)
