@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
+
+from estaminet import cli
+from estaminet.people import actions
+from estaminet.people.model import Role
+from estaminet.settings import Settings
+from estaminet.store import Database, utcnow
 
 from .helpers import Visitors, chat_input, messages, screenshot, wait_online
 
@@ -23,21 +31,32 @@ def test_admin_creates_invite_link_with_qr_code(people: Visitors) -> None:
     form.locator("#note").fill("Soirée jeux de vendredi")
     form.locator("[type=submit]").click()
 
+    # Post/Redirect/Get: the answer is the invite's own page, showing the link once more.
+    expect(admin).to_have_url(re.compile(r"/admin/invites/[0-9a-f]{32}$"))
     link = admin.locator("#created-link")
     expect(link).to_have_value(re.compile(rf"^{re.escape(people.venue.base_url)}/i/[\w-]{{20,}}$"))
     qr = admin.locator("img.qr")
     expect(qr).to_be_visible()
     expect(qr).to_have_attribute("alt", re.compile(r"\S"))
     assert qr.evaluate("(img) => img.complete && img.naturalWidth > 0"), "the QR code did not load"
-    expect(
-        admin.locator("main table tbody tr", has_text="Soirée jeux de vendredi")
-    ).to_contain_text("0 / 2")
+    expect(admin.locator("[data-uses]")).to_contain_text("0 / 2")
     screenshot(admin, "admin-invite-created")
+    admin.set_viewport_size({"width": 390, "height": 844})
+    screenshot(admin, "admin-invite-created-phone")
+    admin.set_viewport_size({"width": 1280, "height": 800})
+
+    # Reloading shows the same link and creates nothing.
+    invite = link.input_value()
+    admin.reload()
+    expect(admin.locator("#created-link")).to_have_value(invite)
+    admin.locator("main a[href='/admin/invites']").first.click()
+    rows = admin.locator("main table tbody tr", has_text="Soirée jeux de vendredi")
+    expect(rows).to_have_count(1)
+    screenshot(admin, "admin-invites-list")
 
     # The link works: someone opens it and comes in; the admin sees one use counted.
-    invite = link.input_value()
     people.guest("Paul", invite=invite)
-    admin.goto("/admin/invites")  # not reload(): the creation page answered a POST
+    admin.reload()
     expect(
         admin.locator("main table tbody tr", has_text="Soirée jeux de vendredi")
     ).to_contain_text("1 / 2")
@@ -52,6 +71,78 @@ def test_admin_creates_invite_link_with_qr_code(people: Visitors) -> None:
     assert response.status == 410
     expect(late.locator("#name")).to_have_count(0)
     expect(late.locator("main a[href='/']")).to_be_visible()
+
+
+def _on_venue_database(people: Visitors, work: object) -> object:
+    """Runs ``work(db)`` on the venue's database, in a thread (Playwright holds this one's loop)."""
+
+    async def run() -> object:
+        settings = Settings(data_dir=people.venue.data_dir)
+        db = Database(settings.resolved_database_url)
+        try:
+            return await work(db)  # type: ignore[operator]
+        finally:
+            await db.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
+def _admin_again(people: Visitors) -> Page:
+    """The admin on a new device, through a fresh one-time sign-in link."""
+
+    async def link(db: Database) -> str:
+        admin = await cli._first_admin(db)
+        assert admin is not None
+        return await actions.create_login_link(db, admin, utcnow(), purpose="signin")
+
+    page = people.context().new_page()
+    page.goto(f"/l/{_on_venue_database(people, link)}")
+    page.locator("main form [type=submit]").click()
+    expect(page.locator("body")).to_have_attribute("data-role", "admin")
+    return page
+
+
+def test_admin_pages_through_people_by_keyboard(people: Visitors) -> None:
+    async def crowd(db: Database) -> None:
+        for number in range(65):
+            await actions.create_user(db, f"Scout {number:02d}", Role.GUEST, utcnow())
+
+    _on_venue_database(people, crowd)
+    admin = _admin_again(people)
+    admin.goto("/admin/people")
+    pages = admin.get_by_role("navigation", name="Pages des personnes")
+    expect(pages).to_be_visible()
+    first_names = admin.locator("main tbody tr td:first-child").all_inner_texts()
+    assert len(first_names) == 50
+
+    # By keyboard: Tab to "Page suivante", Enter; then back with "Page précédente".
+    following = pages.get_by_role("link", name="Page suivante")
+    following.focus()
+    expect(following).to_be_focused()
+    admin.keyboard.press("Enter")
+    expect(admin).to_have_url(re.compile(r"/admin/people\?after="))
+    second_names = admin.locator("main tbody tr td:first-child").all_inner_texts()
+    assert second_names and not set(second_names) & set(first_names)
+    screenshot(admin, "admin-people-page-2")
+    admin.set_viewport_size({"width": 360, "height": 740})
+    width = admin.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 360, f"the page scrolls sideways on a phone ({width} px)"
+    admin.set_viewport_size({"width": 390, "height": 844})
+    screenshot(admin, "admin-people-page-2-phone")
+    previous = admin.get_by_role("link", name="Page précédente")
+    previous.focus()
+    admin.keyboard.press("Enter")
+    expect(admin).to_have_url(re.compile(r"/admin/people\?before="))
+    assert admin.locator("main tbody tr td:first-child").all_inner_texts() == first_names
+
+    # Searching by name keeps to the matches.
+    search = admin.get_by_label("Trouver quelqu'un par son nom")
+    search.fill("scout 6")
+    search.press("Enter")
+    expect(admin.locator("main tbody tr")).to_have_count(5)
+    expect(admin.get_by_role("navigation", name="Pages des personnes")).to_have_count(0)
+    admin.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_language_switch_to_english_persists_across_pages(people: Visitors) -> None:

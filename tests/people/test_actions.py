@@ -9,7 +9,9 @@ import pytest
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, Gone, NotFound
 from estaminet.people import actions
 from estaminet.people.model import Role
+from estaminet.people.queries import people_page
 from estaminet.store import Database
+from estaminet.store.keyset import BadCursor
 from tests.conftest import FixedClock
 
 
@@ -209,3 +211,49 @@ async def test_ban_rules_and_log(db: Database, clock: FixedClock) -> None:
         log = await moderation_entries(conn)
     assert [entry["action"] for entry in log] == ["unban", "ban"]
     assert log[1]["reason"] == "spam"
+
+
+async def test_invites_pages_walk_forward_and_back(db: Database, clock: FixedClock) -> None:
+    me = await admin(db, clock)
+    made = []
+    for number in range(7):
+        made.append((await actions.create_invite(db, me, clock(), note=str(number)))[0].id)
+        if number % 3 == 0:
+            clock.advance(minutes=1)  # some share an instant: the id breaks the tie
+    first = await actions.list_invites(db, size=3)
+    second = await actions.list_invites(db, after=first.next_cursor, size=3)
+    third = await actions.list_invites(db, after=second.next_cursor, size=3)
+    assert first.previous_cursor is None and third.next_cursor is None
+    ids = [i.id for page in (first, second, third) for i in page.items]
+    assert sorted(ids) == sorted(made) and len(set(ids)) == 7
+    times = [i.created_at for page in (first, second, third) for i in page.items]
+    assert times == sorted(times, reverse=True)
+    back = await actions.list_invites(db, before=third.previous_cursor, size=3)
+    assert [i.id for i in back.items] == [i.id for i in second.items]
+    assert back.next_cursor == second.next_cursor and back.previous_cursor is not None
+    start = await actions.list_invites(db, before=back.previous_cursor, size=3)
+    assert [i.id for i in start.items] == [i.id for i in first.items]
+    assert start.previous_cursor is None
+
+
+async def test_people_pages_search_by_name(db: Database, clock: FixedClock) -> None:
+    for name in ("zoé", "Alice", "alain", "Bob 100%", "bob_1", "Arthur"):
+        await actions.create_user(db, name, Role.GUEST, clock())
+    async with db.read() as conn:
+        everyone = await people_page(conn, size=4)
+        rest = await people_page(conn, after=everyone.next_cursor, size=4)
+        found = await people_page(conn, search="AL")
+        percent = await people_page(conn, search="0%")
+        underscore = await people_page(conn, search="_")
+    names = [p.display_name for p in [*everyone.items, *rest.items]]
+    assert names == ["alain", "Alice", "Arthur", "Bob 100%", "bob_1", "zoé"]
+    assert [p.display_name for p in found.items] == ["alain", "Alice"]
+    assert [p.display_name for p in percent.items] == ["Bob 100%"]  # % and _ are plain letters
+    assert [p.display_name for p in underscore.items] == ["bob_1"]
+
+
+async def test_people_pages_refuse_a_malformed_cursor(db: Database) -> None:
+    async with db.read() as conn:
+        for cursor in ("", "!!", "W10", "WyJhIiwxXQ", "e30"):  # "", junk, [], ["a",1], {}
+            with pytest.raises(BadCursor):
+                await people_page(conn, after=cursor or "=")

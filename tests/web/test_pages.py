@@ -121,9 +121,10 @@ async def test_pages_admin_creates_invite_with_qr(live: LiveServer, people: Any)
         "/admin/invites",
         data={"csrf": token, "role": "member", "expires": "1d", "max_uses": "3", "note": "soirée"},
     )
-    assert response.status_code == 200
-    url = re.search(r'value="(http://127\.0\.0\.1:\d+/i/[^"]+)"', response.text)
-    assert url and 'src="data:image/svg+xml' in response.text
+    assert response.status_code == 303  # Post/Redirect/Get: the link shows on the invite's page
+    shown = await admin.http.get(response.headers["location"])
+    url = re.search(r'value="(http://127\.0\.0\.1:\d+/i/[^"]+)"', shown.text)
+    assert url and 'src="data:image/svg+xml' in shown.text
     newcomer: Person = await people()
     assert (
         await newcomer.join(url.group(1).removeprefix(live.base), "Nouvelle")

@@ -30,6 +30,7 @@ from estaminet.people.tables import (
 )
 from estaminet.people.tokens import hash_token, new_id, new_token
 from estaminet.store import Database
+from estaminet.store.keyset import KeysetPage, SortKey, read_page
 
 __all__ = [
     "Invite",
@@ -38,6 +39,7 @@ __all__ = [
     "create_invite",
     "create_login_link",
     "create_user",
+    "invite_by_id",
     "log_moderation",
     "revoke_invite",
     "set_ban",
@@ -171,10 +173,38 @@ async def find_invite(db: Database, token: str) -> Invite | None:
     return _invite(row) if row else None
 
 
-async def list_invites(db: Database) -> list[Invite]:
+INVITES_PER_PAGE = 50
+_INVITE_ORDER = (
+    SortKey(invites.c.created_at, "sort_created_at", datetime),
+    SortKey(invites.c.id, "sort_id", str),
+)
+
+
+async def list_invites(
+    db: Database,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    size: int = INVITES_PER_PAGE,
+) -> KeysetPage[Invite]:
+    """One page of invites, newest first; raises ``BadCursor`` for a malformed cursor."""
     async with db.read() as conn:
-        rows = await conn.execute(select(invites).order_by(invites.c.created_at.desc()).limit(100))
-        return [_invite(row) for row in rows]
+        return await read_page(
+            conn,
+            select(invites),
+            _INVITE_ORDER,
+            _invite,
+            descending=True,
+            after=after,
+            before=before,
+            size=size,
+        )
+
+
+async def invite_by_id(db: Database, invite_id: str) -> Invite | None:
+    async with db.read() as conn:
+        row = (await conn.execute(select(invites).where(invites.c.id == invite_id))).first()
+    return _invite(row) if row else None
 
 
 async def revoke_invite(db: Database, actor: User, invite_id: str, now: datetime) -> None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import Role, User
 from estaminet.people.tables import moderation_log, users
+from estaminet.store.keyset import KeysetPage, SortKey, read_page
 
 __all__ = [
+    "PEOPLE_PER_PAGE",
     "active_user",
     "list_people",
     "moderation_entries",
+    "people_page",
     "user_by_id",
     "user_from_row",
     "users_by_ids",
@@ -59,6 +62,36 @@ async def users_by_ids(conn: AsyncConnection, ids: set[str]) -> dict[str, User]:
 async def list_people(conn: AsyncConnection, limit: int = 500) -> list[User]:
     rows = await conn.execute(select(users).order_by(users.c.display_name).limit(limit))
     return [user_from_row(row) for row in rows]
+
+
+PEOPLE_PER_PAGE = 50
+_PEOPLE_ORDER = (
+    SortKey(func.lower(users.c.display_name), "sort_name", str),
+    SortKey(users.c.id, "sort_id", str),
+)
+
+
+async def people_page(
+    conn: AsyncConnection,
+    *,
+    search: str = "",
+    after: str | None = None,
+    before: str | None = None,
+    size: int = PEOPLE_PER_PAGE,
+) -> KeysetPage[User]:
+    """One page of people by name (case aside), those whose name contains ``search``.
+
+    Raises ``BadCursor`` for a malformed cursor. The database lowers the case
+    (SQLite only lowers ASCII letters: « élise » does not find « Élise » there).
+    """
+    query = select(users)
+    if search:
+        query = query.where(
+            func.lower(users.c.display_name).contains(search.lower(), autoescape=True)
+        )
+    return await read_page(
+        conn, query, _PEOPLE_ORDER, user_from_row, after=after, before=before, size=size
+    )
 
 
 async def moderation_entries(conn: AsyncConnection, limit: int = 200) -> list[dict[str, Any]]:

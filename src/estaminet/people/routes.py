@@ -11,11 +11,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden
+from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.people import access, actions
+from estaminet.people import access, actions, reveal
 from estaminet.people.model import ROLE_LABELS, Role
-from estaminet.people.queries import list_people, moderation_entries
+from estaminet.people.queries import list_people, moderation_entries, users_by_ids
+from estaminet.people.queries import people_page as people_listing
+from estaminet.store.keyset import BadCursor
 from estaminet.translations import LANGUAGES
 from estaminet.venue.rooms import list_rooms
 from estaminet.web.pages import error_page, page, require_user
@@ -225,25 +227,59 @@ def _moderator(request: Request) -> Any:
     return user
 
 
+def _invite_manager(request: Request) -> Any:
+    """A moderator who may also make and see invites (the same people today; one check each)."""
+    user = _moderator(request)
+    if not access.can_create_invites(user):
+        raise Forbidden("people/invite_forbidden", N_("You may not create this invite."))
+    return user
+
+
 def _qr(url: str) -> str:
     return str(segno.make(url, error="m").svg_data_uri(scale=5, border=2, dark="#1d1b16"))
 
 
+_SEARCH_MAX = 60
+
+
+def _cursors(request: Request) -> tuple[str | None, str | None]:
+    """The ``after``/``before`` cursors of a list page (at most one; empty means none)."""
+    after = request.query_params.get("after") or None
+    before = request.query_params.get("before") or None
+    return (None, before) if before and not after else (after, None)
+
+
+_BAD_PAGE = N_("This page link is not valid (it may have been cut). Here is the first page.")
+
+
+async def _invites_list(request: Request) -> tuple[Any, bool]:
+    """A page of invites, or the first page if the cursor is malformed (with a notice)."""
+    db = _services(request).db
+    after, before = _cursors(request)
+    try:
+        return await actions.list_invites(db, after=after, before=before), False
+    except BadCursor:
+        return await actions.list_invites(db), True
+
+
+def _invites_context(user: Any, request: Request, listing: Any) -> dict[str, Any]:
+    return {
+        "invites": listing.items,
+        "listing": listing,
+        "roles": access.assignable_roles(user),
+        "role_labels": ROLE_LABELS,
+        "now": _now(request),
+        "error": None,
+        "bad_page": None,
+    }
+
+
 async def invites_page(request: Request) -> Response:
-    user = _moderator(request)
-    invites = await actions.list_invites(_services(request).db)
-    return page(
-        request,
-        "people/invites.html",
-        {
-            "invites": invites,
-            "roles": access.assignable_roles(user),
-            "role_labels": ROLE_LABELS,
-            "created": None,
-            "now": _now(request),
-            "error": None,
-        },
-    )
+    user = _invite_manager(request)
+    listing, bad = await _invites_list(request)
+    context = _invites_context(user, request, listing)
+    context["bad_page"] = _BAD_PAGE if bad else None
+    return page(request, "people/invites.html", context, status=400 if bad else 200)
 
 
 _EXPIRIES = {
@@ -256,11 +292,15 @@ _EXPIRIES = {
 
 
 async def invites_create(request: Request) -> Response:
-    user = _moderator(request)
+    """Creates an invite, then redirects to its page (Post/Redirect/Get).
+
+    The new link's token travels to that page in a short-lived signed cookie
+    bound to this session (see ``reveal.py``): the database keeps only its hash.
+    """
+    user = _invite_manager(request)
     state = _services(request)
     form = await form_with_csrf(request)
-    created = None
-    error: EstaminetError | None = None
+    error: EstaminetError
     try:
         role = Role(str(form.get("role", "guest")))
     except ValueError:
@@ -278,32 +318,73 @@ async def invites_create(request: Request) -> Response:
             max_uses=max_uses,
             note=str(form.get("note", "")),
         )
-        url = f"{state.settings.base_url.rstrip('/')}/i/{token}"
-        created = {"invite": invite, "url": url, "qr": _qr(url)}
     except ValueError:
         error = BadInput(
             "people/invite_uses", N_("The number of uses must be between 1 and 10000.")
         )
     except EstaminetError as exc:
         error = exc
-    invites = await actions.list_invites(state.db)
+    else:
+        response = RedirectResponse(f"/admin/invites/{invite.id}", status_code=303)
+        sealed = reveal.seal_link(
+            state.secret, invite.id, token, request.state.session or "", _now(request)
+        )
+        response.raw_headers.append(
+            (
+                b"set-cookie",
+                cookie_header(
+                    reveal.REVEAL_COOKIE,
+                    sealed,
+                    max_age=int(reveal.REVEAL_FOR.total_seconds()),
+                    secure=state.settings.secure_cookies,
+                    path=reveal.REVEAL_PATH,
+                    same_site="Strict",
+                ),
+            )
+        )
+        return response
+    listing, _ = await _invites_list(request)
+    context = _invites_context(user, request, listing)
+    context["error"] = error
+    return page(request, "people/invites.html", context, status=400)
+
+
+async def invite_detail(request: Request) -> Response:
+    """One invite: its settings and state, and its link while the creator may see it again."""
+    _invite_manager(request)
+    state = _services(request)
+    invite_id = request.path_params["invite_id"]
+    invite = await actions.invite_by_id(state.db, invite_id)
+    if invite is None:
+        raise NotFound("people/invite_not_found", N_("There is no such invite."))
+    now = _now(request)
+    created = None
+    token = reveal.unseal_link(
+        state.secret,
+        request.cookies.get(reveal.REVEAL_COOKIE),
+        invite.id,
+        request.state.session,
+        now,
+    )
+    if token is not None and invite.problem(now) is None:
+        found = await actions.find_invite(state.db, token)
+        if found is not None and found.id == invite.id:
+            url = f"{state.settings.base_url.rstrip('/')}/i/{token}"
+            created = {"url": url, "qr": _qr(url)}
     return page(
         request,
-        "people/invites.html",
+        "people/invite_detail.html",
         {
-            "invites": invites,
-            "roles": access.assignable_roles(user),
-            "role_labels": ROLE_LABELS,
+            "invite": invite,
             "created": created,
-            "now": _now(request),
-            "error": error,
+            "reveal_minutes": int(reveal.REVEAL_FOR.total_seconds() // 60),
+            "now": now,
         },
-        status=400 if error else 200,
     )
 
 
 async def invite_revoke(request: Request) -> Response:
-    user = _moderator(request)
+    user = _invite_manager(request)
     await form_with_csrf(request)
     await actions.revoke_invite(
         _services(request).db, user, request.path_params["invite_id"], _now(request)
@@ -313,16 +394,32 @@ async def invite_revoke(request: Request) -> Response:
 
 async def people_page(request: Request) -> Response:
     user = _moderator(request)
+    search = request.query_params.get("q", "").strip()[:_SEARCH_MAX]
+    after, before = _cursors(request)
+    bad = False
     async with _services(request).db.read() as conn:
-        people = await list_people(conn)
+        try:
+            listing = await people_listing(conn, search=search, after=after, before=before)
+        except BadCursor:
+            bad = True
+            listing = await people_listing(conn, search=search)
         log = await moderation_entries(conn, 50)
         teams = [room for room in await list_rooms(conn) if room.visibility.value == "team"]
-    names = {p.id: p.display_name for p in people}
+        team_people: list[Any] = []
+        if teams and user.role is Role.ADMIN:
+            team_people = await list_people(conn, limit=1000)
+        ids = {e["actor_id"] for e in log} | {e["target_user_id"] for e in log}
+        named = await users_by_ids(conn, {i for i in ids if i})
+    names = {p.id: p.display_name for p in [*named.values(), *team_people]}
     return page(
         request,
         "people/people.html",
         {
-            "people": people,
+            "people": listing.items,
+            "listing": listing,
+            "search": search,
+            "bad_page": _BAD_PAGE if bad else None,
+            "team_people": team_people,
             "roles": access.assignable_roles(user),
             "role_labels": ROLE_LABELS,
             "log": log,
@@ -330,6 +427,7 @@ async def people_page(request: Request) -> Response:
             "names": names,
             "me": user,
         },
+        status=400 if bad else 200,
     )
 
 
@@ -386,6 +484,7 @@ routes = [
     Route("/me/account", profile_account, methods=["POST"]),
     Route("/admin/invites", invites_page, methods=["GET"]),
     Route("/admin/invites", invites_create, methods=["POST"]),
+    Route("/admin/invites/{invite_id}", invite_detail, methods=["GET"]),
     Route("/admin/invites/{invite_id}/revoke", invite_revoke, methods=["POST"]),
     Route("/admin/people", people_page, methods=["GET"]),
     Route("/admin/people/{user_id}/role", people_role, methods=["POST"]),

@@ -42,12 +42,14 @@ def cookie_header(
     max_age: int | None = YEAR,
     secure: bool = False,
     http_only: bool = True,
+    path: str = "/",
+    same_site: str = "Lax",
 ) -> bytes:
     cookie: SimpleCookie = SimpleCookie()
     cookie[name] = value
     morsel = cookie[name]
-    morsel["path"] = "/"
-    morsel["samesite"] = "Lax"
+    morsel["path"] = path
+    morsel["samesite"] = same_site
     if http_only:
         morsel["httponly"] = True
     if secure:
