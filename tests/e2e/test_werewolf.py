@@ -822,12 +822,42 @@ def test_first_night_with_an_apprentice_narrator(people: Visitors) -> None:
 
     assert saw_night, "the narrator never saw the night"
     assert undone, "the narrator was never offered to undo a step"
-    dawn = "#table-view.werewolf--day, #table-view:has(.ww-outcome)"
-    expect(page.locator(dawn)).to_be_visible()
-    expect(page.locator("#table-view .ww-log li").first).to_be_visible()  # the dawn announcement
     if not pictured:
         screenshot(page, "werewolf-narrator-night")
+
+    # Dawn: the village wakes up. Only the narrator's screen shows the night's victims (or that
+    # nobody died), to read aloud; the players learn them when the narrator reveals them.
+    expect(page.locator("#table-view.werewolf--day")).to_be_visible()
+    victims = page.locator(".ww-narrator .ww-victims .ww-read-line")
+    expect(victims.first).to_be_visible()
+    announced = [line.strip().strip("«»").strip() for line in victims.all_inner_texts()]
+    reveal = page.locator("""#table-view button[data-table-action*='"narrator_next"']""")
+    expect(reveal).to_contain_text(re.compile("Reveal the victims|Révéler les victimes"))
     screenshot(page, "werewolf-narrator-dawn")
+    for person in players:
+        shown = person.page.locator("#table-view")
+        expect(shown.locator(".ww-dawn")).to_be_visible()
+        expect(shown.locator(".ww-seat--dead")).to_have_count(0)
+        said = shown.inner_text()
+        assert not [line for line in announced if line in said], f"{person.name} saw a victim"
+        # Nor did any frame received so far carry a death, even one the screen did not show.
+        for frame in person.frames():
+            for markup in views_in(frame):
+                assert all(seat.alive for seat in read_screen(markup).seats.values())
+                text = _text(markup)
+                assert not [line for line in announced if line in text], person.name
+    screenshot(players[0].page, "werewolf-player-dawn-before-reveal")
+
+    _press(narrator, "narrator_next")  # "Reveal the victims"
+    expect(page.locator(".ww-narrator .ww-victims")).to_have_count(0)
+    dawn = "#table-view.werewolf--day, #table-view:has(.ww-outcome)"
+    for person in players:
+        shown = person.page.locator("#table-view")
+        expect(shown.locator(".ww-dawn")).to_have_count(0)
+        for line in announced:
+            expect(shown.locator(".ww-log")).to_contain_text(line)
+    screenshot(players[0].page, "werewolf-player-dawn-after-reveal")
+    expect(page.locator(dawn)).to_be_visible()
     for person in players:
         expect(person.page.locator(dawn)).to_be_visible()
         expect(person.page.locator(".ww-narrator")).to_have_count(0)

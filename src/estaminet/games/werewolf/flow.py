@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from estaminet.games.werewolf.fold import fold_in_place
@@ -26,6 +26,7 @@ __all__ = [
     "advance",
     "complete",
     "enter",
+    "reveal_preview",
     "run_chain",
     "settle",
     "tally",
@@ -114,8 +115,19 @@ def enter(
     if key in ("vote", "revote") and not acting:
         b.say(N_("Nobody may vote."))
         complete(b, advance_auto=False)
-    if key == "dawn":
+    if key == _resolving_step(s):
         _dawn(b)
+
+
+def _resolving_step(state: State) -> str:
+    """The step whose start resolves the night: ``reveal`` with a human narrator.
+
+    The automatic narrator announces the deaths as the village wakes up. A
+    human narrator first wakes the village (``dawn``), then reveals the
+    victims when they announce them (``reveal``): until then no view, chat
+    channel or voice right tells who died.
+    """
+    return "reveal" if state.human_narrator else "dawn"
 
 
 def _next_night_step(state: State, current: str) -> str:
@@ -151,6 +163,21 @@ def _dawn(b: Builder) -> None:
     tasks = [{"kind": "death", "seat": seat, "cause": dying[seat]} for seat in sorted(dying)]
     b.emit("pending", tasks=tasks + b.state.pending)
     run_chain(b)
+
+
+_PREVIEW_NOW = datetime(2000, 1, 1, tzinfo=UTC)
+"""A fixed instant for :func:`reveal_preview`: the deadlines it computes are thrown away."""
+
+
+def reveal_preview(state: State) -> list[dict[str, Any]]:
+    """The announcements revealing the night's victims will make, for the narrator to read first.
+
+    The same resolution as the reveal itself, run on a scratch copy: the
+    victims, a lover's grief, the roles shown on death, a victory.
+    """
+    b = Builder(state, _PREVIEW_NOW)
+    _dawn(b)
+    return [event["text"] for event in b.events if event["type"] == "say" and event["log"]]
 
 
 # -- finishing and leaving steps ---------------------------------------------------
@@ -211,7 +238,9 @@ def _leave(b: Builder) -> tuple[str, list[int]]:
         return "nightfall", []
     if key in NIGHT_ORDER:
         return _next_night_step(s, key), []
-    if key == "dawn":
+    if key == "dawn" and s.human_narrator:
+        return "reveal", []
+    if key in ("dawn", "reveal"):
         return "debate", []
     if key == "debate":
         return "vote", []

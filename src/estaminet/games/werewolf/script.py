@@ -4,7 +4,8 @@ One table drives both narrators. The automatic narrator walks it, appends
 each step's lines to the narration every view carries, and moves on when the
 step's players have acted (or their timer ran out). The human (apprentice)
 narrator's screen shows the same lines to read aloud, what the step is about
-and tips, and moves on when the narrator presses "next".
+and tips, and moves on when the narrator presses "next" (at dawn, that press
+reveals the night's victims: see ``reveal``).
 """
 
 from __future__ import annotations
@@ -195,7 +196,24 @@ STEPS: dict[str, Step] = {
             Phase.DAY,
             None,
             (N_("The sun rises over Thiercelieux. Everybody wakes up."),),
-            N_("Announce who died in the night, never how."),
+            N_(
+                "Everybody wakes up. The players' screens do not show the night's victims yet: "
+                'announce them, never how they died, and press "Reveal the victims" as you '
+                "name them."
+            ),
+            tips=(
+                N_("Take your time: tell a little story of the night before you name the victims."),
+            ),
+        ),
+        _step(
+            "reveal",
+            Phase.DAY,
+            None,
+            (),
+            N_(
+                "The players' screens now show who died in the night. The dead no longer "
+                "speak; a dying Hunter shoots at once."
+            ),
         ),
         _step(
             "debate",
@@ -267,7 +285,12 @@ NIGHT_ORDER = ("nightfall", "thief", "cupid", "lovers", "seer", "guard", "wolves
 """The night, in calling order (step 0, the Captain's election, comes before the first night)."""
 
 DAY_ORDER = ("dawn", "debate", "vote")
-"""The day, before the vote is resolved (which may call ``revote`` or ``tie_break``)."""
+"""The day, before the vote is resolved (which may call ``revote`` or ``tie_break``).
+
+With a human narrator, ``dawn`` only wakes the village and ``reveal`` follows
+it: the night's deaths are resolved (and shown on the table's screens) when the
+narrator reveals them, not when the village wakes up.
+"""
 
 CHAIN_STEPS = frozenset({"hunter", "successor", "scapegoat"})
 """Steps that interrupt the flow to resolve a death; the flow then resumes."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from estaminet.games.werewolf.channels import channels
-from estaminet.games.werewolf.flow import tally
+from estaminet.games.werewolf.flow import reveal_preview, tally
 from estaminet.games.werewolf.knowledge import public_roles
 from estaminet.games.werewolf.moves import NARRATOR_SEAT, legal_actions
 from estaminet.games.werewolf.roles import Role
@@ -180,8 +180,11 @@ def _warnings(state: State) -> list[dict[str, Any]]:
 
 def _narrator(state: State) -> dict[str, Any]:
     step = STEPS[state.step]
+    waking = state.step == "dawn" and state.human_narrator and state.outcome is None
     return {
         "read_aloud": state.narration[state.mark :],
+        # At dawn only the narrator knows the victims: "next" reveals them to the table.
+        "victims": reveal_preview(state) if waking else None,
         "what": Text(step.what).as_dict(),
         "tips": [Text(tip).as_dict() for tip in step.tips],
         "awake": step.role.value if step.role else None,
