@@ -184,7 +184,7 @@ def seat_field(state: AssemblyState, action: Mapping[str, Any], key: str, defaul
     if seat is None:
         return default
     if not 0 <= seat < state.prep.seats:
-        raise _malformed(N_("%(field)s is not anyone in this assembly"), key)
+        raise _malformed(N_("%(field)s is not a member of this assembly"), key)
     return seat
 
 
@@ -192,7 +192,7 @@ def require_text(action: Mapping[str, Any], key: str) -> str:
     """A non-blank text field of reasonable length, stripped."""
     value = action.get(key)
     if not isinstance(value, str):
-        raise _malformed(N_("%(field)s must be a text"), key)
+        raise _malformed(N_("%(field)s is missing"), key)
     value = value.strip()
     if not value:
         raise _refuse("assembly/empty_text")

@@ -173,7 +173,7 @@ def _agenda(items: object, prefix: str, depth: int, speaking: int, out: list[Age
                 links=tuple(_text(link, N_("a link"), 2000) for link in links),
                 speaking_seconds=speaking
                 if own is None
-                else _int(own, N_("the speaking time, in seconds"), 10, 3600),
+                else _int(own, N_("the speaking time in seconds"), 10, 3600),
             )
         )
         _agenda(item.get("children", []), f"{number}.", depth + 1, speaking, out)
@@ -200,7 +200,7 @@ def parse_preparation(options: Mapping[str, Any], seats: int) -> Preparation:
     if not isinstance(proxies, Mapping):
         raise InvalidPreparation(N_("the rules for proxies are not described correctly"))
     speaking = _int(
-        rules.get("speaking_seconds", 180), N_("the speaking time, in seconds"), 10, 3600
+        rules.get("speaking_seconds", 180), N_("the speaking time in seconds"), 10, 3600
     )
     agenda: list[AgendaEntry] = []
     _agenda(options.get("agenda", []), "", 0, speaking, agenda)
@@ -222,7 +222,7 @@ def parse_preparation(options: Mapping[str, Any], seats: int) -> Preparation:
         ),
         point_of_order_seconds=_int(
             rules.get("point_of_order_seconds", 60),
-            N_("the time for a point of order, in seconds"),
+            N_("the time for a point of order in seconds"),
             10,
             3600,
         ),
