@@ -55,7 +55,7 @@ bench-smoke: install-test
 
 ## make catalogs: extract messages and update the French and English catalogs
 catalogs: install-test
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -o src/estaminet/locale/messages.pot --no-location --sort-output --project Estaminet src/estaminet
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k Nn_:1,2 -o src/estaminet/locale/messages.pot --no-location --sort-output --project Estaminet src/estaminet
 	$(BIN)/pybabel update -i src/estaminet/locale/messages.pot -d src/estaminet/locale --no-fuzzy-matching --ignore-obsolete
 
 clean:

@@ -17,9 +17,12 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from estaminet.kernel.i18n import Msgid, Plural, Text
+
 __all__ = [
     "LANGUAGES",
     "negotiate",
+    "render",
     "translate",
     "translations",
 ]
@@ -42,15 +45,45 @@ def translations(locale: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-def translate(locale: str, msgid: str, params: Mapping[str, Any] | None = None) -> str:
-    """``msgid`` in ``locale``, with ``%(name)s`` placeholders filled from ``params``."""
-    text = translations(locale).gettext(msgid)
-    if params:
-        try:
-            return text % dict(params)
-        except (KeyError, ValueError, TypeError):
-            return msgid % dict(params) if text != msgid else text
-    return text
+def translate(locale: str, msgid: Msgid, params: Mapping[str, Any] | None = None) -> str:
+    """``msgid`` in ``locale``, with ``%(name)s`` placeholders filled from ``params``.
+
+    A :class:`~estaminet.kernel.i18n.Plural` picks its form by the count in
+    ``params``; a parameter that is a :class:`~estaminet.kernel.i18n.Text` (or
+    its dict form) is translated first.
+    """
+    catalog = translations(locale)
+    values = {key: _value(locale, value) for key, value in (params or {}).items()}
+    if isinstance(msgid, Plural):
+        count = values.get(msgid.count)
+        number = count if isinstance(count, int) and not isinstance(count, bool) else 2
+        text = catalog.ngettext(msgid.singular, msgid.plural, number)
+        source = msgid.singular if number == 1 else msgid.plural
+    else:
+        text, source = catalog.gettext(msgid), msgid
+    if not values:
+        return text
+    try:
+        return text % values
+    except (KeyError, ValueError, TypeError):
+        return source % values if text != source else text
+
+
+def render(locale: str, text: Text | Mapping[str, Any] | str) -> str:
+    """A :class:`~estaminet.kernel.i18n.Text`, its dict form or a plain msgid, in ``locale``."""
+    if isinstance(text, Mapping):
+        text = Text.from_dict(text)
+    if isinstance(text, Text):
+        return translate(locale, text.msgid, text.params)
+    return translate(locale, text)
+
+
+def _value(locale: str, value: Any) -> Any:
+    if isinstance(value, Text):
+        return translate(locale, value.msgid, value.params)
+    if isinstance(value, Mapping) and "msgid" in value and "params" in value:
+        return render(locale, value)
+    return value
 
 
 def negotiate(accept_language: str | None, default: str = "fr") -> str:

@@ -14,6 +14,7 @@ from estaminet.assembly.ballots import GRADES
 from estaminet.assembly.minutes import ONLINE
 from estaminet.assembly.signals import SIGNALS
 from estaminet.kernel.activity import Activity
+from estaminet.kernel.i18n import Plural
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "estaminet" / "assembly"
@@ -81,5 +82,7 @@ def test_contract_every_message_has_a_belgian_french_translation() -> None:
     catalog = (SOURCE / "TRANSLATIONS_FR.md").read_text(encoding="utf-8")
     msgids = [*REJECTION_MESSAGES.values(), *SIGNALS.values(), *GRADES, ONLINE]
     rows = set(re.findall(r"^\| (.+?) \| .+ \|$", catalog, flags=re.MULTILINE))
-    for msgid in msgids:
-        assert msgid.replace("|", "\\|") in rows, f"untranslated: {msgid}"
+    for message in msgids:
+        forms = (message.singular, message.plural) if isinstance(message, Plural) else (message,)
+        for msgid in forms:
+            assert msgid.replace("|", "\\|") in rows, f"untranslated: {msgid}"

@@ -146,7 +146,12 @@ async def test_proxies_limits_through_the_gateway(live: LiveServer, venue: dict[
         limit = await refused(
             elise, sitting, "e1", "assembly/proxy_limit", type="proxy.give", to=seats["Chloé"]
         )
-        assert "1" in limit
+        assert limit == "Ce membre détient déjà 1 procuration, le maximum permis."
+        nobody = await refused(elise, sitting, "e0", "assembly/malformed", type="proxy.give")
+        assert (
+            nobody
+            == "Cette demande est incomplète ou mal formée\u00a0: indique qui reçoit la procuration."
+        )
         await refused(
             chloe, sitting, "chain", "assembly/proxy_chain", type="proxy.give", to=seats["Élise"]
         )
@@ -154,6 +159,30 @@ async def test_proxies_limits_through_the_gateway(live: LiveServer, venue: dict[
         await ok(dede, sitting, "d2", type="proxy.withdraw")
         await refused(dede, sitting, "d3", "assembly/no_proxy", type="proxy.withdraw")
         await ok(elise, sitting, "e2", type="proxy.give", to=seats["Chloé"])
+
+
+async def test_refusal_details_in_the_viewer_language(
+    live: LiveServer, venue: dict[str, Any], people: Any
+) -> None:
+    admin, folks, ids = venue["admin"], venue["folks"], venue["ids"]
+    zoe = await people("Zoe", role=Role.MEMBER, locale="en")
+    ids = {**ids, "Zoe": await user_id(zoe)}
+    sitting = await convene(admin, **roles(ids, [*VOTERS, "Zoe"]))
+    async with zoe.socket() as english, folks["Chloé"].socket() as french:
+        detail = {"type": "proxy.give", "to": "Chloé"}
+        said = await refused(english, sitting, "z1", "assembly/malformed", **detail)
+        assert (
+            said
+            == "This request is incomplete or malformed: the member who receives the proxy must be a whole number."
+        )
+        said = await refused(french, sitting, "c1", "assembly/malformed", **detail)
+        assert said == (
+            "Cette demande est incomplète ou mal formée\u00a0: "
+            "le membre qui reçoit la procuration doit être un nombre entier."
+        )
+        ballot = {"type": "vote.prepare", "vote": {"method": "lottery"}}
+        said = await refused(english, sitting, "z2", "assembly/not_facilitator", **ballot)
+        assert said == "Only the facilitator can do this."
 
 
 def pdf_text(data: bytes) -> str:

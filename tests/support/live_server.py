@@ -158,6 +158,7 @@ class Person:
 
     def __init__(self, server: LiveServer, locale: str = "fr") -> None:
         self.server = server
+        self.locale = locale
         self.http = httpx.AsyncClient(
             base_url=server.base, headers={"accept-language": locale}, follow_redirects=False
         )
@@ -188,7 +189,7 @@ class Person:
         async with connect(
             url,
             origin=origin or self.server.origin,  # type: ignore[arg-type]
-            additional_headers={"cookie": cookie, "accept-language": "fr"},
+            additional_headers={"cookie": cookie, "accept-language": self.locale},
             max_size=2**22,
         ) as ws:
             sock = Socket(ws)

@@ -29,6 +29,7 @@ from estaminet.assembly.rejections import reject
 from estaminet.assembly.speaking import end_current_turn
 from estaminet.assembly.state import AssemblyState, ItemRecord, QuorumCheck, Status
 from estaminet.kernel.activity import Event, Seat
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = ["EVOLVERS", "HANDLERS", "quorum_from_dict"]
 
@@ -88,7 +89,12 @@ def _goto_item(
     require_chair(state, actor)
     item = action.get("item")
     if not isinstance(item, str):
-        raise Refused(reject("assembly/malformed", detail="item must be an agenda number"))
+        raise Refused(
+            reject(
+                "assembly/malformed",
+                detail=Text(N_("the item must be an agenda number such as 2.1")),
+            )
+        )
     return _start_item(state, item, now)
 
 

@@ -37,6 +37,7 @@ from estaminet.assembly.checks import (
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import AssemblyState, QuorumCheck, Status
 from estaminet.kernel.activity import Event, Seat
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = [
     "EVOLVERS",
@@ -103,7 +104,7 @@ def _give(state: AssemblyState, actor: Seat, action: Mapping[str, Any], now: dat
     _other_needs_secretary(state, actor, giver)
     holder = seat_field(state, action, "to", -1)
     if holder < 0:
-        raise Refused(reject("assembly/malformed", detail="to is required"))
+        raise Refused(reject("assembly/malformed", detail=Text(N_("say who receives the proxy"))))
     prep = state.prep
     if not prep.proxies_allowed:
         raise Refused(reject("assembly/proxies_not_allowed"))

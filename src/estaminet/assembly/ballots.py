@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from estaminet.assembly.checks import Refused
+from estaminet.assembly.checks import Refused, field_name
 from estaminet.assembly.counting import (
     Abstentions,
     Base,
@@ -25,10 +25,10 @@ from estaminet.assembly.counting import (
     count_multiple,
     count_single,
 )
-from estaminet.assembly.preparation import parse_fraction
+from estaminet.assembly.preparation import InvalidPreparation, parse_fraction
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import Method, Subject, Vote, VoteSpec
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = [
     "GRADES",
@@ -52,8 +52,19 @@ GRADES: tuple[str, ...] = (
 """The majority-judgment scale, best first; a missing grade counts as the last one."""
 
 
-def _invalid(detail: str) -> Refused:
-    return Refused(reject("assembly/invalid_vote", detail=detail))
+def _invalid(detail: str | Text) -> Refused:
+    text = detail if isinstance(detail, Text) else Text(detail)
+    return Refused(reject("assembly/invalid_vote", detail=text))
+
+
+def _bad_ballot(detail: str) -> Refused:
+    return Refused(reject("assembly/invalid_ballot", detail=Text(detail)))
+
+
+_CHOICE_ERRORS: dict[str, str] = {
+    "base": N_("the base of the majority is unknown"),
+    "abstentions": N_("the way abstentions count is unknown"),
+}
 
 
 def canonical(content: Any) -> str:
@@ -108,55 +119,59 @@ def _choice(raw: Mapping[str, Any], key: str, kind: type[Base] | type[Abstention
     try:
         return kind(raw.get(key, next(iter(kind)).value))
     except ValueError:
-        raise _invalid(f"unknown {key}") from None
+        raise _invalid(_CHOICE_ERRORS[key]) from None
 
 
 def _optional_int(raw: Mapping[str, Any], key: str, default: int | None) -> int | None:
     value = raw.get(key, default)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise _invalid(f"{key} must be a whole number")
+        raise _invalid(Text(N_("%(field)s must be a whole number"), {"field": field_name(key)}))
     return value
 
 
 def parse_spec(raw: object, default_live_counts: bool) -> VoteSpec:
     """Check a spec from the facilitator; refuses with ``assembly/invalid_vote``."""
     if not isinstance(raw, Mapping):
-        raise _invalid("the vote must be an object")
+        raise _invalid(N_("the vote is not described"))
     try:
         method = Method(str(raw.get("method")))
     except ValueError:
-        raise _invalid("unknown method") from None
+        raise _invalid(N_("the voting method is unknown")) from None
     question, options = raw.get("question", ""), raw.get("options", [])
     if not isinstance(question, str) or len(question) > 1000:
-        raise _invalid("the question must be a short text")
+        raise _invalid(N_("the question must be a short text"))
     if not isinstance(options, list) or not all(isinstance(o, str) and o for o in options):
-        raise _invalid("options must be a list of texts")
+        raise _invalid(N_("the options must be a list of texts"))
     if len(options) > 50 or len(set(options)) != len(options):
-        raise _invalid("options must be distinct, at most 50")
+        raise _invalid(N_("the options must all be different, 50 at most"))
     if method is Method.MAJORITY or method is Method.CONSENT:
         options = []
     elif len(options) < (1 if method is Method.JUDGMENT else 2):
-        raise _invalid("this method needs more options")
+        raise _invalid(N_("this voting method needs more options"))
     max_choices = _optional_int(raw, "max_choices", 1) or 0
     if method is Method.MULTIPLE and not 1 <= max_choices <= len(options):
-        raise _invalid("the maximum of choices must be between 1 and the number of options")
+        raise _invalid(
+            N_("the maximum number of choices must be between 1 and the number of options")
+        )
     try:
-        threshold = parse_fraction(raw.get("threshold", "1/2"), "the threshold")
-        quorum = None if raw.get("quorum") is None else parse_fraction(raw["quorum"], "quorum")
-    except ValueError as error:
-        raise _invalid(str(error)) from None
+        threshold = parse_fraction(raw.get("threshold", "1/2"), N_("the majority"))
+        quorum = (
+            None if raw.get("quorum") is None else parse_fraction(raw["quorum"], N_("the quorum"))
+        )
+    except InvalidPreparation as error:
+        raise _invalid(error.text) from None
     secret = bool(raw.get("secret", False))
     if secret and method is Method.CONSENT:
-        raise _invalid("consent is given openly: objections are heard by everyone")
+        raise _invalid(N_("consent is given openly: objections are heard by everyone"))
     motion = _optional_int(raw, "motion", None)
     amendment = _optional_int(raw, "amendment", None)
     if amendment is not None and motion is None:
-        raise _invalid("an amendment belongs to a motion")
+        raise _invalid(N_("an amendment belongs to a proposal"))
     if motion is not None and method not in (Method.MAJORITY, Method.CONSENT):
-        raise _invalid("a proposal is decided by majority or by consent")
+        raise _invalid(N_("a proposal is decided by majority or by consent"))
     duration = _optional_int(raw, "duration_seconds", None)
     if duration is not None and not 10 <= duration <= 24 * 3600:
-        raise _invalid("the duration must be between 10 seconds and a day")
+        raise _invalid(N_("the duration must be between 10 seconds and a day"))
     return VoteSpec(
         method=method,
         question=question.strip(),
@@ -194,26 +209,26 @@ def parse_ballot(spec: VoteSpec, raw: object) -> Any:
     """
     if spec.method is Method.MAJORITY:
         if raw not in {c.value for c in Choice}:
-            raise Refused(reject("assembly/invalid_ballot", detail="answer yes, no or abstain"))
+            raise _bad_ballot(N_("answer yes, no or abstain"))
         return raw
     if spec.method is Method.SINGLE:
         return None if raw is None else _index(raw, len(spec.options), "assembly/unknown_option")
     if spec.method is Method.MULTIPLE:
         if not isinstance(raw, list):
-            raise Refused(reject("assembly/invalid_ballot", detail="choose a list of options"))
+            raise _bad_ballot(N_("choose from the list of options"))
         chosen = [_index(v, len(spec.options), "assembly/unknown_option") for v in raw]
         if len(set(chosen)) != len(chosen):
-            raise Refused(reject("assembly/invalid_ballot", detail="an option was chosen twice"))
+            raise _bad_ballot(N_("an option was chosen twice"))
         if len(chosen) > spec.max_choices:
             raise Refused(reject("assembly/too_many_choices", max=spec.max_choices))
         return sorted(chosen)
     if spec.method is Method.JUDGMENT:
         if not isinstance(raw, list):
-            raise Refused(reject("assembly/invalid_ballot", detail="grade the options"))
+            raise _bad_ballot(N_("give each option a grade"))
         grades: list[int | None] = [None] * len(spec.options)
         for pair in raw:
             if not isinstance(pair, Mapping):
-                raise Refused(reject("assembly/invalid_ballot", detail="grade the options"))
+                raise _bad_ballot(N_("give each option a grade"))
             option = _index(pair.get("option"), len(spec.options), "assembly/unknown_option")
             grade = _index(pair.get("grade"), len(GRADES), "assembly/unknown_grade")
             if grades[option] is not None:

@@ -16,6 +16,7 @@ from estaminet.assembly.preparation import MAX_TEXT
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import AssemblyState, Status
 from estaminet.kernel.activity import Event, Rejection, Seat
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = [
     "Decision",
@@ -24,6 +25,7 @@ __all__ = [
     "Refused",
     "SealedBallot",
     "done",
+    "field_name",
     "is_chair",
     "is_secretary",
     "optional_int",
@@ -86,6 +88,31 @@ def _refuse(code: str, **params: Any) -> Refused:
     return Refused(reject(code, **params))
 
 
+_FIELD_NAMES: dict[str, str] = {
+    "seat": N_("the member"),
+    "from": N_("the member who gives the proxy"),
+    "to": N_("the member who receives the proxy"),
+    "for": N_("the member the ballot is cast for"),
+    "position": N_("the place in the queue"),
+    "motion": N_("the proposal"),
+    "amendment": N_("the amendment"),
+    "vote": N_("the vote"),
+    "text": N_("the text"),
+    "max_choices": N_("the maximum number of choices"),
+    "duration_seconds": N_("the duration"),
+}
+"""Action fields named in words, for refusals a person reads."""
+
+
+def field_name(key: str) -> Text:
+    """The action field ``key`` in words (translated at the edge)."""
+    return Text(_FIELD_NAMES.get(key, N_("a field of the request")))
+
+
+def _malformed(msgid: str, key: str) -> Refused:
+    return _refuse("assembly/malformed", detail=Text(msgid, {"field": field_name(key)}))
+
+
 def stamp(moment: datetime) -> str:
     """An instant as written in events."""
     return moment.isoformat()
@@ -142,7 +169,7 @@ def require_int(action: Mapping[str, Any], key: str) -> int:
     """The integer field ``key``, or a malformed-request refusal."""
     value = action.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _refuse("assembly/malformed", detail=f"{key} must be a whole number")
+        raise _malformed(N_("%(field)s must be a whole number"), key)
     return value
 
 
@@ -157,7 +184,7 @@ def seat_field(state: AssemblyState, action: Mapping[str, Any], key: str, defaul
     if seat is None:
         return default
     if not 0 <= seat < state.prep.seats:
-        raise _refuse("assembly/malformed", detail=f"{key} is not a seat")
+        raise _malformed(N_("%(field)s is not a member of this assembly"), key)
     return seat
 
 
@@ -165,7 +192,7 @@ def require_text(action: Mapping[str, Any], key: str) -> str:
     """A non-blank text field of reasonable length, stripped."""
     value = action.get(key)
     if not isinstance(value, str):
-        raise _refuse("assembly/malformed", detail=f"{key} must be a text")
+        raise _malformed(N_("%(field)s is missing"), key)
     value = value.strip()
     if not value:
         raise _refuse("assembly/empty_text")

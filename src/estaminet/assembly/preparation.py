@@ -27,11 +27,13 @@ from fractions import Fraction
 from typing import Any
 
 from estaminet.kernel.activity import Seat
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = [
     "DEFAULT_OPTIONS",
     "MAX_TEXT",
     "AgendaEntry",
+    "InvalidPreparation",
     "Preparation",
     "parse_fraction",
     "parse_preparation",
@@ -56,6 +58,14 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     },
     "roles": {"facilitator": 0, "secretary": None, "timekeeper": None},
 }
+
+
+class InvalidPreparation(ValueError):
+    """Why options cannot prepare a sitting: ``text`` says it in words for people."""
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        super().__init__(msgid)
+        self.text = Text(msgid, params)
 
 
 @dataclass(frozen=True)
@@ -96,27 +106,42 @@ class Preparation:
 
 
 def parse_fraction(value: object, what: str) -> Fraction:
-    """Read ``"2/3"`` (or an int) as an exact fraction in (0, 1]."""
+    """Read ``"2/3"`` (or an int) as an exact fraction in (0, 1].
+
+    ``what`` names the value in words (a msgid marked with ``N_``); a bad
+    value raises :class:`InvalidPreparation`.
+    """
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"{what} must be a fraction such as 2/3")
+        raise InvalidPreparation(N_("%(what)s must be a fraction such as 2/3"), what=Text(what))
     try:
         share = Fraction(value)
     except (ValueError, ZeroDivisionError):
-        raise ValueError(f"{what} must be a fraction such as 2/3") from None
+        raise InvalidPreparation(
+            N_("%(what)s must be a fraction such as 2/3"), what=Text(what)
+        ) from None
     if not 0 < share <= 1:
-        raise ValueError(f"{what} must be between 0 and 1")
+        raise InvalidPreparation(N_("%(what)s must be between 0 and 1"), what=Text(what))
     return share
 
 
 def _int(value: object, what: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{what} must be a whole number from {low} to {high}")
+        raise InvalidPreparation(
+            N_("%(what)s must be a whole number from %(low)s to %(high)s"),
+            what=Text(what),
+            low=low,
+            high=high,
+        )
     return value
 
 
 def _text(value: object, what: str, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str) or len(value) > limit:
-        raise ValueError(f"{what} must be a text of at most {limit} characters")
+        raise InvalidPreparation(
+            N_("%(what)s must be a text of at most %(limit)s characters"),
+            what=Text(what),
+            limit=limit,
+        )
     return value
 
 
@@ -128,70 +153,81 @@ def _seat(value: object, what: str, seats: int, optional: bool) -> Seat | None:
 
 def _agenda(items: object, prefix: str, depth: int, speaking: int, out: list[AgendaEntry]) -> None:
     if not isinstance(items, Sequence) or isinstance(items, str):
-        raise ValueError("the agenda must be a list of items")
+        raise InvalidPreparation(N_("the agenda must be a list of items"))
     if depth > 3:
-        raise ValueError("agenda items nest at most four levels deep")
+        raise InvalidPreparation(N_("agenda items nest at most four levels deep"))
     for position, item in enumerate(items, start=1):
         if not isinstance(item, Mapping):
-            raise ValueError("each agenda item must be an object")
+            raise InvalidPreparation(N_("an agenda item is not described correctly"))
         number = f"{prefix}{position}"
         links = item.get("links", [])
         if not isinstance(links, Sequence) or isinstance(links, str):
-            raise ValueError("links must be a list")
+            raise InvalidPreparation(N_("the links of an agenda item must be a list"))
         own = item.get("speaking_seconds")
         out.append(
             AgendaEntry(
                 id=number,
-                title=_text(item.get("title"), "an agenda item's title", 300),
+                title=_text(item.get("title"), N_("an agenda item's title"), 300),
                 depth=depth,
-                minutes=_int(item.get("minutes", 0), "planned minutes", 0, 24 * 60),
-                links=tuple(_text(link, "a link", 2000) for link in links),
-                speaking_seconds=speaking if own is None else _int(own, "speaking time", 10, 3600),
+                minutes=_int(item.get("minutes", 0), N_("the planned minutes"), 0, 24 * 60),
+                links=tuple(_text(link, N_("a link"), 2000) for link in links),
+                speaking_seconds=speaking
+                if own is None
+                else _int(own, N_("the speaking time in seconds"), 10, 3600),
             )
         )
         _agenda(item.get("children", []), f"{number}.", depth + 1, speaking, out)
 
 
 def parse_preparation(options: Mapping[str, Any], seats: int) -> Preparation:
-    """Read and check the prepared assembly; raises :class:`ValueError` with the reason."""
+    """Read and check the prepared assembly; raises :class:`InvalidPreparation` with the reason."""
     if seats < 1:
-        raise ValueError("an assembly needs at least one seat")
+        raise InvalidPreparation(N_("an assembly needs at least one member"))
     rules = options.get("rules", DEFAULT_OPTIONS["rules"])
     roles = options.get("roles", DEFAULT_OPTIONS["roles"])
     if not isinstance(rules, Mapping) or not isinstance(roles, Mapping):
-        raise ValueError("rules and roles must be objects")
+        raise InvalidPreparation(N_("the rules and the roles are not described correctly"))
     defaults = DEFAULT_OPTIONS["rules"]
     raw_voters = rules.get("voters")
     if raw_voters is None:
         voters = frozenset(range(seats))
     elif isinstance(raw_voters, Sequence) and not isinstance(raw_voters, str):
-        voters = frozenset(_int(v, "a voter's seat", 0, seats - 1) for v in raw_voters)
+        voters = frozenset(_int(v, N_("a voting member's seat"), 0, seats - 1) for v in raw_voters)
     else:
-        raise ValueError("voters must be a list of seats or null")
+        raise InvalidPreparation(N_("the voters must be a list of members, or everyone"))
     raw_quorum = rules.get("quorum")
     proxies = rules.get("proxies", defaults["proxies"])
     if not isinstance(proxies, Mapping):
-        raise ValueError("proxies must be an object")
-    speaking = _int(rules.get("speaking_seconds", 180), "speaking time", 10, 3600)
+        raise InvalidPreparation(N_("the rules for proxies are not described correctly"))
+    speaking = _int(
+        rules.get("speaking_seconds", 180), N_("the speaking time in seconds"), 10, 3600
+    )
     agenda: list[AgendaEntry] = []
     _agenda(options.get("agenda", []), "", 0, speaking, agenda)
     place = options.get("place")
     return Preparation(
         seats=seats,
-        title=_text(options.get("title", ""), "the title", 300),
-        date=None if options.get("date") is None else _text(options.get("date"), "the date", 40),
-        place=None if place is None else _text(place, "the place", 300),
-        convocation=_text(options.get("convocation", ""), "the convocation", 20000),
+        title=_text(options.get("title", ""), N_("the title"), 300),
+        date=None
+        if options.get("date") is None
+        else _text(options.get("date"), N_("the date"), 40),
+        place=None if place is None else _text(place, N_("the place"), 300),
+        convocation=_text(options.get("convocation", ""), N_("the convocation"), 20000),
         agenda=tuple(agenda),
         voters=voters,
-        quorum=None if raw_quorum is None else parse_fraction(raw_quorum, "the quorum"),
+        quorum=None if raw_quorum is None else parse_fraction(raw_quorum, N_("the quorum")),
         proxies_allowed=bool(proxies.get("allowed", True)),
-        max_proxies=_int(proxies.get("max_per_person", 1), "proxies per person", 0, 100),
+        max_proxies=_int(
+            proxies.get("max_per_person", 1), N_("the number of proxies per member"), 0, 100
+        ),
         point_of_order_seconds=_int(
-            rules.get("point_of_order_seconds", 60), "point of order time", 10, 3600
+            rules.get("point_of_order_seconds", 60),
+            N_("the time for a point of order in seconds"),
+            10,
+            3600,
         ),
         live_counts=bool(rules.get("live_counts", False)),
-        facilitator=_int(roles.get("facilitator", 0), "the facilitator's seat", 0, seats - 1),
-        secretary=_seat(roles.get("secretary"), "the secretary's seat", seats, True),
-        timekeeper=_seat(roles.get("timekeeper"), "the timekeeper's seat", seats, True),
+        facilitator=_int(roles.get("facilitator", 0), N_("the facilitator's seat"), 0, seats - 1),
+        secretary=_seat(roles.get("secretary"), N_("the secretary's seat"), seats, True),
+        timekeeper=_seat(roles.get("timekeeper"), N_("the timekeeper's seat"), seats, True),
     )

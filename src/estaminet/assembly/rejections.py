@@ -2,7 +2,9 @@
 
 A rejection is a value (:class:`~estaminet.kernel.activity.Rejection`);
 the edge turns ``REJECTION_MESSAGES[code]`` into the reader's language,
-filling ``%(name)s`` placeholders from the rejection's params.
+filling ``%(name)s`` placeholders from the rejection's params. A ``detail``
+param is itself a :class:`~estaminet.kernel.i18n.Text` (the precise reason,
+in words for people), translated first; never an English fragment.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from estaminet.kernel.activity import Rejection
-from estaminet.kernel.i18n import N_, Text
+from estaminet.kernel.i18n import N_, Msgid, Nn_, Text
 
 __all__ = ["REJECTION_MESSAGES", "reject", "rejection_text"]
 
-REJECTION_MESSAGES: dict[str, str] = {
+REJECTION_MESSAGES: dict[str, Msgid] = {
     "assembly/unknown_action": N_("This action does not exist in an assembly."),
     "assembly/malformed": N_("This request is incomplete or malformed: %(detail)s."),
     "assembly/invalid_options": N_("The assembly is not prepared correctly: %(detail)s."),
@@ -27,7 +29,11 @@ REJECTION_MESSAGES: dict[str, str] = {
     "assembly/already_present": N_("This person is already checked in."),
     "assembly/not_present": N_("This person is not checked in."),
     "assembly/proxies_not_allowed": N_("Proxies are not allowed in this assembly."),
-    "assembly/proxy_limit": N_("This member already holds the maximum of %(max)s proxies."),
+    "assembly/proxy_limit": Nn_(
+        "This member already holds %(max)s proxy, the most allowed.",
+        "This member already holds %(max)s proxies, the most allowed.",
+        "max",
+    ),
     "assembly/proxy_to_self": N_("You cannot give your proxy to yourself."),
     "assembly/proxy_chain": N_(
         "A proxy cannot be passed on: someone who holds a proxy cannot give one, "
@@ -63,14 +69,18 @@ REJECTION_MESSAGES: dict[str, str] = {
     "assembly/vote_already_open": N_("Another vote is still open; close it first."),
     "assembly/vote_closed": N_("This vote is not open."),
     "assembly/already_voted": N_("A ballot has already been cast for this person."),
-    "assembly/quorum_not_reached": N_(
+    "assembly/quorum_not_reached": Nn_(
+        "The quorum is not reached: %(count)s voting member present or represented, "
+        "%(required)s needed.",
         "The quorum is not reached: %(count)s voting members present or represented, "
-        "%(required)s needed."
+        "%(required)s needed.",
     ),
     "assembly/wrong_method": N_("This cannot be done with this voting method."),
     "assembly/invalid_ballot": N_("This ballot is not valid: %(detail)s."),
     "assembly/unknown_option": N_("There is no such option."),
-    "assembly/too_many_choices": N_("You can choose at most %(max)s options."),
+    "assembly/too_many_choices": Nn_(
+        "You can choose at most %(max)s option.", "You can choose at most %(max)s options.", "max"
+    ),
     "assembly/grade_twice": N_("An option was graded twice."),
     "assembly/unknown_grade": N_("There is no such grade."),
     "assembly/objection_needs_reason": N_(

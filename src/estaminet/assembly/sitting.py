@@ -19,13 +19,18 @@ from typing import Any
 from estaminet.assembly import agenda, attendance, motions, signals, speaking, votes
 from estaminet.assembly.ballots import GRADES
 from estaminet.assembly.checks import Decision, Evolver, Handler, Refused, SealedBallot, done
-from estaminet.assembly.preparation import DEFAULT_OPTIONS, parse_preparation
+from estaminet.assembly.preparation import (
+    DEFAULT_OPTIONS,
+    InvalidPreparation,
+    parse_preparation,
+)
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.signals import SIGNALS
 from estaminet.assembly.snapshot import dump_state, load_state
 from estaminet.assembly.state import AssemblyState, Method, Status
 from estaminet.assembly.view import sitting_view
 from estaminet.kernel.activity import SYSTEM, Activity, Event, Outcome, Rejection, Seat, Viewer
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = ["ACTIONS", "ASSEMBLY", "AssemblyActivity"]
 
@@ -88,8 +93,8 @@ class AssemblyActivity:
         """Why ``options`` cannot prepare a sitting of ``players`` seats, or ``None``."""
         try:
             parse_preparation(options, players)
-        except ValueError as error:
-            return reject("assembly/invalid_options", detail=str(error))
+        except InvalidPreparation as error:
+            return reject("assembly/invalid_options", detail=error.text)
         return None
 
     def setup(
@@ -108,7 +113,9 @@ class AssemblyActivity:
         if not isinstance(kind, str) or kind not in _HANDLERS:
             return reject("assembly/unknown_action")
         if not 0 <= actor < state.prep.seats:
-            return reject("assembly/malformed", detail="unknown seat")
+            return reject(
+                "assembly/malformed", detail=Text(N_("you have no seat in this assembly"))
+            )
         try:
             return _HANDLERS[kind](state, actor, action, now)
         except Refused as refused:

@@ -36,6 +36,7 @@ from estaminet.assembly.checks import (
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import AssemblyState, Request, RequestKind, Turn
 from estaminet.kernel.activity import Event, Seat
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = ["EVOLVERS", "HANDLERS", "end_current_turn", "insertion_index", "place_in_queue"]
 
@@ -67,7 +68,11 @@ def _kind(action: Mapping[str, Any], default: RequestKind | None) -> RequestKind
     try:
         return RequestKind(raw)
     except ValueError:
-        raise Refused(reject("assembly/malformed", detail="unknown kind")) from None
+        raise Refused(
+            reject(
+                "assembly/malformed", detail=Text(N_("this kind of request to speak is unknown"))
+            )
+        ) from None
 
 
 def _spoken(state: AssemblyState) -> dict[Seat, int]:

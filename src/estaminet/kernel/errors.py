@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from estaminet.kernel.i18n import N_, Text
+from estaminet.kernel.i18n import N_, Msgid, Text
 
 __all__ = [
     "BadInput",
@@ -31,10 +31,10 @@ class EstaminetError(Exception):
     close_code: ClassVar[int] = 4400
     default_message: ClassVar[str] = N_("Something went wrong.")
 
-    def __init__(self, code: str, message: str | None = None, /, **params: Any) -> None:
+    def __init__(self, code: str, message: Msgid | None = None, /, **params: Any) -> None:
         super().__init__(code)
         self.code = code
-        self.message = message or self.default_message
+        self.message: Msgid = message or self.default_message
         self.params: Mapping[str, Any] = params
 
     @property

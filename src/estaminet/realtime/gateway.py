@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from estaminet.kernel.errors import BadInput, EstaminetError, NotFound
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Msgid
 from estaminet.realtime.connection import DIRECT_SEND, Connection, DirectSend, Principal
 from estaminet.realtime.frames import Frame
 from estaminet.realtime.hub import Hub
@@ -70,7 +70,7 @@ class TopicProvider(Protocol):
     async def left(self, connection: Connection, topic: str) -> None: ...
 
 
-Translate = Callable[[str, str, Mapping[str, Any]], str]
+Translate = Callable[[str, Msgid, Mapping[str, Any]], str]
 Authenticate = Callable[[WebSocket], Awaitable[tuple[Principal, str] | None]]
 Clock = Callable[[], datetime]
 

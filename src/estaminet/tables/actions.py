@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, NotFound
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Msgid, Nn_
 from estaminet.live.engine import Engine, Live
 from estaminet.live.tables import activities, activity_participants
 from estaminet.people.model import Role, User
@@ -329,7 +329,10 @@ async def start_table(
         if not rules.min_players <= len(players) <= rules.max_players:
             raise Conflict(
                 "tables/count",
-                N_("This game needs %(min)s to %(max)s players (there are %(count)s)."),
+                Nn_(
+                    "This game needs %(min)s to %(max)s players (there is %(count)s).",
+                    "This game needs %(min)s to %(max)s players (there are %(count)s).",
+                ),
                 min=rules.min_players,
                 max=rules.max_players,
                 count=len(players),
@@ -355,7 +358,7 @@ async def start_table(
         return await load_table(conn, table_id), live
 
 
-def _options_message(rules: Activity[Any], code: str) -> str:
+def _options_message(rules: Activity[Any], code: str) -> Msgid:
     return rule_message(rules, code, N_("These options do not fit this number of players."))
 
 

@@ -8,6 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from estaminet.kernel.activity import Activity
+from estaminet.kernel.i18n import Msgid
 
 __all__ = ["game_module", "rule_message"]
 
@@ -17,10 +18,10 @@ def game_module(rules: Activity[Any]) -> ModuleType:
     return importlib.import_module(type(rules).__module__.rpartition(".")[0])
 
 
-def rule_message(rules: Activity[Any], code: str, default: str) -> str:
+def rule_message(rules: Activity[Any], code: str, default: Msgid) -> Msgid:
     """The English message id a game gives for a rejection code (its module, then its package)."""
     for module in (importlib.import_module(type(rules).__module__), game_module(rules)):
-        messages: Mapping[str, str] = getattr(module, "REJECTION_MESSAGES", {})
+        messages: Mapping[str, Msgid] = getattr(module, "REJECTION_MESSAGES", {})
         if code in messages:
             return messages[code]
     return default

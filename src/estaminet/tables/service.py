@@ -17,7 +17,7 @@ from typing import Any
 from estaminet.games._kit import all_games
 from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Msgid
 from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.live.engine import ActionRefused, Engine, Live
 from estaminet.people.model import User
@@ -51,7 +51,7 @@ def viewer_topic(table_id: int, viewer: Viewer) -> str:
     return f"table:{table_id}:watch"
 
 
-def rejection_message(rules: Activity[Any], code: str) -> str:
+def rejection_message(rules: Activity[Any], code: str) -> Msgid:
     """The English message id a game gives for one of its rejection codes."""
     generic = {
         "live/not_running": N_("This is not running (any more)."),

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from estaminet.kernel.errors import EstaminetError, SignInRequired
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Msgid
 from estaminet.people.model import ROLE_LABELS, User
 from estaminet.translations import translate
 from estaminet.web.security import csrf_token
@@ -56,7 +56,7 @@ def fragment(
     return HTMLResponse(html, headers={"cache-control": "no-store"})
 
 
-def tr(request: Request, msgid: str, **params: Any) -> str:
+def tr(request: Request, msgid: Msgid, **params: Any) -> str:
     return translate(request.state.locale, msgid, params)
 
 

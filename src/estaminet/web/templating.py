@@ -17,7 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from estaminet.kernel.i18n import Text
 from estaminet.people.model import initials_of
-from estaminet.translations import LANGUAGES, translate, translations
+from estaminet.translations import LANGUAGES, render, translations
 
 __all__ = ["Templates"]
 
@@ -78,11 +78,7 @@ class Templates:
 
     def _text_filter(self, locale: str) -> Any:
         def text(value: Text | Mapping[str, Any] | str) -> str:
-            if isinstance(value, Text):
-                return translate(locale, value.msgid, value.params)
-            if isinstance(value, Mapping):
-                return translate(locale, str(value["msgid"]), value.get("params") or {})
-            return translate(locale, value)
+            return render(locale, value)
 
         return text
 

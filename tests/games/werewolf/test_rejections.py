@@ -9,6 +9,7 @@ import pytest
 from estaminet.games.werewolf import GAME, NARRATOR_SEAT, REJECTION_MESSAGES
 from estaminet.games.werewolf.moves import legal_actions
 from estaminet.kernel.activity import SYSTEM, Rejection
+from estaminet.kernel.i18n import Plural
 from tests.games.werewolf.table import Table, V, W
 
 SEATS = [W, W, "seer", "witch", "guard", V, V, V]
@@ -157,4 +158,6 @@ def test_rejections_after_the_end() -> None:
 def test_rejections_every_code_has_an_english_message() -> None:
     for code, message in REJECTION_MESSAGES.items():
         assert code.startswith("werewolf/")
-        assert message and message[0].isupper() and message.endswith(".")
+        forms = (message.singular, message.plural) if isinstance(message, Plural) else (message,)
+        for form in forms:
+            assert form and form[0].isupper() and form.endswith(".")

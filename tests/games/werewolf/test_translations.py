@@ -14,10 +14,12 @@ def _msgids() -> set[str]:
     found = set()
     for path in PACKAGE.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_":
-                argument = node.args[0]
-                assert isinstance(argument, ast.Constant), f"N_ needs a literal in {path.name}"
-                found.add(argument.value)
+            marker = getattr(node.func, "id", None) if isinstance(node, ast.Call) else None
+            if marker in ("N_", "Nn_"):
+                assert isinstance(node, ast.Call)
+                for argument in node.args[: 1 if marker == "N_" else 2]:
+                    assert isinstance(argument, ast.Constant), f"{marker} needs literals"
+                    found.add(argument.value)
     return found
 
 

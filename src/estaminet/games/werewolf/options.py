@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from estaminet.games.werewolf.rejections import reject
-from estaminet.games.werewolf.roles import UNIQUE_ROLES, Role
+from estaminet.games.werewolf.roles import ROLE_NAMES, UNIQUE_ROLES, Role
 from estaminet.kernel.activity import Rejection
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = [
     "DEFAULT_OPTIONS",
     "MAX_PLAYERS",
     "MIN_PLAYERS",
+    "OPTION_NAMES",
     "SUGGESTED_COMPOSITIONS",
     "TIMERS",
     "Balance",
@@ -55,6 +56,27 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "reaction_seconds": 30,  # Hunter's shot, Captain's successor and tie-break, Scapegoat
     "narrator_seconds": 180,  # a silent human narrator: the game moves on by itself
 }
+
+OPTION_NAMES: dict[str, str] = {
+    "composition": N_("The cards"),
+    "captain": N_("Elect a Captain (double vote, breaks ties)"),
+    "narrator": N_("Narrator"),
+    "wolves_win_at_parity": N_("The werewolves win when they are as many as the others"),
+    "reveal_roles_on_death": N_("Reveal a player's role when they die"),
+    "dead_see_roles": N_("The dead see every role"),
+    "spectators_see_roles": N_(
+        "Spectators see every role (they then never write where players read)"
+    ),
+    "little_girl_risk": N_("Risk for the Little Girl of being caught when spying, in percent"),
+    "election_seconds": N_("Captain election"),
+    "night_step_seconds": N_("Each night call"),
+    "wolves_seconds": N_("The werewolves' choice"),
+    "debate_seconds": N_("Day debate"),
+    "vote_seconds": N_("Vote"),
+    "reaction_seconds": N_("Hunter, successor, scapegoat"),
+    "narrator_seconds": N_("Human narrator, per step"),
+}
+"""Each option in words, as the host's options form names it (for refusals)."""
 
 _BOOLEANS = (
     "captain",
@@ -149,17 +171,21 @@ def resolve_options(options: Mapping[str, Any], players: int) -> dict[str, Any]:
     return merged
 
 
+def _bad_option(key: str) -> Rejection:
+    return reject("bad_option", option=Text(OPTION_NAMES[key]))
+
+
 def _check_composition(composition: Any, players: int) -> Rejection | None:
     if not isinstance(composition, Mapping):
-        return reject("bad_option", option="composition")
+        return _bad_option("composition")
     roles = {role.value for role in Role}
     for role, count in composition.items():
         if role not in roles:
-            return reject("unknown_role", role=role)
+            return reject("unknown_role")
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            return reject("bad_option", option="composition")
+            return _bad_option("composition")
         if Role(role) in UNIQUE_ROLES and count > 1:
-            return reject("unique_role", role=role)
+            return reject("unique_role", role=Text(ROLE_NAMES[Role(role)]))
     cards = sum(composition.values())
     thief = composition.get(Role.THIEF.value, 0)
     needed = players + 2 * thief
@@ -181,19 +207,19 @@ def validate_options(options: Mapping[str, Any], players: int) -> Rejection | No
         return reject("bad_player_count", min=MIN_PLAYERS, max=MAX_PLAYERS)
     for key in options:
         if key not in DEFAULT_OPTIONS:
-            return reject("unknown_option", option=key)
+            return reject("unknown_option")
     for key in _BOOLEANS:
         if key in options and not isinstance(options[key], bool):
-            return reject("bad_option", option=key)
+            return _bad_option(key)
     if options.get("narrator", "auto") not in ("auto", "human"):
-        return reject("bad_option", option="narrator")
+        return _bad_option("narrator")
     risk = options.get("little_girl_risk", 20)
     if isinstance(risk, bool) or not isinstance(risk, int) or not 0 <= risk <= 100:
-        return reject("bad_option", option="little_girl_risk")
+        return _bad_option("little_girl_risk")
     for key, (low, high) in TIMERS.items():
         value = options.get(key, DEFAULT_OPTIONS[key])
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            return reject("bad_option", option=key)
+            return reject("bad_timer", option=Text(OPTION_NAMES[key]), low=low, high=high)
     composition = options.get("composition")
     if composition is None:
         return None

@@ -1,15 +1,19 @@
-"""Rejection codes of Loup-Garou and their English messages (translated at the edge)."""
+"""Rejection codes of Loup-Garou and their English messages (translated at the edge).
+
+Params that name something (an option, a role) are :class:`~estaminet.kernel.i18n.Text`
+values translated first, never raw keys.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from estaminet.kernel.activity import Rejection
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Msgid, Nn_
 
 __all__ = ["REJECTION_MESSAGES", "reject"]
 
-REJECTION_MESSAGES: dict[str, str] = {
+REJECTION_MESSAGES: dict[str, Msgid] = {
     # actions
     "werewolf/game_over": N_("The game is over."),
     "werewolf/unknown_action": N_("This action does not exist in Loup-Garou."),
@@ -40,13 +44,17 @@ REJECTION_MESSAGES: dict[str, str] = {
     "werewolf/too_early": N_("The timer has not run out yet."),
     # options
     "werewolf/bad_player_count": N_("Loup-Garou is played by %(min)s to %(max)s players."),
-    "werewolf/unknown_option": N_("Unknown option: %(option)s."),
-    "werewolf/bad_option": N_("The option %(option)s has a value that is not allowed."),
-    "werewolf/unknown_role": N_("Unknown role in the composition: %(role)s."),
+    "werewolf/unknown_option": N_("This option does not exist in Loup-Garou."),
+    "werewolf/bad_option": N_("The option “%(option)s” has a value that is not allowed."),
+    "werewolf/bad_timer": N_("The option “%(option)s” takes from %(low)s to %(high)s seconds."),
+    "werewolf/unknown_role": N_("The composition has a card that does not exist in Loup-Garou."),
     "werewolf/unique_role": N_("There can be only one card of this role: %(role)s."),
-    "werewolf/composition_size": N_(
+    "werewolf/composition_size": Nn_(
+        "The composition has %(cards)s card; it needs %(needed)s "
+        "(one per player, plus two spare cards with a Thief).",
         "The composition has %(cards)s cards; it needs %(needed)s "
-        "(one per player, plus two spare cards with a Thief)."
+        "(one per player, plus two spare cards with a Thief).",
+        "cards",
     ),
     "werewolf/no_wolves": N_("The composition needs at least one Werewolf."),
     "werewolf/too_many_wolves": N_("The Werewolves must be fewer than the villagers."),
