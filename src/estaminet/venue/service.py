@@ -167,11 +167,21 @@ class VenueService:
                 await self._notify_mention(user_id, user, room, posted.message)
         return {"message": posted.message.id, "seq": posted.message.seq}
 
-    async def _edit(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    async def _message_target(
+        self, ctx: ActionContext, data: Mapping[str, Any]
+    ) -> tuple[User, Room, int]:
+        """Who acts, in which room, on which message (``data["message"]``)."""
         user = await self._user(ctx.principal)
         room = await self._room_for(user, data, ctx.now)
-        message_id, body = data.get("message"), data.get("body")
-        if not isinstance(message_id, int) or not isinstance(body, str):
+        message_id = data.get("message")
+        if not isinstance(message_id, int):
+            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        return user, room, message_id
+
+    async def _edit(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        user, room, message_id = await self._message_target(ctx, data)
+        body = data.get("body")
+        if not isinstance(body, str):
             raise BadInput("gateway/malformed", N_("This message could not be read."))
         self._check_rate(user.id)
         message = await chat.edit_message(
@@ -182,11 +192,7 @@ class VenueService:
 
     async def _source(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         """The text of one's own message, to edit it (messages are sent without it)."""
-        user = await self._user(ctx.principal)
-        room = await self._room_for(user, data, ctx.now)
-        message_id = data.get("message")
-        if not isinstance(message_id, int):
-            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        user, room, message_id = await self._message_target(ctx, data)
         async with self.db.read() as conn:
             return {
                 "message": message_id,
@@ -194,11 +200,7 @@ class VenueService:
             }
 
     async def _delete(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
-        user = await self._user(ctx.principal)
-        room = await self._room_for(user, data, ctx.now)
-        message_id = data.get("message")
-        if not isinstance(message_id, int):
-            raise BadInput("gateway/malformed", N_("This message could not be read."))
+        user, room, message_id = await self._message_target(ctx, data)
         message = await chat.delete_message(self.db, user, room, message_id, ctx.now)
         await self.publish_message(room, message)
         return {"message": message.id, "seq": message.seq}
