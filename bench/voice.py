@@ -18,34 +18,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
 import json
 import secrets
 import shutil
-import socket
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import psutil
-import uvicorn
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
+from tests.support.live_server import free_port
+from tests.support.pages import serve_pages
 
-import estaminet
 from bench import machine, servers
 from estaminet.media.janus.audiobridge import JanusCrowd
 from estaminet.media.janus.client import JanusClient
 from estaminet.media.janus.config import JanusLayout
 from estaminet.media.janus.supervisor import JanusSupervisor
-from estaminet.web.security import SecurityHeaders
 
 __all__ = ["main"]
 
@@ -59,42 +51,7 @@ ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 PAGE = Path(__file__).parent / "voice_page"
-STATIC = Path(estaminet.__file__).parent / "web" / "static"
 MESH = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _pages(connect_to: str) -> Iterator[str]:
-    """The benchmark page and Estaminet's static files, with Estaminet's CSP."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = Starlette(
-        routes=[
-            Mount("/static", StaticFiles(directory=STATIC)),
-            Mount("/", StaticFiles(directory=PAGE, html=True)),
-        ],
-        middleware=[Middleware(SecurityHeaders, allowed_origins=[base], connect_to=[connect_to])],
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the page server did not start")
-        time.sleep(0.02)
-    try:
-        yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 async def _until(page: Any, script: str, test: Any, within: float = 30.0) -> Any:
@@ -261,8 +218,8 @@ async def _run(options: argparse.Namespace, command: str) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-voice-") as tmp:
         layout = JanusLayout(
             folder=Path(tmp) / "janus" / "conf",
-            http_port=_free_port(),
-            admin_port=_free_port(),
+            http_port=free_port(),
+            admin_port=free_port(),
             admin_secret=secrets.token_urlsafe(16),
             room_admin_key=secrets.token_urlsafe(16),
             rtp_ports=(45000, 47000),
@@ -283,7 +240,7 @@ async def _run(options: argparse.Namespace, command: str) -> int:
             ticket_seconds=3600,
         )
         try:
-            with _pages(layout.url) as base:
+            with serve_pages(PAGE, [layout.url]) as base:
                 async with async_playwright() as playwright:
                     browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                     try:

@@ -17,7 +17,7 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from estaminet.kernel.i18n import Msgid, Plural, Text
+from estaminet.kernel.i18n import Msgid, Plural, Text, is_text_dict
 
 __all__ = [
     "LANGUAGES",
@@ -79,9 +79,8 @@ def render(locale: str, text: Text | Mapping[str, Any] | str) -> str:
 
 
 def _value(locale: str, value: Any) -> Any:
-    if isinstance(value, Text):
-        return translate(locale, value.msgid, value.params)
-    if isinstance(value, Mapping) and "msgid" in value and "params" in value:
+    """A parameter as filled in: a nested text is translated first."""
+    if isinstance(value, Text) or is_text_dict(value):
         return render(locale, value)
     return value
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["N_", "Msgid", "Nn_", "Plural", "Text"]
+__all__ = ["N_", "Msgid", "Nn_", "Plural", "Text", "is_text_dict"]
 
 
 def N_(msgid: str) -> str:
@@ -70,7 +70,7 @@ class Text:
     def from_dict(cls, data: Mapping[str, Any]) -> Text:
         """The text :meth:`as_dict` wrote (nested texts included)."""
         params = {
-            key: cls.from_dict(value) if _is_text_dict(value) else value
+            key: cls.from_dict(value) if is_text_dict(value) else value
             for key, value in (data.get("params") or {}).items()
         }
         msgid = str(data["msgid"])
@@ -79,5 +79,6 @@ class Text:
         return cls(msgid, params)
 
 
-def _is_text_dict(value: object) -> bool:
+def is_text_dict(value: object) -> bool:
+    """Whether ``value`` is the dict form of a :class:`Text` (:meth:`Text.as_dict`)."""
     return isinstance(value, Mapping) and "msgid" in value and "params" in value
