@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -142,6 +143,39 @@ _RECORD_STATUS = """() => {
   });
   new MutationObserver(note).observe(el, { attributes: true, childList: true, characterData: true, subtree: true });
 }"""
+
+
+def test_chat_edit_refused_by_the_server_says_so_and_opens_no_editor(people: Visitors) -> None:
+    """The text to edit is asked for when editing starts: a refusal is told, nothing opens."""
+    context = people.context()
+
+    def through(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def to_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("type") == "act" and frame.get("name") == "chat.source":
+                # As if a moderator had just deleted the message: the server's own refusal.
+                refusal = {"type": "error", "id": frame["id"], "code": "chat/unknown_message"}
+                ws.send(json.dumps({**refusal, "message": "Ce message n'existe plus."}))
+                return
+            server.send(message)
+
+        ws.on_message(to_server)
+
+    context.route_web_socket(re.compile(r"/ws$"), through)
+    page = people.guest("Irène", context=context)
+    page.goto("/r/defouloir")
+    wait_online(page)
+    say(page, "Un message à corriger")
+    mine = messages(page, "defouloir").filter(has_text="Un message à corriger")
+    mine.get_by_role("button", name="Modifier ce message").click()
+    expect(page.locator("#toasts")).to_contain_text("Ce message n'existe plus.")
+    expect(mine.locator(".msg-editor")).to_have_count(0)
+    say(page, "La page reste utilisable")  # the connection is still up
+    expect(messages(page, "defouloir").last.locator(".msg-body")).to_have_text(
+        "La page reste utilisable"
+    )
 
 
 def test_connection_dropped_shows_reconnecting_then_recovers(people: Visitors) -> None:
