@@ -8,7 +8,7 @@ from typing import Any
 from estaminet.assembly.ballots import GRADES
 from estaminet.kernel.i18n import N_
 
-__all__ = ["METHODS", "base_text", "method_text", "result_lines"]
+__all__ = ["METHODS", "Tr", "base_text", "method_text", "result_lines"]
 
 Tr = Callable[..., str]
 """``tr(msgid, **params)``: the reader's translation."""
