@@ -229,6 +229,9 @@ def test_a_general_assembly_held_in_browsers(people: Visitors, venue: Venue) -> 
     expect(action_button(gaston, "proxy.withdraw")).to_be_visible()
     expect(gaston.locator(".sitting-mine > p", has_text="Fanny")).to_have_count(1)
     expect(fanny.locator(".sitting-mine > p", has_text="Gaston")).to_have_count(1)
+    expect(fanny.locator("#proxy-to")).to_have_count(0)  # she holds one: hers cannot be given
+    expect(chloe.locator("#proxy-to option", has_text="Fanny")).to_have_count(0)  # at her limit
+    expect(chloe.locator("#proxy-to option", has_text="Gaston")).to_have_count(0)  # gave his
     see(everyone, ".sitting-attendance", "Gaston → Fanny")
 
     # -- Check-ins: the quorum (1/2 of 7 = 4) is short, live for everyone -----------------

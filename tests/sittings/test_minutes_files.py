@@ -232,7 +232,7 @@ def _run(sitting: Sitting, vote: dict[str, Any]) -> None:
     )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(votes(), min_size=1, max_size=6), st.booleans(), st.sampled_from(["fr", "en"]))
 def test_minutes_render_for_every_kind_of_vote(
     kinds: list[dict[str, Any]], closed: bool, locale: str
