@@ -438,10 +438,11 @@ async def people_role(request: Request) -> Response:
         role = Role(str(form.get("role", "")))
     except ValueError as exc:
         raise BadInput("people/unknown_role", N_("This role does not exist.")) from exc
-    await actions.set_role(
+    target = await actions.set_role(
         _services(request).db, user, request.path_params["user_id"], role, _now(request)
     )
-    _services(request).venue.forget_user(request.path_params["user_id"])
+    # What the person follows live is decided again, on every socket and instance.
+    await _services(request).gateway.access_changed(target.id)
     return RedirectResponse("/admin/people", status_code=303)
 
 
@@ -458,9 +459,8 @@ async def people_ban(request: Request) -> Response:
         banned=banned,
         reason=str(form.get("reason", "")),
     )
-    state.venue.forget_user(target.id)
-    if banned:
-        await state.venue.control(target.id, {"action": "close", "code": 4403})
+    # A banned person's sockets close (4403) on every instance; see ``Gateway.recheck``.
+    await state.gateway.access_changed(target.id)
     return RedirectResponse("/admin/people", status_code=303)
 
 
