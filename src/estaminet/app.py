@@ -162,7 +162,8 @@ def create_app(
     tables = TableService(db, hub, engine, templates, _activity_for, clock)
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
-    agenda = AgendaService(db, hub, templates, settings, venue, clock, make_mailer(settings))
+    mailer = make_mailer(settings)
+    agenda = AgendaService(db, hub, templates, settings, venue, clock, mailer)
     agenda.install(gateway)
     # Crowded voice rooms: a Janus (configured, or started here), else None (mesh only).
     janus = janus_runtime(settings, serving=serving, clock=clock)
@@ -277,6 +278,7 @@ def create_app(
     }
     state.plan_extras = [agenda.plan_extras]
     state.agenda = agenda
+    state.mailer = mailer
     state.voice = voice
     state.crowd_voice = crowd
     state.clock = clock
