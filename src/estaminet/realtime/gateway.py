@@ -128,6 +128,11 @@ class Gateway:
         """Serve topics named ``prefix:…`` with ``provider``."""
         self._providers[prefix] = provider
 
+    @property
+    def topic_families(self) -> tuple[str, ...]:
+        """The prefixes of every topic served (``room``, ``tables``…), for checks that cover all."""
+        return tuple(sorted(self._providers))
+
     def action(self, name: str, handler: ActionHandler) -> None:
         """Route ``act`` frames named ``name`` to ``handler``."""
         if name in self._actions:
