@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import logging
@@ -196,11 +197,14 @@ class Gateway:
         if conn.closed:
             return
         if self._reload is not None:
-            principal = await self._reload(conn.principal.user_id)
-            if principal is None:
+            fresh = await self._reload(conn.principal.user_id)
+            if fresh is None:
                 conn.close_soon(CLOSE_BANNED)
                 return
-            conn.principal = principal
+            # Only who they are now changes; what belongs to this socket (e.g. its session) stays.
+            conn.principal = dataclasses.replace(
+                conn.principal, display_name=fresh.display_name, role=fresh.role
+            )
         for topic in list(conn.subscriptions):
             if topic == user_topic(conn.principal.user_id):
                 continue
