@@ -41,6 +41,7 @@ from estaminet.people.model import User
 from estaminet.people.queries import user_by_id
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
+from estaminet.privacy.routes import routes as privacy_routes
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
@@ -229,6 +230,7 @@ def create_app(
         routes=[
             *venue_routes,
             *people_routes,
+            *privacy_routes,
             *table_routes,
             *sitting_routes,
             *agenda_routes,
