@@ -475,6 +475,7 @@ async def claim_email(
         raise BadInput("people/password_long", N_("This password is too long."))
     email = _clean_email(email)
     token = new_token()
+    hashed = _hash_password(password)  # before the transaction: hashing is slow on purpose
     async with db.begin() as conn:
         await conn.execute(delete(email_claims).where(email_claims.c.user_id == user.id))
         taken = (await conn.execute(select(users.c.id).where(users.c.email == email))).first()
@@ -484,7 +485,7 @@ async def claim_email(
             insert(email_claims).values(
                 user_id=user.id,
                 email=email,
-                password_hash=_hash_password(password),
+                password_hash=hashed,
                 token_hash=hash_token(token),
                 created_at=now,
                 expires_at=now + timedelta(hours=EMAIL_CLAIM_HOURS),
