@@ -38,8 +38,10 @@ from estaminet.media.turn import turn_server
 from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
 from estaminet.people.model import User
+from estaminet.people.queries import user_by_id
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
+from estaminet.privacy.routes import routes as privacy_routes
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
@@ -135,9 +137,18 @@ def create_app(
             return None
         return Principal(user.id, user.display_name, user.role.value), websocket.state.locale
 
+    async def reload(user_id: str) -> Principal | None:
+        # Access changed: the person as they are now (role, name), or None if banned or gone.
+        async with db.read() as conn:
+            user = await user_by_id(conn, user_id)
+        if user is None or user.banned:
+            return None
+        return Principal(user.id, user.display_name, user.role.value)
+
     gateway = Gateway(
         hub,
         authenticate=authenticate,
+        reload=reload,
         translate=translate,
         clock=clock,
         allowed_origins=settings.allowed_origins,
@@ -147,11 +158,13 @@ def create_app(
     gateway.provide("user", UserTopics(hub))
     venue = VenueService(db, hub, templates, settings, clock)
     venue.install(gateway)
+    gateway.on_access_changed(venue.forget_access)
     engine = Engine(db, _activity_for, clock)
     tables = TableService(db, hub, engine, templates, _activity_for, clock)
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
-    agenda = AgendaService(db, hub, templates, settings, venue, clock, make_mailer(settings))
+    mailer = make_mailer(settings)
+    agenda = AgendaService(db, hub, templates, settings, venue, clock, mailer)
     agenda.install(gateway)
     # Crowded voice rooms: a Janus (configured, or started here), else None (mesh only).
     janus = janus_runtime(settings, serving=serving, clock=clock)
@@ -178,11 +191,16 @@ def create_app(
         if migrate:
             await asyncio.to_thread(upgrade, settings.resolved_database_url)
         await hub.start()
+        await gateway.start()
         async with db.read() as conn:
             app.state.venue_name = await venue_name(conn, settings.venue_name)
         timers = asyncio.create_task(engine.run_timers())
         # Reminders due while the server was down go out now, late and once.
         agenda_loop = asyncio.create_task(agenda.run())
+        # A venue file applied by another process may close rooms to some: re-check here.
+        rooms_loop = asyncio.create_task(
+            venue.watch_rooms(lambda: gateway.recheck_here(None), settings.rooms_watch_seconds)
+        )
         if janus is not None:
             await janus.start()
         # Everything built so far lives as long as the server: keep it out of the
@@ -192,12 +210,13 @@ def create_app(
         try:
             yield
         finally:
-            for task in (timers, agenda_loop):
+            for task in (timers, agenda_loop, rooms_loop):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             if janus is not None:
                 await janus.stop()
+            await gateway.stop()
             await hub.stop()
             await db.dispose()
 
@@ -211,6 +230,7 @@ def create_app(
         routes=[
             *venue_routes,
             *people_routes,
+            *privacy_routes,
             *table_routes,
             *sitting_routes,
             *agenda_routes,
@@ -260,6 +280,7 @@ def create_app(
     }
     state.plan_extras = [agenda.plan_extras]
     state.agenda = agenda
+    state.mailer = mailer
     state.voice = voice
     state.crowd_voice = crowd
     state.clock = clock

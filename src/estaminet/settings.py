@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     """Key and channel prefix in Redis (instances of one venue share it)."""
     self_membership: bool = True
     """Whether a guest may become a member by creating an account (else a moderator promotes)."""
+    rooms_watch_seconds: float = 2.0
+    """How often a running server checks whether the venue file was applied by another process
+    (``estaminet venue apply``): rooms closed to someone stop streaming to them within that time."""
 
     # E-mail (agenda reminders): off while ``smtp_host`` is empty.
     smtp_host: str | None = None

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from estaminet.kernel.errors import BadInput, Conflict, Forbidden, Gone, NotFound
+from estaminet.kernel.errors import BadInput, Forbidden, Gone, NotFound
 from estaminet.people import actions
 from estaminet.people.model import Role
 from estaminet.people.queries import people_page
@@ -109,9 +109,9 @@ async def test_invite_creation_rules(db: Database, clock: FixedClock) -> None:
 async def test_account_sign_in_with_argon2id(db: Database, clock: FixedClock) -> None:
     _, token = await actions.create_invite(db, await admin(db, clock), clock())
     guest, _ = await actions.accept_invite(db, token, "Jo", "device-jjjjjjjjjjjj", clock())
-    member = await actions.become_member(
-        db, guest, "Jo@Example.org", "correct horse battery", self_membership=True
-    )
+    claim = await actions.claim_email(db, guest, "Jo@Example.org", "correct horse battery", clock())
+    assert claim.token is not None
+    member = await actions.confirm_email(db, claim.token, clock(), self_membership=True)
     assert member.role is Role.MEMBER and member.has_password and member.email == "jo@example.org"
     user, session = await actions.sign_in(
         db, "jo@example.org", "correct horse battery", "dev-2-xxxxxxxxxx", clock()
@@ -149,23 +149,21 @@ async def test_account_bad_input(db: Database, clock: FixedClock) -> None:
     _, token = await actions.create_invite(db, boss, clock())
     guest, _ = await actions.accept_invite(db, token, "Jo", "device-kkkkkkkkkkkk", clock())
     with pytest.raises(BadInput):
-        await actions.become_member(
-            db, guest, "not-an-email", "long enough pw", self_membership=True
-        )
+        await actions.claim_email(db, guest, "not-an-email", "long enough pw", clock())
     with pytest.raises(BadInput):
-        await actions.become_member(db, guest, "jo@example.org", "short", self_membership=True)
-    with pytest.raises(Conflict):
-        await actions.become_member(
-            db, guest, "PAT@example.org", "long enough pw", self_membership=True
-        )
+        await actions.claim_email(db, guest, "jo@example.org", "short", clock())
+    # A taken address is not refused (that would tell who has an account): no link is made.
+    taken = await actions.claim_email(db, guest, "PAT@example.org", "long enough pw", clock())
+    assert taken.token is None and taken.email == "pat@example.org"
+    assert await actions.pending_email(db, guest.id, clock()) is None
 
 
 async def test_account_closed_membership_keeps_guest_role(db: Database, clock: FixedClock) -> None:
     _, token = await actions.create_invite(db, await admin(db, clock), clock())
     guest, _ = await actions.accept_invite(db, token, "Jo", "device-llllllllllll", clock())
-    user = await actions.become_member(
-        db, guest, "jo@example.org", "long enough pw", self_membership=False
-    )
+    claim = await actions.claim_email(db, guest, "jo@example.org", "long enough pw", clock())
+    assert claim.token is not None
+    user = await actions.confirm_email(db, claim.token, clock(), self_membership=False)
     assert user.role is Role.GUEST and user.has_password
 
 

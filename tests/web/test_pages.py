@@ -173,7 +173,22 @@ async def test_pages_guest_becomes_member(live: LiveServer, people: Any) -> None
         "/me/account",
         data={"csrf": token, "email": "futur@example.org", "password": "un bon mot de passe"},
     )
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["location"] == "/me?claimed=1"
+    waiting = await guest.http.get("/me?claimed=1")
+    assert "attend maintenant qu'un·e admin la confirme" in waiting.text
+    assert "futur@example.org" in waiting.text
+    # No SMTP here: the address counts once an admin confirms it (not before).
+    assert (await guest.http.get("/r/ag")).status_code == 403
+    guest_id = waiting.text.split('data-me="')[1].split('"')[0]
+    admin: Person = await people()
+    await admin.sign_in_admin()
+    listing = await admin.http.get("/admin/people")
+    assert "futur@example.org" in listing.text
+    token = await admin.csrf("/admin/people")
+    confirmed = await admin.http.post(
+        f"/admin/people/{guest_id}/confirm-email", data={"csrf": token}
+    )
+    assert confirmed.status_code == 303
     assert (await guest.http.get("/r/ag")).status_code == 200  # members' room now open
     other: Person = await people()
     token = await other.csrf("/login")

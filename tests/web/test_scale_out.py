@@ -9,8 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from estaminet.people.model import Role
 from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
 from tests.support.live_server import LiveServer, Person, start_server
+from tests.web.test_access_changes import closed_with, follow, left, set_role, set_team, user_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -67,3 +69,37 @@ async def test_scale_out_chat_crosses_instances(
     finally:
         await alice.close()
         await bob.close()
+
+
+async def test_scale_out_access_taken_away_on_one_instance_ends_it_on_the_other(
+    two_instances: tuple[LiveServer, LiveServer],
+) -> None:
+    """An admin on one instance demotes someone whose sockets are on the other: they stop."""
+    one, two = two_instances
+    admin, mia = Person(one), Person(two)
+    try:
+        await admin.sign_in_admin()
+        assert (await mia.join(await two.invite(Role.MEMBER), "Mia d'en face")).status_code == 303
+        mia_id = await user_id(mia)
+        await set_team(admin, "bureau", mia_id, member=True)
+        async with mia.socket() as first, mia.socket() as second:
+            for sock in (first, second):
+                await follow(sock, "room:bureau", "room:ag", "room:bar")
+            await asyncio.sleep(0.3)  # Redis confirms subscriptions asynchronously
+            await set_team(admin, "bureau", mia_id, member=False)
+            await set_role(admin, mia_id, "guest")
+            for sock in (first, second):
+                await left(sock, "room:bureau")
+                await left(sock, "room:ag")
+                assert (await sock.sub("room:ag"))["code"] == "venue/members_only"
+            # A ban made on one instance closes the sockets on the other.
+            token = await admin.csrf("/admin/people")
+            response = await admin.http.post(
+                f"/admin/people/{mia_id}/ban", data={"csrf": token, "banned": "1"}
+            )
+            assert response.status_code == 303
+            for sock in (first, second):
+                assert await closed_with(sock) == 4403
+    finally:
+        await admin.close()
+        await mia.close()

@@ -27,7 +27,7 @@ from estaminet.agenda.rules import (
     reminder_schedule,
     seat_answer,
 )
-from estaminet.agenda.tables import agenda_answers
+from estaminet.agenda.tables import agenda_answers, agenda_events
 from estaminet.people.model import User
 from estaminet.people.queries import users_by_ids
 from estaminet.store import Database
@@ -37,6 +37,7 @@ __all__ = [
     "answer",
     "answer_rows",
     "answered_dates",
+    "answers_by",
     "answers_for",
     "fill_places",
     "reschedule",
@@ -215,3 +216,16 @@ async def answers_for(
             if kind is Answer.WAITING:
                 position = len(ids[kind])
     return AnswerSummary(counts, names, mine, position, ids)
+
+
+async def answers_by(conn: AsyncConnection, user_id: str) -> list[dict[str, Any]]:
+    """Every answer ``user_id`` gave in the agenda (their export)."""
+    rows = await conn.execute(
+        select(agenda_events.c.title, agenda_answers.c.occurrence, agenda_answers.c.answer,
+               agenda_answers.c.at)
+        .select_from(agenda_answers.join(
+            agenda_events, agenda_events.c.id == agenda_answers.c.event_id))
+        .where(agenda_answers.c.user_id == user_id)
+        .order_by(agenda_answers.c.at)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in rows]

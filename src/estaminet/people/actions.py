@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, Gone, NotFound
@@ -22,6 +23,7 @@ from estaminet.people.names import clean_display_name
 from estaminet.people.queries import user_by_id, user_from_row
 from estaminet.people.tables import (
     devices,
+    email_claims,
     invites,
     login_links,
     moderation_log,
@@ -33,14 +35,19 @@ from estaminet.store import Database
 from estaminet.store.keyset import KeysetPage, SortKey, read_page
 
 __all__ = [
+    "EmailClaim",
     "Invite",
     "accept_invite",
-    "become_member",
+    "admin_confirm_email",
+    "claim_email",
+    "confirm_email",
     "create_invite",
     "create_login_link",
     "create_user",
     "invite_by_id",
     "log_moderation",
+    "pending_email",
+    "pending_emails",
     "revoke_invite",
     "set_ban",
     "set_locale",
@@ -436,10 +443,28 @@ async def set_display_name(db: Database, user: User, display_name: str) -> User:
     return fresh
 
 
-async def become_member(
-    db: Database, user: User, email: str, password: str, *, self_membership: bool
-) -> User:
-    """A guest adds an email and a password; with open membership they become a member."""
+EMAIL_CLAIM_HOURS = 48
+
+
+@dataclass(frozen=True)
+class EmailClaim:
+    """A pending address: what to send (``token``), or ``None`` when the address is taken.
+
+    The caller answers the same way in both cases ("we sent a link to this
+    address"), so nobody learns from the answer whether an account exists.
+    """
+
+    email: str
+    token: str | None
+
+
+async def claim_email(
+    db: Database, user: User, email: str, password: str, now: datetime
+) -> EmailClaim:
+    """A guest gives an address and a password: nothing counts until the address is proved.
+
+    The claim replaces any earlier one of this person; it lasts ``EMAIL_CLAIM_HOURS``.
+    """
     if user.has_password:
         raise Conflict("people/has_account", N_("You already have an account."))
     if len(password) < 10:
@@ -449,17 +474,100 @@ async def become_member(
     if len(password) > 1024:
         raise BadInput("people/password_long", N_("This password is too long."))
     email = _clean_email(email)
+    token = new_token()
+    hashed = _hash_password(password)  # before the transaction: hashing is slow on purpose
+    async with db.begin() as conn:
+        await conn.execute(delete(email_claims).where(email_claims.c.user_id == user.id))
+        taken = (await conn.execute(select(users.c.id).where(users.c.email == email))).first()
+        if taken is not None:
+            return EmailClaim(email, None)
+        await conn.execute(
+            insert(email_claims).values(
+                user_id=user.id,
+                email=email,
+                password_hash=hashed,
+                token_hash=hash_token(token),
+                created_at=now,
+                expires_at=now + timedelta(hours=EMAIL_CLAIM_HOURS),
+            )
+        )
+    return EmailClaim(email, token)
+
+
+async def pending_email(db: Database, user_id: str, now: datetime) -> str | None:
+    """The address ``user_id`` is waiting to have confirmed, if any (still valid)."""
+    async with db.read() as conn:
+        return (
+            await conn.execute(
+                select(email_claims.c.email).where(
+                    email_claims.c.user_id == user_id, email_claims.c.expires_at > now
+                )
+            )
+        ).scalar()
+
+
+async def pending_emails(db: Database, now: datetime) -> dict[str, str]:
+    """Every person waiting for an address to be confirmed: ``{user_id: email}``."""
+    async with db.read() as conn:
+        rows = await conn.execute(
+            select(email_claims.c.user_id, email_claims.c.email).where(
+                email_claims.c.expires_at > now
+            )
+        )
+        return {row.user_id: row.email for row in rows}
+
+
+async def confirm_email(db: Database, token: str, now: datetime, *, self_membership: bool) -> User:
+    """The link of a claim was followed: the address and the password now count."""
+    async with db.begin() as conn:
+        row = (
+            await conn.execute(
+                select(email_claims).where(email_claims.c.token_hash == hash_token(token))
+            )
+        ).first()
+        if row is None or row._mapping["expires_at"] <= now:
+            raise Gone(
+                "people/email_link_expired",
+                N_("This confirmation link does not work (any more). Give your address again."),
+            )
+        return await _confirm(conn, row._mapping, self_membership=self_membership)
+
+
+async def admin_confirm_email(
+    db: Database, actor: User, user_id: str, now: datetime, *, self_membership: bool
+) -> User:
+    """An admin vouches for a pending address (for venues that send no e-mail)."""
+    if actor.role is not Role.ADMIN or actor.banned:
+        raise Forbidden("people/admins_only", N_("Only admins can confirm an address."))
+    async with db.begin() as conn:
+        row = (
+            await conn.execute(
+                select(email_claims).where(
+                    email_claims.c.user_id == user_id, email_claims.c.expires_at > now
+                )
+            )
+        ).first()
+        if row is None:
+            raise NotFound("people/no_pending_email", N_("This person has no address to confirm."))
+        user = await _confirm(conn, row._mapping, self_membership=self_membership)
+        await log_moderation(conn, actor, "confirm_email", now, target_user_id=user.id)
+    return user
+
+
+async def _confirm(conn: AsyncConnection, claim: Any, *, self_membership: bool) -> User:
+    user = await user_by_id(conn, claim["user_id"])
+    assert user is not None  # the claim goes with its person (ON DELETE CASCADE)
+    await conn.execute(delete(email_claims).where(email_claims.c.user_id == user.id))
+    await _ensure_email_free(conn, claim["email"])
     role = user.role
     if self_membership and role is Role.GUEST:
         role = Role.MEMBER
-    async with db.begin() as conn:
-        await _ensure_email_free(conn, email)
-        await conn.execute(
-            update(users)
-            .where(users.c.id == user.id)
-            .values(email=email, password_hash=_hash_password(password), role=role.value)
-        )
-        fresh = await user_by_id(conn, user.id)
+    await conn.execute(
+        update(users)
+        .where(users.c.id == user.id)
+        .values(email=claim["email"], password_hash=claim["password_hash"], role=role.value)
+    )
+    fresh = await user_by_id(conn, user.id)
     assert fresh is not None
     return fresh
 
@@ -559,4 +667,7 @@ def _clean_email(email: str) -> str:
 async def _ensure_email_free(conn: AsyncConnection, email: str) -> None:
     taken = await conn.execute(select(users.c.id).where(users.c.email == email))
     if taken.first() is not None:
-        raise Conflict("people/email_taken", N_("This email address is already used."))
+        raise Conflict(
+            "people/email_taken",
+            N_("This address already belongs to an account: sign in with it instead."),
+        )

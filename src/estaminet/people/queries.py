@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import Role, User
-from estaminet.people.tables import moderation_log, users
+from estaminet.people.tables import email_claims, moderation_log, notifications, sessions, users
 from estaminet.store.keyset import KeysetPage, SortKey, read_page
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "list_people",
     "moderation_entries",
     "people_page",
+    "personal_data",
     "user_by_id",
     "user_from_row",
     "users_by_ids",
@@ -99,3 +100,48 @@ async def moderation_entries(conn: AsyncConnection, limit: int = 200) -> list[di
         select(moderation_log).order_by(moderation_log.c.id.desc()).limit(limit)
     )
     return [dict(row._mapping) for row in rows]
+
+
+async def personal_data(conn: AsyncConnection, user_id: str) -> dict[str, Any]:
+    """What the people feature holds about one person (their export; see ``privacy``)."""
+    user = await user_by_id(conn, user_id)
+    if user is None:
+        return {}
+    rows = await conn.execute(
+        select(sessions.c.created_at, sessions.c.last_seen_at, sessions.c.revoked_at)
+        .where(sessions.c.user_id == user_id)
+        .order_by(sessions.c.created_at)
+    )
+    signed_in = [dict(row._mapping) for row in rows]
+    rows = await conn.execute(
+        select(moderation_log.c.at, moderation_log.c.action, moderation_log.c.until,
+               moderation_log.c.reason)
+        .where(moderation_log.c.target_user_id == user_id)
+        .order_by(moderation_log.c.id)
+    )  # fmt: skip
+    moderation = [dict(row._mapping) for row in rows]
+    rows = await conn.execute(
+        select(notifications.c.kind, notifications.c.excerpt, notifications.c.created_at,
+               notifications.c.read_at)
+        .where(notifications.c.user_id == user_id)
+        .order_by(notifications.c.id)
+    )  # fmt: skip
+    notices = [dict(row._mapping) for row in rows]
+    pending = (
+        await conn.execute(select(email_claims.c.email).where(email_claims.c.user_id == user_id))
+    ).scalar()
+    return {
+        "profile": {
+            "name": user.display_name,
+            "role": user.role.value,
+            "email": user.email,
+            "email_waiting_for_confirmation": pending,
+            "language": user.locale,
+            "has_password": user.has_password,
+            "arrived_at": user.created_at,
+            "banned_at": user.banned_at,
+        },
+        "sessions": signed_in,
+        "moderation": moderation,
+        "notifications": notices,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from starlette.routing import Route
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people import access, actions, reveal
+from estaminet.people.mailing import confirmation_email
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import list_people, moderation_entries, users_by_ids
 from estaminet.people.queries import people_page as people_listing
@@ -25,6 +27,8 @@ from estaminet.web.security import form_with_csrf
 from estaminet.web.visitor import LANG_COOKIE, SESSION_COOKIE, cookie_header
 
 __all__ = ["handle_error", "routes"]
+
+log = logging.getLogger(__name__)
 
 
 def _services(request: Request) -> Any:
@@ -171,8 +175,7 @@ async def set_language(request: Request) -> Response:
 
 
 async def profile(request: Request) -> Response:
-    user = require_user(request)
-    return page(request, "people/profile.html", {"link": None, "error": None, "me": user})
+    return await _profile(request, require_user(request))
 
 
 async def profile_name(request: Request) -> Response:
@@ -199,21 +202,79 @@ async def profile_link(request: Request) -> Response:
 
 
 async def profile_account(request: Request) -> Response:
+    """A guest gives an address and a password; the address counts once proved.
+
+    The answer is the same whether the address is free or already has an account
+    (its owner gets a note instead of a link): it tells nobody who is registered.
+    """
     user = require_user(request)
     form = await form_with_csrf(request)
     state = _services(request)
+    now = _now(request)
     try:
-        await actions.become_member(
-            state.db,
-            user,
-            str(form.get("email", "")),
-            str(form.get("password", "")),
-            self_membership=state.settings.self_membership,
+        claim = await actions.claim_email(
+            state.db, user, str(form.get("email", "")), str(form.get("password", "")), now
         )
     except EstaminetError as error:
-        return page(
-            request, "people/profile.html", {"link": None, "error": error, "me": user}, status=400
+        return await _profile(request, user, error=error, status=400)
+    if state.mailer is not None:
+        locale = request.state.locale
+        message = confirmation_email(
+            sender=state.settings.smtp_from,
+            to=claim.email,
+            venue=request.app.state.venue_name,
+            base_url=state.settings.base_url,
+            token=claim.token,
+            hours=actions.EMAIL_CLAIM_HOURS,
+            now=now,
+            locale=locale,
         )
+        try:
+            await state.mailer.send(message)
+        except Exception:
+            log.warning("sending the address confirmation failed", exc_info=True)
+            failed = EstaminetError(
+                "people/mail_failed",
+                N_("The e-mail could not be sent just now. Try again in a moment."),
+            )
+            return await _profile(request, user, error=failed, status=503)
+    return RedirectResponse("/me?claimed=1", status_code=303)
+
+
+async def _profile(
+    request: Request, user: Any, *, error: EstaminetError | None = None, status: int = 200
+) -> Response:
+    state = _services(request)
+    pending = await actions.pending_email(state.db, user.id, _now(request))
+    return page(
+        request,
+        "people/profile.html",
+        {
+            "link": None,
+            "error": error,
+            "me": user,
+            "pending_email": pending,
+            "mail_on": state.mailer is not None,
+        },
+        status=status,
+    )
+
+
+async def email_page(request: Request) -> Response:
+    return page(request, "people/email_confirm.html", {"token": request.path_params["token"]})
+
+
+async def email_confirm(request: Request) -> Response:
+    """The link from the e-mail: the address, the password (and membership) now count."""
+    state = _services(request)
+    await form_with_csrf(request)
+    user = await actions.confirm_email(
+        state.db,
+        request.path_params["token"],
+        _now(request),
+        self_membership=state.settings.self_membership,
+    )
+    await state.gateway.access_changed(user.id)
     return RedirectResponse("/me?account=1", status_code=303)
 
 
@@ -411,6 +472,7 @@ async def people_page(request: Request) -> Response:
         ids = {e["actor_id"] for e in log} | {e["target_user_id"] for e in log}
         named = await users_by_ids(conn, {i for i in ids if i})
     names = {p.id: p.display_name for p in [*named.values(), *team_people]}
+    pending = await actions.pending_emails(_services(request).db, _now(request))
     return page(
         request,
         "people/people.html",
@@ -426,6 +488,7 @@ async def people_page(request: Request) -> Response:
             "teams": teams,
             "names": names,
             "me": user,
+            "pending": pending,
         },
         status=400 if bad else 200,
     )
@@ -438,10 +501,11 @@ async def people_role(request: Request) -> Response:
         role = Role(str(form.get("role", "")))
     except ValueError as exc:
         raise BadInput("people/unknown_role", N_("This role does not exist.")) from exc
-    await actions.set_role(
+    target = await actions.set_role(
         _services(request).db, user, request.path_params["user_id"], role, _now(request)
     )
-    _services(request).venue.forget_user(request.path_params["user_id"])
+    # What the person follows live is decided again, on every socket and instance.
+    await _services(request).gateway.access_changed(target.id)
     return RedirectResponse("/admin/people", status_code=303)
 
 
@@ -458,9 +522,24 @@ async def people_ban(request: Request) -> Response:
         banned=banned,
         reason=str(form.get("reason", "")),
     )
-    state.venue.forget_user(target.id)
-    if banned:
-        await state.venue.control(target.id, {"action": "close", "code": 4403})
+    # A banned person's sockets close (4403) on every instance; see ``Gateway.recheck``.
+    await state.gateway.access_changed(target.id)
+    return RedirectResponse("/admin/people", status_code=303)
+
+
+async def people_confirm_email(request: Request) -> Response:
+    """An admin confirms a pending address (the way when the venue sends no e-mail)."""
+    user = _moderator(request)
+    await form_with_csrf(request)
+    state = _services(request)
+    target = await actions.admin_confirm_email(
+        state.db,
+        user,
+        request.path_params["user_id"],
+        _now(request),
+        self_membership=state.settings.self_membership,
+    )
+    await state.gateway.access_changed(target.id)
     return RedirectResponse("/admin/people", status_code=303)
 
 
@@ -482,6 +561,8 @@ routes = [
     Route("/me/name", profile_name, methods=["POST"]),
     Route("/me/link", profile_link, methods=["POST"]),
     Route("/me/account", profile_account, methods=["POST"]),
+    Route("/me/email/{token}", email_page, methods=["GET"]),
+    Route("/me/email/{token}", email_confirm, methods=["POST"]),
     Route("/admin/invites", invites_page, methods=["GET"]),
     Route("/admin/invites", invites_create, methods=["POST"]),
     Route("/admin/invites/{invite_id}", invite_detail, methods=["GET"]),
@@ -489,4 +570,5 @@ routes = [
     Route("/admin/people", people_page, methods=["GET"]),
     Route("/admin/people/{user_id}/role", people_role, methods=["POST"]),
     Route("/admin/people/{user_id}/ban", people_ban, methods=["POST"]),
+    Route("/admin/people/{user_id}/confirm-email", people_confirm_email, methods=["POST"]),
 ]

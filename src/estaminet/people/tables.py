@@ -17,6 +17,7 @@ from estaminet.store.database import UTCDateTime, metadata
 
 __all__ = [
     "devices",
+    "email_claims",
     "invites",
     "login_links",
     "moderation_log",
@@ -115,4 +116,17 @@ notifications = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("read_at", UTCDateTime, nullable=True),
     Index("ix_notifications_user", "user_id", "read_at"),
+)
+
+# An address a person says is theirs, not yet proved: it counts for nothing (sign-in, teams,
+# e-mail) until its link is followed or an admin confirms it. One pending claim per person.
+email_claims = Table(
+    "email_claims",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )

@@ -4,12 +4,20 @@ Wire protocol (see docs/protocol.md): the client sends ``sub``/``unsub``/``act``
 ``ping`` frames; the server sends ``event``/``subscribed``/``ack``/``error``/
 ``resync``/``pong`` frames. Every refusal is an ``error`` frame with a code and
 a translated message; the connection stays open.
+
+Access taken away stops at once: :meth:`Gateway.access_changed` publishes one
+message on the hub's ``access`` topic, which every instance's gateway follows;
+each one forgets its cached decisions and re-checks, through the topic
+providers' own ``authorize``, every subscription of that person's sockets (or of
+everyone's, for a room-wide change), ending with a ``left`` frame those the
+person may no longer follow and closing the sockets of someone banned.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import logging
@@ -28,6 +36,7 @@ from estaminet.realtime.frames import Frame
 from estaminet.realtime.hub import Hub
 
 __all__ = [
+    "ACCESS_TOPIC",
     "ActionContext",
     "ActionHandler",
     "Gateway",
@@ -36,6 +45,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+ACCESS_TOPIC = "access"
+"""The hub topic every gateway follows to hear that someone's access changed (no client can follow it)."""
+
+CLOSE_BANNED = 4403
 
 
 def user_topic(user_id: str) -> str:
@@ -72,7 +86,10 @@ class TopicProvider(Protocol):
 
 Translate = Callable[[str, Msgid, Mapping[str, Any]], str]
 Authenticate = Callable[[WebSocket], Awaitable[tuple[Principal, str] | None]]
+Reload = Callable[[str], Awaitable[Principal | None]]
+"""The person behind an id as they are now, or ``None`` if they may no longer be here (banned, gone)."""
 Clock = Callable[[], datetime]
+Forget = Callable[[str | None], None]
 
 
 class Gateway:
@@ -83,6 +100,7 @@ class Gateway:
         hub: Hub,
         *,
         authenticate: Authenticate,
+        reload: Reload | None = None,
         translate: Translate,
         clock: Clock,
         allowed_origins: frozenset[str],
@@ -91,6 +109,7 @@ class Gateway:
     ) -> None:
         self.hub = hub
         self._authenticate = authenticate
+        self._reload = reload
         self._translate = translate
         self._clock = clock
         self._allowed_origins = allowed_origins
@@ -100,6 +119,9 @@ class Gateway:
         self._actions: dict[str, ActionHandler] = {}
         self._ids = itertools.count(1)
         self.connections: dict[str, set[Connection]] = defaultdict(set)
+        self._forgetters: list[Forget] = []
+        self._stop_access: Callable[[], None] | None = None
+        self._rechecks: set[asyncio.Task[None]] = set()
 
     # -- composition ---------------------------------------------------------
 
@@ -107,11 +129,93 @@ class Gateway:
         """Serve topics named ``prefix:…`` with ``provider``."""
         self._providers[prefix] = provider
 
+    @property
+    def topic_families(self) -> tuple[str, ...]:
+        """The prefixes of every topic served (``room``, ``tables``…), for checks that cover all."""
+        return tuple(sorted(self._providers))
+
     def action(self, name: str, handler: ActionHandler) -> None:
         """Route ``act`` frames named ``name`` to ``handler``."""
         if name in self._actions:
             raise ValueError(f"action {name} registered twice")
         self._actions[name] = handler
+
+    def on_access_changed(self, forget: Forget) -> None:
+        """Call ``forget(user_id)`` (``None``: anyone) before re-checking, to drop cached decisions."""
+        self._forgetters.append(forget)
+
+    # -- access taken away -----------------------------------------------------
+
+    async def start(self) -> None:
+        """Follow the ``access`` topic (once the hub has started)."""
+        if self._stop_access is None:
+            self._stop_access = self.hub.subscribe(ACCESS_TOPIC, self._on_access)
+
+    async def stop(self) -> None:
+        if self._stop_access is not None:
+            self._stop_access()
+            self._stop_access = None
+        for task in list(self._rechecks):
+            task.cancel()
+
+    async def access_changed(self, user_id: str | None = None) -> None:
+        """Someone's access changed (role, team, ban), or a room's (``user_id`` ``None``).
+
+        Call after the commit. Every instance re-checks what the sockets concerned follow.
+        """
+        self._forget(user_id)  # this instance at once; the hub brings it to the others
+        await self.hub.publish(Frame(ACCESS_TOPIC, 0, {}, {"action": "recheck", "user": user_id}))
+
+    def _forget(self, user_id: str | None) -> None:
+        for forget in self._forgetters:
+            try:
+                forget(user_id)
+            except Exception:
+                log.exception("forgetting cached access failed")
+
+    def _on_access(self, frame: Frame) -> None:
+        control = frame.control or {}
+        if control.get("action") != "recheck":
+            return
+        user = control.get("user")
+        self.recheck_here(user if isinstance(user, str) else None)
+
+    def recheck_here(self, user_id: str | None) -> None:
+        """On this instance only: forget cached access, re-check that person's sockets (or all)."""
+        self._forget(user_id)
+        if user_id is None:
+            targets = [c for conns in self.connections.values() for c in conns]
+        else:
+            targets = list(self.connections.get(user_id, ()))
+        for conn in targets:
+            task = asyncio.get_running_loop().create_task(self.recheck(conn))
+            self._rechecks.add(task)
+            task.add_done_callback(self._rechecks.discard)
+
+    async def recheck(self, conn: Connection) -> None:
+        """Re-decide everything ``conn`` follows; end (``left``) what it may no longer follow."""
+        if conn.closed:
+            return
+        if self._reload is not None:
+            fresh = await self._reload(conn.principal.user_id)
+            if fresh is None:
+                conn.close_soon(CLOSE_BANNED)
+                return
+            # Only who they are now changes; what belongs to this socket (e.g. its session) stays.
+            conn.principal = dataclasses.replace(
+                conn.principal, display_name=fresh.display_name, role=fresh.role
+            )
+        for topic in list(conn.subscriptions):
+            if topic == user_topic(conn.principal.user_id):
+                continue
+            try:
+                await self._provider(topic).authorize(conn.principal, topic)
+            except EstaminetError:
+                if topic in conn.subscriptions:
+                    await self._unsubscribe(conn, topic)
+                    conn.push_json({"type": "left", "topic": topic, "reason": "access"})
+            except Exception:
+                log.exception("re-checking %s failed", topic)
 
     # -- the socket ----------------------------------------------------------
 

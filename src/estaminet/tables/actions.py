@@ -38,6 +38,7 @@ __all__ = [
     "leave_table",
     "list_tables",
     "load_table",
+    "participations_of",
     "set_options",
     "start_table",
 ]
@@ -376,3 +377,17 @@ async def end_table(
             return table
         await engine.end(conn, table_id, now)
         return await load_table(conn, table_id)
+
+
+async def participations_of(conn: AsyncConnection, user_id: str) -> list[dict[str, Any]]:
+    """Every table ``user_id`` sat at, watched or narrated (their export)."""
+    rows = await conn.execute(
+        select(activities.c.title, activities.c.key, activities.c.status,
+               activity_participants.c.role, activity_participants.c.seat,
+               activity_participants.c.joined_at)
+        .select_from(activity_participants.join(
+            activities, activities.c.id == activity_participants.c.activity_id))
+        .where(activity_participants.c.user_id == user_id)
+        .order_by(activity_participants.c.joined_at)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in rows]

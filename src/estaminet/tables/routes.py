@@ -158,7 +158,17 @@ async def _lobby_change(request: Request, change: str) -> Response:
         return _back(table_id)
     elif change == "end":
         table = await actions.end_table(service.db, service.engine, user, table_id, now)
-    await service.publish_lobby(table)
+    gone = (
+        {user.id}
+        if change == "leave"
+        else {str(form.get("user", ""))}
+        if change == "kick"
+        else set()
+    )
+    await service.publish_lobby(table, also=gone)
+    for user_id in gone:
+        # Out of a private table is out of its topics too (lobby, view, voice), at once.
+        await request.app.state.gateway.access_changed(user_id)
     if change == "leave":
         return RedirectResponse(f"/r/{table.room_slug}", status_code=303)
     return _back(table_id)

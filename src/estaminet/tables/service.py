@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from estaminet.people.model import User
 from estaminet.people.queries import active_user
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import LOCALES, frame_for_locales
-from estaminet.realtime.gateway import ActionContext, Gateway
+from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
 from estaminet.store import Database
@@ -37,7 +37,7 @@ from estaminet.translations import translate
 from estaminet.venue.rooms import Room, access_room, room_by_slug
 from estaminet.web.templating import Templates
 
-__all__ = ["TableService", "viewer_topic"]
+__all__ = ["TableService", "sees", "viewer_topic"]
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class TableService:
         """The table's room must be open to ``user``; a private table only to its people."""
         async with self.db.read() as conn:
             await access_room(conn, user, table.room_slug)
-        if table.private and table.participant(user.id) is None and table.host_id != user.id:
+        if not sees(table, user.id):
             raise Forbidden("tables/private", N_("This table is private."))
 
     def viewer_for(self, table: TableInfo, user_id: str) -> Viewer | None:
@@ -363,11 +363,7 @@ class TableService:
         """The games room's panel: its tables and the form to set one up."""
         locale = str(request_context["locale"])
         async with self.db.read() as conn:
-            tables = [
-                t
-                for t in await actions.list_tables(conn, room)
-                if not t.private or t.participant(user.id) is not None
-            ]
+            tables = [t for t in await actions.list_tables(conn, room) if sees(t, user.id)]
         return self.templates.render(
             "tables/_panel.html",
             locale,
@@ -375,6 +371,8 @@ class TableService:
                 **request_context,
                 "room": room,
                 "tables": tables,
+                "public_tables": [t for t in tables if not t.private],
+                "mine": [t for t in tables if t.private],
                 "games": self.games(),
                 "game_names": self.game_names(locale),
                 "panel_seq": await self.hub.current_seq(f"tables:{room.slug}"),
@@ -422,13 +420,20 @@ class TableService:
         )
 
     async def panel_list_html(self, room: Room, locale: str) -> str:
+        """The tables everyone who may enter the room sees: never a private one."""
         async with self.db.read() as conn:
             tables = await actions.list_tables(conn, room)
+        return self._list_html(room, [t for t in tables if not t.private], locale)
+
+    def _list_html(
+        self, room: Room, tables: list[TableInfo], locale: str, *, template: str = "_list"
+    ) -> str:
         return self.templates.render(
-            "tables/_list.html",
+            f"tables/{template}.html",
             locale,
             {
                 "tables": tables,
+                "mine": tables,
                 "room": room,
                 "game_names": self.game_names(locale),
             },
@@ -440,14 +445,28 @@ class TableService:
     def games(self) -> list[Activity[Any]]:
         return list(all_games())
 
-    async def publish_room_tables(self, room_slug: str) -> None:
+    async def publish_room_tables(self, room_slug: str, also: Iterable[str] = ()) -> None:
+        """The room's list of tables, as each viewer may see it.
+
+        ``tables:<room>`` carries the public tables (the same for everyone who may
+        enter the room); each person at a private table (and each one in ``also``,
+        who may just have left one) gets their own private tables on ``user:<id>``.
+        """
         async with self.db.read() as conn:
             room = await room_by_slug(conn, room_slug)
-        if room is None:
-            return
+            if room is None:
+                return
+            tables = await actions.list_tables(conn, room)
+        private = [t for t in tables if t.private]
+        concerned = {uid for t in private for uid in _people_of(t)} | set(also)
+        for user_id in sorted(concerned):
+            await self._publish_private_tables(
+                room, [t for t in private if sees(t, user_id)], user_id
+            )
+        public = [t for t in tables if not t.private]
         topic = f"tables:{room.slug}"
         seq = await self.hub.next_seq(topic)
-        html = {locale: await self.panel_list_html(room, locale) for locale in LOCALES}
+        html = {locale: self._list_html(room, public, locale) for locale in LOCALES}
         frame = frame_for_locales(
             topic,
             seq,
@@ -460,9 +479,28 @@ class TableService:
         )
         await self.hub.publish(frame)
 
-    async def publish_lobby(self, table: TableInfo) -> None:
+    async def _publish_private_tables(
+        self, room: Room, mine: list[TableInfo], user_id: str
+    ) -> None:
+        topic = user_topic(user_id)
+        seq = await self.hub.next_seq(topic)
+        html = {locale: self._list_html(room, mine, locale, template="_mine") for locale in LOCALES}
+        frame = frame_for_locales(
+            topic,
+            seq,
+            "tables",
+            lambda locale: {
+                "ops": [
+                    {"op": "inner", "target": f"#tables-mine-{room.slug}", "html": html[locale]}
+                ]
+            },
+        )
+        await self.hub.publish(frame, buffer=True)
+
+    async def publish_lobby(self, table: TableInfo, also: Iterable[str] = ()) -> None:
+        """After a change in a table's lobby; ``also``: people who just left it."""
         self._recent.pop(table.id, None)
-        await self.publish_room_tables(table.room_slug)
+        await self.publish_room_tables(table.room_slug, also)
         topic = table.topic
         seq = await self.hub.next_seq(topic)
         frame = frame_for_locales(
@@ -483,6 +521,19 @@ class TableService:
 
     def message(self, locale: str, error: EstaminetError) -> str:
         return translate(locale, error.message, error.params)
+
+
+def sees(table: TableInfo, user_id: str) -> bool:
+    """Whether ``user_id`` may see ``table`` (in a room they may enter): a private table
+    only shows to its host and the people at it."""
+    return not table.private or user_id in _people_of(table)
+
+
+def _people_of(table: TableInfo) -> set[str]:
+    people = {p.user_id for p in table.participants}
+    if table.host_id is not None:
+        people.add(table.host_id)
+    return people
 
 
 def _key(rights: dict[str, list[str]]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,6 +33,7 @@ __all__ = [
     "edit_message",
     "history",
     "message_source",
+    "messages_by",
     "post_message",
     "restriction",
 ]
@@ -323,3 +325,24 @@ async def changes_since(
     if len(rows) > limit:
         return None
     return [_message(row) for row in rows]
+
+
+async def messages_by(conn: AsyncConnection, user_id: str) -> list[dict[str, Any]]:
+    """Every chat message ``user_id`` wrote, as it stands (their export)."""
+    rows = await conn.execute(
+        select(rooms.c.slug, messages.c.created_at, messages.c.edited_at, messages.c.deleted_at,
+               messages.c.body)
+        .select_from(messages.join(rooms, rooms.c.id == messages.c.room_id))
+        .where(messages.c.author_id == user_id)
+        .order_by(messages.c.id)
+    )  # fmt: skip
+    return [
+        {
+            "room": row.slug,
+            "at": row.created_at,
+            "edited_at": row.edited_at,
+            "deleted": row.deleted_at is not None,
+            "body": None if row.deleted_at is not None else row.body,
+        }
+        for row in rows
+    ]

@@ -18,6 +18,7 @@ from estaminet.venue.plan import RoomKind, VenueSpec, Visibility, VoiceMode
 from estaminet.venue.tables import room_team, rooms, venue_meta
 
 __all__ = [
+    "ROOMS_VERSION",
     "ApplyReport",
     "Room",
     "access_room",
@@ -25,6 +26,7 @@ __all__ = [
     "check_room_access",
     "list_rooms",
     "room_by_slug",
+    "rooms_version",
     "set_team_member",
     "venue_name",
     "visible_rooms",
@@ -138,6 +140,18 @@ def check_room_access(room: Room | None, user: User) -> Room:
     return room
 
 
+ROOMS_VERSION = "rooms_version"
+"""The ``venue_meta`` key stamped each time the venue file is applied (see ``rooms_version``)."""
+
+
+async def rooms_version(conn: AsyncConnection) -> str:
+    """The stamp of the last venue file applied ('' if none): changes when rooms may have."""
+    row = (
+        await conn.execute(select(venue_meta.c.value).where(venue_meta.c.key == ROOMS_VERSION))
+    ).first()
+    return str(row[0]) if row else ""
+
+
 async def venue_name(conn: AsyncConnection, default: str) -> str:
     row = (await conn.execute(select(venue_meta.c.value).where(venue_meta.c.key == "name"))).first()
     return str(row[0]) if row else default
@@ -210,6 +224,9 @@ async def apply_venue(db: Database, spec: VenueSpec, now: datetime) -> ApplyRepo
                 archived.append(slug)
         await conn.execute(delete(venue_meta).where(venue_meta.c.key == "name"))
         await conn.execute(insert(venue_meta).values(key="name", value=spec.name))
+        # Running servers watch this stamp: rooms' visibility and teams may have changed.
+        await conn.execute(delete(venue_meta).where(venue_meta.c.key == ROOMS_VERSION))
+        await conn.execute(insert(venue_meta).values(key=ROOMS_VERSION, value=now.isoformat()))
     return ApplyReport(tuple(created), tuple(updated), tuple(archived), tuple(unknown))
 
 

@@ -158,7 +158,7 @@ async def team_change(request: Request) -> Response:
     if target is None:
         raise NotFound("people/unknown_person", N_("This person does not exist."))
     await set_team_member(state.db, room, target.id, member=form.get("member") == "1")
-    state.venue.forget_rooms()
+    await state.gateway.access_changed(target.id)
     return RedirectResponse("/admin/people#teams", status_code=303)
 
 

@@ -7,6 +7,7 @@ committed (the ``chat`` functions commit before returning).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -30,11 +31,19 @@ from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.venue import chat
 from estaminet.venue.presence import Presence, PresentPerson
-from estaminet.venue.rooms import Room, check_room_access, list_rooms, room_by_slug
+from estaminet.venue.rooms import (
+    Room,
+    check_room_access,
+    list_rooms,
+    room_by_slug,
+    rooms_version,
+)
 from estaminet.venue.tables import room_restrictions
 from estaminet.web.templating import Templates
 
 __all__ = ["VenueService"]
+
+log = logging.getLogger(__name__)
 
 _PRESENCE_DELAY = 0.25
 _CATCH_UP_LIMIT = 200
@@ -64,6 +73,8 @@ class VenueService:
         self._buckets: dict[str, TokenBucket] = {}
         self._users: dict[str, tuple[User | None, float]] = {}
         self._rooms: dict[str, tuple[Room | None, float]] = {}
+        # Bumped by every ``forget_*``: a read that began before it is not cached (it may be stale).
+        self._epoch = 0
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
 
@@ -87,29 +98,41 @@ class VenueService:
         if hit is not None and hit[1] > now:
             user = hit[0]
         else:
+            epoch = self._epoch
             async with self.db.read() as conn:
                 user = await user_by_id(conn, principal.user_id)
-            _remember(self._users, principal.user_id, user, now)
+            if epoch == self._epoch:
+                _remember(self._users, principal.user_id, user, now)
         if user is None or user.banned:
             raise Forbidden("people/banned", N_("You can no longer enter this venue."))
         return user
 
     def forget_user(self, user_id: str) -> None:
         """Drop a cached person (after a ban or a role change)."""
+        self._epoch += 1
         self._users.pop(user_id, None)
 
     def forget_rooms(self) -> None:
-        """Drop cached rooms (after a team change)."""
+        """Drop cached rooms (after a team or visibility change)."""
+        self._epoch += 1
         self._rooms.clear()
+
+    def forget_access(self, user_id: str | None) -> None:
+        """Someone's access (or a room's, ``None``) changed: drop what the caches decided."""
+        if user_id is not None:
+            self.forget_user(user_id)
+        self.forget_rooms()
 
     async def _room(self, slug: str) -> Room | None:
         now = time.monotonic()
         hit = self._rooms.get(slug)
         if hit is not None and hit[1] > now:
             return hit[0]
+        epoch = self._epoch
         async with self.db.read() as conn:
             room = await room_by_slug(conn, slug)
-        _remember(self._rooms, slug, room, now)
+        if epoch == self._epoch:
+            _remember(self._rooms, slug, room, now)
         return room
 
     async def _room_for(
@@ -127,6 +150,23 @@ class VenueService:
                     "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
                 )
         return room
+
+    async def watch_rooms(self, changed: Callable[[], None], every: float) -> None:
+        """Call ``changed()`` when the venue file was applied (by ``estaminet venue apply``,
+        another process): rooms' visibility or teams may have changed. Checks every ``every`` s."""
+        async with self.db.read() as conn:
+            seen = await rooms_version(conn)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                async with self.db.read() as conn:
+                    version = await rooms_version(conn)
+            except Exception:
+                log.warning("reading the rooms' version failed", exc_info=True)
+                continue
+            if version != seen:
+                seen = version
+                changed()
 
     # -- chat actions ----------------------------------------------------------
 

@@ -184,13 +184,18 @@ export class Live {
       case "resync":
         for (const topic of frame.topics || []) if (this.last.has(topic)) this.sub(topic);
         return;
-      case "left":
+      case "left": {
         this.last.delete(frame.topic);
-        showTextToast(document.body.dataset.tRemoved);
-        if (document.querySelector(`[data-topic="${CSS.escape(frame.topic)}"]`)) {
-          setTimeout(() => { location.href = "/"; }, 1500);
+        const here = document.querySelectorAll(`[data-topic="${CSS.escape(frame.topic)}"]`);
+        if (frame.reason === "access") {
+          // Access was taken away (role, team, room): the page stays, says so, and stops.
+          accessLost(here);
+          return;
         }
+        showTextToast(document.body.dataset.tRemoved);
+        if (here.length) setTimeout(() => { location.href = "/"; }, 1500);
         return;
+      }
       case "pong":
         clearTimeout(this.pongTimer);
         this.heartbeat();
@@ -218,4 +223,27 @@ export class Live {
     this.last.set(topic, seq);
     for (const fn of this.listeners.get(topic) || []) fn(frame);
   }
+}
+
+/** The page follows a topic this person may no longer follow: one notice at the top, forms off. */
+function accessLost(elements) {
+  const text = document.body.dataset.tAccessLost;
+  if (!elements.length) return;
+  for (const el of elements) {
+    for (const field of el.querySelectorAll("textarea, input, select, button")) field.disabled = true;
+  }
+  const main = document.getElementById("main");
+  if (!main || main.querySelector("[data-access-lost]")) return;
+  const banner = document.createElement("div");
+  banner.className = "banner banner--warning";
+  banner.dataset.accessLost = "";
+  banner.setAttribute("role", "alert");
+  const p = document.createElement("p");
+  p.textContent = text + " ";
+  const back = document.createElement("a");
+  back.href = "/";
+  back.textContent = document.body.dataset.tBackToVenue;
+  p.append(back);
+  banner.append(p);
+  main.prepend(banner);
 }

@@ -1,0 +1,90 @@
+"""One person's data, gathered from each feature's own function (none reads another's tables).
+
+The same structure feeds the readable page and the JSON download.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from estaminet.agenda.answers import answers_by
+from estaminet.kernel.i18n import N_
+from estaminet.people.queries import personal_data
+from estaminet.store import Database
+from estaminet.tables.actions import participations_of
+from estaminet.venue.chat import messages_by
+
+__all__ = ["FIELDS", "SECTIONS", "export_json", "gather"]
+
+SECTIONS: dict[str, str] = {
+    "profile": N_("Who you are here"),
+    "sessions": N_("Your sign-ins (one per device or browser)"),
+    "messages": N_("Your chat messages"),
+    "agenda": N_("Your answers in the agenda"),
+    "tables": N_("Your game tables"),
+    "notifications": N_("Your notices"),
+    "moderation": N_("Moderation about you"),
+}
+"""The parts of an export, in the order the page shows them, with their titles."""
+
+FIELDS: dict[str, str] = {
+    "name": N_("Name"),
+    "role": N_("Role"),
+    "email": N_("Email address"),
+    "email_waiting_for_confirmation": N_("Address waiting for confirmation"),
+    "language": N_("Language"),
+    "has_password": N_("Password set"),
+    "arrived_at": N_("Arrived on"),
+    "banned_at": N_("Banned on"),
+    "created_at": N_("On"),
+    "last_seen_at": N_("Last seen"),
+    "revoked_at": N_("Signed out on"),
+    "room": N_("Room"),
+    "at": N_("On"),
+    "edited_at": N_("Edited on"),
+    "deleted": N_("Deleted"),
+    "body": N_("Text"),
+    "title": N_("Title"),
+    "occurrence": N_("Date"),
+    "answer": N_("Answer"),
+    "key": N_("Game"),
+    "status": N_("Status"),
+    "seat": N_("Seat"),
+    "joined_at": N_("Joined on"),
+    "kind": N_("Kind"),
+    "excerpt": N_("Excerpt"),
+    "read_at": N_("Read on"),
+    "action": N_("Action"),
+    "until": N_("Until"),
+    "reason": N_("Reason"),
+}
+"""What each field is called on the readable page."""
+
+
+async def gather(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
+    """Everything the venue holds about ``user_id``, as plain values."""
+    async with db.read() as conn:
+        people = await personal_data(conn, user_id)
+        return {
+            "exported_at": now,
+            "profile": people.get("profile", {}),
+            "sessions": people.get("sessions", []),
+            "messages": await messages_by(conn, user_id),
+            "agenda": await answers_by(conn, user_id),
+            "tables": await participations_of(conn, user_id),
+            "notifications": people.get("notifications", []),
+            "moderation": people.get("moderation", []),
+        }
+
+
+def export_json(data: dict[str, Any]) -> str:
+    """The export as JSON (times in ISO 8601, UTC)."""
+    return json.dumps(data, default=_plain, ensure_ascii=False, indent=2)
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not exportable: {type(value).__name__}")
