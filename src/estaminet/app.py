@@ -37,9 +37,11 @@ from estaminet.media.routes import routes as media_routes
 from estaminet.media.turn import turn_server
 from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
+from estaminet.people import passwords
 from estaminet.people.model import User
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
+from estaminet.people.throttle import SignInThrottle
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
@@ -55,6 +57,7 @@ from estaminet.translations import translate
 from estaminet.venue.rooms import venue_name
 from estaminet.venue.routes import routes as venue_routes
 from estaminet.venue.service import VenueService
+from estaminet.web.limits import BodyLimits
 from estaminet.web.security import SecurityHeaders
 from estaminet.web.templating import Templates
 from estaminet.web.visitor import VisitorMiddleware
@@ -119,6 +122,7 @@ def create_app(
     ``serving``: run by ``estaminet serve``, which may start its own Janus (``janus_autostart``).
     """
     db = Database(settings.resolved_database_url)
+    passwords.configure_size(settings.password_workers, settings.password_queue)
     hub = _make_hub(settings)
     templates = Templates(
         settings.timezone, extra_dirs=[Path(__file__).parent / "tables" / "templates"]
@@ -230,6 +234,7 @@ def create_app(
                 default_locale=settings.default_locale,
                 secure=settings.secure_cookies,
             ),
+            Middleware(BodyLimits, settings=settings),
         ],
         exception_handlers={EstaminetError: on_error},
         lifespan=lifespan,
@@ -250,6 +255,12 @@ def create_app(
     state.hub = hub
     state.templates = templates
     state.gateway = gateway
+    state.signin_throttle = SignInThrottle(
+        account_burst=settings.signin_account_burst,
+        account_per_minute=settings.signin_account_per_minute,
+        address_burst=settings.signin_address_burst,
+        address_per_minute=settings.signin_address_per_minute,
+    )
     state.venue = venue
     state.engine = engine
     state.tables = tables

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ from estaminet.store.migrate import upgrade
 from estaminet.venue.plan import VenueFileError, load_venue
 from estaminet.venue.rooms import apply_venue, list_rooms
 
-__all__ = ["main"]
+__all__ = ["main", "server_options"]
 
 DEMO_VENUE = Path(__file__).parent / "venue" / "demo.toml"
 
@@ -72,23 +73,30 @@ async def _prepare(
         await db.dispose()
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for this venue: bounded WebSocket messages, a log without secrets."""
+    from estaminet.web.logs import log_config
+    from estaminet.web.wsserver import uvicorn_ws
+
+    return {
+        "proxy_headers": True,
+        "ws_max_size": settings.ws_max_message_bytes,
+        "ws_ping_interval": 20.0,
+        "ws_ping_timeout": 20.0,
+        "ws_per_message_deflate": settings.ws_compression,
+        "ws": uvicorn_ws(settings.ws_impl),
+        "log_config": log_config(client_addresses=settings.log_client_addresses),
+        "log_level": "info",
+    }
+
+
 def _serve(settings: Settings, host: str, port: int, *, serving: bool = False) -> None:
     import uvicorn
 
     from estaminet.app import create_app
-    from estaminet.web.wsserver import uvicorn_ws
 
     uvicorn.run(
-        create_app(settings, serving=serving),
-        host=host,
-        port=port,
-        proxy_headers=True,
-        ws_max_size=1_048_576,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
-        ws_per_message_deflate=settings.ws_compression,
-        ws=uvicorn_ws(settings.ws_impl),
-        log_level="info",
+        create_app(settings, serving=serving), host=host, port=port, **server_options(settings)
     )
 
 

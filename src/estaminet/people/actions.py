@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, Gone, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.people import access
+from estaminet.people import access, passwords
 from estaminet.people.model import Role, User
 from estaminet.people.names import clean_display_name
 from estaminet.people.queries import user_by_id, user_from_row
@@ -50,7 +48,6 @@ __all__ = [
     "use_login_link",
 ]
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 RETURN_LINK_DAYS = 180
 SIGN_IN_LINK_HOURS = 24
 
@@ -105,6 +102,7 @@ async def create_user(
 ) -> User:
     name = clean_display_name(display_name)
     user_id = new_id()
+    hashed = await passwords.work().hash(password) if password else None
     async with db.begin() as conn:
         if email is not None:
             email = _clean_email(email)
@@ -114,7 +112,7 @@ async def create_user(
                 id=user_id,
                 display_name=name,
                 email=email,
-                password_hash=_hash_password(password) if password else None,
+                password_hash=hashed,
                 role=role.value,
                 created_at=now,
                 invite_id=invite_id,
@@ -332,26 +330,29 @@ async def sign_out(db: Database, session_id: str, now: datetime) -> None:
 async def sign_in(
     db: Database, email: str, password: str, device_id: str, now: datetime
 ) -> tuple[User, str]:
-    """Email and password sign-in; the same message whether the email or the password is wrong."""
+    """Email and password sign-in; the same message whether the email or the password is wrong.
+
+    The password is checked off the event loop and outside any transaction (a check
+    takes tens of milliseconds; SQLite's one writer must not wait for it).
+    """
     wrong = Forbidden("people/bad_credentials", N_("This email and password do not match."))
-    async with db.begin() as conn:
+    work = passwords.work()
+    async with db.read() as conn:
         row = (
             await conn.execute(select(users).where(users.c.email == _clean_email(email)))
         ).first()
-        if row is None or not row._mapping["password_hash"]:
-            _hasher.hash("timing-equaliser")
-            raise wrong
-        try:
-            _hasher.verify(row._mapping["password_hash"], password)
-        except (VerificationError, InvalidHashError):
-            raise wrong from None
-        if row._mapping["banned_at"] is not None:
-            raise Forbidden("people/banned", N_("You can no longer enter this venue."))
-        if _hasher.check_needs_rehash(row._mapping["password_hash"]):
+    hashed = row._mapping["password_hash"] if row is not None else None
+    if not await work.verify(hashed, password) or row is None or hashed is None:
+        raise wrong
+    if row._mapping["banned_at"] is not None:
+        raise Forbidden("people/banned", N_("You can no longer enter this venue."))
+    fresh_hash = await work.hash(password) if work.needs_rehash(hashed) else None
+    async with db.begin() as conn:
+        if fresh_hash is not None:
             await conn.execute(
                 update(users)
-                .where(users.c.id == row._mapping["id"])
-                .values(password_hash=_hash_password(password))
+                .where(users.c.id == row._mapping["id"], users.c.password_hash == hashed)
+                .values(password_hash=fresh_hash)
             )
         session_id = await _open_session(conn, row._mapping["id"], device_id, now)
     return user_from_row(row), session_id
@@ -452,12 +453,13 @@ async def become_member(
     role = user.role
     if self_membership and role is Role.GUEST:
         role = Role.MEMBER
+    hashed = await passwords.work().hash(password)
     async with db.begin() as conn:
         await _ensure_email_free(conn, email)
         await conn.execute(
             update(users)
             .where(users.c.id == user.id)
-            .values(email=email, password_hash=_hash_password(password), role=role.value)
+            .values(email=email, password_hash=hashed, role=role.value)
         )
         fresh = await user_by_id(conn, user.id)
     assert fresh is not None
@@ -542,10 +544,6 @@ async def log_moderation(
 
 
 # -- helpers -----------------------------------------------------------------
-
-
-def _hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def _clean_email(email: str) -> str:

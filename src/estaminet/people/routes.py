@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
+from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
 from estaminet.people import access, actions, reveal
 from estaminet.people.model import ROLE_LABELS, Role
@@ -124,11 +125,15 @@ async def login_submit(request: Request) -> Response:
     form = await form_with_csrf(request)
     email = str(form.get("email", ""))
     try:
+        address = request.client.host if request.client else None
+        state.signin_throttle.check(email, address, time.monotonic())
         _, session_id = await actions.sign_in(
             state.db, email, str(form.get("password", "")), request.state.device, _now(request)
         )
-    except (BadInput, Forbidden) as error:
-        return page(request, "people/login.html", {"email": email, "error": error}, status=400)
+    except (BadInput, Forbidden, RateLimited) as error:
+        return page(
+            request, "people/login.html", {"email": email, "error": error}, status=error.status
+        )
     return _signed_in(RedirectResponse("/", status_code=303), request, session_id)
 
 
