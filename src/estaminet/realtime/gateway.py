@@ -37,6 +37,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_ORIGIN_REFUSED = 4403
+
 
 def user_topic(user_id: str) -> str:
     """The private topic of one person (notifications, control messages)."""
@@ -119,11 +122,11 @@ class Gateway:
         """The WebSocket endpoint (one call per tab, for the life of the socket)."""
         origin = websocket.headers.get("origin")
         if origin is None or origin.rstrip("/") not in self._allowed_origins:
-            await websocket.close(code=4403)
+            await _refuse(websocket, CLOSE_ORIGIN_REFUSED)
             return
         who = await self._authenticate(websocket)
         if who is None:
-            await websocket.close(code=4401)
+            await _refuse(websocket, CLOSE_NOT_SIGNED_IN)
             return
         principal, locale = who
         await websocket.accept()
@@ -284,6 +287,14 @@ class Gateway:
         if isinstance(topic, str):
             payload["topic"] = topic
         conn.push_json(payload)
+
+
+async def _refuse(websocket: WebSocket, code: int) -> None:
+    """Accept, then close with ``code``: a socket closed during the handshake reaches the
+    browser as 1006 whatever the code, and the tab would never learn why (docs/protocol.md)."""
+    with contextlib.suppress(Exception):
+        await websocket.accept()
+        await websocket.close(code=code)
 
 
 def _malformed() -> BadInput:
