@@ -115,7 +115,7 @@ async def test_server_log_holds_no_token_and_no_client_address(tmp_path: Path) -
 async def test_server_log_has_client_addresses_when_the_admin_asks(tmp_path: Path) -> None:
     with served(tmp_path, ESTAMINET_LOG_CLIENT_ADDRESSES="true") as server:
         httpx.get(f"{server.base}/healthz")
-    assert '127.0.0.1:' in server.log()
+    assert "127.0.0.1:" in server.log()
 
 
 def test_redact_hides_secret_segments_and_query_values() -> None:
@@ -133,7 +133,12 @@ def test_redactor_cleans_arguments_and_tracebacks() -> None:
         raise ValueError(f"bad link /l/{token}")
     except ValueError as error:
         record = logging.LogRecord(
-            "estaminet.x", logging.ERROR, __file__, 1, "%s - %s", ("10.1.2.3:5555", f"/l/{token}"),
+            "estaminet.x",
+            logging.ERROR,
+            __file__,
+            1,
+            "%s - %s",
+            ("10.1.2.3:5555", f"/l/{token}"),
             (type(error), error, error.__traceback__),
         )
     assert Redactor().filter(record)

@@ -131,9 +131,8 @@ async def login_submit(request: Request) -> Response:
             state.db, email, str(form.get("password", "")), request.state.device, _now(request)
         )
     except (BadInput, Forbidden, RateLimited) as error:
-        return page(
-            request, "people/login.html", {"email": email, "error": error}, status=error.status
-        )
+        status = 429 if isinstance(error, RateLimited) else 400
+        return page(request, "people/login.html", {"email": email, "error": error}, status=status)
     return _signed_in(RedirectResponse("/", status_code=303), request, session_id)
 
 
