@@ -24,61 +24,65 @@ def _csrf(response: httpx.Response) -> str:
     return found.group(1)
 
 
-def _post(client: httpx.Client, path: str, **data: str) -> httpx.Response:
-    return client.post(path, data={"csrf": _csrf(client.get(path)), **data})
+async def _post(client: httpx.AsyncClient, path: str, **data: str) -> httpx.Response:
+    return await client.post(path, data={"csrf": _csrf(await client.get(path)), **data})
 
 
-def _post_from(client: httpx.Client, page: str, path: str, **data: str) -> httpx.Response:
-    return client.post(path, data={"csrf": _csrf(client.get(page)), **data})
+async def _post_from(
+    client: httpx.AsyncClient, page: str, path: str, **data: str
+) -> httpx.Response:
+    return await client.post(path, data={"csrf": _csrf(await client.get(page)), **data})
 
 
 async def _every_flow(server: Served) -> set[str]:
     """Sign in, invite, join, personal link, feed, password, sockets; every secret issued."""
     secrets_seen: set[str] = {server.admin_link.rsplit("/", 1)[1]}
     base = server.base
-    admin = httpx.Client(base_url=base)
-    guest = httpx.Client(base_url=base)
-    phone = httpx.Client(base_url=base)
-    stranger = httpx.Client(base_url=base)
+    admin = httpx.AsyncClient(base_url=base)
+    guest = httpx.AsyncClient(base_url=base)
+    phone = httpx.AsyncClient(base_url=base)
+    stranger = httpx.AsyncClient(base_url=base)
     try:
-        assert _post(admin, server.admin_link).status_code == 303
-        made = _post_from(
+        assert (await _post(admin, server.admin_link)).status_code == 303
+        made = await _post_from(
             admin, "/admin/invites", "/admin/invites", role="guest", expires="1d", note="x"
         )
         assert made.status_code == 303
-        detail = admin.get(made.headers["location"])
+        detail = await admin.get(made.headers["location"])
         invite = re.search(r"/i/" + _TOKEN, html.unescape(detail.text))
         assert invite, detail.text[:500]
         secrets_seen.add(invite.group(1))
 
-        assert _post(guest, f"/i/{invite.group(1)}", name="Zoé").status_code == 303
-        personal = _post_from(guest, "/me", "/me/link")
+        assert (await _post(guest, f"/i/{invite.group(1)}", name="Zoé")).status_code == 303
+        personal = await _post_from(guest, "/me", "/me/link")
         link = re.search(r"/l/" + _TOKEN, personal.text)
         assert link, personal.text[:500]
         secrets_seen.add(link.group(1))
-        assert _post(phone, f"/l/{link.group(1)}").status_code == 303
+        assert (await _post(phone, f"/l/{link.group(1)}")).status_code == 303
 
-        feed_page = _post_from(guest, "/agenda/subscribe", "/agenda/subscribe/new")
+        feed_page = await _post_from(guest, "/agenda/subscribe", "/agenda/subscribe/new")
         feed = re.search(r"/agenda/feed/" + _TOKEN + r"\.ics", feed_page.text)
         assert feed, feed_page.text[:500]
         secrets_seen.add(feed.group(1))
-        assert guest.get(f"/agenda/feed/{feed.group(1)}.ics").status_code == 200
+        assert (await guest.get(f"/agenda/feed/{feed.group(1)}.ics")).status_code == 200
 
         password = secrets.token_urlsafe(18)
         secrets_seen.add(password)
-        account = _post_from(
+        account = await _post_from(
             guest, "/me", "/me/account", email="zoe@example.org", password=password
         )
         assert account.status_code == 303
-        assert _post(stranger, "/login", email="zoe@example.org", password="nope").status_code
-        signed = _post(stranger, "/login", email="zoe@example.org", password=password)
+        assert (
+            await _post(stranger, "/login", email="zoe@example.org", password="nope")
+        ).status_code
+        signed = await _post(stranger, "/login", email="zoe@example.org", password=password)
         assert signed.status_code == 303
 
         unknown = secrets.token_urlsafe(32)
         secrets_seen.add(unknown)
-        assert stranger.get(f"/i/{unknown}").status_code == 404
-        assert stranger.get(f"/l/{unknown}?next={unknown}").status_code == 200
-        assert stranger.get("/admin/people?q=Zo%C3%A9").status_code in (401, 403)
+        assert (await stranger.get(f"/i/{unknown}")).status_code == 404
+        assert (await stranger.get(f"/l/{unknown}?next={unknown}")).status_code == 200
+        assert (await stranger.get("/admin/people?q=Zo%C3%A9")).status_code in (401, 403)
 
         for client in (admin, guest, phone, stranger):
             secrets_seen.update(v for v in client.cookies.values() if len(v) >= 16)
@@ -93,7 +97,7 @@ async def _every_flow(server: Served) -> set[str]:
             pass
     finally:
         for client in (admin, guest, phone, stranger):
-            client.close()
+            await client.aclose()
     return secrets_seen
 
 
@@ -114,7 +118,8 @@ async def test_server_log_holds_no_token_and_no_client_address(tmp_path: Path) -
 
 async def test_server_log_has_client_addresses_when_the_admin_asks(tmp_path: Path) -> None:
     with served(tmp_path, ESTAMINET_LOG_CLIENT_ADDRESSES="true") as server:
-        httpx.get(f"{server.base}/healthz")
+        async with httpx.AsyncClient() as client:
+            await client.get(f"{server.base}/healthz")
     assert "127.0.0.1:" in server.log()
 
 
