@@ -105,6 +105,5 @@ async def test_a_websocket_message_over_the_limit_closes_with_1009(people: Any) 
     async with person.socket() as sock:
         await sock.send("x" * 70_000)
         with pytest.raises(ConnectionClosed) as closed:
-            await sock.quiet(5)
-            await sock.ws.recv()
+            await asyncio.wait_for(sock.ws.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
