@@ -38,6 +38,7 @@ from estaminet.media.turn import turn_server
 from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
 from estaminet.people import passwords
+from estaminet.people import tokens as people_tokens
 from estaminet.people.model import User
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
@@ -137,7 +138,14 @@ def create_app(
         user: User | None = websocket.scope["state"].pop("user", None)
         if user is None:
             return None
-        return Principal(user.id, user.display_name, user.role.value), websocket.state.locale
+        session = websocket.scope["state"].get("session")
+        principal = Principal(
+            user.id,
+            user.display_name,
+            user.role.value,
+            session=people_tokens.hash_token(session) if session else None,
+        )
+        return principal, websocket.state.locale
 
     gateway = Gateway(
         hub,
@@ -146,6 +154,7 @@ def create_app(
         clock=clock,
         allowed_origins=settings.allowed_origins,
         max_frame_bytes=settings.ws_max_frame_bytes,
+        max_depth=settings.ws_max_depth,
         queue_size=settings.ws_send_queue,
     )
     gateway.provide("user", UserTopics(hub))
@@ -178,7 +187,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.prepare_data_dir()
         if migrate:
             await asyncio.to_thread(upgrade, settings.resolved_database_url)
         await hub.start()
@@ -227,6 +236,7 @@ def create_app(
                 SecurityHeaders,
                 allowed_origins=settings.allowed_origins,
                 connect_to=[janus.crowd.public_url] if janus is not None else [],
+                https=settings.secure_cookies,
             ),
             Middleware(
                 VisitorMiddleware,

@@ -52,7 +52,7 @@ async def _prepare(
 
     Returns a fresh one-time sign-in link for the admin and, for the demo, a guest invite.
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.prepare_data_dir()
     settings.resolved_secret_key()  # created once, here, rather than by a racing first request
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
@@ -176,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "invite":
             _say(asyncio.run(_invite(settings, Role(args.role), args.days, args.uses, args.note)))
         elif args.command == "db":
+            settings.prepare_data_dir()
             upgrade(settings.resolved_database_url)
             _say("Database is up to date.")
     except VenueFileError as exc:
@@ -189,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _apply(settings: Settings, path: Path) -> str:
     spec = load_venue(path)
+    settings.prepare_data_dir()
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
     try:

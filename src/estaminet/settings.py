@@ -14,6 +14,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
 
 __all__ = ["Settings", "load_settings"]
 
@@ -177,6 +178,23 @@ class Settings(BaseSettings):
         origin = self.base_url.rstrip("/")
         return frozenset([origin, *self.extra_origins])
 
+    def prepare_data_dir(self) -> None:
+        """Create the data folder (``0700``) and the SQLite database file (``0600``) if missing.
+
+        SQLite would create the database with the process's umask (often world-readable);
+        an empty file is a valid new database, and its ``-wal``/``-shm`` files take its mode.
+        """
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(parents=True, mode=0o700)
+            self.data_dir.chmod(0o700)  # mkdir's mode is masked by the umask
+        url = make_url(self.resolved_database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            path = Path(url.database)  # type: ignore[arg-type]
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                path.chmod(0o600)
+
     def resolved_secret_key(self) -> str:
         """The configured key, or the one kept in the data folder (created on first use)."""
         if self.secret_key:
@@ -184,7 +202,7 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret_key"
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.prepare_data_dir()
         key = secrets.token_urlsafe(48)
         path.write_text(key)
         path.chmod(0o600)

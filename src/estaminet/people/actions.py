@@ -491,11 +491,7 @@ async def set_ban(
         target = await user_by_id(conn, target_id)
         if target is None:
             raise NotFound("people/unknown_person", N_("This person does not exist."))
-        if (
-            not access.can_moderate(actor)
-            or (target.role.rank >= actor.role.rank and actor.role is not Role.ADMIN)
-            or target.id == actor.id
-        ):
+        if not access.can_moderate_person(actor, target):
             raise Forbidden("people/ban_forbidden", N_("You may not ban this person."))
         await conn.execute(
             update(users)

@@ -18,6 +18,7 @@ from estaminet.people import access, actions, reveal
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import list_people, moderation_entries, users_by_ids
 from estaminet.people.queries import people_page as people_listing
+from estaminet.people.tokens import hash_token
 from estaminet.store.keyset import BadCursor
 from estaminet.translations import LANGUAGES
 from estaminet.venue.rooms import list_rooms
@@ -151,10 +152,22 @@ async def link_use(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     await form_with_csrf(request)
-    if request.state.session:
-        await actions.sign_out(_services(request).db, request.state.session, _now(request))
+    state = _services(request)
+    session, user = request.state.session, request.state.user
+    if session:
+        await actions.sign_out(state.db, session, _now(request))
+    if session and user is not None:
+        # The sockets this session opened end too (4401), on every instance; others stay.
+        await state.venue.control(
+            user.id, {"action": "close", "code": 4401, "session": hash_token(session)}
+        )
     response = RedirectResponse("/", status_code=303)
-    response.raw_headers.append((b"set-cookie", cookie_header(SESSION_COOKIE, "", max_age=0)))
+    response.raw_headers.append(
+        (
+            b"set-cookie",
+            cookie_header(SESSION_COOKIE, "", max_age=0, secure=state.settings.secure_cookies),
+        )
+    )
     return response
 
 
@@ -167,7 +180,10 @@ async def set_language(request: Request) -> Response:
     if user is not None:
         await actions.set_locale(_services(request).db, user, lang)
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
-    response.raw_headers.append((b"set-cookie", cookie_header(LANG_COOKIE, lang, http_only=False)))
+    secure = _services(request).settings.secure_cookies
+    response.raw_headers.append(
+        (b"set-cookie", cookie_header(LANG_COOKIE, lang, http_only=False, secure=secure))
+    )
     return response
 
 

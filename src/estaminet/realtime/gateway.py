@@ -90,6 +90,7 @@ class Gateway:
         clock: Clock,
         allowed_origins: frozenset[str],
         max_frame_bytes: int = 16_384,
+        max_depth: int = 32,
         queue_size: int = 256,
     ) -> None:
         self.hub = hub
@@ -98,6 +99,7 @@ class Gateway:
         self._clock = clock
         self._allowed_origins = allowed_origins
         self._max_frame = max_frame_bytes
+        self._max_depth = max_depth
         self._queue_size = queue_size
         self._providers: dict[str, TopicProvider] = {}
         self._actions: dict[str, ActionHandler] = {}
@@ -176,9 +178,12 @@ class Gateway:
         if len(raw) > self._max_frame and len(raw.encode("utf-8")) > self._max_frame:
             self._error(conn, None, _too_large())
             return
+        if not _shallow(raw, self._max_depth):
+            self._error(conn, None, _malformed())
+            return
         try:
             frame = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             self._error(conn, None, _malformed())
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
@@ -270,7 +275,9 @@ class Gateway:
                 asyncio.get_running_loop().create_task(self._unsubscribe(conn, topic))
                 conn.push_json({"type": "left", "topic": topic, "reason": control.get("reason")})
         elif action == "close":
-            conn.close_soon(int(control.get("code", 4403)))
+            session = control.get("session")
+            if session is None or session == conn.principal.session:
+                conn.close_soon(int(control.get("code", 4403)))
 
     # -- errors --------------------------------------------------------------
 
@@ -295,6 +302,32 @@ async def _refuse(websocket: WebSocket, code: int) -> None:
     with contextlib.suppress(Exception):
         await websocket.accept()
         await websocket.close(code=code)
+
+
+def _shallow(raw: str, limit: int) -> bool:
+    """Whether arrays and objects in ``raw`` nest at most ``limit`` deep (brackets inside
+    strings aside). A frame nested a thousand deep would otherwise exhaust the parser's stack."""
+    if raw.count("[") + raw.count("{") <= limit:
+        return True
+    depth = 0
+    in_string = escaped = False
+    for char in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif char in "]}":
+            depth -= 1
+    return True
 
 
 def _malformed() -> BadInput:
