@@ -189,7 +189,7 @@ class Settings(BaseSettings):
             self.data_dir.chmod(0o700)  # mkdir's mode is masked by the umask
         url = make_url(self.resolved_database_url)
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            path = Path(url.database)  # type: ignore[arg-type]
+            path = Path(url.database)
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
