@@ -16,7 +16,7 @@ from tests.conftest import FixedClock
 from tests.venue.test_chat import MAX, setup_venue
 
 
-async def test_chat_delete_erases_the_words_from_mention_notices(
+async def test_chat_edit_and_delete_reach_the_mention_notices(
     db: Database, clock: FixedClock
 ) -> None:
     bar, alice, bob = await setup_venue(db, clock)
@@ -24,6 +24,18 @@ async def test_chat_delete_erases_the_words_from_mention_notices(
         db, alice, bar, "@Bob Marley mon code est 4242", clock(), max_length=MAX
     )
     assert posted.mentioned == (bob.id,)
+    await chat.edit_message(
+        db, alice, bar, posted.message.id, "@Bob Marley oublie ça", clock(), max_length=MAX
+    )
+    async with db.read() as conn:
+        excerpt = (
+            await conn.execute(
+                select(notifications.c.excerpt).where(
+                    notifications.c.message_id == posted.message.id
+                )
+            )
+        ).scalar_one()
+        assert excerpt == "@Bob Marley oublie ça"
     await chat.delete_message(db, alice, bar, posted.message.id, clock())
     async with db.read() as conn:
         excerpts = (

@@ -264,6 +264,12 @@ async def edit_message(
                 .returning(messages)
             )
         ).one()
+        # Mention notices quote the message as it is now, not words taken back.
+        await conn.execute(
+            update(notifications)
+            .where(notifications.c.message_id == message.id)
+            .values(excerpt=text[:200])
+        )
     return _message(row)
 
 
