@@ -13,6 +13,7 @@ import psutil
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from estaminet.people.model import Role
 from estaminet.settings import Settings
 from estaminet.web.limits import body_limit
 from tests.support.live_server import Person
@@ -107,3 +108,19 @@ async def test_a_websocket_message_over_the_limit_closes_with_1009(people: Any) 
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(sock.ws.recv(), 5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+async def test_agenda_forms_take_a_picture_but_not_more(people: Any) -> None:
+    person: Person = await people("Ana", Role.ANIMATOR)
+    token = await person.csrf("/agenda/new")
+    picture = ("photo.png", b"\x89PNG" + b"0" * 400_000, "image/png")
+    small = await person.http.post(
+        "/agenda/new", data={"csrf": token, "title": ""}, files={"picture": picture}
+    )
+    assert small.status_code != 413
+    huge = ("photo.png", b"\x89PNG" + b"0" * 3_500_000, "image/png")
+    refused = await person.http.post(
+        "/agenda/new", data={"csrf": token, "title": ""}, files={"picture": huge}
+    )
+    assert refused.status_code == 413
+    assert "trop volumineux" in refused.text
