@@ -9,9 +9,13 @@ import secrets
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from estaminet.store import Database
 from estaminet.web.logs import Redactor, redact
 from tests.support.served import Served, served
 
@@ -150,3 +154,11 @@ def test_redactor_cleans_arguments_and_tracebacks() -> None:
     text = logging.Formatter().format(record)
     assert token not in text and "10.1.2.3" not in text
     assert "- - /l/…" in text
+
+
+async def test_database_errors_do_not_quote_what_was_written(db: Database) -> None:
+    secret = secrets.token_urlsafe(32)
+    with pytest.raises(DBAPIError) as failed:
+        async with db.begin() as conn:
+            await conn.execute(text("SELECT * FROM nowhere WHERE x = :x"), {"x": secret})
+    assert secret not in str(failed.value)
