@@ -66,3 +66,37 @@ def test_cli_venue_apply_bad_file(capsys: pytest.CaptureFixture[str], tmp_path: 
 def test_cli_db_upgrade(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, tmp_path, "db", "upgrade")
     assert code == 0 and "up to date" in out
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_cli_data_dir_before_or_after_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+) -> None:
+    before = ["--data-dir", str(tmp_path)] if where == "before" else []
+    after = ["--data-dir", str(tmp_path)] if where == "after" else []
+    assert main([*before, "init", *after]) == 0
+    assert main([*before, "invite", "create", *after]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "estaminet.db").exists()
+
+
+def test_cli_unknown_setting_is_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "estaminet.toml"
+    config.write_text('base_ulr = "https://lab.example"\n', encoding="utf-8")
+    monkeypatch.setenv("ESTAMINET_CONFIG", str(config))
+    code, out, err = run(capsys, tmp_path, "init")
+    assert code == 2 and out == ""
+    assert "unknown setting `base_ulr`" in err and "did you mean `base_url`?" in err
+    assert not (tmp_path / "estaminet.db").exists()
+
+
+def test_cli_invalid_timezone_names_the_setting(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ESTAMINET_TIMEZONE", "Europe/Bruxelles")
+    code, _, err = run(capsys, tmp_path, "init")
+    assert code == 2
+    assert "timezone" in err and "unknown time zone 'Europe/Bruxelles'" in err
+    assert len(err.splitlines()) < 8  # a message, not a traceback

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from estaminet.kernel.errors import EstaminetError
@@ -17,7 +18,7 @@ from estaminet.people import actions as people
 from estaminet.people.model import Role, User
 from estaminet.people.queries import user_from_row
 from estaminet.people.tables import users
-from estaminet.settings import Settings, load_settings
+from estaminet.settings import Settings, UnknownSetting, load_settings
 from estaminet.store import Database, utcnow
 from estaminet.store.migrate import upgrade
 from estaminet.venue.plan import VenueFileError, load_venue
@@ -81,8 +82,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
     return {
         "proxy_headers": True,
         "ws_max_size": settings.ws_max_message_bytes,
-        "ws_ping_interval": 20.0,
-        "ws_ping_timeout": 20.0,
+        "ws_ping_interval": settings.ws_ping_seconds,
+        "ws_ping_timeout": settings.ws_ping_seconds,
         "ws_per_message_deflate": settings.ws_compression,
         "ws": uvicorn_ws(settings.ws_impl),
         "log_config": log_config(client_addresses=settings.log_client_addresses),
@@ -113,32 +114,45 @@ def _settings_for(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="estaminet", description="Estaminet: your venue online.")
-    parser.add_argument(
-        "--data-dir", help="where data lives (default: ESTAMINET_DATA_DIR or ./data)"
+    # --data-dir is taken before or after the command (``estaminet --data-dir D serve`` and
+    # ``estaminet serve --data-dir D``); SUPPRESS keeps a later default from erasing it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="where data lives (default: ESTAMINET_DATA_DIR or ./data)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="estaminet", description="Estaminet: your venue online.", parents=[common]
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the venue")
-    demo = sub.add_parser("demo", help="prepare the demo venue (le LAB) and run it")
+    serve = sub.add_parser("serve", parents=[common], help="run the venue")
+    demo = sub.add_parser(
+        "demo", parents=[common], help="prepare the demo venue (le LAB) and run it"
+    )
     for p in (serve, demo):
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
 
-    init = sub.add_parser("init", help="create the database, the rooms and the first admin")
+    init = sub.add_parser(
+        "init", parents=[common], help="create the database, the rooms and the first admin"
+    )
     init.add_argument("--venue", type=Path, help="venue file (default: the demo venue)")
     init.add_argument("--admin-name", default="Admin")
 
-    venue_cmd = sub.add_parser("venue", help="the venue file").add_subparsers(
+    venue_cmd = sub.add_parser("venue", parents=[common], help="the venue file").add_subparsers(
         dest="venue_command", required=True
     )
-    apply = venue_cmd.add_parser("apply", help="create or update rooms from a venue file")
+    apply = venue_cmd.add_parser(
+        "apply", parents=[common], help="create or update rooms from a venue file"
+    )
     apply.add_argument("file", type=Path)
 
-    invite_cmd = sub.add_parser("invite", help="invite links").add_subparsers(
+    invite_cmd = sub.add_parser("invite", parents=[common], help="invite links").add_subparsers(
         dest="invite_command", required=True
     )
-    create = invite_cmd.add_parser("create", help="create an invite link")
+    create = invite_cmd.add_parser("create", parents=[common], help="create an invite link")
     create.add_argument(
         "--role", choices=[r.value for r in Role if r is not Role.ADMIN], default="guest"
     )
@@ -146,11 +160,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     create.add_argument("--uses", type=int, default=None, help="maximum number of uses")
     create.add_argument("--note", default="")
 
-    db_cmd = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
-    db_cmd.add_parser("upgrade", help="apply the database migrations")
+    db_cmd = sub.add_parser("db", parents=[common], help="database").add_subparsers(
+        dest="db_command", required=True
+    )
+    db_cmd.add_parser("upgrade", parents=[common], help="apply the database migrations")
 
     args = parser.parse_args(argv)
-    settings = _settings_for(args)
+    try:
+        settings = _settings_for(args)
+    except (UnknownSetting, ValidationError) as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
 
     try:
         if args.command == "serve":

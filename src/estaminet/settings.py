@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -16,7 +18,30 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["DEFAULT_TIMEZONE", "Settings", "UnknownSetting", "load_settings"]
+
+DEFAULT_TIMEZONE = "Europe/Brussels"
+
+
+class UnknownSetting(ValueError):
+    """``estaminet.toml`` names a setting that does not exist (a typo would be silently ignored)."""
+
+    def __init__(self, path: Path, key: str, known: list[str]) -> None:
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        super().__init__(f"{path}: unknown setting `{key}`{hint}")
+        self.key = key
+
+
+class _StrictToml(TomlConfigSettingsSource):
+    """The venue's TOML file, refusing keys that name no setting."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls, toml_file=path)
+        known = sorted(settings_cls.model_fields)
+        for key in self.toml_data:
+            if key not in settings_cls.model_fields:
+                raise UnknownSetting(path, key, known)
 
 
 def _config_file() -> Path:
@@ -41,7 +66,7 @@ class Settings(BaseSettings):
     venue_name: str = "Estaminet"
     venue_file: Path | None = None
     default_locale: Literal["fr", "en"] = "fr"
-    timezone: str = "Europe/Brussels"
+    timezone: str = DEFAULT_TIMEZONE
     hub: Literal["memory", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "estaminet"
@@ -99,6 +124,7 @@ class Settings(BaseSettings):
     """Deepest nesting of arrays and objects in a frame (``gateway/malformed`` beyond)."""
     ws_send_queue: int = 256
     ws_ping_seconds: float = 25.0
+    """How often the server pings each WebSocket, and how long it waits for the answer."""
     presence_buffer: int = 512
     ws_compression: bool = False
     ws_impl: Literal["estaminet", "websockets-sansio", "websockets", "wsproto"] = "estaminet"
@@ -148,6 +174,17 @@ class Settings(BaseSettings):
     janus_ticket_seconds: int = 120
     """How long a voice ticket stays valid unused; one in use is extended while its holder is in."""
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (an IANA name such as 'Europe/Brussels')"
+            ) from None
+        return value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -160,7 +197,7 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
+            _StrictToml(settings_cls, _config_file()),
         )
 
     @property

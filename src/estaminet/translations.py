@@ -17,7 +17,7 @@ from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from estaminet.kernel.i18n import Msgid, Plural, Text, is_text_dict
+from estaminet.kernel.i18n import LANGUAGES, Msgid, Plural, Text, is_text_dict
 
 __all__ = [
     "LANGUAGES",
@@ -27,7 +27,6 @@ __all__ = [
     "translations",
 ]
 
-LANGUAGES: tuple[str, ...] = ("fr", "en")
 _LOCALE_DIR = Path(__file__).parent / "locale"
 
 

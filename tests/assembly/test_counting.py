@@ -17,6 +17,7 @@ from estaminet.assembly.counting import (
     count_majority,
     count_multiple,
     count_single,
+    majority_from_totals,
     majority_grade,
     majority_value,
 )
@@ -274,3 +275,39 @@ def test_majority_invariant_under_ballot_order(choices: list[Choice], base: Base
     backward = count_majority(list(reversed(choices)), rule, present=40, members=50)
     assert forward == backward
     assert forward.passed == (forward.base > 0 and 3 * forward.yes >= 2 * forward.base)
+
+
+def test_majority_tie_is_exactly_at_a_strict_threshold() -> None:
+    half = count_majority([Y, Y, Y, N, N, N], MajorityRule(), present=6, members=6)
+    assert (half.passed, half.tie) == (False, True)
+    assert not count_majority([Y, Y, Y, N, N], MajorityRule(), present=5, members=5).tie
+    two_thirds = MajorityRule(Fraction(2, 3), strict=True)
+    assert count_majority([Y] * 6 + [N] * 3, two_thirds, present=9, members=9).tie
+    at_least = MajorityRule(Fraction(2, 3), strict=False)  # exactly 2/3 passes: no tie
+    assert not count_majority([Y] * 6 + [N] * 3, at_least, present=9, members=9).tie
+    assert not count_majority([], MajorityRule(), present=0, members=0).tie
+
+
+def test_plurality_and_judgment_report_ties_from_the_counts() -> None:
+    assert count_single([0, 1, 1, 0], options=2).tie
+    assert not count_single([0, 1, 1], options=2).tie
+    assert count_multiple([[0, 1], [0, 1]], options=3, max_choices=2).tie
+    assert not count_single([None], options=2).tie  # nobody chosen: no winner, no tie
+    assert count_judgment([[GOOD, GOOD], [VERY_GOOD, VERY_GOOD]], options=2, grades=7).tie
+    assert not count_judgment([[GOOD, VERY_GOOD]], options=2, grades=7).tie
+
+
+@given(
+    st.integers(0, 20),
+    st.integers(0, 20),
+    st.integers(0, 20),
+    st.sampled_from([Fraction(1, 2), Fraction(2, 3), Fraction(3, 4)]),
+    st.booleans(),
+)
+def test_majority_tie_never_passes_and_means_exactly_the_share(
+    yes: int, no: int, abstain: int, threshold: Fraction, strict: bool
+) -> None:
+    rule = MajorityRule(threshold, strict)
+    result = majority_from_totals(yes, no, abstain, rule, present=60, members=60)
+    assert not (result.tie and result.passed)
+    assert result.tie == (strict and result.base > 0 and Fraction(yes, result.base) == threshold)

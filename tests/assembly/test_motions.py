@@ -132,3 +132,22 @@ def test_consent_object_on_a_majority_vote_is_the_wrong_method(in_session: Sitti
     vote = in_session.run_vote({"method": "majority"})
     code = in_session.refuse(4, "consent.object", vote=vote, reason="Non.")
     assert code == "assembly/wrong_method"
+
+
+def test_motion_vote_shows_the_amended_wording_and_keeps_the_one_voted(
+    in_session: Sitting,
+) -> None:
+    in_session.act(3, "motion.propose", text="Cotisation à 20 €.")
+    in_session.act(FACILITATOR, "vote.prepare", vote={"method": "majority", "motion": 1})
+    in_session.act(4, "motion.amend", motion=1, text="Cotisation à 15 €.")
+    amendment = in_session.run_vote({"method": "majority", "motion": 1, "amendment": 1})
+    in_session.act(0, "vote.cast", vote=amendment, ballot="yes")
+    in_session.act(FACILITATOR, "vote.close", vote=amendment)
+    shown = {v["id"]: v for v in in_session.view()["votes"]}
+    assert shown[1]["wording"] == "Cotisation à 15 €."  # the draft follows the amendment
+    assert shown[2]["wording"] == "Cotisation à 15 €."
+    in_session.act(FACILITATOR, "vote.open", vote=1)
+    in_session.act(0, "vote.cast", vote=1, ballot="yes")
+    in_session.act(FACILITATOR, "vote.close", vote=1)
+    assert in_session.state.votes[1].wording == "Cotisation à 15 €."
+    assert in_session.rebuilt().votes[1].wording == "Cotisation à 15 €."

@@ -14,6 +14,7 @@ def test_signal_show_is_counted_live_for_everyone(in_session: Sitting) -> None:
         "agree": 2,
         "disagree": 0,
         "clarify": 0,
+        "block": 0,
         "louder": 1,
         "slower": 0,
         "simpler": 0,
@@ -42,3 +43,9 @@ def test_signal_clear_own_or_all_by_the_facilitator(in_session: Sitting) -> None
     assert in_session.refuse(3, "signal.clear", all=True) == "assembly/not_facilitator"
     in_session.act(FACILITATOR, "signal.clear", all=True)
     assert in_session.state.signals == {}
+
+
+def test_signal_show_has_the_block_signal_of_crossed_arms(in_session: Sitting) -> None:
+    in_session.act(4, "signal.show", signal="block")
+    assert in_session.view()["signals"]["counts"]["block"] == 1
+    assert in_session.view()["signals"]["shown"] == [[4, "block"]]

@@ -194,3 +194,19 @@ def test_speaker_queue_empties_on_the_next_item(in_session: Sitting) -> None:
     assert queue(in_session) == []
     in_session.act(3, "speaker.raise_hand")
     assert in_session.view()["queue"][0]["first_time"] is True
+
+
+def test_speaker_reorder_keeps_the_stack_for_later_first_time_speakers(
+    in_session: Sitting,
+) -> None:
+    speak_and_finish(in_session, 3)
+    in_session.act(3, "speaker.raise_hand")  # has spoken
+    in_session.act(4, "speaker.raise_hand")  # first time: before 3
+    assert queue(in_session) == [(4, "speak"), (3, "speak")]
+    in_session.act(FACILITATOR, "speaker.reorder", seat=3, position=0)  # the chair's choice
+    assert queue(in_session) == [(3, "speak"), (4, "speak")]
+    in_session.act(5, "speaker.raise_hand")  # first time, asked after 4: behind 4, not ahead
+    in_session.act(6, "speaker.raise_hand")
+    assert queue(in_session) == [(3, "speak"), (4, "speak"), (5, "speak"), (6, "speak")]
+    in_session.act(1, "speaker.point_of_order")  # points of order still go first
+    assert queue(in_session)[0] == (1, "point_of_order")

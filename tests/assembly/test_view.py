@@ -50,3 +50,27 @@ def test_view_open_vote_shows_choices_only_after_closing(in_session: Sitting) ->
     assert '"no"' not in json.dumps(in_session.view(4)["votes"])
     in_session.act(FACILITATOR, "vote.close", vote=vote)
     assert in_session.view(4)["votes"][0]["result"]["by_voter"] == [[3, "no"]]
+
+
+def test_view_lists_votes_open_first_then_drafts_then_decisions_as_taken(
+    in_session: Sitting,
+) -> None:
+    for question in ("Un", "Deux", "Trois", "Quatre"):
+        in_session.act(
+            FACILITATOR, "vote.prepare", vote={"method": "majority", "question": question}
+        )
+    for vote in (3, 1):  # taken in this order, not by number
+        in_session.act(FACILITATOR, "vote.open", vote=vote)
+        in_session.act(FACILITATOR, "vote.close", vote=vote)
+        in_session.later(60)
+    in_session.act(FACILITATOR, "vote.open", vote=4)
+    assert in_session.view()["vote_order"] == [4, 2, 1, 3]
+
+
+def test_view_offers_a_proxy_only_to_those_who_may_receive_it(sitting: Sitting) -> None:
+    sitting.act(3, "proxy.give", to=4)
+    assert sitting.view(4)["me"]["proxy_holders"] == []  # holds one: cannot give theirs
+    assert sitting.view(3)["me"]["proxy_holders"] == []  # gave theirs already
+    offered = sitting.view(5)["me"]["proxy_holders"]
+    assert 3 not in offered and 4 not in offered and 5 not in offered  # 4 is at the limit of 1
+    assert offered == [0, 1, 2, 6]

@@ -236,3 +236,66 @@ def test_vote_cast_every_member_once_keeps_participation_consistent(in_session: 
     vote = in_session.run_vote(YES_NO)
     cast_all(in_session, vote, dict.fromkeys(MEMBERS, "yes"))
     assert in_session.view()["votes"][0]["participation"]["voted"] == len(MEMBERS)
+
+
+def test_vote_close_present_base_takes_in_members_who_arrive_during_the_vote() -> None:
+    sitting = Sitting(quorum=None)
+    sitting.open_sitting(0, 1, 2)  # three present when the statute vote opens
+    vote = sitting.run_vote({**YES_NO, "threshold": "2/3", "base": "present"})
+    for seat in MEMBERS:  # four arrive late and vote
+        sitting.act(seat, "attendance.check_in")
+    cast_all(sitting, vote, {0: "yes", 3: "yes", 4: "yes", 5: "yes", 1: "no", 2: "no", 6: "no"})
+    live = sitting.state.votes[vote]
+    assert (live.present_base, live.late_voters) == (7, 4)
+    sitting.act(FACILITATOR, "vote.close", vote=vote)
+    result = sitting.state.votes[vote].result
+    assert result is not None
+    assert (result["base"], result["late"], result["required"]) == (7, 4, 5)
+    assert result["passed"] is False  # 4 of 7 is not 2/3 (it "passed" 4 of 3 before)
+    assert result["yes"] + result["no"] + result["abstain"] <= result["base"]
+
+
+def test_vote_close_present_base_keeps_members_who_leave_and_counts_proxies_once(
+    in_session: Sitting,
+) -> None:
+    in_session.act(3, "attendance.check_out")
+    in_session.act(3, "proxy.give", to=4)  # represented by 4 when the vote opens
+    vote = in_session.run_vote({**YES_NO, "base": "present"})
+    in_session.act(5, "attendance.check_out")  # leaves: stays in the base
+    in_session.act(3, "attendance.check_in")  # comes back: was counted already
+    cast_all(in_session, vote, {0: "yes", 1: "yes", 2: "yes", 3: "yes", 4: "no"})
+    in_session.act(FACILITATOR, "vote.close", vote=vote)
+    result = in_session.state.votes[vote].result
+    assert result is not None
+    assert (result["base"], result["late"]) == (7, 0)
+
+
+def test_vote_present_base_from_a_log_written_before_the_counted_seats(in_session: Sitting) -> None:
+    vote = in_session.run_vote({**YES_NO, "base": "present"})
+    opened = next(e for e in in_session.log if e["type"] == "vote.opened")
+    del opened["counted"], opened["wording"]
+    cast_all(in_session, vote, {0: "yes", 1: "no"})
+    rebuilt = in_session.rebuilt().votes[vote]
+    assert rebuilt.counted is None
+    assert (rebuilt.present_base, rebuilt.late_voters) == (7, 0)
+
+
+def test_vote_close_reports_ties_for_every_method(in_session: Sitting) -> None:
+    vote = in_session.run_vote(YES_NO)
+    cast_all(in_session, vote, {0: "yes", 1: "yes", 2: "yes", 3: "no", 4: "no", 5: "no"})
+    in_session.act(FACILITATOR, "vote.close", vote=vote)
+    majority = in_session.state.votes[vote].result
+    assert majority is not None and (majority["tie"], majority["passed"]) == (True, False)
+    single = in_session.run_vote({"method": "single", "options": ["Alice", "Bruno"]})
+    cast_all(in_session, single, {0: 0, 1: 0, 2: 0, 3: 1, 4: 1, 5: 1})
+    in_session.act(FACILITATOR, "vote.close", vote=single)
+    result = in_session.state.votes[single].result
+    assert result is not None
+    assert (result["tie"], result["passed"], result["winners"]) == (True, False, [0, 1])
+    judged = in_session.run_vote({"method": "judgment", "options": ["A", "B"], "secret": True})
+    for seat in (0, 1):
+        grades = [{"option": 0, "grade": 2 * seat}, {"option": 1, "grade": 2 - 2 * seat}]
+        in_session.act(seat, "vote.cast", vote=judged, ballot=grades)
+    in_session.act(FACILITATOR, "vote.close", vote=judged)
+    result = in_session.state.votes[judged].result
+    assert result is not None and (result["tie"], result["passed"]) == (True, False)

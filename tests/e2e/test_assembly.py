@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -228,6 +229,9 @@ def test_a_general_assembly_held_in_browsers(people: Visitors, venue: Venue) -> 
     expect(action_button(gaston, "proxy.withdraw")).to_be_visible()
     expect(gaston.locator(".sitting-mine > p", has_text="Fanny")).to_have_count(1)
     expect(fanny.locator(".sitting-mine > p", has_text="Gaston")).to_have_count(1)
+    expect(fanny.locator("#proxy-to")).to_have_count(0)  # she holds one: hers cannot be given
+    expect(chloe.locator("#proxy-to option", has_text="Fanny")).to_have_count(0)  # at her limit
+    expect(chloe.locator("#proxy-to option", has_text="Gaston")).to_have_count(0)  # gave his
     see(everyone, ".sitting-attendance", "Gaston → Fanny")
 
     # -- Check-ins: the quorum (1/2 of 7 = 4) is short, live for everyone -----------------
@@ -426,8 +430,8 @@ def test_a_general_assembly_held_in_browsers(people: Visitors, venue: Venue) -> 
             "Pour : 4, contre : 2, abstentions : 1.",
             "Base : 6 ; requis : 4.",
             "Adopté.",
-            "Chloé: non",
-            "Gaston: non",  # Fanny's proxy ballot is Gaston's vote
+            "Chloé : non",  # one French typography: a space before every colon
+            "Gaston : non",  # Fanny's proxy ballot is Gaston's vote
             QUESTION_2,
             "Jugement majoritaire",
             "1. Grange : mention majoritaire Très bien",
@@ -455,16 +459,19 @@ def test_a_general_assembly_held_in_browsers(people: Visitors, venue: Venue) -> 
 
 
 def small_sitting(
-    people: Visitors, venue: Venue, chair: str, member: str | None
+    people: Visitors, venue: Venue, chair: str, member: str | None, **member_options: Any
 ) -> tuple[Page, Page | None, int]:
     """``chair`` (an animator) convenes a one-item sitting with no quorum, checks in and opens it.
 
-    ``member``, if given, is a second voter who opens the page but does not check in yet.
+    ``member``, if given, is a second voter who opens the page but does not check in yet
+    (``member_options`` set up their browser, e.g. a phone).
     """
     page = people.guest(chair, invite=venue.create_invite(role="animator", uses=1))
     other = None
     if member is not None:
-        other = people.guest(member, invite=venue.create_invite(role="member", uses=1))
+        other = people.guest(
+            member, invite=venue.create_invite(role="member", uses=1), **member_options
+        )
     page.goto("/r/ag/assemblies/new")
     page.locator("#prep-title").fill(f"AG de {chair}")
     page.locator("#prep-agenda").fill("Point unique (10 min)")
@@ -523,3 +530,96 @@ def test_the_vote_form_stays_open_while_the_room_moves(people: Visitors, venue: 
     expect(page.locator(".quorum dd").nth(0)).to_have_text("2")  # Karima's page was redrawn
     expect(question).to_have_value("Adopter le budget")  # the draft is kept…
     expect(page.locator(".vote-prepare")).to_have_attribute("open", "", timeout=2_000)  # …hidden
+
+
+def test_a_tie_is_a_tie_on_every_screen_and_leads_to_a_new_vote(
+    people: Visitors, venue: Venue
+) -> None:
+    page, member, _ = small_sitting(people, venue, "Mireille", "Noé", **PHONE_390)
+    assert member is not None
+    action_button(member, "attendance.check_in").click()
+    prepare_vote(page, "Qui préside ?", "single", ["Alice", "Bruno"], secret=False)
+    expect(page.locator("#vote-1-rule")).to_contain_text("Une égalité ne retient rien")
+    action_button(page, "vote.open", vote=1).click()
+    ballot(page).get_by_role("button", name="Alice", exact=True).click()
+    ballot(member).get_by_role("button", name="Bruno", exact=True).click()
+    no_error(member)
+    action_button(page, "vote.close", vote=1).click()
+    for screen in (page, member):
+        card = screen.locator("article.vote--closed:has(#vote-1-q)")
+        expect(card.locator(".result__verdict--tie")).to_have_text(
+            re.compile(r"^= Égalité entre\s?: Alice, Bruno\.$")
+        )
+        expect(card.locator(".result__next")).to_contain_text("nouveau vote")
+        expect(card.locator(".badge--tie")).to_have_count(2)
+        expect(card.locator(".result__options")).not_to_contain_text("✔")
+        expect(card.locator(".vote-rule")).to_have_count(0)  # the rule gave way to the result
+        who = card.locator("details")
+        who.locator("summary").click()
+        expect(who.locator("li").first).to_have_text(re.compile(r"^Mireille\s:\sAlice$"))
+    page.locator("article.vote--closed:has(#vote-1-q)").scroll_into_view_if_needed()
+    screenshot(page, "assembly-tie-desktop", full_page=False)
+    member.locator("article.vote--closed:has(#vote-1-q)").scroll_into_view_if_needed()
+    screenshot(member, "assembly-tie-phone", full_page=False)
+    # The facilitator puts the tied options to a new vote in one click.
+    action_button(page, "vote.prepare").filter(has_text="égalité").click()
+    no_error(page)
+    expect(page.locator("article.vote--draft .vote-options li")).to_have_text(["Alice", "Bruno"])
+    expect(page.locator("article.vote").first).to_have_class(re.compile(r"\bvote--draft\b"))
+
+
+def test_a_proposal_is_put_to_the_vote_with_the_whole_vote_form(
+    people: Visitors, venue: Venue
+) -> None:
+    page, member, _ = small_sitting(people, venue, "Olga", "Pierre")
+    assert member is not None
+    action_button(member, "attendance.check_in").click()
+    member.locator("#motion-text").fill("Cotisation à 20 €.")
+    submit(member, "motion.propose")
+    no_error(member)
+    member.locator("#amend-panel-1 summary").click()
+    member.locator("#amend-1").fill("Cotisation à 15 €.")
+    submit(member, "motion.amend")
+    no_error(member)
+    # The amendment first, from its own copy of the vote form (defaults: open, 1/2).
+    page.locator("#amendment-vote-1-1 summary").click()
+    page.locator("#amendment-vote-1-1 button[type=submit]").click()
+    no_error(page)
+    action_button(page, "vote.open", vote=1).click()
+    for voter in (page, member):
+        ballot(voter).locator("button.ballot--yes").click()
+        no_error(voter)
+    action_button(page, "vote.close", vote=1).click()
+    motion = page.locator(".sitting-motions article.motion").first
+    expect(motion.locator(".motion__text")).to_have_text("Cotisation à 15 €.")
+    expect(motion.locator(".amendment")).to_contain_text("adopté")
+    expect(motion.locator(".amendment")).not_to_contain_text("adopted")
+    # The proposal itself: secret, 2/3 of those present or represented, its own quorum, 5 minutes.
+    form = page.locator("#motion-vote-1")
+    form.locator("summary").click()
+    expect(form.locator("#mv-1-question")).to_have_value("Cotisation à 15 €.")  # as amended
+    expect(form.locator("#mv-1-method option")).to_have_count(2)  # majority or consent
+    form.locator("#mv-1-question").fill("Modifier la cotisation")
+    form.locator("#mv-1-threshold").select_option("2/3")
+    form.locator("#mv-1-base").select_option("present")
+    form.locator("#mv-1-quorum").select_option("2/3")
+    form.locator("#mv-1-duration").fill("5")
+    form.locator("#mv-1-secret").check()
+    form.locator("#mv-1-secret").focus()
+    screenshot(page, "assembly-motion-vote-form-desktop", full_page=False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    form.locator("#mv-1-threshold").scroll_into_view_if_needed()
+    screenshot(page, "assembly-motion-vote-form-phone", full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    form.locator("button[type=submit]").click()
+    no_error(page)
+    card = page.locator("article.vote--draft:has(#vote-2-q)")
+    expect(card.locator("h3")).to_have_text("Modifier la cotisation")
+    expect(card.locator(".vote-wording blockquote")).to_have_text("Cotisation à 15 €.")
+    expect(card.locator(".vote-meta")).to_contain_text("bulletin secret")
+    expect(card.locator(".vote-duration")).to_contain_text("5 min")
+    expect(card.locator(".vote-rule")).to_contain_text("au moins 2/3")
+    expect(card.locator(".vote-rule")).to_contain_text("arrivent pendant le vote")
+    action_button(page, "vote.open", vote=2).click()
+    expect(page.locator("article.vote--open .vote-duration[data-deadline]")).to_have_count(1)
+    expect(page.locator("article.vote--open .vote-rule")).to_have_text(re.compile(r"^Règle\s:"))

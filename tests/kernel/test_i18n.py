@@ -78,3 +78,15 @@ def test_unknown_message_falls_back_to_english_with_params() -> None:
     assert translate("fr", "Not in any catalog: %(n)s", {"n": 3}) == "Not in any catalog: 3"
     plural = Plural("%(count)s thing nobody translated", "%(count)s things nobody translated")
     assert translate("fr", plural, {"count": 2}) == "2 things nobody translated"
+
+
+def test_i18n_languages_is_the_one_list() -> None:
+    from typing import get_args
+
+    from estaminet.kernel.i18n import LANGUAGES
+    from estaminet.realtime.frames import LOCALES
+    from estaminet.settings import Settings
+    from estaminet.translations import LANGUAGES as TRANSLATED
+
+    assert get_args(Settings.model_fields["default_locale"].annotation) == LANGUAGES
+    assert LOCALES is LANGUAGES and TRANSLATED is LANGUAGES

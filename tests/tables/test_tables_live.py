@@ -201,9 +201,11 @@ async def test_tables_host_tools_refuse_what_would_break_a_game(
     zoe_id = (await zoe.http.get("/me")).text.split('data-me="')[1].split('"')[0]
     assert await post(host, table_id, "host", user=fan_id) == 400  # a spectator cannot host
     assert await post(host, table_id, "start") == 303
-    assert (
-        await post(host, table_id, "kick", user=zoe_id) == 409
-    )  # her seat is kept during the game
+    token = await host.csrf(f"/t/{table_id}")
+    refused = await host.http.post(f"/t/{table_id}/kick", data={"csrf": token, "user": zoe_id})
+    assert refused.status_code == 409  # her seat is kept during the game, and the host is told so
+    assert "ToolZoé joue dans cette partie" in refused.text
+    assert "Ta place" not in refused.text  # not the refusal meant for the player herself
     assert await post(host, table_id, "kick", user=fan_id) == 303  # a spectator can be shown out
     assert (
         await post(zoe, table_id, "join", role="player") == 303

@@ -35,11 +35,14 @@ __all__ = [
     "Override",
     "Recurrence",
     "Series",
+    "check_series",
     "expand",
     "first_and_last",
     "key_of",
     "local_day_bounds",
     "local_to_utc",
+    "nth_weekday",
+    "occurrence_at",
     "parse_key",
     "rekey",
 ]
@@ -322,9 +325,3 @@ def rekey(old: Series, new: Series, keys: Iterable[str]) -> dict[str, str | None
         same_day = next(original_starts(new, day, day + timedelta(days=1)), None)
         found[key] = None if same_day is None else key_of(same_day)
     return found
-
-
-def every_original(series: Series) -> list[datetime]:
-    """Every original local start of the series, in order (bounded: see check_series)."""
-    rule = _rule(series)
-    return [series.start] if rule is None else list(rule)

@@ -32,6 +32,7 @@ __all__ = [
     "reminder_schedule",
     "seat_answer",
     "should_deliver",
+    "visible_levels",
 ]
 
 

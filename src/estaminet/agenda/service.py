@@ -23,7 +23,7 @@ from estaminet.agenda.recurrence import Occurrence
 from estaminet.agenda.reminders import Delivery, Reminders
 from estaminet.agenda.rules import Notice, Visibility, can_see_event_role, visible_levels
 from estaminet.kernel.errors import Forbidden
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import LANGUAGES, N_
 from estaminet.people.model import Role, User
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
@@ -131,7 +131,7 @@ class AgendaService:
                 "event": event,
                 "occurrence": occurrence,
                 "link": link,
-                "when_text": {loc: self.when(occurrence, loc) for loc in ("fr", "en")},
+                "when_text": {loc: self.when(occurrence, loc) for loc in LANGUAGES},
             },
         )
         if self.mailer is not None and delivery.user.email and delivery.notice in _MAILED:
@@ -139,7 +139,7 @@ class AgendaService:
 
     async def _email(self, delivery: Delivery) -> EmailMessage:
         user, event, occurrence = delivery.user, delivery.event, delivery.occurrence
-        locale = user.locale if user.locale in ("fr", "en") else self.settings.default_locale
+        locale = user.locale if user.locale in LANGUAGES else self.settings.default_locale
         params = {"title": event.title, "when": self.when(occurrence, locale), "where": ""}
         if event.room_slug:
             room = (await self.room_names(locale)).get(event.room_slug, event.room_slug)

@@ -8,13 +8,18 @@ The sitting is a live activity (:data:`ASSEMBLY`); counting lives in
 
 from estaminet.assembly.checks import Decision, SealedBallot
 from estaminet.assembly.minutes import sitting_minutes
-from estaminet.assembly.rejections import REJECTION_MESSAGES, rejection_text
+from estaminet.assembly.rejections import (
+    NOT_PARTICIPANT_MESSAGE,
+    REJECTION_MESSAGES,
+    rejection_text,
+)
 from estaminet.assembly.sitting import ACTIONS, ASSEMBLY, AssemblyActivity
 from estaminet.assembly.state import AssemblyState
 
 __all__ = [
     "ACTIONS",
     "ASSEMBLY",
+    "NOT_PARTICIPANT_MESSAGE",
     "REJECTION_MESSAGES",
     "AssemblyActivity",
     "AssemblyState",

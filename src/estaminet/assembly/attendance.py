@@ -31,12 +31,11 @@ from estaminet.assembly.checks import (
     done,
     require_not_closed,
     require_secretary,
-    require_voter,
     seat_field,
 )
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import AssemblyState, QuorumCheck, Status
-from estaminet.kernel.activity import Event, Seat
+from estaminet.kernel.activity import Event, Rejection, Seat
 from estaminet.kernel.i18n import N_, Text
 
 __all__ = [
@@ -44,6 +43,8 @@ __all__ = [
     "HANDLERS",
     "active_proxies",
     "held_proxies",
+    "proxy_holders",
+    "proxy_refusal",
     "quorum_check",
 ]
 
@@ -105,20 +106,34 @@ def _give(state: AssemblyState, actor: Seat, action: Mapping[str, Any], now: dat
     holder = seat_field(state, action, "to", -1)
     if holder < 0:
         raise Refused(reject("assembly/malformed", detail=Text(N_("say who receives the proxy"))))
+    refusal = proxy_refusal(state, giver, holder)
+    if refusal is not None:
+        raise Refused(refusal)
+    return done({"type": "proxy.given", "giver": giver, "holder": holder, "by": actor})
+
+
+def proxy_refusal(state: AssemblyState, giver: Seat, holder: Seat) -> Rejection | None:
+    """Why ``giver`` cannot give their proxy to ``holder`` now, or ``None``."""
     prep = state.prep
     if not prep.proxies_allowed:
-        raise Refused(reject("assembly/proxies_not_allowed"))
-    require_voter(state, giver)
-    require_voter(state, holder)
+        return reject("assembly/proxies_not_allowed")
+    for seat in (giver, holder):
+        if seat not in prep.voters:
+            return reject("assembly/not_a_voter", seat=seat)
     if giver == holder:
-        raise Refused(reject("assembly/proxy_to_self"))
+        return reject("assembly/proxy_to_self")
     if giver in state.proxies:
-        raise Refused(reject("assembly/proxy_already_given"))
+        return reject("assembly/proxy_already_given")
     if holder in state.proxies or held_proxies(state, giver):
-        raise Refused(reject("assembly/proxy_chain"))
+        return reject("assembly/proxy_chain")
     if len(held_proxies(state, holder)) >= prep.max_proxies:
-        raise Refused(reject("assembly/proxy_limit", max=prep.max_proxies))
-    return done({"type": "proxy.given", "giver": giver, "holder": holder, "by": actor})
+        return reject("assembly/proxy_limit", max=prep.max_proxies)
+    return None
+
+
+def proxy_holders(state: AssemblyState, giver: Seat) -> list[Seat]:
+    """Who ``giver`` could give their proxy to now (empty: they cannot give one)."""
+    return [h for h in sorted(state.prep.voters) if proxy_refusal(state, giver, h) is None]
 
 
 def _withdraw(

@@ -250,6 +250,7 @@ def _counted(spec: VoteSpec, contents: Iterable[Any], present: int, members: int
             "base": result.base,
             "required": result.required,
             "passed": result.passed,
+            "tie": result.tie,
         }
     if spec.method is Method.JUDGMENT:
         judged = count_judgment(ballots, len(spec.options), len(GRADES))
@@ -268,6 +269,7 @@ def _counted(spec: VoteSpec, contents: Iterable[Any], present: int, members: int
             "ranking": list(judged.ranking),
             "winners": list(judged.winners),
             "passed": len(judged.winners) == 1,
+            "tie": judged.tie,
         }
     if spec.method is Method.SINGLE:
         plural = count_single(ballots, len(spec.options))
@@ -278,13 +280,14 @@ def _counted(spec: VoteSpec, contents: Iterable[Any], present: int, members: int
         "blank": plural.blank,
         "winners": list(plural.winners),
         "passed": len(plural.winners) == 1,
+        "tie": plural.tie,
     }
 
 
 def tally(vote: Vote, members: int) -> dict[str, Any]:
     """The result of ``vote``: counts, base and outcome, plus who voted what if open."""
     spec = vote.spec
-    present = 0 if vote.quorum is None else vote.quorum.count
+    present = vote.present_base
     result: dict[str, Any] = {"method": spec.method.value, "voters": sorted(vote.voters)}
     if spec.method is Method.CONSENT:
         objections = [{"seat": s, "reason": r} for s, r in sorted(vote.objections.items())]
@@ -293,6 +296,8 @@ def tally(vote: Vote, members: int) -> dict[str, Any]:
     contents = [json.loads(c) for c in vote.sealed] if spec.secret else vote.ballots.values()
     result["ballots"] = len(vote.voters)
     result.update(_counted(spec, contents, present, members))
+    if spec.method is Method.MAJORITY and spec.rule.base is Base.PRESENT:
+        result["late"] = vote.late_voters  # arrived during the vote, voted, entered the base
     if not spec.secret:
         result["by_voter"] = [[seat, vote.ballots[seat]] for seat in sorted(vote.ballots)]
     return result

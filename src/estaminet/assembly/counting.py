@@ -36,6 +36,7 @@ __all__ = [
     "count_majority",
     "count_multiple",
     "count_single",
+    "majority_from_totals",
     "majority_grade",
     "majority_value",
 ]
@@ -97,6 +98,8 @@ class MajorityResult:
     required: int
     """The smallest number of yes votes that passes on this base."""
     passed: bool
+    tie: bool = False
+    """The yes votes are exactly at a strict threshold ("more than 1/2" with 3 of 6): not passed."""
 
 
 def _required_yes(rule: MajorityRule, base: int) -> int:
@@ -119,6 +122,18 @@ def count_majority(
     """
     tally = Counter(Choice(c) for c in choices)
     yes, no, abstain = tally[Choice.YES], tally[Choice.NO], tally[Choice.ABSTAIN]
+    return majority_from_totals(yes, no, abstain, rule, present=present, members=members)
+
+
+def majority_from_totals(
+    yes: int, no: int, abstain: int, rule: MajorityRule, *, present: int, members: int
+) -> MajorityResult:
+    """Apply ``rule`` to totals (open and secret votes alike end here).
+
+    A tie is the yes votes standing exactly at a strict threshold: with
+    "more than 1/2" of the votes cast, 3 yes against 3 no. It does not pass
+    (the rule asks for more), and the result says it was a tie.
+    """
     if rule.base is Base.CAST:
         base = yes + no + (abstain if rule.abstentions is Abstentions.COUNTED else 0)
     elif rule.base is Base.PRESENT:
@@ -127,7 +142,8 @@ def count_majority(
         base = members
     required = _required_yes(rule, base)
     passed = base > 0 and yes >= required
-    return MajorityResult(yes, no, abstain, base, required, passed)
+    tie = base > 0 and rule.strict and yes == rule.threshold * base
+    return MajorityResult(yes, no, abstain, base, required, passed, tie)
 
 
 @dataclass(frozen=True)
@@ -139,6 +155,11 @@ class PluralityResult:
     ballots: int
     winners: tuple[int, ...]
     """Options with the highest count (several on a tie, none if nobody chose any)."""
+
+    @property
+    def tie(self) -> bool:
+        """Several options share the highest count: nothing is chosen."""
+        return len(self.winners) > 1
 
 
 def _plurality(counts: Sequence[int], blank: int, ballots: int) -> PluralityResult:
@@ -227,6 +248,11 @@ class JudgmentResult:
     ranking: tuple[int, ...]
     """Option indices, best first (tied options in option order)."""
     winners: tuple[int, ...]
+
+    @property
+    def tie(self) -> bool:
+        """Several options are still equal after the tie-break: nothing is chosen."""
+        return len(self.winners) > 1
 
 
 def _tendency(value: Sequence[int]) -> str:

@@ -3,8 +3,10 @@
 Filled in from the state: date and place, chair and secretary, who was
 present, represented (and by whom) or absent, the quorum check at the
 opening, the agenda, and for each item the secretary's notes, who spoke,
-and each decision with its method, base, counts or grade profiles and
-result. Open votes list who voted what; secret votes only totals.
+and each decision (in the order taken) with its method, base, counts or
+grade profiles and result, ties included; a vote opened then cancelled
+is recorded as such. Open votes list who voted what; secret votes only
+totals.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from estaminet.assembly.ballots import spec_to_dict
+from estaminet.assembly.motions import subject_text
 from estaminet.assembly.state import AssemblyState, Vote
 from estaminet.kernel.activity import Seat
 from estaminet.kernel.i18n import N_, Text
@@ -53,12 +56,25 @@ def _subject(state: AssemblyState, vote: Vote) -> dict[str, Any] | None:
         "motion_status": motion.status,
         "amendment": subject.amendment,
         "amendment_text": None if amendment is None else amendment.text,
+        # What was put to the vote, as it stood when the vote opened.
+        "wording": vote.wording or subject_text(state, subject),
     }
+
+
+def _taken(state: AssemblyState) -> list[Vote]:
+    """Votes that closed, or opened and were cancelled, in the order they ended."""
+    taken = [
+        v
+        for v in state.votes.values()
+        if v.status == "closed" or (v.status == "cancelled" and v.opened_at is not None)
+    ]
+    return sorted(taken, key=lambda v: (v.closed_at is None, v.closed_at, v.id))
 
 
 def _decision(state: AssemblyState, vote: Vote) -> dict[str, Any]:
     return {
         "vote": vote.id,
+        "status": vote.status,
         "question": vote.spec.question,
         "subject": _subject(state, vote),
         "method": spec_to_dict(vote.spec),
@@ -74,7 +90,7 @@ def sitting_minutes(
 ) -> dict[str, Any]:
     """The minutes of ``state`` as JSON-ready data; ``names`` labels seats for the renderer."""
     prep = state.prep
-    closed_votes = [v for v in state.votes.values() if v.status == "closed"]
+    closed_votes = _taken(state)
     items = []
     for entry in prep.agenda:
         record = state.items.get(entry.id)

@@ -30,7 +30,14 @@ from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import Amendment, AssemblyState, Method, Motion, Subject
 from estaminet.kernel.activity import Event, Seat
 
-__all__ = ["EVOLVERS", "HANDLERS", "check_subject", "decide_subject", "pending_amendments"]
+__all__ = [
+    "EVOLVERS",
+    "HANDLERS",
+    "check_subject",
+    "decide_subject",
+    "pending_amendments",
+    "subject_text",
+]
 
 
 def _motion(state: AssemblyState, motion_id: int) -> Motion:
@@ -62,6 +69,14 @@ def check_subject(state: AssemblyState, subject: Subject, *, opening: bool) -> N
             raise Refused(reject("assembly/motion_closed"))
     elif opening and pending_amendments(motion):
         raise Refused(reject("assembly/amendments_pending"))
+
+
+def subject_text(state: AssemblyState, subject: Subject) -> str:
+    """The wording ``subject`` puts to the vote now: the amendment's, or the motion's as amended."""
+    motion = state.motions[subject.motion]
+    if subject.amendment is None:
+        return motion.text
+    return next(a.text for a in motion.amendments if a.id == subject.amendment)
 
 
 def decide_subject(state: AssemblyState, subject: Subject, method: Method, passed: bool) -> None:

@@ -14,7 +14,12 @@ from typing import Any
 from estaminet.kernel.activity import Rejection
 from estaminet.kernel.i18n import N_, Msgid, Nn_, Text
 
-__all__ = ["REJECTION_MESSAGES", "reject", "rejection_text"]
+__all__ = ["NOT_PARTICIPANT_MESSAGE", "REJECTION_MESSAGES", "reject", "rejection_text"]
+
+NOT_PARTICIPANT_MESSAGE = N_(
+    "Only the members convened to this assembly can do this; you can follow it as an observer."
+)
+"""What the runner answers someone with no seat in the sitting (an observer, a passer-by)."""
 
 REJECTION_MESSAGES: dict[str, Msgid] = {
     "assembly/unknown_action": N_("This action does not exist in an assembly."),

@@ -28,6 +28,7 @@ SIGNALS: dict[str, str] = {
     "agree": N_("I agree"),
     "disagree": N_("I disagree"),
     "clarify": N_("Clarification needed"),
+    "block": N_("I block (crossed arms)"),
     "louder": N_("Louder, please"),
     "slower": N_("Slower, please"),
     "simpler": N_("Simpler words, please"),

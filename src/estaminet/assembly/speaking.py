@@ -8,7 +8,9 @@ move requests):
 3. everyone else, in request order.
 
 A new request is inserted at the end of its group, so a facilitator's
-manual reordering is never undone. Speaking on a point of order does not
+manual reordering is never undone: a first-time speaker goes right after
+the last point of order or first-time speaker already waiting (wherever
+the facilitator moved them), so nobody who asked later overtakes them. Speaking on a point of order does not
 count as having spoken on the item. The queue empties when the item
 changes.
 """
@@ -47,9 +49,12 @@ def insertion_index(queue: Sequence[Request], spoken: Mapping[Seat, int], new: R
         points = [i for i, r in enumerate(queue) if r.kind is RequestKind.POINT_OF_ORDER]
         return points[-1] + 1 if points else 0
     if spoken.get(new.seat, 0) == 0:
-        for index, request in enumerate(queue):
-            if request.kind is RequestKind.SPEAK and spoken.get(request.seat, 0) > 0:
-                return index
+        ahead = [
+            i
+            for i, r in enumerate(queue)
+            if r.kind is RequestKind.POINT_OF_ORDER or spoken.get(r.seat, 0) == 0
+        ]
+        return ahead[-1] + 1 if ahead else 0
     return len(queue)
 
 

@@ -200,12 +200,36 @@ class Vote:
     closed_at: datetime | None = None
     eligible: frozenset[Seat] = frozenset()
     quorum: QuorumCheck | None = None
-    """Attendance when the vote opened (the base for "present or represented")."""
+    """Attendance when the vote opened."""
+    counted: frozenset[Seat] | None = None
+    """Voting members present or represented when the vote opened (``None`` in logs older
+    than this record: then only the count in :attr:`quorum` is known)."""
+    wording: str | None = None
+    """The text of the motion or amendment put to the vote, as it stood when the vote opened."""
     voters: set[Seat] = field(default_factory=set)
     ballots: dict[Seat, Any] = field(default_factory=dict)
     sealed: list[str] = field(default_factory=list)
     objections: dict[Seat, str] = field(default_factory=dict)
     result: dict[str, Any] | None = None
+
+    @property
+    def late_voters(self) -> int:
+        """Voters who were neither present nor represented when the vote opened."""
+        if self.counted is None:
+            at_opening = 0 if self.quorum is None else self.quorum.count
+            return max(0, len(self.voters) - at_opening)
+        return len(self.voters - self.counted)
+
+    @property
+    def present_base(self) -> int:
+        """The "present or represented" base: at the opening, plus every late arrival who voted.
+
+        Members who arrive during the vote may vote (their right does not
+        lapse for being late), so they enter the base: yes + no + abstain
+        can never exceed it. Members who leave during the vote stay in it.
+        """
+        at_opening = 0 if self.quorum is None else self.quorum.count
+        return at_opening + self.late_voters
 
 
 @dataclass

@@ -15,9 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from estaminet.assembly.attendance import active_proxies, held_proxies, quorum_check
+from estaminet.assembly.attendance import (
+    active_proxies,
+    held_proxies,
+    proxy_holders,
+    quorum_check,
+)
 from estaminet.assembly.ballots import spec_to_dict, tally
 from estaminet.assembly.checks import is_chair
+from estaminet.assembly.motions import subject_text
 from estaminet.assembly.rejections import rejection_text
 from estaminet.assembly.signals import signal_counts
 from estaminet.assembly.speaking import place_in_queue
@@ -25,7 +31,7 @@ from estaminet.assembly.state import AssemblyState, Vote
 from estaminet.assembly.votes import opening_refusal
 from estaminet.kernel.activity import Seat, Viewer, ViewerKind
 
-__all__ = ["sitting_view"]
+__all__ = ["sitting_view", "vote_order"]
 
 
 def _when(moment: Any) -> str | None:
@@ -94,6 +100,28 @@ def _my_ballots(state: AssemblyState, vote: Vote, seat: Seat) -> list[dict[str, 
     return ballots
 
 
+def _wording(state: AssemblyState, vote: Vote) -> str | None:
+    """The text a vote on a motion decides: as it stood at the opening, or as it stands now."""
+    if vote.spec.subject is None:
+        return None
+    if vote.wording is not None or vote.status != "draft":
+        return vote.wording
+    return subject_text(state, vote.spec.subject)
+
+
+def vote_order(state: AssemblyState) -> list[int]:
+    """Vote ids as the page lists them: the open vote, then drafts, then decisions, newest first.
+
+    Decisions come in the order they were taken (closed or cancelled), not by number.
+    """
+    votes = list(state.votes.values())
+    live = [v.id for v in votes if v.status == "open"]
+    drafts = sorted((v.id for v in votes if v.status == "draft"), reverse=True)
+    ended = [v for v in votes if v.status in ("closed", "cancelled")]
+    ended.sort(key=lambda v: (v.closed_at is None, v.closed_at, v.id), reverse=True)
+    return live + drafts + [v.id for v in ended]
+
+
 def _vote(state: AssemblyState, vote: Vote, seat: Seat | None, chair: bool) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": vote.id,
@@ -107,6 +135,7 @@ def _vote(state: AssemblyState, vote: Vote, seat: Seat | None, chair: bool) -> d
         "participation": {"voted": len(vote.voters), "eligible": len(vote.eligible)},
         "objections": [{"seat": s, "reason": r} for s, r in sorted(vote.objections.items())],
         "result": vote.result,
+        "wording": _wording(state, vote),
     }
     if vote.status == "open" and vote.spec.live_counts and not vote.spec.secret:
         live = tally(vote, len(state.prep.voters))
@@ -160,6 +189,7 @@ def _me(state: AssemblyState, seat: Seat) -> dict[str, Any]:
         "signal": state.signals.get(seat),
         "proxy_given_to": state.proxies.get(seat),
         "proxies_held": held_proxies(state, seat),
+        "proxy_holders": proxy_holders(state, seat),
     }
 
 
@@ -211,6 +241,7 @@ def sitting_view(state: AssemblyState, viewer: Viewer) -> dict[str, Any]:
         },
         "motions": _motions(state),
         "votes": [_vote(state, vote, seat, chair) for vote in state.votes.values()],
+        "vote_order": vote_order(state),
         "me": None if seat is None else _me(state, seat),
         "chair": chair,
     }

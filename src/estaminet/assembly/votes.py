@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from estaminet.assembly.agenda import quorum_from_dict
-from estaminet.assembly.attendance import quorum_check
+from estaminet.assembly.attendance import active_proxies, quorum_check
 from estaminet.assembly.ballots import (
     canonical,
     parse_ballot,
@@ -39,7 +39,7 @@ from estaminet.assembly.checks import (
     seat_field,
     stamp,
 )
-from estaminet.assembly.motions import check_subject, decide_subject
+from estaminet.assembly.motions import check_subject, decide_subject, subject_text
 from estaminet.assembly.preparation import MAX_TEXT
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import AssemblyState, Method, Status, Vote
@@ -138,14 +138,20 @@ def _open(state: AssemblyState, actor: Seat, action: Mapping[str, Any], now: dat
         raise Refused(refusal)
     check = quorum_check(state, _quorum_share(state, vote))
     duration = vote.spec.duration_seconds
+    voters = state.prep.voters
+    counted = (voters & state.present) | {g for g in active_proxies(state) if g in voters}
     return done(
         {
             "type": "vote.opened",
             "vote": vote.id,
             "at": stamp(now),
             "closes_at": None if duration is None else stamp(now + timedelta(seconds=duration)),
-            "eligible": sorted(state.prep.voters),
+            "eligible": sorted(voters),
             "quorum": check.as_dict(),
+            "counted": sorted(counted),
+            "wording": None
+            if vote.spec.subject is None
+            else subject_text(state, vote.spec.subject),
         }
     )
 
@@ -258,6 +264,9 @@ def _opened(state: AssemblyState, event: Event) -> None:
     vote.closes_at = _instant(event["closes_at"])
     vote.eligible = frozenset(event["eligible"])
     vote.quorum = quorum_from_dict(event["quorum"])
+    counted = event.get("counted")  # absent from logs written before it was recorded
+    vote.counted = None if counted is None else frozenset(counted)
+    vote.wording = event.get("wording")
 
 
 def _cast_open(state: AssemblyState, event: Event) -> None:

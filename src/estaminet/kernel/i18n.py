@@ -14,7 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["N_", "Msgid", "Nn_", "Plural", "Text", "is_text_dict"]
+__all__ = ["LANGUAGES", "N_", "Msgid", "Nn_", "Plural", "Text", "is_text_dict"]
+
+LANGUAGES: tuple[str, ...] = ("fr", "en")
+"""The interface's languages, the first being the default (the one list in the code)."""
 
 
 def N_(msgid: str) -> str:

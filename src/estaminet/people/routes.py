@@ -26,7 +26,7 @@ from estaminet.web.pages import error_page, page, require_user
 from estaminet.web.security import form_with_csrf
 from estaminet.web.visitor import LANG_COOKIE, SESSION_COOKIE, cookie_header
 
-__all__ = ["routes"]
+__all__ = ["handle_error", "routes"]
 
 
 def _services(request: Request) -> Any:

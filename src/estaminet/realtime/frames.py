@@ -24,9 +24,11 @@ from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame as WireFrame
 from websockets.frames import Opcode
 
+from estaminet.kernel.i18n import LANGUAGES
+
 __all__ = ["LOCALES", "PLAIN", "Encoding", "Frame", "encode", "frame_for_locales", "text_frame"]
 
-LOCALES: tuple[str, ...] = ("fr", "en")
+LOCALES: tuple[str, ...] = LANGUAGES
 
 
 def encode(payload: Mapping[str, Any]) -> str:

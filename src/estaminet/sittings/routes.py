@@ -22,7 +22,8 @@ from estaminet.people.model import Role, User
 from estaminet.people.queries import list_people
 from estaminet.sittings import actions
 from estaminet.sittings.convocation import QUORUM_CHOICES, eligible_people, read_convocation
-from estaminet.sittings.minutes_markdown import format_moment, minutes_markdown
+from estaminet.sittings.minutes_document import MinutesDocument, format_moment, minutes_document
+from estaminet.sittings.minutes_markdown import minutes_markdown
 from estaminet.sittings.minutes_pdf import minutes_pdf
 from estaminet.tables.model import TableInfo
 from estaminet.tables.service import TableService, viewer_topic
@@ -153,14 +154,14 @@ async def watch(request: Request) -> Response:
     return RedirectResponse(f"/a/{sitting.id}{target}", status_code=303)
 
 
-async def _minutes(request: Request) -> tuple[TableInfo, str]:
+async def _minutes(request: Request) -> tuple[TableInfo, MinutesDocument]:
     user = require_user(request)
     sitting = await _sitting(request, user)
     if not user.role.at_least(Role.MEMBER):
         raise Forbidden("sittings/members_only", N_("The minutes are for members."))
     live = await _tables(request).engine.get(sitting.id)
     data = sitting_minutes(live.state, sitting.seat_names())
-    return sitting, minutes_markdown(data, request.state.locale, _zone(request))
+    return sitting, minutes_document(data, request.state.locale, _zone(request))
 
 
 def _filename(sitting: TableInfo, extension: str) -> str:
@@ -169,9 +170,9 @@ def _filename(sitting: TableInfo, extension: str) -> str:
 
 async def minutes_md(request: Request) -> Response:
     """The minutes as a Markdown file."""
-    sitting, text = await _minutes(request)
+    sitting, document = await _minutes(request)
     return Response(
-        text,
+        minutes_markdown(document),
         media_type="text/markdown; charset=utf-8",
         headers={"content-disposition": _filename(sitting, "md"), "cache-control": "no-store"},
     )
@@ -179,9 +180,9 @@ async def minutes_md(request: Request) -> Response:
 
 async def minutes_pdf_file(request: Request) -> Response:
     """The minutes as a PDF file."""
-    sitting, text = await _minutes(request)
+    sitting, document = await _minutes(request)
     return Response(
-        minutes_pdf(text, sitting.title),
+        minutes_pdf(document),
         media_type="application/pdf",
         headers={"content-disposition": _filename(sitting, "pdf"), "cache-control": "no-store"},
     )

@@ -1,14 +1,29 @@
-"""Plain words for vote methods, bases and results, shared by the minutes' renderers."""
+"""Plain words for vote methods, bases, results and ballots, shared by the minutes' renderers.
+
+Everything here turns the JSON a sitting records (a spec, a result, a
+ballot) into sentences in the reader's language; nothing is laid out.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from estaminet.assembly.ballots import GRADES
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Nn_
 
-__all__ = ["METHODS", "base_text", "method_text", "result_lines"]
+__all__ = [
+    "METHODS",
+    "Outcome",
+    "Tr",
+    "ballot_text",
+    "base_text",
+    "count_lines",
+    "labelled",
+    "method_text",
+    "outcome",
+]
 
 Tr = Callable[..., str]
 """``tr(msgid, **params)``: the reader's translation."""
@@ -26,6 +41,21 @@ _BASES = {
     "present": N_("of the members present or represented"),
     "members": N_("of all voting members"),
 }
+
+_LATE = Nn_(
+    "The base includes %(count)s member who arrived during the vote and voted.",
+    "The base includes %(count)s members who arrived during the vote and voted.",
+)
+
+_PLURALITY_TIE_NEXT = N_(
+    "Nothing is decided. Next: a new vote between the tied options, or the rule the "
+    "statutes give for a tie, recorded in the minutes."
+)
+
+
+def labelled(tr: Tr, label: str) -> str:
+    """``label`` followed by a colon, spaced as the reader's language writes it ("Date :")."""
+    return tr(N_("%(label)s:"), label=label)
 
 
 def base_text(spec: Mapping[str, Any], tr: Tr) -> str:
@@ -55,16 +85,14 @@ def method_text(spec: Mapping[str, Any], tr: Tr) -> str:
     return ", ".join(parts)
 
 
-def _name(names: Mapping[str, str], seat: Any, tr: Tr) -> str:
-    return names.get(str(seat)) or tr(N_("seat %(seat)s"), seat=seat)
+def _options(spec: Mapping[str, Any]) -> list[str]:
+    return list(spec.get("options") or [])
 
 
-def result_lines(
-    spec: Mapping[str, Any], result: Mapping[str, Any], names: Mapping[str, str], tr: Tr
-) -> list[str]:
-    """The result as short lines of plain text (counts, profiles, outcome, who voted what)."""
+def count_lines(spec: Mapping[str, Any], result: Mapping[str, Any], tr: Tr) -> list[str]:
+    """The counts as short lines: for / against / abstentions and the base, or one line per option."""
     method = spec["method"]
-    options = list(spec.get("options") or [])
+    options = _options(spec)
     lines: list[str] = []
     if method == "majority":
         lines.append(
@@ -82,13 +110,12 @@ def result_lines(
                 required=result["required"],
             )
         )
-        lines.append(tr(N_("Adopted.")) if result["passed"] else tr(N_("Rejected.")))
+        if result.get("late"):
+            lines.append(tr(_LATE, count=result["late"]))
     elif method in ("single", "multiple"):
         for index, count in enumerate(result["counts"]):
-            lines.append(f"{options[index]}: {count}")
+            lines.append(f"{labelled(tr, options[index])} {count}")
         lines.append(tr(N_("Blank: %(count)s."), count=result["blank"]))
-        winners = [options[i] for i in result["winners"]]
-        lines.append(tr(N_("Chosen: %(options)s."), options=", ".join(winners) or "—"))
     elif method == "judgment":
         grades = [tr(g) for g in result["grades"]]
         for row in sorted(result["options"], key=lambda r: (r["rank"], r["option"])):
@@ -103,41 +130,63 @@ def result_lines(
                     profile=profile,
                 )
             )
-        winners = [options[i] for i in result["winners"]]
-        if len(winners) == 1:
-            lines.append(tr(N_("Chosen: %(options)s."), options=winners[0]))
-        else:
-            lines.append(tr(N_("Tie between: %(options)s."), options=", ".join(winners) or "—"))
-    elif method == "consent":
-        for objection in result.get("objections", []):
-            lines.append(
-                tr(
-                    N_("Objection from %(name)s: %(reason)s"),
-                    name=_name(names, objection["seat"], tr),
-                    reason=objection["reason"],
-                )
-            )
-        lines.append(
-            tr(N_("Adopted by consent."))
-            if result["passed"]
-            else tr(N_("Not adopted: objections."))
-        )
-    if "by_voter" in result and not spec["secret"]:
-        votes = "; ".join(
-            f"{_name(names, seat, tr)}: {_ballot_text(method, ballot, options, tr)}"
-            for seat, ballot in result["by_voter"]
-        )
-        lines.append(tr(N_("Who voted what: %(votes)s."), votes=votes))
     return lines
 
 
-def _ballot_text(method: str, ballot: Any, options: list[str], tr: Tr) -> str:
+@dataclass(frozen=True)
+class Outcome:
+    """What a vote decided, in words: the verdict, whether it is a tie, and what comes next."""
+
+    verdict: str
+    tie: bool = False
+    next_step: str | None = None
+
+
+def outcome(spec: Mapping[str, Any], result: Mapping[str, Any], tr: Tr) -> Outcome:
+    """The verdict of a closed vote; a tie is never written as a decision."""
+    method = spec["method"]
+    options = _options(spec)
+    if method == "majority":
+        if result.get("tie"):
+            return Outcome(
+                tr(
+                    N_("Tie: exactly %(share)s voted yes, and more was needed. Not adopted."),
+                    share=spec["threshold"],
+                ),
+                True,
+                tr(
+                    N_(
+                        "A tie does not adopt: the proposal may be amended and put to the vote again."
+                    )
+                ),
+            )
+        return Outcome(tr(N_("Adopted.")) if result["passed"] else tr(N_("Rejected.")))
+    if method == "consent":
+        if result["passed"]:
+            return Outcome(tr(N_("Adopted by consent.")))
+        return Outcome(tr(N_("Not adopted: objections.")))
+    winners = [options[i] for i in result.get("winners", [])]
+    if len(winners) > 1:
+        return Outcome(
+            tr(N_("Tie between: %(options)s."), options=", ".join(winners)),
+            True,
+            tr(_PLURALITY_TIE_NEXT),
+        )
+    return Outcome(tr(N_("Chosen: %(options)s."), options=winners[0] if winners else "—"))
+
+
+def ballot_text(spec: Mapping[str, Any], ballot: Any, tr: Tr) -> str:
+    """One open ballot in words: "no", "Grange", "Grange — Very good, Parc — Good"."""
+    method = spec["method"]
+    options = _options(spec)
     if method == "majority":
         return tr({"yes": N_("yes"), "no": N_("no"), "abstain": N_("abstain")}[ballot])
     if method == "single":
         return tr(N_("blank")) if ballot is None else options[ballot]
     if method == "multiple":
         return ", ".join(options[i] for i in ballot) or tr(N_("blank"))
-    if method == "judgment":
-        return ", ".join(f"{options[g['option']]} {tr(GRADES[g['grade']])}" for g in ballot)
+    if method == "judgment":  # one grade index per option, in option order
+        return ", ".join(
+            f"{options[option]} — {tr(GRADES[grade])}" for option, grade in enumerate(ballot)
+        )
     return str(ballot)

@@ -266,8 +266,12 @@ async def kick(db: Database, host: User, table_id: int, target_id: str) -> Table
             raise NotFound("tables/not_here", N_("This person is not at the table."))
         if target.seat is not None and table.status == "running":
             raise Conflict(
-                "tables/seat_kept",
-                N_("Your seat is kept during the game: the game plays for you if you are away."),
+                "tables/player_seated",
+                N_(
+                    "%(name)s plays in this game: a player's seat stays theirs until the end "
+                    "(the game plays for them when they are away)."
+                ),
+                name=target.display_name,
             )
         await conn.execute(
             delete(activity_participants).where(

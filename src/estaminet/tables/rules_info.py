@@ -10,7 +10,7 @@ from typing import Any
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.i18n import Msgid
 
-__all__ = ["game_module", "rule_message"]
+__all__ = ["game_module", "participant_message", "rule_message"]
 
 
 def game_module(rules: Activity[Any]) -> ModuleType:
@@ -25,3 +25,12 @@ def rule_message(rules: Activity[Any], code: str, default: Msgid) -> Msgid:
         if code in messages:
             return messages[code]
     return default
+
+
+def participant_message(rules: Activity[Any], default: Msgid) -> Msgid:
+    """What an activity answers someone with no seat in it (its package's ``NOT_PARTICIPANT_MESSAGE``).
+
+    A game says "only the players…"; an assembly speaks of convened members.
+    """
+    message: Msgid = getattr(game_module(rules), "NOT_PARTICIPANT_MESSAGE", default)
+    return message

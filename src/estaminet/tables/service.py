@@ -31,7 +31,7 @@ from estaminet.store import Database
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
-from estaminet.tables.rules_info import game_module, rule_message
+from estaminet.tables.rules_info import game_module, participant_message, rule_message
 from estaminet.tables.screen import Fragments, screen_helpers
 from estaminet.translations import translate
 from estaminet.venue.rooms import Room, access_room, room_by_slug
@@ -128,9 +128,11 @@ class TableService:
             raise BadInput("gateway/malformed", N_("This message could not be read."))
         table = await self.table(table_id)
         viewer = self.viewer_for(table, ctx.principal.user_id)
-        if viewer is None or viewer.kind is ViewerKind.SPECTATOR:
-            raise Forbidden("tables/not_playing", N_("Only the players at this table can do that."))
         rules = self.lookup(table.key)
+        if viewer is None or viewer.kind is ViewerKind.SPECTATOR:
+            # An activity words this in its own terms (an assembly has members, not players).
+            message = participant_message(rules, N_("Only the players at this table can do that."))
+            raise Forbidden("tables/not_playing", message)
         actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
         try:
             events = await self.engine.act(table_id, actor, action, ctx.now)

@@ -55,8 +55,3 @@ class Presence:
 
     def is_in(self, room: str, user_id: str) -> bool:
         return user_id in self._tabs.get(room, {})
-
-    def rename(self, person: PresentPerson) -> list[str]:
-        """Update a person's name; the rooms where they are (to refresh)."""
-        self._people[person.user_id] = person
-        return [room for room, tabs in self._tabs.items() if person.user_id in tabs]

@@ -17,6 +17,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 
 from estaminet.kernel.i18n import Text
 from estaminet.people.model import initials_of
+from estaminet.settings import DEFAULT_TIMEZONE
 from estaminet.translations import LANGUAGES, render, translations
 
 __all__ = ["Templates"]
@@ -27,7 +28,7 @@ _WEB = Path(__file__).parent
 class Templates:
     """Renders a template in a language: ``render("venue/room.html", "fr", room=...)``."""
 
-    def __init__(self, timezone: str = "Europe/Brussels", extra_dirs: list[Path] | None = None):
+    def __init__(self, timezone: str = DEFAULT_TIMEZONE, extra_dirs: list[Path] | None = None):
         dirs = [_WEB / "templates", *(extra_dirs or [])]
         loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs])
         self.tz = ZoneInfo(timezone)

@@ -1,5 +1,6 @@
 // An assembly sitting's forms: each [data-sitting-form] composes one action for `table.act`.
-// Fields carry data-key ("vote.question" sets a nested field) and data-type (int, bool, lines).
+// Fields carry data-key ("vote.question" sets a nested field) and data-type (int, bool, lines;
+// minutes: a number of minutes sent as seconds; optional: left out when empty).
 // Ballot forms (data-ballot) collect ticked options or one grade per option.
 // Text typed in a form survives the live re-rendering of the sitting.
 
@@ -17,6 +18,8 @@ function readField(el) {
   const type = el.dataset.type;
   if (type === "bool") return el.checked;
   if (type === "int") return el.value === "" ? undefined : Number(el.value);
+  if (type === "minutes") return el.value === "" ? undefined : Math.round(Number(el.value) * 60);
+  if (type === "optional") return el.value === "" ? undefined : el.value;
   if (type === "lines") return el.value.split("\n").map((line) => line.trim()).filter(Boolean);
   return el.value.trim();
 }
