@@ -37,10 +37,13 @@ from estaminet.media.routes import routes as media_routes
 from estaminet.media.turn import turn_server
 from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
+from estaminet.people import passwords
+from estaminet.people import tokens as people_tokens
 from estaminet.people.model import User
 from estaminet.people.queries import user_by_id
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
+from estaminet.people.throttle import SignInThrottle
 from estaminet.privacy.routes import routes as privacy_routes
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
@@ -57,6 +60,7 @@ from estaminet.translations import translate
 from estaminet.venue.rooms import venue_name
 from estaminet.venue.routes import routes as venue_routes
 from estaminet.venue.service import VenueService
+from estaminet.web.limits import BodyLimits
 from estaminet.web.security import SecurityHeaders
 from estaminet.web.templating import Templates
 from estaminet.web.visitor import VisitorMiddleware
@@ -121,6 +125,7 @@ def create_app(
     ``serving``: run by ``estaminet serve``, which may start its own Janus (``janus_autostart``).
     """
     db = Database(settings.resolved_database_url)
+    passwords.configure_size(settings.password_workers, settings.password_queue)
     hub = _make_hub(settings)
     templates = Templates(
         settings.timezone, extra_dirs=[Path(__file__).parent / "tables" / "templates"]
@@ -135,7 +140,14 @@ def create_app(
         user: User | None = websocket.scope["state"].pop("user", None)
         if user is None:
             return None
-        return Principal(user.id, user.display_name, user.role.value), websocket.state.locale
+        session = websocket.scope["state"].get("session")
+        principal = Principal(
+            user.id,
+            user.display_name,
+            user.role.value,
+            session=people_tokens.hash_token(session) if session else None,
+        )
+        return principal, websocket.state.locale
 
     async def reload(user_id: str) -> Principal | None:
         # Access changed: the person as they are now (role, name), or None if banned or gone.
@@ -153,6 +165,7 @@ def create_app(
         clock=clock,
         allowed_origins=settings.allowed_origins,
         max_frame_bytes=settings.ws_max_frame_bytes,
+        max_depth=settings.ws_max_depth,
         queue_size=settings.ws_send_queue,
     )
     gateway.provide("user", UserTopics(hub))
@@ -187,7 +200,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.prepare_data_dir()
         if migrate:
             await asyncio.to_thread(upgrade, settings.resolved_database_url)
         await hub.start()
@@ -243,6 +256,7 @@ def create_app(
                 SecurityHeaders,
                 allowed_origins=settings.allowed_origins,
                 connect_to=[janus.crowd.public_url] if janus is not None else [],
+                https=settings.secure_cookies,
             ),
             Middleware(
                 VisitorMiddleware,
@@ -250,6 +264,7 @@ def create_app(
                 default_locale=settings.default_locale,
                 secure=settings.secure_cookies,
             ),
+            Middleware(BodyLimits, settings=settings),
         ],
         exception_handlers={EstaminetError: on_error},
         lifespan=lifespan,
@@ -270,6 +285,12 @@ def create_app(
     state.hub = hub
     state.templates = templates
     state.gateway = gateway
+    state.signin_throttle = SignInThrottle(
+        account_burst=settings.signin_account_burst,
+        account_per_minute=settings.signin_account_per_minute,
+        address_burst=settings.signin_address_burst,
+        address_per_minute=settings.signin_address_per_minute,
+    )
     state.venue = venue
     state.engine = engine
     state.tables = tables

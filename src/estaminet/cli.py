@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from estaminet.store.migrate import upgrade
 from estaminet.venue.plan import VenueFileError, load_venue
 from estaminet.venue.rooms import apply_venue, list_rooms
 
-__all__ = ["main"]
+__all__ = ["main", "server_options"]
 
 DEMO_VENUE = Path(__file__).parent / "venue" / "demo.toml"
 
@@ -52,7 +53,7 @@ async def _prepare(
 
     Returns a fresh one-time sign-in link for the admin and, for the demo, a guest invite.
     """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.prepare_data_dir()
     settings.resolved_secret_key()  # created once, here, rather than by a racing first request
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
@@ -73,23 +74,30 @@ async def _prepare(
         await db.dispose()
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for this venue: bounded WebSocket messages, a log without secrets."""
+    from estaminet.web.logs import log_config
+    from estaminet.web.wsserver import uvicorn_ws
+
+    return {
+        "proxy_headers": True,
+        "ws_max_size": settings.ws_max_message_bytes,
+        "ws_ping_interval": settings.ws_ping_seconds,
+        "ws_ping_timeout": settings.ws_ping_seconds,
+        "ws_per_message_deflate": settings.ws_compression,
+        "ws": uvicorn_ws(settings.ws_impl),
+        "log_config": log_config(client_addresses=settings.log_client_addresses),
+        "log_level": "info",
+    }
+
+
 def _serve(settings: Settings, host: str, port: int, *, serving: bool = False) -> None:
     import uvicorn
 
     from estaminet.app import create_app
-    from estaminet.web.wsserver import uvicorn_ws
 
     uvicorn.run(
-        create_app(settings, serving=serving),
-        host=host,
-        port=port,
-        proxy_headers=True,
-        ws_max_size=1_048_576,
-        ws_ping_interval=settings.ws_ping_seconds,
-        ws_ping_timeout=settings.ws_ping_seconds,
-        ws_per_message_deflate=settings.ws_compression,
-        ws=uvicorn_ws(settings.ws_impl),
-        log_level="info",
+        create_app(settings, serving=serving), host=host, port=port, **server_options(settings)
     )
 
 
@@ -188,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "invite":
             _say(asyncio.run(_invite(settings, Role(args.role), args.days, args.uses, args.note)))
         elif args.command == "db":
+            settings.prepare_data_dir()
             upgrade(settings.resolved_database_url)
             _say("Database is up to date.")
     except VenueFileError as exc:
@@ -201,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _apply(settings: Settings, path: Path) -> str:
     spec = load_venue(path)
+    settings.prepare_data_dir()
     await asyncio.to_thread(upgrade, settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
     try:

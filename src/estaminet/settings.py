@@ -16,6 +16,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
 
 __all__ = ["DEFAULT_TIMEZONE", "Settings", "UnknownSetting", "load_settings"]
 
@@ -88,12 +89,42 @@ class Settings(BaseSettings):
     assembly_notice_days: int = 15
     """How many days before a general assembly its convocation must be sent (statutes, law)."""
 
+    log_client_addresses: bool = False
+    """Whether the server's log writes each client's IP address (off: ``-``). Secrets in
+    links are never written (docs/security.md)."""
+
+    # Sign-in throttling (per account and per client address, in this process).
+    signin_account_burst: int = 5
+    """Sign-in attempts on one account before waiting."""
+    signin_account_per_minute: float = 2.0
+    """Attempts regained per minute, per account."""
+    signin_address_burst: int = 20
+    """Sign-in attempts from one address before waiting (a venue's Wi-Fi may share one)."""
+    signin_address_per_minute: float = 10.0
+    password_workers: int = 2
+    """Threads that hash and check passwords (argon2 never runs on the event loop)."""
+    password_queue: int = 16
+    """Password checks waiting for a thread, at most; beyond, "try again in a moment"."""
+
+    # Request bodies, bounded before they are read (413 beyond).
+    body_max_bytes: int = 262_144
+    """Largest request body of a form for signed-in people (256 KiB)."""
+    body_max_public_bytes: int = 16_384
+    """Largest request body of the forms anyone may post: sign-in, invites, links (16 KiB)."""
+    body_max_upload_bytes: int = 3_145_728
+    """Largest request body of a form with a picture (agenda events; the picture: 2 MB)."""
+
     # Chat and gateway limits.
     chat_max_length: int = 2000
     chat_page_size: int = 50
     chat_rate_burst: int = 8
     chat_rate_per_second: float = 1.0
     ws_max_frame_bytes: int = 16_384
+    """Largest frame the gateway reads (``gateway/too_large`` beyond, the socket stays)."""
+    ws_max_message_bytes: int = 65_536
+    """Largest WebSocket message the server accepts at all (closed with 1009 beyond)."""
+    ws_max_depth: int = 32
+    """Deepest nesting of arrays and objects in a frame (``gateway/malformed`` beyond)."""
     ws_send_queue: int = 256
     ws_ping_seconds: float = 25.0
     """How often the server pings each WebSocket, and how long it waits for the answer."""
@@ -187,6 +218,23 @@ class Settings(BaseSettings):
         origin = self.base_url.rstrip("/")
         return frozenset([origin, *self.extra_origins])
 
+    def prepare_data_dir(self) -> None:
+        """Create the data folder (``0700``) and the SQLite database file (``0600``) if missing.
+
+        SQLite would create the database with the process's umask (often world-readable);
+        an empty file is a valid new database, and its ``-wal``/``-shm`` files take its mode.
+        """
+        if not self.data_dir.exists():
+            self.data_dir.mkdir(parents=True, mode=0o700)
+            self.data_dir.chmod(0o700)  # mkdir's mode is masked by the umask
+        url = make_url(self.resolved_database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            path = Path(url.database)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                path.chmod(0o600)
+
     def resolved_secret_key(self) -> str:
         """The configured key, or the one kept in the data folder (created on first use)."""
         if self.secret_key:
@@ -194,7 +242,7 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret_key"
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.prepare_data_dir()
         key = secrets.token_urlsafe(48)
         path.write_text(key)
         path.chmod(0o600)

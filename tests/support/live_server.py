@@ -74,7 +74,7 @@ def start_server(tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        ws_max_size=1_048_576,
+        ws_max_size=settings.ws_max_message_bytes,
         ws=uvicorn_ws(settings.ws_impl),
         lifespan="on",
     )

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 from estaminet.people.model import Role
 from tests.support.live_server import LiveServer, Person
@@ -24,14 +24,17 @@ def bodies(frames: list[dict[str, Any]]) -> list[str]:
 
 
 async def test_gateway_refuses_foreign_origin_and_anonymous(live: LiveServer, people: Any) -> None:
+    """Refused sockets are accepted, then closed with the documented code the browser sees."""
     alice: Person = await people("Alice")
-    with pytest.raises(InvalidStatus):
+    with pytest.raises(ConnectionClosed) as refused:
         async with alice.socket(origin="http://evil.example"):
             pass
+    assert refused.value.rcvd is not None and refused.value.rcvd.code == 4403
     stranger: Person = await people()
-    with pytest.raises(InvalidStatus):
+    with pytest.raises(ConnectionClosed) as refused:
         async with stranger.socket():
             pass
+    assert refused.value.rcvd is not None and refused.value.rcvd.code == 4401
 
 
 async def test_gateway_chat_is_live_for_everyone_in_the_room(people: Any) -> None:

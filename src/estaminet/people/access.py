@@ -13,6 +13,7 @@ __all__ = [
     "can_change_role",
     "can_create_invites",
     "can_moderate",
+    "can_moderate_person",
     "can_see_room",
     "can_see_room_role",
 ]
@@ -42,6 +43,18 @@ def can_see_room_role(role: Role, visibility: str, *, in_team: bool) -> bool:
 
 def can_moderate(user: User) -> bool:
     return not user.banned and user.role.at_least(Role.MODERATOR)
+
+
+def can_moderate_person(actor: User, target: User) -> bool:
+    """Whether ``actor`` may moderate ``target``: delete their messages, mute, remove or ban them.
+
+    Moderation never reaches upwards or sideways: a moderator acts on guests,
+    members and animators, never on another moderator or an admin. Admins act
+    on everyone but themselves (someone must be able to stop an admin).
+    """
+    if not can_moderate(actor) or actor.id == target.id:
+        return False
+    return target.role.rank < actor.role.rank or actor.role is Role.ADMIN
 
 
 def can_create_invites(user: User) -> bool:

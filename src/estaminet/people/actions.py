@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, Gone, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.people import access
+from estaminet.people import access, passwords
 from estaminet.people.model import Role, User
 from estaminet.people.names import clean_display_name
 from estaminet.people.queries import user_by_id, user_from_row
@@ -57,7 +55,6 @@ __all__ = [
     "use_login_link",
 ]
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 RETURN_LINK_DAYS = 180
 SIGN_IN_LINK_HOURS = 24
 
@@ -112,6 +109,7 @@ async def create_user(
 ) -> User:
     name = clean_display_name(display_name)
     user_id = new_id()
+    hashed = await passwords.work().hash(password) if password else None
     async with db.begin() as conn:
         if email is not None:
             email = _clean_email(email)
@@ -121,7 +119,7 @@ async def create_user(
                 id=user_id,
                 display_name=name,
                 email=email,
-                password_hash=_hash_password(password) if password else None,
+                password_hash=hashed,
                 role=role.value,
                 created_at=now,
                 invite_id=invite_id,
@@ -339,26 +337,29 @@ async def sign_out(db: Database, session_id: str, now: datetime) -> None:
 async def sign_in(
     db: Database, email: str, password: str, device_id: str, now: datetime
 ) -> tuple[User, str]:
-    """Email and password sign-in; the same message whether the email or the password is wrong."""
+    """Email and password sign-in; the same message whether the email or the password is wrong.
+
+    The password is checked off the event loop and outside any transaction (a check
+    takes tens of milliseconds; SQLite's one writer must not wait for it).
+    """
     wrong = Forbidden("people/bad_credentials", N_("This email and password do not match."))
-    async with db.begin() as conn:
+    work = passwords.work()
+    async with db.read() as conn:
         row = (
             await conn.execute(select(users).where(users.c.email == _clean_email(email)))
         ).first()
-        if row is None or not row._mapping["password_hash"]:
-            _hasher.hash("timing-equaliser")
-            raise wrong
-        try:
-            _hasher.verify(row._mapping["password_hash"], password)
-        except (VerificationError, InvalidHashError):
-            raise wrong from None
-        if row._mapping["banned_at"] is not None:
-            raise Forbidden("people/banned", N_("You can no longer enter this venue."))
-        if _hasher.check_needs_rehash(row._mapping["password_hash"]):
+    hashed = row._mapping["password_hash"] if row is not None else None
+    if not await work.verify(hashed, password) or row is None or hashed is None:
+        raise wrong
+    if row._mapping["banned_at"] is not None:
+        raise Forbidden("people/banned", N_("You can no longer enter this venue."))
+    fresh_hash = await work.hash(password) if work.needs_rehash(hashed) else None
+    async with db.begin() as conn:
+        if fresh_hash is not None:
             await conn.execute(
                 update(users)
-                .where(users.c.id == row._mapping["id"])
-                .values(password_hash=_hash_password(password))
+                .where(users.c.id == row._mapping["id"], users.c.password_hash == hashed)
+                .values(password_hash=fresh_hash)
             )
         session_id = await _open_session(conn, row._mapping["id"], device_id, now)
     return user_from_row(row), session_id
@@ -475,7 +476,7 @@ async def claim_email(
         raise BadInput("people/password_long", N_("This password is too long."))
     email = _clean_email(email)
     token = new_token()
-    hashed = _hash_password(password)  # before the transaction: hashing is slow on purpose
+    hashed = await passwords.work().hash(password)  # before the transaction: slow on purpose
     async with db.begin() as conn:
         await conn.execute(delete(email_claims).where(email_claims.c.user_id == user.id))
         taken = (await conn.execute(select(users.c.id).where(users.c.email == email))).first()
@@ -597,11 +598,7 @@ async def set_ban(
         target = await user_by_id(conn, target_id)
         if target is None:
             raise NotFound("people/unknown_person", N_("This person does not exist."))
-        if (
-            not access.can_moderate(actor)
-            or (target.role.rank >= actor.role.rank and actor.role is not Role.ADMIN)
-            or target.id == actor.id
-        ):
+        if not access.can_moderate_person(actor, target):
             raise Forbidden("people/ban_forbidden", N_("You may not ban this person."))
         await conn.execute(
             update(users)
@@ -650,10 +647,6 @@ async def log_moderation(
 
 
 # -- helpers -----------------------------------------------------------------
-
-
-def _hash_password(password: str) -> str:
-    return _hasher.hash(password)
 
 
 def _clean_email(email: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,13 +13,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
+from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
 from estaminet.people import access, actions, reveal
 from estaminet.people.mailing import confirmation_email
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import list_people, moderation_entries, users_by_ids
 from estaminet.people.queries import people_page as people_listing
+from estaminet.people.tokens import hash_token
 from estaminet.store.keyset import BadCursor
 from estaminet.translations import LANGUAGES
 from estaminet.venue.rooms import list_rooms
@@ -128,11 +130,14 @@ async def login_submit(request: Request) -> Response:
     form = await form_with_csrf(request)
     email = str(form.get("email", ""))
     try:
+        address = request.client.host if request.client else None
+        state.signin_throttle.check(email, address, time.monotonic())
         _, session_id = await actions.sign_in(
             state.db, email, str(form.get("password", "")), request.state.device, _now(request)
         )
-    except (BadInput, Forbidden) as error:
-        return page(request, "people/login.html", {"email": email, "error": error}, status=400)
+    except (BadInput, Forbidden, RateLimited) as error:
+        status = 429 if isinstance(error, RateLimited) else 400
+        return page(request, "people/login.html", {"email": email, "error": error}, status=status)
     return _signed_in(RedirectResponse("/", status_code=303), request, session_id)
 
 
@@ -151,10 +156,22 @@ async def link_use(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     await form_with_csrf(request)
-    if request.state.session:
-        await actions.sign_out(_services(request).db, request.state.session, _now(request))
+    state = _services(request)
+    session, user = request.state.session, request.state.user
+    if session:
+        await actions.sign_out(state.db, session, _now(request))
+    if session and user is not None:
+        # The sockets this session opened end too (4401), on every instance; others stay.
+        await state.venue.control(
+            user.id, {"action": "close", "code": 4401, "session": hash_token(session)}
+        )
     response = RedirectResponse("/", status_code=303)
-    response.raw_headers.append((b"set-cookie", cookie_header(SESSION_COOKIE, "", max_age=0)))
+    response.raw_headers.append(
+        (
+            b"set-cookie",
+            cookie_header(SESSION_COOKIE, "", max_age=0, secure=state.settings.secure_cookies),
+        )
+    )
     return response
 
 
@@ -167,7 +184,10 @@ async def set_language(request: Request) -> Response:
     if user is not None:
         await actions.set_locale(_services(request).db, user, lang)
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
-    response.raw_headers.append((b"set-cookie", cookie_header(LANG_COOKIE, lang, http_only=False)))
+    secure = _services(request).settings.secure_cookies
+    response.raw_headers.append(
+        (b"set-cookie", cookie_header(LANG_COOKIE, lang, http_only=False, secure=secure))
+    )
     return response
 
 

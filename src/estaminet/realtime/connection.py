@@ -84,6 +84,9 @@ class Principal:
     user_id: str
     display_name: str
     role: str
+    session: str | None = None
+    """A key of the sign-in session behind the socket (never the cookie itself): signing
+    out closes that session's sockets and no other."""
 
 
 _CLOSE = object()

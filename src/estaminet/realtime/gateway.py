@@ -50,6 +50,8 @@ ACCESS_TOPIC = "access"
 """The hub topic every gateway follows to hear that someone's access changed (no client can follow it)."""
 
 CLOSE_BANNED = 4403
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_ORIGIN_REFUSED = 4403
 
 
 def user_topic(user_id: str) -> str:
@@ -105,6 +107,7 @@ class Gateway:
         clock: Clock,
         allowed_origins: frozenset[str],
         max_frame_bytes: int = 16_384,
+        max_depth: int = 32,
         queue_size: int = 256,
     ) -> None:
         self.hub = hub
@@ -114,6 +117,7 @@ class Gateway:
         self._clock = clock
         self._allowed_origins = allowed_origins
         self._max_frame = max_frame_bytes
+        self._max_depth = max_depth
         self._queue_size = queue_size
         self._providers: dict[str, TopicProvider] = {}
         self._actions: dict[str, ActionHandler] = {}
@@ -223,11 +227,11 @@ class Gateway:
         """The WebSocket endpoint (one call per tab, for the life of the socket)."""
         origin = websocket.headers.get("origin")
         if origin is None or origin.rstrip("/") not in self._allowed_origins:
-            await websocket.close(code=4403)
+            await _refuse(websocket, CLOSE_ORIGIN_REFUSED)
             return
         who = await self._authenticate(websocket)
         if who is None:
-            await websocket.close(code=4401)
+            await _refuse(websocket, CLOSE_NOT_SIGNED_IN)
             return
         principal, locale = who
         await websocket.accept()
@@ -277,9 +281,12 @@ class Gateway:
         if len(raw) > self._max_frame and len(raw.encode("utf-8")) > self._max_frame:
             self._error(conn, None, _too_large())
             return
+        if not _shallow(raw, self._max_depth):
+            self._error(conn, None, _malformed())
+            return
         try:
             frame = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             self._error(conn, None, _malformed())
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
@@ -371,7 +378,9 @@ class Gateway:
                 asyncio.get_running_loop().create_task(self._unsubscribe(conn, topic))
                 conn.push_json({"type": "left", "topic": topic, "reason": control.get("reason")})
         elif action == "close":
-            conn.close_soon(int(control.get("code", 4403)))
+            session = control.get("session")
+            if session is None or session == conn.principal.session:
+                conn.close_soon(int(control.get("code", 4403)))
 
     # -- errors --------------------------------------------------------------
 
@@ -388,6 +397,40 @@ class Gateway:
         if isinstance(topic, str):
             payload["topic"] = topic
         conn.push_json(payload)
+
+
+async def _refuse(websocket: WebSocket, code: int) -> None:
+    """Accept, then close with ``code``: a socket closed during the handshake reaches the
+    browser as 1006 whatever the code, and the tab would never learn why (docs/protocol.md)."""
+    with contextlib.suppress(Exception):
+        await websocket.accept()
+        await websocket.close(code=code)
+
+
+def _shallow(raw: str, limit: int) -> bool:
+    """Whether arrays and objects in ``raw`` nest at most ``limit`` deep (brackets inside
+    strings aside). A frame nested a thousand deep would otherwise exhaust the parser's stack."""
+    if raw.count("[") + raw.count("{") <= limit:
+        return True
+    depth = 0
+    in_string = escaped = False
+    for char in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif char in "]}":
+            depth -= 1
+    return True
 
 
 def _malformed() -> BadInput:

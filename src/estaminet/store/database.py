@@ -71,7 +71,9 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Statement parameters (message bodies, e-mail addresses, password hashes) stay
+        # out of error messages, hence out of the log (docs/security.md).
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
         else:

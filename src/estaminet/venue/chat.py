@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.people.access import can_moderate, can_see_room_role
+from estaminet.people.access import can_moderate, can_moderate_person, can_see_room_role
 from estaminet.people.actions import log_moderation
 from estaminet.people.model import Role, User
+from estaminet.people.queries import user_by_id
 from estaminet.people.tables import notifications, users
 from estaminet.store import Database
-from estaminet.venue.markdown import find_mentions, render_markdown
+from estaminet.venue.markdown import find_mentions, render_markdown, strip_bidi_controls
 from estaminet.venue.rooms import Room
 from estaminet.venue.tables import messages, room_restrictions, rooms
 
@@ -81,7 +82,7 @@ def _message(row: object) -> ChatMessage:
 
 
 def _check_body(body: str, max_length: int) -> str:
-    text = (body or "").strip()
+    text = strip_bidi_controls(body or "").strip()
     if not text:
         raise BadInput("chat/empty", N_("The message is empty."))
     if len(text) > max_length:
@@ -265,6 +266,12 @@ async def edit_message(
                 .returning(messages)
             )
         ).one()
+        # Mention notices quote the message as it is now, not words taken back.
+        await conn.execute(
+            update(notifications)
+            .where(notifications.c.message_id == message.id)
+            .values(excerpt=text[:200])
+        )
     return _message(row)
 
 
@@ -277,6 +284,10 @@ async def delete_message(
         own = message.author_id == actor.id
         if not own and not can_moderate(actor):
             raise Forbidden("chat/not_author", N_("You can only change your own messages."))
+        if not own and message.author_id is not None:
+            author = await user_by_id(conn, message.author_id)
+            if author is not None and not can_moderate_person(actor, author):
+                raise Forbidden("venue/cannot_moderate", N_("You cannot moderate this person."))
         seq = await _next_seq(conn, room)
         row = (
             await conn.execute(
@@ -286,6 +297,12 @@ async def delete_message(
                 .returning(messages)
             )
         ).one()
+        # The words go from the mention notices too.
+        await conn.execute(
+            update(notifications)
+            .where(notifications.c.message_id == message.id)
+            .values(excerpt=None)
+        )
         if not own:
             await log_moderation(
                 conn,

@@ -13,7 +13,7 @@ from html import escape
 import nh3
 from markdown_it import MarkdownIt
 
-__all__ = ["find_mentions", "render_markdown"]
+__all__ = ["find_mentions", "render_markdown", "strip_bidi_controls"]
 
 _md = MarkdownIt(
     "zero", {"html": False, "linkify": False, "breaks": True, "typographer": False}
@@ -21,6 +21,21 @@ _md = MarkdownIt(
 
 _ALLOWED_TAGS = {"p", "strong", "em", "a", "ul", "ol", "li", "br", "code", "span"}
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class", "data-user"}, "ol": {"start"}}
+
+
+_TAGS = re.compile(r"(<[^>]*>)")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi_controls(text: str) -> str:
+    """``text`` without the bidirectional embedding, override and isolate controls.
+
+    They make a line read differently from what it holds (``RLO`` turns
+    ``gnp.exe`` into an apparent ``exe.png``) and nobody types them on purpose;
+    right-to-left scripts need none of them to show correctly. The marks
+    ``LRM``/``RLM`` (U+200E, U+200F) stay: they reorder nothing beyond themselves.
+    """
+    return _BIDI_CONTROLS.sub("", text)
 
 
 def _sanitize(html: str) -> str:
@@ -47,7 +62,11 @@ def render_markdown(text: str, mentions: Iterable[tuple[str, str]] = ()) -> str:
         pattern = re.compile(
             r"(?<![\w@])@" + re.escape(escape(name, quote=False)) + r"(?!\w)", re.I
         )
-        html = pattern.sub(_mention_html(user_id), html)
+        # Only in text between tags: an ``@name`` inside a link's address stays as it is.
+        html = "".join(
+            part if part.startswith("<") else pattern.sub(_mention_html(user_id), part)
+            for part in _TAGS.split(html)
+        )
     return _sanitize(html).strip()
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.ratelimit import TokenBucket
-from estaminet.people.access import can_moderate
+from estaminet.people.access import can_moderate, can_moderate_person
 from estaminet.people.actions import log_moderation
 from estaminet.people.model import User, initials_of
 from estaminet.people.queries import user_by_id
@@ -267,7 +267,7 @@ class VenueService:
             target = await user_by_id(conn, target_id)
         if target is None:
             raise NotFound("people/unknown_person", N_("This person does not exist."))
-        if target.role.rank >= actor.role.rank:
+        if not can_moderate_person(actor, target):
             raise Forbidden("venue/cannot_moderate", N_("You cannot moderate this person."))
         until = ctx.now + timedelta(minutes=minutes)
         reason = data.get("reason") if isinstance(data.get("reason"), str) else None

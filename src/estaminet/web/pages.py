@@ -79,6 +79,7 @@ _TITLES = {
     403: N_("Not here"),
     404: N_("Not found"),
     410: N_("No longer available"),
+    413: N_("Too large"),
     429: N_("Slow down"),
 }
 

@@ -15,6 +15,7 @@ from estaminet.kernel.i18n import N_
 
 __all__ = [
     "CSP",
+    "HSTS",
     "SecurityHeaders",
     "check_csrf",
     "content_security_policy",
@@ -57,6 +58,7 @@ def _headers(csp: str) -> list[tuple[bytes, bytes]]:
 
 
 _HEADERS = _headers(CSP)
+HSTS = "max-age=31536000"
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -64,11 +66,19 @@ class SecurityHeaders:
     """Adds the security headers to every HTTP response; refuses cross-site state changes."""
 
     def __init__(
-        self, app: ASGIApp, allowed_origins: Iterable[str], connect_to: Iterable[str] = ()
+        self,
+        app: ASGIApp,
+        allowed_origins: Iterable[str],
+        connect_to: Iterable[str] = (),
+        *,
+        https: bool = False,
     ) -> None:
         self.app = app
         self.allowed = frozenset(o.rstrip("/") for o in allowed_origins)
         self.headers = _headers(content_security_policy(connect_to))
+        if https:
+            # Served over https (``base_url``): browsers never try plain http again for a year.
+            self.headers.append((b"strict-transport-security", HSTS.encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -53,7 +53,7 @@ export class Live {
   // take a minute to arrive when the network has vanished).
   markDown() {
     const ws = this.ws;
-    if (!ws) return;
+    if (!ws || this.ended) return;
     this.ws = null;
     clearTimeout(this.pingTimer);
     clearTimeout(this.pongTimer);
@@ -78,7 +78,7 @@ export class Live {
   }
 
   connect() {
-    if (this.ws) return;
+    if (this.ws || this.ended) return;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws`);
     this.ws = ws;
@@ -95,13 +95,33 @@ export class Live {
     ws.addEventListener("close", (e) => {
       if (this.ws !== ws) return;
       if (e.code === 4401 || e.code === 4403) {
-        this.ws = null;
-        location.href = "/";
+        this.end(e.code);
         return;
       }
       // Actions sent but not acknowledged go back to the outbox (they carry ids: no doubles).
       this.markDown();
     });
+  }
+
+  // The server refused this tab for good (signed out: 4401; banned or foreign: 4403):
+  // trying again would loop, so stop, say why, and that what was not sent stays unsent.
+  end(code) {
+    this.ws = null;
+    this.ended = code;
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    clearTimeout(this.retryTimer);
+    const body = document.body.dataset;
+    const unsent = this.pending.size + this.outbox.length;
+    let text = code === 4401 ? body.tSignedOut : body.tRefused;
+    if (unsent) text += " " + body.tUnsent;
+    document.body.dataset.live = "ended";
+    for (const fn of this.downers) fn();
+    if (!this.status) return;
+    this.status.textContent = text;
+    this.status.hidden = false;
+    this.status.classList.remove("connection--ok");
+    this.status.classList.add("connection--ended");
   }
 
   heartbeat() {
