@@ -6,6 +6,7 @@ import pytest
 
 from estaminet.media.voice_rules import (
     MAIN,
+    Handover,
     Permission,
     TablePerson,
     Transport,
@@ -14,6 +15,8 @@ from estaminet.media.voice_rules import (
     carried,
     choose_transport,
     connected,
+    floor_handover,
+    floor_silenced,
     group_space,
     mixing_groups,
     peers_of,
@@ -65,6 +68,32 @@ def test_room_everyone_hears_everyone_but_the_moderated() -> None:
     assert sends_to(everyone["a"], everyone["c"])
     assert not sends_to(everyone["c"], everyone["a"])  # muted by a moderator: only listens
     assert connected(everyone["c"], everyone["a"])
+
+
+def test_room_silence_keeps_only_the_floor_heard_and_every_hold_counts() -> None:
+    holds = {"sitting:1": frozenset({"chair", "speaker"})}
+    silenced = {u: floor_silenced(u, holds) for u in ("chair", "speaker", "member", "guest")}
+    assert silenced == {"chair": False, "speaker": False, "member": True, "guest": True}
+    everyone = {u: room_permission(False, silenced[u]) for u in silenced}
+    for listener in ("member", "guest", "chair"):
+        assert sends_to(everyone["speaker"], everyone[listener])
+    assert not sends_to(everyone["member"], everyone["speaker"])
+    assert connected(everyone["member"], everyone["speaker"])  # the silenced still hear
+    # No hold: nobody is silenced; two holds in one room: one must be on both lists.
+    assert not floor_silenced("member", {})
+    both = {**holds, "sitting:2": frozenset({"chair"})}
+    assert floor_silenced("speaker", both) and not floor_silenced("chair", both)
+    # A moderator's mute stands whatever the floor says.
+    assert room_permission(True, False).send == frozenset()
+
+
+def test_floor_handover_lifts_the_silence_but_never_switches_a_microphone_on() -> None:
+    speaking = room_permission(False, False)
+    assert floor_handover(speaking, self_muted=False) is Handover.OPEN
+    assert floor_handover(speaking, self_muted=True) is Handover.ASK
+    moderated = room_permission(True, False)
+    assert floor_handover(moderated, self_muted=False) is Handover.MODERATED
+    assert floor_handover(moderated, self_muted=True) is Handover.MODERATED
 
 
 def _table() -> list[TablePerson]:

@@ -21,7 +21,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,8 @@ from estaminet.media.voice_rules import (
     Transport,
     carried,
     choose_transport,
+    floor_handover,
+    floor_silenced,
     group_space,
     mixing_groups,
     peers_of,
@@ -64,12 +66,15 @@ from estaminet.venue import chat
 from estaminet.venue.rooms import access_room
 from estaminet.web.templating import Templates
 
-__all__ = ["TurnCredentials", "VoiceService"]
+__all__ = ["HoldSource", "TurnCredentials", "VoiceService"]
 
 log = logging.getLogger(__name__)
 
 TurnCredentials = Callable[[str, datetime], Sequence[Mapping[str, Any]] | Mapping[str, Any] | None]
 """``(user_id, now)`` → ICE server entries (TURN with short-lived credentials), or none."""
+
+HoldSource = Callable[[str], Awaitable[Mapping[str, frozenset[str]]]]
+"""``space`` → the holds features keep on that room's voice now (holder → who may be heard)."""
 
 _PUBLISH_DELAY = 0.15
 _SIGNAL_TYPES = frozenset({"offer", "answer", "candidate", "restart"})
@@ -154,6 +159,11 @@ class VoiceService:
             group_key or secrets.token_bytes(32), b"estaminet voice groups", hashlib.sha256
         ).digest()
         self.spaces: dict[str, _Space] = {}
+        self.holds: dict[str, dict[str, frozenset[str]]] = {}
+        """Room space → holder (``sitting:<id>``) → who may be heard while its silence lasts."""
+        self.hold_source: HoldSource | None = None
+        """Asked once per room space after start-up (holds are in memory, like all voice state)."""
+        self._holds_read: set[str] = set()
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
@@ -220,6 +230,7 @@ class VoiceService:
             raise BadInput("voice/follow_first", _MALFORMED)
         if not self._rate("join", user_id, 10, 0.5):
             raise EstaminetError("voice/slow_down", N_("Too many tries; wait a moment."))
+        await self._read_holds(key)
         space = self.spaces.get(key) or _Space(key, access.mode, access.room_id)
         self.spaces[key] = space
         old = space.members.get(user_id)
@@ -329,9 +340,16 @@ class VoiceService:
 
     # -- permissions -----------------------------------------------------------------
 
+    def _silenced(self, space: _Space, user_id: str) -> bool:
+        """Whether a sitting's silence keeps this person from being heard in a room."""
+        return not space.is_table and floor_silenced(user_id, self.holds.get(space.key, {}))
+
     def _permissions(self, space: _Space) -> dict[str, Permission]:
         if not space.is_table:
-            return {u: room_permission(u in space.moderator_muted) for u in space.members}
+            return {
+                u: room_permission(u in space.moderator_muted, self._silenced(space, u))
+                for u in space.members
+            }
         people = [
             m.table_person or TablePerson(m.user_id, "spectator") for m in space.members.values()
         ]
@@ -361,6 +379,7 @@ class VoiceService:
             "send_to": sorted(u for u, p in everyone.items() if u != user_id and sends_to(mine, p)),
             "night": mine.night,
             "muted_by_moderator": user_id in space.moderator_muted,
+            "silenced": self._silenced(space, user_id),
             "channels": channels,
         }
 
@@ -484,6 +503,48 @@ class VoiceService:
                     TablePerson(member.user_id, me.role, me.seat) if me is not None else None
                 )
             await self._recompute(space)
+
+    # -- a sitting's hold on its room's voice -------------------------------------------
+
+    async def _read_holds(self, key: str) -> None:
+        """After a restart, ask the features which holds they keep on this room's voice."""
+        if key in self._holds_read or not key.startswith("room:") or self.hold_source is None:
+            return
+        self._holds_read.add(key)
+        found = {h: frozenset(s) for h, s in (await self.hold_source(key)).items()}
+        if found:
+            self.holds[key] = {**found, **self.holds.get(key, {})}
+
+    async def hold_floor(self, key: str, holder: str, speakers: frozenset[str] | None) -> None:
+        """Keep (``speakers``) or release (``None``) ``holder``'s hold on a room's voice.
+
+        While a hold lasts, only its ``speakers`` are heard there: the others are
+        muted the way a moderator mutes (their permission; on a mixing server,
+        ``crowd.mute``), each told by an ``allow`` frame with ``silenced``.
+        """
+        holds = self.holds.setdefault(key, {})
+        if holds.get(holder) == speakers:
+            return
+        if speakers is None:
+            holds.pop(holder, None)
+        else:
+            holds[holder] = speakers
+        if not holds:
+            del self.holds[key]
+        space = self.spaces.get(key)
+        if space is not None and space.members:
+            await self._recompute(space)
+
+    def hand_floor(self, key: str, user_id: str) -> None:
+        """Tell the person just given the floor, if they are in this voice, what it means for
+        their microphone (``voice_rules.floor_handover``): heard now, asked to switch their
+        own microphone on, or still muted by a moderator."""
+        space = self.spaces.get(key)
+        member = space.members.get(user_id) if space is not None else None
+        if space is None or member is None or user_id not in space.permissions:
+            return
+        handover = floor_handover(self._carried(space, user_id), member.self_muted)
+        self._push(member.conn, key, "floor", handover=handover.value)
 
     # -- signalling -------------------------------------------------------------------
 

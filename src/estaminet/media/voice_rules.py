@@ -28,6 +28,7 @@ from estaminet.kernel.i18n import N_
 
 __all__ = [
     "MAIN",
+    "Handover",
     "Permission",
     "PublicMember",
     "TablePerson",
@@ -37,6 +38,8 @@ __all__ = [
     "carried",
     "choose_transport",
     "connected",
+    "floor_handover",
+    "floor_silenced",
     "group_space",
     "mixing_groups",
     "peers_of",
@@ -106,9 +109,46 @@ class Permission:
         return self.groups - {MAIN}
 
 
-def room_permission(moderator_muted: bool) -> Permission:
-    """In a room everyone hears everyone; a person muted by a moderator only listens."""
-    return Permission(send=frozenset() if moderator_muted else frozenset({MAIN}))
+def room_permission(moderator_muted: bool, silenced: bool = False) -> Permission:
+    """In a room everyone hears everyone; a person muted by a moderator, or silenced by a
+    sitting's hold on the room's voice (:func:`floor_silenced`), only listens."""
+    return Permission(send=frozenset() if moderator_muted or silenced else frozenset({MAIN}))
+
+
+def floor_silenced(user_id: str, holds: Mapping[str, frozenset[str]]) -> bool:
+    """Whether a hold on a room's voice keeps ``user_id`` from being heard.
+
+    A *hold* is what an assembly sitting asks of its room's voice while its
+    facilitator has asked for silence: the people who may still be heard (the
+    one who has the floor, the facilitator). ``holds`` maps each holder (a
+    sitting) to its speakers; someone is silenced when any hold leaves them out.
+    """
+    return any(user_id not in speakers for speakers in holds.values())
+
+
+class Handover(StrEnum):
+    """What handing the floor to someone in the voice does for their microphone."""
+
+    OPEN = "open"
+    """Nothing stops them: whatever held their voice back is lifted, everyone hears them."""
+    ASK = "ask"
+    """Their own switch is off: they are asked to turn it on (nobody else may do it)."""
+    MODERATED = "moderated"
+    """A moderator turned their microphone off: the floor does not override a moderator."""
+
+
+def floor_handover(permission: Permission, self_muted: bool) -> Handover:
+    """What happens to the microphone of someone who has just been given the floor.
+
+    The server may lift its own mutes (a sitting's silence, which follows the
+    floor) but never switches on a person's own microphone: a microphone opened
+    by someone else would be a privacy breach. So the person is *asked* when
+    their own switch is off; a moderator's mute (no ``main`` in ``send`` after
+    the silence was lifted) stays until a moderator lifts it.
+    """
+    if MAIN not in permission.send:
+        return Handover.MODERATED
+    return Handover.ASK if self_muted else Handover.OPEN
 
 
 @dataclass(frozen=True, slots=True)
