@@ -189,7 +189,9 @@ def test_a_sitting_on_one_page_with_its_voice_and_chat(people: Visitors, venue: 
 
     # The floor to Chloé: everyone hears her, and only her.
     action_button(anais.locator(".sitting-chair"), "speaker.give_floor").click()
-    expect(chloe.locator(".voice-floor")).to_contain_text("Tu as la parole : tout le monde t'entend.")
+    expect(chloe.locator(".voice-floor")).to_contain_text(
+        "Tu as la parole : tout le monde t'entend."
+    )
     expect(chloe.locator(STATUS)).to_have_text("Tu es dans la conversation.")
     _sending(chloe)
     _hears(dede, ids["Chloé"])
