@@ -19,6 +19,7 @@ import pytest
 
 from estaminet.people.model import Role
 from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
+from tests.media.test_voice_live import crowd_on
 from tests.sittings.test_sittings_live import act, convene, ok, refused, seat_of, user_id
 from tests.support.live_server import LiveServer, Socket, start_server
 
@@ -159,6 +160,7 @@ async def test_the_facilitator_silences_all_but_the_floor_and_the_floor_asks_to_
         voice = live.app.state.voice
         voice.holds.clear()
         voice._holds_read.clear()
+        voice._asked.clear()
         assert (await e.act("voice.leave", {"space": SPACE}, ref="out"))["type"] == "ack"
         assert (await in_voice(e))["allow"]["silenced"] is True
 
@@ -206,6 +208,7 @@ async def test_a_secret_ballot_says_nothing_in_the_voice_or_the_chat(
         # Nothing in the room's voice or chat moved because Chloé voted.
         assert not [f for f in after if f.get("type") == "voice"]
         assert not [f for f in after if f.get("topic") in ("room:ag", f"voice:{SPACE}")]
+        await ok(fac, sitting, "unhush", type="speaker.silence", on=False)
 
 
 async def test_someone_asked_to_leave_the_room_keeps_the_sitting_without_its_conversation(
@@ -230,3 +233,44 @@ async def test_someone_asked_to_leave_the_room_keeps_the_sitting_without_its_con
     assert "data-voice=" not in page.text and "chat-log-ag" not in page.text
     assert "salle des AG pour un moment" in page.text
     assert f'data-topic="table:{sitting}:seat:' in page.text
+
+
+async def test_on_a_mixing_server_the_silence_is_enforced_like_a_moderators_mute(
+    live: LiveServer, people: Any
+) -> None:
+    admin = await people()
+    await admin.sign_in_admin()
+    folks = {n: await people(n, role=Role.MEMBER) for n in ("Anaïs", "Chloé")}
+    ids = {n: await user_id(p) for n, p in folks.items()}
+    anais, chloe = ids["Anaïs"], ids["Chloé"]
+    sitting = await convene(
+        admin, voters=[anais, chloe], facilitator=anais, secretary=anais, timekeeper=anais
+    )
+    live.settings.voice_mesh_cap = 0  # with a crowd server, the room's voice is mixed
+    try:
+        async with (
+            crowd_on(live) as fake,
+            folks["Anaïs"].socket() as fac,
+            folks["Chloé"].socket() as c,
+        ):
+            for sock in (fac, c):
+                joined = await in_voice(sock)
+                assert joined["transport"] == "janus" and joined["allow"]["silenced"] is False
+            for name, sock in (("Anaïs", fac), ("Chloé", c)):
+                await ok(sock, sitting, f"in-{name}", type="attendance.check_in")
+            await ok(fac, sitting, "open", type="sitting.open")
+            await ok(fac, sitting, "next", type="agenda.next_item")
+            await ok(c, sitting, "hand", type="speaker.raise_hand")
+            await ok(fac, sitting, "hush", type="speaker.silence", on=True)
+            await allow_of(c, silenced=True)
+            # The mixing server mutes her (and re-applies it), as for a moderator's mute.
+            assert fake.muted[-1] == (SPACE, chloe, True)
+            assert (SPACE, anais, True) not in fake.muted
+            await ok(fac, sitting, "floor", type="speaker.give_floor")
+            await allow_of(c, silenced=False)
+            assert fake.muted[-1] == (SPACE, chloe, False)
+            await ok(fac, sitting, "unhush", type="speaker.silence", on=False)
+            for sock in (fac, c):
+                await sock.act("voice.leave", {"space": SPACE}, ref="bye")
+    finally:
+        live.settings.voice_mesh_cap = 4

@@ -34,6 +34,7 @@ from estaminet.live.engine import Live
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable, CrowdVoice
 from estaminet.media.voice_rules import (
     MAIN,
+    Hold,
     Permission,
     TablePerson,
     Transport,
@@ -43,6 +44,7 @@ from estaminet.media.voice_rules import (
     floor_silenced,
     group_space,
     mixing_groups,
+    next_hold,
     peers_of,
     public_member,
     room_permission,
@@ -74,7 +76,8 @@ TurnCredentials = Callable[[str, datetime], Sequence[Mapping[str, Any]] | Mappin
 """``(user_id, now)`` → ICE server entries (TURN with short-lived credentials), or none."""
 
 HoldSource = Callable[[str], Awaitable[Mapping[str, frozenset[str]]]]
-"""``space`` → the holds features keep on that room's voice now (holder → who may be heard)."""
+"""``space`` → the silences features ask of that room's voice now (holder → who may be
+heard), newest first."""
 
 _PUBLISH_DELAY = 0.15
 _SIGNAL_TYPES = frozenset({"offer", "answer", "candidate", "restart"})
@@ -159,8 +162,10 @@ class VoiceService:
             group_key or secrets.token_bytes(32), b"estaminet voice groups", hashlib.sha256
         ).digest()
         self.spaces: dict[str, _Space] = {}
-        self.holds: dict[str, dict[str, frozenset[str]]] = {}
-        """Room space → holder (``sitting:<id>``) → who may be heard while its silence lasts."""
+        self.holds: dict[str, Hold] = {}
+        """Room space → the silence in force there (``voice_rules.next_hold``)."""
+        self._asked: dict[str, dict[str, frozenset[str]]] = {}
+        """Room space → holder (``sitting:<id>``) → the silence it asks for now."""
         self.hold_source: HoldSource | None = None
         """Asked once per room space after start-up (holds are in memory, like all voice state)."""
         self._holds_read: set[str] = set()
@@ -342,7 +347,7 @@ class VoiceService:
 
     def _silenced(self, space: _Space, user_id: str) -> bool:
         """Whether a sitting's silence keeps this person from being heard in a room."""
-        return not space.is_table and floor_silenced(user_id, self.holds.get(space.key, {}))
+        return not space.is_table and floor_silenced(user_id, self.holds.get(space.key))
 
     def _permissions(self, space: _Space) -> dict[str, Permission]:
         if not space.is_table:
@@ -507,30 +512,39 @@ class VoiceService:
     # -- a sitting's hold on its room's voice -------------------------------------------
 
     async def _read_holds(self, key: str) -> None:
-        """After a restart, ask the features which holds they keep on this room's voice."""
+        """After a restart, ask the features which silences they ask of this room's voice."""
         if key in self._holds_read or not key.startswith("room:") or self.hold_source is None:
             return
         self._holds_read.add(key)
-        found = {h: frozenset(s) for h, s in (await self.hold_source(key)).items()}
-        if found:
-            self.holds[key] = {**found, **self.holds.get(key, {})}
+        found = dict(await self.hold_source(key))
+        if found and key not in self._asked:
+            self._asked[key] = {h: frozenset(s) for h, s in found.items()}
+            holder, speakers = next(iter(found.items()))  # the newest applies
+            self.holds[key] = (holder, frozenset(speakers))
 
     async def hold_floor(self, key: str, holder: str, speakers: frozenset[str] | None) -> None:
-        """Keep (``speakers``) or release (``None``) ``holder``'s hold on a room's voice.
+        """``holder`` asks for silence on a room's voice (``speakers``: who may still be heard)
+        or for none (``None``); ``voice_rules.next_hold`` says which silence is in force.
 
-        While a hold lasts, only its ``speakers`` are heard there: the others are
-        muted the way a moderator mutes (their permission; on a mixing server,
-        ``crowd.mute``), each told by an ``allow`` frame with ``silenced``.
+        While it lasts, the others are muted the way a moderator mutes (their
+        permission; on a mixing server, ``crowd.mute``), each told by an ``allow``
+        frame with ``silenced``.
         """
-        holds = self.holds.setdefault(key, {})
-        if holds.get(holder) == speakers:
-            return
+        asked = self._asked.setdefault(key, {})
+        before = asked.get(holder)
         if speakers is None:
-            holds.pop(holder, None)
+            asked.pop(holder, None)
         else:
-            holds[holder] = speakers
-        if not holds:
+            asked[holder] = speakers
+        if not asked:
+            del self._asked[key]
+        hold = next_hold(self.holds.get(key), holder, before, speakers)
+        if hold == self.holds.get(key):
+            return
+        if hold is None:
             del self.holds[key]
+        else:
+            self.holds[key] = hold
         space = self.spaces.get(key)
         if space is not None and space.members:
             await self._recompute(space)

@@ -29,6 +29,7 @@ from estaminet.kernel.i18n import N_
 __all__ = [
     "MAIN",
     "Handover",
+    "Hold",
     "Permission",
     "PublicMember",
     "TablePerson",
@@ -42,6 +43,7 @@ __all__ = [
     "floor_silenced",
     "group_space",
     "mixing_groups",
+    "next_hold",
     "peers_of",
     "public_member",
     "room_permission",
@@ -111,19 +113,43 @@ class Permission:
 
 def room_permission(moderator_muted: bool, silenced: bool = False) -> Permission:
     """In a room everyone hears everyone; a person muted by a moderator, or silenced by a
-    sitting's hold on the room's voice (:func:`floor_silenced`), only listens."""
+    sitting's silence on the room's voice (:func:`floor_silenced`), only listens."""
     return Permission(send=frozenset() if moderator_muted or silenced else frozenset({MAIN}))
 
 
-def floor_silenced(user_id: str, holds: Mapping[str, frozenset[str]]) -> bool:
-    """Whether a hold on a room's voice keeps ``user_id`` from being heard.
+Hold = tuple[str, frozenset[str]]
+"""A silence on a room's voice: who asked for it (``sitting:<id>``), and who may still be heard."""
 
-    A *hold* is what an assembly sitting asks of its room's voice while its
-    facilitator has asked for silence: the people who may still be heard (the
-    one who has the floor, the facilitator). ``holds`` maps each holder (a
-    sitting) to its speakers; someone is silenced when any hold leaves them out.
+
+def floor_silenced(user_id: str, hold: Hold | None) -> bool:
+    """Whether the silence in force on a room's voice keeps ``user_id`` from being heard.
+
+    While an assembly's facilitator asks for silence, only the people the sitting
+    names (the one who has the floor, the facilitator) are heard in its room.
     """
-    return any(user_id not in speakers for speakers in holds.values())
+    return hold is not None and user_id not in hold[1]
+
+
+def next_hold(
+    in_force: Hold | None,
+    holder: str,
+    before: frozenset[str] | None,
+    after: frozenset[str] | None,
+) -> Hold | None:
+    """The silence a room's voice obeys once ``holder`` asks for ``after`` (it asked ``before``).
+
+    A room obeys one silence: the latest asked for (a sitting that changes who may be
+    heard takes the room, so an old sitting left open never keeps a new one quiet);
+    a holder asking again for the same thing changes nothing; ending a silence ends
+    it only if it is the one in force.
+    """
+    if after == before:
+        return in_force
+    if after is not None:
+        return (holder, after)
+    if in_force is not None and in_force[0] != holder:
+        return in_force
+    return None
 
 
 class Handover(StrEnum):

@@ -64,7 +64,8 @@ class SittingVoice:
                 self.voice.hand_floor(key, person.user_id)
 
     async def holds(self, key: str) -> Mapping[str, frozenset[str]]:
-        """The holds the room's running sittings keep now (read once after a restart)."""
+        """The silences the room's running sittings ask for now, newest first (read once after a
+        restart)."""
         family, _, slug = key.partition(":")
         async with self.tables.db.read() as conn:
             room = await room_by_slug(conn, slug) if family == "room" else None
