@@ -156,6 +156,7 @@ def test_a_sitting_on_one_page_with_its_voice_and_chat(people: Visitors, venue: 
     expect(messages(chloe, "ag").last).to_contain_text("Je vous entends bien.")
     expect(messages(room, "ag").last).to_contain_text("Je vous entends bien.")
     room.close()
+    screenshot(dede, "sitting-voice-phone-chat", full_page=False)
     # The tabs work with the keyboard: from "Discussion", the left arrow goes to "Voix".
     dede.get_by_role("tab", name=re.compile("^Discussion")).focus()
     dede.keyboard.press("ArrowLeft")

@@ -363,6 +363,7 @@ class Voice {
       silenced: !!allow.silenced,
       channels: allow.channels || [],
     };
+    if (this.allow.silenced || this.allow.moderated) this.showFloor(null); // the floor has moved on
     this.updateSenders();
     this.syncGroups();
   }
