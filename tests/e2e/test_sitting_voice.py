@@ -105,6 +105,14 @@ def test_a_sitting_on_one_page_with_its_voice_and_chat(people: Visitors, venue: 
     sitting = _prepare(anais, ["Anaïs", "Chloé", "Dédé"])
     ids = {name: _me(page) for name, page in (("Anaïs", anais), ("Chloé", chloe), ("Dédé", dede))}
 
+    # Opened from elsewhere on a phone, the sitting offers its room's conversation above the tabs.
+    dede.goto(f"/a/{sitting}")
+    wait_online(dede)
+    offer = dede.locator("[data-sitting-join]")
+    expect(offer).to_contain_text("Tu n'es pas dans la conversation vocale de la salle.")
+    expect(offer.get_by_role("button", name="Rejoindre la conversation")).to_be_in_viewport()
+    expect(dede.locator("#sitting-panel-voice")).to_be_hidden()
+
     # -- Chloé and Dédé talk in the assembly room's voice ---------------------------------
     for page in (chloe, dede):
         page.goto("/r/ag")

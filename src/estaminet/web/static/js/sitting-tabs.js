@@ -78,11 +78,24 @@ export function setupSittingTabs(list) {
     const { node, fresh } = e.detail;
     if (fresh && chatPanel?.contains(node) && chatPanel.hidden) mark("chat", true, list.dataset.tNews);
   });
-  // Being in the conversation: a dot on the voice tab, wherever one is.
+  // Being in the conversation: a dot on the voice tab, wherever one is. Out of it, on a phone,
+  // an offer to join above the tabs (it presses the voice bar's own button, then shows the bar).
   const bar = document.querySelector("#sitting-panel-voice section[data-voice]");
+  const offer = document.querySelector("[data-sitting-join]");
   if (bar) {
-    const sync = () => mark("voice", bar.classList.contains("voice--joined"), list.dataset.tInVoice);
+    const joinButton = bar.querySelector("[data-voice-join]");
+    const sync = () => {
+      const joined = bar.classList.contains("voice--joined");
+      mark("voice", joined, list.dataset.tInVoice);
+      if (offer) offer.hidden = joined || !narrow.matches || joinButton.hidden;
+    };
     new MutationObserver(sync).observe(bar, { attributes: true, attributeFilter: ["class"] });
+    narrow.addEventListener("change", sync);
+    offer?.querySelector("[data-sitting-join-button]").addEventListener("click", () => {
+      show("voice", false);
+      joinButton.click();
+      offer.hidden = true;
+    });
     sync();
   }
 }
