@@ -158,9 +158,7 @@ async def test_the_facilitator_silences_all_but_the_floor_and_the_floor_asks_to_
 
         # After a restart the voice state is empty: the hold is read again from the sitting.
         voice = live.app.state.voice
-        voice.holds.clear()
-        voice._holds_read.clear()
-        voice._asked.clear()
+        voice.holds.forget()
         assert (await e.act("voice.leave", {"space": SPACE}, ref="out"))["type"] == "ack"
         assert (await in_voice(e))["allow"]["silenced"] is True
 

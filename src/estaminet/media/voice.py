@@ -21,7 +21,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,19 +32,17 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.live.engine import Live
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable, CrowdVoice
+from estaminet.media.holds import RoomHolds
 from estaminet.media.voice_rules import (
     MAIN,
-    Hold,
     Permission,
     TablePerson,
     Transport,
     carried,
     choose_transport,
     floor_handover,
-    floor_silenced,
     group_space,
     mixing_groups,
-    next_hold,
     peers_of,
     public_member,
     room_permission,
@@ -68,16 +66,12 @@ from estaminet.venue import chat
 from estaminet.venue.rooms import access_room
 from estaminet.web.templating import Templates
 
-__all__ = ["HoldSource", "TurnCredentials", "VoiceService"]
+__all__ = ["TurnCredentials", "VoiceService"]
 
 log = logging.getLogger(__name__)
 
 TurnCredentials = Callable[[str, datetime], Sequence[Mapping[str, Any]] | Mapping[str, Any] | None]
 """``(user_id, now)`` → ICE server entries (TURN with short-lived credentials), or none."""
-
-HoldSource = Callable[[str], Awaitable[Mapping[str, frozenset[str]]]]
-"""``space`` → the silences features ask of that room's voice now (holder → who may be
-heard), newest first."""
 
 _PUBLISH_DELAY = 0.15
 _SIGNAL_TYPES = frozenset({"offer", "answer", "candidate", "restart"})
@@ -162,13 +156,8 @@ class VoiceService:
             group_key or secrets.token_bytes(32), b"estaminet voice groups", hashlib.sha256
         ).digest()
         self.spaces: dict[str, _Space] = {}
-        self.holds: dict[str, Hold] = {}
-        """Room space → the silence in force there (``voice_rules.next_hold``)."""
-        self._asked: dict[str, dict[str, frozenset[str]]] = {}
-        """Room space → holder (``sitting:<id>``) → the silence it asks for now."""
-        self.hold_source: HoldSource | None = None
-        """Asked once per room space after start-up (holds are in memory, like all voice state)."""
-        self._holds_read: set[str] = set()
+        self.holds = RoomHolds()
+        """The silences sittings ask of rooms' voices (``holds.source`` refills them)."""
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
@@ -235,7 +224,7 @@ class VoiceService:
             raise BadInput("voice/follow_first", _MALFORMED)
         if not self._rate("join", user_id, 10, 0.5):
             raise EstaminetError("voice/slow_down", N_("Too many tries; wait a moment."))
-        await self._read_holds(key)
+        await self.holds.read(key)
         space = self.spaces.get(key) or _Space(key, access.mode, access.room_id)
         self.spaces[key] = space
         old = space.members.get(user_id)
@@ -347,7 +336,7 @@ class VoiceService:
 
     def _silenced(self, space: _Space, user_id: str) -> bool:
         """Whether a sitting's silence keeps this person from being heard in a room."""
-        return not space.is_table and floor_silenced(user_id, self.holds.get(space.key))
+        return not space.is_table and self.holds.silenced(space.key, user_id)
 
     def _permissions(self, space: _Space) -> dict[str, Permission]:
         if not space.is_table:
@@ -511,17 +500,6 @@ class VoiceService:
 
     # -- a sitting's hold on its room's voice -------------------------------------------
 
-    async def _read_holds(self, key: str) -> None:
-        """After a restart, ask the features which silences they ask of this room's voice."""
-        if key in self._holds_read or not key.startswith("room:") or self.hold_source is None:
-            return
-        self._holds_read.add(key)
-        found = dict(await self.hold_source(key))
-        if found and key not in self._asked:
-            self._asked[key] = {h: frozenset(s) for h, s in found.items()}
-            holder, speakers = next(iter(found.items()))  # the newest applies
-            self.holds[key] = (holder, frozenset(speakers))
-
     async def hold_floor(self, key: str, holder: str, speakers: frozenset[str] | None) -> None:
         """``holder`` asks for silence on a room's voice (``speakers``: who may still be heard)
         or for none (``None``); ``voice_rules.next_hold`` says which silence is in force.
@@ -530,21 +508,8 @@ class VoiceService:
         permission; on a mixing server, ``crowd.mute``), each told by an ``allow``
         frame with ``silenced``.
         """
-        asked = self._asked.setdefault(key, {})
-        before = asked.get(holder)
-        if speakers is None:
-            asked.pop(holder, None)
-        else:
-            asked[holder] = speakers
-        if not asked:
-            del self._asked[key]
-        hold = next_hold(self.holds.get(key), holder, before, speakers)
-        if hold == self.holds.get(key):
+        if not self.holds.ask(key, holder, speakers):
             return
-        if hold is None:
-            del self.holds[key]
-        else:
-            self.holds[key] = hold
         space = self.spaces.get(key)
         if space is not None and space.members:
             await self._recompute(space)

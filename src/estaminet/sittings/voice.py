@@ -48,7 +48,7 @@ class SittingVoice:
         self.tables = tables
         self.voice = voice
         tables.engine.on_change(self._changed)
-        voice.hold_source = self.holds
+        voice.holds.source = self.holds
 
     async def _changed(self, live: Live, events: Sequence[Event]) -> None:
         if live.key != ASSEMBLY.key:
