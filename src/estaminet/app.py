@@ -52,6 +52,7 @@ from estaminet.realtime.topics import UserTopics
 from estaminet.settings import Settings
 from estaminet.sittings.routes import make_panel as sitting_panel
 from estaminet.sittings.routes import routes as sitting_routes
+from estaminet.sittings.voice import SittingVoice
 from estaminet.store import Database, utcnow
 from estaminet.store.migrate import upgrade
 from estaminet.tables.routes import routes as table_routes
@@ -197,6 +198,8 @@ def create_app(
         group_key=secret.encode(),
     )
     voice.install(gateway)
+    # A sitting's silence and floor reach its room's voice.
+    SittingVoice(tables, voice)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

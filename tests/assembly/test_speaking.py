@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from estaminet.assembly import ASSEMBLY, floor_given_to, voice_floor
 from estaminet.assembly.speaking import insertion_index
 from estaminet.assembly.state import Request, RequestKind
 
@@ -210,3 +211,72 @@ def test_speaker_reorder_keeps_the_stack_for_later_first_time_speakers(
     assert queue(in_session) == [(3, "speak"), (4, "speak"), (5, "speak"), (6, "speak")]
     in_session.act(1, "speaker.point_of_order")  # points of order still go first
     assert queue(in_session)[0] == (1, "point_of_order")
+
+
+# -- silence: only the person who has the floor (and the facilitator) is heard --------------
+
+
+def test_speaker_silence_keeps_only_the_floor_and_the_chair(in_session: Sitting) -> None:
+    assert voice_floor(in_session.state) is None
+    events = in_session.act(FACILITATOR, "speaker.silence", on=True)
+    assert events == [{"type": "speaker.silence_set", "on": True}]
+    assert in_session.view(3)["silenced"] is True
+    assert voice_floor(in_session.state) == {FACILITATOR}
+    given = in_session.act(FACILITATOR, "speaker.give_floor", seat=4)
+    assert floor_given_to(given) == 4
+    assert voice_floor(in_session.state) == {FACILITATOR, 4}
+    # The silence follows the floor: the previous speaker is silent again.
+    in_session.act(FACILITATOR, "speaker.give_floor", seat=5)
+    assert voice_floor(in_session.state) == {FACILITATOR, 5}
+    in_session.act(5, "speaker.end_turn")
+    assert voice_floor(in_session.state) == {FACILITATOR}
+    # Undone in one action: everyone may speak again.
+    assert in_session.act(FACILITATOR, "speaker.silence", on=False) == [
+        {"type": "speaker.silence_set", "on": False}
+    ]
+    assert voice_floor(in_session.state) is None
+    assert in_session.view()["silenced"] is False
+
+
+def test_speaker_silence_is_for_the_facilitator_in_session(sitting: Sitting) -> None:
+    sitting.everyone_in()
+    assert sitting.refuse(FACILITATOR, "speaker.silence", on=True) == (
+        "assembly/sitting_not_started"
+    )
+    sitting.act(FACILITATOR, "sitting.open")
+    assert sitting.refuse(3, "speaker.silence", on=True) == "assembly/not_facilitator"
+    assert sitting.refuse(TIMEKEEPER, "speaker.silence", on=True) == "assembly/not_facilitator"
+    for bad in (None, "yes", 1, [True]):
+        assert sitting.refuse(FACILITATOR, "speaker.silence", on=bad) == "assembly/malformed"
+    assert sitting.refuse(FACILITATOR, "speaker.silence") == "assembly/malformed"
+    # Asking for what is already so records nothing.
+    assert sitting.act(FACILITATOR, "speaker.silence", on=False) == []
+    sitting.act(FACILITATOR, "speaker.silence", on=True)
+    assert sitting.act(FACILITATOR, "speaker.silence", on=True) == []
+
+
+def test_speaker_silence_ends_with_the_sitting_and_survives_a_restart(
+    in_session: Sitting,
+) -> None:
+    in_session.act(FACILITATOR, "speaker.silence", on=True)
+    in_session.act(FACILITATOR, "speaker.give_floor", seat=3)
+    assert voice_floor(in_session.rebuilt()) == {FACILITATOR, 3}
+    assert voice_floor(ASSEMBLY.load(ASSEMBLY.dump(in_session.state))) == {FACILITATOR, 3}
+    in_session.act(FACILITATOR, "sitting.close")
+    assert voice_floor(in_session.state) is None
+    assert in_session.view(3)["silenced"] is False
+    assert in_session.refuse(FACILITATOR, "speaker.silence", on=False) == "assembly/sitting_closed"
+
+
+def test_floor_given_to_reads_only_floor_events() -> None:
+    assert floor_given_to([]) is None
+    assert floor_given_to([{"type": "speaker.turn_ended", "seat": 3, "at": "x"}]) is None
+    assert (
+        floor_given_to(
+            [
+                {"type": "speaker.turn_ended", "seat": 3, "at": "x"},
+                {"type": "speaker.floor_given", "seat": 5, "kind": "speak"},
+            ]
+        )
+        == 5
+    )

@@ -6,6 +6,7 @@ import pytest
 
 from estaminet.media.voice_rules import (
     MAIN,
+    Handover,
     Permission,
     TablePerson,
     Transport,
@@ -14,8 +15,11 @@ from estaminet.media.voice_rules import (
     carried,
     choose_transport,
     connected,
+    floor_handover,
+    floor_silenced,
     group_space,
     mixing_groups,
+    next_hold,
     peers_of,
     public_member,
     room_permission,
@@ -65,6 +69,46 @@ def test_room_everyone_hears_everyone_but_the_moderated() -> None:
     assert sends_to(everyone["a"], everyone["c"])
     assert not sends_to(everyone["c"], everyone["a"])  # muted by a moderator: only listens
     assert connected(everyone["c"], everyone["a"])
+
+
+def test_room_silence_keeps_only_the_floor_heard() -> None:
+    hold = ("sitting:1", frozenset({"chair", "speaker"}))
+    silenced = {u: floor_silenced(u, hold) for u in ("chair", "speaker", "member", "guest")}
+    assert silenced == {"chair": False, "speaker": False, "member": True, "guest": True}
+    everyone = {u: room_permission(False, silenced[u]) for u in silenced}
+    for listener in ("member", "guest", "chair"):
+        assert sends_to(everyone["speaker"], everyone[listener])
+    assert not sends_to(everyone["member"], everyone["speaker"])
+    assert connected(everyone["member"], everyone["speaker"])  # the silenced still hear
+    assert not floor_silenced("member", None)
+    # A moderator's mute stands whatever the floor says.
+    assert room_permission(True, False).send == frozenset()
+
+
+def test_room_obeys_the_latest_silence_asked_for() -> None:
+    a, b = frozenset({"anne"}), frozenset({"bob"})
+    assert next_hold(None, "sitting:1", None, a) == ("sitting:1", a)
+    # Another sitting in the room asks for silence: the latest applies.
+    in_force = next_hold(("sitting:1", a), "sitting:2", None, b)
+    assert in_force == ("sitting:2", b)
+    # The first one commits again without changing its silence: nothing moves (an old
+    # sitting left open never keeps a new one quiet) ...
+    assert next_hold(in_force, "sitting:1", a, a) == in_force
+    # ... nor does its ending it; the one in force ending it frees the room.
+    assert next_hold(in_force, "sitting:1", a, None) == in_force
+    assert next_hold(in_force, "sitting:2", b, None) is None
+    # The floor passes within the sitting in force: its new silence applies.
+    c = frozenset({"anne", "chloe"})
+    assert next_hold(("sitting:2", b), "sitting:2", b, c) == ("sitting:2", c)
+
+
+def test_floor_handover_lifts_the_silence_but_never_switches_a_microphone_on() -> None:
+    speaking = room_permission(False, False)
+    assert floor_handover(speaking, self_muted=False) is Handover.OPEN
+    assert floor_handover(speaking, self_muted=True) is Handover.ASK
+    moderated = room_permission(True, False)
+    assert floor_handover(moderated, self_muted=False) is Handover.MODERATED
+    assert floor_handover(moderated, self_muted=True) is Handover.MODERATED
 
 
 def _table() -> list[TablePerson]:

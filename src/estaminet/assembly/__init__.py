@@ -7,6 +7,7 @@ The sitting is a live activity (:data:`ASSEMBLY`); counting lives in
 """
 
 from estaminet.assembly.checks import Decision, SealedBallot
+from estaminet.assembly.floor import floor_given_to, voice_floor
 from estaminet.assembly.minutes import sitting_minutes
 from estaminet.assembly.rejections import (
     NOT_PARTICIPANT_MESSAGE,
@@ -25,6 +26,8 @@ __all__ = [
     "AssemblyState",
     "Decision",
     "SealedBallot",
+    "floor_given_to",
     "rejection_text",
     "sitting_minutes",
+    "voice_floor",
 ]

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from estaminet.assembly import agenda, attendance, motions, signals, speaking, votes
+from estaminet.assembly import agenda, attendance, floor, motions, signals, speaking, votes
 from estaminet.assembly.ballots import GRADES
 from estaminet.assembly.checks import Decision, Evolver, Handler, Refused, SealedBallot, done
 from estaminet.assembly.preparation import (
@@ -38,6 +38,7 @@ _HANDLERS: dict[str, Handler] = {
     **attendance.HANDLERS,
     **agenda.HANDLERS,
     **speaking.HANDLERS,
+    **floor.HANDLERS,
     **signals.HANDLERS,
     **motions.HANDLERS,
     **votes.HANDLERS,
@@ -47,6 +48,7 @@ _EVOLVERS: dict[str, Evolver] = {
     **attendance.EVOLVERS,
     **agenda.EVOLVERS,
     **speaking.EVOLVERS,
+    **floor.EVOLVERS,
     **signals.EVOLVERS,
     **motions.EVOLVERS,
     **votes.EVOLVERS,
@@ -224,6 +226,7 @@ def _candidates(state: AssemblyState, actor: Seat) -> list[dict[str, Any]]:
             "signal.clear",
         )
     ]
+    found += [{"type": "speaker.silence", "on": on} for on in (True, False)]
     found += [{"type": "proxy.give", "to": seat} for seat in seats]
     found += [{"type": "agenda.goto_item", "item": e.id} for e in state.prep.agenda]
     found += [{"type": "signal.show", "signal": s} for s in SIGNALS]

@@ -97,6 +97,7 @@ def dump_state(state: AssemblyState) -> dict[str, Any]:
             "ends_at": _when(speaker.ends_at),
             "overtime": speaker.overtime,
         },
+        "silenced": state.silenced,
         "signals": [[seat, state.signals[seat]] for seat in sorted(state.signals)],
         "motions": [
             {
@@ -169,6 +170,7 @@ def load_state(data: Mapping[str, Any]) -> AssemblyState:
             datetime.fromisoformat(speaker["ends_at"]),
             speaker["overtime"],
         ),
+        silenced=bool(data.get("silenced", False)),
         signals={seat: signal for seat, signal in data["signals"]},
         motions={
             m["id"]: Motion(

@@ -251,6 +251,8 @@ class AssemblyState:
     items: dict[str, ItemRecord] = field(default_factory=dict)
     queue: list[Request] = field(default_factory=list)
     speaker: Turn | None = None
+    silenced: bool = False
+    """The facilitator asked for silence: only the floor (and the chair) is heard in the voice."""
     signals: dict[Seat, str] = field(default_factory=dict)
     motions: dict[int, Motion] = field(default_factory=dict)
     votes: dict[int, Vote] = field(default_factory=dict)

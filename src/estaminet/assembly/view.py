@@ -27,7 +27,7 @@ from estaminet.assembly.motions import subject_text
 from estaminet.assembly.rejections import rejection_text
 from estaminet.assembly.signals import signal_counts
 from estaminet.assembly.speaking import place_in_queue
-from estaminet.assembly.state import AssemblyState, Vote
+from estaminet.assembly.state import AssemblyState, Status, Vote
 from estaminet.assembly.votes import opening_refusal
 from estaminet.kernel.activity import Seat, Viewer, ViewerKind
 
@@ -235,6 +235,7 @@ def sitting_view(state: AssemblyState, viewer: Viewer) -> dict[str, Any]:
             "ends_at": _when(speaker.ends_at),
             "overtime": speaker.overtime,
         },
+        "silenced": state.silenced and state.status is Status.SITTING,
         "signals": {
             "counts": signal_counts(state),
             "shown": [[s, state.signals[s]] for s in sorted(state.signals)],

@@ -32,6 +32,7 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.live.engine import Live
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable, CrowdVoice
+from estaminet.media.holds import RoomHolds
 from estaminet.media.voice_rules import (
     MAIN,
     Permission,
@@ -39,6 +40,7 @@ from estaminet.media.voice_rules import (
     Transport,
     carried,
     choose_transport,
+    floor_handover,
     group_space,
     mixing_groups,
     peers_of,
@@ -154,6 +156,8 @@ class VoiceService:
             group_key or secrets.token_bytes(32), b"estaminet voice groups", hashlib.sha256
         ).digest()
         self.spaces: dict[str, _Space] = {}
+        self.holds = RoomHolds()
+        """The silences sittings ask of rooms' voices (``holds.source`` refills them)."""
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
@@ -220,6 +224,7 @@ class VoiceService:
             raise BadInput("voice/follow_first", _MALFORMED)
         if not self._rate("join", user_id, 10, 0.5):
             raise EstaminetError("voice/slow_down", N_("Too many tries; wait a moment."))
+        await self.holds.read(key)
         space = self.spaces.get(key) or _Space(key, access.mode, access.room_id)
         self.spaces[key] = space
         old = space.members.get(user_id)
@@ -329,9 +334,16 @@ class VoiceService:
 
     # -- permissions -----------------------------------------------------------------
 
+    def _silenced(self, space: _Space, user_id: str) -> bool:
+        """Whether a sitting's silence keeps this person from being heard in a room."""
+        return not space.is_table and self.holds.silenced(space.key, user_id)
+
     def _permissions(self, space: _Space) -> dict[str, Permission]:
         if not space.is_table:
-            return {u: room_permission(u in space.moderator_muted) for u in space.members}
+            return {
+                u: room_permission(u in space.moderator_muted, self._silenced(space, u))
+                for u in space.members
+            }
         people = [
             m.table_person or TablePerson(m.user_id, "spectator") for m in space.members.values()
         ]
@@ -361,6 +373,7 @@ class VoiceService:
             "send_to": sorted(u for u, p in everyone.items() if u != user_id and sends_to(mine, p)),
             "night": mine.night,
             "muted_by_moderator": user_id in space.moderator_muted,
+            "silenced": self._silenced(space, user_id),
             "channels": channels,
         }
 
@@ -484,6 +497,33 @@ class VoiceService:
                     TablePerson(member.user_id, me.role, me.seat) if me is not None else None
                 )
             await self._recompute(space)
+
+    # -- a sitting's hold on its room's voice -------------------------------------------
+
+    async def hold_floor(self, key: str, holder: str, speakers: frozenset[str] | None) -> None:
+        """``holder`` asks for silence on a room's voice (``speakers``: who may still be heard)
+        or for none (``None``); ``voice_rules.next_hold`` says which silence is in force.
+
+        While it lasts, the others are muted the way a moderator mutes (their
+        permission; on a mixing server, ``crowd.mute``), each told by an ``allow``
+        frame with ``silenced``.
+        """
+        if not self.holds.ask(key, holder, speakers):
+            return
+        space = self.spaces.get(key)
+        if space is not None and space.members:
+            await self._recompute(space)
+
+    def hand_floor(self, key: str, user_id: str) -> None:
+        """Tell the person just given the floor, if they are in this voice, what it means for
+        their microphone (``voice_rules.floor_handover``): heard now, asked to switch their
+        own microphone on, or still muted by a moderator."""
+        space = self.spaces.get(key)
+        member = space.members.get(user_id) if space is not None else None
+        if space is None or member is None or user_id not in space.permissions:
+            return
+        handover = floor_handover(self._carried(space, user_id), member.self_muted)
+        self._push(member.conn, key, "floor", handover=handover.value)
 
     # -- signalling -------------------------------------------------------------------
 

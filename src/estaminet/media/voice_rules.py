@@ -28,6 +28,8 @@ from estaminet.kernel.i18n import N_
 
 __all__ = [
     "MAIN",
+    "Handover",
+    "Hold",
     "Permission",
     "PublicMember",
     "TablePerson",
@@ -37,8 +39,11 @@ __all__ = [
     "carried",
     "choose_transport",
     "connected",
+    "floor_handover",
+    "floor_silenced",
     "group_space",
     "mixing_groups",
+    "next_hold",
     "peers_of",
     "public_member",
     "room_permission",
@@ -106,9 +111,70 @@ class Permission:
         return self.groups - {MAIN}
 
 
-def room_permission(moderator_muted: bool) -> Permission:
-    """In a room everyone hears everyone; a person muted by a moderator only listens."""
-    return Permission(send=frozenset() if moderator_muted else frozenset({MAIN}))
+def room_permission(moderator_muted: bool, silenced: bool = False) -> Permission:
+    """In a room everyone hears everyone; a person muted by a moderator, or silenced by a
+    sitting's silence on the room's voice (:func:`floor_silenced`), only listens."""
+    return Permission(send=frozenset() if moderator_muted or silenced else frozenset({MAIN}))
+
+
+Hold = tuple[str, frozenset[str]]
+"""A silence on a room's voice: who asked for it (``sitting:<id>``), and who may still be heard."""
+
+
+def floor_silenced(user_id: str, hold: Hold | None) -> bool:
+    """Whether the silence in force on a room's voice keeps ``user_id`` from being heard.
+
+    While an assembly's facilitator asks for silence, only the people the sitting
+    names (the one who has the floor, the facilitator) are heard in its room.
+    """
+    return hold is not None and user_id not in hold[1]
+
+
+def next_hold(
+    in_force: Hold | None,
+    holder: str,
+    before: frozenset[str] | None,
+    after: frozenset[str] | None,
+) -> Hold | None:
+    """The silence a room's voice obeys once ``holder`` asks for ``after`` (it asked ``before``).
+
+    A room obeys one silence: the latest asked for (a sitting that changes who may be
+    heard takes the room, so an old sitting left open never keeps a new one quiet);
+    a holder asking again for the same thing changes nothing; ending a silence ends
+    it only if it is the one in force.
+    """
+    if after == before:
+        return in_force
+    if after is not None:
+        return (holder, after)
+    if in_force is not None and in_force[0] != holder:
+        return in_force
+    return None
+
+
+class Handover(StrEnum):
+    """What handing the floor to someone in the voice does for their microphone."""
+
+    OPEN = "open"
+    """Nothing stops them: whatever held their voice back is lifted, everyone hears them."""
+    ASK = "ask"
+    """Their own switch is off: they are asked to turn it on (nobody else may do it)."""
+    MODERATED = "moderated"
+    """A moderator turned their microphone off: the floor does not override a moderator."""
+
+
+def floor_handover(permission: Permission, self_muted: bool) -> Handover:
+    """What happens to the microphone of someone who has just been given the floor.
+
+    The server may lift its own mutes (a sitting's silence, which follows the
+    floor) but never switches on a person's own microphone: a microphone opened
+    by someone else would be a privacy breach. So the person is *asked* when
+    their own switch is off; a moderator's mute (no ``main`` in ``send`` after
+    the silence was lifted) stays until a moderator lifts it.
+    """
+    if MAIN not in permission.send:
+        return Handover.MODERATED
+    return Handover.ASK if self_muted else Handover.OPEN
 
 
 @dataclass(frozen=True, slots=True)

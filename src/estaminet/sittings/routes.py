@@ -28,6 +28,7 @@ from estaminet.sittings.minutes_pdf import minutes_pdf
 from estaminet.tables.model import TableInfo
 from estaminet.tables.service import TableService, viewer_topic
 from estaminet.venue.rooms import Room, access_room
+from estaminet.venue.routes import room_conversation
 from estaminet.web.pages import page, require_user
 from estaminet.web.security import form_with_csrf
 from estaminet.web.templating import Templates
@@ -120,7 +121,15 @@ async def _page(request: Request, screen: bool) -> Response:
         "view_html": None,
         "date_text": format_moment(sitting.options.get("date"), _zone(request)),
         "can_read_minutes": user.role.at_least(Role.MEMBER),
+        "conversation": None,
+        "kicked": False,
     }
+    if not screen:
+        # The sitting carries its room's own conversation (voice and chat): one page is enough.
+        async with service.db.read() as conn:
+            room = await access_room(conn, user, sitting.room_slug)
+        context["conversation"] = await room_conversation(request, room, user)
+        context["kicked"] = context["conversation"] is None
     if viewer is not None:
         live = await service.engine.get(sitting.id)
         view = live.rules.view(live.state, viewer)

@@ -13,11 +13,12 @@ from starlette.routing import Route
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people.access import can_moderate
-from estaminet.people.model import Role
+from estaminet.people.model import Role, User
 from estaminet.people.queries import user_by_id
 from estaminet.venue import chat
 from estaminet.venue.plan import GRID_COLUMNS, Visibility
 from estaminet.venue.rooms import (
+    Room,
     access_room,
     list_rooms,
     room_by_slug,
@@ -27,7 +28,7 @@ from estaminet.venue.rooms import (
 from estaminet.web.pages import fragment, page, page_context, require_user
 from estaminet.web.security import form_with_csrf
 
-__all__ = ["routes"]
+__all__ = ["room_conversation", "routes"]
 
 
 def _state(request: Request) -> Any:
@@ -58,20 +59,39 @@ async def home(request: Request) -> Response:
     return page(request, "venue/plan.html", context)
 
 
+async def room_conversation(request: Request, room: Room, user: User) -> dict[str, Any] | None:
+    """What a page needs to carry ``room``'s conversation (its chat and voice, the includes
+    ``venue/_chat.html`` and ``media/_voice_bar.html``), or ``None`` when a moderator has
+    asked ``user`` to leave the room for a while."""
+    state = _state(request)
+    now = state.clock()
+    async with state.db.read() as conn:
+        if await chat.restriction(conn, room, user, "kick", now):
+            return None
+        messages = await chat.history(conn, room, limit=state.settings.chat_page_size)
+        muted_until = await chat.restriction(conn, room, user, "mute", now)
+    return {
+        "room": room,
+        "messages": messages,
+        "has_more": len(messages) >= state.settings.chat_page_size,
+        "muted_until": muted_until,
+        "moderator": can_moderate(user),
+        "max_length": state.settings.chat_max_length,
+    }
+
+
 async def room_page(request: Request) -> Response:
     user = require_user(request)
     state = _state(request)
     slug = request.path_params["slug"]
-    now = state.clock()
     async with state.db.read() as conn:
         room = await access_room(conn, user, slug)
-        if await chat.restriction(conn, room, user, "kick", now):
-            raise Forbidden(
-                "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
-            )
-        messages = await chat.history(conn, room, limit=state.settings.chat_page_size)
-        muted_until = await chat.restriction(conn, room, user, "mute", now)
         rooms = await visible_rooms(conn, user)
+    conversation = await room_conversation(request, room, user)
+    if conversation is None:
+        raise Forbidden(
+            "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
+        )
     venue = state.venue
     panel_for = state.room_panels.get(room.kind.value)
     panel = None
@@ -82,16 +102,11 @@ async def room_page(request: Request) -> Response:
         request,
         "venue/room.html",
         {
+            **conversation,
             "panel": panel,
-            "room": room,
             "rooms": rooms,
-            "messages": messages,
-            "has_more": len(messages) >= state.settings.chat_page_size,
             "people": venue.presence.people(room.slug),
             "presence_seq": await venue.hub.current_seq(f"presence:{room.slug}"),
-            "muted_until": muted_until,
-            "moderator": can_moderate(user),
-            "max_length": state.settings.chat_max_length,
         },
     )
 

@@ -5,6 +5,7 @@ import { setupChat } from "./chat.js";
 import { setupModeration } from "./moderation.js";
 import { setupTable } from "./table.js";
 import { setupSitting } from "./sitting.js";
+import { setupSittingTabs } from "./sitting-tabs.js";
 import { setupMicTest } from "./mic.js";
 import { setupVoice } from "./voice.js";
 
@@ -19,6 +20,7 @@ for (const section of document.querySelectorAll(".chat[data-topic]")) setupChat(
 for (const form of document.querySelectorAll("[data-moderation-form]")) setupModeration(live, form);
 for (const page of document.querySelectorAll("[data-table]")) setupTable(live, page);
 for (const page of document.querySelectorAll("[data-sitting]")) setupSitting(live, page);
+for (const list of document.querySelectorAll("[data-sitting-tabs]")) setupSittingTabs(list);
 for (const bar of document.querySelectorAll("section[data-voice]")) setupVoice(live, bar);
 for (const page of document.querySelectorAll("[data-mic-test]")) setupMicTest(page);
 

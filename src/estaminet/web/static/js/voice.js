@@ -6,6 +6,19 @@ import { Meter, SPEAK_LEVEL, fillDevices, micProblem, openMic, showMicHelp } fro
 
 const SPEAK_HOLD = 600;        // ms of silence before the ring goes off
 const SPEAK_MIN_GAP = 250;     // ms between two speaking notices sent to the server
+const CARRY_KEY = "estaminet.voice";  // this tab's conversation, carried to the next page
+const CARRY_FOR = 60000;       // ms: a page opened this soon after leaving one rejoins by itself
+
+// The conversation this tab was in when its last page went away (sessionStorage: this tab
+// only, so another tab never takes the voice over; a minute at most, so a microphone never
+// opens by surprise long after).
+function carried(space) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(CARRY_KEY) || "null");
+    if (saved && saved.space === space && Date.now() - saved.at < CARRY_FOR) return saved;
+  } catch { /* storage unavailable or garbled: offer to join instead */ }
+  return null;
+}
 
 function fill(template, values) {
   return (template || "").replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
@@ -28,7 +41,7 @@ class Voice {
     this.track = null;
     this.peers = new Map();     // user id -> {pc, name, sender, audio, pending, offerer}
     this.names = new Map();
-    this.allow = { sendTo: new Set(), night: false, moderated: false, channels: [] };
+    this.allow = { sendTo: new Set(), night: false, moderated: false, silenced: false, channels: [] };
     this.muted = false;
     this.ptt = false;
     this.pttHeld = false;
@@ -59,6 +72,35 @@ class Voice {
       moderation: bar.querySelector("[data-voice-moderation]"),
     };
     this.wire();
+    this.carryOn();
+  }
+
+  // -- staying in the conversation from one page to the next ------------------------------
+
+  carryOn() {
+    const saved = carried(this.space);
+    window.addEventListener("pagehide", () => this.remember());
+    if (!saved) return;
+    this.muted = !!saved.muted;
+    this.micId = saved.micId || "";
+    if (saved.ptt) {
+      this.ptt = true;
+      this.els.ptt.checked = true;
+    }
+    this.updateSenders();
+    this.join();
+  }
+
+  remember() {
+    try {
+      if (!this.wanted) {
+        sessionStorage.removeItem(CARRY_KEY);
+        return;
+      }
+      sessionStorage.setItem(CARRY_KEY, JSON.stringify({
+        space: this.space, muted: this.muted, ptt: this.ptt, micId: this.micId, at: Date.now(),
+      }));
+    } catch { /* private mode without storage: the next page offers to join */ }
   }
 
   // -- the page ---------------------------------------------------------------------
@@ -86,6 +128,10 @@ class Voice {
     els.speaker.addEventListener("change", () => this.changeSpeaker(els.speaker.value));
     document.addEventListener("keydown", (e) => this.key(e, true));
     document.addEventListener("keyup", (e) => this.key(e, false));
+    document.addEventListener("click", (e) => {
+      const button = e.target.closest("[data-voice-floor-unmute]");
+      if (button && button.closest(`[data-voice-floor="${CSS.escape(this.space)}"]`)) this.setMuted(false);
+    });
     els.moderation?.addEventListener("submit", (e) => this.moderate(e));
     live.onFrame("voice", (frame) => { if (frame.space === this.space) this.frame(frame); });
     live.on(`voice:${this.space}`, (frame) => this.showMembers(frame.voice?.members));
@@ -187,6 +233,7 @@ class Voice {
       return;
     }
     this.joined = true;
+    this.remember();
     this.transport = reply.transport;
     this.iceServers = reply.ice_servers || [];
     this.showJoined(true);
@@ -241,6 +288,7 @@ class Voice {
 
   async leave() {
     this.wanted = false;
+    this.remember();
     if (this.joined) this.live.act("voice.leave", { space: this.space }).catch(() => {});
     this.end();
   }
@@ -296,8 +344,12 @@ class Voice {
           this.join();
         }
         return;
+      case "floor":
+        this.floor(frame.handover);
+        return;
       case "ended":
         this.wanted = false;
+        this.remember();
         this.end(frame.message || (frame.reason === "elsewhere" ? this.t.tElsewhere : ""));
         return;
     }
@@ -308,8 +360,10 @@ class Voice {
       sendTo: new Set(allow.send_to || []),
       night: !!allow.night,
       moderated: !!allow.muted_by_moderator,
+      silenced: !!allow.silenced,
       channels: allow.channels || [],
     };
+    if (this.allow.silenced || this.allow.moderated) this.showFloor(null); // the floor has moved on
     this.updateSenders();
     this.syncGroups();
   }
@@ -372,6 +426,7 @@ class Voice {
     const { allow, t } = this;
     let text = t.tJoined;
     if (allow.moderated) text = t.tModeratorMuted;
+    else if (allow.silenced) text = t.tSilenced;
     else if (allow.night) text = t.tNight;
     else if (this.muted) text = t.tMuted;
     else if (!allow.sendTo.size && this.peers.size) text = t.tListenOnly;
@@ -382,6 +437,26 @@ class Voice {
       const names = channel.members.filter((id) => id !== document.body.dataset.me)
         .map((id) => this.names.get(id) || "?");
       this.els.channel.textContent = fill(t.tPrivate, { names: names.join(", ") });
+    }
+  }
+
+  // The floor was just handed to this person (an assembly's speaking queue): the venue lifted
+  // the silence for them; their own microphone is theirs alone, so when it is off they are
+  // asked (docs/voice.md, "A sitting's floor").
+  floor(handover) {
+    if (!this.joined) return;
+    this.showFloor(handover === "ask" ? "ask" : handover === "open" ? "open" : null);
+    this.status();
+  }
+
+  showFloor(kind) {
+    for (const box of document.querySelectorAll(`[data-voice-floor="${CSS.escape(this.space)}"]`)) {
+      box.hidden = !kind;
+      const text = box.querySelector("[data-voice-floor-text]");
+      if (text) text.textContent = kind === "ask" ? this.t.tFloorAsk : kind === "open" ? this.t.tFloorOpen : "";
+      const button = box.querySelector("[data-voice-floor-unmute]");
+      if (button) button.hidden = kind !== "ask";
+      if (kind === "open") setTimeout(() => { if (text?.textContent === this.t.tFloorOpen) box.hidden = true; }, 8000);
     }
   }
 
@@ -536,6 +611,8 @@ class Voice {
     this.muted = muted;
     this.updateSenders();
     this.status();
+    this.remember();
+    if (!muted) this.showFloor(null);
     if (this.joined) this.live.act("voice.mute", { space: this.space, muted }).catch(() => {});
   }
 
