@@ -25,8 +25,11 @@ def _player_channels(state: State, seat: int) -> dict[str, list[str]]:
     over = state.outcome is not None
     if over:
         return {"read": ["village", "graveyard"], "write": ["village"]}
-    if not state.alive[seat]:
+    if state.departed(seat):
         return {"read": ["village", "graveyard"], "write": ["graveyard"]}
+    if not state.alive[seat]:
+        # Just died and still acting (the Hunter aiming...): nothing of the dead yet.
+        return {"read": ["village"], "write": []}
     read, write = ["village"], []
     day = state.phase in (Phase.DAY, Phase.ELECTION)
     if day:
@@ -76,7 +79,8 @@ def voice_plan(state: State) -> dict[str, Any]:
     night = state.phase is Phase.NIGHT and state.outcome is None
     private = {"wolves": state.living_wolves()} if night and state.step == "wolves" else {}
     # The dead are known to all: they keep listening but are no longer heard.
+    # Someone who has just died and still acts joins them once done.
     dead = (
-        [] if state.outcome is not None else [s for s in range(state.seats) if not state.alive[s]]
+        [] if state.outcome is not None else [s for s in range(state.seats) if state.departed(s)]
     )
     return {"muted_all": night, "private_channels": private, "listen_only": dead}

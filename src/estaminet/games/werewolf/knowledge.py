@@ -37,7 +37,8 @@ def _informed(state: State) -> Audience:
     if state.options["spectators_see_roles"]:
         audience |= Audience.of(kinds=[ViewerKind.SPECTATOR])
     if state.options["dead_see_roles"]:
-        audience |= Audience.of(*(s for s in range(state.seats) if not state.alive[s]))
+        # Not someone who has just died and still acts: they join the dead once done.
+        audience |= Audience.of(*(s for s in range(state.seats) if state.departed(s)))
     return audience
 
 

@@ -98,6 +98,19 @@ class State:
         """Whether a person runs the game (apprentice narrator mode)."""
         return bool(self.options["narrator"] == "human")
 
+    def still_acting(self, seat: int) -> bool:
+        """Whether ``seat`` has died but still has an act to do (the Hunter's shot, naming a
+        successor, the Scapegoat's choice): until it is done, they learn nothing of the dead."""
+        if self.alive[seat]:
+            return False
+        if self.step in _DYING_ACTS and self.actor == seat and not self.step_done:
+            return True
+        return any(task["seat"] == seat and task["kind"] in _DYING_ACTS for task in self.pending)
+
+    def departed(self, seat: int) -> bool:
+        """Whether ``seat`` is among the dead: dead, with no act left to do."""
+        return not self.alive[seat] and not self.still_acting(seat)
+
     def living(self) -> list[int]:
         """Seats of the living, in seat order."""
         return [seat for seat, alive in enumerate(self.alive) if alive]
@@ -162,6 +175,8 @@ class State:
             self.lovers[1]
         )
 
+
+_DYING_ACTS = frozenset({"hunter", "successor", "scapegoat"})
 
 _FIELDS = tuple(f.name for f in fields(State))
 

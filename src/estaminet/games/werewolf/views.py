@@ -46,7 +46,7 @@ def _informed(state: State, viewer: Viewer, seat: int | None) -> bool:
     """Whether the table options show this viewer every role and the couple."""
     if viewer.kind is ViewerKind.SPECTATOR:
         return bool(state.options["spectators_see_roles"])
-    return seat is not None and not state.alive[seat] and bool(state.options["dead_see_roles"])
+    return seat is not None and state.departed(seat) and bool(state.options["dead_see_roles"])
 
 
 def _known_roles(state: State, viewer: Viewer, seat: int | None) -> dict[int, str]:
