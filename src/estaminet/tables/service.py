@@ -80,6 +80,8 @@ class TableService:
         self._buckets: dict[str, TokenBucket] = {}
         self._present: dict[int, dict[str, int]] = {}
         self._rights: dict[str, dict[str, list[str]]] = {}
+        self._shown: dict[str, str] = {}
+        """The last view published on each topic: an unchanged view is not sent again."""
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         engine.on_change(self._changed)
@@ -271,11 +273,18 @@ class TableService:
         for viewer in self.viewers(table):
             view = live.rules.view(live.state, viewer)
             key = json.dumps(view, sort_keys=True, default=str)
+            topic = viewer_topic(table.id, viewer)
+            rights = table_chat.permissions(live.rules, live.state, viewer)
+            shown = f"{live.status}:{key}"
+            if self._shown.get(topic) == shown and self._rights.get(topic) == rights:
+                # Nothing changed for this viewer: no frame at all, so the moment a frame
+                # arrives never tells that someone else acted (the Witch's first potion,
+                # the Little Girl spying…).
+                continue
+            self._shown[topic] = shown
             if key not in rendered:  # identical views are rendered once
                 rendered[key] = self._body(table, live, view, viewer, shared)
-            topic = viewer_topic(table.id, viewer)
             body = rendered[key]
-            rights = table_chat.permissions(live.rules, live.state, viewer)
             if self._rights.get(topic) != rights:
                 # The channels this viewer may use changed (night fell, someone died…).
                 self._rights[topic] = rights

@@ -80,7 +80,5 @@ def voice_plan(state: State) -> dict[str, Any]:
     private = {"wolves": state.living_wolves()} if night and state.step == "wolves" else {}
     # The dead are known to all: they keep listening but are no longer heard.
     # Someone who has just died and still acts joins them once done.
-    dead = (
-        [] if state.outcome is not None else [s for s in range(state.seats) if state.departed(s)]
-    )
+    dead = [] if state.outcome is not None else [s for s in range(state.seats) if state.departed(s)]
     return {"muted_all": night, "private_channels": private, "listen_only": dead}

@@ -34,8 +34,10 @@ __all__ = [
     "vote_settled",
 ]
 
-_GHOST_SECONDS = (5, 20)
-"""A call for a dead or absent role lasts a random while, as if someone were choosing."""
+_GHOST_SHORTEST = 5
+"""A call for a dead or absent role ends at a random instant, as if someone were choosing,
+never before this many seconds; sometimes it runs to the end of the timer, like a real call
+nobody answered."""
 
 
 class Builder:
@@ -93,19 +95,13 @@ def enter(
     if key == "tie_break":
         actor = s.captain
     acting = _actors(s, key, actor)
-    if acting and step.timer is not None:
-        done, deadline = False, b.later(s.options[step.timer])
-    elif step.timer is not None:
-        # A ghost call: same lines, a plausible wait, so the table cannot tell.
-        done, deadline = False, b.later(b.rng("ghost").randint(*_GHOST_SECONDS))
-    elif s.human_narrator:
-        done, deadline = True, b.later(s.options["narrator_seconds"])
-    else:
-        done, deadline = True, None
+    done, deadline, due = _timing(b, key, acting)
     b.emit(
         "step",
         step=key,
+        at=b.now.isoformat(),
         deadline=deadline,
+        due=due,
         done=done,
         actor=actor,
         candidates=candidates or [],
@@ -117,6 +113,28 @@ def enter(
         complete(b, advance_auto=False)
     if key == _resolving_step(s):
         _dawn(b)
+
+
+def _timing(b: Builder, key: str, acting: bool) -> tuple[bool, str | None, str | None]:
+    """Whether step ``key`` starts done, its deadline for the table, and the runner's own.
+
+    A ghost call (nobody can answer) shows the table the same timer as a real
+    call. With the automatic narrator it ends at a hidden instant drawn within
+    that timer, as a real call ends when its player chooses, or runs out like a
+    real call nobody answered.
+    """
+    s = b.state
+    timer = STEPS[key].timer
+    if timer is not None:
+        seconds = int(s.options[timer])
+        if acting or s.human_narrator:
+            return False, b.later(seconds), None
+        shortest = min(_GHOST_SHORTEST, seconds)
+        end = b.rng("ghost").randint(shortest, seconds + seconds // 4)
+        return False, b.later(seconds), b.later(end) if end < seconds else None
+    if s.human_narrator:
+        return True, b.later(s.options["narrator_seconds"]), None
+    return True, None, None
 
 
 def _resolving_step(state: State) -> str:
@@ -186,16 +204,18 @@ def reveal_preview(state: State) -> list[dict[str, Any]]:
 def complete(b: Builder, *, advance_auto: bool = True) -> None:
     """The step's players have all acted: wait for the narrator, or move on."""
     s = b.state
-    b.emit("done", deadline=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
+    b.emit("done", due=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
     if advance_auto and not s.human_narrator:
         advance(b)
 
 
-def settle(b: Builder) -> None:
-    """Time is up (or the narrator moves on): act by default for whoever has not acted."""
+def settle(b: Builder, *, time_up: bool = True) -> None:
+    """Time is up (or, without ``time_up``, the narrator moves on): act by default for
+    whoever has not acted."""
     s = b.state
     key = s.step
-    b.say(N_("Time is up."))
+    if time_up:
+        b.say(N_("Time is up."))
     if key == "thief" and (thief := s.active(Role.THIEF)) is not None:
         wolves = [i for i, card in enumerate(s.spares) if card == Role.WEREWOLF]
         b.emit("thief", seat=thief, card=0 if len(wolves) == 2 else None)
@@ -212,7 +232,7 @@ def settle(b: Builder) -> None:
         b.emit("choice", target=b.rng("successor").choice(others))
     elif key == "scapegoat":
         b.emit("voters", seats=None)
-    b.emit("done", deadline=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
+    b.emit("done", due=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
 
 
 def _default_victim(b: Builder) -> None:

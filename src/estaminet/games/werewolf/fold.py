@@ -18,6 +18,8 @@ def _step(state: State, event: Event) -> None:
     key = event["step"]
     state.step = key
     state.deadline = event["deadline"]
+    state.due = event.get("due")
+    state.started = event.get("at")
     state.step_done = event["done"]
     state.actor = event.get("actor")
     n = state.seats
@@ -51,7 +53,9 @@ def _say(state: State, event: Event) -> None:
 
 def _done(state: State, event: Event) -> None:
     state.step_done = True
-    state.deadline = event["deadline"]
+    if "deadline" in event:  # an event logged before the table's timer was kept apart
+        state.deadline = event["deadline"]
+    state.due = event.get("due")
 
 
 def _vote(state: State, event: Event) -> None:
@@ -168,7 +172,7 @@ def _mark(state: State, event: Event) -> None:
 
 def _end(state: State, event: Event) -> None:
     state.outcome = {"reason": event["reason"], "winners": list(event["winners"])}
-    state.deadline = None
+    state.deadline = state.due = None
     state.step_done = True
     state.undo = None
 
@@ -218,6 +222,8 @@ def fold_in_place(state: State, event: Event) -> State:
         restored = load_state(state.undo)
         restored.tick = state.tick + 1
         restored.deadline = event["deadline"]
+        restored.due = event.get("due")
+        restored.started = event.get("at")
         return restored
     _FOLDS[kind](state, event)
     state.tick += 1

@@ -360,10 +360,14 @@ def apply(state: State, actor: Seat, action: Action, now: datetime) -> list[Even
 
 def _timeout(state: State, actor: Seat, now: datetime) -> list[Event] | Rejection:
     # A stale timer (the step changed since it was set) fires too early: refuse it.
-    if state.deadline is None or now < datetime.fromisoformat(state.deadline):
+    due = state.due or state.deadline
+    if due is None or now < datetime.fromisoformat(due):
         return reject("too_early")
     b = Builder(state, now)
-    if not state.step_done:
+    if not state.step_done and state.due is not None:
+        # A ghost call's hidden end: it ends as a real call ends when its player has chosen.
+        b.emit("done", due=None)
+    elif not state.step_done:
         settle(b)
         if state.human_narrator:
             return b.events
@@ -377,7 +381,8 @@ def _narrator_next(state: State, now: datetime) -> list[Event]:
     before["undo"] = None
     b = Builder(state, now)
     if not state.step_done:
-        settle(b)
+        # No "Time is up.": a ghost call the narrator ends must sound like a real one.
+        settle(b, time_up=False)
     advance(b)
     public = any(e["type"] == "say" and e["log"] for e in b.events)
     if not public and all(e["type"] in _UNDOABLE for e in b.events) and b.state.outcome is None:
@@ -390,11 +395,16 @@ def _narrator_undo(state: State, now: datetime) -> list[Event] | Rejection:
         return reject("nothing_to_undo")
     restored = load_state(state.undo)
     timer = STEPS[restored.step].timer
-    seconds = state.options["narrator_seconds"]
-    if not restored.step_done and timer is not None:
-        seconds = state.options[timer]
+    wait = state.options["narrator_seconds"]
     b = Builder(state, now)
-    b.emit("undone", deadline=b.later(seconds))
+    # The step starts again: the table's timer as on entering it; once its players have
+    # acted, the runner waits for the narrator as after any step.
+    b.emit(
+        "undone",
+        at=now.isoformat(),
+        deadline=b.later(state.options[timer] if timer is not None else wait),
+        due=b.later(wait) if restored.step_done and timer is not None else None,
+    )
     return b.events
 
 

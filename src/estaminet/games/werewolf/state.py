@@ -33,6 +33,12 @@ class State:
     step: str = ""
     step_done: bool = False
     deadline: str | None = None
+    """When the current step ends, as the whole table sees it."""
+    due: str | None = None
+    """When the runner must act if not at ``deadline`` (a ghost call's hidden end, a human
+    narrator's wait once the players have acted); never in a player's view."""
+    started: str | None = None
+    """When the current step began (the public timer runs from there)."""
     actor: int | None = None
     """Who acts in a step that is not called by role (Hunter's shot, successor...)."""
     captain: int | None = None
@@ -214,5 +220,8 @@ def dump_state(state: State) -> dict[str, Any]:
 
 
 def load_state(data: Mapping[str, Any]) -> State:
-    """The inverse of :func:`dump_state` (deep-copies, so nothing is shared with ``data``)."""
-    return State(**{name: json_copy(data[name]) for name in _FIELDS})
+    """The inverse of :func:`dump_state` (deep-copies, so nothing is shared with ``data``).
+
+    A field missing from an older dump takes its default.
+    """
+    return State(**{name: json_copy(data[name]) for name in _FIELDS if name in data})
