@@ -178,8 +178,8 @@ def _dawn(b: Builder) -> None:
     if not dying:
         b.say(N_("Nobody died tonight."), log=True)
         return
-    tasks = [{"kind": "death", "seat": seat, "cause": dying[seat]} for seat in sorted(dying)]
-    b.emit("pending", tasks=tasks + b.state.pending)
+    victims = [{"seat": seat, "cause": dying[seat]} for seat in sorted(dying)]
+    b.emit("pending", tasks=[{"kind": "deaths", "victims": victims}, *b.state.pending])
     run_chain(b)
 
 
@@ -408,16 +408,57 @@ def _announce_death(b: Builder, seat: int, cause: str, role: str) -> None:
         b.say(_DEATH_LINES[cause], log=True, seat=seat)
 
 
+def _kill(b: Builder, seat: int, cause: str) -> list[dict[str, Any]]:
+    """One death and its announcement; returns what follows it, in the digest's order."""
+    s = b.state
+    role, was_captain = s.roles[seat], s.captain == seat
+    curse = role == Role.ELDER and cause in ("vote", "poison", "hunter") and not s.powers_lost
+    shoots = role == Role.HUNTER and s.has_power(seat)
+    # Whether the table learns the role: by the option, or because the death tells it.
+    public = bool(s.options["reveal_roles_on_death"]) or cause == "scapegoat" or curse or shoots
+    b.emit("died", seat=seat, cause=cause, public=public)
+    _announce_death(b, seat, cause, role)
+    follow: list[dict[str, Any]] = []
+    if curse:
+        b.emit("powers_lost")
+        b.say(N_("The village has killed the Elder: every villager loses their power."), log=True)
+    partner = b.state.partner(seat)
+    if partner is not None and b.state.alive[partner]:
+        follow.append({"kind": "death", "seat": partner, "cause": "grief"})
+    if shoots:
+        follow.append({"kind": "hunter", "seat": seat})
+    if was_captain:
+        follow.append({"kind": "successor", "seat": seat})
+    if cause == "scapegoat":
+        follow.append({"kind": "scapegoat", "seat": seat})
+    return follow
+
+
+_CHAIN_ORDER = ("death", "hunter", "successor", "scapegoat")
+"""After deaths: the lovers' grief, the Hunter's shot, the Captain's successor (the digest)."""
+
+
 def run_chain(b: Builder) -> bool:
     """Resolve pending deaths: grief, the Hunter's shot, the successor, then victory.
 
-    A death inside a chain runs its own chain first (depth first). Returns
-    ``True`` when the flow stops: a player must act (a chain step started) or
-    the game is over.
+    A death inside a chain runs its own chain first (depth first). The night's
+    victims (a ``deaths`` task) all die and are announced together before any
+    of their chains runs, so the Hunter never aims at someone already poisoned.
+    Returns ``True`` when the flow stops: a player must act (a chain step
+    started) or the game is over.
     """
     while b.state.pending:
         s = b.state
         task, rest = s.pending[0], s.pending[1:]
+        if task["kind"] == "deaths":
+            follows = [
+                _kill(b, victim["seat"], victim["cause"])
+                for victim in task["victims"]
+                if b.state.alive[victim["seat"]]
+            ]
+            ordered = [t for kind in _CHAIN_ORDER for f in follows for t in f if t["kind"] == kind]
+            b.emit("pending", tasks=ordered + rest)
+            continue
         seat = task["seat"]
         if task["kind"] != "death":
             b.emit("pending", tasks=rest)
@@ -429,28 +470,7 @@ def run_chain(b: Builder) -> bool:
         if not s.alive[seat]:
             b.emit("pending", tasks=rest)
             continue
-        cause, role, was_captain = task["cause"], s.roles[seat], s.captain == seat
-        curse = role == Role.ELDER and cause in ("vote", "poison", "hunter") and not s.powers_lost
-        shoots = role == Role.HUNTER and s.has_power(seat)
-        # Whether the table learns the role: by the option, or because the death tells it.
-        public = bool(s.options["reveal_roles_on_death"]) or cause == "scapegoat" or curse or shoots
-        b.emit("died", seat=seat, cause=cause, public=public)
-        _announce_death(b, seat, cause, role)
-        follow: list[dict[str, Any]] = []
-        if curse:
-            b.emit("powers_lost")
-            b.say(
-                N_("The village has killed the Elder: every villager loses their power."), log=True
-            )
-        partner = b.state.partner(seat)
-        if partner is not None and b.state.alive[partner]:
-            follow.append({"kind": "death", "seat": partner, "cause": "grief"})
-        if shoots:
-            follow.append({"kind": "hunter", "seat": seat})
-        if was_captain:
-            follow.append({"kind": "successor", "seat": seat})
-        if cause == "scapegoat":
-            follow.append({"kind": "scapegoat", "seat": seat})
+        follow = _kill(b, seat, task["cause"])
         b.emit("pending", tasks=follow + rest)
     result = victory(b.state)
     if result is None:
@@ -482,12 +502,15 @@ def victory(state: State) -> tuple[str, list[int]] | None:
     if mixed and sorted(living) == sorted(state.lovers):
         return "lovers_win", sorted(state.lovers)
     outsiders = set(state.lovers) if mixed else set()
-    wolves = [seat for seat in living if state.is_wolf(seat)]
-    others = len(living) - len(wolves)
-    if not wolves:
+    if not any(state.is_wolf(seat) for seat in living):
         return "village_wins", [
             seat for seat in range(state.seats) if not state.is_wolf(seat) and seat not in outsiders
         ]
+    # The couple's wolf no longer hunts for the pack: in every count it is its own camp.
+    wolves = [seat for seat in living if state.is_wolf(seat) and seat not in outsiders]
+    others = len(living) - len(wolves)
+    if not wolves:
+        return None
     if others == 0 or (state.options["wolves_win_at_parity"] and len(wolves) >= others):
         return "wolves_win", [seat for seat in state.wolves() if seat not in outsiders]
     return None

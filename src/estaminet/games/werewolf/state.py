@@ -111,7 +111,7 @@ class State:
             return False
         if self.step in _DYING_ACTS and self.actor == seat and not self.step_done:
             return True
-        return any(task["seat"] == seat and task["kind"] in _DYING_ACTS for task in self.pending)
+        return any(task["kind"] in _DYING_ACTS and task["seat"] == seat for task in self.pending)
 
     def departed(self, seat: int) -> bool:
         """Whether ``seat`` is among the dead: dead, with no act left to do."""
