@@ -41,7 +41,9 @@ class FakeDb:
         yield None
 
 
-async def no_history(conn: Any, table_id: int, channels: list[str]) -> dict[str, list[Any]]:
+async def no_history(
+    conn: Any, table_id: int, channels: list[str], since: Any = None
+) -> dict[str, list[Any]]:
     return {channel: [] for channel in channels}
 
 

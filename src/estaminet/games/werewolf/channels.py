@@ -1,7 +1,8 @@
 """Chat channels and the voice plan that follow the game.
 
 The platform stores chat messages; the game only says who may read and write
-which channel now. Channels: ``village`` (the living, by day), ``wolves`` (the
+which channel now, and from when a channel's history may be read (``from``:
+channel → ISO instant; older messages are never served). Channels: ``village`` (the living, by day), ``wolves`` (the
 Werewolves, at night), ``wolves_anonymous`` (the same messages with authors
 hidden, read by a spying Little Girl), ``lovers``, ``graveyard`` (the dead and
 the spectators; never readable by the living) and ``spectators``.
@@ -21,7 +22,7 @@ __all__ = ["CHANNELS", "channels", "voice_plan"]
 CHANNELS = ("village", "wolves", "wolves_anonymous", "lovers", "graveyard", "spectators")
 
 
-def _player_channels(state: State, seat: int) -> dict[str, list[str]]:
+def _player_channels(state: State, seat: int) -> dict[str, Any]:
     over = state.outcome is not None
     if over:
         return {"read": ["village", "graveyard"], "write": ["village"]}
@@ -31,6 +32,7 @@ def _player_channels(state: State, seat: int) -> dict[str, list[str]]:
         # Just died and still acting (the Hunter aiming...): nothing of the dead yet.
         return {"read": ["village"], "write": []}
     read, write = ["village"], []
+    since: dict[str, str] = {}
     day = state.phase in (Phase.DAY, Phase.ELECTION)
     if day:
         write.append("village")
@@ -45,13 +47,18 @@ def _player_channels(state: State, seat: int) -> dict[str, list[str]]:
         and not state.step_done
     ):
         read.append("wolves_anonymous")
+        if state.spied_at is not None:
+            # Only what is said while she spies, never the pack's earlier talk.
+            since["wolves_anonymous"] = state.spied_at
     if seat in state.lovers and all(state.alive[s] for s in state.lovers):
         read.append("lovers")
         write.append("lovers")
+    if since:
+        return {"read": read, "write": write, "from": since}
     return {"read": read, "write": write}
 
 
-def channels(state: State, viewer: Viewer) -> dict[str, list[str]]:
+def channels(state: State, viewer: Viewer) -> dict[str, Any]:
     """Which channels ``viewer`` may read and write now."""
     if (
         viewer.kind is ViewerKind.PLAYER

@@ -112,6 +112,7 @@ def _wolves_chose(state: State, event: Event) -> None:
 
 def _spied(state: State, event: Event) -> None:
     state.spied = True
+    state.spied_at = event.get("at")
     state.caught = event["caught"]
     if event["caught"]:
         state.exposed.append(event["seat"])

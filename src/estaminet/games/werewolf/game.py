@@ -106,7 +106,7 @@ class Werewolf:
         """The facts views may disclose and their audiences (for the secrecy checker)."""
         return knowledge(state)
 
-    def channels(self, state: State, viewer: Viewer) -> dict[str, list[str]]:
+    def channels(self, state: State, viewer: Viewer) -> dict[str, Any]:
         """Which chat channels ``viewer`` may read and write now."""
         return channels(state, viewer)
 

@@ -176,7 +176,7 @@ def _spy(b: Builder, actor: int, action: Action) -> Rejection | None:
     if s.spied:
         return reject("already_spied")
     caught = b.rng("spy").randrange(100) < s.options["little_girl_risk"]
-    b.emit("spied", seat=actor, caught=caught)
+    b.emit("spied", seat=actor, caught=caught, at=b.now.isoformat())
     if caught:
         # Caught: the Werewolves see her, and she becomes their victim tonight.
         b.emit("wolves_chose", target=actor)

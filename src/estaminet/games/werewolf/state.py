@@ -61,6 +61,8 @@ class State:
     healed: bool = False
     poisoned: int | None = None
     spied: bool = False
+    spied_at: str | None = None
+    """When the Little Girl began spying tonight: she reads only what is said from then on."""
     caught: bool = False
     exposed: list[int] = field(default_factory=list)
     """Little Girls caught spying: the Werewolves know them."""
