@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from estaminet.games.werewolf.moves import behind_veil
 from estaminet.games.werewolf.roles import Role
 from estaminet.games.werewolf.script import Phase
 from estaminet.games.werewolf.state import State
@@ -60,6 +61,9 @@ def _player_channels(state: State, seat: int) -> dict[str, Any]:
 
 def channels(state: State, viewer: Viewer) -> dict[str, Any]:
     """Which channels ``viewer`` may read and write now."""
+    front = behind_veil(state, viewer)
+    if front is not None:
+        return channels(front, viewer)
     if (
         viewer.kind is ViewerKind.PLAYER
         and viewer.seat is not None
@@ -83,8 +87,13 @@ def voice_plan(state: State) -> dict[str, Any]:
     At night everybody is muted alike (muting only the living would tell who
     died) and the living Werewolves share a private channel during their call.
     """
-    night = state.phase is Phase.NIGHT and state.outcome is None
-    private = {"wolves": state.living_wolves()} if night and state.step == "wolves" else {}
+    # After the narrator went back, everybody hears the table as they see it (the step left).
+    shown = behind_veil(state, Viewer.spectator()) or state
+    night = shown.phase is Phase.NIGHT and state.outcome is None
+    private = {}
+    for source in (shown, state):  # the Werewolves called again talk together too
+        if source.step == "wolves" and source.phase is Phase.NIGHT and state.outcome is None:
+            private = {"wolves": state.living_wolves()}
     # The dead are known to all: they keep listening but are no longer heard.
     # Someone who has just died and still acts joins them once done.
     dead = [] if state.outcome is not None else [s for s in range(state.seats) if state.departed(s)]

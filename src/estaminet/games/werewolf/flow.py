@@ -25,6 +25,7 @@ __all__ = [
     "Builder",
     "advance",
     "complete",
+    "defaults",
     "enter",
     "reveal_preview",
     "run_chain",
@@ -233,6 +234,57 @@ def settle(b: Builder, *, time_up: bool = True) -> None:
     elif key == "scapegoat":
         b.emit("voters", seats=None)
     b.emit("done", due=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
+
+
+_DEFAULT_LINES = {
+    "thief": N_("%(seat)s (the Thief) has not chosen: going on, he keeps his card."),
+    "thief_wolf": N_(
+        "%(seat)s (the Thief) has not chosen: going on, he takes the first Werewolf card."
+    ),
+    "cupid": N_("%(seat)s (Cupid) has not chosen: going on, there are no lovers."),
+    "seer": N_("%(seat)s (the Seer) has not chosen: going on, she sees no role tonight."),
+    "guard": N_("%(seat)s (the Guard) has not chosen: going on, nobody is protected tonight."),
+    "witch": N_("%(seat)s (the Witch) has not finished: going on, she uses no more potion."),
+    "vote": N_("%(seat)s has not voted: going on, their vote is not counted."),
+    "tie_break": N_(
+        "%(seat)s (the Captain) has not decided: going on, one of the tied is drawn by lot."
+    ),
+    "hunter": N_("%(seat)s (the Hunter) has not shot: going on, he shoots nobody."),
+    "successor": N_(
+        "%(seat)s has not named a successor: going on, the new Captain is drawn by lot."
+    ),
+    "scapegoat": N_("%(seat)s (the Scapegoat) has not chosen: going on, everybody may vote."),
+}
+
+
+def defaults(state: State) -> list[Text]:
+    """Who has not acted in the current step and what going on now would do for them.
+
+    What :func:`settle` would do, said for the narrator before they press "next".
+    Empty when nobody can act (a ghost call) or everybody has.
+    """
+    key = state.step
+    if state.step_done or state.outcome is not None or not _actors(state, key, state.actor):
+        return []
+    if key == "wolves":
+        line = N_(
+            "The Werewolves have not agreed: going on, their victim is drawn by lot "
+            "among their most voted targets."
+        )
+        return [Text(line)]
+    if key in ("election", "vote", "revote"):
+        waiting = [seat for seat in range(state.seats) if state.can_vote(seat)]
+        return [Text(_DEFAULT_LINES["vote"], {"seat": s}) for s in waiting if not state.voted[s]]
+    if key in ("tie_break", "hunter", "successor", "scapegoat"):
+        seat = state.captain if key == "tie_break" else state.actor
+        return [Text(_DEFAULT_LINES[key], {"seat": seat})]
+    role = STEPS[key].role
+    seat = state.active(role) if role is not None else None
+    if seat is None or key not in _DEFAULT_LINES:
+        return []
+    if key == "thief" and all(card == Role.WEREWOLF for card in state.spares):
+        key = "thief_wolf"
+    return [Text(_DEFAULT_LINES[key], {"seat": seat})]
 
 
 def _default_victim(b: Builder) -> None:

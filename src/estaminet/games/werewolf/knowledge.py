@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from estaminet.games._kit.secrecy import Audience, Fact
 from estaminet.games.werewolf.roles import Role
 from estaminet.games.werewolf.script import STEPS
-from estaminet.games.werewolf.state import State
+from estaminet.games.werewolf.state import State, load_state
 from estaminet.kernel.activity import ViewerKind
 
 __all__ = ["GUARDED_KEYS", "TIMING_KEYS", "knowledge", "public_roles"]
@@ -86,6 +86,14 @@ def _public_deadline(state: State) -> str | None:
 
 def knowledge(state: State) -> list[Fact]:
     """Every fact a view may disclose, with who may know it."""
+    if state.veil is not None:
+        # What the table saw before the narrator went back, it may still see.
+        front = load_state(state.veil["front"])
+        return _facts(state) + _facts(front)
+    return _facts(state)
+
+
+def _facts(state: State) -> list[Fact]:
     informed = _informed(state)
     facts = _role_facts(state, informed)
     facts += [

@@ -85,7 +85,11 @@ class State:
     """Lines said since the start: the browser numbers lines to speak each once."""
     log: list[dict[str, Any]] = field(default_factory=list)
     outcome: dict[str, Any] | None = None
-    undo: dict[str, Any] | None = None
+    undo: list[dict[str, Any]] = field(default_factory=list)
+    """The human narrator's checkpoints, one per "next" since anything became final."""
+    veil: dict[str, Any] | None = None
+    """After an undo: what the table still sees (``front``, the state before the undo) until
+    the game reaches that ``step`` of that ``night`` again (see ``moves.behind_veil``)."""
 
     # -- questions ---------------------------------------------------------
 
@@ -226,4 +230,7 @@ def load_state(data: Mapping[str, Any]) -> State:
 
     A field missing from an older dump takes its default.
     """
-    return State(**{name: json_copy(data[name]) for name in _FIELDS if name in data})
+    state = State(**{name: json_copy(data[name]) for name in _FIELDS if name in data})
+    if not isinstance(state.undo, list):  # one checkpoint or none, before undo had a stack
+        state.undo = [] if state.undo is None else [state.undo]
+    return state
