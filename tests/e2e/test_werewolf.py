@@ -49,7 +49,7 @@ pytestmark = pytest.mark.browser
 SEED = 20240607
 GAME_SECONDS = 200.0
 """The whole game must end in this time: it usually takes 10-60 s (a call for a dead role
-waits 5-20 s by design, so that nobody can tell from the timing)."""
+lasts as a real call would, by design, so that nobody can tell from the timing)."""
 
 PLAYERS = ["Alice", "Bruno", "Chloé", "Didier", "Emma", "Farid", "Gaëlle", "Hugo"]
 SPECTATOR = "Sacha"
