@@ -84,3 +84,15 @@ def test_screen_every_game_uses_the_circle() -> None:
     page = _service().render_view(table, live, view, Viewer.player(1), "fr")
     assert 'class="table-circle table-circle--n3"' in page
     assert "table-circle-seat--me" in page
+
+
+def test_screen_every_role_has_its_own_card_drawing() -> None:
+    from estaminet.games.werewolf import Role
+
+    drawings = Path("src/estaminet/web/static/img/roles")
+    for role in Role:
+        svg = (drawings / f"{role.value}.svg").read_text()
+        assert svg.startswith("<svg") and "<script" not in svg, role
+    table = Table([W, W, "seer", V, V, V, V, V], captain=False)
+    page = render(table, Viewer.player(2))
+    assert '<img class="ww-role-card" src="/static/img/roles/seer.svg" alt=""' in page
