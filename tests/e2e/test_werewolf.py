@@ -49,7 +49,7 @@ pytestmark = pytest.mark.browser
 SEED = 20240607
 GAME_SECONDS = 200.0
 """The whole game must end in this time: it usually takes 10-60 s (a call for a dead role
-waits 5-20 s by design, so that nobody can tell from the timing)."""
+lasts as a real call would, by design, so that nobody can tell from the timing)."""
 
 PLAYERS = ["Alice", "Bruno", "Chloé", "Didier", "Emma", "Farid", "Gaëlle", "Hugo"]
 SPECTATOR = "Sacha"
@@ -752,7 +752,11 @@ def _press(narrator: Person, kind: str) -> str:
     """The narrator presses "next" or "undo"; returns their script once it has changed."""
     page = narrator.page
     before = _narrator_text(page)
-    page.locator(f"""#table-view button[data-table-action*='"{kind}"']""").click()
+    button = page.locator(f"""#table-view button[data-table-action*='"{kind}"']""")
+    if button.get_attribute("data-confirm"):
+        # Someone has not acted: the browser asks first (see the test of the warning).
+        page.once("dialog", lambda dialog: dialog.accept())
+    button.click()
     deadline = time.monotonic() + 10
     while (now := _narrator_text(page)) is None or now == before:
         assert time.monotonic() < deadline, f"the narrator's screen did not change after {kind}"
@@ -872,3 +876,120 @@ def test_first_night_with_an_apprentice_narrator(people: Visitors) -> None:
             leaks.append(f"{person.name} received the narrator's script")
     assert not leaks, "\n".join(leaks[:20])
     assert any("ww-read" in frame for frame in narrator.frames())
+
+
+# -- the apprentice narrator's safety net -----------------------------------------------------
+
+
+def _screen_text(person: Person) -> str:
+    """The game screen's text without the running countdown."""
+    return str(
+        person.page.evaluate(
+            """() => { const v = document.querySelector('#table-view').cloneNode(true);
+                v.querySelectorAll('.timer-value').forEach((e) => e.remove());
+                return v.textContent.replace(/\\s+/g, ' '); }"""
+        )
+    )
+
+
+def _views_received(person: Person) -> int:
+    return sum(len(views_in(frame)) for frame in person.frames())
+
+
+def _next_with_dialog(narrator: Person, *, accept: bool) -> str:
+    """Press "next" on a step where someone has not acted; returns the browser's question."""
+    page = narrator.page
+    asked: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    before = _narrator_text(page)
+    page.locator("""#table-view button[data-table-action*='"narrator_next"']""").click()
+    deadline = time.monotonic() + 10
+    while not asked:
+        assert time.monotonic() < deadline, "no question before acting by default"
+        page.wait_for_timeout(50)
+    if accept:
+        while (now := _narrator_text(page)) is None or now == before:
+            assert time.monotonic() < deadline, "the narrator's screen did not change"
+            page.wait_for_timeout(50)
+    return asked[0]
+
+
+def test_apprentice_narrator_is_warned_and_undoes_unseen(people: Visitors) -> None:
+    """ "Next" names who would be skipped and what happens to them; several steps can be
+    undone; the players' screens (every frame they receive) show none of the backtracking."""
+    narrator = arrive(people, "Nina")
+    players = [arrive(people, name) for name in ["Pia", "Quentin", "Rosa", "Sam", "Tom", "Uma"]]
+    table_id = set_up_table(narrator.page, "Sans filet", narrate=True)
+    choose_cards(narrator.page, SMALL_DECK)
+    for person in players:
+        sit_down(person, table_id, "player")
+    start(narrator, [narrator, *players])
+    page = narrator.page
+    truth = Truth.from_screen(read_screen(page.locator("#table-view").evaluate("e => e.outerHTML")))
+    seer = next(p for p in players if truth.roles[p.name] == "seer")
+
+    # Everybody votes for the Captain, then the narrator goes on to the Seer's call.
+    for _ in range(40):
+        screen = look(narrator)
+        assert screen is not None
+        if awake_role(screen["html"]) == "seer":
+            break
+        for person in players:
+            seen = look(person)
+            if seen and seen["moves"] and "werewolf--election" in screen["html"]:
+                play_one_move(person, seen, random.Random(3))
+        page.wait_for_timeout(150)
+        button = page.locator("""#table-view button[data-table-action*='"narrator_next"']""")
+        if button.get_attribute("data-confirm"):
+            _next_with_dialog(narrator, accept=True)
+        else:
+            _press(narrator, "narrator_next")
+    else:
+        raise AssertionError("the Seer was never called")
+    assert awake_role(look(narrator)["html"]) == "seer"  # type: ignore[index]
+    expect(page.locator(".ww-narrator .ww-defaults")).to_contain_text(seer.name)
+
+    # "Next" before the Seer has chosen: the browser names her and what happens; "no" stays.
+    question = _next_with_dialog(narrator, accept=False)
+    assert seer.name in question and ("Voyante" in question or "Seer" in question), question
+    page.wait_for_timeout(300)
+    assert awake_role(look(narrator)["html"]) == "seer"
+    screenshot(page, "werewolf-narrator-warning")
+    _next_with_dialog(narrator, accept=True)  # the Werewolves
+    wolves = awake_role(look(narrator)["html"])  # type: ignore[index]
+    assert wolves == "werewolf", wolves
+    _next_with_dialog(narrator, accept=True)  # the Witch (the victim drawn by lot)
+    assert awake_role(look(narrator)["html"]) == "witch"  # type: ignore[index]
+    page.wait_for_timeout(500)
+
+    # Two steps back (the Werewolves' call, then the Seer's). Nobody but the players those
+    # steps call again receives a new screen; the Werewolves end up on the screen they had.
+    everyone = [p for p in players if p is not seer]
+    wolves_seats = [p for p in everyone if truth.roles[p.name] == "werewolf"]
+    others = [p for p in everyone if p not in wolves_seats]
+    received = {p.name: _views_received(p) for p in others}
+    shown = {p.name: _screen_text(p) for p in everyone}
+    _press(narrator, "narrator_undo")
+    _press(narrator, "narrator_undo")
+    assert awake_role(look(narrator)["html"]) == "seer"  # type: ignore[index]
+    expect(
+        seer.page.locator("#table-view button[data-table-action*='\"see\"']").first
+    ).to_be_visible()
+    page.wait_for_timeout(800)
+    for person in others:
+        assert _views_received(person) == received[person.name], f"{person.name} saw the undo"
+    for person in everyone:
+        assert _screen_text(person) == shown[person.name], f"{person.name}'s screen moved"
+    screenshot(page, "werewolf-narrator-after-undo")
+
+    # The Seer looks; the narrator goes on again: the table is where it was, nothing flipped.
+    seer.page.locator("#table-view button[data-table-action*='\"see\"']").first.click()
+    expect(page.locator(".ww-narrator .ww-defaults")).to_have_count(0)
+    _press(narrator, "narrator_next")
+    for person in others:
+        assert _views_received(person) == received[person.name], person.name

@@ -3,12 +3,16 @@
 A game says, for each viewer and each moment, which channels they may read
 and write (``rules.channels(state, viewer)``). A channel named ``X_anonymous``
 is a read-only mirror of ``X`` with the authors hidden (the Little Girl
-spying on the Werewolves). Games that say nothing get a ``table`` channel for
+spying on the Werewolves). A game may also say from when a channel's history may
+be read (``"from": {channel: ISO instant}``): a reader who starts reading then
+gets only what is said from that moment (the Little Girl hears what the pack
+says while she spies, not what it said the night before). Games that say nothing get a ``table`` channel for
 the players and a ``spectators`` channel that players never read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,7 +27,7 @@ from estaminet.live.tables import activity_chat
 from estaminet.people.model import User
 from estaminet.store import Database
 
-__all__ = ["ANONYMOUS", "TableMessage", "history", "permissions", "post"]
+__all__ = ["ANONYMOUS", "TableMessage", "history", "history_from", "permissions", "post"]
 
 ANONYMOUS = "_anonymous"
 MAX_LENGTH = 500
@@ -50,6 +54,15 @@ def permissions(rules: Activity[Any], state: Any, viewer: Viewer) -> dict[str, l
     if viewer.kind is ViewerKind.SPECTATOR:
         return {"read": ["table", "spectators"], "write": ["spectators"]}
     return {"read": ["table", "spectators"], "write": ["table"]}
+
+
+def history_from(rules: Activity[Any], state: Any, viewer: Viewer) -> dict[str, datetime]:
+    """For each readable channel that has one, the instant its history starts for ``viewer``."""
+    decide = getattr(rules, "channels", None)
+    if decide is None:
+        return {}
+    found = decide(state, viewer).get("from") or {}
+    return {channel: datetime.fromisoformat(at) for channel, at in found.items()}
 
 
 def _message(row: Any) -> TableMessage:
@@ -100,17 +113,22 @@ async def post(
 
 
 async def history(
-    conn: AsyncConnection, table_id: int, channels: list[str], limit: int = 50
+    conn: AsyncConnection,
+    table_id: int,
+    channels: list[str],
+    limit: int = 50,
+    since: Mapping[str, datetime] | None = None,
 ) -> dict[str, list[TableMessage]]:
-    """The last messages of each readable channel (mirrors read their source channel)."""
+    """The last messages of each readable channel (mirrors read their source channel),
+    none older than the channel's start in ``since`` (see :func:`history_from`)."""
     found: dict[str, list[TableMessage]] = {}
     for channel in channels:
         source = channel.removesuffix(ANONYMOUS)
-        rows = await conn.execute(
-            select(activity_chat)
-            .where(activity_chat.c.activity_id == table_id, activity_chat.c.channel == source)
-            .order_by(activity_chat.c.id.desc())
-            .limit(limit)
+        query = select(activity_chat).where(
+            activity_chat.c.activity_id == table_id, activity_chat.c.channel == source
         )
+        if since and channel in since:
+            query = query.where(activity_chat.c.at >= since[channel])
+        rows = await conn.execute(query.order_by(activity_chat.c.id.desc()).limit(limit))
         found[channel] = [_message(row) for row in reversed(rows.all())]
     return found

@@ -109,7 +109,12 @@ async def table_page(request: Request) -> Response:
         view_topic = viewer_topic(table.id, viewer)
         chat_rights = table_chat.permissions(live.rules, live.state, viewer)
         async with service.db.read() as conn:
-            chat_logs = await table_chat.history(conn, table.id, chat_rights["read"])
+            chat_logs = await table_chat.history(
+                conn,
+                table.id,
+                chat_rights["read"],
+                since=table_chat.history_from(live.rules, live.state, viewer),
+            )
     return page(
         request,
         "tables/table.html",

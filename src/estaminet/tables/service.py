@@ -80,6 +80,8 @@ class TableService:
         self._buckets: dict[str, TokenBucket] = {}
         self._present: dict[int, dict[str, int]] = {}
         self._rights: dict[str, dict[str, list[str]]] = {}
+        self._shown: dict[str, str] = {}
+        """The last view published on each topic: an unchanged view is not sent again."""
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         engine.on_change(self._changed)
@@ -273,18 +275,28 @@ class TableService:
         for viewer in self.viewers(table):
             view = live.rules.view(live.state, viewer)
             key = json.dumps(view, sort_keys=True, default=str)
+            topic = viewer_topic(table.id, viewer)
+            rights = table_chat.permissions(live.rules, live.state, viewer)
+            shown = f"{live.status}:{key}"
+            if self._shown.get(topic) == shown and self._rights.get(topic) == rights:
+                # Nothing changed for this viewer: no frame at all, so the moment a frame
+                # arrives never tells that someone else acted (the Witch's first potion,
+                # the Little Girl spying…).
+                continue
+            self._shown[topic] = shown
             if key not in rendered:  # identical views are rendered once
                 rendered[key] = self._body(table, live, view, viewer, shared)
-            topic = viewer_topic(table.id, viewer)
             body = rendered[key]
-            rights = table_chat.permissions(live.rules, live.state, viewer)
             if self._rights.get(topic) != rights:
                 # The channels this viewer may use changed (night fell, someone died…).
                 self._rights[topic] = rights
-                rights_key = _key(rights)
+                since = table_chat.history_from(live.rules, live.state, viewer)
+                rights_key = _key(rights) + json.dumps(since, sort_keys=True, default=str)
                 if rights_key not in logs:
                     async with self.db.read() as conn:
-                        logs[rights_key] = await table_chat.history(conn, table.id, rights["read"])
+                        logs[rights_key] = await table_chat.history(
+                            conn, table.id, rights["read"], since=since
+                        )
                 body = self._with_chat(body, table, rights, logs[rights_key])
             seq = await self.hub.next_seq(topic)
             await self.hub.publish(frame_for_locales(topic, seq, "view", body))
@@ -323,11 +335,16 @@ class TableService:
         ]
 
     async def chat_html(
-        self, table: TableInfo, rights: dict[str, list[str]], locale: str
+        self,
+        table: TableInfo,
+        rights: dict[str, list[str]],
+        locale: str,
+        since: Mapping[str, datetime] | None = None,
     ) -> tuple[str, str]:
-        """The chat logs and the channel chooser for these rights."""
+        """The chat logs and the channel chooser for these rights (``since``: see
+        :func:`~estaminet.tables.chat.history_from`)."""
         async with self.db.read() as conn:
-            logs = await table_chat.history(conn, table.id, rights["read"])
+            logs = await table_chat.history(conn, table.id, rights["read"], since=since)
         logs_op, write_op = self._chat_ops(table, rights, logs, locale)
         return str(logs_op["html"]), str(write_op["html"])
 
@@ -612,7 +629,8 @@ class _TableTopics:
             view = live.rules.view(live.state, viewer)
             html = service.render_view(table, live, view, viewer, locale)
             rights = table_chat.permissions(live.rules, live.state, viewer)
-            logs, write = await service.chat_html(table, rights, locale)
+            since = table_chat.history_from(live.rules, live.state, viewer)
+            logs, write = await service.chat_html(table, rights, locale, since)
             connection.push_catch_up(
                 topic,
                 current,

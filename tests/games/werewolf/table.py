@@ -61,8 +61,16 @@ class Table:
         return self.act(SYSTEM, "timeout")
 
     def next(self) -> Sequence[Event]:
-        """The human narrator presses "next"."""
-        return self.act(NARRATOR_SEAT, "narrator_next")
+        """The human narrator presses "next" (and confirms when the screen asks to)."""
+        offered = [a for a in GAME.legal_actions(self.state, NARRATOR_SEAT)]
+        action = next(a for a in offered if a["type"] == "narrator_next")
+        return self.act(
+            NARRATOR_SEAT, "narrator_next", **{k: v for k, v in action.items() if k != "type"}
+        )
+
+    def undo(self) -> Sequence[Event]:
+        """The human narrator presses "undo"."""
+        return self.act(NARRATOR_SEAT, "narrator_undo")
 
     def until(self, step: str, limit: int = 40) -> None:
         """Let timers run out until the game reaches ``step``."""

@@ -214,3 +214,84 @@ def test_elder_dying_of_grief_keeps_the_powers() -> None:
     wolves_kill(table, 4)
     assert not table.state.alive[3]
     assert not table.state.powers_lost
+
+
+# -- a night with several victims: all announced first, then the chains ----------------------
+
+
+def poison_night(table: Table, *, victim: int, poisoned: int, witch: int) -> None:
+    wolves_kill(table, victim)
+    assert table.step == "witch"
+    table.act(witch, "poison", target=poisoned)
+    table.act(witch, "witch_done")
+
+
+def test_night_victims_are_all_announced_before_the_hunter_shoots() -> None:
+    table = night_table(W, W, "hunter", "witch", V, V, V, V)
+    poison_night(table, victim=2, poisoned=5, witch=3)
+    assert table.step == "hunter"
+    assert not table.state.alive[2] and not table.state.alive[5]
+    assert [e["seat"] for e in table.events if e["type"] == "died"] == [2, 5]
+    targets = {a["target"] for a in table.view(2)["actions"]}
+    assert 5 not in targets and 0 in targets
+    assert table.refuse(2, "shoot", target=5) == "werewolf/dead_target"
+    table.act(2, "shoot", target=0)
+    log = table.log()
+    assert log.count("%(seat)s died during the night. Their role: %(role)s.") == 2
+    shot = [line for line in table.state.log if line["msgid"].startswith("%(seat)s is shot")]
+    assert [line["params"]["seat"] for line in shot] == [0]
+
+
+def test_dying_captain_cannot_name_the_poisoned_player() -> None:
+    table = Table([W, W, "seer", "witch", V, V, V, V])
+    table.vote_all(4)  # seat 4 is Captain
+    table.until("wolves")
+    poison_night(table, victim=4, poisoned=6, witch=3)
+    assert table.step == "successor"
+    assert not table.state.alive[6]
+    assert 6 not in {a["target"] for a in table.view(4)["actions"]}
+    assert table.refuse(4, "name_successor", target=6) == "werewolf/dead_target"
+
+
+def test_night_chains_run_in_the_digest_order_after_every_victim_is_known() -> None:
+    """Grief, then the Hunter's shot, then the successor; victory checked at the end."""
+    table = Table(["cupid", W, W, "hunter", "witch", V, V, V, V])
+    table.vote_all(3)  # the Hunter is Captain
+    table.act(0, "cupid", lovers=[3, 5])
+    wolves_kill(table, 3)
+    table.act(4, "poison", target=6)
+    table.act(4, "witch_done")
+    assert [e["seat"] for e in table.events if e["type"] == "died"] == [3, 6, 5]
+    assert table.step == "hunter"
+    table.act(3, "shoot", target=1)
+    assert table.step == "successor"
+    table.act(3, "name_successor", target=7)
+    assert table.state.captain == 7
+
+
+def test_mixed_couple_is_its_own_camp_at_parity() -> None:
+    """A wolf lover, another wolf, the villager lover and one villager: the lone free wolf
+    does not outnumber the couple and the villager."""
+    table = night_table("cupid", W, W, V, V, V)
+    table.act(0, "cupid", lovers=[1, 3])
+    wolves_kill(table, 5)
+    table.until("vote")
+    table.vote_all(0)
+    assert table.state.living() == [1, 2, 3, 4]
+    assert table.outcome() is None
+
+
+def test_mixed_couple_counts_against_the_free_wolves() -> None:
+    table = night_table("cupid", W, W, V, V, V)
+    table.act(0, "cupid", lovers=[1, 3])
+    wolves_kill(table, 5)
+    table.until("vote")
+    table.vote_all(0)
+    wolves_kill(table, 4)
+    table.until("debate")
+    # The free wolf alone against the couple: nobody has won yet.
+    assert table.state.living() == [1, 2, 3]
+    assert table.outcome() is None
+    table.until("vote")
+    table.vote_all(2)
+    assert table.outcome() == ("lovers_win", {1, 3})

@@ -282,3 +282,13 @@ def test_dawn_automatic_narrator_announces_the_victims_at_once() -> None:
     table.act(3, "witch_done")
     assert table.step == "debate" and not table.state.alive[6]
     assert "reveal" not in [e["step"] for e in table.events if e["type"] == "step"]
+
+
+def test_wolves_tip_names_the_little_girl_only_when_she_is_in_the_deck() -> None:
+    spy = "The Little Girl may spy now, at her own risk."
+    for roles, shown in ((SEATS, False), ([W, W, "seer", "witch", "little_girl", V, V, V], True)):
+        table = Table(roles, captain=False, narrator="human")
+        while table.step != "wolves":
+            table.next()
+        tips = [tip["msgid"] for tip in narrator_view(table)["narrator"]["tips"]]  # type: ignore[index]
+        assert (spy in tips) is shown

@@ -10,7 +10,12 @@ every step, checks the properties the live engine relies on:
 * ``outcome`` is ``None`` until the end, then exactly one outcome stays;
 * replaying ``setup`` plus the logged events rebuilds the final state;
 * no view discloses a fact its viewer may not know (for games that declare
-  their secrets, see :mod:`estaminet.games._kit.secrecy`).
+  their secrets, see :mod:`estaminet.games._kit.secrecy`);
+* no view shows a time its viewer may not know: a game that declares
+  ``timing_keys`` (``"deadline"``) declares, among its facts, the times each
+  viewer may see, derived from public facts only (a step's start and its
+  timer), never from the state's own deadline. A countdown that is shorter
+  for a call nobody can answer tells the table that role is not in play.
 
 Timeouts are injected like the runner does: the fake clock jumps past
 ``deadline(state)`` and ``SYSTEM`` applies ``{"type": "timeout"}``.
@@ -114,10 +119,14 @@ def check_secrecy(
         return
     facts = game.knowledge(state)
     views = _views(game, state, viewers) if views is None else views
+    timing: frozenset[str] = getattr(game, "timing_keys", frozenset())
+    # Times are claims like secrets (an object holding both must match a fact with both).
+    guarded = game.guarded_keys | timing
     for viewer, seen in zip(viewers, views, strict=True):
-        leaks = find_leaks(seen, viewer, facts, game.guarded_keys, wired=True)
+        leaks = find_leaks(seen, viewer, facts, guarded, wired=True)
         if leaks:
-            raise ConformanceError("leak: " + "; ".join(str(leak) for leak in leaks[:3]))
+            kind = "timing leak" if any(timing & leak.claim.keys() for leak in leaks) else "leak"
+            raise ConformanceError(f"{kind}: " + "; ".join(str(leak) for leak in leaks[:3]))
 
 
 def replay(game: Activity[Any], playout: Playout) -> Any:

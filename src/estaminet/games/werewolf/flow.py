@@ -25,6 +25,7 @@ __all__ = [
     "Builder",
     "advance",
     "complete",
+    "defaults",
     "enter",
     "reveal_preview",
     "run_chain",
@@ -34,8 +35,10 @@ __all__ = [
     "vote_settled",
 ]
 
-_GHOST_SECONDS = (5, 20)
-"""A call for a dead or absent role lasts a random while, as if someone were choosing."""
+_GHOST_SHORTEST = 5
+"""A call for a dead or absent role ends at a random instant, as if someone were choosing,
+never before this many seconds; sometimes it runs to the end of the timer, like a real call
+nobody answered."""
 
 
 class Builder:
@@ -93,19 +96,13 @@ def enter(
     if key == "tie_break":
         actor = s.captain
     acting = _actors(s, key, actor)
-    if acting and step.timer is not None:
-        done, deadline = False, b.later(s.options[step.timer])
-    elif step.timer is not None:
-        # A ghost call: same lines, a plausible wait, so the table cannot tell.
-        done, deadline = False, b.later(b.rng("ghost").randint(*_GHOST_SECONDS))
-    elif s.human_narrator:
-        done, deadline = True, b.later(s.options["narrator_seconds"])
-    else:
-        done, deadline = True, None
+    done, deadline, due = _timing(b, key, acting)
     b.emit(
         "step",
         step=key,
+        at=b.now.isoformat(),
         deadline=deadline,
+        due=due,
         done=done,
         actor=actor,
         candidates=candidates or [],
@@ -117,6 +114,28 @@ def enter(
         complete(b, advance_auto=False)
     if key == _resolving_step(s):
         _dawn(b)
+
+
+def _timing(b: Builder, key: str, acting: bool) -> tuple[bool, str | None, str | None]:
+    """Whether step ``key`` starts done, its deadline for the table, and the runner's own.
+
+    A ghost call (nobody can answer) shows the table the same timer as a real
+    call. With the automatic narrator it ends at a hidden instant drawn within
+    that timer, as a real call ends when its player chooses, or runs out like a
+    real call nobody answered.
+    """
+    s = b.state
+    timer = STEPS[key].timer
+    if timer is not None:
+        seconds = int(s.options[timer])
+        if acting or s.human_narrator:
+            return False, b.later(seconds), None
+        shortest = min(_GHOST_SHORTEST, seconds)
+        end = b.rng("ghost").randint(shortest, seconds + seconds // 4)
+        return False, b.later(seconds), b.later(end) if end < seconds else None
+    if s.human_narrator:
+        return True, b.later(s.options["narrator_seconds"]), None
+    return True, None, None
 
 
 def _resolving_step(state: State) -> str:
@@ -160,8 +179,8 @@ def _dawn(b: Builder) -> None:
     if not dying:
         b.say(N_("Nobody died tonight."), log=True)
         return
-    tasks = [{"kind": "death", "seat": seat, "cause": dying[seat]} for seat in sorted(dying)]
-    b.emit("pending", tasks=tasks + b.state.pending)
+    victims = [{"seat": seat, "cause": dying[seat]} for seat in sorted(dying)]
+    b.emit("pending", tasks=[{"kind": "deaths", "victims": victims}, *b.state.pending])
     run_chain(b)
 
 
@@ -186,16 +205,18 @@ def reveal_preview(state: State) -> list[dict[str, Any]]:
 def complete(b: Builder, *, advance_auto: bool = True) -> None:
     """The step's players have all acted: wait for the narrator, or move on."""
     s = b.state
-    b.emit("done", deadline=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
+    b.emit("done", due=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
     if advance_auto and not s.human_narrator:
         advance(b)
 
 
-def settle(b: Builder) -> None:
-    """Time is up (or the narrator moves on): act by default for whoever has not acted."""
+def settle(b: Builder, *, time_up: bool = True) -> None:
+    """Time is up (or, without ``time_up``, the narrator moves on): act by default for
+    whoever has not acted."""
     s = b.state
     key = s.step
-    b.say(N_("Time is up."))
+    if time_up:
+        b.say(N_("Time is up."))
     if key == "thief" and (thief := s.active(Role.THIEF)) is not None:
         wolves = [i for i, card in enumerate(s.spares) if card == Role.WEREWOLF]
         b.emit("thief", seat=thief, card=0 if len(wolves) == 2 else None)
@@ -212,7 +233,58 @@ def settle(b: Builder) -> None:
         b.emit("choice", target=b.rng("successor").choice(others))
     elif key == "scapegoat":
         b.emit("voters", seats=None)
-    b.emit("done", deadline=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
+    b.emit("done", due=b.later(s.options["narrator_seconds"]) if s.human_narrator else None)
+
+
+_DEFAULT_LINES = {
+    "thief": N_("%(seat)s (the Thief) has not chosen: going on, he keeps his card."),
+    "thief_wolf": N_(
+        "%(seat)s (the Thief) has not chosen: going on, he takes the first Werewolf card."
+    ),
+    "cupid": N_("%(seat)s (Cupid) has not chosen: going on, there are no lovers."),
+    "seer": N_("%(seat)s (the Seer) has not chosen: going on, she sees no role tonight."),
+    "guard": N_("%(seat)s (the Guard) has not chosen: going on, nobody is protected tonight."),
+    "witch": N_("%(seat)s (the Witch) has not finished: going on, she uses no more potion."),
+    "vote": N_("%(seat)s has not voted: going on, their vote is not counted."),
+    "tie_break": N_(
+        "%(seat)s (the Captain) has not decided: going on, one of the tied is drawn by lot."
+    ),
+    "hunter": N_("%(seat)s (the Hunter) has not shot: going on, he shoots nobody."),
+    "successor": N_(
+        "%(seat)s has not named a successor: going on, the new Captain is drawn by lot."
+    ),
+    "scapegoat": N_("%(seat)s (the Scapegoat) has not chosen: going on, everybody may vote."),
+}
+
+
+def defaults(state: State) -> list[Text]:
+    """Who has not acted in the current step and what going on now would do for them.
+
+    What :func:`settle` would do, said for the narrator before they press "next".
+    Empty when nobody can act (a ghost call) or everybody has.
+    """
+    key = state.step
+    if state.step_done or state.outcome is not None or not _actors(state, key, state.actor):
+        return []
+    if key == "wolves":
+        line = N_(
+            "The Werewolves have not agreed: going on, their victim is drawn by lot "
+            "among their most voted targets."
+        )
+        return [Text(line)]
+    if key in ("election", "vote", "revote"):
+        waiting = [seat for seat in range(state.seats) if state.can_vote(seat)]
+        return [Text(_DEFAULT_LINES["vote"], {"seat": s}) for s in waiting if not state.voted[s]]
+    if key in ("tie_break", "hunter", "successor", "scapegoat"):
+        seat = state.captain if key == "tie_break" else state.actor
+        return [Text(_DEFAULT_LINES[key], {"seat": seat})]
+    role = STEPS[key].role
+    seat = state.active(role) if role is not None else None
+    if seat is None or key not in _DEFAULT_LINES:
+        return []
+    if key == "thief" and all(card == Role.WEREWOLF for card in state.spares):
+        key = "thief_wolf"
+    return [Text(_DEFAULT_LINES[key], {"seat": seat})]
 
 
 def _default_victim(b: Builder) -> None:
@@ -388,16 +460,57 @@ def _announce_death(b: Builder, seat: int, cause: str, role: str) -> None:
         b.say(_DEATH_LINES[cause], log=True, seat=seat)
 
 
+def _kill(b: Builder, seat: int, cause: str) -> list[dict[str, Any]]:
+    """One death and its announcement; returns what follows it, in the digest's order."""
+    s = b.state
+    role, was_captain = s.roles[seat], s.captain == seat
+    curse = role == Role.ELDER and cause in ("vote", "poison", "hunter") and not s.powers_lost
+    shoots = role == Role.HUNTER and s.has_power(seat)
+    # Whether the table learns the role: by the option, or because the death tells it.
+    public = bool(s.options["reveal_roles_on_death"]) or cause == "scapegoat" or curse or shoots
+    b.emit("died", seat=seat, cause=cause, public=public)
+    _announce_death(b, seat, cause, role)
+    follow: list[dict[str, Any]] = []
+    if curse:
+        b.emit("powers_lost")
+        b.say(N_("The village has killed the Elder: every villager loses their power."), log=True)
+    partner = b.state.partner(seat)
+    if partner is not None and b.state.alive[partner]:
+        follow.append({"kind": "death", "seat": partner, "cause": "grief"})
+    if shoots:
+        follow.append({"kind": "hunter", "seat": seat})
+    if was_captain:
+        follow.append({"kind": "successor", "seat": seat})
+    if cause == "scapegoat":
+        follow.append({"kind": "scapegoat", "seat": seat})
+    return follow
+
+
+_CHAIN_ORDER = ("death", "hunter", "successor", "scapegoat")
+"""After deaths: the lovers' grief, the Hunter's shot, the Captain's successor (the digest)."""
+
+
 def run_chain(b: Builder) -> bool:
     """Resolve pending deaths: grief, the Hunter's shot, the successor, then victory.
 
-    A death inside a chain runs its own chain first (depth first). Returns
-    ``True`` when the flow stops: a player must act (a chain step started) or
-    the game is over.
+    A death inside a chain runs its own chain first (depth first). The night's
+    victims (a ``deaths`` task) all die and are announced together before any
+    of their chains runs, so the Hunter never aims at someone already poisoned.
+    Returns ``True`` when the flow stops: a player must act (a chain step
+    started) or the game is over.
     """
     while b.state.pending:
         s = b.state
         task, rest = s.pending[0], s.pending[1:]
+        if task["kind"] == "deaths":
+            follows = [
+                _kill(b, victim["seat"], victim["cause"])
+                for victim in task["victims"]
+                if b.state.alive[victim["seat"]]
+            ]
+            ordered = [t for kind in _CHAIN_ORDER for f in follows for t in f if t["kind"] == kind]
+            b.emit("pending", tasks=ordered + rest)
+            continue
         seat = task["seat"]
         if task["kind"] != "death":
             b.emit("pending", tasks=rest)
@@ -409,28 +522,7 @@ def run_chain(b: Builder) -> bool:
         if not s.alive[seat]:
             b.emit("pending", tasks=rest)
             continue
-        cause, role, was_captain = task["cause"], s.roles[seat], s.captain == seat
-        curse = role == Role.ELDER and cause in ("vote", "poison", "hunter") and not s.powers_lost
-        shoots = role == Role.HUNTER and s.has_power(seat)
-        # Whether the table learns the role: by the option, or because the death tells it.
-        public = bool(s.options["reveal_roles_on_death"]) or cause == "scapegoat" or curse or shoots
-        b.emit("died", seat=seat, cause=cause, public=public)
-        _announce_death(b, seat, cause, role)
-        follow: list[dict[str, Any]] = []
-        if curse:
-            b.emit("powers_lost")
-            b.say(
-                N_("The village has killed the Elder: every villager loses their power."), log=True
-            )
-        partner = b.state.partner(seat)
-        if partner is not None and b.state.alive[partner]:
-            follow.append({"kind": "death", "seat": partner, "cause": "grief"})
-        if shoots:
-            follow.append({"kind": "hunter", "seat": seat})
-        if was_captain:
-            follow.append({"kind": "successor", "seat": seat})
-        if cause == "scapegoat":
-            follow.append({"kind": "scapegoat", "seat": seat})
+        follow = _kill(b, seat, task["cause"])
         b.emit("pending", tasks=follow + rest)
     result = victory(b.state)
     if result is None:
@@ -462,12 +554,15 @@ def victory(state: State) -> tuple[str, list[int]] | None:
     if mixed and sorted(living) == sorted(state.lovers):
         return "lovers_win", sorted(state.lovers)
     outsiders = set(state.lovers) if mixed else set()
-    wolves = [seat for seat in living if state.is_wolf(seat)]
-    others = len(living) - len(wolves)
-    if not wolves:
+    if not any(state.is_wolf(seat) for seat in living):
         return "village_wins", [
             seat for seat in range(state.seats) if not state.is_wolf(seat) and seat not in outsiders
         ]
+    # The couple's wolf no longer hunts for the pack: in every count it is its own camp.
+    wolves = [seat for seat in living if state.is_wolf(seat) and seat not in outsiders]
+    others = len(living) - len(wolves)
+    if not wolves:
+        return None
     if others == 0 or (state.options["wolves_win_at_parity"] and len(wolves) >= others):
         return "wolves_win", [seat for seat in state.wolves() if seat not in outsiders]
     return None

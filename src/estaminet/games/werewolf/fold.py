@@ -8,16 +8,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from estaminet.games.werewolf.state import State, copy_state, json_copy, load_state
+from estaminet.games.werewolf.state import State, copy_state, dump_state, json_copy, load_state
 from estaminet.kernel.activity import Event
 
-__all__ = ["evolve", "fold_in_place"]
+__all__ = ["UNDOABLE", "evolve", "fold_in_place", "is_final"]
+
+UNDOABLE = frozenset(
+    {"mark", "say", "step", "done", "resume", "pending", "wolves_chose", "protect", "checkpoint"}
+)
+"""Events a narrator's "next" may be undone after: nothing public, nobody acted."""
+
+_UNDO_DEPTH = 20
+"""Checkpoints kept: more than a whole night of steps."""
+
+
+def is_final(event: Event) -> bool:
+    """Whether ``event`` makes the steps before it final (a player acted, or something public)."""
+    return event["type"] not in UNDOABLE or (event["type"] == "say" and bool(event.get("log")))
+
+
+def _public(event: Event) -> bool:
+    """Whether ``event`` tells the table something new (the veil of an undo must lift)."""
+    return event["type"] in ("died", "end", "captain", "idiot_revealed") or bool(
+        event["type"] == "say" and event.get("log")
+    )
 
 
 def _step(state: State, event: Event) -> None:
     key = event["step"]
     state.step = key
     state.deadline = event["deadline"]
+    state.due = event.get("due")
+    state.started = event.get("at")
     state.step_done = event["done"]
     state.actor = event.get("actor")
     n = state.seats
@@ -51,7 +73,9 @@ def _say(state: State, event: Event) -> None:
 
 def _done(state: State, event: Event) -> None:
     state.step_done = True
-    state.deadline = event["deadline"]
+    if "deadline" in event:  # an event logged before the table's timer was kept apart
+        state.deadline = event["deadline"]
+    state.due = event.get("due")
 
 
 def _vote(state: State, event: Event) -> None:
@@ -108,6 +132,7 @@ def _wolves_chose(state: State, event: Event) -> None:
 
 def _spied(state: State, event: Event) -> None:
     state.spied = True
+    state.spied_at = event.get("at")
     state.caught = event["caught"]
     if event["caught"]:
         state.exposed.append(event["seat"])
@@ -168,13 +193,34 @@ def _mark(state: State, event: Event) -> None:
 
 def _end(state: State, event: Event) -> None:
     state.outcome = {"reason": event["reason"], "winners": list(event["winners"])}
-    state.deadline = None
+    state.deadline = state.due = None
     state.step_done = True
-    state.undo = None
+    state.undo = []
 
 
 def _checkpoint(state: State, event: Event) -> None:
-    state.undo = json_copy(event["state"])
+    snapshot = json_copy(event["state"])
+    snapshot["undo"], snapshot["veil"] = [], None
+    state.undo = [*state.undo, snapshot][-_UNDO_DEPTH:]
+
+
+def _undone(state: State, event: Event) -> State:
+    """Back to the last checkpoint; the table keeps seeing where it was (the veil)."""
+    stack = state.undo
+    restored = load_state(stack[-1])
+    restored.undo = stack[:-1]
+    if state.veil is not None:
+        restored.veil = state.veil  # the table still sees the furthest step reached
+    else:
+        shown = dump_state(state)
+        shown["undo"], shown["veil"] = [], None
+        restored.veil = {"front": shown, "step": state.step, "night": state.night}
+    # The tick keeps counting so later draws by lot differ from the undone ones.
+    restored.tick = state.tick + 1
+    restored.deadline = event["deadline"]
+    restored.due = event.get("due")
+    restored.started = event.get("at")
+    return restored
 
 
 _FOLDS: dict[str, Callable[[State, Event], None]] = {
@@ -212,17 +258,19 @@ def fold_in_place(state: State, event: Event) -> State:
     """Fold ``event`` into ``state`` itself; returns the state (a new one after an undo)."""
     kind = event["type"]
     if kind == "undone":
-        # Back to the checkpoint taken by the narrator's last "next"; the tick
-        # keeps counting so later draws by lot differ from the undone ones.
-        assert state.undo is not None
-        restored = load_state(state.undo)
-        restored.tick = state.tick + 1
-        restored.deadline = event["deadline"]
-        return restored
+        return _undone(state, event)
     _FOLDS[kind](state, event)
     state.tick += 1
-    if kind != "checkpoint":
-        state.undo = None  # anything after a "next" makes it final
+    if is_final(event):
+        state.undo = []  # a player acted, or the table learnt something: no way back
+    if state.veil is not None and (
+        _public(event)
+        or (
+            kind == "step"
+            and (state.step, state.night) == (state.veil["step"], state.veil["night"])
+        )
+    ):
+        state.veil = None  # the game is back where the table saw it
     return state
 
 

@@ -12,7 +12,7 @@ from estaminet.games.werewolf import options as table_options
 from estaminet.games.werewolf.channels import channels, voice_plan
 from estaminet.games.werewolf.flow import Builder, advance, enter
 from estaminet.games.werewolf.fold import evolve
-from estaminet.games.werewolf.knowledge import GUARDED_KEYS, knowledge
+from estaminet.games.werewolf.knowledge import GUARDED_KEYS, TIMING_KEYS, knowledge
 from estaminet.games.werewolf.moves import apply, legal_actions
 from estaminet.games.werewolf.roles import Role
 from estaminet.games.werewolf.state import State, dump_state, load_state
@@ -39,6 +39,7 @@ class Werewolf:
     min_players = table_options.MIN_PLAYERS
     max_players = table_options.MAX_PLAYERS
     guarded_keys = GUARDED_KEYS
+    timing_keys = TIMING_KEYS
 
     def default_options(self) -> dict[str, Any]:
         """The defaults (the composition ``None`` means the suggested one for the table)."""
@@ -82,9 +83,10 @@ class Werewolf:
 
     def deadline(self, state: State) -> datetime | None:
         """When the runner must send a timeout (``None`` when nothing waits on time)."""
-        if state.outcome is not None or state.deadline is None:
+        due = state.due or state.deadline
+        if state.outcome is not None or due is None:
             return None
-        return datetime.fromisoformat(state.deadline)
+        return datetime.fromisoformat(due)
 
     def outcome(self, state: State) -> Outcome | None:
         """``village_wins``, ``wolves_win``, ``lovers_win`` or ``nobody``; ``None`` while playing."""
@@ -104,7 +106,7 @@ class Werewolf:
         """The facts views may disclose and their audiences (for the secrecy checker)."""
         return knowledge(state)
 
-    def channels(self, state: State, viewer: Viewer) -> dict[str, list[str]]:
+    def channels(self, state: State, viewer: Viewer) -> dict[str, Any]:
         """Which chat channels ``viewer`` may read and write now."""
         return channels(state, viewer)
 

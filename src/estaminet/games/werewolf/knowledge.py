@@ -7,17 +7,23 @@ shows more than it should.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from estaminet.games._kit.secrecy import Audience, Fact
 from estaminet.games.werewolf.roles import Role
-from estaminet.games.werewolf.state import State
+from estaminet.games.werewolf.script import STEPS
+from estaminet.games.werewolf.state import State, load_state
 from estaminet.kernel.activity import ViewerKind
 
-__all__ = ["GUARDED_KEYS", "knowledge", "public_roles"]
+__all__ = ["GUARDED_KEYS", "TIMING_KEYS", "knowledge", "public_roles"]
 
 GUARDED_KEYS = frozenset(
     {"role", "lover", "wolf_target", "spare", "protected", "poisoned", "cause"}
 )
 """Keys that carry secrets in views; each object holding one must match a known fact."""
+
+TIMING_KEYS = frozenset({"deadline"})
+"""Keys that carry a time in views: the timer shown must be one the viewer may know."""
 
 _MASTERS = Audience.of(kinds=[ViewerKind.NARRATOR, ViewerKind.REPLAY])
 _PUBLIC_CAUSES = frozenset({"vote", "hunter", "grief", "scapegoat"})
@@ -37,7 +43,8 @@ def _informed(state: State) -> Audience:
     if state.options["spectators_see_roles"]:
         audience |= Audience.of(kinds=[ViewerKind.SPECTATOR])
     if state.options["dead_see_roles"]:
-        audience |= Audience.of(*(s for s in range(state.seats) if not state.alive[s]))
+        # Not someone who has just died and still acts: they join the dead once done.
+        audience |= Audience.of(*(s for s in range(state.seats) if state.departed(s)))
     return audience
 
 
@@ -60,10 +67,39 @@ def _role_facts(state: State, informed: Audience) -> list[Fact]:
     return facts
 
 
+def _public_deadline(state: State) -> str | None:
+    """The end of the current step as the table may know it: from the step's start and its
+    timer alone, whoever holds (or does not hold) the role called."""
+    if state.outcome is not None:
+        return None
+    if state.started is None:  # a step logged before its start was kept
+        return state.deadline
+    step = STEPS[state.step]
+    if step.timer is not None:
+        seconds = int(state.options[step.timer])
+    elif state.human_narrator:
+        seconds = int(state.options["narrator_seconds"])
+    else:
+        return None
+    return (datetime.fromisoformat(state.started) + timedelta(seconds=seconds)).isoformat()
+
+
 def knowledge(state: State) -> list[Fact]:
     """Every fact a view may disclose, with who may know it."""
+    if state.veil is not None:
+        # What the table saw before the narrator went back, it may still see.
+        front = load_state(state.veil["front"])
+        return _facts(state) + _facts(front)
+    return _facts(state)
+
+
+def _facts(state: State) -> list[Fact]:
     informed = _informed(state)
     facts = _role_facts(state, informed)
+    facts += [
+        Fact({"deadline": _public_deadline(state)}, Audience.everyone()),
+        Fact({"deadline": state.deadline}, _MASTERS),
+    ]
     over = state.outcome is not None
     everyone = Audience.everyone()
     if state.lovers:

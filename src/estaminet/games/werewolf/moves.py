@@ -11,26 +11,29 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from estaminet.games.werewolf.flow import Builder, advance, complete, settle, vote_settled
+from estaminet.games.werewolf.flow import (
+    Builder,
+    advance,
+    complete,
+    defaults,
+    settle,
+    vote_settled,
+)
+from estaminet.games.werewolf.fold import UNDOABLE
 from estaminet.games.werewolf.rejections import reject
 from estaminet.games.werewolf.roles import Role
 from estaminet.games.werewolf.script import STEPS
 from estaminet.games.werewolf.state import State, dump_state, load_state
-from estaminet.kernel.activity import SYSTEM, Event, Rejection, Seat
+from estaminet.kernel.activity import SYSTEM, Event, Rejection, Seat, Viewer, ViewerKind
 from estaminet.kernel.i18n import N_
 
-__all__ = ["NARRATOR_SEAT", "apply", "legal_actions"]
+__all__ = ["NARRATOR_SEAT", "apply", "behind_veil", "legal_actions"]
 
 NARRATOR_SEAT: Seat = -2
 """The actor for the human narrator's actions (``SYSTEM`` is -1)."""
 
 Action = Mapping[str, Any]
 _Handler = Callable[[Builder, int, Action], Rejection | None]
-
-_UNDOABLE = frozenset(
-    {"mark", "say", "step", "done", "resume", "pending", "wolves_chose", "protect"}
-)
-"""Events a narrator's "next" may be undone after: nothing public happened yet."""
 
 
 def _seat_arg(s: State, action: Action, key: str = "target") -> int | Rejection:
@@ -176,7 +179,7 @@ def _spy(b: Builder, actor: int, action: Action) -> Rejection | None:
     if s.spied:
         return reject("already_spied")
     caught = b.rng("spy").randrange(100) < s.options["little_girl_risk"]
-    b.emit("spied", seat=actor, caught=caught)
+    b.emit("spied", seat=actor, caught=caught, at=b.now.isoformat())
     if caught:
         # Caught: the Werewolves see her, and she becomes their victim tonight.
         b.emit("wolves_chose", target=actor)
@@ -343,7 +346,12 @@ def apply(state: State, actor: Seat, action: Action, now: datetime) -> list[Even
     if kind in ("narrator_next", "narrator_undo"):
         if actor != NARRATOR_SEAT or not state.human_narrator:
             return reject("not_narrator")
-        return _narrator_next(state, now) if kind == "narrator_next" else _narrator_undo(state, now)
+        if kind == "narrator_undo":
+            return _narrator_undo(state, now)
+        if defaults(state) and action.get("confirm") is not True:
+            # Someone has not acted: the narrator's screen names them before this goes on.
+            return reject("unconfirmed_default")
+        return _narrator_next(state, now)
     if not isinstance(kind, str) or kind not in _HANDLERS:
         return reject("unknown_action")
     if not 0 <= actor < state.seats:
@@ -360,10 +368,14 @@ def apply(state: State, actor: Seat, action: Action, now: datetime) -> list[Even
 
 def _timeout(state: State, actor: Seat, now: datetime) -> list[Event] | Rejection:
     # A stale timer (the step changed since it was set) fires too early: refuse it.
-    if state.deadline is None or now < datetime.fromisoformat(state.deadline):
+    due = state.due or state.deadline
+    if due is None or now < datetime.fromisoformat(due):
         return reject("too_early")
     b = Builder(state, now)
-    if not state.step_done:
+    if not state.step_done and state.due is not None:
+        # A ghost call's hidden end: it ends as a real call ends when its player has chosen.
+        b.emit("done", due=None)
+    elif not state.step_done:
         settle(b)
         if state.human_narrator:
             return b.events
@@ -374,27 +386,33 @@ def _timeout(state: State, actor: Seat, now: datetime) -> list[Event] | Rejectio
 def _narrator_next(state: State, now: datetime) -> list[Event]:
     """Move on; the move can be undone while it revealed nothing to the table."""
     before = dump_state(state)
-    before["undo"] = None
+    before["undo"], before["veil"] = [], None
     b = Builder(state, now)
     if not state.step_done:
-        settle(b)
+        # No "Time is up.": a ghost call the narrator ends must sound like a real one.
+        settle(b, time_up=False)
     advance(b)
     public = any(e["type"] == "say" and e["log"] for e in b.events)
-    if not public and all(e["type"] in _UNDOABLE for e in b.events) and b.state.outcome is None:
+    if not public and all(e["type"] in UNDOABLE for e in b.events) and b.state.outcome is None:
         b.emit("checkpoint", state=before)
     return b.events
 
 
 def _narrator_undo(state: State, now: datetime) -> list[Event] | Rejection:
-    if state.undo is None:
+    if not state.undo:
         return reject("nothing_to_undo")
-    restored = load_state(state.undo)
+    restored = load_state(state.undo[-1])
     timer = STEPS[restored.step].timer
-    seconds = state.options["narrator_seconds"]
-    if not restored.step_done and timer is not None:
-        seconds = state.options[timer]
+    wait = state.options["narrator_seconds"]
     b = Builder(state, now)
-    b.emit("undone", deadline=b.later(seconds))
+    # The step starts again: the table's timer as on entering it; once its players have
+    # acted, the runner waits for the narrator as after any step.
+    b.emit(
+        "undone",
+        at=now.isoformat(),
+        deadline=b.later(state.options[timer] if timer is not None else wait),
+        due=b.later(wait) if restored.step_done and timer is not None else None,
+    )
     return b.events
 
 
@@ -471,8 +489,11 @@ def legal_actions(state: State, actor: Seat) -> list[dict[str, Any]]:
     if actor == NARRATOR_SEAT:
         if not state.human_narrator:
             return []
-        undo = [{"type": "narrator_undo"}] if state.undo is not None else []
-        return [{"type": "narrator_next"}, *undo]
+        undo = [{"type": "narrator_undo"}] if state.undo else []
+        going_on: dict[str, Any] = {"type": "narrator_next"}
+        if defaults(state):
+            going_on["confirm"] = True
+        return [going_on, *undo]
     if not 0 <= actor < state.seats:
         return []
     if state.step in ("hunter", "successor", "scapegoat", "tie_break"):
@@ -482,3 +503,18 @@ def legal_actions(state: State, actor: Seat) -> list[dict[str, Any]]:
     if state.step in ("election", "vote", "revote", "debate"):
         return _day_actions(state, actor)
     return _night_actions(state, actor) if state.has_power(actor) else []
+
+
+def behind_veil(state: State, viewer: Viewer) -> State | None:
+    """The state ``viewer`` still sees after the narrator went back, or ``None``: the real one.
+
+    Whoever is called (has something to do now), the narrator and the replay
+    see the real state; the other players and the spectators see the table as
+    it was before the undo, so the backtracking shows on no other screen.
+    """
+    if state.veil is None or viewer.kind in (ViewerKind.NARRATOR, ViewerKind.REPLAY):
+        return None
+    seat = viewer.seat if viewer.kind is ViewerKind.PLAYER else None
+    if seat is not None and legal_actions(state, seat):
+        return None
+    return load_state(state.veil["front"])

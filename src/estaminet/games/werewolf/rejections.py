@@ -41,6 +41,9 @@ REJECTION_MESSAGES: dict[str, Msgid] = {
     "werewolf/no_voters": N_("Choose at least one player who may vote."),
     "werewolf/not_narrator": N_("Only the narrator can do that."),
     "werewolf/nothing_to_undo": N_("There is no step to undo."),
+    "werewolf/unconfirmed_default": N_(
+        "Someone has not acted yet: confirm that the game goes on without them."
+    ),
     "werewolf/too_early": N_("The timer has not run out yet."),
     # options
     "werewolf/bad_player_count": N_("Loup-Garou is played by %(min)s to %(max)s players."),

@@ -21,6 +21,7 @@ __all__ = [
     "DAY_ORDER",
     "NIGHT_ORDER",
     "STEPS",
+    "TIP_ROLES",
     "Phase",
     "Step",
 ]
@@ -77,6 +78,10 @@ def _step(
 
 
 _NIGHT = "night_step_seconds"
+_SPY_TIP = N_("The Little Girl may spy now, at her own risk.")
+
+TIP_ROLES: dict[str, Role] = {_SPY_TIP: Role.LITTLE_GIRL}
+"""Tips about a role: shown only when that role is in the deck."""
 
 STEPS: dict[str, Step] = {
     step.key: step
@@ -172,7 +177,7 @@ STEPS: dict[str, Step] = {
             ),
             closing=(N_("The Werewolves, full, go back to sleep."),),
             timer="wolves_seconds",
-            tips=(N_("The Little Girl may spy now, at her own risk."),),
+            tips=(_SPY_TIP,),
         ),
         _step(
             "witch",

@@ -33,6 +33,12 @@ class State:
     step: str = ""
     step_done: bool = False
     deadline: str | None = None
+    """When the current step ends, as the whole table sees it."""
+    due: str | None = None
+    """When the runner must act if not at ``deadline`` (a ghost call's hidden end, a human
+    narrator's wait once the players have acted); never in a player's view."""
+    started: str | None = None
+    """When the current step began (the public timer runs from there)."""
     actor: int | None = None
     """Who acts in a step that is not called by role (Hunter's shot, successor...)."""
     captain: int | None = None
@@ -55,6 +61,8 @@ class State:
     healed: bool = False
     poisoned: int | None = None
     spied: bool = False
+    spied_at: str | None = None
+    """When the Little Girl began spying tonight: she reads only what is said from then on."""
     caught: bool = False
     exposed: list[int] = field(default_factory=list)
     """Little Girls caught spying: the Werewolves know them."""
@@ -77,7 +85,11 @@ class State:
     """Lines said since the start: the browser numbers lines to speak each once."""
     log: list[dict[str, Any]] = field(default_factory=list)
     outcome: dict[str, Any] | None = None
-    undo: dict[str, Any] | None = None
+    undo: list[dict[str, Any]] = field(default_factory=list)
+    """The human narrator's checkpoints, one per "next" since anything became final."""
+    veil: dict[str, Any] | None = None
+    """After an undo: what the table still sees (``front``, the state before the undo) until
+    the game reaches that ``step`` of that ``night`` again (see ``moves.behind_veil``)."""
 
     # -- questions ---------------------------------------------------------
 
@@ -97,6 +109,19 @@ class State:
     def human_narrator(self) -> bool:
         """Whether a person runs the game (apprentice narrator mode)."""
         return bool(self.options["narrator"] == "human")
+
+    def still_acting(self, seat: int) -> bool:
+        """Whether ``seat`` has died but still has an act to do (the Hunter's shot, naming a
+        successor, the Scapegoat's choice): until it is done, they learn nothing of the dead."""
+        if self.alive[seat]:
+            return False
+        if self.step in _DYING_ACTS and self.actor == seat and not self.step_done:
+            return True
+        return any(task["kind"] in _DYING_ACTS and task["seat"] == seat for task in self.pending)
+
+    def departed(self, seat: int) -> bool:
+        """Whether ``seat`` is among the dead: dead, with no act left to do."""
+        return not self.alive[seat] and not self.still_acting(seat)
 
     def living(self) -> list[int]:
         """Seats of the living, in seat order."""
@@ -163,6 +188,8 @@ class State:
         )
 
 
+_DYING_ACTS = frozenset({"hunter", "successor", "scapegoat"})
+
 _FIELDS = tuple(f.name for f in fields(State))
 
 
@@ -199,5 +226,11 @@ def dump_state(state: State) -> dict[str, Any]:
 
 
 def load_state(data: Mapping[str, Any]) -> State:
-    """The inverse of :func:`dump_state` (deep-copies, so nothing is shared with ``data``)."""
-    return State(**{name: json_copy(data[name]) for name in _FIELDS})
+    """The inverse of :func:`dump_state` (deep-copies, so nothing is shared with ``data``).
+
+    A field missing from an older dump takes its default.
+    """
+    state = State(**{name: json_copy(data[name]) for name in _FIELDS if name in data})
+    if not isinstance(state.undo, list):  # one checkpoint or none, before undo had a stack
+        state.undo = [] if state.undo is None else [state.undo]
+    return state

@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from estaminet.games.werewolf.channels import channels
-from estaminet.games.werewolf.flow import reveal_preview, tally
+from estaminet.games.werewolf.flow import defaults, reveal_preview, tally
 from estaminet.games.werewolf.knowledge import public_roles
-from estaminet.games.werewolf.moves import NARRATOR_SEAT, legal_actions
+from estaminet.games.werewolf.moves import NARRATOR_SEAT, behind_veil, legal_actions
 from estaminet.games.werewolf.roles import Role
-from estaminet.games.werewolf.script import STEPS, Phase
+from estaminet.games.werewolf.script import STEPS, TIP_ROLES, Phase
 from estaminet.games.werewolf.state import State
 from estaminet.kernel.activity import Viewer, ViewerKind
 from estaminet.kernel.i18n import N_, Text
@@ -46,7 +46,7 @@ def _informed(state: State, viewer: Viewer, seat: int | None) -> bool:
     """Whether the table options show this viewer every role and the couple."""
     if viewer.kind is ViewerKind.SPECTATOR:
         return bool(state.options["spectators_see_roles"])
-    return seat is not None and not state.alive[seat] and bool(state.options["dead_see_roles"])
+    return seat is not None and state.departed(seat) and bool(state.options["dead_see_roles"])
 
 
 def _known_roles(state: State, viewer: Viewer, seat: int | None) -> dict[int, str]:
@@ -171,7 +171,7 @@ def _warnings(state: State) -> list[dict[str, Any]]:
         )
     if state.step == "vote" and state.voters is not None:
         lines.append(Text(N_("Only the players chosen by the Scapegoat may vote.")))
-    if not state.step_done and step.timer is not None:
+    if defaults(state):
         lines.append(
             Text(N_("Not everybody has acted yet: going on now acts by default for them."))
         )
@@ -186,11 +186,17 @@ def _narrator(state: State) -> dict[str, Any]:
         # At dawn only the narrator knows the victims: "next" reveals them to the table.
         "victims": reveal_preview(state) if waking else None,
         "what": Text(step.what).as_dict(),
-        "tips": [Text(tip).as_dict() for tip in step.tips],
+        "tips": [
+            Text(tip).as_dict()
+            for tip in step.tips
+            if tip not in TIP_ROLES or state.in_deck(TIP_ROLES[tip])
+        ],
         "awake": step.role.value if step.role else None,
         "done": state.step_done,
         "warnings": _warnings(state),
-        "can_undo": state.undo is not None,
+        "can_undo": bool(state.undo),
+        "defaults": [line.as_dict() for line in defaults(state)],
+        "veiled": state.veil is not None,
         "night": {
             "pack": _pack(state),
             "protection": None if state.protected is None else {"protected": state.protected},
@@ -208,6 +214,10 @@ def _narrator(state: State) -> dict[str, Any]:
 
 def view(state: State, viewer: Viewer) -> dict[str, Any]:
     """Everything ``viewer`` may know of the table, JSON-ready."""
+    front = behind_veil(state, viewer)
+    if front is not None:
+        # The narrator went back: this viewer is not called again and sees where the table was.
+        return view(front, viewer)
     seat = _seat_of(state, viewer)
     roles = _known_roles(state, viewer, seat)
     masters = _sees_all(state, viewer)

@@ -92,11 +92,21 @@ export function setupTable(live, page) {
   const status = () => page.querySelector("[data-table-status]")?.dataset.tableStatus;
   const initialStatus = status();
 
+  // Night falls, day rises: a calm fade when a game screen changes phase (none with reduced
+  // motion: see the CSS). The screen is replaced whole, so the change is noticed here.
+  const phaseOf = () => page.querySelector("#table-view")?.dataset.phase;
+  let phase = phaseOf();
+
   document.addEventListener("estaminet:replaced", () => {
     if (status() && status() !== initialStatus) {
       location.reload();
       return;
     }
+    const now = phaseOf();
+    if (phase && now && now !== phase && (now === "night" || phase === "night")) {
+      page.querySelector("#table-view")?.classList.add(now === "night" ? "table-view--dusk" : "table-view--dawn");
+    }
+    phase = now;
     tick();
     const box = page.querySelector("[data-speak-toggle]");
     if (box && box !== toggle) box.checked = localStorage.getItem(SPEAK_KEY) === "1";
