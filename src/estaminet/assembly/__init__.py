@@ -6,7 +6,7 @@ The sitting is a live activity (:data:`ASSEMBLY`); counting lives in
 :func:`sitting_minutes`.
 """
 
-from estaminet.assembly.checks import Decision, SealedBallot
+from estaminet.assembly.checks import Decision
 from estaminet.assembly.minutes import sitting_minutes
 from estaminet.assembly.rejections import (
     NOT_PARTICIPANT_MESSAGE,
@@ -15,6 +15,7 @@ from estaminet.assembly.rejections import (
 )
 from estaminet.assembly.sitting import ACTIONS, ASSEMBLY, AssemblyActivity
 from estaminet.assembly.state import AssemblyState
+from estaminet.kernel.ballots import BoxReading, BoxSpec, SealedBallot
 
 __all__ = [
     "ACTIONS",
@@ -23,6 +24,8 @@ __all__ = [
     "REJECTION_MESSAGES",
     "AssemblyActivity",
     "AssemblyState",
+    "BoxReading",
+    "BoxSpec",
     "Decision",
     "SealedBallot",
     "rejection_text",
