@@ -299,7 +299,7 @@ def refill_boxes(state: AssemblyState, readings: Iterable[BoxReading]) -> None:
 def ballot_boxes(state: AssemblyState) -> dict[str, BoxSpec]:
     """The boxes that must be open now: one per open secret vote."""
     prep = state.prep
-    keepers = (prep.facilitator,)
+    keepers: tuple[Seat, ...] = (prep.facilitator,)
     if prep.secretary is not None and prep.secretary != prep.facilitator:
         keepers += (prep.secretary,)
     return {
