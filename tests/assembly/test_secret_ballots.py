@@ -201,13 +201,16 @@ def test_vote_open_secret_view_shows_the_keepers_to_the_chair_only(in_session: S
         "locked": False,
         "keepers": [{"seat": FACILITATOR, "kept": False}, {"seat": 1, "kept": False}],
     }
-    assert chair["my_keys"] == [{"part": 0, "state": "pending"}]
-    assert in_session.view(1)["votes"][0]["my_keys"] == [{"part": 1, "state": "pending"}]
+    box = f"vote:{vote}"
+    assert chair["my_keys"] == [{"box": box, "part": 0, "state": "pending"}]
+    assert in_session.view(1)["votes"][0]["my_keys"] == [{"box": box, "part": 1, "state": "pending"}]
     member = in_session.view(3)["votes"][0]
     assert member["box"] == {"locked": False} and "my_keys" not in member
     in_session.state = ASSEMBLY.refill_boxes(
         in_session.state, [BoxReading(f"vote:{vote}", 0, (0, 0, 0), (0, 1), (True, False))]
     )
-    assert in_session.view(FACILITATOR)["votes"][0]["my_keys"] == [{"part": 0, "state": "kept"}]
+    assert in_session.view(FACILITATOR)["votes"][0]["my_keys"] == [
+        {"box": box, "part": 0, "state": "kept"}
+    ]
     in_session.state = in_session.rebuilt(key=False)
     assert in_session.view(1)["votes"][0]["box"]["locked"] is True

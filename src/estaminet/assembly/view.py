@@ -32,7 +32,7 @@ from estaminet.assembly.rejections import rejection_text
 from estaminet.assembly.signals import signal_counts
 from estaminet.assembly.speaking import place_in_queue
 from estaminet.assembly.state import AssemblyState, Vote
-from estaminet.assembly.votes import opening_refusal
+from estaminet.assembly.votes import box_name, opening_refusal
 from estaminet.kernel.activity import Seat, Viewer, ViewerKind
 
 __all__ = ["sitting_view", "vote_order"]
@@ -177,6 +177,7 @@ def _custody(vote: Vote, seat: Seat | None, chair: bool) -> dict[str, Any]:
         state = "locked" if locked else "kept"
         row["my_keys"] = [
             {
+                "box": box_name(vote.id),
                 "part": part,
                 "state": state
                 if locked or (part < len(box.kept) and box.kept[part])

@@ -83,6 +83,7 @@ class TableService:
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         engine.on_change(self._changed)
+        engine.boxes.reachable = self.seats_online
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("table", _TableTopics(self))
@@ -386,6 +387,16 @@ class TableService:
         seats[user_id] = max(0, seats.get(user_id, 0) + change)
         if (seats[user_id] > 0) != before:
             await self.publish_lobby(await self.table(table_id))
+
+    async def seats_online(self, table_id: int, seats: Sequence[int]) -> set[int]:
+        """Which of ``seats`` have the table's page open on this server now."""
+        table = await self.table(table_id)
+        present = self._present.get(table_id, {})
+        return {
+            p.seat
+            for p in table.players
+            if p.seat is not None and p.seat in seats and present.get(p.user_id, 0) > 0
+        }
 
     def away(self, table: TableInfo) -> set[str]:
         """Seated players of a running game with no screen open."""
