@@ -87,7 +87,7 @@ async def convene(
             KIND,
             len(convocation.seats),
             convocation.options,
-            secrets.randbits(62),
+            secrets.randbits(31),  # activities.seed is a 32-bit column (issue 11, point 2)
             now,
         )
         return await load_table(conn, int(sitting_id)), live
