@@ -113,9 +113,7 @@ class Sitting:
     def readings(self, *, key: bool = True) -> list[BoxReading]:
         """What a runner reads of its boxes: totals only when it holds their key."""
         return [
-            BoxReading(
-                name, box["ballots"], tuple(box["totals"]) if key else None, box["holders"]
-            )
+            BoxReading(name, box["ballots"], tuple(box["totals"]) if key else None, box["holders"])
             for name, box in sorted(self.box.items())
         ]
 

@@ -179,7 +179,9 @@ def test_vote_close_secret_refuses_an_incomplete_box(in_session: Sitting) -> Non
     vote = in_session.run_vote({**SECRET_YES_NO, "duration_seconds": 30})
     in_session.act(3, "vote.cast", vote=vote, ballot="yes")
     empty = BoxReading(f"vote:{vote}", 0, (0, 0, 0))
-    in_session.state = ASSEMBLY.refill_boxes(ASSEMBLY.load(ASSEMBLY.dump(in_session.state)), [empty])
+    in_session.state = ASSEMBLY.refill_boxes(
+        ASSEMBLY.load(ASSEMBLY.dump(in_session.state)), [empty]
+    )
     code = in_session.refuse(FACILITATOR, "vote.close", vote=vote)
     assert code == "assembly/ballot_box_incomplete"
     in_session.later(31)
@@ -203,7 +205,9 @@ def test_vote_open_secret_view_shows_the_keepers_to_the_chair_only(in_session: S
     }
     box = f"vote:{vote}"
     assert chair["my_keys"] == [{"box": box, "part": 0, "state": "pending"}]
-    assert in_session.view(1)["votes"][0]["my_keys"] == [{"box": box, "part": 1, "state": "pending"}]
+    assert in_session.view(1)["votes"][0]["my_keys"] == [
+        {"box": box, "part": 1, "state": "pending"}
+    ]
     member = in_session.view(3)["votes"][0]
     assert member["box"] == {"locked": False} and "my_keys" not in member
     in_session.state = ASSEMBLY.refill_boxes(

@@ -20,7 +20,9 @@ def test_vectors_one_slot_per_choice_for_every_method() -> None:
     single = parse_spec({"method": "single", "options": ["A", "B"]}, False)
     assert ballot_vector(single, 1, len(GRADES)) == (0, 1, 0)
     assert ballot_vector(single, None, len(GRADES)) == (0, 0, 1)  # blank
-    multiple = parse_spec({"method": "multiple", "options": ["A", "B", "C"], "max_choices": 2}, False)
+    multiple = parse_spec(
+        {"method": "multiple", "options": ["A", "B", "C"], "max_choices": 2}, False
+    )
     assert ballot_vector(multiple, [0, 2], len(GRADES)) == (1, 0, 1, 0)
     assert ballot_vector(multiple, [], len(GRADES)) == (0, 0, 0, 1)  # empty ballot
     judgment = parse_spec({"method": "judgment", "options": ["A", "B"]}, False)

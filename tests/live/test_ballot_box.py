@@ -148,15 +148,15 @@ async def test_ballot_box_restart_locks_it_and_the_holders_shares_unlock_it(
     await apply_venue(db, load_venue(DEMO_VENUE), clock())
     engine = Engine(db, lookup, clock)
     sitting = await new_sitting(db, clock, engine)
-    shares = {
-        seat: await engine.key_shares(sitting, seat) for seat in (FACILITATOR, SECRETARY, 3)
-    }
+    shares = {seat: await engine.key_shares(sitting, seat) for seat in (FACILITATOR, SECRETARY, 3)}
     assert [s["part"] for s in shares[FACILITATOR]] == [0]
     assert [s["part"] for s in shares[SECRETARY]] == [1]
     assert shares[3] == []  # a member keeps nothing
     for seat in (FACILITATOR, SECRETARY):  # their pages confirm they stored it
         (share,) = shares[seat]
-        assert not await engine.give_key_share(sitting, seat, "vote:1", share["part"], share["share"])
+        assert not await engine.give_key_share(
+            sitting, seat, "vote:1", share["part"], share["share"]
+        )
     box = (await engine.get(sitting)).state.votes[1].box
     assert box is not None and box.kept == (True, True) and not box.locked
     for seat, ballot in zip(VOTERS[:4], BALLOTS, strict=False):
@@ -213,9 +213,7 @@ async def test_ballot_box_timed_close_waits_for_the_key_then_closes(
     await apply_venue(db, load_venue(DEMO_VENUE), clock())
     engine = Engine(db, lookup, clock)
     sitting = await new_sitting(db, clock, engine, {**SECRET, "duration_seconds": 60})
-    shares = [
-        (await engine.key_shares(sitting, seat))[0] for seat in (FACILITATOR, SECRETARY)
-    ]
+    shares = [(await engine.key_shares(sitting, seat))[0] for seat in (FACILITATOR, SECRETARY)]
     for seat, ballot in zip(VOTERS[:3], BALLOTS, strict=False):
         await engine.act(sitting, seat, {"type": "vote.cast", "vote": 1, "ballot": ballot})
     restarted = Engine(db, lookup, clock)

@@ -118,13 +118,16 @@ async def test_ballot_box_disk_sqlite_wal_replayed_commit_by_commit_links_nobody
     event.listen(db.engine.sync_engine, "connect", keep_every_version)
     copies: list[Path] = []
 
-    async def copy_files(position: int) -> None:
+    def copy_now() -> Path:
         here = tmp_path / f"copy-{len(copies)}"
         here.mkdir()
         for suffix in ("", "-wal"):
             if Path(f"{main}{suffix}").exists():
                 shutil.copyfile(f"{main}{suffix}", here / f"venue.db{suffix}")
-        copies.append(here / "venue.db")
+        return here / "venue.db"
+
+    async def copy_files(position: int) -> None:
+        copies.append(copy_now())
 
     try:
         engine, plans = await _two_sittings(db, clock, copy_files)
@@ -201,7 +204,9 @@ async def _wal_holds_ciphertexts_only(raw: Any, start: str, end: str) -> None:
         pytest.skip(f"this test cannot read {directory}: the WAL part of the attack needs it")
     first = await raw.fetchval("SELECT file_name FROM pg_walfile_name_offset($1::pg_lsn)", start)
     last = await raw.fetchval("SELECT file_name FROM pg_walfile_name_offset($1::pg_lsn)", end)
-    segments = sorted(p for p in directory.iterdir() if first <= p.name <= last and len(p.name) == 24)
+    segments = sorted(
+        p for p in directory.iterdir() if first <= p.name <= last and len(p.name) == 24
+    )
     assert segments
     found = 0
     for segment in segments:

@@ -31,7 +31,7 @@ from estaminet import cli
 from estaminet.people.model import Role
 from estaminet.settings import Settings
 from tests.conftest import PG_HOST, PG_PORT
-from tests.sittings.test_sittings_live import VOTERS, act, convene, ok, refused, roles, seat_of
+from tests.sittings.test_sittings_live import VOTERS, convene, ok, refused, roles, seat_of
 from tests.support.attacker import PLAINTEXT_NEEDLES, links, pg_box_versions, sqlite_box_versions
 from tests.support.live_server import LiveServer, Person, free_port
 
@@ -55,8 +55,16 @@ def server(settings: Settings, port: int, log: Path) -> Iterator[subprocess.Pope
     """``estaminet serve`` on ``port``, its whole output appended to ``log``."""
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "estaminet.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(port)],  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "estaminet.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             env=_env(settings),
             cwd=settings.data_dir,
             stdout=out,
@@ -229,7 +237,9 @@ def _copy(main: Path, folder: Path) -> Path:
 def _assert_counts_only(found: dict[int, dict[str, Any]]) -> None:
     """Every voter's transaction wrote a box version that depends on nothing but the count."""
     assert found, "the attacker found no version to link"
-    shapes = {repr({k: v for k, v in version.items() if k != "ballots"}) for version in found.values()}
+    shapes = {
+        repr({k: v for k, v in version.items() if k != "ballots"}) for version in found.values()
+    }
     assert len(shapes) == 1
     counts = sorted(version["ballots"] for version in found.values())
     assert len(set(counts)) == len(counts)

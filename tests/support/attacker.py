@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "BoxVersion",
     "PLAINTEXT_NEEDLES",
+    "BoxVersion",
     "links",
     "masked",
     "pg_box_versions",
@@ -92,7 +92,7 @@ def _read_rows(path: Path) -> dict[str, list[dict[str, Any]]]:
         conn.row_factory = sqlite3.Row
         found: dict[str, list[dict[str, Any]]] = {}
         for table in ("activity_events", "ballot_boxes"):
-            found[table] = [dict(r) for r in conn.execute(f"SELECT * FROM {table}")]  # noqa: S608
+            found[table] = [dict(r) for r in conn.execute(f"SELECT * FROM {table}")]
         return found
     finally:
         conn.close()
@@ -129,7 +129,9 @@ def sqlite_box_versions(main: Path) -> list[BoxVersion]:
                 continue
             seen_boxes.add(row["contents"])
             events = tuple(
-                json.loads(e["data"]) for e in fresh_events if e["activity_id"] == row["activity_id"]
+                json.loads(e["data"])
+                for e in fresh_events
+                if e["activity_id"] == row["activity_id"]
             )
             found.append(BoxVersion(row["activity_id"], json.loads(row["contents"]), events))
     return found
@@ -186,9 +188,7 @@ async def pg_box_versions(conn: Any) -> list[BoxVersion]:
         value = _varlena(attrs[2] or b"")
         if isinstance(value, int):
             value = b"".join(body for _, body in sorted(chunks[value]))
-        found.append(
-            BoxVersion(activity_id, json.loads(value), tuple(events.get(xmin, ())))
-        )
+        found.append(BoxVersion(activity_id, json.loads(value), tuple(events.get(xmin, ()))))
     return found
 
 

@@ -252,9 +252,7 @@ def _counted(
 ) -> dict[str, Any]:
     if spec.method is Method.MAJORITY:
         yes, no, abstain = majority_totals(totals)
-        result = majority_from_totals(
-            yes, no, abstain, spec.rule, present=present, members=members
-        )
+        result = majority_from_totals(yes, no, abstain, spec.rule, present=present, members=members)
         return {
             "yes": result.yes,
             "no": result.no,

@@ -19,7 +19,14 @@ from typing import Any
 from estaminet.assembly.counting import Choice
 from estaminet.assembly.state import Method, VoteSpec
 
-__all__ = ["ballot_vector", "majority_totals", "plurality_totals", "profiles", "sum_vectors", "vector_size"]
+__all__ = [
+    "ballot_vector",
+    "majority_totals",
+    "plurality_totals",
+    "profiles",
+    "sum_vectors",
+    "vector_size",
+]
 
 _MAJORITY = (Choice.YES.value, Choice.NO.value, Choice.ABSTAIN.value)
 

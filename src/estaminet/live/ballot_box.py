@@ -154,9 +154,11 @@ class BallotBoxes:
     async def _holders(self, activity_id: int, keepers: Sequence[Seat]) -> tuple[Seat, Seat]:
         first = keepers[0]
         second = keepers[1] if len(keepers) > 1 else first
-        if second != first and self.reachable is not None:
-            if second not in await self.reachable(activity_id, (second,)):
-                second = first  # the secretary's page is not open here: the facilitator keeps both
+        online = (
+            {second} if self.reachable is None else await self.reachable(activity_id, (second,))
+        )
+        if second not in online:
+            second = first  # the secretary's page is not open here: the facilitator keeps both
         return first, second
 
     @staticmethod

@@ -297,7 +297,9 @@ class Engine:
         encrypted: list[tuple[str, list[int]]] = []
         for ballot in sealed:
             state = live.rules.deposit(state, ballot)  # type: ignore[attr-defined]
-            encrypted.append((ballot.box, await self.boxes.seal(live.id, ballot.box, ballot.vector)))
+            encrypted.append(
+                (ballot.box, await self.boxes.seal(live.id, ballot.box, ballot.vector))
+            )
         seq = live.seq + len(events)
         outcome = live.rules.outcome(state)
         status = "ended" if outcome is not None else "running"
