@@ -165,6 +165,7 @@ def create_app(
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
     KeyDesk(tables).install(gateway)
+    engine.boxes.reachable = tables.seats_online  # who can take a ballot box's key share now
     mailer = make_mailer(settings)
     agenda = AgendaService(db, hub, templates, settings, venue, clock, mailer)
     agenda.install(gateway)

@@ -83,7 +83,6 @@ class TableService:
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         engine.on_change(self._changed)
-        engine.boxes.reachable = self.seats_online
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("table", _TableTopics(self))
