@@ -2,7 +2,7 @@
 
 Anaïs (facilitator) opens a secret vote; her page and Bruno's (secretary)
 fetch their halves of the ballot box's key and confirm: Anaïs sees "Clé de
-l'urne gardée par Anaïs ✔ gardée, Bruno ✔ gardée". Chloé and Bruno vote;
+l'urne gardée par Anaïs ✔ reçue, Bruno ✔ reçue". Chloé and Bruno vote;
 Bruno leaves the sitting page; the server is killed (SIGKILL) and started
 again. Anaïs's page comes back by itself and gives her half back, but the
 box stays locked without Bruno's: everyone sees it, voting goes on, and
@@ -60,8 +60,18 @@ class Crashable:
         log = self.home / "server.log"
         with (self.home / "stdout.txt").open("ab") as out, log.open("ab") as err:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "estaminet.cli", "--data-dir", str(self.venue.data_dir),
-                 "demo", "--host", "127.0.0.1", "--port", str(self.port)],  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "estaminet.cli",
+                    "--data-dir",
+                    str(self.venue.data_dir),
+                    "demo",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
                 cwd=self.home,
                 env=dict(self.venue.env),
                 stdout=out,
@@ -148,7 +158,7 @@ def test_a_secret_vote_survives_a_crash_and_the_holders_pages_unlock_it(
     kept = anais.locator(".vote-keepers")
     expect(kept).to_contain_text("Anaïs")
     expect(kept).to_contain_text("Bruno")
-    expect(kept.locator(".badge", has_text="gardée")).to_have_count(2)
+    expect(kept.locator(".badge", has_text="reçue")).to_have_count(2)
     wait_until(anais, f"{KEYS} === 1")
     wait_until(bruno, f"{KEYS} === 1")
     action_button(chloe, "vote.cast", ballot="yes").click()

@@ -11,7 +11,6 @@ key holders' shares only.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
@@ -35,10 +34,10 @@ from estaminet.venue.rooms import apply_venue
 from estaminet.venue.tables import rooms
 from tests.assembly.conftest import FACILITATOR, SECRETARY, VOTERS, prepared
 from tests.conftest import FixedClock
+from tests.support.attacker import masked
 
 SECRET = {"method": "majority", "question": "Élire Camille ?", "secret": True}
 BALLOTS = ["yes", "yes", "no", "abstain", "yes", "no", "yes"]
-HEX = re.compile(r"[0-9a-f]+")
 
 
 def lookup(key: str) -> Activity[Any]:
@@ -78,18 +77,6 @@ async def new_sitting(
     return int(sitting)
 
 
-def masked_box(contents: dict[str, Any]) -> dict[str, Any]:
-    """The box row with its random parts (key, ciphertexts, commitments) checked and hidden."""
-    assert set(contents) == {
-        "scheme", "n", "slot_bits", "size", "ballots", "sums", "holders", "commitments", "kept"
-    }  # fmt: skip
-    assert HEX.fullmatch(contents["n"]) and len(contents["n"]) >= 500  # a 2048-bit modulus
-    for value in (*contents["sums"], *contents["commitments"]):
-        assert HEX.fullmatch(value)
-    return {**contents, "n": "<key>", "sums": ["<ciphertext>"] * len(contents["sums"]),
-            "commitments": ["<commitment>"] * len(contents["commitments"])}  # fmt: skip
-
-
 async def everything_stored(db: Database, sitting: int) -> dict[str, Any]:
     """Every row of the sitting, as a copy of the database would hold it."""
     found: dict[str, Any] = {}
@@ -103,7 +90,7 @@ async def everything_stored(db: Database, sitting: int) -> dict[str, Any]:
         found["activities"] = {k: v for k, v in row._mapping.items() if k != "id"}
     found["raw_boxes"] = json.dumps(found["ballot_boxes"], default=str)
     found["ballot_boxes"] = [
-        {**row, "contents": masked_box(row["contents"])} for row in found["ballot_boxes"]
+        {**row, "contents": masked(row["contents"])} for row in found["ballot_boxes"]
     ]
     return found
 

@@ -107,8 +107,9 @@ async def test_secret_vote_kill_9_keeps_every_ballot_locks_then_unlocks(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     data = tmp_path / "data"
-    settings = Settings(data_dir=data, secret_key="kill-test", base_url=base,
-                        database_url=database_url)  # fmt: skip
+    settings = Settings(
+        data_dir=data, secret_key="kill-test", base_url=base, database_url=database_url
+    )
     link, _ = await cli._prepare(settings, venue_file=None, admin_name="Admin")
     log = tmp_path / "server.log"
     live = LiveServer(base, settings, link.removeprefix(base), None)
@@ -147,8 +148,9 @@ async def test_secret_vote_kill_9_keeps_every_ballot_locks_then_unlocks(
                     assert (await sock.act("ballot.key", confirm, ref="kept"))["type"] == "ack"
                 ballots = ["yes", "no", "yes", "abstain"]
                 copies: list[Path] = []
-                for n, (name, ballot) in enumerate(zip(["Chloé", "Dédé", "Élise", "Fanny"], ballots,
-                                                       strict=True)):  # fmt: skip
+                for n, (name, ballot) in enumerate(
+                    zip(["Chloé", "Dédé", "Élise", "Fanny"], ballots, strict=True)
+                ):
                     async with folks[name].socket() as sock:
                         await ok(sock, sitting, "cast", type="vote.cast", vote=1, ballot=ballot)
                     if sqlite_file is not None:  # a copy of the files after each ballot
@@ -166,15 +168,16 @@ async def test_secret_vote_kill_9_keeps_every_ballot_locks_then_unlocks(
                 view = await chair.sub(f"table:{sitting}:seat:{seat['Anaïs']}")
                 assert view["type"] == "subscribed"
                 page = (await folks["Anaïs"].http.get(f"/a/{sitting}")).text
-                assert "L’urne est verrouillée" in page or "L'urne est verrouillée" in page
+                assert "Urne verrouillée" in page
                 assert 'data-state="locked"' in page
                 assert (await chair.act("ballot.keys", {"table": sitting}, ref="k"))["data"] == {
                     "keys": []
                 }  # this server holds no key
                 # Voting goes on; counting is refused, with the reason, and the socket stays up.
                 await ok(gaston, sitting, "cast", type="vote.cast", vote=1, ballot="no")
-                said = await refused(chair, sitting, "close", "assembly/ballot_box_locked",
-                                     type="vote.close", vote=1)  # fmt: skip
+                said = await refused(
+                    chair, sitting, "close", "assembly/ballot_box_locked", type="vote.close", vote=1
+                )
                 assert "verrouillée" in said
                 forged = f"{int(given[0], 16) ^ 4:0{len(given[0])}x}"
                 for sock, part, share, code in (
