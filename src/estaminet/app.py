@@ -50,6 +50,7 @@ from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
 from estaminet.realtime.topics import UserTopics
 from estaminet.settings import Settings
+from estaminet.sittings.keys import KeyDesk
 from estaminet.sittings.routes import make_panel as sitting_panel
 from estaminet.sittings.routes import routes as sitting_routes
 from estaminet.sittings.voice import SittingVoice
@@ -177,6 +178,8 @@ def create_app(
     tables = TableService(db, hub, engine, templates, _activity_for, clock)
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
+    KeyDesk(tables).install(gateway)
+    engine.boxes.reachable = tables.seats_online  # who can take a ballot box's key share now
     mailer = make_mailer(settings)
     agenda = AgendaService(db, hub, templates, settings, venue, clock, mailer)
     agenda.install(gateway)

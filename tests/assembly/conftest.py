@@ -1,19 +1,19 @@
-"""A fake runner for sittings: an ordered event log and an unordered ballot box.
+"""A fake runner for sittings: an ordered event log and one ballot box per secret vote.
 
 It follows the contract in docs/assembly/secret-ballots.md, so tests can
-check what a real runner would store.
+check what a real runner would store. Its boxes hold the plain sums that
+the real runner keeps encrypted (``estaminet.live.ballot_box``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from estaminet.assembly import ASSEMBLY, AssemblyState, Decision, SealedBallot
+from estaminet.assembly import ASSEMBLY, AssemblyState, BoxReading, Decision
 from estaminet.kernel.activity import SYSTEM, Event, Rejection, Seat, Viewer
 
 START = datetime(2025, 3, 1, 19, 0, tzinfo=UTC)
@@ -64,7 +64,8 @@ class Sitting:
         self.state: AssemblyState = ASSEMBLY.setup(seats, self.options, 0, START)
         self.now = START
         self.log: list[Event] = []
-        self.box: Counter[tuple[str, str]] = Counter()
+        self.box: dict[str, dict[str, Any]] = {}
+        """Each box: its ballots count and the sum of their vectors (encrypted for real)."""
 
     def later(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
@@ -85,12 +86,21 @@ class Sitting:
         return list(decision.events)
 
     def _commit(self, decision: Decision) -> None:
+        before = ASSEMBLY.ballot_boxes(self.state)
         self.log.extend(decision.events)
-        for sealed in decision.sealed:
-            self.box[(sealed.box, sealed.content)] += 1
         for event in decision.events:
             self.state = ASSEMBLY.evolve(self.state, event)
+        fresh = []
+        for name, spec in ASSEMBLY.ballot_boxes(self.state).items():
+            if name not in before:  # a secret vote opened: a new, empty box
+                holders = (spec.keepers[0], spec.keepers[-1])
+                self.box[name] = {"ballots": 0, "totals": [0] * spec.size, "holders": holders}
+                fresh.append(BoxReading(name, 0, (0,) * spec.size, holders, (False, False)))
+        self.state = ASSEMBLY.refill_boxes(self.state, fresh)
         for sealed in decision.sealed:
+            box = self.box[sealed.box]
+            box["ballots"] += 1
+            box["totals"] = [t + v for t, v in zip(box["totals"], sealed.vector, strict=True)]
             self.state = ASSEMBLY.deposit(self.state, sealed)
 
     def refuse(self, actor: Seat, kind: str, /, **fields: Any) -> str:
@@ -100,15 +110,19 @@ class Sitting:
         assert ASSEMBLY.dump(self.state) == before
         return decision.code
 
-    def sealed_ballots(self) -> list[SealedBallot]:
-        return [SealedBallot(b, c) for (b, c), n in sorted(self.box.items()) for _ in range(n)]
+    def readings(self, *, key: bool = True) -> list[BoxReading]:
+        """What a runner reads of its boxes: totals only when it holds their key."""
+        return [
+            BoxReading(name, box["ballots"], tuple(box["totals"]) if key else None, box["holders"])
+            for name, box in sorted(self.box.items())
+        ]
 
-    def rebuilt(self) -> AssemblyState:
-        """The state a restarted runner gets: setup, fold the log, re-deposit the box."""
+    def rebuilt(self, *, key: bool = True) -> AssemblyState:
+        """The state a restarted runner gets: setup, fold the log, refill the boxes."""
         state = ASSEMBLY.setup(self.seats, self.options, 0, START)
         for event in self.log:
             state = ASSEMBLY.evolve(state, event)
-        return ASSEMBLY.deposit_all(state, self.sealed_ballots())
+        return ASSEMBLY.refill_boxes(state, self.readings(key=key))
 
     def view(self, seat: Seat | None = None) -> dict[str, Any]:
         viewer = Viewer.spectator() if seat is None else Viewer.player(seat)

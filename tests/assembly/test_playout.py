@@ -34,8 +34,8 @@ def test_playout_random_sitting_replays_to_the_same_state(seed: int) -> None:
         if action and kind == "sitting.close":
             break
     assert ASSEMBLY.dump(sitting.rebuilt()) == ASSEMBLY.dump(sitting.state)
-    reloaded = ASSEMBLY.deposit_all(
-        ASSEMBLY.load(ASSEMBLY.dump(sitting.state)), sitting.sealed_ballots()
+    reloaded = ASSEMBLY.refill_boxes(
+        ASSEMBLY.load(ASSEMBLY.dump(sitting.state)), sitting.readings()
     )
     assert ASSEMBLY.dump(reloaded) == ASSEMBLY.dump(sitting.state)
     for viewer in (Viewer.spectator(), Viewer.narrator(), *map(Viewer.player, range(8))):

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estaminet.assembly import ASSEMBLY, SealedBallot
+from estaminet.assembly import ASSEMBLY, BoxReading, SealedBallot
 from estaminet.kernel.activity import Rejection, Viewer
 
 from .conftest import FACILITATOR, VOTERS, Sitting
@@ -38,7 +38,10 @@ def test_vote_cast_secret_logs_the_voter_and_seals_the_ballot(in_session: Sittin
     decision = in_session.attempt(3, {"type": "vote.cast", "vote": vote, "ballot": grades(0, 3, 6)})
     assert not isinstance(decision, Rejection)
     assert decision.events == ({"type": "vote.ballot_cast", "vote": vote, "voter": 3, "by": 3},)
-    assert decision.sealed == (SealedBallot(f"vote:{vote}", "[0,3,6]"),)
+    # Three options × seven grades, option-major: one 1 per option, at its grade.
+    vector = [0] * 21
+    vector[0], vector[7 + 3], vector[14 + 6] = 1, 1, 1
+    assert decision.sealed == (SealedBallot(f"vote:{vote}", tuple(vector)),)
 
 
 def test_vote_cast_secret_is_refused_by_apply_without_a_ballot_box(in_session: Sitting) -> None:
@@ -121,11 +124,15 @@ def test_vote_close_secret_after_restart_uses_the_box(in_session: Sitting) -> No
     in_session.act(3, "vote.cast", vote=vote, ballot=grades(0, 1, 2))
     in_session.act(4, "vote.cast", vote=vote, ballot=grades(2, 1, 0))
     restarted = in_session.rebuilt()
-    reloaded = ASSEMBLY.deposit_all(
-        ASSEMBLY.load(ASSEMBLY.dump(in_session.state)), in_session.sealed_ballots()
+    reloaded = ASSEMBLY.refill_boxes(
+        ASSEMBLY.load(ASSEMBLY.dump(in_session.state)), in_session.readings()
     )
-    assert restarted.votes[vote].sealed == in_session.state.votes[vote].sealed
-    assert reloaded.votes[vote].sealed == in_session.state.votes[vote].sealed
+    box = in_session.state.votes[vote].box
+    assert box is not None and box.ballots == 2 and box.totals is not None
+    for state in (restarted, reloaded):
+        again = state.votes[vote].box
+        assert again is not None
+        assert (again.ballots, again.totals) == (box.ballots, box.totals)
     in_session.state = restarted
     in_session.act(FACILITATOR, "vote.close", vote=vote)
     result = in_session.state.votes[vote].result
@@ -133,10 +140,48 @@ def test_vote_close_secret_after_restart_uses_the_box(in_session: Sitting) -> No
     assert result["ballots"] == 2
 
 
+def test_vote_close_secret_refuses_a_locked_box_and_a_timed_close_waits(
+    in_session: Sitting,
+) -> None:
+    vote = in_session.run_vote({**SECRET_YES_NO, "duration_seconds": 30})
+    in_session.act(3, "vote.cast", vote=vote, ballot="yes")
+    in_session.state = in_session.rebuilt(key=False)  # restarted without the key: locked
+    in_session.act(4, "vote.cast", vote=vote, ballot="no")  # a locked box still takes ballots
+    code = in_session.refuse(FACILITATOR, "vote.close", vote=vote)
+    assert code == "assembly/ballot_box_locked"
+    closes_at = in_session.state.votes[vote].closes_at
+    assert ASSEMBLY.deadline(in_session.state) != closes_at  # no vote timer while locked
+    in_session.later(31)
+    assert in_session.timeout() == []  # the timed close waits for the key
+    assert in_session.state.votes[vote].status == "open"
+    assert ASSEMBLY.view(in_session.state, Viewer.spectator())["votes"][0]["box"] == {
+        "locked": True
+    }
+    # The key is back (the holders' pages gave their shares): the timed close happens.
+    in_session.state = ASSEMBLY.refill_boxes(in_session.state, in_session.readings())
+    assert ASSEMBLY.deadline(in_session.state) == closes_at
+    events = in_session.timeout()
+    result = events[0]["result"]
+    assert events[0]["type"] == "vote.closed"
+    assert (result["yes"], result["no"], result["ballots"]) == (1, 1, 2)
+
+
+def test_vote_cancel_secret_works_while_the_box_is_locked(in_session: Sitting) -> None:
+    vote = in_session.run_vote(SECRET_YES_NO)
+    in_session.act(3, "vote.cast", vote=vote, ballot="yes")
+    in_session.state = in_session.rebuilt(key=False)
+    in_session.act(FACILITATOR, "vote.cancel", vote=vote)
+    assert in_session.state.votes[vote].status == "cancelled"
+    assert in_session.state.votes[vote].box is None
+
+
 def test_vote_close_secret_refuses_an_incomplete_box(in_session: Sitting) -> None:
     vote = in_session.run_vote({**SECRET_YES_NO, "duration_seconds": 30})
     in_session.act(3, "vote.cast", vote=vote, ballot="yes")
-    in_session.state = ASSEMBLY.load(ASSEMBLY.dump(in_session.state))  # box not re-deposited
+    empty = BoxReading(f"vote:{vote}", 0, (0, 0, 0))
+    in_session.state = ASSEMBLY.refill_boxes(
+        ASSEMBLY.load(ASSEMBLY.dump(in_session.state)), [empty]
+    )
     code = in_session.refuse(FACILITATOR, "vote.close", vote=vote)
     assert code == "assembly/ballot_box_incomplete"
     in_session.later(31)
@@ -147,5 +192,29 @@ def test_vote_close_secret_refuses_an_incomplete_box(in_session: Sitting) -> Non
 def test_vote_cast_secret_deposit_into_a_closed_box_is_ignored(in_session: Sitting) -> None:
     vote = in_session.run_vote(SECRET_YES_NO)
     in_session.act(FACILITATOR, "vote.close", vote=vote)
-    after = ASSEMBLY.deposit(in_session.state, SealedBallot(f"vote:{vote}", '"yes"'))
-    assert after.votes[vote].sealed == []
+    after = ASSEMBLY.deposit(in_session.state, SealedBallot(f"vote:{vote}", (1, 0, 0)))
+    assert after.votes[vote].box is None
+
+
+def test_vote_open_secret_view_shows_the_keepers_to_the_chair_only(in_session: Sitting) -> None:
+    vote = in_session.run_vote(SECRET_YES_NO)
+    chair = in_session.view(FACILITATOR)["votes"][0]
+    assert chair["box"] == {
+        "locked": False,
+        "keepers": [{"seat": FACILITATOR, "kept": False}, {"seat": 1, "kept": False}],
+    }
+    box = f"vote:{vote}"
+    assert chair["my_keys"] == [{"box": box, "part": 0, "state": "pending"}]
+    assert in_session.view(1)["votes"][0]["my_keys"] == [
+        {"box": box, "part": 1, "state": "pending"}
+    ]
+    member = in_session.view(3)["votes"][0]
+    assert member["box"] == {"locked": False} and "my_keys" not in member
+    in_session.state = ASSEMBLY.refill_boxes(
+        in_session.state, [BoxReading(f"vote:{vote}", 0, (0, 0, 0), (0, 1), (True, False))]
+    )
+    assert in_session.view(FACILITATOR)["votes"][0]["my_keys"] == [
+        {"box": box, "part": 0, "state": "kept"}
+    ]
+    in_session.state = in_session.rebuilt(key=False)
+    assert in_session.view(1)["votes"][0]["box"]["locked"] is True

@@ -6,7 +6,7 @@ The sitting is a live activity (:data:`ASSEMBLY`); counting lives in
 :func:`sitting_minutes`.
 """
 
-from estaminet.assembly.checks import Decision, SealedBallot
+from estaminet.assembly.checks import Decision
 from estaminet.assembly.floor import floor_given_to, voice_floor
 from estaminet.assembly.minutes import sitting_minutes
 from estaminet.assembly.rejections import (
@@ -16,6 +16,7 @@ from estaminet.assembly.rejections import (
 )
 from estaminet.assembly.sitting import ACTIONS, ASSEMBLY, AssemblyActivity
 from estaminet.assembly.state import AssemblyState
+from estaminet.kernel.ballots import BoxReading, BoxSpec, SealedBallot
 
 __all__ = [
     "ACTIONS",
@@ -24,6 +25,8 @@ __all__ = [
     "REJECTION_MESSAGES",
     "AssemblyActivity",
     "AssemblyState",
+    "BoxReading",
+    "BoxSpec",
     "Decision",
     "SealedBallot",
     "floor_given_to",

@@ -3,14 +3,15 @@
 A spec is what the facilitator prepares and everyone sees before the vote
 opens (method, base, threshold, abstention rule, secrecy). A ballot is
 checked against its spec and brought to one canonical JSON form, so that
-equal ballots are equal strings (the ballot box of a secret vote is a
-sorted multiset of those strings). A tally turns ballots into a result.
+equal ballots are equal strings. A tally turns the totals of the ballots'
+count vectors (:mod:`.vectors`) into a result: the same path for open
+votes and for secret ones, whose ballots are only ever summed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -20,18 +21,26 @@ from estaminet.assembly.counting import (
     Base,
     Choice,
     MajorityRule,
-    count_judgment,
-    count_majority,
-    count_multiple,
-    count_single,
+    judgment_from_profiles,
+    majority_from_totals,
+    plurality_from_totals,
 )
 from estaminet.assembly.preparation import InvalidPreparation, parse_fraction
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import Method, Subject, Vote, VoteSpec
+from estaminet.assembly.vectors import (
+    ballot_vector,
+    majority_totals,
+    plurality_totals,
+    profiles,
+    sum_vectors,
+    vector_size,
+)
 from estaminet.kernel.i18n import N_, Text
 
 __all__ = [
     "GRADES",
+    "ballot_totals",
     "canonical",
     "parse_ballot",
     "parse_spec",
@@ -238,11 +247,12 @@ def parse_ballot(spec: VoteSpec, raw: object) -> Any:
     raise Refused(reject("assembly/wrong_method"))
 
 
-def _counted(spec: VoteSpec, contents: Iterable[Any], present: int, members: int) -> dict[str, Any]:
-    ballots = list(contents)
+def _counted(
+    spec: VoteSpec, totals: Sequence[int], ballots: int, present: int, members: int
+) -> dict[str, Any]:
     if spec.method is Method.MAJORITY:
-        rule = spec.rule
-        result = count_majority(ballots, rule, present=present, members=members)
+        yes, no, abstain = majority_totals(totals)
+        result = majority_from_totals(yes, no, abstain, spec.rule, present=present, members=members)
         return {
             "yes": result.yes,
             "no": result.no,
@@ -253,7 +263,8 @@ def _counted(spec: VoteSpec, contents: Iterable[Any], present: int, members: int
             "tie": result.tie,
         }
     if spec.method is Method.JUDGMENT:
-        judged = count_judgment(ballots, len(spec.options), len(GRADES))
+        grades = len(GRADES)
+        judged = judgment_from_profiles(profiles(totals, len(spec.options), grades), grades)
         return {
             "grades": list(GRADES),
             "options": [
@@ -271,10 +282,8 @@ def _counted(spec: VoteSpec, contents: Iterable[Any], present: int, members: int
             "passed": len(judged.winners) == 1,
             "tie": judged.tie,
         }
-    if spec.method is Method.SINGLE:
-        plural = count_single(ballots, len(spec.options))
-    else:
-        plural = count_multiple(ballots, len(spec.options), spec.max_choices)
+    counts, blank = plurality_totals(totals)
+    plural = plurality_from_totals(counts, blank, ballots)
     return {
         "counts": list(plural.counts),
         "blank": plural.blank,
@@ -282,6 +291,22 @@ def _counted(spec: VoteSpec, contents: Iterable[Any], present: int, members: int
         "passed": len(plural.winners) == 1,
         "tie": plural.tie,
     }
+
+
+def ballot_totals(vote: Vote) -> tuple[list[int], int]:
+    """The sum of ``vote``'s ballot vectors and how many ballots it holds.
+
+    A secret vote's come from its box (the runner's running totals); call
+    this only when the box is readable (not locked).
+    """
+    size = vector_size(vote.spec, len(GRADES))
+    if vote.spec.secret:
+        box = vote.box
+        if box is None or box.totals is None:
+            raise ValueError("a locked ballot box cannot be counted")
+        return list(box.totals), box.ballots
+    vectors = (ballot_vector(vote.spec, b, len(GRADES)) for b in vote.ballots.values())
+    return sum_vectors(vectors, size), len(vote.ballots)
 
 
 def tally(vote: Vote, members: int) -> dict[str, Any]:
@@ -293,9 +318,8 @@ def tally(vote: Vote, members: int) -> dict[str, Any]:
         objections = [{"seat": s, "reason": r} for s, r in sorted(vote.objections.items())]
         result.update(objections=objections, passed=not objections)
         return result
-    contents = [json.loads(c) for c in vote.sealed] if spec.secret else vote.ballots.values()
     result["ballots"] = len(vote.voters)
-    result.update(_counted(spec, contents, present, members))
+    result.update(_counted(spec, *ballot_totals(vote), present, members))
     if spec.method is Method.MAJORITY and spec.rule.base is Base.PRESENT:
         result["late"] = vote.late_voters  # arrived during the vote, voted, entered the base
     if not spec.secret:

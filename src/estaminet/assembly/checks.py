@@ -16,6 +16,7 @@ from estaminet.assembly.preparation import MAX_TEXT
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import AssemblyState, Status
 from estaminet.kernel.activity import Event, Rejection, Seat
+from estaminet.kernel.ballots import SealedBallot
 from estaminet.kernel.i18n import N_, Text
 
 __all__ = [
@@ -43,22 +44,13 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class SealedBallot:
-    """A secret ballot's content for the ballot box: no voter, no time, no order.
-
-    ``box`` names the box (one per vote); ``content`` is the ballot's
-    canonical JSON. The runner stores it apart from the event log (see
-    ``docs/assembly/secret-ballots.md``) and gives it back through
-    :meth:`~estaminet.assembly.sitting.AssemblyActivity.deposit`.
-    """
-
-    box: str
-    content: str
-
-
-@dataclass(frozen=True)
 class Decision:
-    """What an accepted action causes: events for the log, sealed ballots for the box."""
+    """What an accepted action causes: events for the log, sealed ballots for the box.
+
+    A :class:`~estaminet.kernel.ballots.SealedBallot` carries a secret
+    ballot's count vector, with no voter and no time; the runner adds it to
+    its box encrypted, never to the log (``docs/assembly/secret-ballots.md``).
+    """
 
     events: tuple[Event, ...]
     sealed: tuple[SealedBallot, ...] = field(default=())

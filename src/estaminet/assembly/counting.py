@@ -4,7 +4,8 @@ Pure arithmetic on plain values, with exact fractions (never floats), so
 that a result is the same on every machine and can be checked by hand.
 Nothing here knows about seats, proxies or secrecy: callers pass the
 ballots (in any order, the result never depends on it) and the sizes of
-the bases.
+the bases. Each method also counts from totals alone (``*_from_totals``,
+:func:`judgment_from_profiles`): that is how secret votes are counted.
 
 Majority judgment follows Balinski & Laraki: grades are indices into a
 scale written best first (``0`` is the best grade); an option's majority
@@ -36,9 +37,11 @@ __all__ = [
     "count_majority",
     "count_multiple",
     "count_single",
+    "judgment_from_profiles",
     "majority_from_totals",
     "majority_grade",
     "majority_value",
+    "plurality_from_totals",
 ]
 
 
@@ -168,6 +171,11 @@ def _plurality(counts: Sequence[int], blank: int, ballots: int) -> PluralityResu
     return PluralityResult(tuple(counts), blank, ballots, winners)
 
 
+def plurality_from_totals(counts: Sequence[int], blank: int, ballots: int) -> PluralityResult:
+    """The result of a choice vote from its totals: each option's count, blanks, ballots."""
+    return _plurality(counts, blank, ballots)
+
+
 def count_single(ballots: Iterable[int | None], options: int) -> PluralityResult:
     """Count single-choice ballots: an option index, or ``None`` for a blank ballot."""
     counts = [0] * options
@@ -274,21 +282,41 @@ def count_judgment(
         raise ValueError("majority judgment needs an option and at least two grades")
     lowest = grades - 1
     columns: list[list[int]] = [[] for _ in range(options)]
-    total = 0
     for ballot in ballots:
         if len(ballot) > options:
             raise ValueError("a ballot grades more options than there are")
-        total += 1
         for option in range(options):
             grade = ballot[option] if option < len(ballot) else None
             grade = lowest if grade is None else grade
             if not 0 <= grade < grades:
                 raise ValueError(f"unknown grade {grade}")
             columns[option].append(grade)
+    profiles = [tuple(column.count(g) for g in range(grades)) for column in columns]
+    return judgment_from_profiles(profiles, grades)
+
+
+def judgment_from_profiles(profiles: Sequence[Sequence[int]], grades: int) -> JudgmentResult:
+    """Rank options by majority judgment from their grade profiles alone.
+
+    ``profiles[o][g]`` is how many ballots gave option ``o`` the grade ``g``
+    (best first); every option has the same number of ballots. The profile
+    is all majority judgment needs: the median and the tie-break depend on
+    the multiset of grades, never on which ballot gave which.
+    """
+    options = len(profiles)
+    if options < 1 or grades < 2 or any(len(p) != grades for p in profiles):
+        raise ValueError("majority judgment needs an option and a profile per grade")
+    total = sum(profiles[0])
+    if any(sum(p) != total or min(p) < 0 for p in profiles):
+        raise ValueError("every option is graded by every ballot")
+    lowest = grades - 1
     if total == 0:
         judged = tuple(OptionJudgment(i, (0,) * grades, lowest, "", 1) for i in range(options))
         return JudgmentResult(grades, 0, judged, tuple(range(options)), ())
-    values = [majority_value(column) for column in columns]
+    values = [
+        majority_value(g for g, count in enumerate(profile) for _ in range(count))
+        for profile in profiles
+    ]
     ranking = tuple(sorted(range(options), key=lambda i: (values[i], i)))
     ranks: dict[int, int] = {}
     for position, option in enumerate(ranking):
@@ -298,7 +326,7 @@ def count_judgment(
     judged = tuple(
         OptionJudgment(
             option=i,
-            profile=tuple(columns[i].count(g) for g in range(grades)),
+            profile=tuple(profiles[i]),
             majority_grade=values[i][0],
             tendency=_tendency(values[i]),
             rank=ranks[i],

@@ -100,6 +100,10 @@ REJECTION_MESSAGES: dict[str, Msgid] = {
     "assembly/ballot_box_incomplete": N_(
         "The ballot box does not hold one ballot per voter; the vote cannot be counted."
     ),
+    "assembly/ballot_box_locked": N_(
+        "The ballot box is locked since the server restarted: it can be counted once the pages "
+        "of the people who keep its key are open again. The vote can also be cancelled."
+    ),
 }
 
 

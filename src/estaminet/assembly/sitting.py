@@ -2,10 +2,13 @@
 
 The runner that runs game tables runs sittings, with one addition for
 secret ballots: call :meth:`AssemblyActivity.apply_sealed` instead of
-``apply``, store the returned sealed ballots in the ballot box (never in
-the event log) and give them back with :meth:`AssemblyActivity.deposit`.
-``apply`` alone refuses a secret ballot (``assembly/sealed_box_required``)
-rather than let it reach the ordered log. The full contract is in
+``apply``; keep one encrypted box per entry of
+:meth:`AssemblyActivity.ballot_boxes`; add each returned sealed ballot to
+its box (never to the event log) and fold it in with
+:meth:`AssemblyActivity.deposit`; after a rebuild, tell the rules what it
+can read of each box with :meth:`AssemblyActivity.refill_boxes`. ``apply``
+alone refuses a secret ballot (``assembly/sealed_box_required``) rather
+than let it reach the ordered log. The full contract is in
 ``docs/assembly/secret-ballots.md``.
 """
 
@@ -18,7 +21,7 @@ from typing import Any
 
 from estaminet.assembly import agenda, attendance, floor, motions, signals, speaking, votes
 from estaminet.assembly.ballots import GRADES
-from estaminet.assembly.checks import Decision, Evolver, Handler, Refused, SealedBallot, done
+from estaminet.assembly.checks import Decision, Evolver, Handler, Refused, done
 from estaminet.assembly.preparation import (
     DEFAULT_OPTIONS,
     InvalidPreparation,
@@ -30,6 +33,7 @@ from estaminet.assembly.snapshot import dump_state, load_state
 from estaminet.assembly.state import AssemblyState, Method, Status
 from estaminet.assembly.view import sitting_view
 from estaminet.kernel.activity import SYSTEM, Activity, Event, Outcome, Rejection, Seat, Viewer
+from estaminet.kernel.ballots import BoxReading, BoxSpec, SealedBallot
 from estaminet.kernel.i18n import N_, Text
 
 __all__ = ["ACTIONS", "ASSEMBLY", "AssemblyActivity"]
@@ -146,11 +150,15 @@ class AssemblyActivity:
         votes.deposit_sealed(following, ballot)
         return following
 
-    def deposit_all(self, state: AssemblyState, ballots: Iterable[SealedBallot]) -> AssemblyState:
-        """Re-fill the boxes after a fold or a ``load`` (order does not matter)."""
+    def ballot_boxes(self, state: AssemblyState) -> dict[str, BoxSpec]:
+        """The ballot boxes that must be open now (one per open secret vote)."""
+        return votes.ballot_boxes(state)
+
+    def refill_boxes(self, state: AssemblyState, readings: Iterable[BoxReading]) -> AssemblyState:
+        """A new state knowing what the runner read of each box (after a fold, a ``load``,
+        an unlock or a key holder's confirmation); boxes of votes not open are ignored."""
         following = _copy(state)
-        for ballot in ballots:
-            votes.deposit_sealed(following, ballot)
+        votes.refill_boxes(following, readings)
         return following
 
     def legal_actions(self, state: AssemblyState, actor: Seat) -> Sequence[Mapping[str, Any]]:
@@ -167,10 +175,17 @@ class AssemblyActivity:
         return sitting_view(state, viewer)
 
     def deadline(self, state: AssemblyState) -> datetime | None:
-        """The next timer: a vote's closing time, a turn's or an item's end."""
+        """The next timer: a vote's closing time, a turn's or an item's end.
+
+        A locked ballot box has none: its vote closes once the key is back.
+        """
         if state.status is not Status.SITTING:
             return None
-        instants = [v.closes_at for v in state.votes.values() if v.status == "open" and v.closes_at]
+        instants = [
+            v.closes_at
+            for v in state.votes.values()
+            if v.status == "open" and v.closes_at and not votes.is_locked(v)
+        ]
         if state.speaker is not None and not state.speaker.overtime:
             instants.append(state.speaker.ends_at)
         if state.current_item is not None:

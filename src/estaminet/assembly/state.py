@@ -27,6 +27,7 @@ __all__ = [
     "QuorumCheck",
     "Request",
     "RequestKind",
+    "SealedBox",
     "Status",
     "Subject",
     "Turn",
@@ -180,14 +181,35 @@ class QuorumCheck:
 
 
 @dataclass
+class SealedBox:
+    """What this process knows of an open secret vote's ballot box (kept in memory only).
+
+    ``totals`` is the running sum of the ballots' count vectors, or ``None``
+    while the box is *locked* (rebuilt by a process that does not hold its
+    key). ``holders[i]`` keeps share ``i`` of the key; ``kept[i]`` says whether
+    their page confirmed storing it. Never logged, never in ``dump``.
+    """
+
+    ballots: int = 0
+    totals: list[int] | None = None
+    holders: tuple[Seat, ...] = ()
+    kept: tuple[bool, ...] = ()
+
+    @property
+    def locked(self) -> bool:
+        """Whether the totals cannot be read here until the key holders give their shares."""
+        return self.totals is None
+
+
+@dataclass
 class Vote:
     """A vote from draft to result.
 
     ``voters`` is who has voted (a set: arrival order is not kept). For an
     open vote ``ballots`` maps each voter to their ballot. For a secret vote
-    ``ballots`` stays empty and ``sealed`` holds the ballots' canonical JSON
-    as a sorted multiset with no voter: it comes from the ballot box, never
-    from the event log, and ``dump`` leaves it out.
+    ``ballots`` stays empty and ``box`` holds the number of ballots and the
+    sum of their count vectors, with no voter: it comes from the runner's
+    ballot box, never from the event log, and ``dump`` leaves it out.
     """
 
     id: int
@@ -208,7 +230,7 @@ class Vote:
     """The text of the motion or amendment put to the vote, as it stood when the vote opened."""
     voters: set[Seat] = field(default_factory=set)
     ballots: dict[Seat, Any] = field(default_factory=dict)
-    sealed: list[str] = field(default_factory=list)
+    box: SealedBox | None = None
     objections: dict[Seat, str] = field(default_factory=dict)
     result: dict[str, Any] | None = None
 

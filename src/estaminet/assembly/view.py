@@ -8,7 +8,11 @@ the members they represent). The facilitator (their seat, or the
 narrator viewer) also gets why each prepared vote cannot open yet.
 
 Secret votes: the state holds no link between voter and ballot, and no
-view shows running counts; after closing, only totals.
+view shows running counts; after closing, only totals. Everyone sees
+whether an open secret vote's box is locked (waiting for its key after a
+restart); the facilitator sees who keeps the key's shares and whether their
+pages confirmed it; each keeper gets ``my_keys``, the shares their page
+must fetch, confirm or give back (never the shares themselves).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from estaminet.assembly.rejections import rejection_text
 from estaminet.assembly.signals import signal_counts
 from estaminet.assembly.speaking import place_in_queue
 from estaminet.assembly.state import AssemblyState, Status, Vote
-from estaminet.assembly.votes import opening_refusal
+from estaminet.assembly.votes import box_name, opening_refusal
 from estaminet.kernel.activity import Seat, Viewer, ViewerKind
 
 __all__ = ["sitting_view", "vote_order"]
@@ -143,10 +147,45 @@ def _vote(state: AssemblyState, vote: Vote, seat: Seat | None, chair: bool) -> d
         row["live"] = live
     if seat is not None and vote.status == "open":
         row["my_ballots"] = _my_ballots(state, vote, seat)
+    if vote.status == "open" and vote.spec.secret:
+        row.update(_custody(vote, seat, chair))
     if chair and vote.status == "draft":
         refusal = opening_refusal(state, vote)
         row["can_open"] = refusal is None
         row["blocked_by"] = None if refusal is None else rejection_text(refusal).as_dict()
+    return row
+
+
+def _custody(vote: Vote, seat: Seat | None, chair: bool) -> dict[str, Any]:
+    """The box's lock and, for the chair and the keepers, who keeps which share of its key."""
+    box = vote.box
+    locked = box is None or box.locked
+    row: dict[str, Any] = {"box": {"locked": locked}}
+    if box is None:
+        return row
+    keepers: list[dict[str, Any]] = []
+    for part, holder in enumerate(box.holders):
+        kept = part < len(box.kept) and box.kept[part]
+        known = next((k for k in keepers if k["seat"] == holder), None)
+        if known is None:
+            keepers.append({"seat": holder, "kept": kept})
+        else:
+            known["kept"] = known["kept"] and kept
+    if chair or seat in box.holders:
+        row["box"]["keepers"] = keepers
+    if seat is not None and seat in box.holders:
+        state = "locked" if locked else "kept"
+        row["my_keys"] = [
+            {
+                "box": box_name(vote.id),
+                "part": part,
+                "state": state
+                if locked or (part < len(box.kept) and box.kept[part])
+                else "pending",
+            }
+            for part, holder in enumerate(box.holders)
+            if holder == seat
+        ]
     return row
 
 

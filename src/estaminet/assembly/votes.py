@@ -2,14 +2,17 @@
 
 Secret votes keep who voted apart from what was voted: casting one emits
 ``vote.ballot_cast`` (the voter only) for the ordered log and a
-:class:`~estaminet.assembly.checks.SealedBallot` (the content only) for
-the unordered ballot box. See ``docs/assembly/secret-ballots.md``.
+:class:`~estaminet.kernel.ballots.SealedBallot` (the ballot's count vector
+only) that the runner adds, encrypted, to the vote's box. Memory keeps the
+running totals; a vote is counted from totals alone. A box whose totals
+this process cannot read is *locked*: ballots still go in, but the vote
+cannot close until the key holders give their shares back (a timed close
+waits). See ``docs/assembly/secret-ballots.md``.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -17,7 +20,7 @@ from typing import Any
 from estaminet.assembly.agenda import quorum_from_dict
 from estaminet.assembly.attendance import active_proxies, quorum_check
 from estaminet.assembly.ballots import (
-    canonical,
+    GRADES,
     parse_ballot,
     parse_spec,
     spec_from_dict,
@@ -29,7 +32,6 @@ from estaminet.assembly.checks import (
     Evolver,
     Handler,
     Refused,
-    SealedBallot,
     done,
     require_chair,
     require_int,
@@ -42,17 +44,22 @@ from estaminet.assembly.checks import (
 from estaminet.assembly.motions import check_subject, decide_subject, subject_text
 from estaminet.assembly.preparation import MAX_TEXT
 from estaminet.assembly.rejections import reject
-from estaminet.assembly.state import AssemblyState, Method, Status, Vote
+from estaminet.assembly.state import AssemblyState, Method, SealedBox, Status, Vote
+from estaminet.assembly.vectors import ballot_vector, vector_size
 from estaminet.kernel.activity import Event, Rejection, Seat
+from estaminet.kernel.ballots import BoxReading, BoxSpec, SealedBallot
 
 __all__ = [
     "EVOLVERS",
     "HANDLERS",
+    "ballot_boxes",
     "box_name",
     "closing_events",
     "deposit_sealed",
     "expired_votes",
+    "is_locked",
     "opening_refusal",
+    "refill_boxes",
 ]
 
 
@@ -175,12 +182,24 @@ def _cast(state: AssemblyState, actor: Seat, action: Mapping[str, Any], now: dat
             {"type": "vote.cast", "vote": vote.id, "voter": voter, "by": actor, "ballot": content}
         )
     marked = {"type": "vote.ballot_cast", "vote": vote.id, "voter": voter, "by": actor}
-    return Decision((marked,), (SealedBallot(box_name(vote.id), canonical(content)),))
+    vector = ballot_vector(vote.spec, content, len(GRADES))
+    return Decision((marked,), (SealedBallot(box_name(vote.id), vector),))
+
+
+def is_locked(vote: Vote) -> bool:
+    """Whether ``vote`` is secret and its box's totals cannot be read in this process."""
+    return vote.spec.secret and (vote.box is None or vote.box.locked)
+
+
+def _incomplete(vote: Vote) -> bool:
+    return vote.spec.secret and (vote.box is None or vote.box.ballots != len(vote.voters))
 
 
 def closing_events(state: AssemblyState, vote: Vote, now: datetime) -> list[Event]:
-    """Count ``vote`` and close it (or cancel it if its ballot box is incomplete)."""
-    if vote.spec.secret and len(vote.sealed) != len(vote.voters):
+    """Count ``vote`` and close it (cancel it if its box is incomplete; wait while it is locked)."""
+    if is_locked(vote):
+        return []
+    if _incomplete(vote):
         return [
             {"type": "vote.cancelled", "vote": vote.id, "at": stamp(now), "reason": "ballot_box"}
         ]
@@ -191,17 +210,22 @@ def closing_events(state: AssemblyState, vote: Vote, now: datetime) -> list[Even
 def _close(state: AssemblyState, actor: Seat, action: Mapping[str, Any], now: datetime) -> Decision:
     vote = _open_vote(state, action)
     require_chair(state, actor)
-    if vote.spec.secret and len(vote.sealed) != len(vote.voters):
+    if is_locked(vote):
+        raise Refused(reject("assembly/ballot_box_locked"))
+    if _incomplete(vote):
         raise Refused(reject("assembly/ballot_box_incomplete"))
     return done(*closing_events(state, vote, now))
 
 
 def expired_votes(state: AssemblyState, now: datetime) -> list[Vote]:
-    """Open votes whose closing time has come."""
+    """Open votes whose closing time has come (a locked box waits for its key)."""
     return [
         v
         for v in state.votes.values()
-        if v.status == "open" and v.closes_at is not None and v.closes_at <= now
+        if v.status == "open"
+        and v.closes_at is not None
+        and v.closes_at <= now
+        and not is_locked(v)
     ]
 
 
@@ -235,13 +259,54 @@ def _withdraw_objection(
     return done({"type": "consent.objection_withdrawn", "vote": vote.id, "seat": actor})
 
 
-def deposit_sealed(state: AssemblyState, ballot: SealedBallot) -> bool:
-    """Put a sealed ballot in its vote's multiset (in place); ``False`` if that box is shut."""
+def _secret_open(state: AssemblyState, box: str) -> Vote | None:
     for vote in state.votes.values():
-        if box_name(vote.id) == ballot.box and vote.status == "open" and vote.spec.secret:
-            bisect.insort(vote.sealed, ballot.content)
-            return True
-    return False
+        if box_name(vote.id) == box and vote.status == "open" and vote.spec.secret:
+            return vote
+    return None
+
+
+def deposit_sealed(state: AssemblyState, ballot: SealedBallot) -> bool:
+    """Add a sealed ballot to its vote's box (in place); ``False`` if that box is shut.
+
+    The count always grows; the totals only when this process can read them.
+    """
+    vote = _secret_open(state, ballot.box)
+    if vote is None:
+        return False
+    box = vote.box = vote.box or SealedBox()
+    box.ballots += 1
+    if box.totals is not None:
+        if len(ballot.vector) != len(box.totals):
+            raise ValueError("a sealed ballot has the wrong length for its box")
+        box.totals = [t + v for t, v in zip(box.totals, ballot.vector, strict=True)]
+    return True
+
+
+def refill_boxes(state: AssemblyState, readings: Iterable[BoxReading]) -> None:
+    """Put what the runner read of each box into its open vote (in place); others are ignored."""
+    for reading in readings:
+        vote = _secret_open(state, reading.box)
+        if vote is not None:
+            vote.box = SealedBox(
+                reading.ballots,
+                None if reading.totals is None else list(reading.totals),
+                tuple(reading.holders),
+                tuple(reading.kept),
+            )
+
+
+def ballot_boxes(state: AssemblyState) -> dict[str, BoxSpec]:
+    """The boxes that must be open now: one per open secret vote."""
+    prep = state.prep
+    keepers: tuple[Seat, ...] = (prep.facilitator,)
+    if prep.secretary is not None and prep.secretary != prep.facilitator:
+        keepers += (prep.secretary,)
+    return {
+        box_name(v.id): BoxSpec(box_name(v.id), vector_size(v.spec, len(GRADES)), keepers)
+        for v in state.votes.values()
+        if v.status == "open" and v.spec.secret
+    }
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -254,7 +319,7 @@ def _prepared(state: AssemblyState, event: Event) -> None:
 
 def _cancelled(state: AssemblyState, event: Event) -> None:
     vote = state.votes[event["vote"]]
-    vote.status, vote.closed_at, vote.sealed = "cancelled", _instant(event["at"]), []
+    vote.status, vote.closed_at, vote.box = "cancelled", _instant(event["at"]), None
 
 
 def _opened(state: AssemblyState, event: Event) -> None:
@@ -282,7 +347,7 @@ def _ballot_cast(state: AssemblyState, event: Event) -> None:
 def _closed(state: AssemblyState, event: Event) -> None:
     vote = state.votes[event["vote"]]
     vote.status, vote.closed_at, vote.result = "closed", _instant(event["at"]), event["result"]
-    vote.sealed = []  # counted: the result holds what the minutes need
+    vote.box = None  # counted: the result holds what the minutes need
     if vote.spec.subject is not None:
         decide_subject(state, vote.spec.subject, vote.spec.method, event["result"]["passed"])
 

@@ -4,6 +4,12 @@ State is never stored as such: it is ``setup`` + the fold of the logged events,
 with snapshots to shorten the fold. Any instance, after any restart, rebuilds
 exactly the same state. Deadlines are rows (``activity_timers``), fired once by
 :class:`Timers`; a stale timer (the log moved on) does nothing.
+
+Activities with secret ballots (assembly sittings) also have encrypted
+ballot boxes (:mod:`estaminet.live.ballot_box`): opened when the rules ask
+for one, fed in the same transaction as the voter's event, read back on a
+rebuild (locked when this process lacks the key) and unlocked by the key
+holders' shares.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.activity import SYSTEM, Activity, Event, Rejection, Seat
+from estaminet.kernel.ballots import BoxSpec
 from estaminet.kernel.errors import Conflict, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.live.ballot_box import BallotBoxes, read_contents, write_contents
 from estaminet.live.tables import (
     activities,
     activity_events,
@@ -71,6 +79,9 @@ class Engine:
         self._locks: dict[int, asyncio.Lock] = {}
         self._listeners: list[OnChange] = []
         self.timers_changed = asyncio.Event()
+        self.boxes = BallotBoxes()
+        """Secret ballot boxes and the keys this process holds (``boxes.reachable`` is set by
+        the service that knows who has a page open)."""
 
     def on_change(self, listener: OnChange) -> None:
         """Call ``listener`` after each committed change (to publish views)."""
@@ -122,15 +133,27 @@ class Engine:
         for event_seq, data in events:
             state = rules.evolve(state, data)
             seq = int(event_seq)
-        refill = getattr(rules, "deposit_all", None)
-        if refill is not None:
-            boxes = await conn.execute(
-                select(ballot_boxes.c.box, ballot_boxes.c.contents).where(
-                    ballot_boxes.c.activity_id == activity_id
-                )
-            )
-            state = refill(state, [_Sealed(box, c) for box, contents in boxes for c in contents])
+        state = await self._read_boxes(conn, activity_id, rules, state)
         return Live(activity_id, a["key"], rules, state, seq, a["status"])
+
+    async def _read_boxes(
+        self, conn: AsyncConnection, activity_id: int, rules: Activity[Any], state: Any
+    ) -> Any:
+        """Tell the rules what this process can read of each open box (locked without the key)."""
+        wanted = _boxes(rules, state)
+        if not wanted:
+            return state
+        rows = await conn.execute(
+            select(ballot_boxes.c.box, ballot_boxes.c.contents).where(
+                ballot_boxes.c.activity_id == activity_id
+            )
+        )
+        readings = [
+            await self.boxes.read(activity_id, box, contents)
+            for box, contents in rows
+            if box in wanted
+        ]
+        return rules.refill_boxes(state, readings)  # type: ignore[attr-defined]
 
     async def replay(
         self, activity_id: int, step: int | None
@@ -264,8 +287,19 @@ class Engine:
         state = live.state
         for event in events:
             state = live.rules.evolve(state, event)
+        before, after = _boxes(live.rules, live.state), _boxes(live.rules, state)
+        created: list[tuple[str, dict[str, Any]]] = []
+        for name, spec in after.items():
+            if name not in before:  # a secret vote opens: a new key pair and an empty box
+                contents, reading = await self.boxes.create(live.id, spec)
+                created.append((name, contents))
+                state = live.rules.refill_boxes(state, [reading])  # type: ignore[attr-defined]
+        encrypted: list[tuple[str, list[int]]] = []
         for ballot in sealed:
             state = live.rules.deposit(state, ballot)  # type: ignore[attr-defined]
+            encrypted.append(
+                (ballot.box, await self.boxes.seal(live.id, ballot.box, ballot.vector))
+            )
         seq = live.seq + len(events)
         outcome = live.rules.outcome(state)
         status = "ended" if outcome is not None else "running"
@@ -301,8 +335,10 @@ class Engine:
                     for i, event in enumerate(events)
                 ],
             )
-            for ballot in sealed:
-                await self._deposit(conn, live.id, ballot.box, ballot.content)
+            for name, contents in created:
+                await write_contents(conn, live.id, name, contents, new=True)
+            for name, sealed_vector in encrypted:
+                await self._deposit(conn, live.id, name, sealed_vector)
             if seq // SNAPSHOT_EVERY > live.seq // SNAPSHOT_EVERY:
                 await conn.execute(
                     insert(activity_snapshots).values(
@@ -311,32 +347,66 @@ class Engine:
                 )
             deadline = None if outcome is not None else live.rules.deadline(state)
             await self._set_timer(conn, live.id, deadline, seq)
+        for name in before:
+            if name not in after:  # counted or cancelled: the key is of no more use
+                self.boxes.shut(live.id, name)
         fresh = Live(live.id, live.key, live.rules, state, seq, status)
         self._cache[live.id] = fresh
         self.timers_changed.set()
         return fresh
 
     async def _deposit(
-        self, conn: AsyncConnection, activity_id: int, box: str, content: str
+        self, conn: AsyncConnection, activity_id: int, box: str, sealed: list[int]
     ) -> None:
-        """Add a secret ballot to its box: the one row is rewritten, sorted (no order kept)."""
-        query = select(ballot_boxes.c.contents).where(
-            ballot_boxes.c.activity_id == activity_id, ballot_boxes.c.box == box
-        )
-        if not self.db.is_sqlite:
-            query = query.with_for_update()
-        current = (await conn.execute(query)).scalar()
-        contents = sorted([*(current or []), content])
+        """Add an encrypted ballot to its box: the one row is rewritten with the new sum."""
+        current = await read_contents(conn, activity_id, box, lock=True)
         if current is None:
-            await conn.execute(
-                insert(ballot_boxes).values(activity_id=activity_id, box=box, contents=contents)
-            )
-        else:
-            await conn.execute(
-                update(ballot_boxes)
-                .where(ballot_boxes.c.activity_id == activity_id, ballot_boxes.c.box == box)
-                .values(contents=contents)
-            )
+            raise Conflict("ballots/box_unknown", N_("This ballot box is not open."))
+        await write_contents(conn, activity_id, box, self.boxes.add(current, sealed), new=False)
+
+    # -- key holders ---------------------------------------------------------------
+
+    async def key_shares(self, activity_id: int, seat: Seat) -> list[dict[str, Any]]:
+        """The key shares ``seat`` keeps for the activity's open boxes, while this process has
+        them (for that person's own page, never for anyone else)."""
+        live = await self.get(activity_id)
+        wanted = _boxes(live.rules, live.state)
+        holders: dict[str, list[Seat]] = {}
+        async with self.db.read() as conn:
+            for name in wanted:
+                contents = await read_contents(conn, activity_id, name, lock=False)
+                if contents is not None:
+                    holders[name] = list(contents["holders"])
+        return self.boxes.shares_for(activity_id, seat, holders)
+
+    async def give_key_share(
+        self, activity_id: int, seat: Seat, box: str, part: object, share: object
+    ) -> bool:
+        """A key holder's page shows its share of ``box``: confirms it is kept, or gives the key
+        back to a locked box. Returns whether the box was unlocked. Refusals change nothing."""
+        async with self._lock(activity_id):
+            live = await self.get(activity_id)
+            if box not in _boxes(live.rules, live.state):
+                raise Conflict("ballots/box_unknown", N_("This ballot box is not open."))
+            async with self.db.begin() as conn:
+                contents = await read_contents(conn, activity_id, box, lock=True)
+                if contents is None:
+                    raise Conflict("ballots/box_unknown", N_("This ballot box is not open."))
+                presented = self.boxes.present(activity_id, box, contents, seat, part, share)
+                if presented.contents is not None:
+                    contents = presented.contents
+                    await write_contents(conn, activity_id, box, contents, new=False)
+            reading = await self.boxes.read(activity_id, box, contents)
+            state = live.rules.refill_boxes(live.state, [reading])  # type: ignore[attr-defined]
+            fresh = Live(live.id, live.key, live.rules, state, live.seq, live.status)
+            self._cache[activity_id] = fresh
+            if presented.unlocked:
+                # The vote may close by itself again: its deadline comes back.
+                async with self.db.begin() as conn:
+                    await self._set_timer(conn, activity_id, live.rules.deadline(state), live.seq)
+                self.timers_changed.set()
+            await self._publish(fresh, ())
+        return presented.unlocked
 
     async def _set_timer(
         self, conn: AsyncConnection, activity_id: int, due: datetime | None, seq: int
@@ -359,6 +429,7 @@ class Engine:
         await conn.execute(
             delete(activity_timers).where(activity_timers.c.activity_id == activity_id)
         )
+        self.boxes.shut_all(activity_id)
         cached = self._cache.get(activity_id)
         if cached is not None:
             self._cache[activity_id] = Live(
@@ -385,7 +456,10 @@ class Engine:
                 self.forget(activity_id)  # stale here: another instance may have moved on
                 continue
             try:
-                await self.act(activity_id, SYSTEM, {"type": "timeout"}, now)
+                if not await self.act(activity_id, SYSTEM, {"type": "timeout"}, now):
+                    # Nothing to do after all (a vote waiting for its key): the next deadline.
+                    await self._reschedule(activity_id, for_seq, now)
+                    continue
                 fired += 1
             except ActionRefused as refused:
                 log.warning("timeout refused on %s: %s", activity_id, refused.rejection.code)
@@ -397,6 +471,16 @@ class Engine:
                         )
                     )
         return fired
+
+    async def _reschedule(self, activity_id: int, for_seq: int, now: datetime) -> None:
+        live = await self.get(activity_id)
+        if live.seq != for_seq:
+            return
+        due = live.rules.deadline(live.state)
+        async with self.db.begin() as conn:
+            await self._set_timer(
+                conn, activity_id, due if due is not None and due > now else None, for_seq
+            )
 
     async def next_due(self) -> datetime | None:
         async with self.db.read() as conn:
@@ -428,9 +512,10 @@ class _Stale(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class _Sealed:
-    """A ballot read back from its box (the shape ``deposit_all`` expects)."""
-
-    box: str
-    content: str
+def _boxes(rules: Activity[Any], state: Any) -> dict[str, BoxSpec]:
+    """The secret ballot boxes the rules need open now (none for most activities)."""
+    wanted = getattr(rules, "ballot_boxes", None)
+    if wanted is None:
+        return {}
+    found: dict[str, BoxSpec] = wanted(state)
+    return found

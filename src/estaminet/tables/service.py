@@ -404,6 +404,16 @@ class TableService:
         if (seats[user_id] > 0) != before:
             await self.publish_lobby(await self.table(table_id))
 
+    async def seats_online(self, table_id: int, seats: Sequence[int]) -> set[int]:
+        """Which of ``seats`` have the table's page open on this server now."""
+        table = await self.table(table_id)
+        present = self._present.get(table_id, {})
+        return {
+            p.seat
+            for p in table.players
+            if p.seat is not None and p.seat in seats and present.get(p.user_id, 0) > 0
+        }
+
     def away(self, table: TableInfo) -> set[str]:
         """Seated players of a running game with no screen open."""
         if table.status != "running":

@@ -3,6 +3,9 @@
 // minutes: a number of minutes sent as seconds; optional: left out when empty).
 // Ballot forms (data-ballot) collect ticked options or one grade per option.
 // Text typed in a form survives the live re-rendering of the sitting.
+// The key holders' pages keep their shares of secret ballot boxes' keys (ballot-keys.js).
+
+import { setupBallotKeys } from "./ballot-keys.js";
 
 function setPath(target, path, value) {
   const keys = path.split(".");
@@ -45,6 +48,7 @@ export function setupSitting(live, page) {
   const table = Number(page.dataset.table);
   const error = page.querySelector(".table-error");
   const drafts = new Map(); // element id -> value or checked state, kept across re-renders
+  setupBallotKeys(live, page);
 
   page.addEventListener("input", (e) => {
     const el = e.target;
