@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     smtp_from: str = "estaminet@localhost"
     """The sender address of the venue's e-mail."""
 
+    agenda_picture_max_bytes: int = 10 * 1024 * 1024
+    """Largest event picture accepted (a phone photo); it is resized and re-encoded on upload."""
+
     assembly_notice_days: int = 15
     """How many days before a general assembly its convocation must be sent (statutes, law)."""
 

@@ -36,6 +36,7 @@ from estaminet.agenda.recurrence import (
     check_series,
     local_to_utc,
     occurrence_at,
+    series_in_range,
 )
 from estaminet.agenda.rules import Status
 from estaminet.agenda.tables import agenda_events, agenda_overrides
@@ -112,7 +113,8 @@ async def cancel_event(
     """Cancel a whole event: it stays visible as cancelled; those who said yes are told."""
     check_manager(user)
     async with db.begin() as conn:
-        event = await get_event(conn, event_id, lock=True)
+        # Even an event whose stored dates lie outside the agenda's years can be cancelled.
+        event = await get_event(conn, event_id, lock=True, any_dates=True)
         if event.cancelled:
             return
         await conn.execute(
@@ -121,6 +123,8 @@ async def cancel_event(
             .values(status=Status.CANCELLED.value, updated_at=now, sequence=event.sequence + 1)
         )
         await unschedule(conn, event_id, None)
+        if not series_in_range(event.series):
+            return  # no date of it can be told
         upcoming = [o.key for o in upcoming_occurrences(event, zone, now)]
         await notify_cancelled(conn, event_id, upcoming, now)
 

@@ -167,14 +167,19 @@ class AgendaService:
         async with self.db.read() as conn:
             return {room.slug: room.name(locale) for room in await list_rooms(conn)}
 
-    async def ics(self, events: list[EventInfo], name: str | None = None) -> bytes:
+    async def ics(
+        self, events: list[EventInfo], name: str | None = None, stamp: datetime | None = None
+    ) -> bytes:
+        """A calendar of ``events``. Feeds pass the latest change as ``stamp`` (DTSTAMP), so
+        the same events give the same bytes (and ETag); an e-mail's attachment is stamped now.
+        """
         return calendar(
             events,
             zone=self.zone,
             base_url=self.settings.base_url,
             name=name or self.settings.venue_name,
             room_names=await self.room_names(self.settings.default_locale),
-            stamp=self.clock(),
+            stamp=stamp or self.clock(),
         )
 
     # -- lit rooms ------------------------------------------------------------------------------

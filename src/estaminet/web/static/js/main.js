@@ -7,6 +7,7 @@ import { setupTable } from "./table.js";
 import { setupSitting } from "./sitting.js";
 import { setupMicTest } from "./mic.js";
 import { setupVoice } from "./voice.js";
+import { setupVisibility } from "./agenda-form.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -21,6 +22,7 @@ for (const page of document.querySelectorAll("[data-table]")) setupTable(live, p
 for (const page of document.querySelectorAll("[data-sitting]")) setupSitting(live, page);
 for (const bar of document.querySelectorAll("section[data-voice]")) setupVoice(live, bar);
 for (const page of document.querySelectorAll("[data-mic-test]")) setupMicTest(page);
+for (const select of document.querySelectorAll("[data-visibility-select]")) setupVisibility(select);
 
 for (const field of document.querySelectorAll("[data-select-on-focus]")) {
   field.addEventListener("focus", () => field.select());
