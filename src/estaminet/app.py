@@ -37,13 +37,13 @@ from estaminet.media.routes import routes as media_routes
 from estaminet.media.turn import turn_server
 from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
+from estaminet.people.inbox import Inbox
 from estaminet.people.model import User
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
-from estaminet.realtime.topics import UserTopics
 from estaminet.settings import Settings
 from estaminet.sittings.routes import make_panel as sitting_panel
 from estaminet.sittings.routes import routes as sitting_routes
@@ -144,14 +144,15 @@ def create_app(
         max_frame_bytes=settings.ws_max_frame_bytes,
         queue_size=settings.ws_send_queue,
     )
-    gateway.provide("user", UserTopics(hub))
-    venue = VenueService(db, hub, templates, settings, clock)
+    inbox = Inbox(db, hub, templates)
+    inbox.install(gateway)  # the user: topic, with the person's notices
+    venue = VenueService(db, hub, templates, settings, clock, inbox)
     venue.install(gateway)
     engine = Engine(db, _activity_for, clock)
     tables = TableService(db, hub, engine, templates, _activity_for, clock)
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
-    agenda = AgendaService(db, hub, templates, settings, venue, clock, make_mailer(settings))
+    agenda = AgendaService(db, hub, templates, settings, inbox, clock, make_mailer(settings))
     agenda.install(gateway)
     # Crowded voice rooms: a Janus (configured, or started here), else None (mesh only).
     janus = janus_runtime(settings, serving=serving, clock=clock)
@@ -251,6 +252,7 @@ def create_app(
     state.templates = templates
     state.gateway = gateway
     state.venue = venue
+    state.inbox = inbox
     state.engine = engine
     state.tables = tables
     state.room_panels = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,7 +14,7 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.people import access, actions, reveal
+from estaminet.people import access, actions, inbox, reveal
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import list_people, moderation_entries, users_by_ids
 from estaminet.people.queries import people_page as people_listing
@@ -25,6 +26,9 @@ from estaminet.web.security import form_with_csrf
 from estaminet.web.visitor import LANG_COOKIE, SESSION_COOKIE, cookie_header
 
 __all__ = ["routes"]
+
+
+_NOTICES_PER_PAGE = 30
 
 
 def _services(request: Request) -> Any:
@@ -173,6 +177,29 @@ async def set_language(request: Request) -> Response:
 async def profile(request: Request) -> Response:
     user = require_user(request)
     return page(request, "people/profile.html", {"link": None, "error": None, "me": user})
+
+
+async def notices_page(request: Request) -> Response:
+    """The inbox: every notice, newest first, with its link. Opening it marks them read
+    (the bell drops to zero on every tab); the ones that were unread stay marked "new" here."""
+    user = require_user(request)
+    state = _services(request)
+    raw = request.query_params.get("before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    async with state.db.read() as conn:
+        notes = await inbox.listing(conn, user.id, before=before, limit=_NOTICES_PER_PAGE + 1)
+    older = notes[_NOTICES_PER_PAGE - 1].seq if len(notes) > _NOTICES_PER_PAGE else None
+    notes = notes[:_NOTICES_PER_PAGE]
+    if any(note.unread for note in notes):
+        async with state.db.begin() as conn:
+            seq = await inbox.mark_read(conn, user.id, _now(request))
+        if seq is not None:
+            await state.inbox.publish_read(user.id, seq)
+    return page(
+        request,
+        "people/notices.html",
+        {"notes": notes, "older": older, "user": replace(user, unread=0)},
+    )
 
 
 async def profile_name(request: Request) -> Response:
@@ -479,6 +506,7 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/lang", set_language, methods=["POST"]),
     Route("/me", profile, methods=["GET"]),
+    Route("/me/notices", notices_page, methods=["GET"]),
     Route("/me/name", profile_name, methods=["POST"]),
     Route("/me/link", profile_link, methods=["POST"]),
     Route("/me/account", profile_account, methods=["POST"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     ForeignKey,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from estaminet.store.database import UTCDateTime, metadata
@@ -38,6 +40,8 @@ users = Table(
     Column("invite_id", String(32), ForeignKey("invites.id", ondelete="SET NULL"), nullable=True),
     Column("banned_at", UTCDateTime, nullable=True),
     Column("ban_reason", Text, nullable=True),
+    # The inbox topic's last sequence number (``inbox:<id>``): taken, row locked, by each notice.
+    Column("inbox_seq", Integer, nullable=False, server_default="0"),
 )
 
 sessions = Table(
@@ -105,9 +109,14 @@ moderation_log = Table(
 notifications = Table(
     "notifications",
     metadata,
+    # A person's inbox: every notice lands here first (see ``inbox.py``).
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(32), nullable=False),
+    Column("seq", Integer, nullable=False),  # the person's inbox topic number, 1, 2, 3…
+    Column("kind", String(32), nullable=False),  # "mention", "moderation", "agenda/start"…
+    Column("texts", JSON, nullable=True),  # {"fr": {"text": …, "action": …}, "en": {…}}
+    Column("link", String(300), nullable=True),
+    Column("dedupe", String(80), nullable=True),  # the same notice is never stored twice
     Column("room_id", Integer, nullable=True),
     Column("message_id", Integer, nullable=True),
     Column("actor_id", String(32), nullable=True),
@@ -115,4 +124,6 @@ notifications = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("read_at", UTCDateTime, nullable=True),
     Index("ix_notifications_user", "user_id", "read_at"),
+    UniqueConstraint("user_id", "seq", name="uq_notifications_seq"),
+    UniqueConstraint("user_id", "dedupe", name="uq_notifications_dedupe"),
 )

@@ -8,6 +8,7 @@ import { setupSitting } from "./sitting.js";
 import { setupMicTest } from "./mic.js";
 import { setupVoice } from "./voice.js";
 import { setupVisibility } from "./agenda-form.js";
+import { setupInbox } from "./inbox.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -29,6 +30,7 @@ for (const field of document.querySelectorAll("[data-select-on-focus]")) {
 }
 
 if (document.body.dataset.me) {
+  setupInbox(live, document.body.dataset.me, document.body.dataset.inboxSeq);
   live.watchNetwork();
   live.connect();
 }
