@@ -39,6 +39,7 @@ from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
 from estaminet.people.inbox import Inbox
 from estaminet.people.model import User
+from estaminet.people.outbox import Outbox
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
 from estaminet.realtime.connection import Principal
@@ -144,7 +145,14 @@ def create_app(
         max_frame_bytes=settings.ws_max_frame_bytes,
         queue_size=settings.ws_send_queue,
     )
-    inbox = Inbox(db, hub, templates)
+    mail = Outbox(
+        db,
+        make_mailer(settings),
+        clock,
+        concurrency=settings.mail_concurrency,
+        timeout=settings.mail_timeout_seconds,
+    )
+    inbox = Inbox(db, hub, templates, mail)
     inbox.install(gateway)  # the user: topic, with the person's notices
     venue = VenueService(db, hub, templates, settings, clock, inbox)
     venue.install(gateway)
@@ -184,6 +192,8 @@ def create_app(
         timers = asyncio.create_task(engine.run_timers())
         # Reminders due while the server was down go out now, late and once.
         agenda_loop = asyncio.create_task(agenda.run())
+        # Mail waiting in the outbox (a server down, a restart) goes out now.
+        mail_loop = asyncio.create_task(mail.run())
         if janus is not None:
             await janus.start()
         # Everything built so far lives as long as the server: keep it out of the
@@ -193,7 +203,7 @@ def create_app(
         try:
             yield
         finally:
-            for task in (timers, agenda_loop):
+            for task in (timers, agenda_loop, mail_loop):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -253,6 +263,7 @@ def create_app(
     state.gateway = gateway
     state.venue = venue
     state.inbox = inbox
+    state.mail = mail
     state.engine = engine
     state.tables = tables
     state.room_panels = {

@@ -21,6 +21,7 @@ from estaminet.agenda.service import AgendaService
 from estaminet.people.inbox import Inbox as PeopleInbox
 from estaminet.people.inbox import listing
 from estaminet.people.model import Role, User
+from estaminet.people.outbox import Outbox
 from estaminet.realtime.hub import MemoryHub
 from estaminet.settings import Settings
 from estaminet.store import Database
@@ -51,7 +52,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-Mailing = tuple[Inbox, Database, Any, AgendaService]
+Mailing = tuple[Inbox, Database, Outbox, AgendaService]
 
 
 @pytest.fixture
@@ -70,16 +71,18 @@ def mailing(sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Mailing
     )
     db = Database(sqlite_url)
     hub = MemoryHub()
+    mailer = SmtpMailer("127.0.0.1", port, starttls=False)
+    mail = Outbox(db, mailer, lambda: NOW)
     service = AgendaService(
         db,
         hub,
         Templates(),
         settings,
-        PeopleInbox(db, hub, Templates()),
+        PeopleInbox(db, hub, Templates(), mail),
         lambda: NOW,
-        SmtpMailer("127.0.0.1", port, starttls=False),
+        mailer,
     )
-    return inbox, db, None, service
+    return inbox, db, mail, service
 
 
 async def _mia_comes_to_game_night(db: Database) -> tuple[User, int]:
@@ -94,11 +97,13 @@ async def _mia_comes_to_game_night(db: Database) -> tuple[User, int]:
 async def test_mail_reminder_arrives_in_french_with_the_event(
     mailing: Mailing,
 ) -> None:
-    inbox, db, _, service = mailing
+    inbox, db, mail, service = mailing
     try:
         await _mia_comes_to_game_night(db)
         start = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
         assert await service.reminders.fire_due(start - timedelta(hours=23)) == 1
+        assert inbox.messages == []  # in the outbox: the mail worker sends it
+        assert await mail.send_due(NOW) == 1
         async with db.read() as conn:
             notes = await listing(conn, "mia")
     finally:
@@ -120,12 +125,13 @@ async def test_mail_reminder_arrives_in_french_with_the_event(
 async def test_mail_changed_event_says_so_with_the_new_version(
     mailing: Mailing,
 ) -> None:
-    inbox, db, _, service = mailing
+    inbox, db, mail, service = mailing
     try:
         animator, event_id = await _mia_comes_to_game_night(db)
         earlier = game_night(start=datetime(2026, 11, 27, 19, 30))
         await edits.edit_event(db, animator, event_id, earlier, NOW, BRUSSELS, version=0)
         assert await service.reminders.fire_due(NOW) == 1
+        assert await mail.send_due(NOW) == 1
         async with db.read() as conn:
             notes = await listing(conn, "mia")
     finally:

@@ -75,7 +75,6 @@ _TOASTS: dict[Notice, str] = {
     ),
     Notice.CHANGED: N_("The event has changed: %(title)s, now %(when)s."),
 }
-_MAILED = {Notice.DAY_BEFORE, Notice.SOON, Notice.CANCELLED, Notice.PROMOTED, Notice.CHANGED}
 
 
 def lit_topic(level: Visibility) -> str:
@@ -149,7 +148,11 @@ class AgendaService:
         return translate(locale, _TOASTS[delivery.notice], params), translate(locale, N_("Open"))
 
     async def record(self, conn: AsyncConnection, delivery: Delivery) -> inbox.Notification | None:
-        """In the claim's transaction: the notice in the person's inbox (once only)."""
+        """In the claim's transaction: the notice in the person's inbox (once only), and
+        its e-mail in the outbox when SMTP is set up (the person's choices decide)."""
+        mail = None
+        if self.mailer is not None and delivery.user.email:
+            mail = await self._email(delivery)
         return await inbox.notify(
             conn,
             delivery.user.id,
@@ -158,13 +161,12 @@ class AgendaService:
             texts=inbox.texts_for(lambda locale: self.words(delivery, locale)),
             link=self.link(delivery),
             dedupe=f"agenda:{delivery.notice_id}",
+            mail=mail,
         )
 
     async def deliver(self, delivery: Delivery) -> None:
-        """After the commit: a toast on the person's tabs, and an e-mail when it fits."""
+        """After the commit: a toast on the person's tabs (the outbox sends the e-mail)."""
         await self.notices.publish([delivery.recorded])
-        if self.mailer is not None and delivery.user.email and delivery.notice in _MAILED:
-            await self.mailer.send(await self._email(delivery))
 
     async def _email(self, delivery: Delivery) -> EmailMessage:
         user, event, occurrence = delivery.user, delivery.event, delivery.occurrence

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
+from estaminet.people import outbox
 from estaminet.people.tables import notifications, users
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
@@ -122,18 +124,24 @@ async def notify(
     room_id: int | None = None,
     message_id: int | None = None,
     actor_id: str | None = None,
+    mail: EmailMessage | None = None,
 ) -> Notification | None:
     """Put a notice in ``user_id``'s inbox, in the caller's transaction.
 
-    Returns it (publish it with :meth:`Inbox.publish` after the commit), or ``None``
-    when the person is gone or a notice with the same ``dedupe`` key is already there.
+    ``mail``: the same notice as an e-mail, put in the outbox too when the person has
+    an address and chose this kind of notice by mail. Returns the notice (publish it
+    with :meth:`Inbox.publish` after the commit), or ``None`` when the person is gone
+    or a notice with the same ``dedupe`` key is already there.
     """
     # The person's row, locked until commit: notices of one person are numbered in turn.
-    current = (
-        await conn.execute(select(users.c.inbox_seq).where(users.c.id == user_id).with_for_update())
-    ).scalar()
-    if current is None:
+    person = (
+        await conn.execute(
+            select(users.c.inbox_seq, users.c.email).where(users.c.id == user_id).with_for_update()
+        )
+    ).first()
+    if person is None:
         return None
+    current, address = person
     if dedupe is not None:
         seen = (
             await conn.execute(
@@ -165,6 +173,8 @@ async def notify(
             .returning(notifications)
         )
     ).one()
+    if mail is not None and address and await outbox.by_mail(conn, user_id, kind):
+        await outbox.enqueue(conn, user_id, address, kind, mail, now)
     return _notification(row)
 
 
@@ -237,10 +247,13 @@ async def unread_since(
 class Inbox:
     """Shows notices where tabs are open: toasts and the bell, on the ``user:<id>`` topic."""
 
-    def __init__(self, db: Database, hub: Hub, templates: Templates) -> None:
+    def __init__(
+        self, db: Database, hub: Hub, templates: Templates, mail: outbox.Outbox | None = None
+    ) -> None:
         self.db = db
         self.hub = hub
         self.templates = templates
+        self.mail = mail
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("user", _InboxTopics(self))
@@ -253,7 +266,10 @@ class Inbox:
         await self.publish([note] if note else [])
 
     async def publish(self, notes: Iterable[Notification | None]) -> None:
-        """After the commit: each notice as a toast on its person's tabs, with the bell."""
+        """After the commit: each notice as a toast on its person's tabs, with the bell
+        (and the mail worker looks at its outbox)."""
+        if self.mail is not None:
+            self.mail.wake()
         for note in notes:
             if note is None:
                 continue

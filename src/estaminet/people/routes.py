@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.people import access, actions, inbox, reveal
+from estaminet.people import access, actions, inbox, outbox, reveal
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import list_people, moderation_entries, users_by_ids
 from estaminet.people.queries import people_page as people_listing
@@ -174,9 +174,38 @@ async def set_language(request: Request) -> Response:
 # -- profile -------------------------------------------------------------------
 
 
+async def _profile_page(request: Request, context: dict[str, Any], status: int = 200) -> Response:
+    """My page, with which notices also come by mail."""
+    user = require_user(request)
+    async with _services(request).db.read() as conn:
+        chosen = await outbox.mail_settings(conn, user.id)
+    kinds = [(kind, label, chosen[kind]) for kind, (label, _) in outbox.MAIL_KINDS.items()]
+    return page(request, "people/profile.html", {**context, "mail_kinds": kinds}, status=status)
+
+
+async def profile_mail(request: Request) -> Response:
+    """Save which notices also come by mail (every kind not ticked: not by mail)."""
+    user = require_user(request)
+    form = await form_with_csrf(request)
+    wanted = set(form.getlist("mail"))
+    async with _services(request).db.begin() as conn:
+        await outbox.set_mail_settings(
+            conn, user.id, {kind: kind in wanted for kind in outbox.MAIL_KINDS}
+        )
+    return RedirectResponse("/me?saved=1#mail", status_code=303)
+
+
+async def mail_admin(request: Request) -> Response:
+    """Moderators and admins: the mail given up on (after its tries, or refused), with why."""
+    _moderator(request)
+    async with _services(request).db.read() as conn:
+        failed = await outbox.undeliverable(conn)
+    return page(request, "people/mail.html", {"failed": failed})
+
+
 async def profile(request: Request) -> Response:
     user = require_user(request)
-    return page(request, "people/profile.html", {"link": None, "error": None, "me": user})
+    return await _profile_page(request, {"link": None, "error": None, "me": user})
 
 
 async def notices_page(request: Request) -> Response:
@@ -208,9 +237,7 @@ async def profile_name(request: Request) -> Response:
     try:
         await actions.set_display_name(_services(request).db, user, str(form.get("name", "")))
     except BadInput as error:
-        return page(
-            request, "people/profile.html", {"link": None, "error": error, "me": user}, status=400
-        )
+        return await _profile_page(request, {"link": None, "error": error, "me": user}, status=400)
     return RedirectResponse("/me?saved=1", status_code=303)
 
 
@@ -220,9 +247,7 @@ async def profile_link(request: Request) -> Response:
     state = _services(request)
     token = await actions.create_login_link(state.db, user, _now(request), purpose="return")
     url = f"{state.settings.base_url.rstrip('/')}/l/{token}"
-    return page(
-        request, "people/profile.html", {"link": url, "qr": _qr(url), "error": None, "me": user}
-    )
+    return await _profile_page(request, {"link": url, "qr": _qr(url), "error": None, "me": user})
 
 
 async def profile_account(request: Request) -> Response:
@@ -238,9 +263,7 @@ async def profile_account(request: Request) -> Response:
             self_membership=state.settings.self_membership,
         )
     except EstaminetError as error:
-        return page(
-            request, "people/profile.html", {"link": None, "error": error, "me": user}, status=400
-        )
+        return await _profile_page(request, {"link": None, "error": error, "me": user}, status=400)
     return RedirectResponse("/me?account=1", status_code=303)
 
 
@@ -507,6 +530,8 @@ routes = [
     Route("/lang", set_language, methods=["POST"]),
     Route("/me", profile, methods=["GET"]),
     Route("/me/notices", notices_page, methods=["GET"]),
+    Route("/me/mail", profile_mail, methods=["POST"]),
+    Route("/admin/mail", mail_admin, methods=["GET"]),
     Route("/me/name", profile_name, methods=["POST"]),
     Route("/me/link", profile_link, methods=["POST"]),
     Route("/me/account", profile_account, methods=["POST"]),

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -21,6 +22,8 @@ __all__ = [
     "devices",
     "invites",
     "login_links",
+    "mail_choices",
+    "mail_outbox",
     "moderation_log",
     "notifications",
     "sessions",
@@ -126,4 +129,31 @@ notifications = Table(
     Index("ix_notifications_user", "user_id", "read_at"),
     UniqueConstraint("user_id", "seq", name="uq_notifications_seq"),
     UniqueConstraint("user_id", "dedupe", name="uq_notifications_dedupe"),
+)
+
+mail_outbox = Table(
+    "mail_outbox",
+    metadata,
+    # E-mail waiting to go (see ``outbox.py``): written with the notice, sent by a worker.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("message", LargeBinary, nullable=False),  # the whole message, as it will be sent
+    Column("state", String(16), nullable=False),  # pending, sent, undeliverable
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("last_error", String(300), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime, nullable=True),
+    Index("ix_mail_outbox_due", "state", "next_attempt_at"),
+)
+
+mail_choices = Table(
+    "mail_choices",
+    metadata,
+    # Which notices also come by e-mail, as each person chose (no row: the default).
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("by_mail", Boolean, nullable=False),
 )
