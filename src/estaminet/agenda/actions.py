@@ -29,7 +29,7 @@ from estaminet.agenda.events import (
     row_values,
     upcoming_occurrences,
 )
-from estaminet.agenda.notices import notify_cancelled, unschedule
+from estaminet.agenda.notices import notify_cancelled, notify_moved, unschedule
 from estaminet.agenda.recurrence import (
     Override,
     Series,
@@ -141,7 +141,11 @@ async def change_occurrence(
     start: datetime | None = None,
     duration: timedelta | None = None,
 ) -> None:
-    """Cancel or move one occurrence, leaving the others as they are (RECURRENCE-ID)."""
+    """Cancel or move one occurrence, leaving the others as they are (RECURRENCE-ID).
+
+    The people coming (or waiting) are told: a ``cancelled`` or a ``moved`` notice,
+    in their inbox and by e-mail as they chose.
+    """
     check_manager(user)
     async with db.begin() as conn:
         event = await get_event(conn, event_id, lock=True)
@@ -171,4 +175,7 @@ async def change_occurrence(
         if cancel:
             await notify_cancelled(conn, event_id, [key], now)
             return
-        await reschedule(conn, event_id, occurrence_at(series, zone, key), now)
+        moved = occurrence_at(series, zone, key)
+        await reschedule(conn, event_id, moved, now)
+        if moved.end > now:  # people coming are told where the date went
+            await notify_moved(conn, event_id, key, now)

@@ -51,6 +51,7 @@ _SUBJECTS: dict[Notice, str] = {
     Notice.CANCELLED: N_("Cancelled: %(title)s, %(when)s"),
     Notice.PROMOTED: N_("A seat is free for you: %(title)s, %(when)s"),
     Notice.CHANGED: N_("The event has changed: %(title)s, %(when)s"),
+    Notice.MOVED: N_("Date moved: %(title)s, now %(when)s"),
 }
 _BODIES: dict[Notice, str] = {
     Notice.DAY_BEFORE: N_("%(title)s is tomorrow, %(when)s. See you there!"),
@@ -65,6 +66,10 @@ _BODIES: dict[Notice, str] = {
         "The event has changed: %(title)s is now %(when)s%(where)s. "
         "Your answer is kept; you can change it on the event's page."
     ),
+    Notice.MOVED: N_(
+        "A date you are coming to has moved: %(title)s is now %(when)s%(where)s. "
+        "Your answer is kept; you can change it on the event's page."
+    ),
 }
 _TOASTS: dict[Notice, str] = {
     Notice.DAY_BEFORE: N_("Reminder: %(title)s, %(when)s."),
@@ -74,6 +79,7 @@ _TOASTS: dict[Notice, str] = {
         "A seat is free: you move up from the waiting list for %(title)s (%(when)s)."
     ),
     Notice.CHANGED: N_("The event has changed: %(title)s, now %(when)s."),
+    Notice.MOVED: N_("A date has moved: %(title)s is now %(when)s."),
 }
 
 
