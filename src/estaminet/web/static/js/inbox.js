@@ -10,6 +10,12 @@ export function setupInbox(live, me, renderedSeq) {
   const key = `estaminet.inbox.${me}`;
   let stored = null;
   try { stored = sessionStorage.getItem(key); } catch { /* private mode */ }
+  const start = Number(stored ?? renderedSeq) || 0;
   live.keep(topic, key);
-  live.follow(topic, Number(stored ?? renderedSeq) || 0);
+  live.follow(topic, start);
+  // Kept at once: a reload before anything arrives resumes from the number this page had.
+  try { sessionStorage.setItem(key, String(start)); } catch { /* private mode */ }
+  // Once the page is leaving (a form sent, a link followed, a reload), a notice that still
+  // reaches it is not seen: the next page shows it ("je viens" to an event in progress).
+  window.addEventListener("beforeunload", () => live.unkeep(topic));
 }

@@ -34,6 +34,10 @@ export class Live {
     this.kept.set(topic, key);
   }
 
+  unkeep(topic) {
+    this.kept.delete(topic);
+  }
+
   setLast(topic, seq) {
     this.last.set(topic, seq);
     const key = this.kept.get(topic);
