@@ -39,7 +39,9 @@ from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
 from estaminet.people import passwords
 from estaminet.people import tokens as people_tokens
+from estaminet.people.inbox import Inbox
 from estaminet.people.model import User
+from estaminet.people.outbox import Outbox
 from estaminet.people.queries import user_by_id
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
@@ -48,7 +50,6 @@ from estaminet.privacy.routes import routes as privacy_routes
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
-from estaminet.realtime.topics import UserTopics
 from estaminet.settings import Settings
 from estaminet.sittings.keys import KeyDesk
 from estaminet.sittings.routes import make_panel as sitting_panel
@@ -170,8 +171,17 @@ def create_app(
         max_depth=settings.ws_max_depth,
         queue_size=settings.ws_send_queue,
     )
-    gateway.provide("user", UserTopics(hub))
-    venue = VenueService(db, hub, templates, settings, clock)
+    mailer = make_mailer(settings)
+    mail = Outbox(
+        db,
+        mailer,
+        clock,
+        concurrency=settings.mail_concurrency,
+        timeout=settings.mail_timeout_seconds,
+    )
+    inbox = Inbox(db, hub, templates, mail)
+    inbox.install(gateway)  # the user: topic, with the person's notices
+    venue = VenueService(db, hub, templates, settings, clock, inbox)
     venue.install(gateway)
     gateway.on_access_changed(venue.forget_access)
     engine = Engine(db, _activity_for, clock)
@@ -180,8 +190,7 @@ def create_app(
     tables.install(gateway)
     KeyDesk(tables).install(gateway)
     engine.boxes.reachable = tables.seats_online  # who can take a ballot box's key share now
-    mailer = make_mailer(settings)
-    agenda = AgendaService(db, hub, templates, settings, venue, clock, mailer)
+    agenda = AgendaService(db, hub, templates, settings, inbox, clock, mailer)
     agenda.install(gateway)
     # Crowded voice rooms: a Janus (configured, or started here), else None (mesh only).
     janus = janus_runtime(settings, serving=serving, clock=clock)
@@ -220,6 +229,8 @@ def create_app(
         rooms_loop = asyncio.create_task(
             venue.watch_rooms(lambda: gateway.recheck_here(None), settings.rooms_watch_seconds)
         )
+        # Mail waiting in the outbox (a server down, a restart) goes out now.
+        mail_loop = asyncio.create_task(mail.run())
         if janus is not None:
             await janus.start()
         # Everything built so far lives as long as the server: keep it out of the
@@ -229,7 +240,7 @@ def create_app(
         try:
             yield
         finally:
-            for task in (timers, agenda_loop, rooms_loop):
+            for task in (timers, agenda_loop, rooms_loop, mail_loop):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -298,6 +309,8 @@ def create_app(
         address_per_minute=settings.signin_address_per_minute,
     )
     state.venue = venue
+    state.inbox = inbox
+    state.mail = mail
     state.engine = engine
     state.tables = tables
     state.room_panels = {

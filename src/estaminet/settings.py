@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_from: str = "estaminet@localhost"
     """The sender address of the venue's e-mail."""
+    mail_timeout_seconds: float = 20.0
+    """Longest wait for the mail server to take one message (then it is tried again later)."""
+    mail_concurrency: int = 4
+    """How many messages go to the mail server at once (a hanging one holds only its own)."""
+
+    agenda_picture_max_bytes: int = 10 * 1024 * 1024
+    """Largest event picture accepted (a phone photo); it is resized and re-encoded on upload."""
 
     assembly_notice_days: int = 15
     """How many days before a general assembly its convocation must be sent (statutes, law)."""

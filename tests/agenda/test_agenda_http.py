@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import vobject
 from PIL import Image
 
@@ -321,11 +322,14 @@ async def test_agenda_picture_is_checked_and_served_to_who_may_see(
     assert made.status_code == 303, made.text[:500]
     path = (await animator.http.get(made.headers["location"])).headers["location"].split("?")[0]
     picture = re.search(
-        r'src="(/agenda/\d+/pictures/[0-9a-f]{32}\.png)"', (await animator.http.get(path)).text
+        r'src="(/agenda/\d+/pictures/[0-9a-f]{32}-960\.webp)"', (await animator.http.get(path)).text
     )
     assert picture
     served = await animator.http.get(picture.group(1))
-    assert served.status_code == 200 and served.content == picture_bytes
+    assert served.status_code == 200 and served.headers["content-type"] == "image/webp"
+    with Image.open(io.BytesIO(served.content)) as kept:  # re-encoded, never made larger
+        assert kept.format == "WEBP" and kept.size == (4, 3)
+        assert kept.convert("RGB").getpixel((1, 1)) == pytest.approx((140, 47, 35), abs=8)
     stranger: Person = await people()
     assert (await stranger.http.get(picture.group(1))).status_code == 404
 

@@ -207,7 +207,7 @@ async def test_edit_http_picture_is_replaced_then_removed(live: LiveServer, peop
     assert made.status_code == 303
     path = (await animator.http.get(made.headers["location"])).headers["location"].split("?")[0]
     event_id = path.split("/")[2]
-    picture = re.compile(r'src="(/agenda/\d+/pictures/[0-9a-f]{32}\.png)"')
+    picture = re.compile(r'src="(/agenda/\d+/pictures/[0-9a-f]{32}-960\.webp)"')
     first = picture.search((await animator.http.get(path)).text)
     assert first
     page, _, _ = await form_of(animator, event_id)
@@ -221,8 +221,10 @@ async def test_edit_http_picture_is_replaced_then_removed(live: LiveServer, peop
     second = picture.search((await animator.http.get(path)).text)
     assert second and second.group(1) != first.group(1)
     assert (await animator.http.get(first.group(1))).status_code == 404
-    old_file = live.settings.data_dir / "agenda" / first.group(1).rsplit("/", 1)[1]
-    assert not old_file.exists()
+    stem = first.group(1).rsplit("/", 1)[1].removesuffix("-960.webp")
+    folder = live.settings.data_dir / "agenda"
+    assert not list(folder.glob(f"{stem}*"))  # every size of the old picture is gone
+    assert list(folder.glob(f"{second.group(1).rsplit('/', 1)[1].removesuffix('-960.webp')}*"))
     removed = await edit(animator, event_id, title="Affiche", remove_picture="on")
     assert removed.status_code == 303
     assert not picture.search((await animator.http.get(path)).text)

@@ -18,12 +18,15 @@ from estaminet.agenda import actions, answers, edits
 from estaminet.agenda.mail import SmtpMailer
 from estaminet.agenda.rules import Answer
 from estaminet.agenda.service import AgendaService
+from estaminet.people.inbox import Inbox as PeopleInbox
+from estaminet.people.inbox import listing
 from estaminet.people.model import Role, User
+from estaminet.people.outbox import Outbox
 from estaminet.realtime.hub import MemoryHub
 from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.web.templating import Templates
-from tests.agenda.conftest import NOW, FakeVenue, add_person
+from tests.agenda.conftest import NOW, add_person
 from tests.agenda.test_reminders import BRUSSELS, game_night
 from tests.support.live_server import free_port
 
@@ -49,7 +52,7 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-Mailing = tuple[Inbox, Database, FakeVenue, AgendaService]
+Mailing = tuple[Inbox, Database, Outbox, AgendaService]
 
 
 @pytest.fixture
@@ -67,17 +70,19 @@ def mailing(sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Mailing
         smtp_from="agenda@lab.example.be",
     )
     db = Database(sqlite_url)
-    venue = FakeVenue()
+    hub = MemoryHub()
+    mailer = SmtpMailer("127.0.0.1", port, starttls=False)
+    mail = Outbox(db, mailer, lambda: NOW)
     service = AgendaService(
         db,
-        MemoryHub(),
+        hub,
         Templates(),
         settings,
-        venue,  # type: ignore[arg-type]
+        PeopleInbox(db, hub, Templates(), mail),
         lambda: NOW,
-        SmtpMailer("127.0.0.1", port, starttls=False),
+        mailer,
     )
-    return inbox, db, venue, service
+    return inbox, db, mail, service
 
 
 async def _mia_comes_to_game_night(db: Database) -> tuple[User, int]:
@@ -92,11 +97,15 @@ async def _mia_comes_to_game_night(db: Database) -> tuple[User, int]:
 async def test_mail_reminder_arrives_in_french_with_the_event(
     mailing: Mailing,
 ) -> None:
-    inbox, db, venue, service = mailing
+    inbox, db, mail, service = mailing
     try:
         await _mia_comes_to_game_night(db)
         start = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
         assert await service.reminders.fire_due(start - timedelta(hours=23)) == 1
+        assert inbox.messages == []  # in the outbox: the mail worker sends it
+        assert await mail.send_due(NOW) == 1
+        async with db.read() as conn:
+            notes = await listing(conn, "mia")
     finally:
         await db.dispose()
     assert len(inbox.messages) == 1
@@ -109,18 +118,22 @@ async def test_mail_reminder_arrives_in_french_with_the_event(
     assert "c'est demain" in body and "https://lab.example.be/agenda/" in body
     ics = parts["text/calendar"].get_payload(decode=True).decode()
     assert vobject.readOne(ics).vevent.summary.value == "Soirée jeux"
-    assert [user for user, _ in venue.notices] == ["mia"]  # the toast too
+    # In Mia's inbox too (and shown as a toast where she has a tab open).
+    assert [(n.user_id, n.kind) for n in notes] == [("mia", "agenda/24h")]
 
 
 async def test_mail_changed_event_says_so_with_the_new_version(
     mailing: Mailing,
 ) -> None:
-    inbox, db, venue, service = mailing
+    inbox, db, mail, service = mailing
     try:
         animator, event_id = await _mia_comes_to_game_night(db)
         earlier = game_night(start=datetime(2026, 11, 27, 19, 30))
         await edits.edit_event(db, animator, event_id, earlier, NOW, BRUSSELS, version=0)
         assert await service.reminders.fire_due(NOW) == 1
+        assert await mail.send_due(NOW) == 1
+        async with db.read() as conn:
+            notes = await listing(conn, "mia")
     finally:
         await db.dispose()
     message = inbox.messages[0]
@@ -131,4 +144,4 @@ async def test_mail_changed_event_says_so_with_the_new_version(
     ics = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
     vevent = vobject.readOne(ics.get_payload(decode=True).decode()).vevent
     assert vevent.sequence.value == "1"
-    assert [(user, context["notice"]) for user, context in venue.notices] == [("mia", "changed")]
+    assert [(n.user_id, n.kind) for n in notes] == [("mia", "agenda/changed")]

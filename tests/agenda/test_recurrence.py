@@ -17,6 +17,7 @@ from estaminet.agenda.recurrence import (
     local_to_utc,
     occurrence_at,
     rekey,
+    series_in_range,
 )
 from estaminet.kernel.errors import BadInput, NotFound
 
@@ -186,3 +187,49 @@ def test_recurrence_rekey_of_a_one_off_follows_it_to_any_day() -> None:
     # A one-off that becomes a series keeps its answers when the series has that day.
     series = weekly(datetime(2026, 11, 20, 19, 0), count=3)
     assert rekey(once, series, ["20261127T2000"]) == {"20261127T2000": "20261127T1900"}
+
+
+@pytest.mark.parametrize(
+    ("start", "duration", "rule"),
+    [
+        (datetime(1999, 12, 31, 20, 0), timedelta(hours=2), Recurrence()),
+        (datetime(1, 1, 1, 20, 0), timedelta(hours=2), Recurrence()),
+        (datetime(9999, 12, 31, 20, 0), timedelta(hours=2), Recurrence()),
+        (datetime(2100, 12, 31, 23, 0), timedelta(hours=2), Recurrence()),
+        (datetime(2100, 10, 1, 20, 0), timedelta(hours=2), Recurrence(Frequency.WEEKLY, count=20)),
+        (
+            datetime(2100, 10, 1, 20, 0),
+            timedelta(hours=2),
+            Recurrence(Frequency.WEEKLY, date(2101, 2, 1)),
+        ),
+    ],
+)
+def test_recurrence_dates_outside_the_range_are_refused(
+    start: datetime, duration: timedelta, rule: Recurrence
+) -> None:
+    series = Series(start, duration, rule)
+    with pytest.raises(BadInput) as refused:
+        check_series(series)
+    assert refused.value.code == "agenda/out_of_range"
+    assert refused.value.params == {"first": "2000", "last": "2100"}
+    assert not series_in_range(series)
+
+
+def test_recurrence_range_edges_are_accepted() -> None:
+    for series in (
+        Series(datetime(2000, 1, 1, 0, 0), timedelta(hours=2)),
+        Series(datetime(2100, 12, 31, 21, 0), timedelta(hours=3)),
+        Series(
+            datetime(2100, 10, 1, 20, 0), timedelta(hours=2), Recurrence(Frequency.WEEKLY, count=13)
+        ),
+    ):
+        check_series(series)
+        assert series_in_range(series)
+    # A stored row can be anything: a count above the limit, a moved date beyond the range.
+    assert not series_in_range(weekly(datetime(2026, 11, 27, 20, 0), count=100_000))
+    moved = Series(
+        datetime(2026, 11, 27, 20, 0),
+        timedelta(hours=2),
+        overrides={"20261127T2000": Override(start=datetime(9999, 12, 31, 23, 0))},
+    )
+    assert not series_in_range(moved)

@@ -176,11 +176,18 @@ async def test_moved_date_moves_its_reminders(db: Database) -> None:
         sent.append(delivery)
 
     reminders = Reminders(db, BRUSSELS, deliver, lambda: NOW)
+    # Alice is told the date moved, at once.
+    assert await reminders.fire_due(NOW) == 1
     # Nothing at the old time; the "starting" notice at the new one (18:00 local = 17:00 UTC).
     assert await reminders.fire_due(datetime(2026, 12, 4, 19, 1, tzinfo=UTC)) == 1  # the 24 h one
     assert await reminders.fire_due(datetime(2026, 12, 5, 16, 59, tzinfo=UTC)) == 1  # 15 min
     assert await reminders.fire_due(datetime(2026, 12, 5, 17, 0, tzinfo=UTC)) == 1
-    assert [d.notice for d in sent] == [Notice.DAY_BEFORE, Notice.SOON, Notice.STARTING]
+    assert [d.notice for d in sent] == [
+        Notice.MOVED,
+        Notice.DAY_BEFORE,
+        Notice.SOON,
+        Notice.STARTING,
+    ]
     assert sent[-1].occurrence.moved and sent[-1].occurrence.key == key
 
 

@@ -29,13 +29,14 @@ from estaminet.agenda.events import (
     row_values,
     upcoming_occurrences,
 )
-from estaminet.agenda.notices import notify_cancelled, unschedule
+from estaminet.agenda.notices import notify_cancelled, notify_moved, unschedule
 from estaminet.agenda.recurrence import (
     Override,
     Series,
     check_series,
     local_to_utc,
     occurrence_at,
+    series_in_range,
 )
 from estaminet.agenda.rules import Status
 from estaminet.agenda.tables import agenda_events, agenda_overrides
@@ -112,7 +113,8 @@ async def cancel_event(
     """Cancel a whole event: it stays visible as cancelled; those who said yes are told."""
     check_manager(user)
     async with db.begin() as conn:
-        event = await get_event(conn, event_id, lock=True)
+        # Even an event whose stored dates lie outside the agenda's years can be cancelled.
+        event = await get_event(conn, event_id, lock=True, any_dates=True)
         if event.cancelled:
             return
         await conn.execute(
@@ -121,6 +123,8 @@ async def cancel_event(
             .values(status=Status.CANCELLED.value, updated_at=now, sequence=event.sequence + 1)
         )
         await unschedule(conn, event_id, None)
+        if not series_in_range(event.series):
+            return  # no date of it can be told
         upcoming = [o.key for o in upcoming_occurrences(event, zone, now)]
         await notify_cancelled(conn, event_id, upcoming, now)
 
@@ -137,7 +141,11 @@ async def change_occurrence(
     start: datetime | None = None,
     duration: timedelta | None = None,
 ) -> None:
-    """Cancel or move one occurrence, leaving the others as they are (RECURRENCE-ID)."""
+    """Cancel or move one occurrence, leaving the others as they are (RECURRENCE-ID).
+
+    The people coming (or waiting) are told: a ``cancelled`` or a ``moved`` notice,
+    in their inbox and by e-mail as they chose.
+    """
     check_manager(user)
     async with db.begin() as conn:
         event = await get_event(conn, event_id, lock=True)
@@ -167,4 +175,7 @@ async def change_occurrence(
         if cancel:
             await notify_cancelled(conn, event_id, [key], now)
             return
-        await reschedule(conn, event_id, occurrence_at(series, zone, key), now)
+        moved = occurrence_at(series, zone, key)
+        await reschedule(conn, event_id, moved, now)
+        if moved.end > now:  # people coming are told where the date went
+            await notify_moved(conn, event_id, key, now)

@@ -8,6 +8,7 @@ row values.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.agenda.recurrence import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Frequency,
     Occurrence,
     Override,
@@ -26,6 +29,7 @@ from estaminet.agenda.recurrence import (
     expand,
     first_and_last,
     local_to_utc,
+    series_in_range,
 )
 from estaminet.agenda.rules import (
     EventKind,
@@ -36,7 +40,7 @@ from estaminet.agenda.rules import (
     visible_levels,
 )
 from estaminet.agenda.tables import agenda_events, agenda_overrides
-from estaminet.kernel.errors import Forbidden, NotFound
+from estaminet.kernel.errors import Conflict, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import User
 
@@ -55,6 +59,8 @@ __all__ = [
     "row_values",
     "upcoming_occurrences",
 ]
+
+log = logging.getLogger(__name__)
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 """How a naive local time is stored (``start_local``)."""
@@ -152,24 +158,44 @@ async def _overrides(conn: AsyncConnection, ids: Iterable[int]) -> dict[int, dic
     return found
 
 
-async def get_event(conn: AsyncConnection, event_id: int, *, lock: bool = False) -> EventInfo:
+async def get_event(
+    conn: AsyncConnection, event_id: int, *, lock: bool = False, any_dates: bool = False
+) -> EventInfo:
+    """One event; one whose stored dates lie outside the agenda's years is refused with a
+    clear message (``agenda/stored_out_of_range``) unless ``any_dates`` (to cancel it)."""
     query = select(agenda_events).where(agenda_events.c.id == event_id)
     if lock:
         query = query.with_for_update()
     row = (await conn.execute(query)).first()
     if row is None:
         raise NotFound("agenda/unknown", N_("This event does not exist."))
-    return _event(row, (await _overrides(conn, [event_id]))[event_id])
+    event = _event(row, (await _overrides(conn, [event_id]))[event_id])
+    if not any_dates and not series_in_range(event.series):
+        raise Conflict(
+            "agenda/stored_out_of_range",
+            N_(
+                "This event has a date outside the years %(first)s to %(last)s: "
+                "it cannot be shown or changed. It can still be cancelled."
+            ),
+            first=str(FIRST_YEAR),
+            last=str(LAST_YEAR),
+        )
+    return event
 
 
 async def access_event(
-    conn: AsyncConnection, user: User | None, event_id: int, *, lock: bool = False
+    conn: AsyncConnection,
+    user: User | None,
+    event_id: int,
+    *,
+    lock: bool = False,
+    any_dates: bool = False,
 ) -> EventInfo:
     """The only way to load an event for a person: it exists and they may see it.
 
     An event someone may not see is "not found" for them (its title stays secret).
     """
-    event = await get_event(conn, event_id, lock=lock)
+    event = await get_event(conn, event_id, lock=lock, any_dates=any_dates)
     if not can_see_event(user, event.visibility):
         raise NotFound("agenda/unknown", N_("This event does not exist."))
     return event
@@ -201,6 +227,9 @@ async def events_between(
     found: list[tuple[EventInfo, Occurrence]] = []
     for row in rows:
         event = _event(row, overrides[row.id])
+        if not series_in_range(event.series):
+            log.warning("agenda event %s has dates outside the agenda's years: skipped", row.id)
+            continue
         found.extend((event, o) for o in expand(event.series, zone, after, before))
     found.sort(key=lambda pair: (pair[1].start, pair[0].title))
     return found

@@ -9,6 +9,7 @@ a cancelled event says STATUS:CANCELLED.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,10 +17,18 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from estaminet.agenda.events import EventInfo
-from estaminet.agenda.recurrence import Frequency, local_to_utc, nth_weekday, parse_key
+from estaminet.agenda.recurrence import (
+    Frequency,
+    local_to_utc,
+    nth_weekday,
+    parse_key,
+    series_in_range,
+)
 from estaminet.agenda.rules import Status
 
 __all__ = ["CONTENT_TYPE", "calendar"]
+
+log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -92,38 +101,69 @@ def calendar(
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", zone.key)
+    shown: list[EventInfo] = []
     for event in events:
-        series = event.series
-        master = Event()
-        _common(master, event, base_url=base_url, room_names=room_names, stamp=stamp)
-        master.add("dtstart", series.start.replace(tzinfo=zone))
-        master.add("dtend", (series.start + series.duration).replace(tzinfo=zone))
-        rule = _rrule(event, zone)
-        if rule is not None:
-            master.add("rrule", rule)
-        cancelled = sorted(k for k, o in series.overrides.items() if o.cancelled)
-        if cancelled and rule is not None:
-            master.add("exdate", [parse_key(k).replace(tzinfo=zone) for k in cancelled])
-        cal.add_component(master)
-        for key, override in sorted(series.overrides.items()):
-            if override.cancelled or override.start is None:
-                continue
-            moved = Event()
-            _common(moved, event, base_url=base_url, room_names=room_names, stamp=stamp)
-            moved.add("recurrence-id", parse_key(key).replace(tzinfo=zone))
-            moved.add("dtstart", override.start.replace(tzinfo=zone))
-            moved.add(
-                "dtend",
-                (override.start + (override.duration or series.duration)).replace(tzinfo=zone),
+        # One event that cannot be written (dates outside the agenda's years, a row written
+        # by hand) is left out and logged: it never takes the whole feed down.
+        if not series_in_range(event.series):
+            log.warning(
+                "agenda event %s has dates outside the agenda's years: not in the feed", event.id
             )
-            cal.add_component(moved)
-    starts = [e.series.start.date() for e in events]
+            continue
+        try:
+            components = _components(
+                event, zone, base_url=base_url, room_names=room_names, stamp=stamp
+            )
+        except Exception:
+            log.exception("agenda event %s could not be written to a feed: left out", event.id)
+            continue
+        for component in components:
+            cal.add_component(component)
+        shown.append(event)
+    starts = [e.series.start.date() for e in shown]
     first = min(starts, default=stamp.date()) - timedelta(days=366)
     last = max(starts, default=stamp.date()) + timedelta(days=4 * 366)
     cal.add_missing_timezones(first_date=first, last_date=last)
     _one_rdate_per_line(cal)
     text: bytes = cal.to_ical()
     return text
+
+
+def _components(
+    event: EventInfo,
+    zone: ZoneInfo,
+    *,
+    base_url: str,
+    room_names: Mapping[str, str],
+    stamp: datetime,
+) -> list[Event]:
+    """The VEVENTs of one event: the series, then one per moved date."""
+    found: list[Event] = []
+    series = event.series
+    master = Event()
+    _common(master, event, base_url=base_url, room_names=room_names, stamp=stamp)
+    master.add("dtstart", series.start.replace(tzinfo=zone))
+    master.add("dtend", (series.start + series.duration).replace(tzinfo=zone))
+    rule = _rrule(event, zone)
+    if rule is not None:
+        master.add("rrule", rule)
+    cancelled = sorted(k for k, o in series.overrides.items() if o.cancelled)
+    if cancelled and rule is not None:
+        master.add("exdate", [parse_key(k).replace(tzinfo=zone) for k in cancelled])
+    found.append(master)
+    for key, override in sorted(series.overrides.items()):
+        if override.cancelled or override.start is None:
+            continue
+        moved = Event()
+        _common(moved, event, base_url=base_url, room_names=room_names, stamp=stamp)
+        moved.add("recurrence-id", parse_key(key).replace(tzinfo=zone))
+        moved.add("dtstart", override.start.replace(tzinfo=zone))
+        moved.add(
+            "dtend",
+            (override.start + (override.duration or series.duration)).replace(tzinfo=zone),
+        )
+        found.append(moved)
+    return found
 
 
 def _one_rdate_per_line(cal: Calendar) -> None:

@@ -5,22 +5,25 @@ from __future__ import annotations
 import asyncio
 import io
 import uuid
+import warnings
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from starlette.datastructures import FormData, UploadFile
 
 from estaminet.agenda.events import EventData
-from estaminet.agenda.recurrence import Frequency, Recurrence
+from estaminet.agenda.recurrence import MAX_COUNT, Frequency, Recurrence
 from estaminet.agenda.rules import EventKind, Visibility
 from estaminet.kernel.errors import BadInput
 from estaminet.kernel.i18n import N_
 
 __all__ = [
-    "MAX_PICTURE_BYTES",
+    "PICTURE_WIDTHS",
     "drop_picture",
+    "picture_files",
     "read_event",
     "read_moment",
     "read_version",
@@ -28,8 +31,11 @@ __all__ = [
 ]
 
 _E = TypeVar("_E", EventKind, Visibility, Frequency)
-MAX_PICTURE_BYTES = 2 * 1024 * 1024
-_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+_FORMATS = {"PNG", "JPEG", "WEBP"}
+PICTURE_WIDTHS = (480, 960, 1600)
+"""The widths a picture is kept at (the largest is the picture's own name): the page offers
+them as a ``srcset``, so a phone downloads the small one."""
+_MAX_PIXELS = 60_000_000  # a 50-megapixel phone photo passes; a decompression bomb does not
 _MAX_TITLE = 120
 _MAX_DESCRIPTION = 5000
 
@@ -90,11 +96,21 @@ def _recurrence(form: FormData) -> Recurrence:
             until = date.fromisoformat(until_raw)
         except ValueError:
             raise BadInput("agenda/bad_date", N_("Please give a valid date and time.")) from None
-    return Recurrence(frequency, until, _number(form, "repeat_count", 1, 10_000))
+    return Recurrence(frequency, until, _number(form, "repeat_count", 1, MAX_COUNT))
 
 
-def read_event(form: FormData, room_slugs: set[str]) -> EventData:
-    """Check the event form (the picture is read separately, see :func:`save_picture`)."""
+def _visibility(form: FormData, room: str | None, rooms: Mapping[str, Visibility]) -> Visibility:
+    """Who sees the event; "like the room" (the form's default) follows the room's visibility."""
+    if _text(form, "visibility") in ("", "room"):
+        return rooms[room] if room is not None else Visibility.MEMBERS
+    return _choice(form, "visibility", Visibility, Visibility.MEMBERS)
+
+
+def read_event(form: FormData, rooms: Mapping[str, Visibility]) -> EventData:
+    """Check the event form (the picture is read separately, see :func:`save_picture`).
+
+    ``rooms``: the venue's rooms (slug → who may see the room).
+    """
     title = _text(form, "title")
     if not title:
         raise BadInput("agenda/title_empty", N_("Give the event a title."))
@@ -112,7 +128,7 @@ def read_event(form: FormData, room_slugs: set[str]) -> EventData:
             max=_MAX_DESCRIPTION,
         )
     room = _text(form, "room") or None
-    if room is not None and room not in room_slugs:
+    if room is not None and room not in rooms:
         raise BadInput("agenda/unknown_room", N_("Choose a room of the venue."))
     start = read_moment(form, "start")
     end = read_moment(form, "end")
@@ -123,7 +139,7 @@ def read_event(form: FormData, room_slugs: set[str]) -> EventData:
         description=description,
         kind=_choice(form, "kind", EventKind, EventKind.OTHER),
         room_slug=room,
-        visibility=_choice(form, "visibility", Visibility, Visibility.MEMBERS),
+        visibility=_visibility(form, room, rooms),
         capacity=_number(form, "capacity", 1, 10_000),
         waitlist=_text(form, "waitlist") != "off",
         start=start,
@@ -140,33 +156,68 @@ def read_version(form: FormData) -> int:
     return int(raw)
 
 
-async def save_picture(upload: object, folder: Path) -> str | None:
-    """Keep an uploaded picture (PNG, JPEG or WebP, at most 2 MB); returns its file name."""
+async def save_picture(upload: object, folder: Path, max_bytes: int) -> str | None:
+    """Keep an uploaded picture (PNG, JPEG or WebP up to ``max_bytes``): turned upright,
+    resized to :data:`PICTURE_WIDTHS` and re-encoded as WebP. Returns its file name."""
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
-    data = await upload.read(MAX_PICTURE_BYTES + 1)
+    data = await upload.read(max_bytes + 1)
     if not data:
         return None
-    if len(data) > MAX_PICTURE_BYTES:
-        raise BadInput("agenda/picture_large", N_("The picture is too large (at most 2 MB)."))
+    if len(data) > max_bytes:
+        raise BadInput(
+            "agenda/picture_large",
+            N_("The picture is too large (at most %(mb)s MB)."),
+            mb=str(max_bytes // (1024 * 1024)),
+        )
+    stem = uuid.uuid4().hex
+    await asyncio.to_thread(_write_sizes, folder, stem, data)
+    return f"{stem}.webp"
+
+
+def picture_files(name: str) -> list[str]:
+    """The files of a picture kept by :func:`save_picture` (older pictures: the one file)."""
+    stem, _, ext = name.rpartition(".")
+    if ext != "webp":
+        return [name]
+    return [name, *(f"{stem}-{width}.webp" for width in PICTURE_WIDTHS[:-1])]
+
+
+def _write_sizes(folder: Path, stem: str, data: bytes) -> None:
+    largest = PICTURE_WIDTHS[-1]
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format or ""
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        kind = ""
-    if kind not in _FORMATS:
-        raise BadInput("agenda/picture_type", N_("The picture must be a PNG, JPEG or WebP image."))
-    name = f"{uuid.uuid4().hex}.{_FORMATS[kind]}"
-    await asyncio.to_thread(_write, folder, name, data)
-    return name
-
-
-def _write(folder: Path, name: str, data: bytes) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                if opened.format not in _FORMATS:
+                    raise ValueError(opened.format)
+                if opened.width * opened.height > _MAX_PIXELS:
+                    raise ValueError("too many pixels")
+                # A JPEG decodes straight at a smaller scale (still at least the largest size).
+                opened.draft("RGB", (largest, largest))
+                image = ImageOps.exif_transpose(opened)
+                image.load()
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
+        raise BadInput(
+            "agenda/picture_type", N_("The picture must be a PNG, JPEG or WebP image.")
+        ) from None
+    image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
+    # Largest first, each smaller size from the one before (never made larger).
+    for width in reversed(PICTURE_WIDTHS):
+        image.thumbnail((width, width * 3), Image.Resampling.LANCZOS)
+        name = f"{stem}.webp" if width == largest else f"{stem}-{width}.webp"
+        image.save(folder / name, "WEBP", quality=80, method=3)
 
 
 async def drop_picture(folder: Path, name: str) -> None:
-    """Delete a picture file no event uses any more."""
-    await asyncio.to_thread((folder / name).unlink, missing_ok=True)
+    """Delete the files of a picture no event uses any more."""
+    for file in picture_files(name):
+        await asyncio.to_thread((folder / file).unlink, missing_ok=True)

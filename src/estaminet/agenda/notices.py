@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.agenda.rules import Answer, Notice, reminder_schedule
 from estaminet.agenda.tables import agenda_answers, agenda_notices
 
-__all__ = ["notify_cancelled", "replan", "schedule", "unschedule"]
+__all__ = ["notify_cancelled", "notify_moved", "replan", "schedule", "unschedule"]
 
 
 async def schedule(
@@ -91,3 +91,27 @@ async def notify_cancelled(
         query = query.where(agenda_answers.c.occurrence.in_(list(keys)))
     for key, user_id in (await conn.execute(query)).all():
         await schedule(conn, event_id, key, user_id, [(Notice.CANCELLED, now)])
+
+
+async def notify_moved(conn: AsyncConnection, event_id: int, key: str, now: datetime) -> None:
+    """A "this date moved" notice for everyone coming (or waiting); a new move tells again."""
+    people = (
+        await conn.execute(
+            select(agenda_answers.c.user_id).where(
+                agenda_answers.c.event_id == event_id,
+                agenda_answers.c.occurrence == key,
+                agenda_answers.c.answer.in_([Answer.YES.value, Answer.WAITING.value]),
+            )
+        )
+    ).scalars()
+    for user_id in people:
+        # The notice of an earlier move (sent or not) gives way: one for the date as it is now.
+        await conn.execute(
+            delete(agenda_notices).where(
+                agenda_notices.c.event_id == event_id,
+                agenda_notices.c.occurrence == key,
+                agenda_notices.c.user_id == user_id,
+                agenda_notices.c.kind == Notice.MOVED.value,
+            )
+        )
+        await schedule(conn, event_id, key, user_id, [(Notice.MOVED, now)])

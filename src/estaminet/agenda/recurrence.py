@@ -26,7 +26,9 @@ from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
 
 __all__ = [
+    "FIRST_YEAR",
     "KEY_FORMAT",
+    "LAST_YEAR",
     "MAX_COUNT",
     "MAX_SPAN_DAYS",
     "MAX_WINDOW_DAYS",
@@ -35,9 +37,11 @@ __all__ = [
     "Override",
     "Recurrence",
     "Series",
+    "check_range",
     "check_series",
     "expand",
     "first_and_last",
+    "in_range",
     "key_of",
     "local_day_bounds",
     "local_to_utc",
@@ -45,6 +49,7 @@ __all__ = [
     "occurrence_at",
     "parse_key",
     "rekey",
+    "series_in_range",
 ]
 
 KEY_FORMAT = "%Y%m%dT%H%M"
@@ -55,6 +60,12 @@ MAX_SPAN_DAYS = 3 * 366
 """A series ends at most about three years after its first start."""
 MAX_WINDOW_DAYS = 120
 """An expansion window spans at most this many days (a month view needs six weeks)."""
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+"""The agenda's range: every date of every event lies in these years (the form, the month
+view and every page and feed share this rule; a date outside is refused with a message)."""
+_RANGE_START = datetime(FIRST_YEAR, 1, 1)
+_RANGE_END = datetime(LAST_YEAR + 1, 1, 1)
 
 
 class Frequency(StrEnum):
@@ -152,12 +163,52 @@ def local_day_bounds(day: date, zone: ZoneInfo, days: int = 1) -> tuple[datetime
     )
 
 
+def in_range(local: datetime) -> bool:
+    """Whether a local time lies in the agenda's years (:data:`FIRST_YEAR`…:data:`LAST_YEAR`)."""
+    return _RANGE_START <= local.replace(tzinfo=None) < _RANGE_END
+
+
+def check_range(start: datetime, duration: timedelta) -> None:
+    """Refuse a date outside the agenda's years (raises :class:`BadInput`)."""
+    if not (in_range(start) and start.replace(tzinfo=None) + duration <= _RANGE_END):
+        raise BadInput(
+            "agenda/out_of_range",
+            N_("Choose dates between the years %(first)s and %(last)s."),
+            first=str(FIRST_YEAR),
+            last=str(LAST_YEAR),
+        )
+
+
+def series_in_range(series: Series) -> bool:
+    """Whether every date of a stored series lies in the agenda's years.
+
+    The form refuses any other; a row written before the rule (or by hand) may not
+    follow it, and must then be skipped by feeds rather than break them.
+    """
+    rule = series.recurrence
+    if rule.count is not None and not 1 <= rule.count <= MAX_COUNT:
+        return False
+    if rule.until is not None and not FIRST_YEAR <= rule.until.year <= LAST_YEAR:
+        return False
+    try:
+        check_range(series.start, series.duration)
+        for override in series.overrides.values():
+            if override.start is not None:
+                check_range(override.start, override.duration or series.duration)
+        if rule.frequency is not Frequency.NONE:
+            check_range(first_and_last(series)[1], series.duration)
+    except (BadInput, OverflowError, ValueError):
+        return False
+    return True
+
+
 def check_series(series: Series) -> None:
     """Refuse a series that cannot be expanded sensibly (raises :class:`BadInput`)."""
     if series.duration <= timedelta(0):
         raise BadInput("agenda/end_before_start", N_("The end must come after the start."))
     if series.duration > timedelta(days=14):
         raise BadInput("agenda/too_long", N_("An event lasts at most two weeks."))
+    check_range(series.start, series.duration)
     rule = series.recurrence
     if rule.frequency is Frequency.NONE:
         return
@@ -182,6 +233,8 @@ def check_series(series: Series) -> None:
             raise BadInput(
                 "agenda/until_too_far", N_("A repetition ends at most three years later.")
             )
+    last = first_and_last(series)[1]
+    check_range(last, series.duration)
 
 
 def nth_weekday(day: date) -> int:

@@ -1,13 +1,15 @@
 """Durable notices, delivered once: reminders, "it's starting", cancellations, promotions, changes.
 
 Each notice is a row of ``agenda_notices`` written by the write path. The
-loop takes the rows that are due, *claims* each one with a single
-conditional update (``claimed_at IS NULL``) and only then delivers it: a row
-is delivered by at most one process, at most once — after a restart, the
-rows that fell due while the server was down are delivered late, once
-(when still worth it: see :func:`rules.should_deliver`), and a second start
-finds nothing left to send. A crash between the claim and the delivery
-loses that notice rather than sending it twice.
+loop takes the rows that are due and, for each, in **one transaction**,
+*claims* it with a single conditional update (``claimed_at IS NULL``) and
+*records* it (``record``: the person's inbox row, and the e-mail in the
+outbox). Only after that commit is it shown (``deliver``: a toast on the
+person's tabs). So a row is recorded by at most one process, exactly once:
+a crash before the commit leaves it unclaimed (done again at the next start),
+a crash after it leaves it in the inbox, where a tab that comes back finds it.
+Rows that fell due while the server was down go out late, once, when still
+worth it (see :func:`rules.should_deliver`); a second start finds nothing.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.agenda.events import EventInfo, get_event
 from estaminet.agenda.recurrence import Occurrence, local_to_utc, occurrence_at, parse_key
@@ -44,10 +47,17 @@ class Delivery:
     event: EventInfo
     occurrence: Occurrence
     user: User
+    notice_id: int = 0
+    """The ``agenda_notices`` row (the inbox's once-only key)."""
+    recorded: Any = None
+    """What ``record`` returned, in the claim's transaction (the inbox row)."""
+
+
+Record = Callable[[AsyncConnection, Delivery], Awaitable[Any]]
 
 
 class Reminders:
-    """Finds due notices, claims them atomically, hands each to ``deliver`` once."""
+    """Finds due notices, claims and records each in one transaction, then ``deliver`` once."""
 
     def __init__(
         self,
@@ -55,28 +65,41 @@ class Reminders:
         zone: ZoneInfo,
         deliver: Callable[[Delivery], Awaitable[None]],
         clock: Callable[[], datetime],
+        record: Record | None = None,
     ) -> None:
         self.db = db
         self.zone = zone
         self.deliver = deliver
         self.clock = clock
+        self.record = record
         self.changed = asyncio.Event()
 
     def wake(self) -> None:
         """Something was scheduled: look again now."""
         self.changed.set()
 
-    async def _claim(self, notice_id: int, now: datetime) -> bool:
+    async def _claim(
+        self, notice_id: int, now: datetime, delivery: Delivery | None
+    ) -> tuple[bool, Any]:
+        """Claim the row and record its delivery in one transaction: both, or neither."""
         async with self.db.begin() as conn:
             claimed = await conn.execute(
                 update(agenda_notices)
                 .where(agenda_notices.c.id == notice_id, agenda_notices.c.claimed_at.is_(None))
                 .values(claimed_at=now)
             )
-        return claimed.rowcount == 1
+            if claimed.rowcount != 1:
+                return False, None  # another instance took it
+            if delivery is None or self.record is None:
+                return True, None
+            return True, await self.record(conn, delivery)
 
     async def fire_due(self, now: datetime | None = None) -> int:
-        """Deliver every notice due at ``now`` (each once); returns how many were delivered."""
+        """Deliver every notice due at ``now`` (each once); returns how many were delivered.
+
+        A row that fails (its record could not be written) stays unclaimed, the others
+        go on, and the failure is raised at the end: the loop looks again after a pause.
+        """
         now = now or self.clock()
         async with self.db.read() as conn:
             due = (
@@ -88,16 +111,27 @@ class Reminders:
                 )
             ).all()
         delivered = 0
+        failed: Exception | None = None
         for row in due:
-            if not await self._claim(row.id, now):
-                continue  # another instance took it
             try:
                 delivery = await self._delivery(row, now)
-                if delivery is not None:
-                    await self.deliver(delivery)
-                    delivered += 1
+                claimed, recorded = await self._claim(row.id, now, delivery)
+            except Exception as error:
+                log.exception(
+                    "agenda notice %s could not be recorded; it will be tried again", row.id
+                )
+                failed = error
+                continue
+            if not claimed or delivery is None:
+                continue
+            try:
+                await self.deliver(replace(delivery, recorded=recorded))
             except Exception:
-                log.exception("agenda notice %s could not be delivered", row.id)
+                # Recorded all the same: a tab finds it in the inbox when it comes back.
+                log.exception("agenda notice %s could not be shown", row.id)
+            delivered += 1
+        if failed is not None:
+            raise failed
         return delivered
 
     async def _delivery(self, row: Any, now: datetime) -> Delivery | None:
@@ -115,7 +149,7 @@ class Reminders:
             return None
         if not should_deliver(notice, start=occurrence.start, end=occurrence.end, now=now):
             return None
-        return Delivery(notice, event, occurrence, user)
+        return Delivery(notice, event, occurrence, user, notice_id=row.id)
 
     def _occurrence(self, event: EventInfo, key: str, notice: Notice) -> Occurrence:
         """The notice's date; a date that an edit removed is still told as cancelled."""

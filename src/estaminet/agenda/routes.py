@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import calendar as months
+import hashlib
 import re
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +31,15 @@ from estaminet.agenda.events import (
 from estaminet.agenda.feeds import CONTENT_TYPE
 from estaminet.agenda.forms import (
     drop_picture,
+    picture_files,
     read_event,
     read_moment,
     read_version,
     save_picture,
 )
 from estaminet.agenda.recurrence import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Frequency,
     first_and_last,
     key_of,
@@ -61,8 +67,9 @@ from estaminet.web.security import form_with_csrf
 
 __all__ = ["routes"]
 
+_EMPTY_STAMP = datetime(2000, 1, 1, tzinfo=UTC)  # an empty feed's DTSTAMP: the same every time
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_PICTURE = re.compile(r"^[0-9a-f]{32}\.(png|jpg|webp)$")
+_PICTURE = re.compile(r"^([0-9a-f]{32})(-\d{3,4})?\.(png|jpg|webp)$")
 
 
 def _service(request: Request) -> AgendaService:
@@ -82,7 +89,7 @@ def _month(request: Request, today: date) -> date:
     if not found:
         return today.replace(day=1)
     year, month = int(found.group(1)), int(found.group(2))
-    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+    if not (1 <= month <= 12 and FIRST_YEAR <= year <= LAST_YEAR):
         return today.replace(day=1)
     return date(year, month, 1)
 
@@ -130,6 +137,11 @@ async def _room_choices(request: Request) -> list[Any]:
         return await list_rooms(conn)
 
 
+def _room_visibility(rooms: list[Any]) -> dict[str, Visibility]:
+    """Who may see each room, as an event's visibility (an event follows its room's)."""
+    return {room.slug: Visibility(room.visibility.value) for room in rooms}
+
+
 async def new_form(
     request: Request, error: EstaminetError | None = None, status: int = 200
 ) -> Response:
@@ -137,11 +149,14 @@ async def new_form(
     form: Any = {}
     if request.method == "POST":
         form = await request.form()
+    rooms = await _room_choices(request)
     return page(
         request,
         "agenda/new.html",
         {
-            "rooms": await _room_choices(request),
+            "rooms": rooms,
+            "room_visibility": _room_visibility(rooms),
+            "picture_mb": _service(request).settings.agenda_picture_max_bytes // (1024 * 1024),
             "kinds": KIND_LABELS,
             "frequencies": list(Frequency),
             "visibilities": list(Visibility),
@@ -166,10 +181,14 @@ async def create(request: Request) -> Response:
 async def _create(request: Request, user: Any, service: AgendaService, form: Any) -> Response:
     try:
         rooms = await _room_choices(request)
-        data = read_event(form, {room.slug for room in rooms})
+        data = read_event(form, _room_visibility(rooms))
         if data.kind is EventKind.ASSEMBLY:
             data = _with_convocation(request, data)
-        picture = await save_picture(form.get("picture"), service.settings.data_dir / "agenda")
+        picture = await save_picture(
+            form.get("picture"),
+            service.settings.data_dir / "agenda",
+            service.settings.agenda_picture_max_bytes,
+        )
         if picture is not None:
             data = replace(data, picture=picture)
         event_id = await actions.create_event(service.db, user, data, service.clock(), service.zone)
@@ -232,6 +251,7 @@ async def edit_form(
         event = await access_event(conn, user, _event_id(request))
     edits.check_editable(event)
     shown = edits.editable_series(event, service.zone, service.clock())
+    rooms = await _room_choices(request)
     return page(
         request,
         "agenda/edit.html",
@@ -240,7 +260,9 @@ async def edit_form(
             "editing": True,
             "from_date": shown.start != event.series.start,
             "version": event.sequence if version is None else version,
-            "rooms": await _room_choices(request),
+            "rooms": rooms,
+            "room_visibility": _room_visibility(rooms),
+            "picture_mb": _service(request).settings.agenda_picture_max_bytes // (1024 * 1024),
             "kinds": KIND_LABELS,
             "form": form if form is not None else _edit_values(event, service),
             "error": error,
@@ -270,11 +292,13 @@ async def _edit(request: Request, user: Any, service: AgendaService, form: Any) 
         async with service.db.read() as conn:
             event = await access_event(conn, user, event_id)
         rooms = await _room_choices(request)
-        data = read_event(form, {room.slug for room in rooms})
+        data = read_event(form, _room_visibility(rooms))
         version = read_version(form)
         if data.kind is EventKind.ASSEMBLY and event.kind is not EventKind.ASSEMBLY:
             data = _with_convocation(request, data)
-        picture = await save_picture(form.get("picture"), folder)
+        picture = await save_picture(
+            form.get("picture"), folder, service.settings.agenda_picture_max_bytes
+        )
         remove = form.get("remove_picture") == "on"
         edited = await edits.edit_event(
             service.db,
@@ -303,8 +327,31 @@ async def _edit(request: Request, user: Any, service: AgendaService, form: Any) 
     return RedirectResponse(f"/agenda/{edited.event_id}?edited=1", status_code=303)
 
 
+async def _out_of_range(request: Request, error: Conflict) -> Response:
+    """An event whose stored dates lie outside the agenda's years (written before the rule,
+    or by hand): say so clearly, and let whoever manages events cancel it."""
+    if error.code != "agenda/stored_out_of_range":
+        raise error
+    service = _service(request)
+    async with service.db.read() as conn:
+        event = await access_event(conn, request.state.user, _event_id(request), any_dates=True)
+    return page(
+        request,
+        "agenda/out_of_range.html",
+        {"event": event, "error": error, "can_manage": can_manage_events(request.state.user)},
+        status=error.status,
+    )
+
+
 async def event_redirect(request: Request) -> Response:
     """An event's address without a date: its next occurrence (or its last one)."""
+    try:
+        return await _event_redirect(request)
+    except Conflict as error:
+        return await _out_of_range(request, error)
+
+
+async def _event_redirect(request: Request) -> Response:
     service = _service(request)
     event_id = _event_id(request)
     async with service.db.read() as conn:
@@ -318,6 +365,13 @@ async def event_redirect(request: Request) -> Response:
 
 
 async def event_page(request: Request) -> Response:
+    try:
+        return await _event_page(request)
+    except Conflict as error:
+        return await _out_of_range(request, error)
+
+
+async def _event_page(request: Request) -> Response:
     service = _service(request)
     user = request.state.user
     event_id = _event_id(request)
@@ -431,22 +485,52 @@ async def cancel_event(request: Request) -> Response:
 # -- feeds ----------------------------------------------------------------------------------------
 
 
-def _ics(body: bytes, filename: str) -> Response:
-    return Response(
-        body,
-        media_type=CONTENT_TYPE,
-        headers={
-            "content-disposition": f'inline; filename="{filename}"',
-            "cache-control": "no-cache",
-        },
-    )
+def _ics(request: Request, body: bytes, filename: str, modified: datetime | None) -> Response:
+    """A calendar, answering a conditional GET (``If-None-Match``, ``If-Modified-Since``)
+    with 304: a calendar app polling every few minutes downloads a feed only when it changed.
+    """
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {
+        "content-disposition": f'inline; filename="{filename}"',
+        "cache-control": "no-cache",
+        "etag": etag,
+    }
+    if modified is not None:
+        headers["last-modified"] = format_datetime(modified.astimezone(UTC), usegmt=True)
+    if _not_modified(request, etag, modified):
+        del headers["content-disposition"]
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=CONTENT_TYPE, headers=headers)
+
+
+def _not_modified(request: Request, etag: str, modified: datetime | None) -> bool:
+    """RFC 9110: ``If-None-Match`` decides when present, else ``If-Modified-Since``."""
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+        return etag in tags or "*" in tags
+    since = request.headers.get("if-modified-since")
+    if since is None or modified is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if when.tzinfo is None:
+        return False
+    return modified.replace(microsecond=0) <= when
+
+
+def _last_modified(events: list[EventInfo]) -> datetime | None:
+    return max((event.updated_at for event in events), default=None)
 
 
 async def event_ics(request: Request) -> Response:
     service = _service(request)
     async with service.db.read() as conn:
         event = await access_event(conn, request.state.user, _event_id(request))
-    return _ics(await service.ics([event], event.title), f"event-{event.id}.ics")
+    body = await service.ics([event], event.title, stamp=event.updated_at)
+    return _ics(request, body, f"event-{event.id}.ics", event.updated_at)
 
 
 async def public_feed(request: Request) -> Response:
@@ -454,7 +538,9 @@ async def public_feed(request: Request) -> Response:
     since = service.clock() - timedelta(days=60)
     async with service.db.read() as conn:
         events = await events_for_feed(conn, [Visibility.PUBLIC], since)
-    return _ics(await service.ics(events), "agenda.ics")
+    modified = _last_modified(events)
+    body = await service.ics(events, stamp=modified)
+    return _ics(request, body, "agenda.ics", modified)
 
 
 async def private_feed(request: Request) -> Response:
@@ -472,7 +558,9 @@ async def private_feed(request: Request) -> Response:
                 ),
             )
         events = await events_for_feed(conn, visible_levels(owner), since)
-    return _ics(await service.ics(events, tr(request, N_("My agenda"))), "agenda.ics")
+    modified = _last_modified(events)
+    body = await service.ics(events, tr(request, N_("My agenda")), stamp=modified or _EMPTY_STAMP)
+    return _ics(request, body, "agenda.ics", modified)
 
 
 async def subscribe_page(request: Request) -> Response:
@@ -514,10 +602,17 @@ async def picture(request: Request) -> Response:
     event_id = _event_id(request)
     async with service.db.read() as conn:
         event = await access_event(conn, request.state.user, event_id)
-    if event.picture != name or not _PICTURE.match(name):
+    if (
+        event.picture is None
+        or not _PICTURE.match(name)
+        or name not in picture_files(event.picture)
+    ):
         raise NotFound("agenda/unknown_picture", N_("This picture does not exist."))
     path: Path = service.settings.data_dir / "agenda" / name
-    return FileResponse(path, headers={"cache-control": "private, max-age=86400"})
+    if not await asyncio.to_thread(path.is_file):
+        raise NotFound("agenda/unknown_picture", N_("This picture does not exist."))
+    # A picture's files never change (a new picture gets a new name).
+    return FileResponse(path, headers={"cache-control": "private, max-age=31536000, immutable"})
 
 
 routes = [

@@ -82,6 +82,8 @@ class Notice(StrEnum):
     PROMOTED = "promoted"
     CHANGED = "changed"
     """The time or the room changed (to those who said yes)."""
+    MOVED = "moved"
+    """One date was moved ("Déplacer cette date"; to those coming or waiting)."""
 
 
 REMINDER_OFFSETS: dict[Notice, timedelta] = {

@@ -2,8 +2,9 @@
 
 Topics ``agenda:now:<level>`` (level ``public``, ``members`` or ``team``)
 carry which rooms have an event in progress, as seen at that level; a person
-follows the level of their role. Notices reach a person on ``user:<id>``
-through the venue's ``notify`` (a toast), and by e-mail when SMTP is set up.
+follows the level of their role. A notice lands in the person's inbox (the people
+feature's ``notify``, in the reminder loop's claim transaction), then shows as a
+toast on their tabs; by e-mail too when SMTP is set up.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.agenda.events import EventInfo, events_between
 from estaminet.agenda.feeds import calendar
@@ -24,6 +26,8 @@ from estaminet.agenda.reminders import Delivery, Reminders
 from estaminet.agenda.rules import Notice, Visibility, can_see_event_role, visible_levels
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import LANGUAGES, N_
+from estaminet.people import inbox
+from estaminet.people.inbox import Inbox
 from estaminet.people.model import Role, User
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
@@ -34,7 +38,6 @@ from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.translations import translate
 from estaminet.venue.rooms import Room, list_rooms
-from estaminet.venue.service import VenueService
 from estaminet.web.templating import Templates
 
 __all__ = ["AgendaService", "lit_topic"]
@@ -48,6 +51,7 @@ _SUBJECTS: dict[Notice, str] = {
     Notice.CANCELLED: N_("Cancelled: %(title)s, %(when)s"),
     Notice.PROMOTED: N_("A seat is free for you: %(title)s, %(when)s"),
     Notice.CHANGED: N_("The event has changed: %(title)s, %(when)s"),
+    Notice.MOVED: N_("Date moved: %(title)s, now %(when)s"),
 }
 _BODIES: dict[Notice, str] = {
     Notice.DAY_BEFORE: N_("%(title)s is tomorrow, %(when)s. See you there!"),
@@ -62,8 +66,21 @@ _BODIES: dict[Notice, str] = {
         "The event has changed: %(title)s is now %(when)s%(where)s. "
         "Your answer is kept; you can change it on the event's page."
     ),
+    Notice.MOVED: N_(
+        "A date you are coming to has moved: %(title)s is now %(when)s%(where)s. "
+        "Your answer is kept; you can change it on the event's page."
+    ),
 }
-_MAILED = {Notice.DAY_BEFORE, Notice.SOON, Notice.CANCELLED, Notice.PROMOTED, Notice.CHANGED}
+_TOASTS: dict[Notice, str] = {
+    Notice.DAY_BEFORE: N_("Reminder: %(title)s, %(when)s."),
+    Notice.SOON: N_("%(title)s starts in 15 minutes."),
+    Notice.CANCELLED: N_("Cancelled: %(title)s, %(when)s."),
+    Notice.PROMOTED: N_(
+        "A seat is free: you move up from the waiting list for %(title)s (%(when)s)."
+    ),
+    Notice.CHANGED: N_("The event has changed: %(title)s, now %(when)s."),
+    Notice.MOVED: N_("A date has moved: %(title)s is now %(when)s."),
+}
 
 
 def lit_topic(level: Visibility) -> str:
@@ -83,7 +100,7 @@ class AgendaService:
         hub: Hub,
         templates: Templates,
         settings: Settings,
-        venue: VenueService,
+        notices: Inbox,
         clock: Callable[[], datetime],
         mailer: Mailer | None = None,
     ) -> None:
@@ -91,11 +108,11 @@ class AgendaService:
         self.hub = hub
         self.templates = templates
         self.settings = settings
-        self.venue = venue
+        self.notices = notices
         self.clock = clock
         self.mailer = mailer
         self.zone = ZoneInfo(settings.timezone)
-        self.reminders = Reminders(db, self.zone, self.deliver, clock)
+        self.reminders = Reminders(db, self.zone, self.deliver, clock, record=self.record)
         self._lit: dict[Visibility, dict[str, tuple[int, str]]] = {}
 
     def install(self, gateway: Gateway) -> None:
@@ -117,25 +134,45 @@ class AgendaService:
             locale="fr_BE" if locale == "fr" else "en_GB",
         )
 
-    async def deliver(self, delivery: Delivery) -> None:
-        """One notice to one person: a toast on their tabs, and an e-mail when it fits."""
+    def link(self, delivery: Delivery) -> str:
+        """Where a notice leads: the date's page; "it's starting" straight into the room."""
         event, occurrence = delivery.event, delivery.occurrence
-        link = f"/agenda/{event.id}/{occurrence.key}"
         if delivery.notice is Notice.STARTING and event.room_slug:
-            link = f"/r/{event.room_slug}"
-        await self.venue.notify(
+            return f"/r/{event.room_slug}"
+        return f"/agenda/{event.id}/{occurrence.key}"
+
+    def words(self, delivery: Delivery, locale: str) -> tuple[str, str]:
+        """The notice's sentence and its link's label, in ``locale``."""
+        params = {
+            "title": delivery.event.title,
+            "when": self.when(delivery.occurrence, locale),
+        }
+        if delivery.notice is Notice.STARTING:
+            starting = translate(locale, N_("it's starting"))
+            text = f"{delivery.event.title} — {starting}"
+            return text, translate(locale, N_("It's starting — join"))
+        return translate(locale, _TOASTS[delivery.notice], params), translate(locale, N_("Open"))
+
+    async def record(self, conn: AsyncConnection, delivery: Delivery) -> inbox.Notification | None:
+        """In the claim's transaction: the notice in the person's inbox (once only), and
+        its e-mail in the outbox when SMTP is set up (the person's choices decide)."""
+        mail = None
+        if self.mailer is not None and delivery.user.email:
+            mail = await self._email(delivery)
+        return await inbox.notify(
+            conn,
             delivery.user.id,
-            "agenda/_notice.html",
-            {
-                "notice": delivery.notice.value,
-                "event": event,
-                "occurrence": occurrence,
-                "link": link,
-                "when_text": {loc: self.when(occurrence, loc) for loc in LANGUAGES},
-            },
+            f"agenda/{delivery.notice.value}",
+            self.clock(),
+            texts=inbox.texts_for(lambda locale: self.words(delivery, locale)),
+            link=self.link(delivery),
+            dedupe=f"agenda:{delivery.notice_id}",
+            mail=mail,
         )
-        if self.mailer is not None and delivery.user.email and delivery.notice in _MAILED:
-            await self.mailer.send(await self._email(delivery))
+
+    async def deliver(self, delivery: Delivery) -> None:
+        """After the commit: a toast on the person's tabs (the outbox sends the e-mail)."""
+        await self.notices.publish([delivery.recorded])
 
     async def _email(self, delivery: Delivery) -> EmailMessage:
         user, event, occurrence = delivery.user, delivery.event, delivery.occurrence
@@ -167,14 +204,19 @@ class AgendaService:
         async with self.db.read() as conn:
             return {room.slug: room.name(locale) for room in await list_rooms(conn)}
 
-    async def ics(self, events: list[EventInfo], name: str | None = None) -> bytes:
+    async def ics(
+        self, events: list[EventInfo], name: str | None = None, stamp: datetime | None = None
+    ) -> bytes:
+        """A calendar of ``events``. Feeds pass the latest change as ``stamp`` (DTSTAMP), so
+        the same events give the same bytes (and ETag); an e-mail's attachment is stamped now.
+        """
         return calendar(
             events,
             zone=self.zone,
             base_url=self.settings.base_url,
             name=name or self.settings.venue_name,
             room_names=await self.room_names(self.settings.default_locale),
-            stamp=self.clock(),
+            stamp=stamp or self.clock(),
         )
 
     # -- lit rooms ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from estaminet.people.tables import (
     invites,
     login_links,
     moderation_log,
+    notifications,
     sessions,
     users,
 )
@@ -312,10 +313,18 @@ async def _device_banned(conn: AsyncConnection, device_id: str) -> bool:
 
 async def session_user(db: Database, session_id: str) -> User | None:
     """The person behind a session cookie, or ``None`` (unknown, revoked or banned)."""
+    # The bell's count comes with the person: no second query per page.
+    unread = (
+        select(func.count())
+        .select_from(notifications)
+        .where(notifications.c.user_id == users.c.id, notifications.c.read_at.is_(None))
+        .scalar_subquery()
+        .label("unread")
+    )
     async with db.read() as conn:
         row = (
             await conn.execute(
-                select(users)
+                select(users, unread)
                 .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
                 .where(
                     sessions.c.id == hash_token(session_id),

@@ -47,6 +47,10 @@ class User:
     has_password: bool
     created_at: datetime
     banned_at: datetime | None = None
+    inbox_seq: int = 0
+    """The last number of the person's notices (``user:`` topic), as of this request."""
+    unread: int = 0
+    """Unread notices, as of this request (the bell's count)."""
 
     @property
     def banned(self) -> bool:

@@ -37,6 +37,8 @@ def user_from_row(row: Any) -> User:
         has_password=bool(m["password_hash"]),
         created_at=m["created_at"],
         banned_at=m["banned_at"],
+        inbox_seq=m.get("inbox_seq") or 0,
+        unread=m.get("unread") or 0,
     )
 
 

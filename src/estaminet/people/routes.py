@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
-from estaminet.people import access, actions, reveal
+from estaminet.people import access, actions, inbox, outbox, reveal
 from estaminet.people.mailing import confirmation_email
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import list_people, moderation_entries, users_by_ids
@@ -31,6 +32,9 @@ from estaminet.web.visitor import LANG_COOKIE, SESSION_COOKIE, cookie_header
 __all__ = ["handle_error", "routes"]
 
 log = logging.getLogger(__name__)
+
+
+_NOTICES_PER_PAGE = 30
 
 
 def _services(request: Request) -> Any:
@@ -194,8 +198,73 @@ async def set_language(request: Request) -> Response:
 # -- profile -------------------------------------------------------------------
 
 
+async def _profile_page(request: Request, context: dict[str, Any], status: int = 200) -> Response:
+    """My page: my address (proved or waiting), and which notices also come by mail."""
+    user = require_user(request)
+    state = _services(request)
+    async with state.db.read() as conn:
+        chosen = await outbox.mail_settings(conn, user.id)
+    kinds = [(kind, label, chosen[kind]) for kind, (label, _) in outbox.MAIL_KINDS.items()]
+    pending = await actions.pending_email(state.db, user.id, _now(request))
+    return page(
+        request,
+        "people/profile.html",
+        {
+            **context,
+            "mail_kinds": kinds,
+            "pending_email": pending,
+            "mail_on": state.mailer is not None,
+        },
+        status=status,
+    )
+
+
+async def profile_mail(request: Request) -> Response:
+    """Save which notices also come by mail (every kind not ticked: not by mail)."""
+    user = require_user(request)
+    form = await form_with_csrf(request)
+    wanted = set(form.getlist("mail"))
+    async with _services(request).db.begin() as conn:
+        await outbox.set_mail_settings(
+            conn, user.id, {kind: kind in wanted for kind in outbox.MAIL_KINDS}
+        )
+    return RedirectResponse("/me?saved=1#mail", status_code=303)
+
+
+async def mail_admin(request: Request) -> Response:
+    """Moderators and admins: the mail given up on (after its tries, or refused), with why."""
+    _moderator(request)
+    async with _services(request).db.read() as conn:
+        failed = await outbox.undeliverable(conn)
+    return page(request, "people/mail.html", {"failed": failed})
+
+
 async def profile(request: Request) -> Response:
-    return await _profile(request, require_user(request))
+    user = require_user(request)
+    return await _profile_page(request, {"link": None, "error": None, "me": user})
+
+
+async def notices_page(request: Request) -> Response:
+    """The inbox: every notice, newest first, with its link. Opening it marks them read
+    (the bell drops to zero on every tab); the ones that were unread stay marked "new" here."""
+    user = require_user(request)
+    state = _services(request)
+    raw = request.query_params.get("before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    async with state.db.read() as conn:
+        notes = await inbox.listing(conn, user.id, before=before, limit=_NOTICES_PER_PAGE + 1)
+    older = notes[_NOTICES_PER_PAGE - 1].seq if len(notes) > _NOTICES_PER_PAGE else None
+    notes = notes[:_NOTICES_PER_PAGE]
+    if any(note.unread for note in notes):
+        async with state.db.begin() as conn:
+            seq = await inbox.mark_read(conn, user.id, _now(request))
+        if seq is not None:
+            await state.inbox.publish_read(user.id, seq)
+    return page(
+        request,
+        "people/notices.html",
+        {"notes": notes, "older": older, "user": replace(user, unread=0)},
+    )
 
 
 async def profile_name(request: Request) -> Response:
@@ -204,9 +273,7 @@ async def profile_name(request: Request) -> Response:
     try:
         await actions.set_display_name(_services(request).db, user, str(form.get("name", "")))
     except BadInput as error:
-        return page(
-            request, "people/profile.html", {"link": None, "error": error, "me": user}, status=400
-        )
+        return await _profile_page(request, {"link": None, "error": error, "me": user}, status=400)
     return RedirectResponse("/me?saved=1", status_code=303)
 
 
@@ -216,9 +283,7 @@ async def profile_link(request: Request) -> Response:
     state = _services(request)
     token = await actions.create_login_link(state.db, user, _now(request), purpose="return")
     url = f"{state.settings.base_url.rstrip('/')}/l/{token}"
-    return page(
-        request, "people/profile.html", {"link": url, "qr": _qr(url), "error": None, "me": user}
-    )
+    return await _profile_page(request, {"link": url, "qr": _qr(url), "error": None, "me": user})
 
 
 async def profile_account(request: Request) -> Response:
@@ -264,20 +329,7 @@ async def profile_account(request: Request) -> Response:
 async def _profile(
     request: Request, user: Any, *, error: EstaminetError | None = None, status: int = 200
 ) -> Response:
-    state = _services(request)
-    pending = await actions.pending_email(state.db, user.id, _now(request))
-    return page(
-        request,
-        "people/profile.html",
-        {
-            "link": None,
-            "error": error,
-            "me": user,
-            "pending_email": pending,
-            "mail_on": state.mailer is not None,
-        },
-        status=status,
-    )
+    return await _profile_page(request, {"link": None, "error": error, "me": user}, status=status)
 
 
 async def email_page(request: Request) -> Response:
@@ -578,6 +630,9 @@ routes = [
     Route("/logout", logout, methods=["POST"]),
     Route("/lang", set_language, methods=["POST"]),
     Route("/me", profile, methods=["GET"]),
+    Route("/me/notices", notices_page, methods=["GET"]),
+    Route("/me/mail", profile_mail, methods=["POST"]),
+    Route("/admin/mail", mail_admin, methods=["GET"]),
     Route("/me/name", profile_name, methods=["POST"]),
     Route("/me/link", profile_link, methods=["POST"]),
     Route("/me/account", profile_account, methods=["POST"]),

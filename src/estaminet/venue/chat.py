@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.people import inbox
 from estaminet.people.access import can_moderate, can_moderate_person, can_see_room_role
 from estaminet.people.actions import log_moderation
 from estaminet.people.model import Role, User
 from estaminet.people.queries import user_by_id
-from estaminet.people.tables import notifications, users
+from estaminet.people.tables import users
 from estaminet.store import Database
+from estaminet.translations import translate
 from estaminet.venue.markdown import find_mentions, render_markdown, strip_bidi_controls
 from estaminet.venue.rooms import Room
 from estaminet.venue.tables import messages, room_restrictions, rooms
@@ -63,6 +65,8 @@ class Posted:
     message: ChatMessage
     mentioned: tuple[str, ...]
     duplicate: bool = False
+    notices: tuple[inbox.Notification, ...] = ()
+    """The mentions, in each person's inbox: to publish after the commit."""
 
 
 def _message(row: object) -> ChatMessage:
@@ -206,19 +210,33 @@ async def post_message(
         )
         message = _message(result.one())
         mentioned = tuple(uid for uid, _ in mentions if uid != author.id)
-        for user_id in mentioned:
-            await conn.execute(
-                insert(notifications).values(
-                    user_id=user_id,
-                    kind="mention",
-                    room_id=room.id,
-                    message_id=message.id,
-                    actor_id=author.id,
-                    excerpt=text[:200],
-                    created_at=now,
-                )
+        texts = inbox.texts_for(
+            lambda locale: (
+                translate(
+                    locale,
+                    N_("%(name)s mentioned you in %(room)s."),
+                    {"name": author.display_name, "room": room.name(locale)},
+                ),
+                None,
             )
-    return Posted(message, mentioned)
+        )
+        notices = []
+        for user_id in sorted(mentioned):  # one order for every post: no deadlock
+            note = await inbox.notify(
+                conn,
+                user_id,
+                "mention",
+                now,
+                texts=texts,
+                link=f"/r/{room.slug}#msg-{message.id}",
+                excerpt=text[:200],
+                room_id=room.id,
+                message_id=message.id,
+                actor_id=author.id,
+            )
+            if note is not None:
+                notices.append(note)
+    return Posted(message, mentioned, notices=tuple(notices))
 
 
 async def _load(conn: AsyncConnection, room: Room, message_id: int) -> ChatMessage:
@@ -267,11 +285,7 @@ async def edit_message(
             )
         ).one()
         # Mention notices quote the message as it is now, not words taken back.
-        await conn.execute(
-            update(notifications)
-            .where(notifications.c.message_id == message.id)
-            .values(excerpt=text[:200])
-        )
+        await inbox.requote(conn, message.id, text)
     return _message(row)
 
 
@@ -298,11 +312,7 @@ async def delete_message(
             )
         ).one()
         # The words go from the mention notices too.
-        await conn.execute(
-            update(notifications)
-            .where(notifications.c.message_id == message.id)
-            .values(excerpt=None)
-        )
+        await inbox.requote(conn, message.id, None)
         if not own:
             await log_moderation(
                 conn,

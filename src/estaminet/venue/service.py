@@ -20,6 +20,7 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.ratelimit import TokenBucket
 from estaminet.people.access import can_moderate, can_moderate_person
 from estaminet.people.actions import log_moderation
+from estaminet.people.inbox import Inbox, texts_for
 from estaminet.people.model import User, initials_of
 from estaminet.people.queries import user_by_id
 from estaminet.realtime.connection import Connection, Principal
@@ -29,6 +30,7 @@ from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
 from estaminet.settings import Settings
 from estaminet.store import Database
+from estaminet.translations import translate
 from estaminet.venue import chat
 from estaminet.venue.presence import Presence, PresentPerson
 from estaminet.venue.rooms import (
@@ -63,12 +65,14 @@ class VenueService:
         templates: Templates,
         settings: Settings,
         clock: Callable[[], datetime],
+        notices: Inbox,
     ) -> None:
         self.db = db
         self.hub = hub
         self.templates = templates
         self.settings = settings
         self.clock = clock
+        self.notices = notices
         self.presence = Presence()
         self._buckets: dict[str, TokenBucket] = {}
         self._users: dict[str, tuple[User | None, float]] = {}
@@ -203,8 +207,7 @@ class VenueService:
         )
         if not posted.duplicate:
             await self.publish_message(room, posted.message)
-            for user_id in posted.mentioned:
-                await self._notify_mention(user_id, user, room, posted.message)
+            await self.notices.publish(posted.notices)
         return {"message": posted.message.id, "seq": posted.message.seq}
 
     async def _message_target(
@@ -298,14 +301,20 @@ class VenueService:
 
     async def _mute(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         _, room, target, until = await self._restrict(ctx, data, "mute")
-        await self.notify(
-            target.id,
-            "venue/_notice.html",
-            {
-                "notice": N_("A moderator has muted you in %(room)s until %(until)s."),
-                "room": room,
-                "until": until,
-            },
+
+        def words(locale: str) -> tuple[str, str | None]:
+            text = translate(
+                locale,
+                N_("A moderator has muted you in %(room)s until %(until)s."),
+                {
+                    "room": room.name(locale),
+                    "until": self.templates.env(locale).filters["time"](until),
+                },
+            )
+            return text, None
+
+        await self.notices.send(
+            target.id, "moderation", ctx.now, texts=texts_for(words), link=f"/r/{room.slug}"
         )
         return {"until": until.isoformat()}
 
@@ -340,35 +349,6 @@ class VenueService:
             "id": f"msg-{message.id}",
             "html": self.render_message(room, message, locale),
         }
-
-    async def _notify_mention(
-        self, user_id: str, author: User, room: Room, message: chat.ChatMessage
-    ) -> None:
-        await self.notify(
-            user_id,
-            "venue/_notice.html",
-            {
-                "notice": N_("%(name)s mentioned you in %(room)s."),
-                "author": author,
-                "room": room,
-                "message": message,
-                "link": True,
-            },
-        )
-
-    async def notify(self, user_id: str, template: str, context: Mapping[str, Any]) -> None:
-        """A toast for one person, on all their tabs (kept briefly for resumes)."""
-        topic = user_topic(user_id)
-        seq = await self.hub.next_seq(topic)
-        frame = frame_for_locales(
-            topic,
-            seq,
-            "notice",
-            lambda locale: {
-                "ops": [{"op": "toast", "html": self.templates.render(template, locale, context)}]
-            },
-        )
-        await self.hub.publish(frame, buffer=True)
 
     async def control(self, user_id: str, control: Mapping[str, Any]) -> None:
         """Tell every connection of ``user_id`` to leave a topic or close."""

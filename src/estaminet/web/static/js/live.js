@@ -8,7 +8,8 @@ const PONG_WITHIN = 10000;
 
 export class Live {
   constructor() {
-    this.last = new Map();      // topic -> last seq applied
+    this.last = new Map();      // topic -> last seq applied (null: none yet, send no "after")
+    this.kept = new Map();      // topic -> sessionStorage key keeping its last seq (a reload)
     this.pending = new Map();   // action id -> {resolve, reject, frame}
     this.outbox = [];           // actions waiting for the connection
     this.nextId = 1;
@@ -23,8 +24,26 @@ export class Live {
   }
 
   follow(topic, seq) {
-    if (!this.last.has(topic)) this.last.set(topic, Number(seq) || 0);
+    if (!this.last.has(topic)) this.last.set(topic, seq === null ? null : Number(seq) || 0);
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.sub(topic);
+  }
+
+  // Keep a topic's last seq in sessionStorage under `key`: after a reload, this tab
+  // resumes from it (the inbox shows what arrived meanwhile, and nothing twice).
+  keep(topic, key) {
+    this.kept.set(topic, key);
+  }
+
+  unkeep(topic) {
+    this.kept.delete(topic);
+  }
+
+  setLast(topic, seq) {
+    this.last.set(topic, seq);
+    const key = this.kept.get(topic);
+    if (key) {
+      try { sessionStorage.setItem(key, String(seq)); } catch { /* private mode: memory only */ }
+    }
   }
 
   // Follow topics that arrived with new fragments (a game that starts shows its view).
@@ -150,7 +169,10 @@ export class Live {
   }
 
   sub(topic) {
-    this.ws.send(JSON.stringify({ type: "sub", topic, after: this.last.get(topic) || 0 }));
+    const after = this.last.get(topic);
+    const frame = { type: "sub", topic };
+    if (after !== null) frame.after = after || 0;
+    this.ws.send(JSON.stringify(frame));
   }
 
   send(frame) {
@@ -182,7 +204,7 @@ export class Live {
       case "event": return this.event(frame);
       case "subscribed": {
         const last = this.last.get(frame.topic) || 0;
-        if (frame.seq > last) this.last.set(frame.topic, frame.seq);
+        if (frame.seq > last) this.setLast(frame.topic, frame.seq);
         return;
       }
       case "ack": {
@@ -230,7 +252,7 @@ export class Live {
     const last = this.last.get(topic);
     if (last === undefined && !topic.startsWith("user:")) return;
     const catchUp = frame.kind === "catch_up" || frame.kind === "reset";
-    if (last !== undefined && !catchUp) {
+    if (last !== undefined && last !== null && !catchUp) {
       if (seq <= last) return;                 // already seen
       if (seq > last + 1) {                    // a gap: ask for what we missed
         this.sub(topic);
@@ -240,7 +262,7 @@ export class Live {
     // A catch-up is authoritative (after a server restart, numbers may start again).
     applyOps(frame.ops);
     this.followNew();
-    this.last.set(topic, seq);
+    this.setLast(topic, seq);
     for (const fn of this.listeners.get(topic) || []) fn(frame);
   }
 }

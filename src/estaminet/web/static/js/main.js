@@ -8,6 +8,8 @@ import { setupSitting } from "./sitting.js";
 import { setupSittingTabs } from "./sitting-tabs.js";
 import { setupMicTest } from "./mic.js";
 import { setupVoice } from "./voice.js";
+import { setupVisibility } from "./agenda-form.js";
+import { setupInbox } from "./inbox.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -23,12 +25,14 @@ for (const page of document.querySelectorAll("[data-sitting]")) setupSitting(liv
 for (const list of document.querySelectorAll("[data-sitting-tabs]")) setupSittingTabs(list);
 for (const bar of document.querySelectorAll("section[data-voice]")) setupVoice(live, bar);
 for (const page of document.querySelectorAll("[data-mic-test]")) setupMicTest(page);
+for (const select of document.querySelectorAll("[data-visibility-select]")) setupVisibility(select);
 
 for (const field of document.querySelectorAll("[data-select-on-focus]")) {
   field.addEventListener("focus", () => field.select());
 }
 
 if (document.body.dataset.me) {
+  setupInbox(live, document.body.dataset.me, document.body.dataset.inboxSeq);
   live.watchNetwork();
   live.connect();
 }

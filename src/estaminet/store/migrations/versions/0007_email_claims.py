@@ -1,7 +1,7 @@
 """people: an address counts only once verified (pending claims wait apart)
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 18:40:00
 
 (The ``postgres`` branch adds a 0004; when both are merged, this one revises 0004.)
@@ -14,8 +14,8 @@ from alembic import op
 
 import estaminet.store.database
 
-revision = "0005"
-down_revision = "0003"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
