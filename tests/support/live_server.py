@@ -101,9 +101,7 @@ def start_server_on(backend: str, tmp: Path, **overrides: Any) -> Iterator[LiveS
 
 
 @pytest.fixture(scope="module")
-def live(
-    database_backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
+def live(database_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The venue served for real, once per module and database backend."""
     yield from start_server_on(
         database_backend,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from estaminet.kernel.errors import BadInput
 from estaminet.kernel.i18n import N_
@@ -35,7 +35,7 @@ def is_storable_text(text: str) -> bool:
     return _UNSTORABLE.search(text) is None
 
 
-def is_storable_int(value: object) -> bool:
+def is_storable_int(value: object) -> TypeGuard[int]:
     """True for an ``int`` (not a bool) that an INTEGER column holds on every backend."""
     return isinstance(value, int) and not isinstance(value, bool) and -MAX_INT <= value <= MAX_INT
 
