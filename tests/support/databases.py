@@ -12,10 +12,11 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -24,6 +25,7 @@ from estaminet.store.migrate import upgrade
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 BACKENDS = ("sqlite", "postgresql")
+T = TypeVar("T")
 
 
 def _listening(host: str, port: int) -> bool:
@@ -96,15 +98,26 @@ async def _drop_pg_database(name: str) -> None:
         await conn.close()
 
 
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to the end, in a thread of its own when this one has a running loop
+    (Playwright's sync API keeps one in the browser tests' main thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database (its URL), dropped at the end."""
     require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = asyncio.run(_create_pg_database())
+    name = _run(_create_pg_database())
     try:
         yield f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
     finally:
-        asyncio.run(_drop_pg_database(name))
+        _run(_drop_pg_database(name))
 
 
 @contextmanager
