@@ -65,9 +65,18 @@ async def test_storable_nul_in_a_search_is_refused(people: Any) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [f"/agenda/{HUGE}", f"/agenda/{HUGE}/20261120T2000", f"/t/{HUGE}", f"/a/{HUGE}"],
+    [
+        f"/agenda/{HUGE}",
+        f"/agenda/{HUGE}/20261120T2000",
+        "/agenda/1/2026%0011T2000",
+        f"/t/{HUGE}",
+        f"/a/{HUGE}",
+        "/r/b%00r",
+    ],
 )
-async def test_storable_ids_past_32_bits_are_not_found(people: Any, path: str) -> None:
+async def test_storable_ids_past_32_bits_or_names_with_nul_are_not_found(
+    people: Any, path: str
+) -> None:
     member: Person = await people("Mia", Role.MEMBER)
     assert (await member.http.get(path)).status_code == 404
 
