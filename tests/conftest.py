@@ -2,41 +2,109 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.store.migrate import upgrade
+from tests.support.databases import (
+    BACKENDS,
+    IN_CI,
+    PG_HOST,
+    PG_PORT,
+    _create_pg_database,
+    _drop_pg_database,
+    fresh_database,
+    note_connection,
+    require_service,
+    sqlite_database,
+    stray_connections,
+)
 
 pytest_plugins = ["tests.support.live_server"]
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_HOST, PG_PORT = "127.0.0.1", 5432
+__all__ = [
+    "IN_CI",
+    "PG_HOST",
+    "PG_PORT",
+    "FixedClock",
+    "_create_pg_database",
+    "_drop_pg_database",
+    "require_service",
+]
+
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
-def _listening(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
+# -- every test that touches a database runs on each backend ---------------------------
+#
+# ``database_backend`` is the root of every database fixture (``database_url``, ``db``,
+# ``settings``, ``live``, the browser tests' ``venue``). Any test that depends on it,
+# however indirectly, is parametrised with each backend of ``--database`` (default: both),
+# so one run of the suite runs it on SQLite and again on PostgreSQL (its id ends with
+# ``[postgresql]`` and it carries the ``postgres`` mark: ``-m postgres`` is that pass alone).
+# A test that opens a database not made by ``tests/support/databases.py`` fails (see
+# ``pytest_runtest_teardown``), so no test can quietly run on one backend only.
 
 
-def require_service(name: str, host: str, port: int) -> None:
-    """Skip locally when a real component is missing; in CI, fail instead."""
-    if _listening(host, port):
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        default=os.environ.get("ESTAMINET_TEST_DATABASES", ",".join(BACKENDS)),
+        help="comma-separated backends the database-touching tests run on "
+        "(default: sqlite,postgresql; env ESTAMINET_TEST_DATABASES)",
+    )
+
+
+def _backends(config: pytest.Config) -> list[str]:
+    chosen = [b.strip() for b in str(config.getoption("--database")).split(",") if b.strip()]
+    unknown = set(chosen) - set(BACKENDS)
+    if unknown or not chosen:
+        raise pytest.UsageError(f"--database takes {', '.join(BACKENDS)}, not {chosen}")
+    return chosen
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_backend" not in metafunc.fixturenames:
         return
-    message = f"{name} is not running on {host}:{port}"
-    if IN_CI:
-        pytest.fail(f"{message} (CI must run this test)")
-    pytest.skip(message)
+    params = [
+        pytest.param(b, marks=pytest.mark.postgres) if b == "postgresql" else b
+        for b in _backends(metafunc.config)
+    ]
+    # Module scope: a module's server (``live``, ``venue``) is started once per backend.
+    metafunc.parametrize("database_backend", params, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def database_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``: the backend this test runs on (see above)."""
+    return str(request.param)
+
+
+@event.listens_for(Engine, "do_connect")
+def _watch_connection(_dialect: object, _record: object, cargs: Any, cparams: Any) -> None:
+    note_connection(cargs, cparams)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """A test that opened a database not made by the fixtures fails (it would miss a backend)."""
+    strays = stray_connections()
+    if strays:
+        pytest.fail(
+            f"{item.nodeid} opened {', '.join(sorted(strays))} without the database fixtures: "
+            "take it from database_url, db, settings, live or venue (which follow "
+            "database_backend) so that it runs on SQLite and on PostgreSQL",
+            pytrace=False,
+        )
 
 
 class FixedClock:
@@ -60,49 +128,17 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-async def _create_pg_database() -> str:
-    import asyncpg
-
-    name = f"estaminet_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name
-
-
-async def _drop_pg_database(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-        upgrade(url)
+@pytest.fixture
+def database_url(database_backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database on this test's backend."""
+    with fresh_database(database_backend, tmp_path) as url:
         yield url
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = asyncio.run(_create_pg_database())
-    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        asyncio.run(_drop_pg_database(name))
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    """A migrated SQLite file, only for tests of SQLite itself (WAL, file modes)."""
+    url = sqlite_database(tmp_path / "test.db")
     upgrade(url)
     return url
 
@@ -117,10 +153,10 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, sqlite_url: str) -> Settings:
+def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path,
-        database_url=sqlite_url,
+        database_url=database_url,
         secret_key="test-secret-key",
         base_url="http://testserver",
     )

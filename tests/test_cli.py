@@ -8,6 +8,14 @@ from pathlib import Path
 import pytest
 
 from estaminet.cli import DEMO_VENUE, main
+from tests.support.databases import sqlite_database
+
+
+@pytest.fixture(autouse=True)
+def on_test_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each command works on this test's database (SQLite, then PostgreSQL)."""
+    monkeypatch.setenv("ESTAMINET_DATABASE_URL", database_url)
+    return database_url
 
 
 def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tuple[int, str, str]:
@@ -20,8 +28,16 @@ def test_cli_init_prints_a_sign_in_link(capsys: pytest.CaptureFixture[str], tmp_
     code, out, _ = run(capsys, tmp_path, "init", "--admin-name", "Responsable")
     assert code == 0
     assert re.search(r"http://127\.0\.0\.1:8000/l/[\w-]{40,}", out)
-    assert (tmp_path / "estaminet.db").exists()
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_cli_init_keeps_sqlite_in_the_data_dir_by_default(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ESTAMINET_DATABASE_URL")
+    sqlite_database(tmp_path / "estaminet.db")  # this test is about SQLite's default file
+    code, _, _ = run(capsys, tmp_path, "init")
+    assert code == 0 and (tmp_path / "estaminet.db").exists()
 
 
 def test_cli_invite_create(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -35,9 +51,6 @@ def test_cli_invite_create(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
 def test_cli_invite_before_init_explains(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from estaminet.store.migrate import upgrade
-
-    upgrade(f"sqlite+aiosqlite:///{tmp_path / 'estaminet.db'}")
     with pytest.raises(SystemExit, match="estaminet init"):
         main(["--data-dir", str(tmp_path), "invite", "create"])
 

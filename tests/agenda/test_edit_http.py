@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 import vobject
 
 from estaminet.people.model import Role
 from tests.agenda.test_agenda_http import answer, event_path, local, png, soon
-from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
-from tests.support.live_server import LiveServer, Person, start_server
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """The venue served for real, on each database."""
-    if request.param == "sqlite":
-        yield from start_server(tmp_path_factory.mktemp("live"))
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = asyncio.run(_create_pg_database())
-    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    try:
-        yield from start_server(tmp_path_factory.mktemp("live-pg"), database_url=url)
-    finally:
-        asyncio.run(_drop_pg_database(name))
+from tests.support.live_server import LiveServer, Person
 
 
 def fields(**changes: Any) -> dict[str, Any]:

@@ -56,12 +56,12 @@ Mailing = tuple[Inbox, Database, Outbox, AgendaService]
 
 
 @pytest.fixture
-def mailing(sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Mailing:
+def mailing(database_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Mailing:
     """An agenda service that sends its e-mail to the local SMTP server of ``smtp``."""
     inbox, port = smtp
     settings = Settings(
         data_dir=tmp_path,
-        database_url=sqlite_url,
+        database_url=database_url,
         secret_key="k",
         base_url="https://lab.example.be",
         smtp_host="127.0.0.1",
@@ -69,7 +69,7 @@ def mailing(sqlite_url: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> Mailing
         smtp_starttls=False,
         smtp_from="agenda@lab.example.be",
     )
-    db = Database(sqlite_url)
+    db = Database(database_url)
     hub = MemoryHub()
     mailer = SmtpMailer("127.0.0.1", port, starttls=False)
     mail = Outbox(db, mailer, lambda: NOW)

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.support.databases import fresh_database
+
 from .helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -82,13 +84,23 @@ def venue_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def venue(venue_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venue]:
-    """``estaminet demo`` on a free port in a temporary folder, stopped even on failure."""
+def venue(
+    venue_env: dict[str, str], database_backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Venue]:
+    """``estaminet demo`` on a free port in a temporary folder, stopped even on failure.
+
+    Its database is a fresh one on the module's backend (see ``database_backend``).
+    """
     home = tmp_path_factory.mktemp("venue")
+    with fresh_database(database_backend, home, migrate=False) as database_url:
+        yield from _serve_demo(home, {"ESTAMINET_DATABASE_URL": database_url, **venue_env})
+
+
+def _serve_demo(home: Path, settings: dict[str, str]) -> Iterator[Venue]:
     data_dir = home / "data"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = server_env(venue_env, base_url)
+    env = server_env(settings, base_url)
     printed, log = home / "stdout.txt", home / "server.log"
     # Files, not pipes: uvicorn's access log goes to stdout and would fill a pipe nobody reads.
     with printed.open("wb") as stdout, log.open("wb") as stderr:
@@ -114,6 +126,7 @@ def venue(venue_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -
             invite_link=printed_link(text, "i", base_url),
             data_dir=data_dir,
             env=env,
+            database_url=env["ESTAMINET_DATABASE_URL"],
         )
     finally:
         stop(process)

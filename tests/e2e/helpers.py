@@ -56,6 +56,7 @@ class Venue:
     invite_link: str
     data_dir: Path
     env: Mapping[str, str]
+    database_url: str
 
     def cli(self, *args: str) -> str:
         """Run ``estaminet`` on this venue's data; returns what it printed."""

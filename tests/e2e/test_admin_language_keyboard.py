@@ -77,7 +77,7 @@ def _on_venue_database(people: Visitors, work: object) -> object:
     """Runs ``work(db)`` on the venue's database, in a thread (Playwright holds this one's loop)."""
 
     async def run() -> object:
-        settings = Settings(data_dir=people.venue.data_dir)
+        settings = Settings(data_dir=people.venue.data_dir, database_url=people.venue.database_url)
         db = Database(settings.resolved_database_url)
         try:
             return await work(db)  # type: ignore[operator]

@@ -26,6 +26,7 @@ from estaminet.people.model import Role
 from estaminet.settings import Settings
 from estaminet.store import Database, utcnow
 from estaminet.web.wsserver import uvicorn_ws
+from tests.support.databases import fresh_database
 
 
 def free_port() -> int:
@@ -93,10 +94,20 @@ def start_server(tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
         thread.join(timeout=10)
 
 
+def start_server_on(backend: str, tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
+    """:func:`start_server` on a fresh database of ``backend`` (dropped when it stops)."""
+    with fresh_database(backend, tmp, migrate=False) as url:
+        yield from start_server(tmp, database_url=url, **overrides)
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    yield from start_server(
-        tmp_path_factory.mktemp("live"), chat_rate_burst=5, chat_rate_per_second=2.0
+def live(database_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The venue served for real, once per module and database backend."""
+    yield from start_server_on(
+        database_backend,
+        tmp_path_factory.mktemp("live"),
+        chat_rate_burst=5,
+        chat_rate_per_second=2.0,
     )
 
 

@@ -7,6 +7,7 @@ a ``promoted`` notice. Reminders follow each answer (``notices.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -100,17 +101,21 @@ async def answer(
     event_id: int,
     key: str,
     wanted: Answer,
-    now: datetime,
+    now: datetime | Callable[[], datetime],
     zone: ZoneInfo,
 ) -> Seating:
     """Record *je viens / peut-être / je ne viens pas* for one occurrence.
 
     A *yes* to a full event lands on the waiting list (or is refused without
     one); a seat freed by someone else moves the first waiting person up, who
-    is notified.
+    is notified. ``now`` is the answer's time or, from the edge, the clock: it is
+    then read once the event is locked, so the order of the answers' times is the
+    order in which seats were given (two people answering at once, on PostgreSQL).
     """
     async with db.begin() as conn:
         event = await access_event(conn, user, event_id, lock=True)
+        if callable(now):
+            now = now()
         occurrence = occurrence_at(event.series, zone, key)
         check_can_answer(
             cancelled=event.cancelled or occurrence.cancelled, end=occurrence.end, now=now

@@ -57,6 +57,7 @@ from estaminet.agenda.rules import (
 from estaminet.agenda.service import AgendaService
 from estaminet.kernel.errors import BadInput, Conflict, EstaminetError, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.storable import is_storable_int, is_storable_text
 from estaminet.people.queries import user_by_id
 from estaminet.sittings.convocation import convocation_deadline
 from estaminet.translations import translate
@@ -78,10 +79,18 @@ def _service(request: Request) -> AgendaService:
 
 
 def _event_id(request: Request) -> int:
-    try:
-        return int(request.path_params["event_id"])
-    except ValueError:
-        raise NotFound("agenda/unknown", N_("This event does not exist.")) from None
+    event_id = request.path_params["event_id"]
+    if not is_storable_int(event_id):
+        raise NotFound("agenda/unknown", N_("This event does not exist."))
+    return int(event_id)
+
+
+def _key(request: Request) -> str:
+    """The date an address names (its occurrence key); a key no date has is not found."""
+    key = str(request.path_params["key"])
+    if len(key) > 13 or not is_storable_text(key):
+        raise NotFound("agenda/unknown_occurrence", N_("This date is not in the event."))
+    return key
 
 
 def _month(request: Request, today: date) -> date:
@@ -375,7 +384,7 @@ async def _event_page(request: Request) -> Response:
     service = _service(request)
     user = request.state.user
     event_id = _event_id(request)
-    key = request.path_params["key"]
+    key = _key(request)
     async with service.db.read() as conn:
         event = await access_event(conn, user, event_id)
         try:
@@ -429,9 +438,9 @@ async def answer(request: Request) -> Response:
         raise BadInput(
             "agenda/bad_choice", N_("Please choose one of the options offered.")
         ) from None
-    event_id, key = _event_id(request), request.path_params["key"]
+    event_id, key = _event_id(request), _key(request)
     seating = await answers.answer(
-        service.db, user, event_id, key, wanted, service.clock(), service.zone
+        service.db, user, event_id, key, wanted, service.clock, service.zone
     )
     service.wake()
     flag = "waiting" if seating.answer is Answer.WAITING else "saved"
@@ -442,7 +451,7 @@ async def cancel_occurrence(request: Request) -> Response:
     user = require_user(request)
     service = _service(request)
     await form_with_csrf(request)
-    event_id, key = _event_id(request), request.path_params["key"]
+    event_id, key = _event_id(request), _key(request)
     await actions.change_occurrence(
         service.db, user, event_id, key, service.clock(), service.zone, cancel=True
     )
@@ -454,7 +463,7 @@ async def move_occurrence(request: Request) -> Response:
     user = require_user(request)
     service = _service(request)
     form = await form_with_csrf(request)
-    event_id, key = _event_id(request), request.path_params["key"]
+    event_id, key = _event_id(request), _key(request)
     start, end = read_moment(form, "start"), read_moment(form, "end")
     if end <= start:
         raise BadInput("agenda/end_before_start", N_("The end must come after the start."))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,11 +40,19 @@ from estaminet.live.tables import (
 )
 from estaminet.store import Database
 
-__all__ = ["SNAPSHOT_EVERY", "ActionRefused", "Engine", "Live"]
+__all__ = ["SEED_BITS", "SNAPSHOT_EVERY", "ActionRefused", "Engine", "Live", "new_seed"]
 
 log = logging.getLogger(__name__)
 
 SNAPSHOT_EVERY = 50
+# An activity's seed is stored in ``activities.seed``, a BigInteger (signed 64 bits on
+# PostgreSQL, like SQLite's INTEGER): 62 random bits always fit, with room to spare.
+SEED_BITS = 62
+
+
+def new_seed() -> int:
+    """A fresh random seed for an activity (the only place one is drawn)."""
+    return secrets.randbits(SEED_BITS)
 
 
 class ActionRefused(Exception):
@@ -199,6 +208,8 @@ class Engine:
         now: datetime,
     ) -> Live:
         """Record the start in the caller's transaction (seats, seed, options) and schedule."""
+        if not 0 <= seed < 2**SEED_BITS:
+            raise ValueError(f"an activity's seed is drawn on {SEED_BITS} bits, not {seed}")
         rules = self.lookup(key)
         state = rules.setup(seats, options, seed, now)
         await conn.execute(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from estaminet.store.database import UTCDateTime, metadata
 
@@ -29,7 +29,7 @@ activities = Table(
     Column("options", JSON, nullable=False),
     Column("private", Integer, nullable=False, default=0),
     Column("max_spectators", Integer, nullable=False, default=50),
-    Column("seed", Integer, nullable=True),
+    Column("seed", BigInteger, nullable=True),  # 62 random bits: see live.engine.SEED_BITS
     Column("seats", Integer, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("started_at", UTCDateTime, nullable=True),

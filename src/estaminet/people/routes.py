@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.storable import is_storable_text, unstorable_text
 from estaminet.people import access, actions, inbox, outbox, reveal
 from estaminet.people.mailing import confirmation_email
 from estaminet.people.model import ROLE_LABELS, Role
@@ -528,6 +529,8 @@ async def invite_revoke(request: Request) -> Response:
 async def people_page(request: Request) -> Response:
     user = _moderator(request)
     search = request.query_params.get("q", "").strip()[:_SEARCH_MAX]
+    if not is_storable_text(search):
+        raise unstorable_text()
     after, before = _cursors(request)
     bad = False
     async with _services(request).db.read() as conn:

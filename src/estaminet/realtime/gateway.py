@@ -31,6 +31,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from estaminet.kernel.errors import BadInput, EstaminetError, NotFound
 from estaminet.kernel.i18n import N_, Msgid
+from estaminet.kernel.storable import check_storable, is_storable_int
 from estaminet.realtime.connection import DIRECT_SEND, Connection, DirectSend, Principal
 from estaminet.realtime.frames import Frame
 from estaminet.realtime.hub import Hub
@@ -296,6 +297,7 @@ class Gateway:
         ref = frame.get("id")
         ref = ref if isinstance(ref, str | int) and len(str(ref)) <= 64 else None
         try:
+            check_storable((frame,))  # no NUL or lone surrogate reaches a feature (or PostgreSQL)
             if kind == "ping":
                 conn.push_json({"type": "pong"})
             elif kind == "sub":
@@ -452,6 +454,6 @@ def _after(frame: Mapping[str, Any]) -> int | None:
     after = frame.get("after")
     if after is None:
         return None
-    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+    if not is_storable_int(after) or after < 0:
         raise _malformed()
     return after

@@ -6,7 +6,6 @@ state after commit (``Engine.announce``).
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden
 from estaminet.kernel.i18n import N_
-from estaminet.live.engine import Engine, Live
+from estaminet.live.engine import Engine, Live, new_seed
 from estaminet.live.tables import activities, activity_participants
 from estaminet.people.model import Role, User
 from estaminet.sittings.convocation import Convocation
@@ -87,7 +86,7 @@ async def convene(
             KIND,
             len(convocation.seats),
             convocation.options,
-            secrets.randbits(31),  # unused by the rules; fits activities.seed everywhere
+            new_seed(),
             now,
         )
         return await load_table(conn, int(sitting_id)), live

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from estaminet.assembly import sitting_minutes
 from estaminet.kernel.errors import Forbidden, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.storable import is_storable_int
 from estaminet.people.model import Role, User
 from estaminet.people.queries import list_people
 from estaminet.sittings import actions
@@ -48,6 +49,8 @@ async def _sitting(request: Request, user: User) -> TableInfo:
     service = _tables(request)
     try:
         sitting_id = int(request.path_params["sitting_id"])
+        if not is_storable_int(sitting_id):
+            raise NotFound("sittings/unknown", _UNKNOWN)
         sitting = await service.table(sitting_id)
     except (ValueError, NotFound):
         raise NotFound("sittings/unknown", _UNKNOWN) from None

@@ -21,6 +21,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from estaminet.kernel.storable import is_storable_text
+
 __all__ = ["BadCursor", "KeysetPage", "SortKey", "decode_cursor", "encode_cursor", "read_page"]
 
 T = TypeVar("T")
@@ -68,8 +70,8 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> tuple[object, ...]:
         raise BadCursor(cursor)
     decoded: list[object] = []
     for key, value in zip(keys, values, strict=True):
-        if not isinstance(value, str):
-            raise BadCursor(cursor)
+        if not isinstance(value, str) or not is_storable_text(value):
+            raise BadCursor(cursor)  # a NUL would reach PostgreSQL's comparison and fail there
         if key.kind is datetime:
             try:
                 moment = datetime.fromisoformat(value)

@@ -7,7 +7,6 @@ decide who sits where before and around it. Each one runs in one transaction.
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from estaminet.kernel.i18n import N_, Msgid, Nn_
-from estaminet.live.engine import Engine, Live
+from estaminet.live.engine import Engine, Live, new_seed
 from estaminet.live.tables import activities, activity_participants
 from estaminet.people.model import Role, User
 from estaminet.people.tables import users
@@ -347,7 +346,7 @@ async def start_table(
             raise BadInput(
                 rejection.code, _options_message(rules, rejection.code), **rejection.params
             )
-        seed = secrets.randbits(62)
+        seed = new_seed()
         order = list(players)
         random.Random(seed).shuffle(order)  # seats drawn by lot, reproducible from the seed
         for seat, player in enumerate(order):

@@ -11,6 +11,7 @@ from starlette.routing import Route
 from estaminet.kernel.activity import Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.storable import is_storable_int
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
 from estaminet.tables.rules_info import game_module
@@ -28,10 +29,10 @@ def _tables(request: Request) -> TableService:
 
 
 def _table_id(request: Request) -> int:
-    try:
-        return int(request.path_params["table_id"])
-    except ValueError:
-        raise NotFound("tables/unknown", N_("This table does not exist (any more).")) from None
+    raw = request.path_params["table_id"]
+    if not raw.isascii() or not raw.isdigit() or not is_storable_int(int(raw)):
+        raise NotFound("tables/unknown", N_("This table does not exist (any more)."))
+    return int(raw)
 
 
 def _back(table_id: int) -> RedirectResponse:
@@ -43,9 +44,12 @@ def _int(form: Any, name: str, default: int) -> int:
     if not raw:
         return default
     try:
-        return int(raw)
+        number = int(raw)
     except ValueError:
         raise BadInput("tables/bad_number", N_("Please type a whole number.")) from None
+    if not is_storable_int(number):
+        raise BadInput("tables/bad_number", N_("Please type a whole number."))
+    return number
 
 
 async def create(request: Request) -> Response:
@@ -246,6 +250,8 @@ async def replay(request: Request) -> Response:
     try:
         wanted = int(request.query_params["step"]) if "step" in request.query_params else None
     except ValueError:
+        wanted = None
+    if wanted is not None and not is_storable_int(wanted):
         wanted = None
     state, step, total, event = await service.engine.replay(table.id, wanted)
     live = await service.engine.get(table.id)

@@ -19,6 +19,7 @@ from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_, Msgid
 from estaminet.kernel.ratelimit import TokenBucket
+from estaminet.kernel.storable import is_storable_int
 from estaminet.live.engine import ActionRefused, Engine, Live
 from estaminet.people.model import User
 from estaminet.people.queries import active_user
@@ -126,7 +127,7 @@ class TableService:
 
     async def _act(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         table_id, action = data.get("table"), data.get("action")
-        if not isinstance(table_id, int) or not isinstance(action, dict):
+        if not is_storable_int(table_id) or not isinstance(action, dict):
             raise BadInput("gateway/malformed", N_("This message could not be read."))
         table = await self.table(table_id)
         viewer = self.viewer_for(table, ctx.principal.user_id)
@@ -148,7 +149,7 @@ class TableService:
     async def _chat(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         table_id, channel, body = data.get("table"), data.get("channel"), data.get("body")
         if (
-            not isinstance(table_id, int)
+            not is_storable_int(table_id)
             or not isinstance(channel, str)
             or not isinstance(body, str)
         ):

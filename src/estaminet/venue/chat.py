@@ -169,6 +169,23 @@ async def post_message(
     text = _check_body(body, max_length)
     if client_id is not None and (len(client_id) > 40 or not client_id.isascii()):
         raise BadInput("chat/bad_client_id", N_("This message could not be read."))
+    try:
+        return await _post(db, author, room, text, now, client_id)
+    except _AlreadyPosted as already:
+        return already.posted
+
+
+class _AlreadyPosted(Exception):
+    """Raised inside the posting transaction to roll it back: the message was there first."""
+
+    def __init__(self, posted: Posted) -> None:
+        super().__init__()
+        self.posted = posted
+
+
+async def _post(
+    db: Database, author: User, room: Room, text: str, now: datetime, client_id: str | None
+) -> Posted:
     async with db.begin() as conn:
         if client_id is not None:
             existing = (
@@ -195,6 +212,18 @@ async def post_message(
             raise Forbidden("chat/muted", N_("A moderator has muted you in this room for a while."))
         mentions = find_mentions(text, await _mentionable(conn, room)) if "@" in text else []
         seq = await _next_seq(conn, room)
+        if client_id is not None:
+            # The room's row is now locked until commit: a retry of this very message that
+            # got in first (another socket, another instance) is visible now, whereas the
+            # check above could miss it on PostgreSQL. Roll back (the seq is not used up).
+            first = (
+                await conn.execute(
+                    _BY_CLIENT_ID,
+                    {"room_id": room.id, "author_id": author.id, "client_id": client_id},
+                )
+            ).first()
+            if first is not None:
+                raise _AlreadyPosted(Posted(_message(first), (), duplicate=True))
         result = await conn.execute(
             _INSERT,
             {

@@ -13,6 +13,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from estaminet.kernel.errors import BadInput
+from estaminet.kernel.storable import MAX_INT, check_storable, is_storable_int
+
 __all__ = [
     "GRID_COLUMNS",
     "RoomKind",
@@ -103,6 +106,10 @@ def _localized(room: dict[str, Any], key: str, where: str, required: bool) -> tu
 
 def parse_venue(data: dict[str, Any]) -> VenueSpec:
     """Validate a parsed venue file; raise :class:`VenueFileError` with a precise message."""
+    try:
+        check_storable((data,))
+    except BadInput:
+        raise VenueFileError("the file holds a null character or a lone surrogate") from None
     venue = data.get("venue", {})
     name = venue.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -137,12 +144,14 @@ def parse_venue(data: dict[str, Any]) -> VenueSpec:
             x, y, w, h = (int(plan[k]) for k in ("x", "y", "w", "h"))
         except (KeyError, TypeError, ValueError) as exc:
             raise VenueFileError(f"{where}: plan needs whole numbers x, y, w, h") from exc
+        if not all(is_storable_int(n) for n in (x, y, w, h)):
+            raise VenueFileError(f"{where}: plan numbers must be below {MAX_INT}")
         if x < 1 or y < 1 or w < 1 or h < 1 or x + w - 1 > GRID_COLUMNS:
             raise VenueFileError(
                 f"{where}: the plan is a grid of {GRID_COLUMNS} columns counted from 1"
             )
         capacity = room.get("capacity")
-        if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
+        if capacity is not None and (not is_storable_int(capacity) or capacity < 1):
             raise VenueFileError(f"{where}: capacity must be a positive whole number")
         team = room.get("team", [])
         if not isinstance(team, list) or not all(isinstance(t, str) for t in team):

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import Forbidden, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.storable import is_storable_text
 from estaminet.people.access import can_see_room
 from estaminet.people.model import User
 from estaminet.people.tables import users
@@ -109,6 +110,8 @@ async def visible_rooms(conn: AsyncConnection, user: User) -> list[Room]:
 
 
 async def room_by_slug(conn: AsyncConnection, slug: str) -> Room | None:
+    if len(slug) > 40 or not is_storable_text(slug):  # from an address: no room has it
+        return None
     row = (
         await conn.execute(select(rooms).where(rooms.c.slug == slug, rooms.c.archived_at.is_(None)))
     ).first()

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.storable import is_storable_int
 from estaminet.people.access import can_moderate
 from estaminet.people.model import Role, User
 from estaminet.people.queries import user_by_id
@@ -118,6 +119,8 @@ async def room_history(request: Request) -> Response:
         before = int(request.query_params.get("before", ""))
     except ValueError as exc:
         raise BadInput("chat/bad_cursor", N_("This page of history does not exist.")) from exc
+    if not is_storable_int(before):
+        raise BadInput("chat/bad_cursor", N_("This page of history does not exist."))
     async with state.db.read() as conn:
         room = await access_room(conn, user, request.path_params["slug"])
         messages = await chat.history(

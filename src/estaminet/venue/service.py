@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.ratelimit import TokenBucket
+from estaminet.kernel.storable import is_storable_int
 from estaminet.people.access import can_moderate, can_moderate_person
 from estaminet.people.actions import log_moderation
 from estaminet.people.inbox import Inbox, texts_for
@@ -81,6 +82,10 @@ class VenueService:
         self._epoch = 0
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
+        # One writer per room at a time, from the seq taken to the frame published, so a
+        # room's chat frames leave this instance in seq order (on PostgreSQL, two commits
+        # in a row could otherwise publish the later first and make every tab resync).
+        self._in_order: dict[int, asyncio.Lock] = {}
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("room", _RoomTopics(self))
@@ -196,17 +201,19 @@ class VenueService:
         if not isinstance(body, str) or (client_id is not None and not isinstance(client_id, str)):
             raise BadInput("gateway/malformed", N_("This message could not be read."))
         self._check_rate(user.id)
-        posted = await chat.post_message(
-            self.db,
-            user,
-            room,
-            body,
-            ctx.now,
-            max_length=self.settings.chat_max_length,
-            client_id=client_id,
-        )
+        async with self._sequenced(room):
+            posted = await chat.post_message(
+                self.db,
+                user,
+                room,
+                body,
+                ctx.now,
+                max_length=self.settings.chat_max_length,
+                client_id=client_id,
+            )
+            if not posted.duplicate:
+                await self.publish_message(room, posted.message)
         if not posted.duplicate:
-            await self.publish_message(room, posted.message)
             await self.notices.publish(posted.notices)
         return {"message": posted.message.id, "seq": posted.message.seq}
 
@@ -217,7 +224,7 @@ class VenueService:
         user = await self._user(ctx.principal)
         room = await self._room_for(user, data, ctx.now)
         message_id = data.get("message")
-        if not isinstance(message_id, int):
+        if not is_storable_int(message_id):
             raise BadInput("gateway/malformed", N_("This message could not be read."))
         return user, room, message_id
 
@@ -227,10 +234,17 @@ class VenueService:
         if not isinstance(body, str):
             raise BadInput("gateway/malformed", N_("This message could not be read."))
         self._check_rate(user.id)
-        message = await chat.edit_message(
-            self.db, user, room, message_id, body, ctx.now, max_length=self.settings.chat_max_length
-        )
-        await self.publish_message(room, message)
+        async with self._sequenced(room):
+            message = await chat.edit_message(
+                self.db,
+                user,
+                room,
+                message_id,
+                body,
+                ctx.now,
+                max_length=self.settings.chat_max_length,
+            )
+            await self.publish_message(room, message)
         return {"message": message.id, "seq": message.seq}
 
     async def _source(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -244,8 +258,9 @@ class VenueService:
 
     async def _delete(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         user, room, message_id = await self._message_target(ctx, data)
-        message = await chat.delete_message(self.db, user, room, message_id, ctx.now)
-        await self.publish_message(room, message)
+        async with self._sequenced(room):
+            message = await chat.delete_message(self.db, user, room, message_id, ctx.now)
+            await self.publish_message(room, message)
         return {"message": message.id, "seq": message.seq}
 
     # -- moderation --------------------------------------------------------------
@@ -331,6 +346,13 @@ class VenueService:
 
     def render_message(self, room: Room, message: chat.ChatMessage, locale: str) -> str:
         return self.templates.render("venue/_message.html", locale, {"room": room, "m": message})
+
+    def _sequenced(self, room: Room) -> asyncio.Lock:
+        """The lock a change to ``room``'s chat holds from its seq to its publication."""
+        lock = self._in_order.get(room.id)
+        if lock is None:
+            lock = self._in_order[room.id] = asyncio.Lock()
+        return lock
 
     async def publish_message(self, room: Room, message: chat.ChatMessage) -> None:
         """Publish the current state of one message (after commit)."""

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.storable import check_storable
 
 __all__ = [
     "CSP",
@@ -125,7 +126,8 @@ def check_csrf(secret: str, anchor: str, given: str | None) -> None:
 
 
 async def form_with_csrf(request: Request) -> FormData:
-    """The request's form, after checking its CSRF token (field ``csrf``)."""
+    """The request's form, after checking its CSRF token (field ``csrf``) and that every
+    field is text the store can keep (no NUL, no lone surrogate: ``text/unstorable``)."""
     form = await request.form()
     given = form.get("csrf")
     check_csrf(
@@ -133,4 +135,5 @@ async def form_with_csrf(request: Request) -> FormData:
         request.state.csrf_anchor,
         given if isinstance(given, str) else request.headers.get("x-csrf-token"),
     )
+    check_storable(value for item in form.multi_items() for value in item)
     return form

@@ -12,12 +12,12 @@ from tests.support.janus import BrowserSide, require_janus
 from tests.support.live_server import free_port
 
 
-async def test_autostart_app_runs_and_stops_its_janus(tmp_path: Path) -> None:
+async def test_autostart_app_runs_and_stops_its_janus(tmp_path: Path, database_url: str) -> None:
     port = free_port()
     settings = Settings(
         data_dir=tmp_path,
         secret_key="k",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+        database_url=database_url,
         janus_autostart="always",
         janus_executable=require_janus(),
         janus_http_port=port,

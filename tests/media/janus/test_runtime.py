@@ -69,14 +69,14 @@ async def _csp(app: Any) -> str:
             return (await http.get("/healthz")).headers["content-security-policy"]
 
 
-async def test_runtime_app_wires_crowd_and_csp(tmp_path: Path) -> None:
+async def test_runtime_app_wires_crowd_and_csp(tmp_path: Path, database_url: str) -> None:
     settings = _settings(
         tmp_path,
         janus_url="http://127.0.0.1:1/janus",
         janus_admin_url="http://127.0.0.1:1/admin",
         janus_admin_secret="s",
         janus_public_url="https://voice.example.be/janus",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
+        database_url=database_url,
     )
     app = create_app(settings)
     assert app.state.crowd_voice is not None
@@ -86,8 +86,10 @@ async def test_runtime_app_wires_crowd_and_csp(tmp_path: Path) -> None:
     )
 
 
-async def test_runtime_app_without_janus_keeps_strict_csp(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+async def test_runtime_app_without_janus_keeps_strict_csp(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = _settings(tmp_path, database_url=database_url)
     app = create_app(settings)
     assert app.state.crowd_voice is None
     csp = await _csp(app)

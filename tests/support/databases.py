@@ -1,0 +1,140 @@
+"""Fresh databases for tests, on the backend a test is parametrised with.
+
+Every database a test touches comes from here, through the fixtures of
+``tests/conftest.py`` (``database_backend`` and what depends on it): each test,
+live server or browser venue gets its own SQLite file or its own PostgreSQL
+database, created before and dropped after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from estaminet.store.migrate import upgrade
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+BACKENDS = ("sqlite", "postgresql")
+T = TypeVar("T")
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip locally when a real component is missing; in CI, fail instead."""
+    if _listening(host, port):
+        return
+    message = f"{name} is not running on {host}:{port}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI must run this test)")
+    pytest.skip(message)
+
+
+# Every database the fixtures make, by SQLite path or PostgreSQL name; anything else a test
+# opens is a stray (``tests/conftest.py`` fails the test).
+_made: set[str] = set()
+_strays: set[str] = set()
+
+
+def note_connection(cargs: Any, cparams: Any) -> None:
+    """Called on every DBAPI connect (any thread): remember the databases nobody made."""
+    if cparams.get("database") is not None and "host" in cparams:
+        name = str(cparams["database"])
+    elif cargs:
+        name = str(Path(str(cargs[0])).resolve())
+    else:
+        name = str(cparams.get("database", "?"))
+    if name not in _made:
+        _strays.add(name)
+
+
+def stray_connections() -> set[str]:
+    """The databases opened since the last call that no fixture made (and forget them)."""
+    found = set(_strays)
+    _strays.difference_update(found)
+    return found
+
+
+def sqlite_database(path: Path) -> str:
+    """The URL of a SQLite file at ``path``, known to the fixtures."""
+    _made.add(str(path.resolve()))
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def _create_pg_database() -> str:
+    import asyncpg
+
+    name = f"estaminet_test_{uuid.uuid4().hex[:12]}"
+    _made.add(name)
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        # A throwaway database need not wait for the disk at each commit (what the app sees,
+        # locks and visibility, is the same); on a busy machine fsyncs made requests slow.
+        await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    finally:
+        await conn.close()
+    return name
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to the end, in a thread of its own when this one has a running loop
+    (Playwright's sync API keeps one in the browser tests' main thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (its URL), dropped at the end."""
+    require_service("PostgreSQL", PG_HOST, PG_PORT)
+    name = _run(_create_pg_database())
+    try:
+        yield f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        _run(_drop_pg_database(name))
+
+
+@contextmanager
+def fresh_database(backend: str, folder: Path, *, migrate: bool = True) -> Iterator[str]:
+    """A new database on ``backend`` (a SQLite file in ``folder``), migrated unless told not."""
+    if backend == "sqlite":
+        url = sqlite_database(folder / "test.db")
+        if migrate:
+            upgrade(url)
+        yield url
+        return
+    if backend != "postgresql":
+        raise ValueError(f"unknown database backend {backend!r}")
+    with postgres_database() as url:
+        if migrate:
+            upgrade(url)
+        yield url
