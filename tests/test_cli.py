@@ -90,7 +90,7 @@ def test_cli_data_dir_before_or_after_the_command(
     assert main([*before, "init", *after]) == 0
     assert main([*before, "invite", "create", *after]) == 0
     capsys.readouterr()
-    assert (tmp_path / "estaminet.db").exists()
+    assert (tmp_path / "secret_key").exists()  # the data folder named, wherever it was given
 
 
 def test_cli_unknown_setting_is_named(

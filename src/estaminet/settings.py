@@ -118,8 +118,9 @@ class Settings(BaseSettings):
     """Largest request body of a form for signed-in people (256 KiB)."""
     body_max_public_bytes: int = 16_384
     """Largest request body of the forms anyone may post: sign-in, invites, links (16 KiB)."""
-    body_max_upload_bytes: int = 3_145_728
-    """Largest request body of a form with a picture (agenda events; the picture: 2 MB)."""
+    body_max_upload_bytes: int = 11_534_336
+    """Largest request body of a form with a picture (agenda events): never below
+    ``agenda_picture_max_bytes`` plus ``body_max_bytes``, so an accepted photo always fits."""
 
     # Chat and gateway limits.
     chat_max_length: int = 2000

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import insert
 
 from estaminet.people.model import Role, User
 from estaminet.people.tables import users
 from estaminet.store import Database
-from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
-from tests.support.live_server import LiveServer, start_server
+from tests.support.live_server import LiveServer, start_server_on
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -45,16 +42,4 @@ class FakeVenue:
 
 def serve_on(backend: str, folder: Path, **settings: Any) -> Iterator[LiveServer]:
     """The venue served for real on ``backend`` (``sqlite`` or ``postgresql``, a fresh database)."""
-    if backend == "sqlite":
-        yield from start_server(folder, **settings)
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = asyncio.run(_create_pg_database())
-    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    try:
-        yield from start_server(folder, database_url=url, **settings)
-    finally:
-        asyncio.run(_drop_pg_database(name))
-
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+    yield from start_server_on(backend, folder, **settings)

@@ -33,7 +33,7 @@ from estaminet.people.queries import user_by_id
 from estaminet.people.tables import notifications
 from estaminet.settings import Settings
 from estaminet.store import Database
-from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
+from tests.support.databases import fresh_database
 from tests.support.live_server import LiveServer, Person, Socket, free_port
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -96,28 +96,22 @@ class Server:
         return (self.folder / "server.log").read_text(errors="replace")[-3000:]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
-    url = None
-    if request.param == "postgresql":
-        require_service("PostgreSQL", PG_HOST, PG_PORT)
-        name = asyncio.run(_create_pg_database())
-        url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+@pytest.fixture
+def server(database_backend: str, tmp_path: Path) -> Iterator[Server]:
     port = free_port()
-    settings = Settings(
-        data_dir=tmp_path,
-        secret_key="restart-secret",
-        base_url=f"http://127.0.0.1:{port}",
-        database_url=url,
-    )
-    asyncio.run(cli._prepare(settings, venue_file=None, admin_name="Admin"))
-    running = Server(settings, port, tmp_path)
-    try:
-        yield running
-    finally:
-        running.kill()
-        if url is not None:
-            asyncio.run(_drop_pg_database(url.rsplit("/", 1)[1]))
+    with fresh_database(database_backend, tmp_path, migrate=False) as url:
+        settings = Settings(
+            data_dir=tmp_path,
+            secret_key="restart-secret",
+            base_url=f"http://127.0.0.1:{port}",
+            database_url=url,
+        )
+        asyncio.run(cli._prepare(settings, venue_file=None, admin_name="Admin"))
+        running = Server(settings, port, tmp_path)
+        try:
+            yield running
+        finally:
+            running.kill()
 
 
 @dataclass

@@ -19,17 +19,15 @@ from sqlalchemy import insert
 from estaminet.agenda.tables import agenda_events
 from estaminet.people.model import Role
 from estaminet.store import Database
-from tests.agenda.conftest import BACKENDS, serve_on
+from tests.agenda.conftest import serve_on
 from tests.agenda.test_agenda_http import answer, create, event_path, local, soon
 from tests.agenda.test_edit_http import edit, fields
 from tests.support.live_server import LiveServer, Person
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    yield from serve_on(request.param, tmp_path_factory.mktemp("range"))
+@pytest.fixture(scope="module")
+def live(database_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from serve_on(database_backend, tmp_path_factory.mktemp("range"))
 
 
 async def create_with(animator: Person, files: dict[str, Any], **fields: Any) -> Any:

@@ -450,9 +450,8 @@ def test_a_general_assembly_held_in_browsers(people: Visitors, venue: Venue) -> 
         assert attendance["absent"] == "—", kind
         assert text.count("Qui a voté quoi") == 1, f"{kind}: only the open vote says who voted"
 
-    elapsed = time.monotonic() - started
-    print(f"the assembly took {elapsed:.1f} s")
-    assert elapsed < 150, f"the assembly test took {elapsed:.0f} s"
+    # How long it took is printed, never asserted: speed is measured in bench/, not here.
+    print(f"the assembly took {time.monotonic() - started:.1f} s")
 
 
 # -- Smaller sittings, each pinning one problem found while writing the test above ----------

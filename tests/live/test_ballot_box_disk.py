@@ -45,6 +45,7 @@ from tests.support.attacker import (
     pg_box_versions,
     sqlite_box_versions,
 )
+from tests.support.databases import sqlite_database
 
 JUDGMENT = {"method": "judgment", "options": ["Quiz", "Dessin", "Loup-Garou"], "secret": True}
 GRADES_OF = [[0, 3, 6], [6, 6, 0], [2, 2, 2], [0, 0, 0], [5, 1, 3], [1, 4, 6], [3, 3, 3]]
@@ -109,8 +110,9 @@ async def test_ballot_box_disk_sqlite_wal_replayed_commit_by_commit_links_nobody
     tmp_path: Path, clock: FixedClock
 ) -> None:
     main = tmp_path / "venue.db"
-    await _run_sync(upgrade, f"sqlite+aiosqlite:///{main}")
-    db = Database(f"sqlite+aiosqlite:///{main}")
+    url = sqlite_database(main)  # SQLite's own WAL is what this test reads
+    await _run_sync(upgrade, url)
+    db = Database(url)
 
     def keep_every_version(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()

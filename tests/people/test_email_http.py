@@ -18,8 +18,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from estaminet.people.model import Role
-from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
-from tests.support.live_server import LiveServer, Person, free_port, start_server
+from tests.support.live_server import LiveServer, Person, free_port, start_server_on
 
 PASSWORD = "un mot de passe long"
 
@@ -48,11 +47,9 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module")
 def live(
-    request: pytest.FixtureRequest,
+    database_backend: str,
     tmp_path_factory: pytest.TempPathFactory,
     inbox: tuple[Inbox, int],
 ) -> Iterator[LiveServer]:
@@ -63,16 +60,7 @@ def live(
         "smtp_starttls": False,
         "smtp_from": "lab@lab.example",
     }
-    if request.param == "sqlite":
-        yield from start_server(tmp_path_factory.mktemp("live"), **mail)
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = asyncio.run(_create_pg_database())
-    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    try:
-        yield from start_server(tmp_path_factory.mktemp("live-pg"), database_url=url, **mail)
-    finally:
-        asyncio.run(_drop_pg_database(name))
+    yield from start_server_on(database_backend, tmp_path_factory.mktemp("live"), **mail)
 
 
 async def give_address(person: Person, address: str) -> tuple[int, str, str]:

@@ -17,7 +17,7 @@ from estaminet.people import passwords
 from estaminet.people.actions import admin_confirm_email
 from estaminet.people.throttle import SignInThrottle
 from estaminet.store import Database, utcnow
-from tests.support.live_server import LiveServer, Person, start_server
+from tests.support.live_server import LiveServer, Person, start_server_on
 
 _PASSWORD = "un mot de passe solide"
 
@@ -61,8 +61,9 @@ def test_throttle_keeps_a_bounded_number_of_buckets() -> None:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    yield from start_server(
+def live(database_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from start_server_on(
+        database_backend,
         tmp_path_factory.mktemp("throttle"),
         signin_account_burst=4,
         signin_account_per_minute=0.5,

@@ -11,38 +11,23 @@ after a restart of the voice state.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from estaminet.people.model import Role
-from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
 from tests.media.test_voice_live import crowd_on
 from tests.sittings.test_sittings_live import act, convene, ok, refused, seat_of, user_id
-from tests.support.live_server import LiveServer, Socket, start_server
+from tests.support.live_server import LiveServer, Socket, start_server_on
 
 SPACE = "room:ag"
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module")
+def live(database_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The venue served for real, on each database."""
-    if request.param == "sqlite":
-        yield from start_server(tmp_path_factory.mktemp("live"))
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = asyncio.run(_create_pg_database())
-    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    try:
-        yield from start_server(tmp_path_factory.mktemp("live-pg"), database_url=url)
-    finally:
-        asyncio.run(_drop_pg_database(name))
+    yield from start_server_on(database_backend, tmp_path_factory.mktemp("live"))
 
 
 async def allow_of(sock: Socket, **match: Any) -> dict[str, Any]:

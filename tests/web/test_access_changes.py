@@ -20,31 +20,17 @@ from estaminet.people.model import Role
 from estaminet.store import Database, utcnow
 from estaminet.venue.plan import Visibility, load_venue
 from estaminet.venue.rooms import apply_venue
-from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
-from tests.support.live_server import LiveServer, Person, Socket, start_server
+from tests.support.live_server import LiveServer, Person, Socket, start_server_on
 
 WATCH = 0.2  # how often the test server checks whether the venue file was applied
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
+@pytest.fixture(scope="module")
+def live(database_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The venue served for real, on each database."""
-    if request.param == "sqlite":
-        yield from start_server(tmp_path_factory.mktemp("live"), rooms_watch_seconds=WATCH)
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = asyncio.run(_create_pg_database())
-    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    try:
-        yield from start_server(
-            tmp_path_factory.mktemp("live-pg"), database_url=url, rooms_watch_seconds=WATCH
-        )
-    finally:
-        asyncio.run(_drop_pg_database(name))
+    yield from start_server_on(
+        database_backend, tmp_path_factory.mktemp("live"), rooms_watch_seconds=WATCH
+    )
 
 
 async def user_id(person: Person) -> str:

@@ -15,6 +15,7 @@ from estaminet import cli
 from estaminet.app import create_app
 from estaminet.settings import Settings
 from estaminet.web.security import HSTS
+from tests.support.databases import sqlite_database
 
 
 def _csrf(text: str) -> str:
@@ -24,8 +25,12 @@ def _csrf(text: str) -> str:
 
 
 @asynccontextmanager
-async def _client(tmp_path: Path, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(data_dir=tmp_path / "data", secret_key="k", base_url=base_url)
+async def _client(
+    tmp_path: Path, base_url: str, database_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(
+        data_dir=tmp_path / "data", secret_key="k", base_url=base_url, database_url=database_url
+    )
     await cli._prepare(settings, venue_file=None, admin_name="Admin")
     app = create_app(settings, migrate=False)
     async with (
@@ -35,8 +40,8 @@ async def _client(tmp_path: Path, base_url: str) -> AsyncIterator[httpx.AsyncCli
         yield client
 
 
-async def test_https_venue_sends_hsts_and_secure_cookies(tmp_path: Path) -> None:
-    async with _client(tmp_path, "https://venue.example") as client:
+async def test_https_venue_sends_hsts_and_secure_cookies(tmp_path: Path, database_url: str) -> None:
+    async with _client(tmp_path, "https://venue.example", database_url) as client:
         page = await client.get("/login")
         assert page.headers["strict-transport-security"] == HSTS
         assert "Secure" in page.headers["set-cookie"]  # the device cookie
@@ -53,14 +58,16 @@ async def test_https_venue_sends_hsts_and_secure_cookies(tmp_path: Path) -> None
         assert "Secure" in out.headers["set-cookie"]
 
 
-async def test_http_venue_sends_no_hsts(tmp_path: Path) -> None:
-    async with _client(tmp_path, "http://venue.example") as client:
+async def test_http_venue_sends_no_hsts(tmp_path: Path, database_url: str) -> None:
+    async with _client(tmp_path, "http://venue.example", database_url) as client:
         page = await client.get("/login")
         assert "strict-transport-security" not in page.headers
         assert "Secure" not in page.headers["set-cookie"]
 
 
 def test_data_folder_and_database_are_private(tmp_path: Path) -> None:
+    # SQLite's own files (the default database in the data folder): this test is about them.
+    sqlite_database(tmp_path / "venue" / "estaminet.db")
     settings = Settings(data_dir=tmp_path / "venue", secret_key="k")
     asyncio.run(cli._prepare(settings, venue_file=None, admin_name="Admin"))
     assert stat.S_IMODE((tmp_path / "venue").stat().st_mode) == 0o700

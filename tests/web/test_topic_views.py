@@ -11,7 +11,6 @@ new topic cannot slip by unchecked.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -20,28 +19,17 @@ from typing import Any
 import pytest
 
 from estaminet.people.model import Role
-from tests.conftest import PG_HOST, PG_PORT, _create_pg_database, _drop_pg_database, require_service
-from tests.support.live_server import LiveServer, Person, Socket, start_server
+from tests.support.live_server import LiveServer, Person, Socket, start_server_on
 from tests.tables.test_tables_live import create_table, post
 from tests.web.test_access_changes import admin_of, set_team, user_id
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    if request.param == "sqlite":
-        yield from start_server(tmp_path_factory.mktemp("live"), chat_rate_burst=50)
-        return
-    require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = asyncio.run(_create_pg_database())
-    url = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    try:
-        yield from start_server(tmp_path_factory.mktemp("live-pg"), database_url=url)
-    finally:
-        asyncio.run(_drop_pg_database(name))
+@pytest.fixture(scope="module")
+def live(database_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The venue served for real, on each database."""
+    yield from start_server_on(
+        database_backend, tmp_path_factory.mktemp("live"), chat_rate_burst=50
+    )
 
 
 _TOPIC = re.compile(r'data-topic="([^"]+)"')

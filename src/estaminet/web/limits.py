@@ -39,7 +39,11 @@ def body_limit(settings: Settings, path: str, signed_in: bool) -> int:
     if not signed_in:
         return settings.body_max_public_bytes
     if _UPLOADS.match(path):
-        return settings.body_max_upload_bytes
+        # The picture the agenda accepts always fits, whatever the two settings say.
+        return max(
+            settings.body_max_upload_bytes,
+            settings.agenda_picture_max_bytes + settings.body_max_bytes,
+        )
     return settings.body_max_bytes
 
 
