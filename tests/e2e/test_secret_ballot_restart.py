@@ -25,6 +25,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.databases import fresh_database
+
 from .assembly_helpers import action_button
 from .helpers import (
     PHONE,
@@ -89,25 +91,30 @@ class Crashable:
 
 
 @pytest.fixture(scope="module")
-def crashable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crashable]:
+def crashable(
+    database_backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Crashable]:
     home = tmp_path_factory.mktemp("crash")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    placeholder = Venue(base_url, "", "", home / "data", server_env({}, base_url))
-    server = Crashable(placeholder, home, port, None)  # type: ignore[arg-type]
-    server.start()
-    text = (home / "stdout.txt").read_text()
-    server.venue = Venue(
-        base_url=base_url,
-        admin_link=printed_link(text, "l", base_url),
-        invite_link=printed_link(text, "i", base_url),
-        data_dir=home / "data",
-        env=placeholder.env,
-    )
-    try:
-        yield server
-    finally:
-        stop(server.process)
+    with fresh_database(database_backend, home, migrate=False) as database_url:
+        env = server_env({"ESTAMINET_DATABASE_URL": database_url}, base_url)
+        placeholder = Venue(base_url, "", "", home / "data", env, database_url)
+        server = Crashable(placeholder, home, port, None)  # type: ignore[arg-type]
+        server.start()
+        try:
+            text = (home / "stdout.txt").read_text()
+            server.venue = Venue(
+                base_url=base_url,
+                admin_link=printed_link(text, "l", base_url),
+                invite_link=printed_link(text, "i", base_url),
+                data_dir=home / "data",
+                env=env,
+                database_url=database_url,
+            )
+            yield server
+        finally:
+            stop(server.process)
 
 
 @pytest.fixture(scope="module")
