@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import email
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.message import Message
 from pathlib import Path
-from typing import Any
 
 import pytest
 import vobject
-from aiosmtpd.controller import Controller
 
 from estaminet.agenda import actions, answers, edits
 from estaminet.agenda.mail import SmtpMailer
@@ -28,28 +23,13 @@ from estaminet.store import Database
 from estaminet.web.templating import Templates
 from tests.agenda.conftest import NOW, add_person
 from tests.agenda.test_reminders import BRUSSELS, game_night
-from tests.support.live_server import free_port
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted"
+from tests.support.smtp import Inbox, smtp_server
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 Mailing = tuple[Inbox, Database, Outbox, AgendaService]

@@ -7,44 +7,24 @@ already has an account: only the mailbox's owner learns which.
 from __future__ import annotations
 
 import asyncio
-import email
 import re
 from collections.abc import Iterator
-from email import policy
 from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from estaminet.people.model import Role
-from tests.support.live_server import LiveServer, Person, free_port, start_server_on
+from tests.support.live_server import LiveServer, Person, start_server_on
+from tests.support.smtp import Inbox, smtp_server
 
 PASSWORD = "un mot de passe long"
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address]
-
-
 @pytest.fixture(scope="module")
 def inbox() -> Iterator[tuple[Inbox, int]]:
-    box = Inbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
