@@ -27,7 +27,7 @@ from estaminet.agenda.mail import make_mailer
 from estaminet.agenda.routes import routes as agenda_routes
 from estaminet.agenda.service import AgendaService
 from estaminet.assembly import ASSEMBLY
-from estaminet.games import _kit as games_kit
+from estaminet.games import kit as games_kit
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.live.engine import Engine

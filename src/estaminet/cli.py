@@ -17,7 +17,7 @@ from estaminet.kernel.errors import EstaminetError
 from estaminet.people import actions as people
 from estaminet.people.model import Role, User
 from estaminet.people.queries import user_from_row
-from estaminet.people.tables import users
+from estaminet.people.schema import users
 from estaminet.settings import Settings, UnknownSetting, load_settings
 from estaminet.store import Database, utcnow
 from estaminet.store.migrate import upgrade

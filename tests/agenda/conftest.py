@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from estaminet.people.model import Role, User
-from estaminet.people.tables import users
+from estaminet.people.schema import users
 from estaminet.store import Database
 from tests.support.live_server import LiveServer, start_server_on
 

@@ -14,7 +14,7 @@ from estaminet.agenda.service import AgendaService
 from estaminet.people import inbox, outbox
 from estaminet.people.inbox import Inbox
 from estaminet.people.model import Role
-from estaminet.people.tables import mail_outbox
+from estaminet.people.schema import mail_outbox
 from estaminet.realtime.hub import MemoryHub
 from estaminet.settings import Settings
 from estaminet.store import Database

@@ -14,7 +14,7 @@ from estaminet.agenda import actions, answers, edits, events
 from estaminet.agenda.recurrence import Frequency, Recurrence
 from estaminet.agenda.reminders import Delivery, Reminders
 from estaminet.agenda.rules import Answer, EventKind, Notice, Visibility
-from estaminet.agenda.tables import agenda_notices
+from estaminet.agenda.schema import agenda_notices
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden
 from estaminet.people.model import Role, User
 from estaminet.store import Database

@@ -30,7 +30,7 @@ from estaminet.agenda.rules import Answer, EventKind, Visibility
 from estaminet.people.actions import create_user
 from estaminet.people.model import Role
 from estaminet.people.queries import user_by_id
-from estaminet.people.tables import notifications
+from estaminet.people.schema import notifications
 from estaminet.settings import Settings
 from estaminet.store import Database
 from tests.support.databases import fresh_database

@@ -16,7 +16,7 @@ import vobject
 from PIL import Image
 from sqlalchemy import insert
 
-from estaminet.agenda.tables import agenda_events
+from estaminet.agenda.schema import agenda_events
 from estaminet.people.model import Role
 from estaminet.store import Database
 from tests.agenda.conftest import serve_on

@@ -21,7 +21,7 @@ from estaminet.cli import DEMO_VENUE
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.live.engine import ActionRefused, Engine
-from estaminet.live.tables import (
+from estaminet.live.schema import (
     activities,
     activity_events,
     activity_snapshots,
@@ -31,7 +31,7 @@ from estaminet.live.tables import (
 from estaminet.store import Database
 from estaminet.venue.plan import load_venue
 from estaminet.venue.rooms import apply_venue
-from estaminet.venue.tables import rooms
+from estaminet.venue.schema import rooms
 from tests.assembly.conftest import FACILITATOR, SECRETARY, VOTERS, prepared
 from tests.conftest import FixedClock
 from tests.support.attacker import masked

@@ -9,16 +9,16 @@ from sqlalchemy import insert, select, update
 
 import estaminet.games  # noqa: F401 - registers the games
 from estaminet.cli import DEMO_VENUE
-from estaminet.games._kit import get
+from estaminet.games.kit import get
 from estaminet.kernel.activity import Viewer
 from estaminet.live.engine import SNAPSHOT_EVERY, ActionRefused, Engine
-from estaminet.live.tables import activities, activity_events, activity_snapshots, activity_timers
+from estaminet.live.schema import activities, activity_events, activity_snapshots, activity_timers
 from estaminet.people import actions as people
 from estaminet.people.model import Role
 from estaminet.store import Database
 from estaminet.venue.plan import load_venue
 from estaminet.venue.rooms import apply_venue
-from estaminet.venue.tables import rooms
+from estaminet.venue.schema import rooms
 from tests.conftest import FixedClock
 
 GAME = "lowest_unique"

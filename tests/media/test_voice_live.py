@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable
 from estaminet.people.model import Role
-from estaminet.people.tables import moderation_log
+from estaminet.people.schema import moderation_log
 from estaminet.store import Database
 from tests.support.live_server import LiveServer, Person, Socket
 

@@ -129,7 +129,7 @@ async def test_account_sign_in_with_argon2id(db: Database, clock: FixedClock) ->
 async def test_account_argon2id_hash_stored(db: Database, clock: FixedClock) -> None:
     from sqlalchemy import select
 
-    from estaminet.people.tables import users
+    from estaminet.people.schema import users
 
     user = await actions.create_user(
         db, "Pat", Role.MEMBER, clock(), email="pat@example.org", password="long enough pw"

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from estaminet import cli
 from estaminet.people import actions
 from estaminet.people.model import Role
-from estaminet.people.tables import invites, users
+from estaminet.people.schema import invites, users
 from estaminet.store import Database, utcnow
 from tests.support.live_server import LiveServer, Person
 

@@ -22,7 +22,7 @@ from estaminet.agenda.mail import SmtpMailer
 from estaminet.people import inbox, outbox
 from estaminet.people.actions import create_user
 from estaminet.people.model import Role
-from estaminet.people.tables import mail_outbox
+from estaminet.people.schema import mail_outbox
 from estaminet.store import Database
 from tests.conftest import FixedClock
 from tests.support.live_server import LiveServer, Person, free_port

@@ -254,7 +254,7 @@ def _assert_counts_only(found: dict[int, dict[str, Any]]) -> None:
 async def _closed_result(settings: Settings, sitting: int) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from estaminet.live.tables import activity_events
+    from estaminet.live.schema import activity_events
     from estaminet.store import Database
 
     db = Database(settings.resolved_database_url)

@@ -35,7 +35,7 @@ async def test_store_utc_datetimes_round_trip(db: Database) -> None:
 
     from sqlalchemy import insert, select
 
-    from estaminet.people.tables import users
+    from estaminet.people.schema import users
 
     brussels = timezone(timedelta(hours=1))
     moment = datetime(2026, 3, 29, 2, 30, tzinfo=brussels)

@@ -10,10 +10,10 @@ from alembic import command
 from sqlalchemy import insert, select
 
 from estaminet.live.engine import SEED_BITS, new_seed
-from estaminet.live.tables import activities, activity_events
+from estaminet.live.schema import activities, activity_events
 from estaminet.store import Database
 from estaminet.store.migrate import alembic_config, upgrade
-from estaminet.venue.tables import rooms
+from estaminet.venue.schema import rooms
 from tests.support.databases import fresh_database
 
 NOW = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)

@@ -11,12 +11,12 @@ from estaminet.cli import DEMO_VENUE
 from estaminet.games.werewolf import game as game_module
 from estaminet.games.werewolf.game import GAME
 from estaminet.kernel.activity import Viewer
-from estaminet.live.tables import activities, activity_chat
+from estaminet.live.schema import activities, activity_chat
 from estaminet.store import Database
 from estaminet.tables import chat as table_chat
 from estaminet.venue.plan import load_venue
 from estaminet.venue.rooms import apply_venue
-from estaminet.venue.tables import rooms
+from estaminet.venue.schema import rooms
 from tests.conftest import FixedClock
 
 NIGHT_ONE = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)

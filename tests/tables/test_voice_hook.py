@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import estaminet.games  # noqa: F401 - registers the games
-from estaminet.games._kit import get
+from estaminet.games.kit import get
 from estaminet.live.engine import Live
 from estaminet.realtime.hub import MemoryHub
 from estaminet.tables.service import TableService

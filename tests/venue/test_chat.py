@@ -12,12 +12,12 @@ from estaminet.cli import DEMO_VENUE
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.people import actions
 from estaminet.people.model import Role, User
-from estaminet.people.tables import notifications
+from estaminet.people.schema import notifications
 from estaminet.store import Database
 from estaminet.venue import chat
 from estaminet.venue.plan import load_venue
 from estaminet.venue.rooms import Room, access_room, apply_venue, list_rooms, room_by_slug
-from estaminet.venue.tables import room_restrictions
+from estaminet.venue.schema import room_restrictions
 from tests.conftest import FixedClock
 
 MAX = 2000

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from estaminet.kernel.errors import Forbidden
 from estaminet.people import actions
 from estaminet.people.model import Role
-from estaminet.people.tables import notifications
+from estaminet.people.schema import notifications
 from estaminet.store import Database
 from estaminet.venue import chat
 from estaminet.venue.markdown import render_markdown, strip_bidi_controls

@@ -39,7 +39,7 @@ from estaminet.agenda.recurrence import (
     series_in_range,
 )
 from estaminet.agenda.rules import Status
-from estaminet.agenda.tables import agenda_events, agenda_overrides
+from estaminet.agenda.schema import agenda_events, agenda_overrides
 from estaminet.people.model import User
 from estaminet.store import Database
 

@@ -28,7 +28,7 @@ from estaminet.agenda.rules import (
     reminder_schedule,
     seat_answer,
 )
-from estaminet.agenda.tables import agenda_answers, agenda_events
+from estaminet.agenda.schema import agenda_answers, agenda_events
 from estaminet.people.model import User
 from estaminet.people.queries import users_by_ids
 from estaminet.store import Database

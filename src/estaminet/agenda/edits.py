@@ -38,7 +38,7 @@ from estaminet.agenda.recurrence import (
     rekey,
 )
 from estaminet.agenda.rules import Answer, Notice, change_is_notable
-from estaminet.agenda.tables import (
+from estaminet.agenda.schema import (
     agenda_answers,
     agenda_events,
     agenda_moves,

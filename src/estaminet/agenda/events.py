@@ -39,7 +39,7 @@ from estaminet.agenda.rules import (
     can_see_event,
     visible_levels,
 )
-from estaminet.agenda.tables import agenda_events, agenda_overrides
+from estaminet.agenda.schema import agenda_events, agenda_overrides
 from estaminet.kernel.errors import Conflict, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import User

@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.agenda.rules import Answer, Notice, reminder_schedule
-from estaminet.agenda.tables import agenda_answers, agenda_notices
+from estaminet.agenda.schema import agenda_answers, agenda_notices
 
 __all__ = ["notify_cancelled", "notify_moved", "replan", "schedule", "unschedule"]
 

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.agenda.events import EventInfo, get_event
 from estaminet.agenda.recurrence import Occurrence, local_to_utc, occurrence_at, parse_key
 from estaminet.agenda.rules import Notice, can_see_event, should_deliver
-from estaminet.agenda.tables import agenda_notices
+from estaminet.agenda.schema import agenda_notices
 from estaminet.kernel.errors import EstaminetError, NotFound
 from estaminet.people.model import User
 from estaminet.people.queries import user_by_id

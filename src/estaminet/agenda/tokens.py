@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from estaminet.agenda.tables import agenda_feed_tokens
+from estaminet.agenda.schema import agenda_feed_tokens
 from estaminet.people.model import User
 from estaminet.store import Database
 

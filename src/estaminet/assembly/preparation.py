@@ -32,8 +32,8 @@ from estaminet.kernel.i18n import N_, Text
 __all__ = [
     "DEFAULT_OPTIONS",
     "MAX_TEXT",
-    "AgendaEntry",
     "InvalidPreparation",
+    "OrderItem",
     "Preparation",
     "parse_fraction",
     "parse_preparation",
@@ -69,7 +69,7 @@ class InvalidPreparation(ValueError):
 
 
 @dataclass(frozen=True)
-class AgendaEntry:
+class OrderItem:
     """One agenda item, flattened: ``id`` is its number ("2.1"), ``depth`` 0 for top level."""
 
     id: str
@@ -89,7 +89,7 @@ class Preparation:
     date: str | None
     place: str | None
     convocation: str
-    agenda: tuple[AgendaEntry, ...]
+    agenda: tuple[OrderItem, ...]
     voters: frozenset[Seat]
     quorum: Fraction | None
     proxies_allowed: bool
@@ -100,7 +100,7 @@ class Preparation:
     secretary: Seat | None
     timekeeper: Seat | None
 
-    def item(self, item_id: str) -> AgendaEntry | None:
+    def item(self, item_id: str) -> OrderItem | None:
         """The agenda entry with this number, if any."""
         return next((entry for entry in self.agenda if entry.id == item_id), None)
 
@@ -151,7 +151,7 @@ def _seat(value: object, what: str, seats: int, optional: bool) -> Seat | None:
     return _int(value, what, 0, seats - 1)
 
 
-def _agenda(items: object, prefix: str, depth: int, speaking: int, out: list[AgendaEntry]) -> None:
+def _agenda(items: object, prefix: str, depth: int, speaking: int, out: list[OrderItem]) -> None:
     if not isinstance(items, Sequence) or isinstance(items, str):
         raise InvalidPreparation(N_("the agenda must be a list of items"))
     if depth > 3:
@@ -165,7 +165,7 @@ def _agenda(items: object, prefix: str, depth: int, speaking: int, out: list[Age
             raise InvalidPreparation(N_("the links of an agenda item must be a list"))
         own = item.get("speaking_seconds")
         out.append(
-            AgendaEntry(
+            OrderItem(
                 id=number,
                 title=_text(item.get("title"), N_("an agenda item's title"), 300),
                 depth=depth,
@@ -202,7 +202,7 @@ def parse_preparation(options: Mapping[str, Any], seats: int) -> Preparation:
     speaking = _int(
         rules.get("speaking_seconds", 180), N_("the speaking time in seconds"), 10, 3600
     )
-    agenda: list[AgendaEntry] = []
+    agenda: list[OrderItem] = []
     _agenda(options.get("agenda", []), "", 0, speaking, agenda)
     place = options.get("place")
     return Preparation(

@@ -19,7 +19,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from estaminet.assembly import agenda, attendance, floor, motions, signals, speaking, votes
+from estaminet.assembly import (
+    attendance,
+    floor,
+    motions,
+    order_of_business,
+    signals,
+    speaking,
+    votes,
+)
 from estaminet.assembly.ballots import GRADES
 from estaminet.assembly.checks import Decision, Evolver, Handler, Refused, done
 from estaminet.assembly.preparation import (
@@ -40,7 +48,7 @@ __all__ = ["ACTIONS", "ASSEMBLY", "AssemblyActivity"]
 
 _HANDLERS: dict[str, Handler] = {
     **attendance.HANDLERS,
-    **agenda.HANDLERS,
+    **order_of_business.HANDLERS,
     **speaking.HANDLERS,
     **floor.HANDLERS,
     **signals.HANDLERS,
@@ -50,7 +58,7 @@ _HANDLERS: dict[str, Handler] = {
 
 _EVOLVERS: dict[str, Evolver] = {
     **attendance.EVOLVERS,
-    **agenda.EVOLVERS,
+    **order_of_business.EVOLVERS,
     **speaking.EVOLVERS,
     **floor.EVOLVERS,
     **signals.EVOLVERS,

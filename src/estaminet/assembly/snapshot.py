@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from estaminet.assembly.agenda import quorum_from_dict
 from estaminet.assembly.ballots import spec_from_dict, spec_to_dict
+from estaminet.assembly.order_of_business import quorum_from_dict
 from estaminet.assembly.preparation import parse_preparation
 from estaminet.assembly.state import (
     Amendment,

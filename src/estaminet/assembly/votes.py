@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from estaminet.assembly.agenda import quorum_from_dict
 from estaminet.assembly.attendance import active_proxies, quorum_check
 from estaminet.assembly.ballots import (
     GRADES,
@@ -42,6 +41,7 @@ from estaminet.assembly.checks import (
     stamp,
 )
 from estaminet.assembly.motions import check_subject, decide_subject, subject_text
+from estaminet.assembly.order_of_business import quorum_from_dict
 from estaminet.assembly.preparation import MAX_TEXT
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.state import AssemblyState, Method, SealedBox, Status, Vote

@@ -1,11 +1,11 @@
 """Game nights: the registry of games and one pure package per game.
 
 Importing this package registers every built-in game, so
-``estaminet.games._kit.get("werewolf")`` works once ``estaminet.games`` is imported.
+``estaminet.games.kit.get("werewolf")`` works once ``estaminet.games`` is imported.
 """
 
 from estaminet.games import example, werewolf
-from estaminet.games._kit import register
+from estaminet.games.kit import register
 
 __all__ = ["example", "werewolf"]
 

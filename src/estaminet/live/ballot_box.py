@@ -38,7 +38,7 @@ from estaminet.kernel.activity import Seat
 from estaminet.kernel.ballots import BoxReading, BoxSpec
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden
 from estaminet.kernel.i18n import N_
-from estaminet.live.tables import ballot_boxes
+from estaminet.live.schema import ballot_boxes
 
 __all__ = [
     "KEY_BITS",

@@ -31,7 +31,7 @@ from estaminet.kernel.ballots import BoxSpec
 from estaminet.kernel.errors import Conflict, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.live.ballot_box import BallotBoxes, read_contents, write_contents
-from estaminet.live.tables import (
+from estaminet.live.schema import (
     activities,
     activity_events,
     activity_snapshots,

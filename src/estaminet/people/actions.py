@@ -19,7 +19,7 @@ from estaminet.people import access, passwords
 from estaminet.people.model import Role, User
 from estaminet.people.names import clean_display_name
 from estaminet.people.queries import user_by_id, user_from_row
-from estaminet.people.tables import (
+from estaminet.people.schema import (
     devices,
     email_claims,
     invites,

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.people import outbox
-from estaminet.people.tables import notifications, users
+from estaminet.people.schema import notifications, users
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
 from estaminet.realtime.gateway import Gateway, user_topic

@@ -29,7 +29,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.i18n import N_
-from estaminet.people.tables import mail_choices, mail_outbox
+from estaminet.people.schema import mail_choices, mail_outbox
 from estaminet.store import Database
 
 __all__ = [

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import Role, User
-from estaminet.people.tables import email_claims, moderation_log, notifications, sessions, users
+from estaminet.people.schema import email_claims, moderation_log, notifications, sessions, users
 from estaminet.store.keyset import KeysetPage, SortKey, read_page
 
 __all__ = [

@@ -7,11 +7,11 @@ them as Markdown and PDF. The live screens
 reuse the game tables' per-viewer machinery (:mod:`estaminet.tables`).
 """
 
-from estaminet.sittings.agenda_text import parse_agenda
 from estaminet.sittings.convocation import Convocation, read_convocation
 from estaminet.sittings.minutes_document import MinutesDocument, minutes_document
 from estaminet.sittings.minutes_markdown import minutes_markdown
 from estaminet.sittings.minutes_pdf import minutes_pdf
+from estaminet.sittings.order_text import parse_order_of_business
 
 __all__ = [
     "Convocation",
@@ -19,6 +19,6 @@ __all__ = [
     "minutes_document",
     "minutes_markdown",
     "minutes_pdf",
-    "parse_agenda",
+    "parse_order_of_business",
     "read_convocation",
 ]

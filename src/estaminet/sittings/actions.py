@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.live.engine import Engine, Live, new_seed
-from estaminet.live.tables import activities, activity_participants
+from estaminet.live.schema import activities, activity_participants
 from estaminet.people.model import Role, User
 from estaminet.sittings.convocation import Convocation
 from estaminet.store import Database

@@ -19,7 +19,7 @@ from estaminet.assembly import ASSEMBLY
 from estaminet.kernel.errors import BadInput
 from estaminet.kernel.i18n import N_
 from estaminet.people.model import Role, User
-from estaminet.sittings.agenda_text import parse_agenda
+from estaminet.sittings.order_text import parse_order_of_business
 
 __all__ = [
     "QUORUM_CHOICES",
@@ -120,7 +120,7 @@ def read_convocation(form: FormData, people: Sequence[User]) -> Convocation:
     title = _text(form, "title", _MAX_TITLE)
     if not title:
         raise BadInput("sittings/title_empty", N_("Give the assembly a title."))
-    agenda = parse_agenda(_text(form, "agenda", 20000))
+    agenda = parse_order_of_business(_text(form, "agenda", 20000))
     if not agenda:
         raise BadInput("sittings/agenda_empty", N_("Write at least one agenda item."))
     roles = {

@@ -28,11 +28,11 @@ from estaminet.sittings.wording import (
 from estaminet.translations import translate
 
 __all__ = [
-    "AgendaLine",
     "DecisionRecord",
     "Field",
     "ItemRecord",
     "MinutesDocument",
+    "OrderLine",
     "format_moment",
     "minutes_document",
 ]
@@ -47,7 +47,7 @@ class Field:
 
 
 @dataclass(frozen=True)
-class AgendaLine:
+class OrderLine:
     """One agenda entry: "2.1. Budget", indented by ``depth``."""
 
     number: str
@@ -100,7 +100,7 @@ class MinutesDocument:
     attendance_heading: str
     attendance: tuple[Field, ...]
     agenda_heading: str
-    agenda: tuple[AgendaLine, ...]
+    agenda: tuple[OrderLine, ...]
     items: tuple[ItemRecord, ...]
     not_discussed: str
     other_heading: str
@@ -287,7 +287,7 @@ def minutes_document(
         attendance_heading=tr(N_("Attendance")),
         attendance=tuple(_attendance(writer, minutes)),
         agenda_heading=tr(N_("Agenda")),
-        agenda=tuple(AgendaLine(e["id"], e["title"], e["depth"]) for e in minutes["agenda"]),
+        agenda=tuple(OrderLine(e["id"], e["title"], e["depth"]) for e in minutes["agenda"]),
         items=items,
         not_discussed=tr(N_("Not discussed.")),
         other_heading=tr(N_("Other decisions")),

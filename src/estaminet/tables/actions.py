@@ -18,15 +18,15 @@ from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from estaminet.kernel.i18n import N_, Msgid, Nn_
 from estaminet.live.engine import Engine, Live, new_seed
-from estaminet.live.tables import activities, activity_participants
+from estaminet.live.schema import activities, activity_participants
 from estaminet.people.model import Role, User
-from estaminet.people.tables import users
+from estaminet.people.schema import users
 from estaminet.store import Database
 from estaminet.tables.model import Participant, TableInfo
 from estaminet.tables.rules_info import rule_message
 from estaminet.venue.plan import RoomKind
 from estaminet.venue.rooms import Room
-from estaminet.venue.tables import rooms
+from estaminet.venue.schema import rooms
 
 __all__ = [
     "create_table",

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from estaminet.games._kit import all_games
+from estaminet.games.kit import all_games
 from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_, Msgid

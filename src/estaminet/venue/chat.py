@@ -21,12 +21,12 @@ from estaminet.people.access import can_moderate, can_moderate_person, can_see_r
 from estaminet.people.actions import log_moderation
 from estaminet.people.model import Role, User
 from estaminet.people.queries import user_by_id
-from estaminet.people.tables import users
+from estaminet.people.schema import users
 from estaminet.store import Database
 from estaminet.translations import translate
 from estaminet.venue.markdown import find_mentions, render_markdown, strip_bidi_controls
 from estaminet.venue.rooms import Room
-from estaminet.venue.tables import messages, room_restrictions, rooms
+from estaminet.venue.schema import messages, room_restrictions, rooms
 
 __all__ = [
     "ChatMessage",

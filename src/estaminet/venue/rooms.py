@@ -13,10 +13,10 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_text
 from estaminet.people.access import can_see_room
 from estaminet.people.model import User
-from estaminet.people.tables import users
+from estaminet.people.schema import users
 from estaminet.store import Database
 from estaminet.venue.plan import RoomKind, VenueSpec, Visibility, VoiceMode
-from estaminet.venue.tables import room_team, rooms, venue_meta
+from estaminet.venue.schema import room_team, rooms, venue_meta
 
 __all__ = [
     "ROOMS_VERSION",

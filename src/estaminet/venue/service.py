@@ -41,7 +41,7 @@ from estaminet.venue.rooms import (
     room_by_slug,
     rooms_version,
 )
-from estaminet.venue.tables import room_restrictions
+from estaminet.venue.schema import room_restrictions
 from estaminet.web.templating import Templates
 
 __all__ = ["VenueService"]

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from estaminet.games._kit.conformance import START, check_game
 from estaminet.games.example import GAME, REJECTION_MESSAGES, State
+from estaminet.games.kit.conformance import START, check_game
 from estaminet.kernel.activity import SYSTEM, Outcome, Rejection, Viewer
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 
-from estaminet.games._kit.conformance import START
+from estaminet.games.kit.conformance import START
 from estaminet.games.werewolf import GAME, NARRATOR_SEAT, State
 from estaminet.games.werewolf import game as game_module
 from estaminet.kernel.activity import SYSTEM, Event, Rejection, Viewer

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from estaminet.games._kit.conformance import check_game
+from estaminet.games.kit.conformance import check_game
 from estaminet.games.werewolf import GAME, NARRATOR_SEAT
 
 EVERY_ROLE = {

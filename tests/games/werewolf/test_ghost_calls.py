@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 
-from estaminet.games._kit.conformance import ConformanceError, check_game
+from estaminet.games.kit.conformance import ConformanceError, check_game
 from estaminet.games.werewolf import GAME, NARRATOR_SEAT
 from estaminet.games.werewolf import flow as flow_module
 from estaminet.kernel.activity import Viewer

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from estaminet.games._kit.secrecy import Audience, Fact
+from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
 from estaminet.kernel.i18n import N_
 

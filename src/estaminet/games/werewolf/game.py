@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from estaminet.games._kit.secrecy import Fact
+from estaminet.games.kit.secrecy import Fact
 from estaminet.games.werewolf import options as table_options
 from estaminet.games.werewolf.channels import channels, voice_plan
 from estaminet.games.werewolf.flow import Builder, advance, enter

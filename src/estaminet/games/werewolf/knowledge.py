@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from estaminet.games._kit.secrecy import Audience, Fact
+from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.games.werewolf.roles import Role
 from estaminet.games.werewolf.script import STEPS
 from estaminet.games.werewolf.state import State, load_state

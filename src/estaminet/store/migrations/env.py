@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from estaminet.store.tables import load_all
+from estaminet.store.schema import load_all
 
 target_metadata = load_all()
 

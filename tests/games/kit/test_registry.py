@@ -6,7 +6,7 @@ import pytest
 
 import estaminet.games  # noqa: F401 - registers the built-in games
 from estaminet.games import example, werewolf
-from estaminet.games._kit import all_games, get, register
+from estaminet.games.kit import all_games, get, register
 
 
 def test_registry_holds_the_built_in_games() -> None:

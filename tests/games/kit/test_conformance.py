@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from estaminet.games._kit.conformance import ConformanceError, check_game
 from estaminet.games.example import LowestUnique, State
+from estaminet.games.kit.conformance import ConformanceError, check_game
 from estaminet.kernel.activity import Event, Rejection, Seat, Viewer, ViewerKind
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from estaminet.games._kit import Audience, Fact, find_leaks
+from estaminet.games.kit import Audience, Fact, find_leaks
 from estaminet.kernel.activity import Viewer, ViewerKind
 
 GUARDED = frozenset({"role"})

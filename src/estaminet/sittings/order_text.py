@@ -20,7 +20,7 @@ from typing import Any
 from estaminet.kernel.errors import BadInput
 from estaminet.kernel.i18n import N_
 
-__all__ = ["MAX_DEPTH", "MAX_ITEMS", "parse_agenda"]
+__all__ = ["MAX_DEPTH", "MAX_ITEMS", "parse_order_of_business"]
 
 MAX_DEPTH = 3
 """Sub-items nest at most this many levels below a top-level item."""
@@ -59,7 +59,7 @@ def _item(text: str) -> dict[str, Any]:
     return {"title": title, "minutes": min(minutes, 24 * 60), "links": links, "children": []}
 
 
-def parse_agenda(text: str) -> list[dict[str, Any]]:
+def parse_order_of_business(text: str) -> list[dict[str, Any]]:
     """The nested agenda items of ``text``, in the shape the assembly rules expect."""
     top: list[dict[str, Any]] = []
     stack: list[dict[str, Any]] = []  # the last item seen at each depth

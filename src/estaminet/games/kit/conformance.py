@@ -10,7 +10,7 @@ every step, checks the properties the live engine relies on:
 * ``outcome`` is ``None`` until the end, then exactly one outcome stays;
 * replaying ``setup`` plus the logged events rebuilds the final state;
 * no view discloses a fact its viewer may not know (for games that declare
-  their secrets, see :mod:`estaminet.games._kit.secrecy`);
+  their secrets, see :mod:`estaminet.games.kit.secrecy`);
 * no view shows a time its viewer may not know: a game that declares
   ``timing_keys`` (``"deadline"``) declares, among its facts, the times each
   viewer may see, derived from public facts only (a step's start and its
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from estaminet.games._kit.secrecy import Secretive, find_leaks
+from estaminet.games.kit.secrecy import Secretive, find_leaks
 from estaminet.kernel.activity import (
     SYSTEM,
     Activity,

@@ -11,10 +11,10 @@ from estaminet.store.database import metadata
 __all__ = ["FEATURE_TABLE_MODULES", "load_all"]
 
 FEATURE_TABLE_MODULES = (
-    "estaminet.people.tables",
-    "estaminet.venue.tables",
-    "estaminet.live.tables",
-    "estaminet.agenda.tables",
+    "estaminet.people.schema",
+    "estaminet.venue.schema",
+    "estaminet.live.schema",
+    "estaminet.agenda.schema",
 )
 
 
