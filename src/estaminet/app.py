@@ -8,7 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from estaminet.people.queries import user_by_id
 from estaminet.people.routes import handle_error
 from estaminet.people.routes import routes as people_routes
 from estaminet.people.throttle import SignInThrottle
+from estaminet.privacy.retention import Retention
 from estaminet.privacy.routes import routes as privacy_routes
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
@@ -135,8 +136,14 @@ def create_app(
     )
     secret = settings.resolved_secret_key()
 
+    session_limits = people_actions.SessionLimits(
+        max_age=timedelta(days=settings.session_max_age_days),
+        idle=timedelta(days=settings.session_idle_days),
+    )
+
     async def load_user(session_id: str) -> User | None:
-        return await people_actions.session_user(db, session_id)
+        # An expired sign-in opens nothing, on HTTP as on the WebSocket (docs/security.md).
+        return await people_actions.session_user(db, session_id, now=clock(), limits=session_limits)
 
     async def authenticate(websocket: WebSocket) -> tuple[Principal, str] | None:
         # The socket keeps the principal, not the whole person, for the rest of its life.
@@ -213,6 +220,8 @@ def create_app(
     # A sitting's silence and floor reach its room's voice.
     SittingVoice(tables, voice)
 
+    retention = Retention(db, clock, settings.chat_retention_days, settings.retention_check_seconds)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         settings.prepare_data_dir()
@@ -231,6 +240,8 @@ def create_app(
         )
         # Mail waiting in the outbox (a server down, a restart) goes out now.
         mail_loop = asyncio.create_task(mail.run())
+        # Chat past ``chat_retention_days`` is erased now, then every so often.
+        retention_loop = asyncio.create_task(retention.run())
         if janus is not None:
             await janus.start()
         # Everything built so far lives as long as the server: keep it out of the
@@ -240,7 +251,7 @@ def create_app(
         try:
             yield
         finally:
-            for task in (timers, agenda_loop, rooms_loop, mail_loop):
+            for task in (timers, agenda_loop, rooms_loop, mail_loop, retention_loop):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -324,6 +335,7 @@ def create_app(
     state.voice = voice
     state.crowd_voice = crowd
     state.clock = clock
+    state.retention = retention
     state.secret = secret
     state.venue_name = settings.venue_name
     return app

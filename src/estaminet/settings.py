@@ -122,6 +122,20 @@ class Settings(BaseSettings):
     """Largest request body of a form with a picture (agenda events): never below
     ``agenda_picture_max_bytes`` plus ``body_max_bytes``, so an accepted photo always fits."""
 
+    # A person's data (docs/security.md; stated on the privacy page, /privacy).
+    session_max_age_days: int = Field(default=180, ge=1, le=3650)
+    """A sign-in lasts at most this many days, however often it is used (then sign in again)."""
+    session_idle_days: int = Field(default=30, ge=1, le=3650)
+    """A sign-in not used for this many days ends (the cookie alone no longer opens anything)."""
+    chat_retention_days: int | None = Field(default=None, ge=1, le=36500)
+    """Room chat messages older than this many days are erased (none: kept while the venue
+    runs). Game tables' chat goes with them."""
+    retention_check_seconds: float = Field(default=3600.0, gt=0)
+    """How often the running server erases what has passed ``chat_retention_days``."""
+    account_deletion_messages: Literal["anonymize", "remove"] = "anonymize"
+    """When someone deletes their account, their chat messages stay, signed "personne partie"
+    (``anonymize``), or are erased (``remove``)."""
+
     # Chat and gateway limits.
     chat_max_length: int = 2000
     chat_page_size: int = 50

@@ -36,6 +36,7 @@ from estaminet.store.keyset import KeysetPage, SortKey, read_page
 __all__ = [
     "EmailClaim",
     "Invite",
+    "SessionLimits",
     "accept_invite",
     "admin_confirm_email",
     "claim_email",
@@ -53,6 +54,7 @@ __all__ = [
     "set_role",
     "sign_in",
     "sign_out",
+    "sign_out_others",
     "use_login_link",
 ]
 
@@ -311,8 +313,31 @@ async def _device_banned(conn: AsyncConnection, device_id: str) -> bool:
     return bool(row.scalar_one())
 
 
-async def session_user(db: Database, session_id: str) -> User | None:
-    """The person behind a session cookie, or ``None`` (unknown, revoked or banned)."""
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a sign-in lasts: at most ``max_age`` from its start, ``idle`` since last used."""
+
+    max_age: timedelta
+    idle: timedelta
+
+
+# A session's ``last_seen_at`` is written at most this often (not on every request).
+SESSION_TOUCH = timedelta(hours=1)
+
+
+async def session_user(
+    db: Database,
+    session_id: str,
+    *,
+    now: datetime | None = None,
+    limits: SessionLimits | None = None,
+) -> User | None:
+    """The person behind a session cookie, or ``None`` (unknown, revoked, expired or banned).
+
+    With ``now`` and ``limits``, a session older than ``limits.max_age`` or unused for
+    ``limits.idle`` counts for nothing, whatever the browser still sends; a live one is
+    marked as seen (at most once per ``SESSION_TOUCH``).
+    """
     # The bell's count comes with the person: no second query per page.
     unread = (
         select(func.count())
@@ -321,19 +346,31 @@ async def session_user(db: Database, session_id: str) -> User | None:
         .scalar_subquery()
         .label("unread")
     )
+    hashed = hash_token(session_id)
+    query = (
+        select(users, unread, sessions.c.last_seen_at.label("session_seen"))
+        .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+        .where(
+            sessions.c.id == hashed,
+            sessions.c.revoked_at.is_(None),
+            users.c.banned_at.is_(None),
+        )
+    )
+    if now is not None and limits is not None:
+        query = query.where(
+            sessions.c.created_at > now - limits.max_age,
+            sessions.c.last_seen_at > now - limits.idle,
+        )
     async with db.read() as conn:
-        row = (
+        row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    if now is not None and row.session_seen <= now - SESSION_TOUCH:
+        async with db.begin() as conn:
             await conn.execute(
-                select(users, unread)
-                .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
-                .where(
-                    sessions.c.id == hash_token(session_id),
-                    sessions.c.revoked_at.is_(None),
-                    users.c.banned_at.is_(None),
-                )
+                update(sessions).where(sessions.c.id == hashed).values(last_seen_at=now)
             )
-        ).first()
-    return user_from_row(row) if row else None
+    return user_from_row(row)
 
 
 async def sign_out(db: Database, session_id: str, now: datetime) -> None:
@@ -341,6 +378,28 @@ async def sign_out(db: Database, session_id: str, now: datetime) -> None:
         await conn.execute(
             update(sessions).where(sessions.c.id == hash_token(session_id)).values(revoked_at=now)
         )
+
+
+async def sign_out_others(db: Database, user: User, session_id: str, now: datetime) -> list[str]:
+    """End every other sign-in of ``user`` (this one stays); returns the ended sessions' ids
+    (hashed, as the sockets they opened know them)."""
+    keep = hash_token(session_id)
+    async with db.begin() as conn:
+        ended = [
+            row.id
+            for row in await conn.execute(
+                select(sessions.c.id).where(
+                    sessions.c.user_id == user.id,
+                    sessions.c.id != keep,
+                    sessions.c.revoked_at.is_(None),
+                )
+            )
+        ]
+        if ended:
+            await conn.execute(
+                update(sessions).where(sessions.c.id.in_(ended)).values(revoked_at=now)
+            )
+    return ended
 
 
 async def sign_in(

@@ -48,6 +48,7 @@ __all__ = [
     "notify",
     "requote",
     "texts_for",
+    "unquote",
     "unread_count",
     "unread_since",
 ]
@@ -186,6 +187,16 @@ async def requote(conn: AsyncConnection, message_id: int, excerpt: str | None) -
         .where(notifications.c.message_id == message_id)
         .values(excerpt=None if excerpt is None else excerpt[:200])
     )
+
+
+async def unquote(conn: AsyncConnection, message_ids: list[int]) -> None:
+    """The notices quoting these chat messages (erased) keep no words of them."""
+    if message_ids:
+        await conn.execute(
+            update(notifications)
+            .where(notifications.c.message_id.in_(message_ids))
+            .values(excerpt=None)
+        )
 
 
 async def mark_read(conn: AsyncConnection, user_id: str, now: datetime) -> int | None:

@@ -1,19 +1,30 @@
-"""My data: a readable page and a JSON download; an admin can get both for anyone."""
+"""A person's data: the export (a page and JSON), deleting an account, signing out other
+devices, and the privacy page. An admin can export and delete for anyone."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from estaminet.kernel.errors import Forbidden, NotFound
+from estaminet.kernel.errors import EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.people.actions import sign_out_others
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import user_by_id
+from estaminet.privacy.deletion import (
+    CONFIRM_WORD,
+    check_confirmation,
+    delete_account,
+    needs_password,
+)
 from estaminet.privacy.export import FIELDS, SECTIONS, export_json, gather
-from estaminet.web.pages import page, require_user
+from estaminet.privacy.policy import policy_facts
+from estaminet.web.pages import page, require_user, tr
+from estaminet.web.security import form_with_csrf
+from estaminet.web.visitor import SESSION_COOKIE, cookie_header
 
 __all__ = ["routes"]
 
@@ -47,6 +58,8 @@ async def data_page(request: Request) -> Response:
             "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
             "subject": subject,
             "json_url": f"{base}.json",
+            "delete_url": base.removesuffix("/data") + "/delete",
+            "others_ended": request.query_params.get("others"),
         },
     )
 
@@ -64,7 +77,95 @@ async def data_json(request: Request) -> Response:
     )
 
 
+async def privacy_page(request: Request) -> Response:
+    """What the venue keeps, why, how long, who sees it: from the venue's real settings."""
+    facts = policy_facts(request.app.state.settings, request.app.state.mailer is not None)
+    return page(request, "privacy/policy.html", {"facts": facts})
+
+
+def _delete_context(request: Request, subject: Any) -> dict[str, Any]:
+    user = require_user(request)
+    facts = policy_facts(request.app.state.settings, request.app.state.mailer is not None)
+    return {
+        "subject": subject,
+        "own": subject.id == user.id,
+        "ask_password": needs_password(user, subject),
+        "word": tr(request, CONFIRM_WORD),
+        "facts": facts,
+        "error": None,
+        "action": request.url.path,
+    }
+
+
+async def delete_page(request: Request) -> Response:
+    subject = await _subject(request)
+    return page(request, "privacy/delete.html", _delete_context(request, subject))
+
+
+async def delete_submit(request: Request) -> Response:
+    """Delete the account once confirmed; every sign-in and socket of the person ends."""
+    user = require_user(request)
+    form = await form_with_csrf(request)
+    subject = await _subject(request)
+    state = request.app.state
+    try:
+        await check_confirmation(
+            state.db,
+            user,
+            subject,
+            password=str(form.get("password", "")),
+            typed=str(form.get("confirm", "")),
+            locale=request.state.locale,
+        )
+        departure = await delete_account(
+            state.db,
+            user,
+            subject.id,
+            state.clock(),
+            remove_messages=state.settings.account_deletion_messages == "remove",
+            venue_locale=state.settings.default_locale,
+        )
+    except EstaminetError as error:
+        if error.status >= 500:
+            raise
+        context = _delete_context(request, subject)
+        context["error"] = error
+        return page(request, "privacy/delete.html", context, status=error.status)
+    # Every tab of theirs, on every instance, is told it is signed out (4401), then the
+    # gateway drops what they followed (the person no longer exists: 4403 for any left).
+    await state.venue.control(departure.user_id, {"action": "close", "code": 4401})
+    await state.gateway.access_changed(departure.user_id)
+    if subject.id != user.id:
+        return RedirectResponse("/admin/people?deleted=1", status_code=303)
+    response = page(request, "privacy/deleted.html", {"user": None})
+    response.raw_headers.append(
+        (
+            b"set-cookie",
+            cookie_header(SESSION_COOKIE, "", max_age=0, secure=state.settings.secure_cookies),
+        )
+    )
+    return response
+
+
+async def sign_out_elsewhere(request: Request) -> Response:
+    """End every other sign-in of mine, and close the tabs they opened, at once."""
+    user = require_user(request)
+    await form_with_csrf(request)
+    state = request.app.state
+    session = request.state.session
+    ended = await sign_out_others(state.db, user, session, state.clock())
+    for hashed in ended:
+        await state.venue.control(user.id, {"action": "close", "code": 4401, "session": hashed})
+    return RedirectResponse(f"/me/data?others={len(ended)}#devices", status_code=303)
+
+
 routes = [
+    Route("/privacy", privacy_page, methods=["GET"]),
+    Route("/me/delete", delete_page, methods=["GET"]),
+    Route("/me/delete", delete_submit, methods=["POST"]),
+    Route("/me/sessions/others", sign_out_elsewhere, methods=["POST"]),
+    Route("/admin/people/{user_id}/delete", delete_page, methods=["GET"]),
+    Route("/admin/people/{user_id}/delete", delete_submit, methods=["POST"]),
     Route("/me/data", data_page, methods=["GET"]),
     Route("/me/data.json", data_json, methods=["GET"]),
     Route("/admin/people/{user_id}/data", data_page, methods=["GET"]),

@@ -31,6 +31,7 @@ from estaminet.venue.schema import rooms
 __all__ = [
     "create_table",
     "end_table",
+    "forget_host",
     "hand_over",
     "join_table",
     "kick",
@@ -390,3 +391,12 @@ async def participations_of(conn: AsyncConnection, user_id: str) -> list[dict[st
         .order_by(activity_participants.c.joined_at)
     )  # fmt: skip
     return [dict(row._mapping) for row in rows]
+
+
+async def forget_host(conn: AsyncConnection, user_id: str) -> None:
+    """A person leaves: the game tables they opened no longer name them as host."""
+    await conn.execute(
+        update(activities)
+        .where(activities.c.host_id == user_id, activities.c.kind == "game")
+        .values(host_id=None)
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.activity import Activity, Viewer, ViewerKind
@@ -27,7 +27,16 @@ from estaminet.live.schema import activity_chat
 from estaminet.people.model import User
 from estaminet.store import Database
 
-__all__ = ["ANONYMOUS", "TableMessage", "history", "history_from", "permissions", "post"]
+__all__ = [
+    "ANONYMOUS",
+    "TableMessage",
+    "forget_author",
+    "history",
+    "history_from",
+    "permissions",
+    "post",
+    "purge_before",
+]
 
 ANONYMOUS = "_anonymous"
 MAX_LENGTH = 500
@@ -132,3 +141,22 @@ async def history(
         rows = await conn.execute(query.order_by(activity_chat.c.id.desc()).limit(limit))
         found[channel] = [_message(row) for row in reversed(rows.all())]
     return found
+
+
+async def purge_before(conn: AsyncConnection, cutoff: datetime) -> int:
+    """Erase the table chat written before ``cutoff`` (``chat_retention_days``)."""
+    result = await conn.execute(delete(activity_chat).where(activity_chat.c.at < cutoff))
+    return int(result.rowcount or 0)
+
+
+async def forget_author(
+    conn: AsyncConnection, user_id: str, *, remove: bool, gone_name: str
+) -> None:
+    """A person leaves: their table messages are signed ``gone_name`` and unlinked, or erased."""
+    mine = activity_chat.c.author_id == user_id
+    if remove:
+        await conn.execute(delete(activity_chat).where(mine))
+    else:
+        await conn.execute(
+            update(activity_chat).where(mine).values(author_id=None, author_name=gone_name)
+        )

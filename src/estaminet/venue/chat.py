@@ -7,11 +7,12 @@ transaction, and the message row remembers it: a client that resumes after
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
@@ -34,10 +35,12 @@ __all__ = [
     "changes_since",
     "delete_message",
     "edit_message",
+    "forget_author",
     "history",
     "message_source",
     "messages_by",
     "post_message",
+    "purge_before",
     "restriction",
 ]
 
@@ -402,3 +405,102 @@ async def messages_by(conn: AsyncConnection, user_id: str) -> list[dict[str, Any
         }
         for row in rows
     ]
+
+
+# -- retention and departures (docs/security.md, the privacy page) ------------
+
+_PURGE_BATCH = 500
+
+
+async def purge_before(conn: AsyncConnection, cutoff: datetime) -> int:
+    """Erase every room message written before ``cutoff`` (``chat_retention_days``), with the
+    words the mention notices quoted from them; returns how many went."""
+    gone = 0
+    while True:
+        ids = list(
+            (
+                await conn.execute(
+                    select(messages.c.id)
+                    .where(messages.c.created_at < cutoff)
+                    .order_by(messages.c.id)
+                    .limit(_PURGE_BATCH)
+                )
+            ).scalars()
+        )
+        if not ids:
+            return gone
+        await inbox.unquote(conn, ids)
+        await conn.execute(delete(messages).where(messages.c.id.in_(ids)))
+        gone += len(ids)
+
+
+def _mention_of(user_id: str) -> re.Pattern[str]:
+    return re.compile(r'<span class="mention" data-user="' + re.escape(user_id) + r'">[^<]*</span>')
+
+
+async def forget_author(
+    conn: AsyncConnection,
+    user_id: str,
+    display_name: str,
+    *,
+    remove: bool,
+    gone_name: str,
+    now: datetime,
+) -> int:
+    """A person leaves the venue: their messages are kept signed ``gone_name`` (unlinked),
+    or erased (``remove``: the place stays, as for a deleted message); mentions of them in
+    others' messages name ``gone_name`` and link nobody. Each changed message takes its room
+    topic's next number, so a resuming tab gets it. Returns how many messages changed."""
+    changed = 0
+    own = (
+        await conn.execute(
+            select(messages.c.id, messages.c.room_id).where(messages.c.author_id == user_id)
+        )
+    ).all()
+    for message_id, room_id in own:
+        seq = int((await conn.execute(_NEXT_SEQ, {"room": room_id})).scalar_one())
+        values: dict[str, Any] = {
+            "author_id": None,
+            "author_name": gone_name,
+            "client_id": None,
+            "seq": seq,
+        }
+        if remove:
+            values |= {"body": "", "html": ""}
+        await conn.execute(update(messages).where(messages.c.id == message_id).values(**values))
+        changed += 1
+    if remove and own:
+        await conn.execute(
+            update(messages)
+            .where(messages.c.id.in_([m for m, _ in own]), messages.c.deleted_at.is_(None))
+            .values(deleted_at=now)
+        )
+        await inbox.unquote(conn, [message_id for message_id, _ in own])
+    await conn.execute(
+        update(messages).where(messages.c.deleted_by == user_id).values(deleted_by=None)
+    )
+    pattern = _mention_of(user_id)
+    mentioned = (
+        await conn.execute(
+            select(messages.c.id, messages.c.room_id, messages.c.body, messages.c.html).where(
+                messages.c.html.contains(f'data-user="{user_id}"')
+            )
+        )
+    ).all()
+    for message_id, room_id, body, html in mentioned:
+        seq = int((await conn.execute(_NEXT_SEQ, {"room": room_id})).scalar_one())
+        await conn.execute(
+            update(messages)
+            .where(messages.c.id == message_id)
+            .values(
+                html=pattern.sub(f'<span class="mention">@{_escape(gone_name)}</span>', html),
+                body=body.replace(f"@{display_name}", f"@{gone_name}"),
+                seq=seq,
+            )
+        )
+        changed += 1
+    return changed
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
