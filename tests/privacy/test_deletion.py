@@ -128,6 +128,10 @@ async def test_delete_my_account_leaves_no_trace_of_me(live: LiveServer, people:
     assert forged.status_code == 403
     assert (await lea_again.http.get("/me")).status_code == 200
 
+    # The scan sees her while she is here (it would not pass by seeing nothing).
+    before = await scan(live, [lea_id, "Léa Partante", "lea.partante@example.org"])
+    for place in ("users.email", "sessions.user_id", "messages.author_name", "notifications."):
+        assert any(place in hit for hit in before), place
     async with lea_again.socket() as open_tab, phone.socket() as on_phone:
         gone = await lea_again.http.post(
             "/me/delete", data={"csrf": token, "password": "un mot de passe long"}
