@@ -198,12 +198,22 @@ async def test_admin_deletes_a_person_logged_without_naming_them(
     )
     assert unconfirmed.status_code == 400
     assert "Tape le mot « supprimer » pour confirmer" in unconfirmed.text
-    async with zoe.socket() as her_tab:
+    async with zoe.socket() as her_tab, admin.socket() as watching:
+        await her_tab.sub("room:bar")
+        said = await her_tab.act("chat.send", {"room": "bar", "body": "Zoé était là"})
+        assert said["type"] == "ack"
+        await watching.sub("room:bar")
         done = await admin.http.post(
             f"/admin/people/{zoe_id}/delete", data={"csrf": token, "confirm": "Supprimer "}
         )
         assert done.status_code == 303 and done.headers["location"] == "/admin/people?deleted=1"
         assert await close_code(her_tab) == 4401
+        # An open tab in the room sees her message signed "personne partie" at once.
+        changed = await watching.take(
+            lambda f: f.get("topic") == "room:bar" and "Zoé était là" in json.dumps(f)
+        )
+        html = json.dumps(changed, ensure_ascii=False)
+        assert "personne partie" in html and "Zoé Effacée" not in html
     assert await scan(live, [zoe_id, "Zoé Effacée"]) == []
     logged = await in_database(
         live,

@@ -48,6 +48,8 @@ class Departure:
 
     user_id: str
     sessions: tuple[str, ...]
+    messages: tuple[int, ...]
+    """The room messages that changed (to publish after the commit)."""
 
 
 def needs_password(actor: User, target: User) -> bool:
@@ -100,7 +102,7 @@ async def delete_account(
             raise NotFound("people/unknown_person", N_("This person does not exist."))
         await check_deletion(conn, actor, target)
         ended = await session_ids(conn, target.id)
-        await chat.forget_author(
+        changed = await chat.forget_author(
             conn,
             target.id,
             target.display_name,
@@ -113,4 +115,4 @@ async def delete_account(
         await forget_person(conn, target.id)
         if actor.id != target.id:
             await log_moderation(conn, actor, "delete_account", now)
-    return Departure(target.id, tuple(ended))
+    return Departure(target.id, tuple(ended), tuple(changed))

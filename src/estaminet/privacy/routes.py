@@ -22,6 +22,8 @@ from estaminet.privacy.deletion import (
 )
 from estaminet.privacy.export import FIELDS, SECTIONS, export_json, gather
 from estaminet.privacy.policy import policy_facts
+from estaminet.venue.chat import messages_by_ids
+from estaminet.venue.rooms import list_rooms
 from estaminet.web.pages import page, require_user, tr
 from estaminet.web.security import form_with_csrf
 from estaminet.web.visitor import SESSION_COOKIE, cookie_header
@@ -135,6 +137,14 @@ async def delete_submit(request: Request) -> Response:
     # gateway drops what they followed (the person no longer exists: 4403 for any left).
     await state.venue.control(departure.user_id, {"action": "close", "code": 4401})
     await state.gateway.access_changed(departure.user_id)
+    # Open tabs see the messages signed "someone who left" (or erased) at once.
+    async with state.db.read() as conn:
+        rooms = {room.id: room for room in await list_rooms(conn)}
+        changed = await messages_by_ids(conn, list(departure.messages))
+    for message in changed:
+        room = rooms.get(message.room_id)
+        if room is not None:  # an archived room has no live topic
+            await state.venue.publish_message(room, message)
     if subject.id != user.id:
         return RedirectResponse("/admin/people?deleted=1", status_code=303)
     response = page(request, "privacy/deleted.html", {"user": None})

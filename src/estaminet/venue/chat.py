@@ -39,6 +39,7 @@ __all__ = [
     "history",
     "message_source",
     "messages_by",
+    "messages_by_ids",
     "post_message",
     "purge_before",
     "restriction",
@@ -446,12 +447,13 @@ async def forget_author(
     remove: bool,
     gone_name: str,
     now: datetime,
-) -> int:
+) -> list[int]:
     """A person leaves the venue: their messages are kept signed ``gone_name`` (unlinked),
     or erased (``remove``: the place stays, as for a deleted message); mentions of them in
     others' messages name ``gone_name`` and link nobody. Each changed message takes its room
-    topic's next number, so a resuming tab gets it. Returns how many messages changed."""
-    changed = 0
+    topic's next number, so a resuming tab gets it. Returns the changed messages' ids (to
+    publish after the commit)."""
+    changed: list[int] = []
     own = (
         await conn.execute(
             select(messages.c.id, messages.c.room_id).where(messages.c.author_id == user_id)
@@ -468,7 +470,7 @@ async def forget_author(
         if remove:
             values |= {"body": "", "html": ""}
         await conn.execute(update(messages).where(messages.c.id == message_id).values(**values))
-        changed += 1
+        changed.append(message_id)
     if remove and own:
         await conn.execute(
             update(messages)
@@ -498,8 +500,18 @@ async def forget_author(
                 seq=seq,
             )
         )
-        changed += 1
+        changed.append(message_id)
     return changed
+
+
+async def messages_by_ids(conn: AsyncConnection, ids: list[int]) -> list[ChatMessage]:
+    """These messages as they are now, in their topics' order."""
+    if not ids:
+        return []
+    rows = await conn.execute(
+        select(messages).where(messages.c.id.in_(ids)).order_by(messages.c.room_id, messages.c.seq)
+    )
+    return [_message(row) for row in rows]
 
 
 def _escape(text: str) -> str:
