@@ -220,7 +220,18 @@ def create_app(
     # A sitting's silence and floor reach its room's voice.
     SittingVoice(tables, voice)
 
-    retention = Retention(db, clock, settings.chat_retention_days, settings.retention_check_seconds)
+    async def session_ended(user_id: str, session: str) -> None:
+        # A sign-in past its maximum age: the sockets it opened close (4401) everywhere.
+        await venue.control(user_id, {"action": "close", "code": 4401, "session": session})
+
+    retention = Retention(
+        db,
+        clock,
+        settings.chat_retention_days,
+        settings.retention_check_seconds,
+        session_max_age=session_limits.max_age,
+        session_ended=session_ended,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -240,7 +251,8 @@ def create_app(
         )
         # Mail waiting in the outbox (a server down, a restart) goes out now.
         mail_loop = asyncio.create_task(mail.run())
-        # Chat past ``chat_retention_days`` is erased now, then every so often.
+        # Chat past ``chat_retention_days`` is erased, and sign-ins past their maximum age
+        # end, now and then every ``retention_check_seconds``.
         retention_loop = asyncio.create_task(retention.run())
         if janus is not None:
             await janus.start()

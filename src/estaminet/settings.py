@@ -131,7 +131,8 @@ class Settings(BaseSettings):
     """Room chat messages older than this many days are erased (none: kept while the venue
     runs). Game tables' chat goes with them."""
     retention_check_seconds: float = Field(default=3600.0, gt=0)
-    """How often the running server erases what has passed ``chat_retention_days``."""
+    """How often the running server erases chat past ``chat_retention_days`` and ends the
+    sign-ins past ``session_max_age_days`` (closing the sockets they opened)."""
     account_deletion_messages: Literal["anonymize", "remove"] = "anonymize"
     """When someone deletes their account, their chat messages stay, signed "personne partie"
     (``anonymize``), or are erased (``remove``)."""

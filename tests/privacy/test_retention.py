@@ -11,6 +11,7 @@ from sqlalchemy import select
 from estaminet.people import actions
 from estaminet.people.model import Role
 from estaminet.people.schema import notifications, sessions
+from estaminet.people.tokens import hash_token
 from estaminet.privacy.retention import Retention
 from estaminet.store import Database
 from estaminet.venue import chat
@@ -101,3 +102,28 @@ async def test_session_expires_when_idle_or_too_old(db: Database, clock: FixedCl
     assert not await seen(idle)
     # Without a clock (tools, tests of other features), only revocation counts.
     assert await actions.session_user(db, idle) is not None
+
+
+async def test_old_sign_ins_end_and_their_sockets_are_told(db: Database, clock: FixedClock) -> None:
+    admin = await actions.create_user(db, "Admin", Role.ADMIN, clock())
+    _, token = await actions.create_invite(db, admin, clock())
+    old_user, old = await actions.accept_invite(db, token, "Vieux", "device-old-aaaaaaaa", clock())
+    clock.advance(days=100)
+    _, token = await actions.create_invite(db, admin, clock())
+    new_user, new = await actions.accept_invite(db, token, "Neuf", "device-new-aaaaaaaa", clock())
+    told: list[tuple[str, str]] = []
+
+    async def ended(user_id: str, session: str) -> None:
+        told.append((user_id, session))
+
+    sweep = Retention(db, clock, None, 3600, session_max_age=LIMITS.max_age, session_ended=ended)
+    clock.advance(days=79)  # the old one is 179 days old: nothing ends
+    await sweep.once()
+    assert told == []
+    clock.advance(days=1, minutes=1)
+    await sweep.once()
+    assert told == [(old_user.id, hash_token(old))]
+    assert await actions.session_user(db, old) is None  # revoked, even without a clock
+    assert await actions.session_user(db, new) == new_user
+    await sweep.once()  # told once, not every round
+    assert len(told) == 1

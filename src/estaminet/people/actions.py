@@ -44,6 +44,7 @@ __all__ = [
     "create_invite",
     "create_login_link",
     "create_user",
+    "end_old_sessions",
     "invite_by_id",
     "log_moderation",
     "pending_email",
@@ -371,6 +372,30 @@ async def session_user(
                 update(sessions).where(sessions.c.id == hashed).values(last_seen_at=now)
             )
     return user_from_row(row)
+
+
+async def end_old_sessions(
+    db: Database, now: datetime, max_age: timedelta
+) -> list[tuple[str, str]]:
+    """Revoke every sign-in older than ``max_age``; returns ``(user_id, session id hashed)``
+    of each, so that the sockets they opened can be closed. (Idle sign-ins are refused at
+    their next use instead: an open socket is use that ``last_seen_at`` does not see.)"""
+    async with db.begin() as conn:
+        old = [
+            (row.user_id, row.id)
+            for row in await conn.execute(
+                select(sessions.c.user_id, sessions.c.id).where(
+                    sessions.c.revoked_at.is_(None), sessions.c.created_at <= now - max_age
+                )
+            )
+        ]
+        if old:
+            await conn.execute(
+                update(sessions)
+                .where(sessions.c.id.in_([session for _, session in old]))
+                .values(revoked_at=now)
+            )
+    return old
 
 
 async def sign_out(db: Database, session_id: str, now: datetime) -> None:

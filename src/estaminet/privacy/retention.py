@@ -1,4 +1,5 @@
-"""Chat retention: what is older than ``chat_retention_days`` is erased by the running server."""
+"""What passes its time, in the running server: chat older than ``chat_retention_days`` is
+erased, and sign-ins older than ``session_max_age_days`` end (their open sockets close)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from estaminet.people.actions import end_old_sessions
 from estaminet.store import Database
 from estaminet.tables import chat as table_chat
 from estaminet.venue import chat
@@ -29,8 +31,13 @@ class Retention:
         days: int | None,
         every: float,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        *,
+        session_max_age: timedelta | None = None,
+        session_ended: Callable[[str, str], Awaitable[object]] | None = None,
     ) -> None:
         self.db = db
+        self.session_max_age = session_max_age
+        self.session_ended = session_ended
         self.clock = clock
         self.days = days
         self.every = every
@@ -38,6 +45,12 @@ class Retention:
 
     async def once(self) -> int:
         """Erase what has passed its time; returns how many messages went (0 when off)."""
+        if self.session_max_age is not None:
+            for user_id, session in await end_old_sessions(
+                self.db, self.clock(), self.session_max_age
+            ):
+                if self.session_ended is not None:
+                    await self.session_ended(user_id, session)
         if self.days is None:
             return 0
         cutoff = self.clock() - timedelta(days=self.days)
@@ -49,8 +62,8 @@ class Retention:
         return gone
 
     async def run(self) -> None:
-        """Run for the server's lifetime (nothing to do while retention is off)."""
-        if self.days is None:
+        """Run for the server's lifetime (nothing to do while both are off)."""
+        if self.days is None and self.session_max_age is None:
             return
         while True:
             try:
