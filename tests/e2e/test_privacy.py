@@ -31,7 +31,9 @@ def test_sign_out_my_other_devices_ends_the_other_tab(people: Visitors) -> None:
     laptop.get_by_role("link", name="Déconnecter mes autres appareils").click()
     laptop.get_by_role("button", name="Déconnecter mes autres appareils").click()
     expect(
-        laptop.get_by_role("status").filter(has_text="Tes autres appareils sont déconnectés")
+        laptop.get_by_role("status").filter(
+            has_text="Ton autre appareil est déconnecté (1 connexion terminée)"
+        )
     ).to_be_visible()
 
     # The phone's open tab is closed by the server (4401) and asks to sign in again.

@@ -279,7 +279,13 @@ async def test_sign_out_my_other_devices(live: LiveServer, people: Any) -> None:
     assert (await phone.http.get("/me")).status_code in (303, 401)
     assert (await third.http.get("/me")).status_code in (303, 401)
     page = await laptop.http.get(done.headers["location"])
-    assert page.status_code == 200 and "2 connexions" in page.text
+    assert page.status_code == 200 and "2 connexions terminées" in page.text
+    token = await laptop.csrf("/me/data")
+    again = await laptop.http.post("/me/sessions/others", data={"csrf": token})
+    page = await laptop.http.get(again.headers["location"])
+    assert "connecté·e sur aucun autre appareil" in page.text
+    odd = await laptop.http.get("/me/data?others=%F0%9F%92%A5")  # a made-up count: no banner
+    assert odd.status_code == 200 and "déconnecté" not in odd.text.split('id="devices"')[1][:600]
 
 
 async def test_expired_session_is_refused_on_http_and_socket(live: LiveServer, people: Any) -> None:

@@ -61,7 +61,7 @@ async def data_page(request: Request) -> Response:
             "subject": subject,
             "json_url": f"{base}.json",
             "delete_url": base.removesuffix("/data") + "/delete",
-            "others_ended": request.query_params.get("others"),
+            "others_ended": _count(request.query_params.get("others")),
         },
     )
 
@@ -77,6 +77,11 @@ async def data_json(request: Request) -> Response:
             "cache-control": "no-store",
         },
     )
+
+
+def _count(raw: str | None) -> int | None:
+    """A small count from the address (anything else: none)."""
+    return int(raw) if raw is not None and raw.isdigit() and len(raw) < 6 else None
 
 
 async def privacy_page(request: Request) -> Response:
