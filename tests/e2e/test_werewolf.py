@@ -779,8 +779,12 @@ NEXT_BUTTON = """#table-view button[data-table-action*='"narrator_next"']"""
 
 
 def _picture(page: Page, name: str) -> None:
-    """A picture of the table for docs/images/: the top of the page, as a person first sees it."""
-    page.evaluate("window.scrollTo(0, 0)")
+    """A picture of the table for docs/images/: the top of a wide screen; on a phone, down to
+    the circle's bottom edge."""
+    page.evaluate(
+        "window.innerWidth > 700 ? window.scrollTo(0, 0)"
+        " : document.querySelector('#table-view .table-round').scrollIntoView({block: 'end'})"
+    )
     screenshot(page, name, full_page=False)
 
 

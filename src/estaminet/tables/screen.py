@@ -55,6 +55,7 @@ _RX, _RY = 40.0, 38.0
 # How far short of a seat's centre an arrow stops (the avatar covers the rest), in box units.
 _GAP = 8.0
 _HEAD = 3.5
+_SIDE = 1.5
 
 
 def _point(index: int, count: int) -> tuple[float, float]:
@@ -71,8 +72,11 @@ def circle_arrow(voter: int, target: int, count: int) -> dict[str, str] | None:
     (x1, y1), (x2, y2) = _point(voter, count), _point(target, count)
     length = math.hypot(x2 - x1, y2 - y1)
     ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    start_x, start_y = x1 + ux * _GAP, y1 + uy * _GAP
-    tip_x, tip_y = x2 - ux * _GAP, y2 - uy * _GAP
+    # A little to the right of the straight line, so that two people who vote for each other
+    # get two arrows side by side rather than one on top of the other.
+    side_x, side_y = -uy * _SIDE, ux * _SIDE
+    start_x, start_y = x1 + ux * _GAP + side_x, y1 + uy * _GAP + side_y
+    tip_x, tip_y = x2 - ux * _GAP + side_x, y2 - uy * _GAP + side_y
     base_x, base_y = tip_x - ux * _HEAD, tip_y - uy * _HEAD
     left = (base_x - uy * _HEAD / 2, base_y + ux * _HEAD / 2)
     right = (base_x + uy * _HEAD / 2, base_y - ux * _HEAD / 2)
