@@ -782,9 +782,11 @@ def _picture(page: Page, name: str) -> None:
     """A picture of the table for docs/images/: the top of a wide screen; on a phone, down to
     the circle's bottom edge."""
     page.evaluate(
-        "window.innerWidth > 700 ? window.scrollTo(0, 0)"
-        " : document.querySelector('#table-view .table-round').scrollIntoView({block: 'end'})"
+        """() => { const round = document.querySelector('#table-view .table-round');
+        const bottom = round.getBoundingClientRect().bottom + window.scrollY + 12;
+        window.scrollTo(0, window.innerWidth > 700 ? 0 : Math.max(0, bottom - window.innerHeight)); }"""
     )
+    page.wait_for_timeout(100)
     screenshot(page, name, full_page=False)
 
 

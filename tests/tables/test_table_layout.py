@@ -132,3 +132,9 @@ def test_table_layout_arrows_stop_short_of_the_seats() -> None:
     # Two people who vote for each other: two arrows side by side, not one over the other.
     back = circle_arrow(4, 0, 8)
     assert back is not None and abs(float(line["x1"]) - float(back["x1"])) >= 2
+
+
+def test_table_layout_styles_load_on_every_page_showing_a_game_screen() -> None:
+    pages = Path("src/estaminet/tables/templates/tables")
+    for name in ("table.html", "replay.html"):
+        assert '<link rel="stylesheet" href="/static/css/table.css">' in (pages / name).read_text()
