@@ -86,6 +86,9 @@ def test_table_layout_speaking_light_and_sound_cues(people: Visitors) -> None:
     assert oval["height"] > oval["width"] and oval["width"] <= 390
     assert _box(bruno, ".table-side")["y"] > _box(bruno, ".table-main")["y"]
     assert bruno.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # A seated player has nothing to press in the side column during the game: no empty box.
+    expect(bruno.locator(".table-controls")).to_be_hidden()
+    expect(anne.locator(".table-controls")).to_be_visible()  # the host's tools
 
     # Both join the voice: the fake microphones beep, each one's seat lights up on the other's
     # circle (the circle is decoration; the voice panel's list says it in words).
