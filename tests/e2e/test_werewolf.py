@@ -296,9 +296,10 @@ class Person:
                     yield read_screen(markup), kind, set(looked)
 
 
-def arrive(people: Visitors, name: str) -> Person:
-    """A guest on a phone opens the invite; every frame their page receives is recorded."""
-    context = people.context(**PHONE)
+def arrive(people: Visitors, name: str, **options: Any) -> Person:
+    """A guest on a phone (unless ``options`` say otherwise) opens the invite; every frame
+    their page receives is recorded."""
+    context = people.context(**{**PHONE, **options})
     timeline: list[tuple[str, str]] = []
     sockets = [0]
 
@@ -764,10 +765,55 @@ def _press(narrator: Person, kind: str) -> str:
     return now
 
 
+DESKTOP: dict[str, Any] = {
+    "viewport": {"width": 1280, "height": 800},
+    "is_mobile": False,
+    "has_touch": False,
+    "device_scale_factor": 1,
+}
+PHONE_390: dict[str, Any] = {**PHONE, "viewport": {"width": 390, "height": 844}}
+
+
+OUTCOME_SELECTOR = "#table-view .ww-outcome"
+NEXT_BUTTON = """#table-view button[data-table-action*='"narrator_next"']"""
+
+
+def _picture(page: Page, name: str) -> None:
+    """A picture of the table for docs/images/: the top of a wide screen; on a phone, down to
+    the circle's bottom edge."""
+    page.evaluate(
+        """() => { const round = document.querySelector('#table-view .table-round');
+        const bottom = round.getBoundingClientRect().bottom + window.scrollY + 12;
+        window.scrollTo(0, window.innerWidth > 700 ? 0 : Math.max(0, bottom - window.innerHeight)); }"""
+    )
+    page.wait_for_timeout(100)
+    screenshot(page, name, full_page=False)
+
+
+def _fade(person: Person) -> dict[str, str]:
+    """The wash over the table: its classes and its animation as the browser computes them."""
+    result: dict[str, str] = person.page.evaluate(
+        """() => { const el = document.querySelector('[data-table-fade]');
+        const style = getComputedStyle(el);
+        return {classes: el.className, name: style.animationName, duration: style.animationDuration}; }"""
+    )
+    return result
+
+
 def test_first_night_with_an_apprentice_narrator(people: Visitors) -> None:
     rng = random.Random(SEED + 1)
-    narrator = arrive(people, NARRATOR)
-    players = [arrive(people, name) for name in SMALL_TABLE]
+    narrator = arrive(people, NARRATOR, **DESKTOP)
+    # Jo plays on a 1280 px screen, Kim on a phone that asks for reduced motion, the others on
+    # 390 px phones: the pictures of the table in docs/ come from this game.
+    players = [
+        arrive(
+            people,
+            name,
+            **(DESKTOP if i == 0 else PHONE_390),
+            reduced_motion="reduce" if i == 1 else "no-preference",
+        )
+        for i, name in enumerate(SMALL_TABLE)
+    ]
     table_id = set_up_table(narrator.page, "Ma première partie", narrate=True)
     choose_cards(narrator.page, SMALL_DECK)
     for person in players:
@@ -806,9 +852,22 @@ def test_first_night_with_an_apprentice_narrator(people: Visitors) -> None:
         if "werewolf--night" in screen["html"]:
             saw_night = True
             expect(page.locator(".ww-narrator .ww-read")).to_be_visible()
-            if not pictured and awake_role(screen["html"]) == "werewolf":
-                pictured = True  # the Werewolves' call, once they have voted
+            if (
+                not pictured
+                and awake_role(screen["html"]) == "werewolf"
+                and page.locator(".table-arrow--pack").count()
+            ):
+                pictured = True  # the Werewolves' call, once one has voted: arrows on the circle
                 screenshot(page, "werewolf-narrator-night")
+                screenshot(page, "table-circle-night-desktop", full_page=False)
+                wolves = [
+                    p
+                    for p in players[1:]
+                    if p.page.locator("#table-view .table-arrow--pack").count()
+                ]
+                screenshot(
+                    (wolves or players[1:])[0].page, "table-circle-night-phone", full_page=False
+                )
         # The first dawn: the day begins (or the game is already over).
         if saw_night and ("werewolf--day" in screen["html"] or OUTCOME in screen["html"]):
             break
@@ -841,6 +900,18 @@ def test_first_night_with_an_apprentice_narrator(people: Visitors) -> None:
     for person in players:
         shown = person.page.locator("#table-view")
         expect(shown.locator(".ww-dawn")).to_be_visible()
+    # Day rises: a calm wash over the table (2.4 s), none for Kim, who asked for reduced motion.
+    for person in players:
+        fade = _fade(person)
+        assert "table-fade--dawn" in fade["classes"], (person.name, fade)
+        if person is players[1]:
+            assert fade["name"] == "none", fade
+        else:
+            assert fade["name"] == "table-daybreak" and float(fade["duration"].rstrip("s")) >= 2, (
+                fade
+            )
+    for person in players:
+        shown = person.page.locator("#table-view")
         expect(shown.locator(".ww-seat--dead")).to_have_count(0)
         said = shown.inner_text()
         assert not [line for line in announced if line in said], f"{person.name} saw a victim"
@@ -876,6 +947,59 @@ def test_first_night_with_an_apprentice_narrator(people: Visitors) -> None:
             leaks.append(f"{person.name} received the narrator's script")
     assert not leaks, "\n".join(leaks[:20])
     assert any("ww-read" in frame for frame in narrator.frames())
+
+    # The first vote of the day (the Captain's election, or the village's vote): each ballot is
+    # an arrow on every circle, from the voter to the one they chose, and a line in the list.
+    votes = "#table-view .table-arrow--vote"
+    voters: set[str] = set()
+    cast = 0  # two ballots only: never a majority, so the vote stays open for the pictures
+    for _ in range(60):
+        if page.locator(votes).count() >= 2 or page.locator(OUTCOME_SELECTOR).count():
+            break
+        voting = False
+        for person in players:
+            seen = look(person)
+            if not seen:
+                continue
+            kinds = [(json.loads(m), m) for m in seen["moves"]]
+            me = person.page.evaluate(
+                "[...document.querySelectorAll('#table-view .table-circle-seat')]"
+                ".findIndex((li) => li.classList.contains('table-circle-seat--me'))"
+            )
+            ballots = [
+                m
+                for a, m in kinds
+                if a["type"] == "vote"
+                and a.get("target") not in (None, me)
+                and person.name not in voters
+            ]
+            others = [m for a, m in kinds if a["type"] != "vote"]
+            voting = voting or bool(ballots)
+            if ballots and cast < 2:
+                if play_one_move(person, {**seen, "moves": ballots}, rng) is not None:
+                    cast += 1
+                    voters.add(person.name)
+            elif others or seen["cupid"]:
+                play_one_move(person, {**seen, "moves": others}, rng)
+        if not voting and page.locator(NEXT_BUTTON).count():
+            _press(narrator, "narrator_next")
+        page.wait_for_timeout(200)
+    if not page.locator(OUTCOME_SELECTOR).count():
+        assert page.locator(votes).count() >= 2, "no vote was drawn on the narrator's circle"
+        living = [p for p in players if not p.page.locator("#table-view .ww-card--dead").count()]
+        # Ballots still travelling settle: then every circle draws the same arrows as the
+        # narrator's, and every list says the same.
+        deadline = time.monotonic() + 10
+        while True:
+            drawn = page.locator(votes).count()
+            counts = [p.page.locator(votes).count() for p in living]
+            written = [p.page.locator("#table-view .ww-points").count() for p in living]
+            if counts == written == [drawn] * len(living) and drawn >= 2:
+                break
+            assert time.monotonic() < deadline, (drawn, counts, written)
+            page.wait_for_timeout(100)
+        _picture(page, "table-circle-day-desktop")
+        _picture(next(p for p in living if p is not players[0]).page, "table-circle-day-phone")
 
 
 # -- the apprentice narrator's safety net -----------------------------------------------------

@@ -7,6 +7,7 @@ screen for each kind of viewer after every move, and macro calls are slow.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -15,7 +16,7 @@ from markupsafe import Markup, escape
 
 from estaminet.translations import translate
 
-__all__ = ["Fragments", "screen_helpers"]
+__all__ = ["Fragments", "circle_arrow", "screen_helpers"]
 
 
 class Fragments:
@@ -48,11 +49,55 @@ class Fragments:
         return html
 
 
+# Where seat ``i`` of ``n`` sits on the circle, in a 100 × 100 box: the same ellipse as the
+# CSS that places the seats (table.css: 50% ± 40% sin, 50% ∓ 38% cos).
+_RX, _RY = 40.0, 38.0
+# How far short of a seat's centre an arrow stops (the avatar covers the rest), in box units.
+_GAP = 8.0
+_HEAD = 3.5
+_SIDE = 1.5
+
+
+def _point(index: int, count: int) -> tuple[float, float]:
+    angle = index / max(count, 1) * math.tau
+    return 50 + _RX * math.sin(angle), 50 - _RY * math.cos(angle)
+
+
+def circle_arrow(voter: int, target: int, count: int) -> dict[str, str] | None:
+    """An arrow on the circle from seat ``voter`` to seat ``target`` (indexes among ``count``
+    seats): the line's ends and its head's corners, in the 100 × 100 box of the circle's SVG.
+    ``None`` for a vote for oneself (nothing to draw: the counter shows it)."""
+    if voter == target:
+        return None
+    (x1, y1), (x2, y2) = _point(voter, count), _point(target, count)
+    length = math.hypot(x2 - x1, y2 - y1)
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length
+    # A little to the right of the straight line, so that two people who vote for each other
+    # get two arrows side by side rather than one on top of the other.
+    side_x, side_y = -uy * _SIDE, ux * _SIDE
+    start_x, start_y = x1 + ux * _GAP + side_x, y1 + uy * _GAP + side_y
+    tip_x, tip_y = x2 - ux * _GAP + side_x, y2 - uy * _GAP + side_y
+    base_x, base_y = tip_x - ux * _HEAD, tip_y - uy * _HEAD
+    left = (base_x - uy * _HEAD / 2, base_y + ux * _HEAD / 2)
+    right = (base_x + uy * _HEAD / 2, base_y - ux * _HEAD / 2)
+
+    def f(v: float) -> str:
+        return f"{v:.1f}"
+
+    return {
+        "x1": f(start_x),
+        "y1": f(start_y),
+        "x2": f(base_x),
+        "y2": f(base_y),
+        "head": " ".join(f"{f(x)},{f(y)}" for x, y in ((tip_x, tip_y), left, right)),
+    }
+
+
 def screen_helpers(
     game: ModuleType, names: Mapping[int, str], locale: str, shared: Fragments | None = None
 ) -> dict[str, Any]:
-    """``who(seat)``, ``role_name(key)``, ``say(text)``, ``act(action, label, cls, confirm)``
-    and ``shared`` (:class:`Fragments`, for one set of screens in one language)."""
+    """``who(seat)``, ``role_name(key)``, ``say(text)``, ``act(action, label, cls, confirm)``,
+    ``circle_arrow(voter, target, count)`` and ``shared`` (:class:`Fragments`, for one set of screens in one language)."""
     role_names: Mapping[str, str] = getattr(game, "ROLE_NAMES", {})
 
     def who(seat: int | None) -> str:
@@ -85,5 +130,6 @@ def screen_helpers(
         "role_name": role_name,
         "say": say,
         "act": act,
+        "circle_arrow": circle_arrow,
         "shared": shared if shared is not None else Fragments(),
     }

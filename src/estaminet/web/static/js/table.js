@@ -1,6 +1,8 @@
-// A game table's screen: action buttons, countdowns, and the narrator's voice.
+// A game table's screen: action buttons, countdowns, the narrator's voice, the fade between
+// night and day and the sound cues (./table-sound.js).
 
 import { showTextToast } from "./ops.js";
+import { cuesFor, screenState, setupSound } from "./table-sound.js";
 
 const SPEAK_KEY = "estaminet.speak";
 
@@ -92,21 +94,29 @@ export function setupTable(live, page) {
   const status = () => page.querySelector("[data-table-status]")?.dataset.tableStatus;
   const initialStatus = status();
 
-  // Night falls, day rises: a calm fade when a game screen changes phase (none with reduced
-  // motion: see the CSS). The screen is replaced whole, so the change is noticed here.
-  const phaseOf = () => page.querySelector("#table-view")?.dataset.phase;
-  let phase = phaseOf();
+  // Night falls, day rises: a calm wash over the table when the screen changes phase (none
+  // with reduced motion: see table.css). The screen is replaced whole after every move, so the
+  // change is noticed here, and the wash lives outside it so that a move does not cut it short.
+  const fade = page.querySelector("[data-table-fade]");
+  const cue = setupSound(page);
+  let shown = screenState(page.querySelector("#table-view"));
 
   document.addEventListener("estaminet:replaced", () => {
     if (status() && status() !== initialStatus) {
       location.reload();
       return;
     }
-    const now = phaseOf();
-    if (phase && now && now !== phase && (now === "night" || phase === "night")) {
-      page.querySelector("#table-view")?.classList.add(now === "night" ? "table-view--dusk" : "table-view--dawn");
+    const view = page.querySelector("#table-view");
+    if (view) {
+      const now = screenState(view);
+      if (fade && shown.phase && now.phase && now.phase !== shown.phase && (now.phase === "night" || shown.phase === "night")) {
+        fade.classList.remove("table-fade--dusk", "table-fade--dawn");
+        void fade.offsetWidth;  // start the animation again
+        fade.classList.add(now.phase === "night" ? "table-fade--dusk" : "table-fade--dawn");
+      }
+      cue(cuesFor(shown, now));
+      shown = now;
     }
-    phase = now;
     tick();
     const box = page.querySelector("[data-speak-toggle]");
     if (box && box !== toggle) box.checked = localStorage.getItem(SPEAK_KEY) === "1";

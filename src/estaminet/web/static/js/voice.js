@@ -52,6 +52,7 @@ class Voice {
     this.crowdLive = false;    // whether that call has connected once
     this.groups = new Map();   // private channel name -> {token, call} (its own mixing room)
     this.members = [];
+    this.privateSpeaking = new Set();  // private-channel companions speaking (told to us only)
     this.micId = "";
     this.speakerId = "";
     this.els = {
@@ -137,6 +138,8 @@ class Voice {
     live.on(`voice:${this.space}`, (frame) => this.showMembers(frame.voice?.members));
     const room = document.querySelector("[data-room]")?.dataset.room;
     if (room) live.on(`presence:${room}`, () => this.decorate());
+    // A game table's screen (its circle of players) is replaced after every move: light it again.
+    document.addEventListener("estaminet:replaced", () => this.decorate());
     live.onDown(() => { if (this.joined) this.say(this.t.tReconnecting); });
     live.onOpen(() => { if (this.joined) this.rejoin(); });
     document.addEventListener("visibilitychange", () => {
@@ -670,6 +673,7 @@ class Voice {
     if (!members) return;
     this.members = members;
     for (const m of members) this.names.set(m.id, m.name);
+    for (const id of this.privateSpeaking) if (!members.some((m) => m.id === id)) this.privateSpeaking.delete(id);
     this.decorate();
     const select = this.bar.querySelector("[data-voice-people]");
     if (select) {
@@ -691,13 +695,14 @@ class Voice {
     for (const li of document.querySelectorAll("[data-people] li[data-user]")) {
       const m = byId.get(li.dataset.user);
       li.classList.toggle("person--voice", !!m);
-      li.classList.toggle("person--speaking", !!m?.speaking);
+      li.classList.toggle("person--speaking", !!m?.speaking || this.privateSpeaking.has(li.dataset.user));
       li.classList.toggle("person--muted", !!m?.muted);
     }
   }
 
   // A private-channel companion speaks (told only to the channel's members).
   markSpeaking(userId, speaking) {
+    if (speaking) this.privateSpeaking.add(userId); else this.privateSpeaking.delete(userId);
     for (const el of document.querySelectorAll(`[data-voice-members] [data-user="${CSS.escape(userId)}"], [data-people] li[data-user="${CSS.escape(userId)}"]`)) {
       el.classList.toggle(el.matches("li.person") ? "person--speaking" : "voice-member--speaking", speaking);
     }
