@@ -61,7 +61,7 @@ from estaminet.store.migrate import upgrade
 from estaminet.tables.routes import routes as table_routes
 from estaminet.tables.service import TableService
 from estaminet.translations import translate
-from estaminet.venue.rooms import venue_name
+from estaminet.venue.rooms import team_rooms, venue_name
 from estaminet.venue.routes import routes as venue_routes
 from estaminet.venue.service import VenueService
 from estaminet.web.limits import BodyLimits
@@ -342,6 +342,7 @@ def create_app(
         "announcements": agenda.hall_panel,
     }
     state.plan_extras = [agenda.plan_extras]
+    state.team_rooms = team_rooms
     state.agenda = agenda
     state.mailer = mailer
     state.voice = voice

@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from estaminet.kernel.errors import EstaminetError
 from estaminet.people import actions as people
 from estaminet.people.model import Role, User
-from estaminet.people.queries import user_from_row
-from estaminet.people.schema import users
+from estaminet.people.queries import first_admin
 from estaminet.settings import Settings, UnknownSetting, load_settings
 from estaminet.store import Database, utcnow
 from estaminet.store.migrate import upgrade
@@ -35,15 +33,7 @@ def _say(text: str) -> None:
 
 async def _first_admin(db: Database) -> User | None:
     async with db.read() as conn:
-        row = (
-            await conn.execute(
-                select(users)
-                .where(users.c.role == Role.ADMIN.value, users.c.banned_at.is_(None))
-                .order_by(users.c.created_at)
-                .limit(1)
-            )
-        ).first()
-    return user_from_row(row) if row else None
+        return await first_admin(conn)
 
 
 async def _prepare(

@@ -11,9 +11,10 @@ from estaminet.cli import DEMO_VENUE
 from estaminet.games.werewolf import game as game_module
 from estaminet.games.werewolf.game import GAME
 from estaminet.kernel.activity import Viewer
-from estaminet.live.schema import activities, activity_chat
+from estaminet.live.schema import activities
 from estaminet.store import Database
 from estaminet.tables import chat as table_chat
+from estaminet.tables.schema import activity_chat
 from estaminet.venue.plan import load_venue
 from estaminet.venue.rooms import apply_venue
 from estaminet.venue.schema import rooms

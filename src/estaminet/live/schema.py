@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table
 
 from estaminet.store.database import UTCDateTime, metadata
 
 __all__ = [
     "activities",
-    "activity_chat",
     "activity_events",
     "activity_participants",
     "activity_snapshots",
@@ -85,22 +84,6 @@ activity_timers = Table(
     # The log position the deadline belongs to: a timer whose log has moved on is stale.
     Column("for_seq", Integer, nullable=False),
     Index("ix_activity_timers_due", "due_at"),
-)
-
-# Chat channels of an activity (wolves, lovers, graveyard, spectators…): who may
-# read or write each channel is decided by the activity's rules, never stored here.
-activity_chat = Table(
-    "activity_chat",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), nullable=False),
-    Column("channel", String(20), nullable=False),
-    Column("author_id", String(32), nullable=True),
-    Column("author_name", String(60), nullable=False),
-    Column("seat", Integer, nullable=True),
-    Column("body", Text, nullable=False),
-    Column("at", UTCDateTime, nullable=False),
-    Index("ix_activity_chat", "activity_id", "channel", "id"),
 )
 
 # Secret ballots, apart from the log: one row per box holding the sorted contents,

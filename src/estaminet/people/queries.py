@@ -16,12 +16,17 @@ from estaminet.store.keyset import KeysetPage, SortKey, read_page
 __all__ = [
     "PEOPLE_PER_PAGE",
     "active_user",
+    "display_names",
+    "first_admin",
     "list_people",
     "moderation_entries",
+    "password_hash_of",
+    "people_not_banned",
     "people_page",
     "personal_data",
     "user_by_id",
     "user_from_row",
+    "user_id_by_email",
     "users_by_ids",
 ]
 
@@ -60,6 +65,40 @@ async def users_by_ids(conn: AsyncConnection, ids: set[str]) -> dict[str, User]:
         return {}
     rows = await conn.execute(select(users).where(users.c.id.in_(ids)))
     return {u.id: u for u in map(user_from_row, rows)}
+
+
+async def display_names(conn: AsyncConnection, ids: set[str]) -> dict[str, str]:
+    """The names shown for these people (ids of nobody are left out)."""
+    if not ids:
+        return {}
+    rows = await conn.execute(select(users.c.id, users.c.display_name).where(users.c.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
+async def user_id_by_email(conn: AsyncConnection, email: str) -> str | None:
+    """Who holds this address (addresses are kept in lower case)."""
+    return (await conn.execute(select(users.c.id).where(users.c.email == email.lower()))).scalar()
+
+
+async def first_admin(conn: AsyncConnection) -> User | None:
+    """The oldest admin who is not banned, if any."""
+    row = (
+        await conn.execute(
+            select(users)
+            .where(users.c.role == Role.ADMIN.value, users.c.banned_at.is_(None))
+            .order_by(users.c.created_at)
+            .limit(1)
+        )
+    ).first()
+    return user_from_row(row) if row else None
+
+
+async def people_not_banned(conn: AsyncConnection) -> list[tuple[str, str, Role]]:
+    """Everyone who may still enter: (id, name, role), in no particular order."""
+    rows = await conn.execute(
+        select(users.c.id, users.c.display_name, users.c.role).where(users.c.banned_at.is_(None))
+    )
+    return [(user_id, name, Role(role)) for user_id, name, role in rows]
 
 
 async def list_people(conn: AsyncConnection, limit: int = 500) -> list[User]:
@@ -147,3 +186,10 @@ async def personal_data(conn: AsyncConnection, user_id: str) -> dict[str, Any]:
         "moderation": moderation,
         "notifications": notices,
     }
+
+
+async def password_hash_of(conn: AsyncConnection, user_id: str) -> str | None:
+    """The stored password hash of ``user_id`` (``None``: no password, or no such person)."""
+    row = await conn.execute(select(users.c.password_hash).where(users.c.id == user_id))
+    value = row.scalar()
+    return str(value) if value else None

@@ -25,7 +25,6 @@ from estaminet.people.queries import people_page as people_listing
 from estaminet.people.tokens import hash_token
 from estaminet.store.keyset import BadCursor
 from estaminet.translations import LANGUAGES
-from estaminet.venue.rooms import list_rooms
 from estaminet.web.pages import error_page, page, require_user
 from estaminet.web.security import form_with_csrf
 from estaminet.web.visitor import LANG_COOKIE, SESSION_COOKIE, cookie_header
@@ -540,7 +539,8 @@ async def people_page(request: Request) -> Response:
             bad = True
             listing = await people_listing(conn, search=search)
         log = await moderation_entries(conn, 50)
-        teams = [room for room in await list_rooms(conn) if room.visibility.value == "team"]
+        # The venue's team rooms, given by the composition root (people sit below the venue).
+        teams = await _services(request).team_rooms(conn)
         team_people: list[Any] = []
         if teams and user.role is Role.ADMIN:
             team_people = await list_people(conn, limit=1000)

@@ -10,16 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people import passwords
 from estaminet.people.actions import log_moderation
 from estaminet.people.departure import check_deletion, forget_person, session_ids
 from estaminet.people.model import User
-from estaminet.people.queries import user_by_id
-from estaminet.people.schema import users
+from estaminet.people.queries import password_hash_of, user_by_id
 from estaminet.store import Database
 from estaminet.tables import chat as table_chat
 from estaminet.tables.actions import forget_host
@@ -63,9 +60,7 @@ async def check_confirmation(
     """Refuse a deletion not confirmed: the wrong password, or the word not typed."""
     if needs_password(actor, target):
         async with db.read() as conn:
-            hashed = (
-                await conn.execute(select(users.c.password_hash).where(users.c.id == target.id))
-            ).scalar()
+            hashed = await password_hash_of(conn, target.id)
         if not password or not await passwords.work().verify(hashed, password):
             raise BadInput(
                 "privacy/wrong_password",

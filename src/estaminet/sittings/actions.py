@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden
 from estaminet.kernel.i18n import N_
+from estaminet.live import activities
 from estaminet.live.engine import Engine, Live, new_seed
-from estaminet.live.schema import activities, activity_participants
 from estaminet.people.model import Role, User
 from estaminet.sittings.convocation import Convocation
 from estaminet.store import Database
@@ -47,36 +46,18 @@ async def convene(
             "sittings/not_an_assembly_room", N_("Assemblies are held in an assembly room.")
         )
     async with db.begin() as conn:
-        sitting_id = (
-            await conn.execute(
-                insert(activities)
-                .values(
-                    kind=KIND,
-                    key=KIND,
-                    room_id=room.id,
-                    title=convocation.title,
-                    host_id=user.id,
-                    status="lobby",
-                    options=convocation.options,
-                    private=0,
-                    max_spectators=1000,
-                    created_at=now,
-                    last_seq=0,
-                )
-                .returning(activities.c.id)
-            )
-        ).scalar_one()
-        await conn.execute(
-            insert(activity_participants),
-            [
-                {
-                    "activity_id": sitting_id,
-                    "user_id": user_id,
-                    "role": "player",
-                    "seat": seat,
-                    "joined_at": now,
-                    "order": seat,
-                }
+        sitting_id = await activities.create_activity(
+            conn,
+            kind=KIND,
+            key=KIND,
+            room_id=room.id,
+            title=convocation.title,
+            host_id=user.id,
+            options=convocation.options,
+            now=now,
+            max_spectators=1000,
+            participants=[
+                activities.Joiner(user_id, "player", seat)
                 for seat, user_id in enumerate(convocation.seats)
             ],
         )
@@ -100,33 +81,11 @@ async def watch(db: Database, user: User, sitting_id: int, now: datetime) -> Tab
             return sitting
         if sitting.status == "ended":
             raise Conflict("sittings/closed", N_("This sitting is closed; read its minutes."))
-        order = (
-            await conn.execute(
-                select(func.coalesce(func.max(activity_participants.c.order), 0)).where(
-                    activity_participants.c.activity_id == sitting_id
-                )
-            )
-        ).scalar_one()
-        await conn.execute(
-            insert(activity_participants).values(
-                activity_id=sitting_id,
-                user_id=user.id,
-                role="spectator",
-                joined_at=now,
-                order=int(order) + 1,
-            )
-        )
+        await activities.add_participant(conn, sitting_id, user.id, "spectator", now)
         return await load_table(conn, sitting_id)
 
 
 async def list_sittings(conn: AsyncConnection, room: Room) -> list[TableInfo]:
     """The room's sittings, newest first."""
-    ids = (
-        await conn.execute(
-            select(activities.c.id)
-            .where(activities.c.room_id == room.id, activities.c.kind == KIND)
-            .order_by(activities.c.created_at.desc(), activities.c.id.desc())
-            .limit(50)
-        )
-    ).scalars()
+    ids = await activities.activity_ids(conn, room.id, KIND, newest_first=True, limit=50)
     return [await load_table(conn, sitting_id) for sitting_id in ids]

@@ -11,22 +11,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from estaminet.kernel.i18n import N_, Msgid, Nn_
+from estaminet.live import activities
 from estaminet.live.engine import Engine, Live, new_seed
-from estaminet.live.schema import activities, activity_participants
 from estaminet.people.model import Role, User
-from estaminet.people.schema import users
+from estaminet.people.queries import display_names
 from estaminet.store import Database
 from estaminet.tables.model import Participant, TableInfo
 from estaminet.tables.rules_info import rule_message
 from estaminet.venue.plan import RoomKind
-from estaminet.venue.rooms import Room
-from estaminet.venue.schema import rooms
+from estaminet.venue.rooms import Room, slug_of_room
 
 __all__ = [
     "create_table",
@@ -47,55 +45,37 @@ MAX_TITLE = 60
 
 
 async def load_table(conn: AsyncConnection, table_id: int) -> TableInfo:
-    row = (
-        await conn.execute(
-            select(activities, rooms.c.slug)
-            .join(rooms, rooms.c.id == activities.c.room_id)
-            .where(activities.c.id == table_id)
-        )
-    ).first()
-    if row is None:
+    record = await activities.load_activity(conn, table_id)
+    slug = None if record is None else await slug_of_room(conn, record.room_id)
+    if record is None or slug is None:
         raise NotFound("tables/unknown", N_("This table does not exist (any more)."))
-    m = row._mapping
-    people = await conn.execute(
-        select(activity_participants, users.c.display_name)
-        .join(users, users.c.id == activity_participants.c.user_id)
-        .where(activity_participants.c.activity_id == table_id)
-        .order_by(activity_participants.c.order)
-    )
+    people = await activities.load_participants(conn, table_id)
+    names = await display_names(conn, {p.user_id for p in people})
     participants = tuple(
-        Participant(p.user_id, p.display_name, p.role, p.seat, p.order) for p in people
+        Participant(p.user_id, names[p.user_id], p.role, p.seat, p.order)
+        for p in people
+        if p.user_id in names
     )
     return TableInfo(
-        id=m["id"],
-        key=m["key"],
-        kind=m["kind"],
-        room_id=m["room_id"],
-        room_slug=m["slug"],
-        title=m["title"],
-        host_id=m["host_id"],
-        status=m["status"],
-        options=dict(m["options"] or {}),
-        private=bool(m["private"]),
-        max_spectators=m["max_spectators"],
-        created_at=m["created_at"],
-        outcome=m["outcome"],
+        id=record.id,
+        key=record.key,
+        kind=record.kind,
+        room_id=record.room_id,
+        room_slug=slug,
+        title=record.title,
+        host_id=record.host_id,
+        status=record.status,
+        options=record.options,
+        private=record.private,
+        max_spectators=record.max_spectators,
+        created_at=record.created_at,
+        outcome=record.outcome,
         participants=participants,
     )
 
 
 async def list_tables(conn: AsyncConnection, room: Room) -> list[TableInfo]:
-    ids = (
-        await conn.execute(
-            select(activities.c.id)
-            .where(
-                activities.c.room_id == room.id,
-                activities.c.kind == "game",
-                activities.c.status != "ended",
-            )
-            .order_by(activities.c.created_at)
-        )
-    ).scalars()
+    ids = await activities.activity_ids(conn, room.id, "game", open_only=True)
     return [await load_table(conn, table_id) for table_id in ids]
 
 
@@ -134,32 +114,18 @@ async def create_table(
         raise BadInput("tables/spectators", N_("Between 0 and 1000 spectators."))
     merged = {**rules.default_options(), **options}
     async with db.begin() as conn:
-        result = await conn.execute(
-            insert(activities)
-            .values(
-                kind="game",
-                key=rules.key,
-                room_id=room.id,
-                title=_check_title(title),
-                host_id=user.id,
-                status="lobby",
-                options=merged,
-                private=int(private),
-                max_spectators=max_spectators,
-                created_at=now,
-                last_seq=0,
-            )
-            .returning(activities.c.id)
-        )
-        table_id = int(result.scalar_one())
-        await conn.execute(
-            insert(activity_participants).values(
-                activity_id=table_id,
-                user_id=user.id,
-                role="narrator" if narrator else "player",
-                joined_at=now,
-                order=0,
-            )
+        table_id = await activities.create_activity(
+            conn,
+            kind="game",
+            key=rules.key,
+            room_id=room.id,
+            title=_check_title(title),
+            host_id=user.id,
+            options=merged,
+            now=now,
+            private=private,
+            max_spectators=max_spectators,
+            participants=[activities.Joiner(user.id, "narrator" if narrator else "player")],
         )
         return await load_table(conn, table_id)
 
@@ -191,31 +157,9 @@ async def join_table(
         if current is not None:
             if current.seat is not None:
                 raise Conflict("tables/seated", N_("You are playing at this table."))
-            await conn.execute(
-                update(activity_participants)
-                .where(
-                    activity_participants.c.activity_id == table_id,
-                    activity_participants.c.user_id == user.id,
-                )
-                .values(role=role)
-            )
+            await activities.set_participant_role(conn, table_id, user.id, role)
         else:
-            order = (
-                await conn.execute(
-                    select(func.coalesce(func.max(activity_participants.c.order), 0)).where(
-                        activity_participants.c.activity_id == table_id
-                    )
-                )
-            ).scalar_one()
-            await conn.execute(
-                insert(activity_participants).values(
-                    activity_id=table_id,
-                    user_id=user.id,
-                    role=role,
-                    joined_at=now,
-                    order=int(order) + 1,
-                )
-            )
+            await activities.add_participant(conn, table_id, user.id, role, now)
         return await load_table(conn, table_id)
 
 
@@ -231,12 +175,7 @@ async def leave_table(db: Database, user: User, table_id: int) -> TableInfo:
                 "tables/seat_kept",
                 N_("Your seat is kept during the game: the game plays for you if you are away."),
             )
-        await conn.execute(
-            delete(activity_participants).where(
-                activity_participants.c.activity_id == table_id,
-                activity_participants.c.user_id == user.id,
-            )
-        )
+        await activities.remove_participant(conn, table_id, user.id)
         if table.host_id == user.id and table.status == "lobby":
             await _pass_host(conn, table, exclude=user.id)
         return await load_table(conn, table_id)
@@ -246,10 +185,7 @@ async def _pass_host(conn: AsyncConnection, table: TableInfo, *, exclude: str) -
     """The host left: the next person who joined becomes host (nobody: the table closes)."""
     heirs = [p for p in table.participants if p.user_id != exclude and p.role != "spectator"]
     heir = heirs[0].user_id if heirs else None
-    values: dict[str, Any] = {"host_id": heir}
-    if heir is None and table.status == "lobby":
-        values["status"] = "ended"
-    await conn.execute(update(activities).where(activities.c.id == table.id).values(**values))
+    await activities.set_host(conn, table.id, heir, close=heir is None and table.status == "lobby")
 
 
 def _require_host(table: TableInfo, user: User) -> None:
@@ -274,12 +210,7 @@ async def kick(db: Database, host: User, table_id: int, target_id: str) -> Table
                 ),
                 name=target.display_name,
             )
-        await conn.execute(
-            delete(activity_participants).where(
-                activity_participants.c.activity_id == table_id,
-                activity_participants.c.user_id == target_id,
-            )
-        )
+        await activities.remove_participant(conn, table_id, target_id)
         return await load_table(conn, table_id)
 
 
@@ -292,9 +223,7 @@ async def hand_over(db: Database, host: User, table_id: int, target_id: str) -> 
             raise BadInput(
                 "tables/heir", N_("Hand the table over to someone who plays or narrates.")
             )
-        await conn.execute(
-            update(activities).where(activities.c.id == table_id).values(host_id=target_id)
-        )
+        await activities.set_host(conn, table_id, target_id)
         return await load_table(conn, table_id)
 
 
@@ -315,9 +244,7 @@ async def set_options(
         if table.status != "lobby":
             raise Conflict("tables/started", N_("The game has started: you can watch it."))
         merged = {**table.options, **options}
-        await conn.execute(
-            update(activities).where(activities.c.id == table_id).values(options=merged)
-        )
+        await activities.set_activity_options(conn, table_id, merged)
         return await load_table(conn, table_id)
 
 
@@ -351,14 +278,7 @@ async def start_table(
         order = list(players)
         random.Random(seed).shuffle(order)  # seats drawn by lot, reproducible from the seed
         for seat, player in enumerate(order):
-            await conn.execute(
-                update(activity_participants)
-                .where(
-                    activity_participants.c.activity_id == table_id,
-                    activity_participants.c.user_id == player.user_id,
-                )
-                .values(seat=seat)
-            )
+            await activities.set_seat(conn, table_id, player.user_id, seat)
         live = await engine.start(conn, table_id, rules.key, len(order), table.options, seed, now)
         return await load_table(conn, table_id), live
 
@@ -381,22 +301,9 @@ async def end_table(
 
 async def participations_of(conn: AsyncConnection, user_id: str) -> list[dict[str, Any]]:
     """Every table ``user_id`` sat at, watched or narrated (their export)."""
-    rows = await conn.execute(
-        select(activities.c.title, activities.c.key, activities.c.status,
-               activity_participants.c.role, activity_participants.c.seat,
-               activity_participants.c.joined_at)
-        .select_from(activity_participants.join(
-            activities, activities.c.id == activity_participants.c.activity_id))
-        .where(activity_participants.c.user_id == user_id)
-        .order_by(activity_participants.c.joined_at)
-    )  # fmt: skip
-    return [dict(row._mapping) for row in rows]
+    return await activities.participations(conn, user_id)
 
 
 async def forget_host(conn: AsyncConnection, user_id: str) -> None:
     """A person leaves: the game tables they opened no longer name them as host."""
-    await conn.execute(
-        update(activities)
-        .where(activities.c.host_id == user_id, activities.c.kind == "game")
-        .values(host_id=None)
-    )
+    await activities.forget_host(conn, user_id, kind="game")

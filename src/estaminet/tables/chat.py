@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.kernel.activity import Activity, Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, Forbidden
 from estaminet.kernel.i18n import N_
-from estaminet.live.schema import activity_chat
 from estaminet.people.model import User
 from estaminet.store import Database
+from estaminet.tables.schema import activity_chat
 
 __all__ = [
     "ANONYMOUS",

@@ -20,9 +20,8 @@ from estaminet.kernel.i18n import N_
 from estaminet.people import inbox
 from estaminet.people.access import can_moderate, can_moderate_person, can_see_room_role
 from estaminet.people.actions import log_moderation
-from estaminet.people.model import Role, User
-from estaminet.people.queries import user_by_id
-from estaminet.people.schema import users
+from estaminet.people.model import User
+from estaminet.people.queries import people_not_banned, user_by_id
 from estaminet.store import Database
 from estaminet.translations import translate
 from estaminet.venue.markdown import find_mentions, render_markdown, strip_bidi_controls
@@ -149,13 +148,10 @@ async def restriction(
 
 
 async def _mentionable(conn: AsyncConnection, room: Room) -> list[tuple[str, str]]:
-    rows = await conn.execute(
-        select(users.c.id, users.c.display_name, users.c.role).where(users.c.banned_at.is_(None))
-    )
     return [
         (user_id, name)
-        for user_id, name, role in rows
-        if can_see_room_role(Role(role), room.visibility, in_team=user_id in room.team)
+        for user_id, name, role in await people_not_banned(conn)
+        if can_see_room_role(role, room.visibility, in_team=user_id in room.team)
     ]
 
 

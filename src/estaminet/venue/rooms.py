@@ -13,7 +13,7 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_text
 from estaminet.people.access import can_see_room
 from estaminet.people.model import User
-from estaminet.people.schema import users
+from estaminet.people.queries import user_id_by_email
 from estaminet.store import Database
 from estaminet.venue.plan import RoomKind, VenueSpec, Visibility, VoiceMode
 from estaminet.venue.schema import room_team, rooms, venue_meta
@@ -29,6 +29,8 @@ __all__ = [
     "room_by_slug",
     "rooms_version",
     "set_team_member",
+    "slug_of_room",
+    "team_rooms",
     "venue_name",
     "visible_rooms",
 ]
@@ -103,6 +105,16 @@ async def list_rooms(conn: AsyncConnection) -> list[Room]:
         select(rooms).where(rooms.c.archived_at.is_(None)).order_by(rooms.c.y, rooms.c.x)
     )
     return [_room(row, teams.get(row._mapping["id"], frozenset())) for row in rows]
+
+
+async def team_rooms(conn: AsyncConnection) -> list[Room]:
+    """The rooms kept for a team, with their members (the people page manages them)."""
+    return [room for room in await list_rooms(conn) if room.visibility is Visibility.TEAM]
+
+
+async def slug_of_room(conn: AsyncConnection, room_id: int) -> str | None:
+    """The address of a room (archived or not) by its id; ``None`` if there is no such room."""
+    return (await conn.execute(select(rooms.c.slug).where(rooms.c.id == room_id))).scalar()
 
 
 async def visible_rooms(conn: AsyncConnection, user: User) -> list[Room]:
@@ -206,9 +218,7 @@ async def apply_venue(db: Database, spec: VenueSpec, now: datetime) -> ApplyRepo
                     await conn.execute(select(rooms.c.id).where(rooms.c.slug == spec_room.slug))
                 ).scalar_one()
                 for email in spec_room.team:
-                    user_id = (
-                        await conn.execute(select(users.c.id).where(users.c.email == email.lower()))
-                    ).scalar()
+                    user_id = await user_id_by_email(conn, email)
                     if user_id is None:
                         unknown.append(email)
                         continue

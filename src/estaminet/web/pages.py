@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse
 
 from estaminet.kernel.errors import EstaminetError, SignInRequired
 from estaminet.kernel.i18n import N_, Msgid
-from estaminet.people.model import ROLE_LABELS, User
+from estaminet.kernel.user import ROLE_LABELS, User
 from estaminet.translations import translate
 from estaminet.web.security import csrf_token
 

@@ -16,7 +16,7 @@ from babel.dates import format_date, format_datetime, format_time
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from estaminet.kernel.i18n import Text
-from estaminet.people.model import initials_of
+from estaminet.kernel.user import initials_of
 from estaminet.settings import DEFAULT_TIMEZONE
 from estaminet.translations import LANGUAGES, render, translations
 

@@ -15,7 +15,7 @@ from http.cookies import SimpleCookie
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from estaminet.people.model import User
+from estaminet.kernel.user import User
 from estaminet.translations import LANGUAGES, negotiate
 
 __all__ = [

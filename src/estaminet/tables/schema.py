@@ -1,0 +1,25 @@
+"""Tables of the game-table feature: the chat channels of a table or a sitting."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+
+from estaminet.store.database import UTCDateTime, metadata
+
+__all__ = ["activity_chat"]
+
+# Chat channels of an activity (wolves, lovers, graveyard, spectators…): who may
+# read or write each channel is decided by the activity's rules, never stored here.
+activity_chat = Table(
+    "activity_chat",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("author_id", String(32), nullable=True),
+    Column("author_name", String(60), nullable=False),
+    Column("seat", Integer, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_activity_chat", "activity_id", "channel", "id"),
+)
