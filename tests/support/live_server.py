@@ -27,6 +27,7 @@ from estaminet.settings import Settings
 from estaminet.store import Database, utcnow
 from estaminet.web.wsserver import uvicorn_ws
 from tests.support.databases import fresh_database
+from tests.support.frames import check_server_frame
 
 
 def free_port() -> int:
@@ -118,12 +119,18 @@ class Socket:
     ws: ClientConnection
     pending: list[dict[str, Any]] = field(default_factory=list)
     seen: list[dict[str, Any]] = field(default_factory=list)
+    acts: dict[Any, str] = field(default_factory=dict)
+    """The name of each action sent, by its ``id``: its ack is checked against that action's."""
 
     async def send(self, frame: dict[str, Any] | str) -> None:
+        if isinstance(frame, dict) and frame.get("type") == "act":
+            self.acts[frame.get("id")] = str(frame.get("name"))
         await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
 
     async def _next(self) -> dict[str, Any]:
         frame: dict[str, Any] = json.loads(await self.ws.recv())
+        # Every frame any live test receives is held to its schema (docs/protocol.md).
+        check_server_frame(frame, self.acts)
         self.seen.append(frame)
         return frame
 

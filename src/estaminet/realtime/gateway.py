@@ -139,6 +139,11 @@ class Gateway:
         """The prefixes of every topic served (``room``, ``tables``…), for checks that cover all."""
         return tuple(sorted(self._providers))
 
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """The name of every action served (``chat.send``…), for checks that cover all."""
+        return tuple(sorted(self._actions))
+
     def action(self, name: str, handler: ActionHandler) -> None:
         """Route ``act`` frames named ``name`` to ``handler``."""
         if name in self._actions:
