@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from estaminet.kernel.errors import Forbidden, SignInRequired
+from estaminet.realtime.connection import CLOSE_TOO_SLOW
 from estaminet.realtime.schemas import (
     ACTIONS,
     CLIENT_FRAMES,
@@ -168,6 +170,14 @@ def test_protocol_doc_ops_match_their_schemas(doc: dict[tuple[str, str], Table])
     assert set(rows) == set(OPS)
     for op, schema in OPS.items():
         assert top_level_names(rows[op]["fields"]) == set(fields_of(schema)) - {"op"}, op
+
+
+def test_protocol_doc_close_codes_are_those_the_server_uses(
+    doc: dict[tuple[str, str], Table],
+) -> None:
+    documented = {int(row["code"]) for row in doc["Close codes", "code"]}
+    # 1009 is the WebSocket layer's own (ws_max_message_bytes), not the gateway's.
+    assert documented == {SignInRequired.close_code, Forbidden.close_code, CLOSE_TOO_SLOW, 1009}
 
 
 def test_protocol_doc_reader_sees_an_undocumented_field() -> None:

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from estaminet.realtime.frames import Encoding, Frame, encode
 
-__all__ = ["DIRECT_SEND", "Connection", "DirectSend", "Principal", "Socket"]
+__all__ = ["CLOSE_TOO_SLOW", "DIRECT_SEND", "Connection", "DirectSend", "Principal", "Socket"]
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from estaminet.kernel.errors import BadInput, EstaminetError, NotFound
+from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, SignInRequired
 from estaminet.kernel.i18n import N_, Msgid
 from estaminet.kernel.storable import check_storable, is_storable_int
 from estaminet.realtime.connection import DIRECT_SEND, Connection, DirectSend, Principal
@@ -49,10 +49,6 @@ log = logging.getLogger(__name__)
 
 ACCESS_TOPIC = "access"
 """The hub topic every gateway follows to hear that someone's access changed (no client can follow it)."""
-
-CLOSE_BANNED = 4403
-CLOSE_NOT_SIGNED_IN = 4401
-CLOSE_ORIGIN_REFUSED = 4403
 
 
 def user_topic(user_id: str) -> str:
@@ -209,7 +205,7 @@ class Gateway:
         if self._reload is not None:
             fresh = await self._reload(conn.principal.user_id)
             if fresh is None:
-                conn.close_soon(CLOSE_BANNED)
+                conn.close_soon(_banned().close_code)
                 return
             # Only who they are now changes; what belongs to this socket (e.g. its session) stays.
             conn.principal = dataclasses.replace(
@@ -233,11 +229,11 @@ class Gateway:
         """The WebSocket endpoint (one call per tab, for the life of the socket)."""
         origin = websocket.headers.get("origin")
         if origin is None or origin.rstrip("/") not in self._allowed_origins:
-            await _refuse(websocket, CLOSE_ORIGIN_REFUSED)
+            await _refuse(websocket, _origin_refused())
             return
         who = await self._authenticate(websocket)
         if who is None:
-            await _refuse(websocket, CLOSE_NOT_SIGNED_IN)
+            await _refuse(websocket, _not_signed_in())
             return
         principal, locale = who
         await websocket.accept()
@@ -406,12 +402,25 @@ class Gateway:
         conn.push_json(payload)
 
 
-async def _refuse(websocket: WebSocket, code: int) -> None:
-    """Accept, then close with ``code``: a socket closed during the handshake reaches the
-    browser as 1006 whatever the code, and the tab would never learn why (docs/protocol.md)."""
+async def _refuse(websocket: WebSocket, error: EstaminetError) -> None:
+    """Accept, then close with the error's close code: a socket closed during the handshake
+    reaches the browser as 1006 whatever the code, and the tab would never learn why
+    (docs/protocol.md)."""
     with contextlib.suppress(Exception):
         await websocket.accept()
-        await websocket.close(code=code)
+        await websocket.close(code=error.close_code)
+
+
+def _origin_refused() -> Forbidden:
+    return Forbidden("gateway/origin_refused")
+
+
+def _not_signed_in() -> SignInRequired:
+    return SignInRequired("gateway/not_signed_in")
+
+
+def _banned() -> Forbidden:
+    return Forbidden("gateway/banned")
 
 
 def _shallow(raw: str, limit: int) -> bool:
