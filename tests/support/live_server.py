@@ -36,12 +36,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class SteppingMonotonic:
+    """The server's monotonic clock: real time, plus what a test skipped with :meth:`advance`
+    (a throttle or a cooldown is waited out without sleeping)."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def advance(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
 @dataclass
 class LiveServer:
     base: str
     settings: Settings
     admin_link: str
     app: Any
+    monotonic: SteppingMonotonic = field(default_factory=SteppingMonotonic)
 
     @property
     def origin(self) -> str:
@@ -70,7 +85,8 @@ def start_server(tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
     base = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=tmp, secret_key="test-secret", base_url=base, **overrides)
     link, _ = asyncio.run(cli._prepare(settings, venue_file=None, admin_name="Admin"))
-    app = create_app(settings, migrate=False)
+    monotonic = SteppingMonotonic()
+    app = create_app(settings, migrate=False, monotonic=monotonic)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -89,7 +105,7 @@ def start_server(tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(base, settings, link.removeprefix(base), app)
+        yield LiveServer(base, settings, link.removeprefix(base), app, monotonic)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -21,6 +21,7 @@ import dataclasses
 import itertools
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, SignInRequired
 from estaminet.kernel.i18n import N_, Msgid
+from estaminet.kernel.ratelimit import Monotonic
 from estaminet.kernel.storable import check_storable, is_storable_int
 from estaminet.realtime.connection import DIRECT_SEND, Connection, DirectSend, Principal
 from estaminet.realtime.frames import Frame
@@ -106,6 +108,7 @@ class Gateway:
         max_frame_bytes: int = 16_384,
         max_depth: int = 32,
         queue_size: int = 256,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.hub = hub
         self._authenticate = authenticate
@@ -116,6 +119,7 @@ class Gateway:
         self._max_frame = max_frame_bytes
         self._max_depth = max_depth
         self._queue_size = queue_size
+        self._monotonic = monotonic
         self._providers: dict[str, TopicProvider] = {}
         self._actions: dict[str, ActionHandler] = {}
         self._ids = itertools.count(1)
@@ -245,6 +249,7 @@ class Gateway:
             queue_size=self._queue_size,
             id=next(self._ids),
             direct=direct,
+            monotonic=self._monotonic,
         )
         conn.on_control = self._on_control
         self.connections[principal.user_id].add(conn)
