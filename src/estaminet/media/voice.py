@@ -50,7 +50,7 @@ from estaminet.media.voice_rules import (
     speaking_audience,
     table_permissions,
 )
-from estaminet.people.access import can_moderate
+from estaminet.people.access import can_moderate, outranks
 from estaminet.people.actions import log_moderation
 from estaminet.people.model import User, initials_of
 from estaminet.people.queries import active_user, user_by_id
@@ -634,7 +634,7 @@ class VoiceService:
             raise NotFound(
                 "voice/not_in_voice", N_("This person is not in your voice conversation.")
             )
-        if target.role.rank >= actor.role.rank:
+        if not outranks(actor, target):
             raise Forbidden("venue/cannot_moderate", N_("You cannot moderate this person."))
         reason = data.get("reason")
         await self._log(

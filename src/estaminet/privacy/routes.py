@@ -10,7 +10,8 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import Forbidden, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.people.model import ROLE_LABELS, Role
+from estaminet.people.access import can_see_others_data
+from estaminet.people.model import ROLE_LABELS
 from estaminet.people.queries import user_by_id
 from estaminet.privacy.export import FIELDS, SECTIONS, export_json, gather
 from estaminet.web.pages import page, require_user
@@ -24,7 +25,7 @@ async def _subject(request: Request) -> Any:
     target_id = request.path_params.get("user_id")
     if target_id is None:
         return user
-    if user.role is not Role.ADMIN:
+    if not can_see_others_data(user):
         raise Forbidden("privacy/admins_only", N_("Only admins can see someone else's data."))
     async with request.app.state.db.read() as conn:
         target = await user_by_id(conn, target_id)
