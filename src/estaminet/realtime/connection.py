@@ -27,7 +27,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -157,7 +157,7 @@ class Connection:
                 log.debug("direct send failed on connection %s", self.id, exc_info=True)
         self._enqueue(text)
 
-    def push_json(self, payload: dict[str, Any]) -> None:
+    def push_json(self, payload: Mapping[str, object]) -> None:
         self.push(encode(payload))
 
     def push_catch_up(self, topic: str, seq: int, ops: list[dict[str, Any]], **extra: Any) -> None:

@@ -37,6 +37,13 @@ from estaminet.kernel.storable import check_storable, is_storable_int
 from estaminet.realtime.connection import DIRECT_SEND, Connection, DirectSend, Principal
 from estaminet.realtime.frames import Frame
 from estaminet.realtime.hub import Hub
+from estaminet.realtime.schemas import (
+    AckFrame,
+    ErrorFrame,
+    LeftFrame,
+    PongFrame,
+    SubscribedFrame,
+)
 
 __all__ = [
     "ACCESS_TOPIC",
@@ -223,7 +230,8 @@ class Gateway:
             except EstaminetError:
                 if topic in conn.subscriptions:
                     await self._unsubscribe(conn, topic)
-                    conn.push_json({"type": "left", "topic": topic, "reason": "access"})
+                    left: LeftFrame = {"type": "left", "topic": topic, "reason": "access"}
+                    conn.push_json(left)
             except Exception:
                 log.exception("re-checking %s failed", topic)
 
@@ -305,7 +313,8 @@ class Gateway:
         try:
             check_storable((frame,))  # no NUL or lone surrogate reaches a feature (or PostgreSQL)
             if kind == "ping":
-                conn.push_json({"type": "pong"})
+                pong: PongFrame = {"type": "pong"}
+                conn.push_json(pong)
             elif kind == "sub":
                 await self._subscribe(conn, _topic(frame), _after(frame))
             elif kind == "unsub":
@@ -330,7 +339,7 @@ class Gateway:
             raise BadInput("gateway/malformed", N_("This message could not be read."))
         ctx = ActionContext(conn.principal, conn, conn.locale, self._clock())
         result = await handler(ctx, data)
-        reply: dict[str, Any] = {"type": "ack", "id": ref}
+        reply: AckFrame = {"type": "ack", "id": ref}
         if result:
             reply["data"] = dict(result)
         conn.push_json(reply)
@@ -357,7 +366,8 @@ class Gateway:
             current = await provider.catch_up(conn, topic, after if after is not None else -1)
         finally:
             conn.release(topic, after if after is not None else 0)
-        conn.push_json({"type": "subscribed", "topic": topic, "seq": current})
+        subscribed: SubscribedFrame = {"type": "subscribed", "topic": topic, "seq": current}
+        conn.push_json(subscribed)
         if fresh:
             await provider.joined(conn, topic)
 
@@ -388,14 +398,14 @@ class Gateway:
         elif action == "close":
             session = control.get("session")
             if session is None or session == conn.principal.session:
-                conn.close_soon(int(control.get("code", 4403)))
+                conn.close_soon(int(control.get("code", Forbidden.close_code)))
 
     # -- errors --------------------------------------------------------------
 
     def _error(
         self, conn: Connection, ref: Any, error: EstaminetError, *, topic: Any = None
     ) -> None:
-        payload: dict[str, Any] = {
+        payload: ErrorFrame = {
             "type": "error",
             "code": error.code,
             "message": self._translate(conn.locale, error.message, error.params),
