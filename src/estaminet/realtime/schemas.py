@@ -159,6 +159,11 @@ class CatchUpFrame(EventFrame):
     voice: NotRequired[VoiceState]
 
 
+ClientRef = str | int | bool
+"""An ``act`` frame's ``id`` as the client sent it, echoed back (a string or number of at
+most 64 characters; JSON ``true``/``false`` pass as numbers, being ints in Python)."""
+
+
 class SubscribedFrame(TypedDict):
     type: Literal["subscribed"]
     topic: str
@@ -169,7 +174,7 @@ class AckFrame(TypedDict):
     """``data`` is the action's ack (see :data:`ACTIONS`), absent when it has none."""
 
     type: Literal["ack"]
-    id: str | int | None
+    id: ClientRef | None
     data: NotRequired[dict[str, Any]]
 
 
@@ -177,7 +182,7 @@ class ErrorFrame(TypedDict):
     type: Literal["error"]
     code: str
     message: str
-    id: NotRequired[str | int]
+    id: NotRequired[ClientRef]
     topic: NotRequired[str]
 
 
