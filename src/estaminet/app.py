@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from estaminet.assembly import ASSEMBLY
 from estaminet.games import kit as games_kit
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
+from estaminet.kernel.ratelimit import Monotonic
 from estaminet.live.engine import Engine
 from estaminet.media.crowd import CrowdVoice
 from estaminet.media.janus import janus_runtime
@@ -116,6 +118,7 @@ def create_app(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utcnow,
+    monotonic: Monotonic = time.monotonic,
     migrate: bool = True,
     crowd: CrowdVoice | None = None,
     turn_credentials: TurnCredentials | None = None,
@@ -126,6 +129,7 @@ def create_app(
     ``crowd`` is the mixing media server for crowded voice rooms (default: the Janus
     configured in the settings, or started here; none: mesh only); ``turn_credentials``
     gives browsers TURN credentials for voice (default: from the settings' TURN secret).
+    ``monotonic`` is the services' monotonic clock (throttles, cooldowns, short caches).
     ``serving``: run by ``estaminet serve``, which may start its own Janus (``janus_autostart``).
     """
     db = Database(settings.resolved_database_url)
@@ -177,6 +181,7 @@ def create_app(
         max_frame_bytes=settings.ws_max_frame_bytes,
         max_depth=settings.ws_max_depth,
         queue_size=settings.ws_send_queue,
+        monotonic=monotonic,
     )
     mailer = make_mailer(settings)
     mail = Outbox(
@@ -188,11 +193,11 @@ def create_app(
     )
     inbox = Inbox(db, hub, templates, mail)
     inbox.install(gateway)  # the user: topic, with the person's notices
-    venue = VenueService(db, hub, templates, settings, clock, inbox)
+    venue = VenueService(db, hub, templates, settings, clock, inbox, monotonic=monotonic)
     venue.install(gateway)
     gateway.on_access_changed(venue.forget_access)
     engine = Engine(db, _activity_for, clock)
-    tables = TableService(db, hub, engine, templates, _activity_for, clock)
+    tables = TableService(db, hub, engine, templates, _activity_for, clock, monotonic=monotonic)
     tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
     tables.install(gateway)
     KeyDesk(tables).install(gateway)
@@ -215,6 +220,7 @@ def create_app(
         crowd=crowd,
         turn_credentials=turn_credentials,
         group_key=secret.encode(),
+        monotonic=monotonic,
     )
     voice.install(gateway)
     # A sitting's silence and floor reach its room's voice.

@@ -83,3 +83,62 @@ def test_access_initials() -> None:
     assert User("1", "Marie Claire", Role.GUEST, None, None, False, NOW).initials == "MC"
     assert User("1", "jo", Role.GUEST, None, None, False, NOW).initials == "JO"
     assert User("1", "Jean-Luc", Role.GUEST, None, None, False, NOW).initials == "JL"
+
+
+ROLES = (Role.GUEST, Role.MEMBER, Role.ANIMATOR, Role.MODERATOR, Role.ADMIN)
+
+
+def allowed_roles(decide: object, **kwargs: object) -> set[Role]:
+    return {role for role in ROLES if decide(person(role), **kwargs)}  # type: ignore[operator]
+
+
+def test_access_sittings_by_role() -> None:
+    above_member = {Role.MEMBER, Role.ANIMATOR, Role.MODERATOR, Role.ADMIN}
+    assert allowed_roles(access.can_prepare_sitting) == {Role.ANIMATOR, Role.MODERATOR, Role.ADMIN}
+    assert allowed_roles(access.can_read_minutes) == above_member
+    assert allowed_roles(access.can_be_convened) == above_member
+    assert not access.can_be_convened(person(Role.ADMIN, banned=True))
+
+
+def test_access_events_by_role_and_visibility() -> None:
+    seen = {
+        level: {role for role in ROLES if access.can_see_event_role(role, level)}
+        for level in ("public", "members", "team")
+    }
+    assert seen["public"] == set(ROLES)
+    assert seen["members"] == {Role.MEMBER, Role.ANIMATOR, Role.MODERATOR, Role.ADMIN}
+    assert seen["team"] == {Role.ANIMATOR, Role.MODERATOR, Role.ADMIN}
+    assert allowed_roles(access.can_manage_events) == {Role.ANIMATOR, Role.MODERATOR, Role.ADMIN}
+    assert not access.can_manage_events(None)
+    assert not access.can_manage_events(person(Role.ADMIN, banned=True))
+
+
+def test_access_tables_by_role() -> None:
+    assert allowed_roles(access.can_set_up_private_table) == set(ROLES) - {Role.GUEST}
+    assert allowed_roles(access.can_run_table, host_id="someone else") == {
+        Role.MODERATOR,
+        Role.ADMIN,
+    }
+    assert allowed_roles(access.can_run_table, host_id="u") == set(ROLES)  # one's own table
+
+
+def test_access_administration_is_for_admins() -> None:
+    for decide in (
+        access.can_change_teams,
+        access.can_see_others_data,
+        access.can_confirm_addresses,
+    ):
+        assert allowed_roles(decide) == {Role.ADMIN}
+    assert not access.can_confirm_addresses(person(Role.ADMIN, banned=True))
+
+
+def test_access_outranks_only_downwards() -> None:
+    for actor in ROLES:
+        for target in ROLES:
+            expected = ROLES.index(target) < ROLES.index(actor)
+            assert access.outranks(person(actor), person(target, uid="t")) is expected
+
+
+def test_access_answer_names_for_more_than_guests() -> None:
+    assert allowed_roles(access.can_see_answer_names) == set(ROLES) - {Role.GUEST}
+    assert not access.can_see_answer_names(None)

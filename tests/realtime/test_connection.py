@@ -75,12 +75,27 @@ def json_of(framed: bytes) -> str:
     return parse(framed).data.decode()
 
 
+class FakeMonotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def connection(
-    queue_size: int = 256, **direct: Encoding | None
+    queue_size: int = 256, monotonic: FakeMonotonic | None = None, **direct: Encoding | None
 ) -> tuple[Connection, FakeSocket, FakeDirect]:
     wire = Wire()
     socket, sender = FakeSocket(wire), FakeDirect(wire, **direct)
-    conn = Connection(socket, PRINCIPAL, "fr", queue_size=queue_size, direct=sender)
+    conn = Connection(
+        socket,
+        PRINCIPAL,
+        "fr",
+        queue_size=queue_size,
+        direct=sender,
+        monotonic=monotonic or FakeMonotonic(),
+    )
     return conn, socket, sender
 
 
@@ -184,6 +199,29 @@ async def test_held_frames_keep_their_order_behind_the_catch_up() -> None:
     conn.deliver(Frame("room:bar", 7, {"fr": "live"}))
     assert socket.wire.texts == ["catch-up", "new", "live"]
     assert conn._holding is None
+
+
+async def test_slow_client_overflowing_now_and_then_is_kept() -> None:
+    """Three overflows close the connection only within a minute (the injected clock)."""
+    clock = FakeMonotonic()
+    conn, socket, sender = connection(queue_size=4, monotonic=clock)
+
+    async def overflow_once() -> None:
+        sender.paused = True
+        socket.gate.clear()
+        for i in range(5):
+            conn.push(f"m{i}")  # four queued, the fifth overflows
+        socket.gate.set()
+        sender.paused = False
+        await asyncio.sleep(0.01)
+
+    for _ in range(5):
+        await overflow_once()
+        clock.now += 31  # two at most within any minute
+    assert socket.wire.closed is None and not conn.closed
+    await overflow_once()
+    await overflow_once()
+    assert socket.wire.closed == 4008  # the third within 60 s
 
 
 async def test_slow_client_overflows_resyncs_then_is_closed() -> None:

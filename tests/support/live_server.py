@@ -27,6 +27,7 @@ from estaminet.settings import Settings
 from estaminet.store import Database, utcnow
 from estaminet.web.wsserver import uvicorn_ws
 from tests.support.databases import fresh_database
+from tests.support.frames import check_server_frame
 
 
 def free_port() -> int:
@@ -35,12 +36,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class SteppingMonotonic:
+    """The server's monotonic clock: real time, plus what a test skipped with :meth:`advance`
+    (a throttle or a cooldown is waited out without sleeping)."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def advance(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
 @dataclass
 class LiveServer:
     base: str
     settings: Settings
     admin_link: str
     app: Any
+    monotonic: SteppingMonotonic = field(default_factory=SteppingMonotonic)
 
     @property
     def origin(self) -> str:
@@ -69,7 +85,8 @@ def start_server(tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
     base = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=tmp, secret_key="test-secret", base_url=base, **overrides)
     link, _ = asyncio.run(cli._prepare(settings, venue_file=None, admin_name="Admin"))
-    app = create_app(settings, migrate=False)
+    monotonic = SteppingMonotonic()
+    app = create_app(settings, migrate=False, monotonic=monotonic)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -88,7 +105,7 @@ def start_server(tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
-        yield LiveServer(base, settings, link.removeprefix(base), app)
+        yield LiveServer(base, settings, link.removeprefix(base), app, monotonic)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -118,12 +135,18 @@ class Socket:
     ws: ClientConnection
     pending: list[dict[str, Any]] = field(default_factory=list)
     seen: list[dict[str, Any]] = field(default_factory=list)
+    acts: dict[Any, str] = field(default_factory=dict)
+    """The name of each action sent, by its ``id``: its ack is checked against that action's."""
 
     async def send(self, frame: dict[str, Any] | str) -> None:
+        if isinstance(frame, dict) and frame.get("type") == "act":
+            self.acts[frame.get("id")] = str(frame.get("name"))
         await self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
 
     async def _next(self) -> dict[str, Any]:
         frame: dict[str, Any] = json.loads(await self.ws.recv())
+        # Every frame any live test receives is held to its schema (docs/protocol.md).
+        check_server_frame(frame, self.acts)
         self.seen.append(frame)
         return frame
 

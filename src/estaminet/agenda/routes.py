@@ -58,6 +58,7 @@ from estaminet.agenda.service import AgendaService
 from estaminet.kernel.errors import BadInput, Conflict, EstaminetError, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int, is_storable_text
+from estaminet.people.access import can_see_answer_names
 from estaminet.people.queries import user_by_id
 from estaminet.sittings.convocation import convocation_deadline
 from estaminet.translations import translate
@@ -417,7 +418,7 @@ async def _event_page(request: Request) -> Response:
             "over": occurrence.end <= now,
             "in_progress": occurrence.start <= now < occurrence.end,
             "can_manage": can_manage_events(user),
-            "show_names": user is not None and user.role.value != "guest",
+            "show_names": can_see_answer_names(user),
             "answers": [Answer.YES, Answer.MAYBE, Answer.NO],
             "assembly_rooms": [r for r in rooms.values() if r.kind.value == "assembly"],
             "local_start": occurrence.start.astimezone(service.zone).strftime("%Y-%m-%dT%H:%M"),

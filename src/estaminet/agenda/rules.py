@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from estaminet.kernel.errors import BadInput, Conflict
 from estaminet.kernel.i18n import N_
+from estaminet.people import access
 from estaminet.people.model import Role, User
 
 __all__ = [
@@ -104,11 +105,7 @@ def can_see_event(user: User | None, visibility: Visibility) -> bool:
 
 def can_see_event_role(role: Role, visibility: Visibility) -> bool:
     """The visibility rule on a role alone (for people who are not banned)."""
-    if visibility is Visibility.PUBLIC:
-        return True
-    if visibility is Visibility.MEMBERS:
-        return role.at_least(Role.MEMBER)
-    return role.at_least(Role.ANIMATOR)
+    return access.can_see_event_role(role, visibility.value)
 
 
 def visible_levels(user: User | None) -> tuple[Visibility, ...]:
@@ -118,7 +115,7 @@ def visible_levels(user: User | None) -> tuple[Visibility, ...]:
 
 def can_manage_events(user: User | None) -> bool:
     """Animators and above create, change and cancel events."""
-    return user is not None and not user.banned and user.role.at_least(Role.ANIMATOR)
+    return access.can_manage_events(user)
 
 
 def check_can_answer(*, cancelled: bool, end: datetime, now: datetime) -> None:

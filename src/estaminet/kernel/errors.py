@@ -1,8 +1,14 @@
 """One error base for every refusal that reaches a person.
 
 An :class:`EstaminetError` carries a namespaced code, an HTTP status, a
-WebSocket close code (used only when the connection must end), an English
-message id translated at the edge, and data for the message's placeholders.
+WebSocket close code, an English message id translated at the edge, and data
+for the message's placeholders.
+
+The close code is read only where an error ends a socket: the gateway refuses a
+socket that is not signed in (:class:`SignInRequired`, 4401) or comes from
+another origin, and closes the sockets of someone banned (:class:`Forbidden`,
+4403). Every other refusal is an ``error`` frame and the connection stays open
+(docs/protocol.md), so a rate limit or bad input has no code of its own.
 """
 
 from __future__ import annotations
@@ -79,5 +85,4 @@ class Gone(EstaminetError):
 
 class RateLimited(EstaminetError):
     status = 429
-    close_code = 4429
     default_message = N_("Slow down! Wait a moment before sending again.")

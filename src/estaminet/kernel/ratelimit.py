@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["TokenBucket"]
+__all__ = ["Monotonic", "TokenBucket"]
+
+Monotonic = Callable[[], float]
+"""A monotonic clock in seconds (``time.monotonic``), injected into services so that
+tests move it instead of sleeping (throttles, cooldowns, short caches)."""
 
 
 @dataclass

@@ -19,7 +19,7 @@ activities = Table(
     "activities",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),  # "game", later "assembly", "stage"
+    Column("kind", String(16), nullable=False),  # "game" or "assembly" (a sitting)
     Column("key", String(40), nullable=False),  # the game (or activity) key
     Column("room_id", Integer, ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
     Column("title", String(80), nullable=False),

@@ -29,7 +29,7 @@ from typing import Any
 from estaminet.kernel.activity import Event
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
-from estaminet.kernel.ratelimit import TokenBucket
+from estaminet.kernel.ratelimit import Monotonic, TokenBucket
 from estaminet.live.engine import Live
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable, CrowdVoice
 from estaminet.media.holds import RoomHolds
@@ -50,7 +50,7 @@ from estaminet.media.voice_rules import (
     speaking_audience,
     table_permissions,
 )
-from estaminet.people.access import can_moderate
+from estaminet.people.access import can_moderate, outranks
 from estaminet.people.actions import log_moderation
 from estaminet.people.model import User, initials_of
 from estaminet.people.queries import active_user, user_by_id
@@ -142,12 +142,14 @@ class VoiceService:
         crowd: CrowdVoice | None = None,
         turn_credentials: TurnCredentials | None = None,
         group_key: bytes | None = None,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.db = db
         self.hub = hub
         self.templates = templates
         self.settings = settings
         self.clock = clock
+        self.monotonic = monotonic
         self.tables = tables
         self.crowd = crowd
         self.turn_credentials = turn_credentials
@@ -540,7 +542,7 @@ class VoiceService:
             if len(self._buckets) > 20_000:
                 self._buckets.clear()
             bucket = self._buckets[(kind, user_id)] = TokenBucket(burst, per_second)
-        return bucket.take(time.monotonic())
+        return bucket.take(self.monotonic())
 
     async def _signal(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         key = _space_key(data)
@@ -632,7 +634,7 @@ class VoiceService:
             raise NotFound(
                 "voice/not_in_voice", N_("This person is not in your voice conversation.")
             )
-        if target.role.rank >= actor.role.rank:
+        if not outranks(actor, target):
             raise Forbidden("venue/cannot_moderate", N_("You cannot moderate this person."))
         reason = data.get("reason")
         await self._log(

@@ -1,7 +1,8 @@
-"""Who may do what: the one place where access to people-related things is decided.
+"""Who may do what: the one place where a person's role decides what they may do.
 
-Pure functions on read models; the routes and actions call them, and
-tests cover them branch by branch.
+Pure functions on read models (no I/O, no clock); the routes and actions of every
+feature call them (rooms, moderation, invites, agenda events, sittings, game
+tables, voice, teams, personal data), and tests cover them branch by branch.
 """
 
 from __future__ import annotations
@@ -10,12 +11,26 @@ from estaminet.people.model import Role, User
 
 __all__ = [
     "assignable_roles",
+    "can_be_convened",
     "can_change_role",
+    "can_change_teams",
+    "can_confirm_addresses",
     "can_create_invites",
+    "can_delete_account",
+    "can_manage_events",
     "can_moderate",
     "can_moderate_person",
+    "can_prepare_sitting",
+    "can_read_minutes",
+    "can_run_table",
+    "can_see_answer_names",
+    "can_see_event_role",
+    "can_see_others_data",
     "can_see_room",
     "can_see_room_role",
+    "can_set_up_private_table",
+    "is_admin",
+    "outranks",
 ]
 
 
@@ -79,3 +94,90 @@ def can_change_role(actor: User, target: User, new_role: Role) -> bool:
     if target.role.rank >= actor.role.rank and actor.role is not Role.ADMIN:
         return False
     return new_role in assignable_roles(actor)
+
+
+def outranks(actor: User, target: User) -> bool:
+    """Whether ``actor``'s role is above ``target``'s (a voice moderator acts only downwards)."""
+    return target.role.rank < actor.role.rank
+
+
+# -- agenda events --------------------------------------------------------------
+
+
+def can_see_event_role(role: Role, visibility: str) -> bool:
+    """Who sees an event of this visibility, on a role alone (for people not banned):
+    ``public`` everyone, ``members`` members and up, ``team`` animators and up."""
+    if visibility == "public":
+        return True
+    if visibility == "members":
+        return role.at_least(Role.MEMBER)
+    return role.at_least(Role.ANIMATOR)
+
+
+def can_manage_events(user: User | None) -> bool:
+    """Animators and above create, change and cancel events."""
+    return user is not None and not user.banned and user.role.at_least(Role.ANIMATOR)
+
+
+def can_see_answer_names(user: User | None) -> bool:
+    """Who answered an event is shown to people signed in as more than a guest."""
+    return user is not None and user.role is not Role.GUEST
+
+
+# -- assembly sittings --------------------------------------------------------------
+
+
+def can_prepare_sitting(user: User) -> bool:
+    """Animators and above prepare and convene assemblies."""
+    return user.role.at_least(Role.ANIMATOR)
+
+
+def can_be_convened(user: User) -> bool:
+    """Members and above, not banned, may be convened (guests only observe)."""
+    return user.role.at_least(Role.MEMBER) and not user.banned
+
+
+def can_read_minutes(user: User) -> bool:
+    """A sitting's minutes are for members and up."""
+    return user.role.at_least(Role.MEMBER)
+
+
+# -- game tables --------------------------------------------------------------------
+
+
+def can_set_up_private_table(user: User) -> bool:
+    """Guests set up public tables only."""
+    return user.role is not Role.GUEST
+
+
+def can_run_table(user: User, host_id: str | None) -> bool:
+    """The host runs their table (start, kick, close…); moderators and up may too."""
+    return host_id == user.id or user.role.at_least(Role.MODERATOR)
+
+
+# -- administration -----------------------------------------------------------------
+
+
+def can_change_teams(user: User) -> bool:
+    """Admins alone add people to a team room's team, or remove them."""
+    return user.role is Role.ADMIN
+
+
+def can_see_others_data(user: User) -> bool:
+    """Admins alone see (and export) someone else's personal data."""
+    return user.role is Role.ADMIN
+
+
+def can_confirm_addresses(user: User) -> bool:
+    """Admins who are not banned vouch for a pending e-mail address."""
+    return user.role is Role.ADMIN and not user.banned
+
+
+def can_delete_account(actor: User, target: User) -> bool:
+    """Anyone may delete their own account; an admin (not banned) may delete anyone's."""
+    return actor.id == target.id or (actor.role is Role.ADMIN and not actor.banned)
+
+
+def is_admin(user: User) -> bool:
+    """Whether ``user`` holds the admin role (the venue must keep at least one)."""
+    return user.role is Role.ADMIN

@@ -631,7 +631,7 @@ async def admin_confirm_email(
     db: Database, actor: User, user_id: str, now: datetime, *, self_membership: bool
 ) -> User:
     """An admin vouches for a pending address (for venues that send no e-mail)."""
-    if actor.role is not Role.ADMIN or actor.banned:
+    if not access.can_confirm_addresses(actor):
         raise Forbidden("people/admins_only", N_("Only admins can confirm an address."))
     async with db.begin() as conn:
         row = (

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import Conflict, Forbidden
 from estaminet.kernel.i18n import N_
+from estaminet.people.access import can_delete_account, is_admin
 from estaminet.people.model import Role, User
 from estaminet.people.schema import (
     devices,
@@ -33,9 +34,9 @@ GONE_ACTOR = "-"
 
 async def check_deletion(conn: AsyncConnection, actor: User, target: User) -> None:
     """Refuse what may not be deleted: someone else's account (unless admin), the last admin."""
-    if actor.id != target.id and (actor.role is not Role.ADMIN or actor.banned):
+    if not can_delete_account(actor, target):
         raise Forbidden("privacy/admins_only", N_("Only admins can delete someone else's account."))
-    if target.role is Role.ADMIN:
+    if is_admin(target):
         admins = (
             await conn.execute(
                 select(func.count())

@@ -542,7 +542,7 @@ async def people_page(request: Request) -> Response:
         # The venue's team rooms, given by the composition root (people sit below the venue).
         teams = await _services(request).team_rooms(conn)
         team_people: list[Any] = []
-        if teams and user.role is Role.ADMIN:
+        if teams and access.can_change_teams(user):
             team_people = await list_people(conn, limit=1000)
         ids = {e["actor_id"] for e in log} | {e["target_user_id"] for e in log}
         named = await users_by_ids(conn, {i for i in ids if i})
@@ -564,6 +564,11 @@ async def people_page(request: Request) -> Response:
             "names": names,
             "me": user,
             "pending": pending,
+            # What this moderator may do to whom: decided in access.py, not in the template.
+            "can_moderate_person": access.can_moderate_person,
+            "can_confirm_addresses": access.can_confirm_addresses,
+            "can_see_others_data": access.can_see_others_data,
+            "can_change_teams": access.can_change_teams,
         },
         status=400 if bad else 200,
     )

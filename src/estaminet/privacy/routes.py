@@ -11,8 +11,9 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.people.access import can_see_others_data
 from estaminet.people.actions import sign_out_others
-from estaminet.people.model import ROLE_LABELS, Role
+from estaminet.people.model import ROLE_LABELS
 from estaminet.people.queries import user_by_id
 from estaminet.privacy.deletion import (
     CONFIRM_WORD,
@@ -37,7 +38,7 @@ async def _subject(request: Request) -> Any:
     target_id = request.path_params.get("user_id")
     if target_id is None:
         return user
-    if user.role is not Role.ADMIN:
+    if not can_see_others_data(user):
         raise Forbidden("privacy/admins_only", N_("Only admins can see someone else's data."))
     async with request.app.state.db.read() as conn:
         target = await user_by_id(conn, target_id)

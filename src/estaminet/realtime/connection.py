@@ -27,13 +27,14 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from estaminet.kernel.ratelimit import Monotonic
 from estaminet.realtime.frames import Encoding, Frame, encode
 
-__all__ = ["DIRECT_SEND", "Connection", "DirectSend", "Principal", "Socket"]
+__all__ = ["CLOSE_TOO_SLOW", "DIRECT_SEND", "Connection", "DirectSend", "Principal", "Socket"]
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class Connection:
         "_direct",
         "_encoding",
         "_holding",
+        "_monotonic",
         "_overflows",
         "_queue",
         "_writer",
@@ -120,6 +122,7 @@ class Connection:
         queue_size: int = 256,
         id: int = 0,
         direct: DirectSend | None = None,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.socket = socket
         self.principal = principal
@@ -130,6 +133,7 @@ class Connection:
         self.on_control: Callable[[Connection, Frame], None] | None = None
         self.closed = False
         self._direct = direct
+        self._monotonic = monotonic
         self._encoding = direct.shared_encoding if direct is not None else None
         self._close_code = 1000
         # Created on first use: most connections never need them.
@@ -153,7 +157,7 @@ class Connection:
                 log.debug("direct send failed on connection %s", self.id, exc_info=True)
         self._enqueue(text)
 
-    def push_json(self, payload: dict[str, Any]) -> None:
+    def push_json(self, payload: Mapping[str, object]) -> None:
         self.push(encode(payload))
 
     def push_catch_up(self, topic: str, seq: int, ops: list[dict[str, Any]], **extra: Any) -> None:
@@ -197,7 +201,7 @@ class Connection:
         self._start_writer()
 
     def _overflow(self) -> None:
-        now = time.monotonic()
+        now = self._monotonic()
         overflows = self._overflows
         if overflows is None:
             overflows = self._overflows = deque()

@@ -21,6 +21,7 @@ import dataclasses
 import itertools
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -29,12 +30,20 @@ from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from estaminet.kernel.errors import BadInput, EstaminetError, NotFound
+from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, SignInRequired
 from estaminet.kernel.i18n import N_, Msgid
+from estaminet.kernel.ratelimit import Monotonic
 from estaminet.kernel.storable import check_storable, is_storable_int
 from estaminet.realtime.connection import DIRECT_SEND, Connection, DirectSend, Principal
 from estaminet.realtime.frames import Frame
 from estaminet.realtime.hub import Hub
+from estaminet.realtime.schemas import (
+    AckFrame,
+    ErrorFrame,
+    LeftFrame,
+    PongFrame,
+    SubscribedFrame,
+)
 
 __all__ = [
     "ACCESS_TOPIC",
@@ -49,10 +58,6 @@ log = logging.getLogger(__name__)
 
 ACCESS_TOPIC = "access"
 """The hub topic every gateway follows to hear that someone's access changed (no client can follow it)."""
-
-CLOSE_BANNED = 4403
-CLOSE_NOT_SIGNED_IN = 4401
-CLOSE_ORIGIN_REFUSED = 4403
 
 
 def user_topic(user_id: str) -> str:
@@ -110,6 +115,7 @@ class Gateway:
         max_frame_bytes: int = 16_384,
         max_depth: int = 32,
         queue_size: int = 256,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.hub = hub
         self._authenticate = authenticate
@@ -120,6 +126,7 @@ class Gateway:
         self._max_frame = max_frame_bytes
         self._max_depth = max_depth
         self._queue_size = queue_size
+        self._monotonic = monotonic
         self._providers: dict[str, TopicProvider] = {}
         self._actions: dict[str, ActionHandler] = {}
         self._ids = itertools.count(1)
@@ -138,6 +145,11 @@ class Gateway:
     def topic_families(self) -> tuple[str, ...]:
         """The prefixes of every topic served (``room``, ``tables``…), for checks that cover all."""
         return tuple(sorted(self._providers))
+
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """The name of every action served (``chat.send``…), for checks that cover all."""
+        return tuple(sorted(self._actions))
 
     def action(self, name: str, handler: ActionHandler) -> None:
         """Route ``act`` frames named ``name`` to ``handler``."""
@@ -204,7 +216,7 @@ class Gateway:
         if self._reload is not None:
             fresh = await self._reload(conn.principal.user_id)
             if fresh is None:
-                conn.close_soon(CLOSE_BANNED)
+                conn.close_soon(_banned().close_code)
                 return
             # Only who they are now changes; what belongs to this socket (e.g. its session) stays.
             conn.principal = dataclasses.replace(
@@ -218,7 +230,8 @@ class Gateway:
             except EstaminetError:
                 if topic in conn.subscriptions:
                     await self._unsubscribe(conn, topic)
-                    conn.push_json({"type": "left", "topic": topic, "reason": "access"})
+                    left: LeftFrame = {"type": "left", "topic": topic, "reason": "access"}
+                    conn.push_json(left)
             except Exception:
                 log.exception("re-checking %s failed", topic)
 
@@ -228,11 +241,11 @@ class Gateway:
         """The WebSocket endpoint (one call per tab, for the life of the socket)."""
         origin = websocket.headers.get("origin")
         if origin is None or origin.rstrip("/") not in self._allowed_origins:
-            await _refuse(websocket, CLOSE_ORIGIN_REFUSED)
+            await _refuse(websocket, _origin_refused())
             return
         who = await self._authenticate(websocket)
         if who is None:
-            await _refuse(websocket, CLOSE_NOT_SIGNED_IN)
+            await _refuse(websocket, _not_signed_in())
             return
         principal, locale = who
         await websocket.accept()
@@ -244,6 +257,7 @@ class Gateway:
             queue_size=self._queue_size,
             id=next(self._ids),
             direct=direct,
+            monotonic=self._monotonic,
         )
         conn.on_control = self._on_control
         self.connections[principal.user_id].add(conn)
@@ -299,7 +313,8 @@ class Gateway:
         try:
             check_storable((frame,))  # no NUL or lone surrogate reaches a feature (or PostgreSQL)
             if kind == "ping":
-                conn.push_json({"type": "pong"})
+                pong: PongFrame = {"type": "pong"}
+                conn.push_json(pong)
             elif kind == "sub":
                 await self._subscribe(conn, _topic(frame), _after(frame))
             elif kind == "unsub":
@@ -324,7 +339,7 @@ class Gateway:
             raise BadInput("gateway/malformed", N_("This message could not be read."))
         ctx = ActionContext(conn.principal, conn, conn.locale, self._clock())
         result = await handler(ctx, data)
-        reply: dict[str, Any] = {"type": "ack", "id": ref}
+        reply: AckFrame = {"type": "ack", "id": ref}
         if result:
             reply["data"] = dict(result)
         conn.push_json(reply)
@@ -351,7 +366,8 @@ class Gateway:
             current = await provider.catch_up(conn, topic, after if after is not None else -1)
         finally:
             conn.release(topic, after if after is not None else 0)
-        conn.push_json({"type": "subscribed", "topic": topic, "seq": current})
+        subscribed: SubscribedFrame = {"type": "subscribed", "topic": topic, "seq": current}
+        conn.push_json(subscribed)
         if fresh:
             await provider.joined(conn, topic)
 
@@ -382,14 +398,14 @@ class Gateway:
         elif action == "close":
             session = control.get("session")
             if session is None or session == conn.principal.session:
-                conn.close_soon(int(control.get("code", 4403)))
+                conn.close_soon(int(control.get("code", Forbidden.close_code)))
 
     # -- errors --------------------------------------------------------------
 
     def _error(
         self, conn: Connection, ref: Any, error: EstaminetError, *, topic: Any = None
     ) -> None:
-        payload: dict[str, Any] = {
+        payload: ErrorFrame = {
             "type": "error",
             "code": error.code,
             "message": self._translate(conn.locale, error.message, error.params),
@@ -401,12 +417,25 @@ class Gateway:
         conn.push_json(payload)
 
 
-async def _refuse(websocket: WebSocket, code: int) -> None:
-    """Accept, then close with ``code``: a socket closed during the handshake reaches the
-    browser as 1006 whatever the code, and the tab would never learn why (docs/protocol.md)."""
+async def _refuse(websocket: WebSocket, error: EstaminetError) -> None:
+    """Accept, then close with the error's close code: a socket closed during the handshake
+    reaches the browser as 1006 whatever the code, and the tab would never learn why
+    (docs/protocol.md)."""
     with contextlib.suppress(Exception):
         await websocket.accept()
-        await websocket.close(code=code)
+        await websocket.close(code=error.close_code)
+
+
+def _origin_refused() -> Forbidden:
+    return Forbidden("gateway/origin_refused")
+
+
+def _not_signed_in() -> SignInRequired:
+    return SignInRequired("gateway/not_signed_in")
+
+
+def _banned() -> Forbidden:
+    return Forbidden("gateway/banned")
 
 
 def _shallow(raw: str, limit: int) -> bool:

@@ -14,7 +14,8 @@ from estaminet.kernel.errors import BadInput, Conflict, Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.live import activities
 from estaminet.live.engine import Engine, Live, new_seed
-from estaminet.people.model import Role, User
+from estaminet.people.access import can_prepare_sitting
+from estaminet.people.model import User
 from estaminet.sittings.convocation import Convocation
 from estaminet.store import Database
 from estaminet.tables.actions import load_table
@@ -22,22 +23,17 @@ from estaminet.tables.model import TableInfo
 from estaminet.venue.plan import RoomKind
 from estaminet.venue.rooms import Room
 
-__all__ = ["KIND", "can_prepare", "convene", "list_sittings", "watch"]
+__all__ = ["KIND", "convene", "list_sittings", "watch"]
 
 KIND = "assembly"
 """The ``activities.kind`` (and activity key) of a sitting."""
-
-
-def can_prepare(user: User) -> bool:
-    """Animators and above prepare assemblies."""
-    return user.role.at_least(Role.ANIMATOR)
 
 
 async def convene(
     db: Database, engine: Engine, user: User, room: Room, convocation: Convocation, now: datetime
 ) -> tuple[TableInfo, Live]:
     """Create the sitting in an assembly room, seat everyone concerned and start it (convened)."""
-    if not can_prepare(user):
+    if not can_prepare_sitting(user):
         raise Forbidden(
             "sittings/not_animator", N_("Only an animator or an admin can prepare an assembly.")
         )

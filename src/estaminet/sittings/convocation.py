@@ -18,7 +18,8 @@ from starlette.datastructures import FormData
 from estaminet.assembly import ASSEMBLY
 from estaminet.kernel.errors import BadInput
 from estaminet.kernel.i18n import N_
-from estaminet.people.model import Role, User
+from estaminet.people.access import can_be_convened
+from estaminet.people.model import User
 from estaminet.sittings.order_text import parse_order_of_business
 
 __all__ = [
@@ -48,7 +49,7 @@ class Convocation:
 
 def eligible_people(people: Sequence[User]) -> list[User]:
     """Who may be convened: members and above, not banned (guests only observe)."""
-    return [p for p in people if p.role.at_least(Role.MEMBER) and not p.banned]
+    return [p for p in people if can_be_convened(p)]
 
 
 def _text(form: FormData, name: str, limit: int) -> str:

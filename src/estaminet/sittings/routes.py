@@ -19,7 +19,8 @@ from estaminet.assembly import sitting_minutes
 from estaminet.kernel.errors import Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int
-from estaminet.people.model import Role, User
+from estaminet.people.access import can_prepare_sitting, can_read_minutes
+from estaminet.people.model import User
 from estaminet.people.queries import list_people
 from estaminet.sittings import actions
 from estaminet.sittings.convocation import QUORUM_CHOICES, eligible_people, read_convocation
@@ -73,7 +74,7 @@ async def prepare_form(request: Request) -> Response:
     """The preparation form (animators and admins)."""
     user = require_user(request)
     room = await _room(request, user)
-    if not actions.can_prepare(user):
+    if not can_prepare_sitting(user):
         raise Forbidden(
             "sittings/not_animator", N_("Only an animator or an admin can prepare an assembly.")
         )
@@ -123,7 +124,7 @@ async def _page(request: Request, screen: bool) -> Response:
         "viewer": viewer,
         "view_html": None,
         "date_text": format_moment(sitting.options.get("date"), _zone(request)),
-        "can_read_minutes": user.role.at_least(Role.MEMBER),
+        "can_read_minutes": can_read_minutes(user),
         "conversation": None,
         "kicked": False,
     }
@@ -169,7 +170,7 @@ async def watch(request: Request) -> Response:
 async def _minutes(request: Request) -> tuple[TableInfo, MinutesDocument]:
     user = require_user(request)
     sitting = await _sitting(request, user)
-    if not user.role.at_least(Role.MEMBER):
+    if not can_read_minutes(user):
         raise Forbidden("sittings/members_only", N_("The minutes are for members."))
     live = await _tables(request).engine.get(sitting.id)
     data = sitting_minutes(live.state, sitting.seat_names())
@@ -213,7 +214,7 @@ def make_panel(service: TableService, templates: Templates) -> Any:
                 **context,
                 "room": room,
                 "sittings": sittings,
-                "can_prepare": actions.can_prepare(user),
+                "can_prepare": can_prepare_sitting(user),
             },
         )
 

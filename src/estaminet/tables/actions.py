@@ -18,7 +18,8 @@ from estaminet.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from estaminet.kernel.i18n import N_, Msgid, Nn_
 from estaminet.live import activities
 from estaminet.live.engine import Engine, Live, new_seed
-from estaminet.people.model import Role, User
+from estaminet.people.access import can_run_table, can_set_up_private_table
+from estaminet.people.model import User
 from estaminet.people.queries import display_names
 from estaminet.store import Database
 from estaminet.tables.model import Participant, TableInfo
@@ -106,7 +107,7 @@ async def create_table(
     """A new table in a games room; its creator hosts it and sits (or narrates)."""
     if room.kind is not RoomKind.GAMES:
         raise BadInput("tables/not_a_games_room", N_("Tables can only be set up in a games room."))
-    if user.role is Role.GUEST and private:
+    if private and not can_set_up_private_table(user):
         raise Forbidden(
             "tables/private_for_members", N_("Only members can set up a private table.")
         )
@@ -189,7 +190,7 @@ async def _pass_host(conn: AsyncConnection, table: TableInfo, *, exclude: str) -
 
 
 def _require_host(table: TableInfo, user: User) -> None:
-    if table.host_id != user.id and not user.role.at_least(Role.MODERATOR):
+    if not can_run_table(user, table.host_id):
         raise Forbidden("tables/not_host", N_("Only the host of the table can do that."))
 
 

@@ -18,7 +18,7 @@ from estaminet.games.kit import all_games
 from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_, Msgid
-from estaminet.kernel.ratelimit import TokenBucket
+from estaminet.kernel.ratelimit import Monotonic, TokenBucket
 from estaminet.kernel.storable import is_storable_int
 from estaminet.live.engine import ActionRefused, Engine, Live
 from estaminet.people.model import User
@@ -69,6 +69,8 @@ class TableService:
         templates: Templates,
         lookup: Callable[[str], Activity[Any]],
         clock: Callable[[], datetime],
+        *,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.db = db
         self.hub = hub
@@ -76,6 +78,7 @@ class TableService:
         self.templates = templates
         self.lookup = lookup
         self.clock = clock
+        self.monotonic = monotonic
         self.view_templates: dict[str, str] = {}
         """Template of each activity's screen, when not ``games/<key>.html``."""
         self._buckets: dict[str, TokenBucket] = {}
@@ -159,7 +162,7 @@ class TableService:
         if viewer is None or table.status == "lobby":
             raise Forbidden("tables/channel_closed", N_("You cannot write in this channel now."))
         bucket = self._buckets.setdefault(ctx.principal.user_id, TokenBucket(6, 1.0))
-        if not bucket.take(time.monotonic()):
+        if not bucket.take(self.monotonic()):
             raise RateLimited(
                 "chat/slow_down",
                 N_("Slow down! Wait %(seconds)s s before sending again."),
@@ -256,7 +259,7 @@ class TableService:
     async def _changed(self, live: Live, events: Sequence[Event]) -> None:
         # After every move: the people at the table rarely change between two moves, so a
         # second-old copy is fine here (joins are published, and served, on their own path).
-        now = time.monotonic()
+        now = self.monotonic()
         cached = self._recent.get(live.id)
         if cached is not None and cached[1] > now and live.status == cached[0].status:
             table = cached[0]

@@ -13,8 +13,8 @@ from starlette.routing import Route
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int
-from estaminet.people.access import can_moderate
-from estaminet.people.model import Role, User
+from estaminet.people.access import can_change_teams, can_moderate
+from estaminet.people.model import User
 from estaminet.people.queries import user_by_id
 from estaminet.venue import chat
 from estaminet.venue.plan import GRID_COLUMNS, Visibility
@@ -164,7 +164,7 @@ async def plan_css(request: Request) -> Response:
 async def team_change(request: Request) -> Response:
     """An admin adds someone to a team room's team, or removes them."""
     user = require_user(request)
-    if user.role is not Role.ADMIN:
+    if not can_change_teams(user):
         raise Forbidden("venue/admins_only", N_("Only admins can change a team."))
     state = _state(request)
     form = await form_with_csrf(request)

@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
-from estaminet.kernel.ratelimit import TokenBucket
+from estaminet.kernel.ratelimit import Monotonic, TokenBucket
 from estaminet.kernel.storable import is_storable_int
 from estaminet.people.access import can_moderate, can_moderate_person
 from estaminet.people.actions import log_moderation
@@ -67,12 +67,15 @@ class VenueService:
         settings: Settings,
         clock: Callable[[], datetime],
         notices: Inbox,
+        *,
+        monotonic: Monotonic = time.monotonic,
     ) -> None:
         self.db = db
         self.hub = hub
         self.templates = templates
         self.settings = settings
         self.clock = clock
+        self.monotonic = monotonic
         self.notices = notices
         self.presence = Presence()
         self._buckets: dict[str, TokenBucket] = {}
@@ -102,7 +105,7 @@ class VenueService:
     async def _user(self, principal: Principal) -> User:
         # People and rooms are read on every chat action: a short cache saves two queries
         # per message; a ban also closes the person's sockets at once (see ``forget_user``).
-        now = time.monotonic()
+        now = self.monotonic()
         hit = self._users.get(principal.user_id)
         if hit is not None and hit[1] > now:
             user = hit[0]
@@ -133,7 +136,7 @@ class VenueService:
         self.forget_rooms()
 
     async def _room(self, slug: str) -> Room | None:
-        now = time.monotonic()
+        now = self.monotonic()
         hit = self._rooms.get(slug)
         if hit is not None and hit[1] > now:
             return hit[0]
@@ -185,7 +188,7 @@ class VenueService:
             bucket = self._buckets[user_id] = TokenBucket(
                 self.settings.chat_rate_burst, self.settings.chat_rate_per_second
             )
-        if not bucket.take(time.monotonic()):
+        if not bucket.take(self.monotonic()):
             raise RateLimited(
                 "chat/slow_down",
                 N_("Slow down! Wait %(seconds)s s before sending again."),

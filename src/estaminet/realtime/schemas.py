@@ -1,0 +1,519 @@
+"""The wire protocol as types: every frame a browser sends or receives on ``/ws``.
+
+Each frame has a :class:`~typing.TypedDict`; the registries below say which
+frame each ``type``, event ``kind``, voice ``kind``, op and action has, and
+which event kinds each topic family carries. ``docs/protocol.md`` is checked
+against these registries by a test (every topic, frame, field and action
+documented, nothing documented that does not exist), and the frames sent in
+live flows are checked against these types.
+
+No ``from __future__ import annotations`` here: the types are read at run time
+(``__required_keys__`` must see ``NotRequired``).
+
+Nothing here runs on the hot path: features build plain dicts (their builders
+are typed with these where it helps) and the tests hold the wire to them.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Literal, NotRequired, TypedDict
+
+__all__ = [
+    "ACTIONS",
+    "CLIENT_FRAMES",
+    "EVENT_KINDS",
+    "OPS",
+    "SERVER_FRAMES",
+    "TOPICS",
+    "VOICE_KINDS",
+    "AckFrame",
+    "ActFrame",
+    "ActionSchema",
+    "CatchUpFrame",
+    "ErrorFrame",
+    "EventFrame",
+    "InnerOp",
+    "LeftFrame",
+    "Op",
+    "PingFrame",
+    "PongFrame",
+    "RemoveOp",
+    "ReplaceOp",
+    "ResyncFrame",
+    "SubFrame",
+    "SubscribedFrame",
+    "ToastOp",
+    "TopicFamily",
+    "UnsubFrame",
+    "UpsertOp",
+    "VoiceEventFrame",
+]
+
+# -- ops: how an event changes the page ----------------------------------------
+
+
+class UpsertOp(TypedDict):
+    op: Literal["upsert"]
+    parent: str
+    id: str
+    html: str
+
+
+class ReplaceOp(TypedDict):
+    op: Literal["replace"]
+    target: str
+    html: str
+
+
+class InnerOp(TypedDict):
+    op: Literal["inner"]
+    target: str
+    html: str
+
+
+class RemoveOp(TypedDict):
+    op: Literal["remove"]
+    target: str
+
+
+class ToastOp(TypedDict):
+    op: Literal["toast"]
+    html: str
+
+
+Op = UpsertOp | ReplaceOp | InnerOp | RemoveOp | ToastOp
+
+OPS: dict[str, type] = {
+    "upsert": UpsertOp,
+    "replace": ReplaceOp,
+    "inner": InnerOp,
+    "remove": RemoveOp,
+    "toast": ToastOp,
+}
+
+# -- client → server --------------------------------------------------------------
+
+
+class SubFrame(TypedDict):
+    type: Literal["sub"]
+    topic: str
+    after: NotRequired[int]
+
+
+class UnsubFrame(TypedDict):
+    type: Literal["unsub"]
+    topic: str
+
+
+class ActFrame(TypedDict):
+    type: Literal["act"]
+    id: NotRequired[str | int]
+    name: str
+    data: NotRequired[dict[str, Any]]
+
+
+class PingFrame(TypedDict):
+    type: Literal["ping"]
+
+
+CLIENT_FRAMES: dict[str, type] = {
+    "sub": SubFrame,
+    "unsub": UnsubFrame,
+    "act": ActFrame,
+    "ping": PingFrame,
+}
+
+# -- server → client ----------------------------------------------------------------
+
+
+class VoiceMember(TypedDict):
+    id: str
+    name: str
+    initials: str
+    muted: bool
+    speaking: bool
+
+
+class VoiceState(TypedDict):
+    members: list[VoiceMember]
+
+
+class EventFrame(TypedDict):
+    """A change on a topic: ops to apply, numbered by the topic's ``seq``."""
+
+    type: Literal["event"]
+    topic: str
+    seq: int
+    kind: str
+    ops: list[Op]
+
+
+class VoiceEventFrame(EventFrame):
+    """``kind`` ``voice``: the ops, and who is in the conversation for scripts."""
+
+    voice: VoiceState
+
+
+class CatchUpFrame(EventFrame):
+    """``kind`` ``catch_up``: a resume; a voice topic's also carries ``voice``."""
+
+    voice: NotRequired[VoiceState]
+
+
+ClientRef = str | int | bool
+"""An ``act`` frame's ``id`` as the client sent it, echoed back (a string or number of at
+most 64 characters; JSON ``true``/``false`` pass as numbers, being ints in Python)."""
+
+
+class SubscribedFrame(TypedDict):
+    type: Literal["subscribed"]
+    topic: str
+    seq: int
+
+
+class AckFrame(TypedDict):
+    """``data`` is the action's ack (see :data:`ACTIONS`), absent when it has none."""
+
+    type: Literal["ack"]
+    id: ClientRef | None
+    data: NotRequired[dict[str, Any]]
+
+
+class ErrorFrame(TypedDict):
+    type: Literal["error"]
+    code: str
+    message: str
+    id: NotRequired[ClientRef]
+    topic: NotRequired[str]
+
+
+class ResyncFrame(TypedDict):
+    type: Literal["resync"]
+    topics: list[str]
+
+
+class LeftFrame(TypedDict):
+    type: Literal["left"]
+    topic: str
+    reason: Literal["kicked", "access"]
+
+
+class PongFrame(TypedDict):
+    type: Literal["pong"]
+
+
+class VoiceFrame(TypedDict):
+    """A voice message for one tab (not on a topic); ``kind`` picks the fields (:data:`VOICE_KINDS`)."""
+
+    type: Literal["voice"]
+    space: str
+    kind: str
+
+
+SERVER_FRAMES: dict[str, type] = {
+    "event": EventFrame,
+    "subscribed": SubscribedFrame,
+    "ack": AckFrame,
+    "error": ErrorFrame,
+    "resync": ResyncFrame,
+    "left": LeftFrame,
+    "pong": PongFrame,
+    "voice": VoiceFrame,
+}
+
+EVENT_KINDS: dict[str, type] = {
+    "chat": EventFrame,
+    "presence": EventFrame,
+    "notice": EventFrame,
+    "agenda": EventFrame,
+    "tables": EventFrame,
+    "lobby": EventFrame,
+    "view": EventFrame,
+    "voice": VoiceEventFrame,
+    "catch_up": CatchUpFrame,
+}
+"""Every event ``kind`` and the frame it comes in."""
+
+# -- voice frames (one tab's own) --------------------------------------------------------
+
+
+class Peer(TypedDict):
+    id: str
+    name: str
+
+
+class CrowdTicketData(TypedDict):
+    server: str
+    room: int
+    participant: int
+    token: str
+    expires_at: str
+
+
+class Channel(TypedDict):
+    name: str
+    members: list[str]
+    ticket: NotRequired[CrowdTicketData]
+
+
+class Allow(TypedDict):
+    send_to: list[str]
+    night: bool
+    muted_by_moderator: bool
+    silenced: bool
+    channels: list[Channel]
+
+
+class VoicePeerFrame(TypedDict):
+    type: Literal["voice"]
+    space: str
+    kind: Literal["peer"]
+    peer: Peer
+    present: bool
+    offer: NotRequired[bool]
+
+
+# ``from`` is a Python keyword: the functional form names it.
+VoiceSignalFrame = TypedDict(
+    "VoiceSignalFrame",
+    {
+        "type": Literal["voice"],
+        "space": str,
+        "kind": Literal["signal"],
+        "from": str,
+        "signal": dict[str, Any],
+    },
+)
+
+
+class VoiceAllowFrame(Allow):
+    type: Literal["voice"]
+    space: str
+    kind: Literal["allow"]
+
+
+class VoiceSpeakingFrame(TypedDict):
+    type: Literal["voice"]
+    space: str
+    kind: Literal["speaking"]
+    user: str
+    speaking: bool
+
+
+class VoiceFloorFrame(TypedDict):
+    type: Literal["voice"]
+    space: str
+    kind: Literal["floor"]
+    handover: Literal["open", "ask", "moderated"]
+
+
+class VoiceRejoinFrame(TypedDict):
+    type: Literal["voice"]
+    space: str
+    kind: Literal["rejoin"]
+
+
+class VoiceBackFrame(TypedDict):
+    type: Literal["voice"]
+    space: str
+    kind: Literal["back"]
+
+
+class VoiceEndedFrame(TypedDict):
+    type: Literal["voice"]
+    space: str
+    kind: Literal["ended"]
+    reason: Literal["removed", "elsewhere"]
+    message: NotRequired[str]
+
+
+VOICE_KINDS: dict[str, type] = {
+    "peer": VoicePeerFrame,
+    "signal": VoiceSignalFrame,
+    "allow": VoiceAllowFrame,
+    "speaking": VoiceSpeakingFrame,
+    "floor": VoiceFloorFrame,
+    "rejoin": VoiceRejoinFrame,
+    "back": VoiceBackFrame,
+    "ended": VoiceEndedFrame,
+}
+
+# -- actions: ``act`` data and the ``ack`` data that answers it ---------------------------
+
+
+class ChatSend(TypedDict):
+    room: str
+    body: str
+    client_id: NotRequired[str]
+
+
+class ChatEdit(TypedDict):
+    room: str
+    message: int
+    body: str
+
+
+class ChatMessageRef(TypedDict):
+    room: str
+    message: int
+
+
+class ChatChanged(TypedDict):
+    message: int
+    seq: int
+
+
+class ChatSource(TypedDict):
+    message: int
+    body: str
+
+
+class RoomSanction(TypedDict):
+    room: str
+    user: str
+    minutes: int
+    reason: NotRequired[str]
+
+
+class Until(TypedDict):
+    until: str
+
+
+class VoiceSpace(TypedDict):
+    space: str
+
+
+class VoiceJoined(TypedDict):
+    space: str
+    transport: Literal["mesh", "janus"]
+    ice_servers: list[dict[str, Any]]
+    allow: Allow
+    peers: NotRequired[list[Peer]]
+    ticket: NotRequired[CrowdTicketData]
+
+
+class VoiceSignal(TypedDict):
+    space: str
+    to: str
+    signal: dict[str, Any]
+
+
+class VoiceSpeaking(TypedDict):
+    space: str
+    speaking: bool
+
+
+class VoiceMute(TypedDict):
+    space: str
+    muted: bool
+
+
+class VoiceMuted(TypedDict):
+    muted: bool
+
+
+class VoiceModerate(TypedDict):
+    space: str
+    user: str
+    action: Literal["mute", "unmute", "remove"]
+    reason: NotRequired[str]
+
+
+class VoiceModerated(TypedDict):
+    user: str
+    action: Literal["mute", "unmute", "remove"]
+
+
+class TableRef(TypedDict):
+    table: int
+
+
+class KeyShare(TypedDict):
+    box: str
+    part: int
+    share: str
+
+
+class KeyShares(TypedDict):
+    keys: list[KeyShare]
+
+
+class BallotKey(TypedDict):
+    table: int
+    box: str
+    part: int
+    share: str
+
+
+class Unlocked(TypedDict):
+    unlocked: bool
+
+
+class TableAct(TypedDict):
+    table: int
+    action: dict[str, Any]
+
+
+class TableActed(TypedDict):
+    events: int
+
+
+class TableChat(TypedDict):
+    table: int
+    channel: str
+    body: str
+
+
+class TableChatted(TypedDict):
+    message: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSchema:
+    """What an action takes (``data``) and what its ``ack`` carries (``None``: no data)."""
+
+    data: type
+    ack: type | None
+
+
+ACTIONS: dict[str, ActionSchema] = {
+    "chat.send": ActionSchema(ChatSend, ChatChanged),
+    "chat.edit": ActionSchema(ChatEdit, ChatChanged),
+    "chat.delete": ActionSchema(ChatMessageRef, ChatChanged),
+    "chat.source": ActionSchema(ChatMessageRef, ChatSource),
+    "room.mute": ActionSchema(RoomSanction, Until),
+    "room.kick": ActionSchema(RoomSanction, Until),
+    "voice.join": ActionSchema(VoiceSpace, VoiceJoined),
+    "voice.leave": ActionSchema(VoiceSpace, VoiceSpace),
+    "voice.signal": ActionSchema(VoiceSignal, None),
+    "voice.speaking": ActionSchema(VoiceSpeaking, None),
+    "voice.mute": ActionSchema(VoiceMute, VoiceMuted),
+    "voice.moderate": ActionSchema(VoiceModerate, VoiceModerated),
+    "ballot.keys": ActionSchema(TableRef, KeyShares),
+    "ballot.key": ActionSchema(BallotKey, Unlocked),
+    "table.act": ActionSchema(TableAct, TableActed),
+    "table.chat": ActionSchema(TableChat, TableChatted),
+}
+
+# -- topics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFamily:
+    """Topics named ``<prefix>:…`` and the event kinds they carry."""
+
+    prefix: str
+    kinds: tuple[str, ...]
+
+
+TOPICS: dict[str, TopicFamily] = {
+    family.prefix: family
+    for family in (
+        TopicFamily("user", ("notice", "tables", "catch_up")),
+        TopicFamily("room", ("chat", "catch_up")),
+        TopicFamily("presence", ("presence", "catch_up")),
+        TopicFamily("agenda", ("agenda", "catch_up")),
+        TopicFamily("tables", ("tables", "catch_up")),
+        TopicFamily("table", ("lobby", "view", "chat", "catch_up")),
+        TopicFamily("voice", ("voice", "catch_up")),
+    )
+}
