@@ -13,6 +13,7 @@ from estaminet.kernel.i18n import N_
 from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import user_by_id
 from estaminet.privacy.export import FIELDS, SECTIONS, export_json, gather
+from estaminet.services import services
 from estaminet.web.pages import page, require_user
 
 __all__ = ["routes"]
@@ -26,7 +27,7 @@ async def _subject(request: Request) -> Any:
         return user
     if user.role is not Role.ADMIN:
         raise Forbidden("privacy/admins_only", N_("Only admins can see someone else's data."))
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         target = await user_by_id(conn, target_id)
     if target is None:
         raise NotFound("people/unknown_person", N_("This person does not exist."))
@@ -35,7 +36,7 @@ async def _subject(request: Request) -> Any:
 
 async def data_page(request: Request) -> Response:
     subject = await _subject(request)
-    data = await gather(request.app.state.db, subject.id, request.app.state.clock())
+    data = await gather(services(request).db, subject.id, services(request).clock())
     base = request.url.path
     return page(
         request,
@@ -53,7 +54,7 @@ async def data_page(request: Request) -> Response:
 
 async def data_json(request: Request) -> Response:
     subject = await _subject(request)
-    data = await gather(request.app.state.db, subject.id, request.app.state.clock())
+    data = await gather(services(request).db, subject.id, services(request).clock())
     return Response(
         export_json(data),
         media_type="application/json",
