@@ -33,9 +33,9 @@ function compose(form) {
     const value = readField(el);
     if (value !== undefined) setPath(action, el.dataset.key, value);
   }
-  if (form.dataset.ballot === "multiple") {
+  if (form.dataset.ballot === "some") {
     action.ballot = [...form.querySelectorAll("input[data-option]:checked")].map((i) => Number(i.dataset.option));
-  } else if (form.dataset.ballot === "judgment") {
+  } else if (form.dataset.ballot === "grades") {
     action.ballot = [...form.querySelectorAll("input[data-option]:checked")].map((i) => ({
       option: Number(i.dataset.option),
       grade: Number(i.value),
