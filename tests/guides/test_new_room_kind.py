@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from markupsafe import escape
 
 from estaminet.app import register
 from estaminet.cli import DEMO_VENUE
@@ -31,11 +33,12 @@ plan = { x = 1, y = 9, w = 3, h = 2 }
 
 async def _workbench(context: Mapping[str, Any], room: Room, user: User) -> str:
     # Step 2: a feature draws the panel (here, in the test, a fixed text).
-    return f'<section class="workbench">Établi de {room.name(str(context["locale"]))}</section>'
+    name = escape(room.name(str(context["locale"])))
+    return f'<section class="workbench">Établi de {name}</section>'
 
 
 @pytest.fixture(scope="module")
-async def workshop(live: LiveServer) -> AsyncIterator[RoomKind]:
+def workshop(live: LiveServer) -> Iterator[RoomKind]:
     # Step 1: declare the kind (its rooms show the "workbench" panel and have no voice).
     kind = declare(
         KindSpec("workshop", N_("Workshop"), "#e3ecf7", panels=("workbench",), voice=VoiceMode.NONE)
@@ -44,13 +47,19 @@ async def workshop(live: LiveServer) -> AsyncIterator[RoomKind]:
     register(services_of(live), Feature("workshop", panels={"workbench": _workbench}))
     # Step 3: the venue file uses the kind.
     text = DEMO_VENUE.read_text(encoding="utf-8") + WORKSHOP_ROOM
+    asyncio.run(_apply(live, text))
+    try:
+        yield kind
+    finally:
+        withdraw("workshop")
+
+
+async def _apply(live: LiveServer, text: str) -> None:
     db = Database(live.settings.resolved_database_url)
     try:
         await apply_venue(db, parse_venue(tomllib.loads(text)), utcnow())
-        yield kind
     finally:
         await db.dispose()
-        withdraw("workshop")
 
 
 def services_of(live: LiveServer) -> Services:
