@@ -77,7 +77,7 @@ async def test_vote_method_declared_at_run_time_runs_a_sitting(
         assert "Approval" in screen and "approve as many options" in screen
         await ok(fac, sitting, "vo", type="vote.open", vote=1)
         screen = await latest_view(fac, topic)
-        assert 'data-ballot="some"' in screen  # the form's ballot: several options
+        assert 'data-ballot="approval" data-form="some"' in screen  # several options
         await ok(fac, sitting, "v1", type="vote.cast", vote=1, ballot=[0, 1])
         await ok(bruno, sitting, "v2", type="vote.cast", vote=1, ballot=[1])
         await refused(
