@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from functools import partial
@@ -18,27 +18,27 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 import estaminet.games  # noqa: F401 - registers the built-in games
+from estaminet.agenda import feature as agenda_feature
 from estaminet.agenda.mail import make_mailer
-from estaminet.agenda.routes import routes as agenda_routes
 from estaminet.agenda.service import AgendaService
-from estaminet.assembly import ASSEMBLY
 from estaminet.games import kit as games_kit
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.kernel.ratelimit import Monotonic
 from estaminet.live.engine import Engine
+from estaminet.media import feature as media_feature
 from estaminet.media.crowd import CrowdVoice
 from estaminet.media.janus import janus_runtime
-from estaminet.media.routes import routes as media_routes
 from estaminet.media.turn import turn_server
 from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
+from estaminet.people import feature as people_feature
 from estaminet.people import passwords
 from estaminet.people import tokens as people_tokens
 from estaminet.people.inbox import Inbox
@@ -46,25 +46,22 @@ from estaminet.people.model import User
 from estaminet.people.outbox import Outbox
 from estaminet.people.queries import user_by_id
 from estaminet.people.routes import handle_error
-from estaminet.people.routes import routes as people_routes
 from estaminet.people.throttle import SignInThrottle
+from estaminet.privacy import feature as privacy_feature
 from estaminet.privacy.retention import Retention
-from estaminet.privacy.routes import routes as privacy_routes
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
+from estaminet.services import Feature, Services
 from estaminet.settings import Settings
-from estaminet.sittings.keys import KeyDesk
-from estaminet.sittings.routes import make_panel as sitting_panel
-from estaminet.sittings.routes import routes as sitting_routes
-from estaminet.sittings.voice import SittingVoice
+from estaminet.sittings import feature as sittings_feature
 from estaminet.store import Database, utcnow
 from estaminet.store.migrate import upgrade
-from estaminet.tables.routes import routes as table_routes
+from estaminet.tables import feature as tables_feature
 from estaminet.tables.service import TableService
 from estaminet.translations import translate
+from estaminet.venue import feature as venue_feature
 from estaminet.venue.rooms import team_rooms, venue_name
-from estaminet.venue.routes import routes as venue_routes
 from estaminet.venue.service import VenueService
 from estaminet.web.limits import BodyLimits
 from estaminet.web.security import SecurityHeaders
@@ -89,6 +86,12 @@ class _Venue(Starlette):
 
     socket: ASGIApp | None = None
 
+    def __init__(self, services: Services, **options: Any) -> None:
+        super().__init__(**options)
+        # Starlette's state is an untyped bag; ours is the typed services object
+        # (routes read it with ``estaminet.services.services(request)``).
+        vars(self)["state"] = services
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.socket is not None and scope["type"] == "websocket" and scope["path"] == "/ws":
             scope["app"] = self
@@ -107,22 +110,42 @@ def _make_hub(settings: Settings) -> Hub:
     return MemoryHub(buffer_size=settings.presence_buffer)
 
 
-def _activity_for(key: str) -> Activity[Any]:
-    """The rules of a live activity: an assembly sitting, else a game from the registry."""
-    if key == ASSEMBLY.key:
-        return ASSEMBLY
-    return games_kit.get(key)
+FEATURES: Sequence[Callable[[Services], Feature]] = (
+    people_feature.feature,
+    venue_feature.feature,
+    tables_feature.feature,
+    sittings_feature.feature,
+    agenda_feature.feature,
+    media_feature.feature,
+    privacy_feature.feature,
+)
+"""Every feature of the venue, in the order their topics are installed."""
+
+
+def register(services: Services, feature: Feature) -> Sequence[BaseRoute]:
+    """Take in what ``feature`` declares (panels, screens, activities, extras, topics);
+    return its routes."""
+    for name in feature.panels:
+        if name in services.panels:
+            raise ValueError(f"{feature.name}: the panel {name!r} is already drawn by another")
+    services.panels.update(feature.panels)
+    services.tables.view_templates.update(feature.screens)
+    services.activities.update({activity.key: activity for activity in feature.activities})
+    services.plan_extras.extend(feature.plan_extras)
+    for install in feature.topics:
+        install(services.gateway)
+    return feature.routes
 
 
 def create_app(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utcnow,
-    monotonic: Monotonic = time.monotonic,
     migrate: bool = True,
     crowd: CrowdVoice | None = None,
     turn_credentials: TurnCredentials | None = None,
     serving: bool = False,
+    monotonic: Monotonic = time.monotonic,
 ) -> Starlette:
     """Build the whole application from ``settings`` (no I/O happens before start-up).
 
@@ -139,7 +162,6 @@ def create_app(
         settings.timezone, extra_dirs=[Path(__file__).parent / "tables" / "templates"]
     )
     secret = settings.resolved_secret_key()
-
     session_limits = people_actions.SessionLimits(
         max_age=timedelta(days=settings.session_max_age_days),
         idle=timedelta(days=settings.session_idle_days),
@@ -192,18 +214,18 @@ def create_app(
         timeout=settings.mail_timeout_seconds,
     )
     inbox = Inbox(db, hub, templates, mail)
-    inbox.install(gateway)  # the user: topic, with the person's notices
     venue = VenueService(db, hub, templates, settings, clock, inbox, monotonic=monotonic)
-    venue.install(gateway)
-    gateway.on_access_changed(venue.forget_access)
-    engine = Engine(db, _activity_for, clock)
-    tables = TableService(db, hub, engine, templates, _activity_for, clock, monotonic=monotonic)
-    tables.view_templates[ASSEMBLY.key] = "sittings/view.html"
-    tables.install(gateway)
-    KeyDesk(tables).install(gateway)
+    activities: dict[str, Activity[Any]] = {}
+
+    def activity_for(key: str) -> Activity[Any]:
+        """The rules of a live activity: one a feature declared (a sitting), else a game."""
+        found = activities.get(key)
+        return found if found is not None else games_kit.get(key)
+
+    engine = Engine(db, activity_for, clock)
+    tables = TableService(db, hub, engine, templates, activity_for, clock, monotonic=monotonic)
     engine.boxes.reachable = tables.seats_online  # who can take a ballot box's key share now
     agenda = AgendaService(db, hub, templates, settings, inbox, clock, mailer)
-    agenda.install(gateway)
     # Crowded voice rooms: a Janus (configured, or started here), else None (mesh only).
     janus = janus_runtime(settings, serving=serving, clock=clock)
     if crowd is None and janus is not None:
@@ -222,9 +244,6 @@ def create_app(
         group_key=secret.encode(),
         monotonic=monotonic,
     )
-    voice.install(gateway)
-    # A sitting's silence and floor reach its room's voice.
-    SittingVoice(tables, voice)
 
     async def session_ended(user_id: str, session: str) -> None:
         # A sign-in past its maximum age: the sockets it opened close (4401) everywhere.
@@ -238,6 +257,37 @@ def create_app(
         session_max_age=session_limits.max_age,
         session_ended=session_ended,
     )
+    services = Services(
+        settings=settings,
+        db=db,
+        hub=hub,
+        templates=templates,
+        gateway=gateway,
+        clock=clock,
+        secret=secret,
+        venue_name=settings.venue_name,
+        inbox=inbox,
+        mail=mail,
+        mailer=mailer,
+        signin_throttle=SignInThrottle(
+            account_burst=settings.signin_account_burst,
+            account_per_minute=settings.signin_account_per_minute,
+            address_burst=settings.signin_address_burst,
+            address_per_minute=settings.signin_address_per_minute,
+        ),
+        venue=venue,
+        engine=engine,
+        tables=tables,
+        agenda=agenda,
+        voice=voice,
+        crowd_voice=crowd,
+        activities=activities,
+        team_rooms=team_rooms,
+        retention=retention,
+    )
+    routes: list[BaseRoute] = []
+    for make in FEATURES:
+        routes.extend(register(services, make(services)))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -247,7 +297,7 @@ def create_app(
         await hub.start()
         await gateway.start()
         async with db.read() as conn:
-            app.state.venue_name = await venue_name(conn, settings.venue_name)
+            services.venue_name = await venue_name(conn, settings.venue_name)
         timers = asyncio.create_task(engine.run_timers())
         # Reminders due while the server was down go out now, late and once.
         agenda_loop = asyncio.create_task(agenda.run())
@@ -286,14 +336,9 @@ def create_app(
         return await handle_error(request, error)
 
     app = _Venue(
+        services,
         routes=[
-            *venue_routes,
-            *people_routes,
-            *privacy_routes,
-            *table_routes,
-            *sitting_routes,
-            *agenda_routes,
-            *media_routes,
+            *routes,
             Route("/healthz", health),
             Mount("/static", StaticFiles(directory=_STATIC), name="static"),
         ],
@@ -325,36 +370,4 @@ def create_app(
         default_locale=settings.default_locale,
         secure=settings.secure_cookies,
     )
-    state: Any = app.state
-    state.settings = settings
-    state.db = db
-    state.hub = hub
-    state.templates = templates
-    state.gateway = gateway
-    state.signin_throttle = SignInThrottle(
-        account_burst=settings.signin_account_burst,
-        account_per_minute=settings.signin_account_per_minute,
-        address_burst=settings.signin_address_burst,
-        address_per_minute=settings.signin_address_per_minute,
-    )
-    state.venue = venue
-    state.inbox = inbox
-    state.mail = mail
-    state.engine = engine
-    state.tables = tables
-    state.room_panels = {
-        "games": tables.panel,
-        "assembly": sitting_panel(tables, templates),
-        "announcements": agenda.hall_panel,
-    }
-    state.plan_extras = [agenda.plan_extras]
-    state.team_rooms = team_rooms
-    state.agenda = agenda
-    state.mailer = mailer
-    state.voice = voice
-    state.crowd_voice = crowd
-    state.clock = clock
-    state.retention = retention
-    state.secret = secret
-    state.venue_name = settings.venue_name
     return app

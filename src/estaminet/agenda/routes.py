@@ -60,6 +60,7 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int, is_storable_text
 from estaminet.people.access import can_see_answer_names
 from estaminet.people.queries import user_by_id
+from estaminet.services import services
 from estaminet.sittings.convocation import convocation_deadline
 from estaminet.translations import translate
 from estaminet.venue.markdown import render_markdown
@@ -75,8 +76,7 @@ _PICTURE = re.compile(r"^([0-9a-f]{32})(-\d{3,4})?\.(png|jpg|webp)$")
 
 
 def _service(request: Request) -> AgendaService:
-    service: AgendaService = request.app.state.agenda
-    return service
+    return services(request).agenda
 
 
 def _event_id(request: Request) -> int:
@@ -211,7 +211,7 @@ async def _create(request: Request, user: Any, service: AgendaService, form: Any
 def _with_convocation(request: Request, data: EventData) -> EventData:
     """An assembly's description states by when its convocation must be sent."""
     deadline = convocation_deadline(
-        data.start.date(), request.app.state.settings.assembly_notice_days
+        data.start.date(), services(request).settings.assembly_notice_days
     )
     locale = request.state.locale
     line = translate(
@@ -219,7 +219,7 @@ def _with_convocation(request: Request, data: EventData) -> EventData:
         N_("Convocation to send by %(date)s at the latest (%(days)s days before)."),
         {
             "date": format_date(deadline, "full", locale="fr_BE" if locale == "fr" else "en_GB"),
-            "days": request.app.state.settings.assembly_notice_days,
+            "days": services(request).settings.assembly_notice_days,
         },
     )
     description = (data.description + "\n\n" if data.description else "") + line

@@ -6,6 +6,7 @@ The sitting is a live activity (:data:`ASSEMBLY`); counting lives in
 :func:`sitting_minutes`.
 """
 
+from estaminet.assembly import methods
 from estaminet.assembly.checks import Decision
 from estaminet.assembly.floor import floor_given_to, voice_floor
 from estaminet.assembly.minutes import sitting_minutes
@@ -30,6 +31,7 @@ __all__ = [
     "Decision",
     "SealedBallot",
     "floor_given_to",
+    "methods",
     "rejection_text",
     "sitting_minutes",
     "voice_floor",

@@ -25,9 +25,10 @@ from estaminet.assembly.counting import (
     majority_from_totals,
     plurality_from_totals,
 )
+from estaminet.assembly.methods import Form, Method
 from estaminet.assembly.preparation import InvalidPreparation, parse_fraction
 from estaminet.assembly.rejections import reject
-from estaminet.assembly.state import Method, Subject, Vote, VoteSpec
+from estaminet.assembly.state import Subject, Vote, VoteSpec
 from estaminet.assembly.vectors import (
     ballot_vector,
     majority_totals,
@@ -153,12 +154,15 @@ def parse_spec(raw: object, default_live_counts: bool) -> VoteSpec:
         raise _invalid(N_("the options must be a list of texts"))
     if len(options) > 50 or len(set(options)) != len(options):
         raise _invalid(N_("the options must all be different, 50 at most"))
-    if method is Method.MAJORITY or method is Method.CONSENT:
+    declared = method.spec
+    if declared.form in (Form.ANSWERS, Form.OBJECTIONS):
         options = []
-    elif len(options) < (1 if method is Method.JUDGMENT else 2):
+    elif len(options) < declared.min_options:
         raise _invalid(N_("this voting method needs more options"))
     max_choices = _optional_int(raw, "max_choices", 1) or 0
-    if method is Method.MULTIPLE and not 1 <= max_choices <= len(options):
+    if declared.form is Form.SOME and declared.max_choices is not None:
+        max_choices = declared.max_choices or len(options)  # fixed by the method (0: all)
+    if declared.form is Form.SOME and not 1 <= max_choices <= len(options):
         raise _invalid(
             N_("the maximum number of choices must be between 1 and the number of options")
         )
@@ -170,13 +174,13 @@ def parse_spec(raw: object, default_live_counts: bool) -> VoteSpec:
     except InvalidPreparation as error:
         raise _invalid(error.text) from None
     secret = bool(raw.get("secret", False))
-    if secret and method is Method.CONSENT:
+    if secret and declared.form is Form.OBJECTIONS:
         raise _invalid(N_("consent is given openly: objections are heard by everyone"))
     motion = _optional_int(raw, "motion", None)
     amendment = _optional_int(raw, "amendment", None)
     if amendment is not None and motion is None:
         raise _invalid(N_("an amendment belongs to a proposal"))
-    if motion is not None and method not in (Method.MAJORITY, Method.CONSENT):
+    if motion is not None and not declared.for_motions:
         raise _invalid(N_("a proposal is decided by majority or by consent"))
     duration = _optional_int(raw, "duration_seconds", None)
     if duration is not None and not 10 <= duration <= 24 * 3600:
@@ -185,7 +189,7 @@ def parse_spec(raw: object, default_live_counts: bool) -> VoteSpec:
         method=method,
         question=question.strip(),
         options=tuple(options),
-        max_choices=max_choices if method is Method.MULTIPLE else 1,
+        max_choices=max_choices if declared.form is Form.SOME else 1,
         rule=MajorityRule(
             threshold,
             bool(raw.get("strict", threshold == Fraction(1, 2))),
@@ -216,13 +220,14 @@ def parse_ballot(spec: VoteSpec, raw: object) -> Any:
     judgment: ``[{"option": i, "grade": g}, ...]`` becomes one grade per
     option, a missing grade being the lowest.
     """
-    if spec.method is Method.MAJORITY:
+    form = spec.method.form
+    if form is Form.ANSWERS:
         if raw not in {c.value for c in Choice}:
             raise _bad_ballot(N_("answer yes, no or abstain"))
         return raw
-    if spec.method is Method.SINGLE:
+    if form is Form.ONE:
         return None if raw is None else _index(raw, len(spec.options), "assembly/unknown_option")
-    if spec.method is Method.MULTIPLE:
+    if form is Form.SOME:
         if not isinstance(raw, list):
             raise _bad_ballot(N_("choose from the list of options"))
         chosen = [_index(v, len(spec.options), "assembly/unknown_option") for v in raw]
@@ -231,7 +236,7 @@ def parse_ballot(spec: VoteSpec, raw: object) -> Any:
         if len(chosen) > spec.max_choices:
             raise Refused(reject("assembly/too_many_choices", max=spec.max_choices))
         return sorted(chosen)
-    if spec.method is Method.JUDGMENT:
+    if form is Form.GRADES:
         if not isinstance(raw, list):
             raise _bad_ballot(N_("give each option a grade"))
         grades: list[int | None] = [None] * len(spec.options)
@@ -250,7 +255,7 @@ def parse_ballot(spec: VoteSpec, raw: object) -> Any:
 def _counted(
     spec: VoteSpec, totals: Sequence[int], ballots: int, present: int, members: int
 ) -> dict[str, Any]:
-    if spec.method is Method.MAJORITY:
+    if spec.method.form is Form.ANSWERS:
         yes, no, abstain = majority_totals(totals)
         result = majority_from_totals(yes, no, abstain, spec.rule, present=present, members=members)
         return {
@@ -262,7 +267,7 @@ def _counted(
             "passed": result.passed,
             "tie": result.tie,
         }
-    if spec.method is Method.JUDGMENT:
+    if spec.method.form is Form.GRADES:
         grades = len(GRADES)
         judged = judgment_from_profiles(profiles(totals, len(spec.options), grades), grades)
         return {
@@ -314,13 +319,13 @@ def tally(vote: Vote, members: int) -> dict[str, Any]:
     spec = vote.spec
     present = vote.present_base
     result: dict[str, Any] = {"method": spec.method.value, "voters": sorted(vote.voters)}
-    if spec.method is Method.CONSENT:
+    if spec.method.form is Form.OBJECTIONS:
         objections = [{"seat": s, "reason": r} for s, r in sorted(vote.objections.items())]
         result.update(objections=objections, passed=not objections)
         return result
     result["ballots"] = len(vote.voters)
     result.update(_counted(spec, *ballot_totals(vote), present, members))
-    if spec.method is Method.MAJORITY and spec.rule.base is Base.PRESENT:
+    if spec.method.form is Form.ANSWERS and spec.rule.base is Base.PRESENT:
         result["late"] = vote.late_voters  # arrived during the vote, voted, entered the base
     if not spec.secret:
         result["by_voter"] = [[seat, vote.ballots[seat]] for seat in sorted(vote.ballots)]

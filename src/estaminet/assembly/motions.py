@@ -26,8 +26,9 @@ from estaminet.assembly.checks import (
     require_text,
     require_voter,
 )
+from estaminet.assembly.methods import Form, Method
 from estaminet.assembly.rejections import reject
-from estaminet.assembly.state import Amendment, AssemblyState, Method, Motion, Subject
+from estaminet.assembly.state import Amendment, AssemblyState, Motion, Subject
 from estaminet.kernel.activity import Event, Seat
 
 __all__ = [
@@ -86,7 +87,7 @@ def decide_subject(state: AssemblyState, subject: Subject, method: Method, passe
     objection leaves the text open, to be amended and brought back.
     """
     motion = state.motions[subject.motion]
-    if method is Method.CONSENT and not passed:
+    if method.form is Form.OBJECTIONS and not passed:
         return
     status = "adopted" if passed else "rejected"
     if subject.amendment is None:

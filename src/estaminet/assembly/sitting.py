@@ -30,6 +30,7 @@ from estaminet.assembly import (
 )
 from estaminet.assembly.ballots import GRADES
 from estaminet.assembly.checks import Decision, Evolver, Handler, Refused, done
+from estaminet.assembly.methods import Form, Method
 from estaminet.assembly.preparation import (
     DEFAULT_OPTIONS,
     InvalidPreparation,
@@ -38,7 +39,7 @@ from estaminet.assembly.preparation import (
 from estaminet.assembly.rejections import reject
 from estaminet.assembly.signals import SIGNALS
 from estaminet.assembly.snapshot import dump_state, load_state
-from estaminet.assembly.state import AssemblyState, Method, Status
+from estaminet.assembly.state import AssemblyState, Status
 from estaminet.assembly.view import sitting_view
 from estaminet.kernel.activity import SYSTEM, Activity, Event, Outcome, Rejection, Seat, Viewer
 from estaminet.kernel.ballots import BoxReading, BoxSpec, SealedBallot
@@ -219,13 +220,14 @@ class AssemblyActivity:
 
 
 def _ballot_samples(method: Method, options: int, max_choices: int) -> list[Any]:
-    if method is Method.MAJORITY:
+    form = method.form
+    if form is Form.ANSWERS:
         return ["yes", "no", "abstain"]
-    if method is Method.SINGLE:
+    if form is Form.ONE:
         return [None, *range(options)]
-    if method is Method.MULTIPLE:
+    if form is Form.SOME:
         return [[], *([i] for i in range(options)), list(range(max_choices))]
-    if method is Method.JUDGMENT:
+    if form is Form.GRADES:
         return [[{"option": o, "grade": g} for o in range(options)] for g in range(len(GRADES))]
     return []
 

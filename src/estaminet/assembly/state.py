@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from estaminet.assembly.counting import MajorityRule
+from estaminet.assembly.methods import Method
 from estaminet.assembly.preparation import Preparation
 from estaminet.kernel.activity import Seat
 
@@ -51,18 +52,6 @@ class RequestKind(StrEnum):
     SPEAK = "speak"
     POINT_OF_ORDER = "point_of_order"
     """A process or technical point: goes before every request to speak."""
-
-
-class Method(StrEnum):
-    """How a vote decides."""
-
-    MAJORITY = "majority"
-    """Yes / no / abstain against a threshold on a stated base."""
-    SINGLE = "single"
-    MULTIPLE = "multiple"
-    CONSENT = "consent"
-    JUDGMENT = "judgment"
-    """Majority judgment on the default seven-grade scale."""
 
 
 @dataclass

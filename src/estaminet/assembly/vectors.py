@@ -3,12 +3,12 @@
 Every counting method here depends only on totals, so a secret vote is
 counted from the sum of its ballots' vectors and never from the ballots
 themselves (the runner sums them encrypted; see
-``docs/assembly/secret-ballots.md``). Layouts, by method:
+``docs/assembly/secret-ballots.md``). Layouts, by ballot form (:class:`~.methods.Form`):
 
-* majority: ``[yes, no, abstain]``;
-* single choice: one slot per option, then ``blank``;
-* multiple choice: one 0/1 slot per option, then one for an empty ballot;
-* majority judgment: ``options × grades``, option-major (``o * grades + g``).
+* answers (majority): ``[yes, no, abstain]``;
+* one (single choice): one slot per option, then ``blank``;
+* some (multiple choice): one 0/1 slot per option, then one for an empty ballot;
+* grades (majority judgment): ``options × grades``, option-major (``o * grades + g``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from estaminet.assembly.counting import Choice
-from estaminet.assembly.state import Method, VoteSpec
+from estaminet.assembly.methods import Form
+from estaminet.assembly.state import VoteSpec
 
 __all__ = [
     "ballot_vector",
@@ -33,11 +34,12 @@ _MAJORITY = (Choice.YES.value, Choice.NO.value, Choice.ABSTAIN.value)
 
 def vector_size(spec: VoteSpec, grades: int) -> int:
     """The length of a ballot's vector for ``spec`` (``grades``: the judgment scale's length)."""
-    if spec.method is Method.MAJORITY:
+    form = spec.method.form
+    if form is Form.ANSWERS:
         return len(_MAJORITY)
-    if spec.method is Method.JUDGMENT:
+    if form is Form.GRADES:
         return len(spec.options) * grades
-    if spec.method in (Method.SINGLE, Method.MULTIPLE):
+    if form in (Form.ONE, Form.SOME):
         return len(spec.options) + 1
     raise ValueError(f"{spec.method} has no ballots to count")
 
@@ -46,11 +48,12 @@ def ballot_vector(spec: VoteSpec, content: Any, grades: int) -> tuple[int, ...]:
     """The count vector of one canonical ballot (as :func:`~.ballots.parse_ballot` returns it)."""
     vector = [0] * vector_size(spec, grades)
     options = len(spec.options)
-    if spec.method is Method.MAJORITY:
+    form = spec.method.form
+    if form is Form.ANSWERS:
         vector[_MAJORITY.index(content)] = 1
-    elif spec.method is Method.SINGLE:
+    elif form is Form.ONE:
         vector[options if content is None else content] = 1
-    elif spec.method is Method.MULTIPLE:
+    elif form is Form.SOME:
         for option in content:
             vector[option] = 1
         if not content:

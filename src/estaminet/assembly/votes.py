@@ -40,11 +40,12 @@ from estaminet.assembly.checks import (
     seat_field,
     stamp,
 )
+from estaminet.assembly.methods import Form
 from estaminet.assembly.motions import check_subject, decide_subject, subject_text
 from estaminet.assembly.order_of_business import quorum_from_dict
 from estaminet.assembly.preparation import MAX_TEXT
 from estaminet.assembly.rejections import reject
-from estaminet.assembly.state import AssemblyState, Method, SealedBox, Status, Vote
+from estaminet.assembly.state import AssemblyState, SealedBox, Status, Vote
 from estaminet.assembly.vectors import ballot_vector, vector_size
 from estaminet.kernel.activity import Event, Rejection, Seat
 from estaminet.kernel.ballots import BoxReading, BoxSpec, SealedBallot
@@ -165,7 +166,7 @@ def _open(state: AssemblyState, actor: Seat, action: Mapping[str, Any], now: dat
 
 def _cast(state: AssemblyState, actor: Seat, action: Mapping[str, Any], now: datetime) -> Decision:
     vote = _open_vote(state, action)
-    if vote.spec.method is Method.CONSENT:
+    if vote.spec.method.form is Form.OBJECTIONS:
         raise Refused(reject("assembly/wrong_method"))
     voter = seat_field(state, action, "for", actor)
     if voter not in vote.eligible:
@@ -233,7 +234,7 @@ def _object(
     state: AssemblyState, actor: Seat, action: Mapping[str, Any], now: datetime
 ) -> Decision:
     vote = _open_vote(state, action)
-    if vote.spec.method is not Method.CONSENT:
+    if vote.spec.method.form is not Form.OBJECTIONS:
         raise Refused(reject("assembly/wrong_method"))
     if actor not in vote.eligible:
         raise Refused(reject("assembly/not_a_voter", seat=actor))

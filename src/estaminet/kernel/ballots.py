@@ -12,11 +12,23 @@ this process holds the box's private key. See ``docs/assembly/secret-ballots.md`
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from estaminet.kernel.activity import Seat
+from estaminet.kernel.activity import Activity, Event, Rejection, Seat
 
-__all__ = ["BoxReading", "BoxSpec", "SealedBallot"]
+__all__ = [
+    "BoxReading",
+    "BoxSpec",
+    "SealedBallot",
+    "SealedDecision",
+    "SecretBallots",
+    "secret_ballots",
+]
+
+S = TypeVar("S")
 
 
 @dataclass(frozen=True)
@@ -56,3 +68,39 @@ class BoxReading:
     totals: tuple[int, ...] | None
     holders: tuple[Seat, ...] = ()
     kept: tuple[bool, ...] = ()
+
+
+class SealedDecision(Protocol):
+    """What an accepted action causes: events for the log, sealed ballots for the boxes."""
+
+    @property
+    def events(self) -> Sequence[Event]: ...
+
+    @property
+    def sealed(self) -> Sequence[SealedBallot]: ...
+
+
+@runtime_checkable
+class SecretBallots(Protocol[S]):
+    """An activity whose actions may carry secret ballots (an assembly sitting).
+
+    Its runner calls :meth:`apply_sealed` instead of ``apply``, keeps one encrypted
+    box per entry of :meth:`ballot_boxes`, folds each sealed ballot in with
+    :meth:`deposit` (never into the log) and tells the rules what it can read of
+    each box with :meth:`refill_boxes`.
+    """
+
+    def apply_sealed(
+        self, state: S, actor: Seat, action: Mapping[str, Any], now: datetime
+    ) -> SealedDecision | Rejection: ...
+
+    def deposit(self, state: S, ballot: SealedBallot) -> S: ...
+
+    def ballot_boxes(self, state: S) -> Mapping[str, BoxSpec]: ...
+
+    def refill_boxes(self, state: S, readings: Iterable[BoxReading]) -> S: ...
+
+
+def secret_ballots(rules: Activity[S]) -> SecretBallots[S] | None:
+    """``rules`` as an activity with secret ballots, or ``None`` (every game)."""
+    return rules if isinstance(rules, SecretBallots) else None

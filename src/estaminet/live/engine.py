@@ -27,7 +27,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.activity import SYSTEM, Activity, Event, Rejection, Seat
-from estaminet.kernel.ballots import BoxSpec
+from estaminet.kernel.ballots import BoxSpec, SealedBallot, secret_ballots
 from estaminet.kernel.errors import Conflict, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.live.ballot_box import BallotBoxes, read_contents, write_contents
@@ -149,8 +149,9 @@ class Engine:
         self, conn: AsyncConnection, activity_id: int, rules: Activity[Any], state: Any
     ) -> Any:
         """Tell the rules what this process can read of each open box (locked without the key)."""
+        sealing = secret_ballots(rules)
         wanted = _boxes(rules, state)
-        if not wanted:
+        if sealing is None or not wanted:
             return state
         rows = await conn.execute(
             select(ballot_boxes.c.box, ballot_boxes.c.contents).where(
@@ -162,7 +163,7 @@ class Engine:
             for box, contents in rows
             if box in wanted
         ]
-        return rules.refill_boxes(state, readings)  # type: ignore[attr-defined]
+        return sealing.refill_boxes(state, readings)
 
     async def replay(
         self, activity_id: int, step: int | None
@@ -251,16 +252,18 @@ class Engine:
                     # Not started, or stopped early by its host. After a natural end the
                     # rules still decide (a secretary may add notes to closed minutes).
                     raise ActionRefused(Rejection("live/not_running"))
-                sealing = getattr(live.rules, "apply_sealed", None)
-                result = (sealing or live.rules.apply)(live.state, actor, action, now)
-                if isinstance(result, Rejection):
-                    raise ActionRefused(result)
-                sealed: list[Any] = []
+                sealing = secret_ballots(live.rules)
+                sealed: list[SealedBallot] = []
                 if sealing is not None:
                     # A decision: events for the log, secret ballots for the box.
-                    decision: Any = result
+                    decision = sealing.apply_sealed(live.state, actor, action, now)
+                    if isinstance(decision, Rejection):
+                        raise ActionRefused(decision)
                     events, sealed = list(decision.events), list(decision.sealed)
                 else:
+                    result = live.rules.apply(live.state, actor, action, now)
+                    if isinstance(result, Rejection):
+                        raise ActionRefused(result)
                     events = list(result)
                 if not events:
                     return events
@@ -293,21 +296,25 @@ class Engine:
         actor: Seat,
         events: list[Event],
         now: datetime,
-        sealed: Sequence[Any] = (),
+        sealed: Sequence[SealedBallot] = (),
     ) -> Live:
         state = live.state
         for event in events:
             state = live.rules.evolve(state, event)
+        sealing = secret_ballots(live.rules)
         before, after = _boxes(live.rules, live.state), _boxes(live.rules, state)
         created: list[tuple[str, dict[str, Any]]] = []
+        encrypted: list[tuple[str, list[int]]] = []
         for name, spec in after.items():
-            if name not in before:  # a secret vote opens: a new key pair and an empty box
+            if sealing is not None and name not in before:
+                # A secret vote opens: a new key pair and an empty box.
                 contents, reading = await self.boxes.create(live.id, spec)
                 created.append((name, contents))
-                state = live.rules.refill_boxes(state, [reading])  # type: ignore[attr-defined]
-        encrypted: list[tuple[str, list[int]]] = []
+                state = sealing.refill_boxes(state, [reading])
         for ballot in sealed:
-            state = live.rules.deposit(state, ballot)  # type: ignore[attr-defined]
+            if sealing is None:  # only rules with secret ballots seal any
+                raise TypeError(f"{live.key}: a sealed ballot from rules without ballot boxes")
+            state = sealing.deposit(state, ballot)
             encrypted.append(
                 (ballot.box, await self.boxes.seal(live.id, ballot.box, ballot.vector))
             )
@@ -408,7 +415,8 @@ class Engine:
                     contents = presented.contents
                     await write_contents(conn, activity_id, box, contents, new=False)
             reading = await self.boxes.read(activity_id, box, contents)
-            state = live.rules.refill_boxes(live.state, [reading])  # type: ignore[attr-defined]
+            sealing = secret_ballots(live.rules)
+            state = live.state if sealing is None else sealing.refill_boxes(live.state, [reading])
             fresh = Live(live.id, live.key, live.rules, state, live.seq, live.status)
             self._cache[activity_id] = fresh
             if presented.unlocked:
@@ -525,8 +533,5 @@ class _Stale(Exception):
 
 def _boxes(rules: Activity[Any], state: Any) -> dict[str, BoxSpec]:
     """The secret ballot boxes the rules need open now (none for most activities)."""
-    wanted = getattr(rules, "ballot_boxes", None)
-    if wanted is None:
-        return {}
-    found: dict[str, BoxSpec] = wanted(state)
-    return found
+    sealing = secret_ballots(rules)
+    return {} if sealing is None else dict(sealing.ballot_boxes(state))

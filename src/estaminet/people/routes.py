@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +23,7 @@ from estaminet.people.model import ROLE_LABELS, Role
 from estaminet.people.queries import list_people, moderation_entries, users_by_ids
 from estaminet.people.queries import people_page as people_listing
 from estaminet.people.tokens import hash_token
+from estaminet.services import Services, services
 from estaminet.store.keyset import BadCursor
 from estaminet.translations import LANGUAGES
 from estaminet.web.pages import error_page, page, require_user
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 _NOTICES_PER_PAGE = 30
 
 
-def _services(request: Request) -> Any:
-    return request.app.state
+def _services(request: Request) -> Services:
+    return services(request)
 
 
 def _signed_in(response: Response, request: Request, session_id: str) -> Response:
@@ -53,7 +54,7 @@ def _signed_in(response: Response, request: Request, session_id: str) -> Respons
     return response
 
 
-def _now(request: Request) -> Any:
+def _now(request: Request) -> datetime:
     return _services(request).clock()
 
 
@@ -307,7 +308,7 @@ async def profile_account(request: Request) -> Response:
         message = confirmation_email(
             sender=state.settings.smtp_from,
             to=claim.email,
-            venue=request.app.state.venue_name,
+            venue=state.venue_name,
             base_url=state.settings.base_url,
             token=claim.token,
             hours=actions.EMAIL_CLAIM_HOURS,

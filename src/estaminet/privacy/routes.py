@@ -23,6 +23,7 @@ from estaminet.privacy.deletion import (
 )
 from estaminet.privacy.export import FIELDS, SECTIONS, export_json, gather
 from estaminet.privacy.policy import policy_facts
+from estaminet.services import services
 from estaminet.venue.chat import messages_by_ids
 from estaminet.venue.rooms import list_rooms
 from estaminet.web.pages import page, require_user, tr
@@ -40,7 +41,7 @@ async def _subject(request: Request) -> Any:
         return user
     if not can_see_others_data(user):
         raise Forbidden("privacy/admins_only", N_("Only admins can see someone else's data."))
-    async with request.app.state.db.read() as conn:
+    async with services(request).db.read() as conn:
         target = await user_by_id(conn, target_id)
     if target is None:
         raise NotFound("people/unknown_person", N_("This person does not exist."))
@@ -49,7 +50,7 @@ async def _subject(request: Request) -> Any:
 
 async def data_page(request: Request) -> Response:
     subject = await _subject(request)
-    data = await gather(request.app.state.db, subject.id, request.app.state.clock())
+    data = await gather(services(request).db, subject.id, services(request).clock())
     base = request.url.path
     return page(
         request,
@@ -69,7 +70,7 @@ async def data_page(request: Request) -> Response:
 
 async def data_json(request: Request) -> Response:
     subject = await _subject(request)
-    data = await gather(request.app.state.db, subject.id, request.app.state.clock())
+    data = await gather(services(request).db, subject.id, services(request).clock())
     return Response(
         export_json(data),
         media_type="application/json",
@@ -87,13 +88,13 @@ def _count(raw: str | None) -> int | None:
 
 async def privacy_page(request: Request) -> Response:
     """What the venue keeps, why, how long, who sees it: from the venue's real settings."""
-    facts = policy_facts(request.app.state.settings, request.app.state.mailer is not None)
+    facts = policy_facts(services(request).settings, services(request).mailer is not None)
     return page(request, "privacy/policy.html", {"facts": facts})
 
 
 def _delete_context(request: Request, subject: Any) -> dict[str, Any]:
     user = require_user(request)
-    facts = policy_facts(request.app.state.settings, request.app.state.mailer is not None)
+    facts = policy_facts(services(request).settings, services(request).mailer is not None)
     return {
         "subject": subject,
         "own": subject.id == user.id,
@@ -115,7 +116,7 @@ async def delete_submit(request: Request) -> Response:
     user = require_user(request)
     form = await form_with_csrf(request)
     subject = await _subject(request)
-    state = request.app.state
+    state = services(request)
     try:
         await check_confirmation(
             state.db,
@@ -167,7 +168,7 @@ async def sign_out_elsewhere(request: Request) -> Response:
     """End every other sign-in of mine, and close the tabs they opened, at once."""
     user = require_user(request)
     await form_with_csrf(request)
-    state = request.app.state
+    state = services(request)
     session = request.state.session
     ended = await sign_out_others(state.db, user, session, state.clock())
     for hashed in ended:

@@ -22,6 +22,7 @@ from estaminet.kernel.storable import is_storable_int
 from estaminet.people.access import can_prepare_sitting, can_read_minutes
 from estaminet.people.model import User
 from estaminet.people.queries import list_people
+from estaminet.services import Panel, services
 from estaminet.sittings import actions
 from estaminet.sittings.convocation import QUORUM_CHOICES, eligible_people, read_convocation
 from estaminet.sittings.minutes_document import MinutesDocument, format_moment, minutes_document
@@ -41,8 +42,7 @@ _UNKNOWN = N_("This assembly does not exist.")
 
 
 def _tables(request: Request) -> TableService:
-    service: TableService = request.app.state.tables
-    return service
+    return services(request).tables
 
 
 async def _sitting(request: Request, user: User) -> TableInfo:
@@ -67,7 +67,7 @@ async def _room(request: Request, user: User) -> Room:
 
 
 def _zone(request: Request) -> ZoneInfo:
-    return ZoneInfo(request.app.state.settings.timezone)
+    return ZoneInfo(services(request).settings.timezone)
 
 
 async def prepare_form(request: Request) -> Response:
@@ -201,7 +201,7 @@ async def minutes_pdf_file(request: Request) -> Response:
     )
 
 
-def make_panel(service: TableService, templates: Templates) -> Any:
+def make_panel(service: TableService, templates: Templates) -> Panel:
     """The assembly room's panel: its sittings, and a link to prepare one."""
 
     async def panel(context: Mapping[str, Any], room: Room, user: User) -> str:

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from estaminet.assembly.ballots import GRADES
+from estaminet.assembly.methods import Form, form_of, spec_of
 from estaminet.kernel.i18n import N_, Nn_
 
 __all__ = [
-    "METHODS",
     "Outcome",
     "Tr",
     "ballot_text",
@@ -27,14 +27,6 @@ __all__ = [
 
 Tr = Callable[..., str]
 """``tr(msgid, **params)``: the reader's translation."""
-
-METHODS: dict[str, str] = {
-    "majority": N_("Yes / no / abstain"),
-    "single": N_("Single choice"),
-    "multiple": N_("Multiple choice"),
-    "consent": N_("Consent"),
-    "judgment": N_("Majority judgment"),
-}
 
 _BASES = {
     "cast": N_("of the votes cast"),
@@ -76,10 +68,12 @@ def base_text(spec: Mapping[str, Any], tr: Tr) -> str:
 
 def method_text(spec: Mapping[str, Any], tr: Tr) -> str:
     """The method, its rule and its secrecy in one line."""
-    parts = [tr(METHODS.get(spec["method"], spec["method"]))]
-    if spec["method"] == "majority":
+    declared = spec_of(spec["method"])
+    parts = [spec["method"] if declared is None else tr(declared.name)]
+    form = form_of(spec["method"])
+    if form == Form.ANSWERS:
         parts.append(base_text(spec, tr))
-    if spec["method"] == "multiple":
+    if form == Form.SOME and declared is not None and declared.max_choices is None:
         parts.append(tr(N_("at most %(max)s choices"), max=spec["max_choices"]))
     parts.append(tr(N_("secret ballot")) if spec["secret"] else tr(N_("open vote")))
     return ", ".join(parts)
@@ -91,10 +85,10 @@ def _options(spec: Mapping[str, Any]) -> list[str]:
 
 def count_lines(spec: Mapping[str, Any], result: Mapping[str, Any], tr: Tr) -> list[str]:
     """The counts as short lines: for / against / abstentions and the base, or one line per option."""
-    method = spec["method"]
+    form = form_of(spec["method"])
     options = _options(spec)
     lines: list[str] = []
-    if method == "majority":
+    if form == Form.ANSWERS:
         lines.append(
             tr(
                 N_("For: %(yes)s, against: %(no)s, abstentions: %(abstain)s."),
@@ -112,11 +106,11 @@ def count_lines(spec: Mapping[str, Any], result: Mapping[str, Any], tr: Tr) -> l
         )
         if result.get("late"):
             lines.append(tr(_LATE, count=result["late"]))
-    elif method in ("single", "multiple"):
+    elif form in (Form.ONE, Form.SOME):
         for index, count in enumerate(result["counts"]):
             lines.append(f"{labelled(tr, options[index])} {count}")
         lines.append(tr(N_("Blank: %(count)s."), count=result["blank"]))
-    elif method == "judgment":
+    elif form == Form.GRADES:
         grades = [tr(g) for g in result["grades"]]
         for row in sorted(result["options"], key=lambda r: (r["rank"], r["option"])):
             profile = ", ".join(f"{grades[g]} {n}" for g, n in enumerate(row["profile"]))
@@ -144,9 +138,9 @@ class Outcome:
 
 def outcome(spec: Mapping[str, Any], result: Mapping[str, Any], tr: Tr) -> Outcome:
     """The verdict of a closed vote; a tie is never written as a decision."""
-    method = spec["method"]
+    form = form_of(spec["method"])
     options = _options(spec)
-    if method == "majority":
+    if form == Form.ANSWERS:
         if result.get("tie"):
             return Outcome(
                 tr(
@@ -161,7 +155,7 @@ def outcome(spec: Mapping[str, Any], result: Mapping[str, Any], tr: Tr) -> Outco
                 ),
             )
         return Outcome(tr(N_("Adopted.")) if result["passed"] else tr(N_("Rejected.")))
-    if method == "consent":
+    if form == Form.OBJECTIONS:
         if result["passed"]:
             return Outcome(tr(N_("Adopted by consent.")))
         return Outcome(tr(N_("Not adopted: objections.")))
@@ -177,15 +171,15 @@ def outcome(spec: Mapping[str, Any], result: Mapping[str, Any], tr: Tr) -> Outco
 
 def ballot_text(spec: Mapping[str, Any], ballot: Any, tr: Tr) -> str:
     """One open ballot in words: "no", "Grange", "Grange — Very good, Parc — Good"."""
-    method = spec["method"]
+    form = form_of(spec["method"])
     options = _options(spec)
-    if method == "majority":
+    if form == Form.ANSWERS:
         return tr({"yes": N_("yes"), "no": N_("no"), "abstain": N_("abstain")}[ballot])
-    if method == "single":
+    if form == Form.ONE:
         return tr(N_("blank")) if ballot is None else options[ballot]
-    if method == "multiple":
+    if form == Form.SOME:
         return ", ".join(options[i] for i in ballot) or tr(N_("blank"))
-    if method == "judgment":  # one grade index per option, in option order
+    if form == Form.GRADES:  # one grade index per option, in option order
         return ", ".join(
             f"{options[option]} — {tr(GRADES[grade])}" for option, grade in enumerate(ballot)
         )

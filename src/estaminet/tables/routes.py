@@ -12,6 +12,7 @@ from estaminet.kernel.activity import Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int
+from estaminet.services import services
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
 from estaminet.tables.rules_info import game_module
@@ -24,8 +25,7 @@ __all__ = ["routes"]
 
 
 def _tables(request: Request) -> TableService:
-    service: TableService = request.app.state.tables
-    return service
+    return services(request).tables
 
 
 def _table_id(request: Request) -> int:
@@ -177,7 +177,7 @@ async def _lobby_change(request: Request, change: str) -> Response:
     await service.publish_lobby(table, also=gone)
     for user_id in gone:
         # Out of a private table is out of its topics too (lobby, view, voice), at once.
-        await request.app.state.gateway.access_changed(user_id)
+        await services(request).gateway.access_changed(user_id)
     if change == "leave":
         return RedirectResponse(f"/r/{table.room_slug}", status_code=303)
     return _back(table_id)

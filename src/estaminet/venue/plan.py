@@ -15,6 +15,7 @@ from typing import Any
 
 from estaminet.kernel.errors import BadInput
 from estaminet.kernel.storable import MAX_INT, check_storable, is_storable_int
+from estaminet.venue.kinds import RoomKind, VoiceMode
 
 __all__ = [
     "GRID_COLUMNS",
@@ -32,25 +33,10 @@ GRID_COLUMNS = 12
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")
 
 
-class RoomKind(StrEnum):
-    HANGOUT = "hangout"
-    GAMES = "games"
-    STAGE = "stage"
-    ASSEMBLY = "assembly"
-    HELP = "help"
-    ANNOUNCEMENTS = "announcements"
-
-
 class Visibility(StrEnum):
     PUBLIC = "public"
     MEMBERS = "members"
     TEAM = "team"
-
-
-class VoiceMode(StrEnum):
-    NONE = "none"
-    MESH = "mesh"
-    CROWD = "crowd"
 
 
 class VenueFileError(ValueError):
@@ -134,7 +120,7 @@ def parse_venue(data: dict[str, Any]) -> VenueSpec:
         try:
             kind = RoomKind(room.get("kind", "hangout"))
             visibility = Visibility(room.get("visibility", "public"))
-            voice = VoiceMode(room.get("voice", "mesh"))
+            voice = VoiceMode(room.get("voice", kind.spec.voice))
         except ValueError as exc:
             raise VenueFileError(f"{where}: {exc}") from exc
         plan = room.get("plan")

@@ -16,7 +16,9 @@ from estaminet.kernel.storable import is_storable_int
 from estaminet.people.access import can_change_teams, can_moderate
 from estaminet.people.model import User
 from estaminet.people.queries import user_by_id
+from estaminet.services import services
 from estaminet.venue import chat
+from estaminet.venue.kinds import all_kinds
 from estaminet.venue.plan import GRID_COLUMNS, Visibility
 from estaminet.venue.rooms import (
     Room,
@@ -32,15 +34,11 @@ from estaminet.web.security import form_with_csrf
 __all__ = ["room_conversation", "routes"]
 
 
-def _state(request: Request) -> Any:
-    return request.app.state
-
-
 async def home(request: Request) -> Response:
     user = request.state.user
     if user is None:
         return page(request, "venue/welcome.html")
-    state = _state(request)
+    state = services(request)
     async with state.db.read() as conn:
         every = await list_rooms(conn)
     rooms = [room for room in every if room.visible_to(user)]
@@ -54,7 +52,7 @@ async def home(request: Request) -> Response:
         "seqs": seqs,
         "welcome": request.query_params.get("welcome") == "1",
     }
-    for extra in getattr(state, "plan_extras", ()):
+    for extra in state.plan_extras:
         # Features add to the plan (the agenda: lit rooms, the next events).
         context.update(await extra(page_context(request), user))
     return page(request, "venue/plan.html", context)
@@ -64,7 +62,7 @@ async def room_conversation(request: Request, room: Room, user: User) -> dict[st
     """What a page needs to carry ``room``'s conversation (its chat and voice, the includes
     ``venue/_chat.html`` and ``media/_voice_bar.html``), or ``None`` when a moderator has
     asked ``user`` to leave the room for a while."""
-    state = _state(request)
+    state = services(request)
     now = state.clock()
     async with state.db.read() as conn:
         if await chat.restriction(conn, room, user, "kick", now):
@@ -83,7 +81,7 @@ async def room_conversation(request: Request, room: Room, user: User) -> dict[st
 
 async def room_page(request: Request) -> Response:
     user = require_user(request)
-    state = _state(request)
+    state = services(request)
     slug = request.path_params["slug"]
     async with state.db.read() as conn:
         room = await access_room(conn, user, slug)
@@ -94,11 +92,13 @@ async def room_page(request: Request) -> Response:
             "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
         )
     venue = state.venue
-    panel_for = state.room_panels.get(room.kind.value)
-    panel = None
-    if panel_for is not None:
-        # Features add a panel to rooms of their kind (the games room lists its tables).
-        panel = Markup(await panel_for(page_context(request), room, user))
+    # The room's kind names its panels; features draw them (the games room lists its tables).
+    drawn = [
+        await state.panels[name](page_context(request), room, user)
+        for name in room.kind.spec.panels
+        if name in state.panels
+    ]
+    panel = Markup("".join(drawn)) if drawn else None
     return page(
         request,
         "venue/room.html",
@@ -114,7 +114,7 @@ async def room_page(request: Request) -> Response:
 
 async def room_history(request: Request) -> Response:
     user = require_user(request)
-    state = _state(request)
+    state = services(request)
     try:
         before = int(request.query_params.get("before", ""))
     except ValueError as exc:
@@ -139,11 +139,12 @@ async def room_history(request: Request) -> Response:
 
 async def plan_css(request: Request) -> Response:
     """Room positions as CSS grid placements (the page keeps no inline style: strict CSP)."""
-    state = _state(request)
+    state = services(request)
     async with state.db.read() as conn:
         rooms = await list_rooms(conn)
     rows = max((r.y + r.h - 1 for r in rooms), default=1)
-    lines = [
+    lines = [f".plan-room--{kind.name} {{ background: {kind.colour}; }}" for kind in all_kinds()]
+    lines += [
         "@media (min-width: 48rem) {",
         f"  .plan-grid {{ grid-template-columns: repeat({GRID_COLUMNS}, minmax(0, 1fr));"
         f" grid-template-rows: repeat({rows}, minmax(5.5rem, auto)); }}",
@@ -166,7 +167,7 @@ async def team_change(request: Request) -> Response:
     user = require_user(request)
     if not can_change_teams(user):
         raise Forbidden("venue/admins_only", N_("Only admins can change a team."))
-    state = _state(request)
+    state = services(request)
     form = await form_with_csrf(request)
     async with state.db.read() as conn:
         room = await room_by_slug(conn, request.path_params["slug"])

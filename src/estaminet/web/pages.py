@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 from estaminet.kernel.errors import EstaminetError, SignInRequired
 from estaminet.kernel.i18n import N_, Msgid
 from estaminet.kernel.user import ROLE_LABELS, User
+from estaminet.services import services
 from estaminet.translations import translate
 from estaminet.web.security import csrf_token
 
@@ -24,7 +25,7 @@ def page_context(request: Request) -> dict[str, Any]:
 
 def _common(request: Request) -> dict[str, Any]:
     state = request.state
-    app_state = request.app.state
+    app_state = services(request)
     return {
         "request": request,
         "user": state.user,
@@ -40,7 +41,7 @@ def page(
     request: Request, template: str, context: Mapping[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
     """A full page in the visitor's language."""
-    html = request.app.state.templates.render(
+    html = services(request).templates.render(
         template, request.state.locale, {**_common(request), **(context or {})}
     )
     return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
@@ -50,7 +51,7 @@ def fragment(
     request: Request, template: str, context: Mapping[str, Any] | None = None
 ) -> HTMLResponse:
     """A piece of HTML for the live client to insert."""
-    html = request.app.state.templates.render(
+    html = services(request).templates.render(
         template, request.state.locale, {**_common(request), **(context or {})}
     )
     return HTMLResponse(html, headers={"cache-control": "no-store"})

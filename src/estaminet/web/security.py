@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import check_storable
+from estaminet.services import services
 
 __all__ = [
     "CSP",
@@ -131,7 +132,7 @@ async def form_with_csrf(request: Request) -> FormData:
     form = await request.form()
     given = form.get("csrf")
     check_csrf(
-        request.app.state.secret,
+        services(request).secret,
         request.state.csrf_anchor,
         given if isinstance(given, str) else request.headers.get("x-csrf-token"),
     )

@@ -6,15 +6,23 @@ a message looks the same whether it arrived with the page or over the socket.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    TemplateNotFound,
+    select_autoescape,
+)
 
+from estaminet.games.kit import template_dirs
 from estaminet.kernel.i18n import Text
 from estaminet.kernel.user import initials_of
 from estaminet.settings import DEFAULT_TIMEZONE
@@ -30,7 +38,11 @@ class Templates:
 
     def __init__(self, timezone: str = DEFAULT_TIMEZONE, extra_dirs: list[Path] | None = None):
         dirs = [_WEB / "templates", *(extra_dirs or [])]
-        loader = ChoiceLoader([FileSystemLoader(str(d)) for d in dirs])
+        # Each game package brings its own screen (``games/<key>.html``), found
+        # through the games registry when first rendered.
+        loader = ChoiceLoader(
+            [*(FileSystemLoader(str(d)) for d in dirs), _Registered(template_dirs)]
+        )
         self.tz = ZoneInfo(timezone)
         self._envs: dict[str, Environment] = {}
         for locale in LANGUAGES:
@@ -82,6 +94,23 @@ class Templates:
             return render(locale, value)
 
         return text
+
+
+class _Registered(BaseLoader):
+    """Templates from folders known only at render time (each registered game's own)."""
+
+    def __init__(self, folders: Callable[[], Iterable[Path]]) -> None:
+        self._folders = folders
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        for folder in self._folders():
+            try:
+                return FileSystemLoader(str(folder)).get_source(environment, template)
+            except TemplateNotFound:
+                continue
+        raise TemplateNotFound(template)
 
 
 def _babel_locale(locale: str) -> str:

@@ -4,7 +4,7 @@ The conformance suite itself lives in :mod:`estaminet.games.kit.conformance`
 (imported by tests, not by the running server).
 """
 
-from estaminet.games.kit.registry import all_games, get, register
+from estaminet.games.kit.registry import all_games, get, register, template_dirs
 from estaminet.games.kit.secrecy import Audience, Fact, Leak, Secretive, find_leaks
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "find_leaks",
     "get",
     "register",
+    "template_dirs",
 ]

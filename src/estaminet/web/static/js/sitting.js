@@ -33,9 +33,10 @@ function compose(form) {
     const value = readField(el);
     if (value !== undefined) setPath(action, el.dataset.key, value);
   }
-  if (form.dataset.ballot === "multiple") {
+  // The ballot's form (assembly/methods.py), whatever the method (data-ballot) is.
+  if (form.dataset.form === "some") {
     action.ballot = [...form.querySelectorAll("input[data-option]:checked")].map((i) => Number(i.dataset.option));
-  } else if (form.dataset.ballot === "judgment") {
+  } else if (form.dataset.form === "grades") {
     action.ballot = [...form.querySelectorAll("input[data-option]:checked")].map((i) => ({
       option: Number(i.dataset.option),
       grade: Number(i.value),

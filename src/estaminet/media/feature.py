@@ -1,0 +1,13 @@
+"""Voice, as the composition root sees it: the microphone test page and the voice topics."""
+
+from __future__ import annotations
+
+from estaminet.media.routes import routes
+from estaminet.services import Feature, Services
+
+__all__ = ["feature"]
+
+
+def feature(services: Services) -> Feature:
+    """Voice in rooms and at tables (``docs/voice.md``)."""
+    return Feature("media", routes=routes, topics=(services.voice.install,))
