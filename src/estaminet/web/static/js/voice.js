@@ -180,6 +180,8 @@ class Voice {
 
   async join() {
     if (this.joined || this.busy) return;
+    // The join button hides once in: keyboard and screen reader users go on from the mute button.
+    const fromButton = document.activeElement === this.els.join;
     this.busy = true;
     this.wanted = true;
     this.say(this.t.tJoining);
@@ -194,6 +196,7 @@ class Voice {
       }
       showMicHelp(this.bar, null);
       await this.rejoin();
+      if (fromButton && this.joined) this.els.mute.focus();
     } finally {
       this.busy = false;
     }
@@ -287,10 +290,12 @@ class Voice {
   }
 
   async leave() {
+    const fromButton = document.activeElement === this.els.leave;
     this.wanted = false;
     this.remember();
     if (this.joined) this.live.act("voice.leave", { space: this.space }).catch(() => {});
     this.end();
+    if (fromButton) this.els.join.focus();
   }
 
   end(message) {
