@@ -132,3 +132,96 @@ def test_every_page_loads_only_the_scripts_it_uses(people: Visitors) -> None:
     bar = scripts("/r/bar")
     assert {"chat", "voice", "mic"} <= bar and not bar & {"table", "sitting"}, bar
     screenshot(guest, "every-page-bar-desktop", full_page=False)
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+
+
+def test_every_page_room_fits_phone_and_desktop(people: Visitors) -> None:
+    """The message box is in view on a 1280×800 screen and on a 390 px phone, before and
+    after joining the voice; the admin's top bar takes two rows; touch screens get no
+    keyboard hints."""
+    admin = people.admin()
+    admin.goto("/r/bar")
+    box = admin.locator("form[data-chat-form] textarea")
+    expect(box).to_be_in_viewport(ratio=1)
+    expect(admin.locator(".hint-keys")).to_be_visible()
+    screenshot(admin, "room-bar-desktop", full_page=False)
+
+    phone = people.context(
+        viewport=PHONE, is_mobile=True, has_touch=True, storage_state=admin.context.storage_state()
+    ).new_page()
+    phone.goto("/r/bar")
+    bar = phone.locator(".topbar").bounding_box()
+    row = phone.locator(".topnav a").first.bounding_box()
+    assert bar is not None and row is not None
+    assert bar["height"] < 2.5 * row["height"] + 16, f"the top bar wraps: {bar}"
+    phone_box = phone.locator("form[data-chat-form] textarea")
+    expect(phone_box).to_be_in_viewport(ratio=1)
+    expect(phone.locator(".hint-keys")).to_be_hidden()
+    expect(phone.locator("#chat-help")).to_be_visible()  # the Markdown help stays
+    _no_sideways_scroll(phone)
+    screenshot(phone, "room-bar-phone", full_page=False)
+
+    phone.locator("[data-voice-join]").tap()
+    expect(phone.locator("[data-voice-mute]")).to_be_visible()
+    joined = phone_box.bounding_box()
+    assert joined is not None
+    assert joined["y"] + joined["height"] <= 1.25 * PHONE["height"], joined
+    screenshot(phone, "room-bar-phone-in-voice", full_page=False)
+    phone.locator("[data-voice-leave]").tap()
+
+
+def test_every_page_keyboard_plan_room_chat_voice(people: Visitors) -> None:
+    """Keyboard only: from the plan to the bar, a message typed and sent, the voice joined;
+    the new message is in a live log, and focus lands on Mute after joining."""
+    guest = people.guest("Nour")
+
+    def tab_to(selector: str, *, back: bool = False) -> None:
+        for _ in range(60):
+            guest.keyboard.press("Shift+Tab" if back else "Tab")
+            if guest.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("a.plan-room--bar")
+    guest.keyboard.press("Enter")
+    expect(guest).to_have_url(re.compile(r"/r/bar$"))
+    expect(guest.locator(".chat-scroll[role=log]")).to_have_attribute("aria-live", "polite")
+    tab_to("form[data-chat-form] textarea")
+    guest.keyboard.type("Bonjour au clavier")
+    guest.keyboard.press("Enter")
+    expect(guest.locator("#chat-log-bar li.msg .msg-body").last).to_have_text("Bonjour au clavier")
+    expect(guest.locator(".chat-scroll[role=log] li.msg")).not_to_have_count(0)
+    tab_to("[data-voice-join]", back=True)
+    guest.keyboard.press("Enter")
+    expect(guest.locator("[data-voice-mute]")).to_be_focused()
+    guest.keyboard.press("Tab")
+    expect(guest.locator("[data-voice-leave]")).to_be_focused()
+    guest.keyboard.press("Enter")
+    expect(guest.locator("[data-voice-join]")).to_be_focused()
+
+
+def test_every_page_room_text_at_200_percent_does_not_scroll_sideways(people: Visitors) -> None:
+    guest = people.guest("Yara")
+    for size in (DESKTOP, PHONE):
+        guest.set_viewport_size(size)
+        for path in ("/r/bar", "/"):
+            guest.goto(path)
+            guest.evaluate("document.documentElement.style.fontSize = '200%'")
+            _no_sideways_scroll(guest)
+    screenshot(guest, "plan-text-200-phone", full_page=False)
+
+
+def test_every_page_empty_chat_says_so(people: Visitors) -> None:
+    guest = people.guest("Ilo")
+    guest.goto("/r/defouloir")
+    empty = guest.locator(".chat-empty")
+    expect(empty).to_be_visible()
+    chat = guest.locator("form[data-chat-form] textarea")
+    chat.fill("Premier !")
+    chat.press("Enter")
+    expect(guest.locator("#chat-log-defouloir li.msg")).to_have_count(1)
+    expect(empty).to_be_hidden()
