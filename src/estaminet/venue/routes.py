@@ -13,7 +13,7 @@ from starlette.routing import Route
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int
-from estaminet.people.access import can_moderate
+from estaminet.people.access import can_moderate, can_post_in
 from estaminet.people.model import Role, User
 from estaminet.people.queries import user_by_id
 from estaminet.venue import chat
@@ -77,6 +77,7 @@ async def room_conversation(request: Request, room: Room, user: User) -> dict[st
         "has_more": len(messages) >= state.settings.chat_page_size,
         "muted_until": muted_until,
         "moderator": can_moderate(user),
+        "can_post": can_post_in(user, room.kind.value),
         "max_length": state.settings.chat_max_length,
     }
 
