@@ -65,10 +65,23 @@ def _make_things(admin: Page) -> dict[str, str]:
     admin.locator(".sitting-prepare form button[type=submit]").click()
     expect(admin).to_have_url(re.compile(r"/a/\d+$"))
     sitting = "/a/" + admin.url.rsplit("/", 1)[1]
+    # The breadcrumb names the room as the plan does, and ends on this page.
+    crumbs = admin.locator("nav.breadcrumb").inner_text().strip()
+    assert crumbs.endswith("AG de printemps") and "La salle des AG" in crumbs, crumbs
+    admin.goto("/r/ag")
+    when = admin.locator(".sittings-list__item .hint").first.inner_text()
+    assert not re.search(r"\d{4}-\d{2}", when) and "20:00" in when, when
 
+    # A new invite link: copy it with one button (and share it, where the browser can).
     admin.goto("/admin/invites")
-    detail = admin.locator("a[href^='/admin/invites/']").first.get_attribute("href")
-    assert detail is not None
+    admin.get_by_role("button", name="Créer le lien").click()
+    expect(admin).to_have_url(re.compile(r"/admin/invites/\w+"))
+    detail = admin.url.removeprefix(admin.url.split("/admin")[0])
+    admin.get_by_role("button", name="Copier le lien").click()
+    expect(admin.locator(".share-row [role=status]")).to_have_text(
+        "Le lien est copié : colle-le dans un message."
+    )
+    screenshot(admin, "invite-created-desktop", full_page=False)
     return {"event": event, "table": table, "sitting": sitting, "invite_detail": detail}
 
 
@@ -143,7 +156,8 @@ def test_every_page_room_fits_phone_and_desktop(people: Visitors) -> None:
     """The message box is in view on a 1280×800 screen and on a 390 px phone, before and
     after joining the voice; the admin's top bar takes two rows; touch screens get no
     keyboard hints."""
-    admin = people.admin()
+    # A moderator's top bar has every link an admin's has (the admin link works once).
+    admin = people.guest("Modo", invite=people.venue.create_invite(role="moderator"))
     admin.goto("/r/bar")
     box = admin.locator("form[data-chat-form] textarea")
     expect(box).to_be_in_viewport(ratio=1)

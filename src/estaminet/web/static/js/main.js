@@ -22,6 +22,7 @@ const SCREENS = [
   ["section[data-voice]", "./voice.js", "setupVoice", true],
   ["[data-mic-test]", "./mic.js", "setupMicTest", false],
   ["[data-visibility-select]", "./agenda-form.js", "setupVisibility", false],
+  ["[data-share-link]", "./share.js", "setupShare", false],
 ];
 
 const present = SCREENS.map(([selector, ...rest]) => [document.querySelectorAll(selector), ...rest])
