@@ -54,3 +54,21 @@ async def test_small_things_games_room_offers_werewolf_first(live: LiveServer, p
     page = (await guest.http.get("/r/jeux")).text
     selected = re.findall(r'<option value="([\w-]+)" selected>', page)
     assert selected == ["werewolf"]
+
+
+async def test_small_things_second_namesake_is_offered_an_initial(
+    live: LiveServer, people: Any
+) -> None:
+    first: Person = await people("Zoé")
+    assert "Zoé B." not in (await first.http.get("/?welcome=1")).text
+    second: Person = await people("zoé")
+    welcome = (await second.http.get("/?welcome=1")).text
+    assert "Quelqu'un s'appelle déjà zoé ici" in welcome and "« zoé B. »" in welcome
+    assert 'href="/me"' in welcome
+    third: Person = await people("Zoé")
+    assert "« Zoé C. »" not in (await third.http.get("/?welcome=1")).text  # B. is free
+    token = await second.csrf("/me")
+    await second.http.post("/me/name", data={"csrf": token, "name": "Zoé B."})
+    assert "« Zoé C. »" in (await third.http.get("/?welcome=1")).text
+    # The plan itself, without the welcome, says nothing more.
+    assert "s'appelle déjà" not in (await third.http.get("/")).text

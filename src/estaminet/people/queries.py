@@ -18,6 +18,7 @@ __all__ = [
     "active_user",
     "list_people",
     "moderation_entries",
+    "namesake_suggestion",
     "people_page",
     "personal_data",
     "user_by_id",
@@ -147,3 +148,26 @@ async def personal_data(conn: AsyncConnection, user_id: str) -> dict[str, Any]:
         "moderation": moderation,
         "notifications": notices,
     }
+
+
+async def namesake_suggestion(conn: AsyncConnection, user: User) -> str | None:
+    """``"Léa B."`` when someone else already goes by ``user``'s name, else ``None``.
+
+    The newcomer keeps their name (nothing is changed behind their back); the plan
+    suggests an initial so that people, and ``@mentions``, can tell them apart.
+    """
+    name = user.display_name
+    rows = await conn.execute(
+        select(users.c.display_name).where(
+            users.c.id != user.id,
+            func.lower(func.substr(users.c.display_name, 1, len(name))) == name.lower(),
+        )
+    )
+    others = {str(row[0]).casefold() for row in rows}
+    if name.casefold() not in others:
+        return None
+    for letter in "BCDEFGHIJKLMNOPQRSTUVWXYZ":
+        candidate = f"{name} {letter}."
+        if candidate.casefold() not in others:
+            return candidate
+    return None

@@ -15,7 +15,7 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int
 from estaminet.people.access import can_moderate, can_post_in
 from estaminet.people.model import Role, User
-from estaminet.people.queries import user_by_id
+from estaminet.people.queries import namesake_suggestion, user_by_id
 from estaminet.venue import chat
 from estaminet.venue.plan import GRID_COLUMNS, Visibility
 from estaminet.venue.rooms import (
@@ -54,6 +54,9 @@ async def home(request: Request) -> Response:
         "seqs": seqs,
         "welcome": request.query_params.get("welcome") == "1",
     }
+    if context["welcome"]:
+        async with state.db.read() as conn:
+            context["namesake"] = await namesake_suggestion(conn, user)
     for extra in getattr(state, "plan_extras", ()):
         # Features add to the plan (the agenda: lit rooms, the next events).
         context.update(await extra(page_context(request), user))
