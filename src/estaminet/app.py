@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -63,6 +64,7 @@ from estaminet.translations import translate
 from estaminet.venue import feature as venue_feature
 from estaminet.venue.rooms import team_rooms, venue_name
 from estaminet.venue.service import VenueService
+from estaminet.web.assets import STATIC, VersionedStatic
 from estaminet.web.limits import BodyLimits
 from estaminet.web.security import SecurityHeaders
 from estaminet.web.templating import Templates
@@ -71,7 +73,6 @@ from estaminet.web.visitor import VisitorMiddleware
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
-_STATIC = Path(__file__).parent / "web" / "static"
 
 
 class _Venue(Starlette):
@@ -340,9 +341,11 @@ def create_app(
         routes=[
             *routes,
             Route("/healthz", health),
-            Mount("/static", StaticFiles(directory=_STATIC), name="static"),
+            Mount("/static/v/{version}", VersionedStatic()),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[
+            Middleware(GZipMiddleware, minimum_size=500, compresslevel=6),  # never the /ws socket
             Middleware(
                 SecurityHeaders,
                 allowed_origins=settings.allowed_origins,

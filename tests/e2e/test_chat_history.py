@@ -39,20 +39,20 @@ def _post(page: Page, room: str, count: int) -> None:
 
 def test_chat_history_shows_last_page_then_earlier_messages(people: Visitors) -> None:
     page = people.guest("Sam")
-    page.goto("/r/hall")
+    page.goto("/r/defouloir")
     wait_online(page)
-    _post(page, "hall", POSTED)
-    expect(messages(page, "hall")).to_have_count(POSTED)
+    _post(page, "defouloir", POSTED)
+    expect(messages(page, "defouloir")).to_have_count(POSTED)
 
     page.reload()
     wait_online(page)
-    bodies = messages(page, "hall").locator(".msg-body")
+    bodies = messages(page, "defouloir").locator(".msg-body")
     first_page = [f"message {n}" for n in range(POSTED - PAGE_SIZE + 1, POSTED + 1)]
     expect(bodies).to_have_text(first_page)
     # The newest message is in view, at the bottom.
-    expect(messages(page, "hall").last).to_be_in_viewport()
+    expect(messages(page, "defouloir").last).to_be_in_viewport()
 
-    more = page.locator("#chat-log-hall [data-history]")
+    more = page.locator("#chat-log-defouloir [data-history]")
     expect(more).to_have_count(1)
     more.scroll_into_view_if_needed()
     oldest_shown = bodies.filter(has_text=re.compile(r"^message 6$"))
@@ -61,7 +61,7 @@ def test_chat_history_shows_last_page_then_earlier_messages(people: Visitors) ->
     everything = [f"message {n}" for n in range(1, POSTED + 1)]
     expect(bodies).to_have_text(everything)
     # That was the beginning: no more button; and the reader's place did not jump.
-    expect(page.locator("#chat-log-hall [data-history]")).to_have_count(0)
+    expect(page.locator("#chat-log-defouloir [data-history]")).to_have_count(0)
     after = oldest_shown.bounding_box()
     assert before is not None
     assert after is not None
@@ -70,12 +70,12 @@ def test_chat_history_shows_last_page_then_earlier_messages(people: Visitors) ->
     # Live messages still arrive below the history.
     page.evaluate(
         """() => window.estaminet.act("chat.send", {
-            room: "hall", body: "après l'historique", client_id: "history-after",
+            room: "defouloir", body: "après l'historique", client_id: "history-after",
         })"""
     )
     expect(bodies.last).to_have_text("après l'historique")
-    expect(messages(page, "hall")).to_have_count(POSTED + 1)
-    ids = messages(page, "hall").evaluate_all("(items) => items.map((li) => li.id)")
+    expect(messages(page, "defouloir")).to_have_count(POSTED + 1)
+    ids = messages(page, "defouloir").evaluate_all("(items) => items.map((li) => li.id)")
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"msg-\d+", i) for i in ids)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 import estaminet.games  # noqa: F401 - registers the built-in games
 from estaminet.games import kit
 from estaminet.kernel.errors import Conflict, Forbidden
-from estaminet.live.schema import activities, activity_chat
+from estaminet.live.schema import activities
 from estaminet.people import actions
 from estaminet.people.model import Role
 from estaminet.people.schema import invites, moderation_log
@@ -20,6 +20,7 @@ from estaminet.store import Database
 from estaminet.store.schema import load_all
 from estaminet.tables import chat as table_chat
 from estaminet.tables.actions import create_table
+from estaminet.tables.schema import activity_chat
 from estaminet.venue import chat
 from estaminet.venue.rooms import room_by_slug
 from tests.conftest import FixedClock

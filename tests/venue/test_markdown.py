@@ -76,3 +76,12 @@ def test_markdown_find_mentions_longest_name_wins() -> None:
     assert find_mentions("mail jo@Jo.be", people) == []
     assert find_mentions("pas de mention", people) == []
     assert find_mentions("@Joseph", people) == []
+
+
+def test_markdown_find_mentions_reaches_everyone_with_that_name() -> None:
+    people = [("1", "Léa"), ("2", "Léa"), ("3", "Léa B."), ("4", "Jo")]
+    found = find_mentions("coucou @Léa !", people)
+    assert sorted(found) == [("1", "Léa"), ("2", "Léa")]
+    assert find_mentions("@Léa B. et @jo", people) == [("3", "Léa B."), ("4", "Jo")]
+    html = render_markdown("coucou @Léa !", found)
+    assert html.count('class="mention"') == 1

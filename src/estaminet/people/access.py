@@ -20,6 +20,7 @@ __all__ = [
     "can_manage_events",
     "can_moderate",
     "can_moderate_person",
+    "can_post_in",
     "can_prepare_sitting",
     "can_read_minutes",
     "can_run_table",
@@ -58,6 +59,14 @@ def can_see_room_role(role: Role, visibility: str, *, in_team: bool) -> bool:
 
 def can_moderate(user: User) -> bool:
     return not user.banned and user.role.at_least(Role.MODERATOR)
+
+
+def can_post_in(user: User, room_kind: str) -> bool:
+    """Whether ``user`` may write in the chat of a room of this kind: the announcements
+    room (the hall) is read by everyone and written by the moderators and admins only."""
+    if room_kind == "announcements":
+        return can_moderate(user)
+    return not user.banned
 
 
 def can_moderate_person(actor: User, target: User) -> bool:

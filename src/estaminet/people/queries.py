@@ -20,6 +20,7 @@ __all__ = [
     "first_admin",
     "list_people",
     "moderation_entries",
+    "namesake_suggestion",
     "password_hash_of",
     "people_not_banned",
     "people_page",
@@ -193,3 +194,26 @@ async def password_hash_of(conn: AsyncConnection, user_id: str) -> str | None:
     row = await conn.execute(select(users.c.password_hash).where(users.c.id == user_id))
     value = row.scalar()
     return str(value) if value else None
+
+
+async def namesake_suggestion(conn: AsyncConnection, user: User) -> str | None:
+    """``"Léa B."`` when someone else already goes by ``user``'s name, else ``None``.
+
+    The newcomer keeps their name (nothing is changed behind their back); the plan
+    suggests an initial so that people, and ``@mentions``, can tell them apart.
+    """
+    name = user.display_name
+    rows = await conn.execute(
+        select(users.c.display_name).where(
+            users.c.id != user.id,
+            func.lower(func.substr(users.c.display_name, 1, len(name))) == name.lower(),
+        )
+    )
+    others = {str(row[0]).casefold() for row in rows}
+    if name.casefold() not in others:
+        return None
+    for letter in "BCDEFGHIJKLMNOPQRSTUVWXYZ":
+        candidate = f"{name} {letter}."
+        if candidate.casefold() not in others:
+            return candidate
+    return None

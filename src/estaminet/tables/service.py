@@ -40,6 +40,9 @@ from estaminet.web.templating import Templates
 
 __all__ = ["TableService", "sees", "viewer_topic"]
 
+# The game the "set up a table" form offers first: the one people come to play.
+DEFAULT_GAME = "werewolf"
+
 log = logging.getLogger(__name__)
 
 
@@ -395,6 +398,7 @@ class TableService:
                 "public_tables": [t for t in tables if not t.private],
                 "mine": [t for t in tables if t.private],
                 "games": self.games(),
+                "default_game": DEFAULT_GAME,
                 "game_names": self.game_names(locale),
                 "panel_seq": await self.hub.current_seq(f"tables:{room.slug}"),
             },

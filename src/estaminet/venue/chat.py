@@ -18,7 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people import inbox
-from estaminet.people.access import can_moderate, can_moderate_person, can_see_room_role
+from estaminet.people.access import (
+    can_moderate,
+    can_moderate_person,
+    can_post_in,
+    can_see_room_role,
+)
 from estaminet.people.actions import log_moderation
 from estaminet.people.model import User
 from estaminet.people.queries import people_not_banned, user_by_id
@@ -166,6 +171,13 @@ async def post_message(
     client_id: str | None = None,
 ) -> Posted:
     """Post ``body`` in ``room``; a retry with the same ``client_id`` returns the first post."""
+    if not can_post_in(author, room.kind.value):
+        raise Forbidden(
+            "chat/read_only",
+            N_(
+                "Only the team writes in this room. Read the news here, and chat in the other rooms."
+            ),
+        )
     text = _check_body(body, max_length)
     if client_id is not None and (len(client_id) > 40 or not client_id.isascii()):
         raise BadInput("chat/bad_client_id", N_("This message could not be read."))

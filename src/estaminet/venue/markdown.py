@@ -58,7 +58,11 @@ def render_markdown(text: str, mentions: Iterable[tuple[str, str]] = ()) -> str:
     Mentions become ``<span class="mention" data-user="…">@Name</span>``.
     """
     html = _md.render(text)
+    shown: set[str] = set()
     for user_id, name in sorted(mentions, key=lambda m: -len(m[1])):
+        if name.lower() in shown:
+            continue  # two people with one name: the text is marked once
+        shown.add(name.lower())
         pattern = re.compile(
             r"(?<![\w@])@" + re.escape(escape(name, quote=False)) + r"(?!\w)", re.I
         )
@@ -71,7 +75,11 @@ def render_markdown(text: str, mentions: Iterable[tuple[str, str]] = ()) -> str:
 
 
 def find_mentions(text: str, people: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The ``(user_id, name)`` pairs whose ``@name`` appears in ``text`` (longest names first)."""
+    """The ``(user_id, name)`` pairs whose ``@name`` appears in ``text`` (longest names first).
+
+    Two people who go by the same name are both mentioned by it: nobody called
+    ``@Léa`` is left out because another Léa came in first.
+    """
     if "@" not in text:
         return []
     lowered = text.lower()
@@ -86,7 +94,7 @@ def find_mentions(text: str, people: Iterable[tuple[str, str]]) -> list[tuple[st
             before_ok = start == 0 or not (
                 lowered[start - 1].isalnum() or lowered[start - 1] == "@"
             )
-            overlaps = any(s < end and start < e for s, e in taken)
+            overlaps = any(s < end and start < e and (s, e) != (start, end) for s, e in taken)
             if boundary_ok and before_ok and not overlaps:
                 found.append((user_id, name))
                 taken.append((start, end))

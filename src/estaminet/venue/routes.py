@@ -13,9 +13,9 @@ from starlette.routing import Route
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int
-from estaminet.people.access import can_change_teams, can_moderate
+from estaminet.people.access import can_change_teams, can_moderate, can_post_in
 from estaminet.people.model import User
-from estaminet.people.queries import user_by_id
+from estaminet.people.queries import namesake_suggestion, user_by_id
 from estaminet.services import services
 from estaminet.venue import chat
 from estaminet.venue.kinds import all_kinds
@@ -52,6 +52,9 @@ async def home(request: Request) -> Response:
         "seqs": seqs,
         "welcome": request.query_params.get("welcome") == "1",
     }
+    if context["welcome"]:
+        async with state.db.read() as conn:
+            context["namesake"] = await namesake_suggestion(conn, user)
     for extra in state.plan_extras:
         # Features add to the plan (the agenda: lit rooms, the next events).
         context.update(await extra(page_context(request), user))
@@ -75,6 +78,7 @@ async def room_conversation(request: Request, room: Room, user: User) -> dict[st
         "has_more": len(messages) >= state.settings.chat_page_size,
         "muted_until": muted_until,
         "moderator": can_moderate(user),
+        "can_post": can_post_in(user, room.kind.value),
         "max_length": state.settings.chat_max_length,
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Iterable
 
 from starlette.datastructures import FormData
@@ -116,13 +117,31 @@ async def _refuse(send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def _bound(secret: str, anchor: str) -> bytes:
+    return hmac.new(secret.encode(), f"csrf:{anchor}".encode(), hashlib.sha256).digest()
+
+
 def csrf_token(secret: str, anchor: str) -> str:
-    """The form token bound to a browser (its session or device cookie)."""
-    return hmac.new(secret.encode(), f"csrf:{anchor}".encode(), hashlib.sha256).hexdigest()
+    """The form token bound to a browser (its session or device cookie), masked afresh.
+
+    Pages are compressed on the wire; a secret repeated unchanged in compressed pages
+    that also echo what a visitor typed could be guessed from response sizes (BREACH).
+    So each page carries the bound token XOR a new random mask, with the mask.
+    """
+    bound = _bound(secret, anchor)
+    mask = secrets.token_bytes(len(bound))
+    return (mask + bytes(a ^ b for a, b in zip(mask, bound, strict=True))).hex()
 
 
 def check_csrf(secret: str, anchor: str, given: str | None) -> None:
-    if not given or not hmac.compare_digest(csrf_token(secret, anchor), given):
+    bound = _bound(secret, anchor)
+    try:
+        raw = bytes.fromhex(given or "")
+    except ValueError:
+        raw = b""
+    mask, masked = raw[: len(bound)], raw[len(bound) :]
+    unmasked = bytes(a ^ b for a, b in zip(mask, masked, strict=False))
+    if len(masked) != len(bound) or not hmac.compare_digest(unmasked, bound):
         raise Forbidden("web/csrf", N_("This form has expired. Reload the page and try again."))
 
 

@@ -6,6 +6,7 @@ a message looks the same whether it arrived with the page or over the socket.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -27,8 +28,9 @@ from estaminet.kernel.i18n import Text
 from estaminet.kernel.user import initials_of
 from estaminet.settings import DEFAULT_TIMEZONE
 from estaminet.translations import LANGUAGES, render, translations
+from estaminet.web.assets import static_url
 
-__all__ = ["Templates"]
+__all__ = ["Templates", "vowel_initial"]
 
 _WEB = Path(__file__).parent
 
@@ -58,11 +60,14 @@ class Templates:
             )
             env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
             env.globals["locale"] = locale
+            env.globals["static_url"] = static_url
             env.filters["time"] = self._time_filter(locale)
             env.filters["datetime"] = self._datetime_filter(locale)
             env.filters["date"] = self._date_filter(locale)
             env.filters["text"] = self._text_filter(locale)
             env.filters["initials"] = initials_of
+            env.filters["moment"] = self._moment_filter(locale)
+            env.globals["vowel_initial"] = vowel_initial
             self._envs[locale] = env
 
     def env(self, locale: str) -> Environment:
@@ -89,6 +94,21 @@ class Templates:
             locale=_babel_locale(locale),
         )
 
+    def _moment_filter(self, locale: str) -> Any:
+        """An ISO date or date-time kept as text (``2026-12-03T15:42``), said in words."""
+
+        def moment(value: str) -> str:
+            when = datetime.fromisoformat(value)
+            if len(value) <= 10:
+                return format_date(when.date(), "long", locale=_babel_locale(locale))
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=self.tz)  # typed in the venue's time zone
+            return format_datetime(
+                self._local(when), "d MMMM y, HH:mm", tzinfo=self.tz, locale=_babel_locale(locale)
+            )
+
+        return moment
+
     def _text_filter(self, locale: str) -> Any:
         def text(value: Text | Mapping[str, Any] | str) -> str:
             return render(locale, value)
@@ -111,6 +131,16 @@ class _Registered(BaseLoader):
             except TemplateNotFound:
                 continue
         raise TemplateNotFound(template)
+
+
+def vowel_initial(name: str) -> bool:
+    """Whether a name begins with a vowel, so French elides before it ("d'Awa", "de Léa").
+
+    The template picks the catalog's "name starting with a vowel" message then; an "h"
+    may be mute or not, so names starting with "h" keep the plain form.
+    """
+    first = unicodedata.normalize("NFD", name.strip()[:1]).casefold()[:1]
+    return first in {"a", "e", "i", "o", "u"}
 
 
 def _babel_locale(locale: str) -> str:

@@ -1,14 +1,8 @@
 // Entry point: follow the topics the page declares, and wire each screen's behaviours.
+// A screen's module is loaded only when the page has that screen: a plain page (the
+// agenda, a profile) never downloads the voice, the table or the sitting code.
 
 import { Live } from "./live.js";
-import { setupChat } from "./chat.js";
-import { setupModeration } from "./moderation.js";
-import { setupTable } from "./table.js";
-import { setupSitting } from "./sitting.js";
-import { setupSittingTabs } from "./sitting-tabs.js";
-import { setupMicTest } from "./mic.js";
-import { setupVoice } from "./voice.js";
-import { setupVisibility } from "./agenda-form.js";
 import { setupInbox } from "./inbox.js";
 
 const live = new Live();
@@ -18,14 +12,29 @@ for (const el of document.querySelectorAll("[data-topic]")) {
   live.follow(el.dataset.topic, el.dataset.seq);
 }
 
-for (const section of document.querySelectorAll(".chat[data-topic]")) setupChat(live, section);
-for (const form of document.querySelectorAll("[data-moderation-form]")) setupModeration(live, form);
-for (const page of document.querySelectorAll("[data-table]")) setupTable(live, page);
-for (const page of document.querySelectorAll("[data-sitting]")) setupSitting(live, page);
-for (const list of document.querySelectorAll("[data-sitting-tabs]")) setupSittingTabs(list);
-for (const bar of document.querySelectorAll("section[data-voice]")) setupVoice(live, bar);
-for (const page of document.querySelectorAll("[data-mic-test]")) setupMicTest(page);
-for (const select of document.querySelectorAll("[data-visibility-select]")) setupVisibility(select);
+// [selector, module, setup name, whether the setup takes the live connection]
+const SCREENS = [
+  [".chat[data-topic]", "./chat.js", "setupChat", true],
+  ["[data-moderation-form]", "./moderation.js", "setupModeration", true],
+  ["[data-table]", "./table.js", "setupTable", true],
+  ["[data-sitting]", "./sitting.js", "setupSitting", true],
+  ["[data-sitting-tabs]", "./sitting-tabs.js", "setupSittingTabs", false],
+  ["section[data-voice]", "./voice.js", "setupVoice", true],
+  ["[data-mic-test]", "./mic.js", "setupMicTest", false],
+  ["[data-visibility-select]", "./agenda-form.js", "setupVisibility", false],
+  ["[data-share-link]", "./share.js", "setupShare", false],
+];
+
+const present = SCREENS.map(([selector, ...rest]) => [document.querySelectorAll(selector), ...rest])
+  .filter(([elements]) => elements.length > 0);
+// Every module needed is fetched at once, then set up in a fixed order before connecting.
+const modules = await Promise.all(present.map(([, path]) => import(path)));
+present.forEach(([elements, , name, withLive], i) => {
+  for (const el of elements) {
+    if (withLive) modules[i][name](live, el);
+    else modules[i][name](el);
+  }
+});
 
 for (const field of document.querySelectorAll("[data-select-on-focus]")) {
   field.addEventListener("focus", () => field.select());

@@ -183,6 +183,8 @@ class Voice {
 
   async join() {
     if (this.joined || this.busy) return;
+    // The join button hides once in: keyboard and screen reader users go on from the mute button.
+    const fromButton = document.activeElement === this.els.join;
     this.busy = true;
     this.wanted = true;
     this.say(this.t.tJoining);
@@ -197,6 +199,7 @@ class Voice {
       }
       showMicHelp(this.bar, null);
       await this.rejoin();
+      if (fromButton && this.joined) this.els.mute.focus();
     } finally {
       this.busy = false;
     }
@@ -290,10 +293,12 @@ class Voice {
   }
 
   async leave() {
+    const fromButton = document.activeElement === this.els.leave;
     this.wanted = false;
     this.remember();
     if (this.joined) this.live.act("voice.leave", { space: this.space }).catch(() => {});
     this.end();
+    if (fromButton) this.els.join.focus();
   }
 
   end(message) {

@@ -1,0 +1,65 @@
+"""Static files under versioned addresses, cached by browsers for a year.
+
+Every file of ``web/static`` is served at ``/static/<path>`` (short cache) and at
+``/static/v/<version>/<path>``, where ``<version>`` is a digest of the whole static
+tree. One version for the whole tree, not one per file: the JavaScript modules import
+each other by relative address (``./live.js``), so a module loaded from a versioned
+folder loads its imports from the same folder, and any change to any file gives every
+file a new address. Only an address carrying the current version is ``immutable``; an
+old page asking for an old version after an upgrade gets today's file, uncached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from starlette.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
+
+__all__ = ["IMMUTABLE", "STATIC", "VersionedStatic", "static_url", "static_version"]
+
+STATIC = Path(__file__).parent / "static"
+IMMUTABLE = "public, max-age=31536000, immutable"
+_SHORT = "no-cache"
+
+
+def _digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_VERSION = _digest(STATIC)
+
+
+def static_version() -> str:
+    """The digest of the static tree as this process found it at import."""
+    return _VERSION
+
+
+def static_url(path: str) -> str:
+    """The versioned address of a static file: ``static_url("css/estaminet.css")``."""
+    return f"/static/v/{_VERSION}/{path.lstrip('/')}"
+
+
+class VersionedStatic:
+    """The static files, mounted at ``/static/v/{version}``; long cache for the current one."""
+
+    def __init__(self, directory: Path = STATIC) -> None:
+        self.files = StaticFiles(directory=directory)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        current = scope.get("path_params", {}).get("version") == _VERSION
+        cache = (IMMUTABLE if current else _SHORT).encode()
+
+        async def send_cached(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (200, 304):
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"cache-control"]
+                message["headers"] = [*headers, (b"cache-control", cache)]
+            await send(message)
+
+        await self.files(scope, receive, send_cached)

@@ -1,0 +1,241 @@
+"""Every page for everyone: axe-core on every page, desktop and phone, finds nothing.
+
+One server, an admin and a guest; the admin first makes what the other pages show
+(an event, a game table, an assembly, an invite). axe's script ships with
+``axe-playwright-python``: nothing is fetched. Also: each page loads only the
+scripts it uses.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from .helpers import Visitors, screenshot
+
+pytestmark = pytest.mark.browser
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+_AXE = Axe()
+
+
+def _violations(page: Page) -> list[str]:
+    result: dict[str, Any] = _AXE.run(page).response
+    return [
+        f"{page.url} [{v['impact']}] {v['id']}: "
+        + "; ".join(str(node["target"]) for node in v["nodes"][:4])
+        for v in result["violations"]
+    ]
+
+
+def _make_things(admin: Page) -> dict[str, str]:
+    """An event, a werewolf table, an assembly and an invite, made through the pages."""
+    start = datetime.now() + timedelta(days=3)
+    admin.goto("/agenda/new")
+    admin.get_by_label("Titre").fill("Soirée jeux")
+    admin.locator("#ev-start").fill(start.strftime("%Y-%m-%dT19:00"))
+    admin.locator("#ev-end").fill(start.strftime("%Y-%m-%dT22:00"))
+    admin.get_by_label("Salle", exact=True).select_option("jeux")
+    admin.get_by_label("Qui le voit").select_option("public")
+    admin.get_by_role("button", name="Créer l'évènement").click()
+    expect(admin.locator(".banner")).to_be_visible()
+    event = admin.url.split("?")[0].removeprefix(admin.url.split("/agenda")[0])
+
+    admin.goto("/r/jeux")
+    form = admin.locator(".new-table")
+    if not form.evaluate("details => details.open"):
+        form.locator("summary").click()
+    admin.locator("#new-table-game").select_option("werewolf")
+    admin.locator("#new-table-title").fill("Partie du soir")
+    form.locator("button[type=submit]").click()
+    expect(admin).to_have_url(re.compile(r"/t/\d+$"))
+    table = "/t/" + admin.url.rsplit("/", 1)[1]
+
+    admin.goto("/r/ag/assemblies/new")
+    admin.locator("#prep-title").fill("AG de printemps")
+    admin.locator("#prep-date").fill(start.strftime("%Y-%m-%dT20:00"))
+    admin.locator("#prep-convocation").fill("Bienvenue au LAB.")
+    admin.locator("#prep-agenda").fill("Accueil\nComptes")
+    admin.locator(".sitting-prepare form button[type=submit]").click()
+    expect(admin).to_have_url(re.compile(r"/a/\d+$"))
+    sitting = "/a/" + admin.url.rsplit("/", 1)[1]
+    # The breadcrumb names the room as the plan does, and ends on this page.
+    crumbs = admin.locator("nav.breadcrumb").inner_text().strip()
+    assert crumbs.endswith("AG de printemps") and "La salle des AG" in crumbs, crumbs
+    admin.goto("/r/ag")
+    when = admin.locator(".sittings-list__item .hint").first.inner_text()
+    assert not re.search(r"\d{4}-\d{2}", when) and "20:00" in when, when
+
+    # A new invite link: copy it with one button (and share it, where the browser can).
+    admin.goto("/admin/invites")
+    admin.get_by_role("button", name="Créer le lien").click()
+    expect(admin).to_have_url(re.compile(r"/admin/invites/\w+"))
+    detail = admin.url.removeprefix(admin.url.split("/admin")[0])
+    admin.get_by_role("button", name="Copier le lien").click()
+    expect(admin.locator(".share-row [role=status]")).to_have_text(
+        "Le lien est copié : colle-le dans un message."
+    )
+    screenshot(admin, "invite-created-desktop", full_page=False)
+    return {"event": event, "table": table, "sitting": sitting, "invite_detail": detail}
+
+
+ADMIN_PAGES = [
+    "/",
+    *(f"/r/{slug}" for slug in ("hall", "bar", "jeux", "scene", "ag", "atelier", "bureau")),
+    "/agenda",
+    "/agenda/new",
+    "/agenda/subscribe",
+    "/me",
+    "/me/notices",
+    "/me/data",
+    "/admin/people",
+    "/admin/invites",
+    "/admin/mail",
+    "/voice/test",
+    "/r/nowhere",
+]
+
+
+def test_every_page_has_no_axe_violation_on_desktop_and_phone(people: Visitors) -> None:
+    admin = people.admin()
+    made = _make_things(admin)
+    guest = people.guest("Awa")
+    stranger = people.context().new_page()
+    visits = [
+        *((admin, path) for path in ADMIN_PAGES),
+        *((admin, made[key]) for key in ("event", "table", "sitting", "invite_detail")),
+        *((guest, path) for path in ("/", "/r/bar", "/r/hall", "/agenda", made["table"], "/me")),
+        (stranger, "/login"),
+        (stranger, people.venue.invite_link),
+        (stranger, "/i/no-such-invite"),
+        (stranger, "/r/bar"),
+    ]
+    found: list[str] = []
+    for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        for page in (admin, guest, stranger):
+            page.set_viewport_size(size)
+        for page, path in visits:
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            found += [f"{label} {v}" for v in _violations(page)]
+    assert not found, "axe found:\n" + "\n".join(found)
+
+
+def test_every_page_loads_only_the_scripts_it_uses(people: Visitors) -> None:
+    guest = people.guest("Léo")
+    loaded: list[str] = []
+    guest.on("request", lambda request: loaded.append(request.url))
+
+    def scripts(path: str) -> set[str]:
+        loaded.clear()
+        guest.goto(path)
+        guest.wait_for_load_state("networkidle")
+        return {m.group(1) for url in loaded if (m := re.search(r"/js/([\w-]+)\.js", url))}
+
+    agenda = scripts("/agenda")
+    assert agenda <= {"main", "live", "ops", "inbox"}, agenda
+    plan = scripts("/")
+    assert not plan & {"voice", "table", "sitting", "chat", "mic", "ballot-keys"}, plan
+    bar = scripts("/r/bar")
+    assert {"chat", "voice", "mic"} <= bar and not bar & {"table", "sitting"}, bar
+    screenshot(guest, "every-page-bar-desktop", full_page=False)
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"
+
+
+def test_every_page_room_fits_phone_and_desktop(people: Visitors) -> None:
+    """The message box is in view on a 1280×800 screen and on a 390 px phone, before and
+    after joining the voice; the admin's top bar takes two rows; touch screens get no
+    keyboard hints."""
+    # A moderator's top bar has every link an admin's has (the admin link works once).
+    admin = people.guest("Modo", invite=people.venue.create_invite(role="moderator"))
+    admin.goto("/r/bar")
+    box = admin.locator("form[data-chat-form] textarea")
+    expect(box).to_be_in_viewport(ratio=1)
+    expect(admin.locator(".hint-keys")).to_be_visible()
+    screenshot(admin, "room-bar-desktop", full_page=False)
+
+    phone = people.context(
+        viewport=PHONE, is_mobile=True, has_touch=True, storage_state=admin.context.storage_state()
+    ).new_page()
+    phone.goto("/r/bar")
+    bar = phone.locator(".topbar").bounding_box()
+    row = phone.locator(".topnav a").first.bounding_box()
+    assert bar is not None and row is not None
+    assert bar["height"] < 2.5 * row["height"] + 16, f"the top bar wraps: {bar}"
+    phone_box = phone.locator("form[data-chat-form] textarea")
+    expect(phone_box).to_be_in_viewport(ratio=1)
+    expect(phone.locator(".hint-keys")).to_be_hidden()
+    expect(phone.locator("#chat-help")).to_be_visible()  # the Markdown help stays
+    _no_sideways_scroll(phone)
+    screenshot(phone, "room-bar-phone", full_page=False)
+
+    phone.locator("[data-voice-join]").tap()
+    expect(phone.locator("[data-voice-mute]")).to_be_visible()
+    joined = phone_box.bounding_box()
+    assert joined is not None
+    assert joined["y"] + joined["height"] <= 1.25 * PHONE["height"], joined
+    screenshot(phone, "room-bar-phone-in-voice", full_page=False)
+    phone.locator("[data-voice-leave]").tap()
+
+
+def test_every_page_keyboard_plan_room_chat_voice(people: Visitors) -> None:
+    """Keyboard only: from the plan to the bar, a message typed and sent, the voice joined;
+    the new message is in a live log, and focus lands on Mute after joining."""
+    guest = people.guest("Nour")
+
+    def tab_to(selector: str, *, back: bool = False) -> None:
+        for _ in range(60):
+            guest.keyboard.press("Shift+Tab" if back else "Tab")
+            if guest.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    tab_to("a.plan-room--bar")
+    guest.keyboard.press("Enter")
+    expect(guest).to_have_url(re.compile(r"/r/bar$"))
+    expect(guest.locator(".chat-scroll[role=log]")).to_have_attribute("aria-live", "polite")
+    tab_to("form[data-chat-form] textarea")
+    guest.keyboard.type("Bonjour au clavier")
+    guest.keyboard.press("Enter")
+    expect(guest.locator("#chat-log-bar li.msg .msg-body").last).to_have_text("Bonjour au clavier")
+    expect(guest.locator(".chat-scroll[role=log] li.msg")).not_to_have_count(0)
+    tab_to("[data-voice-join]", back=True)
+    guest.keyboard.press("Enter")
+    expect(guest.locator("[data-voice-mute]")).to_be_focused()
+    guest.keyboard.press("Tab")
+    expect(guest.locator("[data-voice-leave]")).to_be_focused()
+    guest.keyboard.press("Enter")
+    expect(guest.locator("[data-voice-join]")).to_be_focused()
+
+
+def test_every_page_room_text_at_200_percent_does_not_scroll_sideways(people: Visitors) -> None:
+    guest = people.guest("Yara")
+    for size in (DESKTOP, PHONE):
+        guest.set_viewport_size(size)
+        for path in ("/r/bar", "/"):
+            guest.goto(path)
+            guest.evaluate("document.documentElement.style.fontSize = '200%'")
+            _no_sideways_scroll(guest)
+    screenshot(guest, "plan-text-200-phone", full_page=False)
+
+
+def test_every_page_empty_chat_says_so(people: Visitors) -> None:
+    guest = people.guest("Ilo")
+    guest.goto("/r/defouloir")
+    empty = guest.locator(".chat-empty")
+    expect(empty).to_be_visible()
+    chat = guest.locator("form[data-chat-form] textarea")
+    chat.fill("Premier !")
+    chat.press("Enter")
+    expect(guest.locator("#chat-log-defouloir li.msg")).to_have_count(1)
+    expect(empty).to_be_hidden()
