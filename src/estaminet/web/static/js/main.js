@@ -1,13 +1,15 @@
-// Entry point: follow the topics the page declares, and wire each screen's behaviours.
+// Entry point: follow the topics the page declares, wire each screen's behaviours, and keep
+// this document (its live connection, the voice call) while moving around (./shell.js).
 
 import { Live } from "./live.js";
+import { Shell } from "./shell.js";
 import { setupChat } from "./chat.js";
 import { setupModeration } from "./moderation.js";
 import { setupTable } from "./table.js";
 import { setupSitting } from "./sitting.js";
 import { setupSittingTabs } from "./sitting-tabs.js";
 import { setupMicTest } from "./mic.js";
-import { setupVoice } from "./voice.js";
+import { callTopics, hangUp, inCall, setupVoice } from "./voice.js";
 import { setupVisibility } from "./agenda-form.js";
 import { setupInbox } from "./inbox.js";
 
@@ -18,21 +20,33 @@ for (const el of document.querySelectorAll("[data-topic]")) {
   live.follow(el.dataset.topic, el.dataset.seq);
 }
 
-for (const section of document.querySelectorAll(".chat[data-topic]")) setupChat(live, section);
-for (const form of document.querySelectorAll("[data-moderation-form]")) setupModeration(live, form);
-for (const page of document.querySelectorAll("[data-table]")) setupTable(live, page);
-for (const page of document.querySelectorAll("[data-sitting]")) setupSitting(live, page);
-for (const list of document.querySelectorAll("[data-sitting-tabs]")) setupSittingTabs(list);
-for (const bar of document.querySelectorAll("section[data-voice]")) setupVoice(live, bar);
-for (const page of document.querySelectorAll("[data-mic-test]")) setupMicTest(page);
-for (const select of document.querySelectorAll("[data-visibility-select]")) setupVisibility(select);
-
-for (const field of document.querySelectorAll("[data-select-on-focus]")) {
-  field.addEventListener("focus", () => field.select());
+// Wire one page's content; returns what undoes it when the shell swaps the page.
+function mount(root) {
+  const done = new AbortController();
+  const { signal } = done;
+  const undo = [];
+  for (const section of root.querySelectorAll(".chat[data-topic]")) setupChat(live, section, signal);
+  for (const form of root.querySelectorAll("[data-moderation-form]")) setupModeration(live, form, signal);
+  for (const page of root.querySelectorAll("[data-table]")) setupTable(live, page);
+  for (const page of root.querySelectorAll("[data-sitting]")) setupSitting(live, page, signal);
+  for (const list of root.querySelectorAll("[data-sitting-tabs]")) setupSittingTabs(list, signal);
+  for (const bar of root.querySelectorAll("section[data-voice]")) undo.push(setupVoice(live, bar));
+  for (const page of root.querySelectorAll("[data-mic-test]")) undo.push(setupMicTest(page));
+  for (const select of root.querySelectorAll("[data-visibility-select]")) setupVisibility(select);
+  for (const field of root.querySelectorAll("[data-select-on-focus]")) {
+    field.addEventListener("focus", () => field.select());
+  }
+  return () => {
+    done.abort();
+    for (const fn of undo) fn();
+  };
 }
+
+const shell = new Shell({ mount, live, kept: callTopics, inCall, hangUp });
 
 if (document.body.dataset.me) {
   setupInbox(live, document.body.dataset.me, document.body.dataset.inboxSeq);
   live.watchNetwork();
   live.connect();
+  shell.start();
 }
