@@ -204,7 +204,6 @@ export class Shell {
     const oldPage = document.getElementById("page");
     // Everything followed but the person's own topic (notices), which no page declares.
     const before = [...live.last.keys()].filter((topic) => !topic.startsWith("user:"));
-    this.unmount();
     document.title = doc.title;
     document.body.className = doc.body.className;
     for (const key of ["csrf", "role", "inboxSeq"]) {
@@ -214,6 +213,7 @@ export class Shell {
     if (oldBar && bar) oldBar.replaceWith(document.adoptNode(bar));
     const fresh = document.adoptNode(page);
     oldPage.replaceWith(fresh);
+    this.unmount(); // after the swap: a call whose bar is gone now shows in the dock
     // What the old page followed and the new one does not: the server stops sending it
     // (a room's chat, its presence: leaving a room's page is leaving the room).
     const now = topicsIn(document.querySelector("header.topbar"), fresh);
