@@ -146,6 +146,14 @@ def test_moving_around_keeps_the_voice_and_the_connection(people: Visitors) -> N
     assert dialog_texts and "conversation" in dialog_texts[0]
     expect(bruno).to_have_url(re.compile(r"/me$"))
     expect(_dock(bruno)).to_be_visible()
+    # A form (POST, then a redirect) is sent in place: the new page shows, the call goes on.
+    bruno.locator("#name").fill("Bruno Bougeotte")
+    bruno.locator("form[action='/me/name'] [type=submit]").click()
+    expect(bruno).to_have_url(re.compile(r"/me\?saved=1$"))
+    expect(bruno.locator("header .me-name")).to_have_text("Bruno Bougeotte")
+    expect(_dock(bruno)).to_be_visible()
+    _keeps_hearing(anne, bruno_id)
+    assert len(sockets) == 1, sockets
 
     # A reload is a real page load: the browser asks first, then the bar's page rejoins.
     bruno.goto(f"/r/{ROOM}")
