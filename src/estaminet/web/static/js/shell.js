@@ -61,6 +61,9 @@ export class Shell {
   }
 
   click(e) {
+    // Browsers without SubmitEvent.submitter (older Safari): remember the button pressed.
+    const button = e.target.closest?.("button, input[type=submit], input[type=image]");
+    this.pressed = button?.form ? button : null;
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     const a = e.target.closest?.("a[href]");
     if (!a || (a.target && a.target !== "_self") || a.hasAttribute("download") || a.dataset.shell === "off") return;
@@ -74,7 +77,7 @@ export class Shell {
   submit(e) {
     if (e.defaultPrevented) return;
     const form = e.target;
-    const submitter = e.submitter;
+    const submitter = e.submitter || (this.pressed?.form === form ? this.pressed : null);
     if (form.hasAttribute("data-ends-voice")) {
       // Signing out ends the call: ask first, then let the browser send the form.
       if (this.hooks.inCall()) {
