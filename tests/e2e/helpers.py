@@ -149,6 +149,7 @@ class Visitors:
     venue: Venue
     contexts: list[BrowserContext] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    left_in_voice: list[str] = field(default_factory=list)
 
     def context(self, **options: Any) -> BrowserContext:
         options.setdefault("locale", "fr-BE")
@@ -170,7 +171,12 @@ class Visitors:
 
     def _dialog(self, page: Page, dialog: Dialog) -> None:
         # confirm() is left to the test that expects it; an alert() is always a problem.
-        if dialog.type == "alert":
+        # Leaving a page while in a voice call asks first (beforeunload): the person says yes,
+        # and the tests that check the question read ``left_in_voice``.
+        if dialog.type == "beforeunload":
+            self.left_in_voice.append(page.url)
+            dialog.accept()
+        elif dialog.type == "alert":
             self.problems.append(f"{page.url}: unexpected alert({dialog.message!r})")
             dialog.dismiss()
 

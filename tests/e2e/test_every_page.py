@@ -127,26 +127,6 @@ def test_every_page_has_no_axe_violation_on_desktop_and_phone(people: Visitors) 
     assert not found, "axe found:\n" + "\n".join(found)
 
 
-def test_every_page_loads_only_the_scripts_it_uses(people: Visitors) -> None:
-    guest = people.guest("Léo")
-    loaded: list[str] = []
-    guest.on("request", lambda request: loaded.append(request.url))
-
-    def scripts(path: str) -> set[str]:
-        loaded.clear()
-        guest.goto(path)
-        guest.wait_for_load_state("networkidle")
-        return {m.group(1) for url in loaded if (m := re.search(r"/js/([\w-]+)\.js", url))}
-
-    agenda = scripts("/agenda")
-    assert agenda <= {"main", "live", "ops", "inbox"}, agenda
-    plan = scripts("/")
-    assert not plan & {"voice", "table", "sitting", "chat", "mic", "ballot-keys"}, plan
-    bar = scripts("/r/bar")
-    assert {"chat", "voice", "mic"} <= bar and not bar & {"table", "sitting"}, bar
-    screenshot(guest, "every-page-bar-desktop", full_page=False)
-
-
 def _no_sideways_scroll(page: Page) -> None:
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"the page scrolls sideways: {widths}"

@@ -11,7 +11,7 @@ function newClientId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export function setupChat(live, section) {
+export function setupChat(live, section, signal) {
   const room = section.closest("[data-room]").dataset.room;
   const scroller = section.querySelector(".chat-scroll");
   const form = section.querySelector("[data-chat-form]");
@@ -57,7 +57,7 @@ export function setupChat(live, section) {
   document.addEventListener("estaminet:replaced", (e) => {
     const { node } = e.detail;
     if (node && section.contains(node)) node.querySelectorAll(".msg").forEach(decorate);
-  });
+  }, { signal });
 
   let wasAtBottom = true;
   scroller.addEventListener("scroll", () => {
@@ -73,7 +73,7 @@ export function setupChat(live, section) {
     if (!fresh) return;
     if (wasAtBottom || node.dataset.author === me) toBottom();
     else newPill.hidden = false;
-  });
+  }, { signal });
 
   // -- sending -------------------------------------------------------------
   function showError(message) {

@@ -53,19 +53,35 @@ export class Live {
     }
   }
 
+  // A page showing this topic was just rendered at `seq` (the shell swapped it in): ask for
+  // what changed since, even if this tab followed the topic already.
+  resume(topic, seq) {
+    this.last.set(topic, seq === null ? null : Number(seq) || 0);
+    if (this.online) this.sub(topic);
+  }
+
+  // Stop following a topic (the page that showed it is gone): the server forgets it too.
+  unfollow(topic) {
+    if (!this.last.delete(topic)) return;
+    if (this.online) this.ws.send(JSON.stringify({ type: "unsub", topic }));
+  }
+
+  // Each of these returns a function that removes what it added (a page's scripts undo
+  // their listeners when the shell swaps the page: ./shell.js).
+
   // Frames of a type the connection itself does not know (features' direct messages).
   onFrame(type, fn) {
     if (!this.handlers.has(type)) this.handlers.set(type, []);
-    this.handlers.get(type).push(fn);
+    return added(this.handlers.get(type), fn);
   }
 
-  onOpen(fn) { this.openers.push(fn); }
+  onOpen(fn) { return added(this.openers, fn); }
 
-  onDown(fn) { this.downers.push(fn); }
+  onDown(fn) { return added(this.downers, fn); }
 
   on(topic, fn) {
     if (!this.listeners.has(topic)) this.listeners.set(topic, []);
-    this.listeners.get(topic).push(fn);
+    return added(this.listeners.get(topic), fn);
   }
 
   // The socket is gone or unusable: say so at once and try again (the close event can
@@ -78,7 +94,7 @@ export class Live {
     clearTimeout(this.pongTimer);
     try { ws.close(); } catch { /* already closing */ }
     this.setStatus(true);
-    for (const fn of this.downers) fn();
+    for (const fn of [...this.downers]) fn();
     this.outbox = [...this.pending.values()].map((p) => p.frame);
     const delay = Math.min(15000, 500 * 2 ** this.attempt) * (0.75 + Math.random() / 2);
     this.attempt += 1;
@@ -108,7 +124,7 @@ export class Live {
       const waiting = this.outbox.splice(0);
       for (const frame of waiting) this.send(frame);
       this.heartbeat();
-      for (const fn of this.openers) fn();
+      for (const fn of [...this.openers]) fn();
     });
     ws.addEventListener("message", (e) => this.receive(e.data));
     ws.addEventListener("close", (e) => {
@@ -135,7 +151,7 @@ export class Live {
     let text = code === 4401 ? body.tSignedOut : body.tRefused;
     if (unsent) text += " " + body.tUnsent;
     document.body.dataset.live = "ended";
-    for (const fn of this.downers) fn();
+    for (const fn of [...this.downers]) fn();
     if (!this.status) return;
     this.status.textContent = text;
     this.status.hidden = false;
@@ -243,7 +259,7 @@ export class Live {
         this.heartbeat();
         return;
       default:
-        for (const fn of this.handlers.get(frame.type) || []) fn(frame);
+        for (const fn of [...(this.handlers.get(frame.type) || [])]) fn(frame);
     }
   }
 
@@ -263,8 +279,16 @@ export class Live {
     applyOps(frame.ops);
     this.followNew();
     this.setLast(topic, seq);
-    for (const fn of this.listeners.get(topic) || []) fn(frame);
+    for (const fn of [...(this.listeners.get(topic) || [])]) fn(frame);
   }
+}
+
+function added(list, fn) {
+  list.push(fn);
+  return () => {
+    const at = list.indexOf(fn);
+    if (at >= 0) list.splice(at, 1);
+  };
 }
 
 /** The page follows a topic this person may no longer follow: one notice at the top, forms off. */

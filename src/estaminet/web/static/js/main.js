@@ -1,8 +1,17 @@
-// Entry point: follow the topics the page declares, and wire each screen's behaviours.
-// A screen's module is loaded only when the page has that screen: a plain page (the
-// agenda, a profile) never downloads the voice, the table or the sitting code.
+// Entry point: follow the topics the page declares, wire each screen's behaviours, and keep
+// this document (its live connection, the voice call) while moving around (./shell.js).
 
 import { Live } from "./live.js";
+import { Shell } from "./shell.js";
+import { setupChat } from "./chat.js";
+import { setupModeration } from "./moderation.js";
+import { setupTable } from "./table.js";
+import { setupSitting } from "./sitting.js";
+import { setupSittingTabs } from "./sitting-tabs.js";
+import { setupMicTest } from "./mic.js";
+import { callTopics, hangUp, inCall, setupVoice } from "./voice.js";
+import { setupVisibility } from "./agenda-form.js";
+import { setupShare } from "./share.js";
 import { setupInbox } from "./inbox.js";
 
 const live = new Live();
@@ -12,36 +21,34 @@ for (const el of document.querySelectorAll("[data-topic]")) {
   live.follow(el.dataset.topic, el.dataset.seq);
 }
 
-// [selector, module, setup name, whether the setup takes the live connection]
-const SCREENS = [
-  [".chat[data-topic]", "./chat.js", "setupChat", true],
-  ["[data-moderation-form]", "./moderation.js", "setupModeration", true],
-  ["[data-table]", "./table.js", "setupTable", true],
-  ["[data-sitting]", "./sitting.js", "setupSitting", true],
-  ["[data-sitting-tabs]", "./sitting-tabs.js", "setupSittingTabs", false],
-  ["section[data-voice]", "./voice.js", "setupVoice", true],
-  ["[data-mic-test]", "./mic.js", "setupMicTest", false],
-  ["[data-visibility-select]", "./agenda-form.js", "setupVisibility", false],
-  ["[data-share-link]", "./share.js", "setupShare", false],
-];
-
-const present = SCREENS.map(([selector, ...rest]) => [document.querySelectorAll(selector), ...rest])
-  .filter(([elements]) => elements.length > 0);
-// Every module needed is fetched at once, then set up in a fixed order before connecting.
-const modules = await Promise.all(present.map(([, path]) => import(path)));
-present.forEach(([elements, , name, withLive], i) => {
-  for (const el of elements) {
-    if (withLive) modules[i][name](live, el);
-    else modules[i][name](el);
+// Wire one page's content; returns what undoes it when the shell swaps the page.
+function mount(root) {
+  const done = new AbortController();
+  const { signal } = done;
+  const undo = [];
+  for (const section of root.querySelectorAll(".chat[data-topic]")) setupChat(live, section, signal);
+  for (const form of root.querySelectorAll("[data-moderation-form]")) setupModeration(live, form, signal);
+  for (const page of root.querySelectorAll("[data-table]")) setupTable(live, page);
+  for (const page of root.querySelectorAll("[data-sitting]")) setupSitting(live, page, signal);
+  for (const list of root.querySelectorAll("[data-sitting-tabs]")) setupSittingTabs(list, signal);
+  for (const bar of root.querySelectorAll("section[data-voice]")) undo.push(setupVoice(live, bar));
+  for (const page of root.querySelectorAll("[data-mic-test]")) undo.push(setupMicTest(page));
+  for (const select of root.querySelectorAll("[data-visibility-select]")) setupVisibility(select);
+  for (const row of root.querySelectorAll("[data-share-link]")) setupShare(row);
+  for (const field of root.querySelectorAll("[data-select-on-focus]")) {
+    field.addEventListener("focus", () => field.select());
   }
-});
-
-for (const field of document.querySelectorAll("[data-select-on-focus]")) {
-  field.addEventListener("focus", () => field.select());
+  return () => {
+    done.abort();
+    for (const fn of undo) fn();
+  };
 }
+
+const shell = new Shell({ mount, live, kept: callTopics, inCall, hangUp });
 
 if (document.body.dataset.me) {
   setupInbox(live, document.body.dataset.me, document.body.dataset.inboxSeq);
   live.watchNetwork();
   live.connect();
+  shell.start();
 }

@@ -133,7 +133,13 @@ export function setupMicTest(page) {
       status.textContent = loudest > SPEAK_LEVEL ? t.tRecorded : t.tSilent;
     });
     recorder.start();
-    setTimeout(() => recorder.stop(), 5000);
+    setTimeout(() => { if (recorder.state !== "inactive") recorder.stop(); }, 5000);
   });
   window.estaminetMicTest = { level: () => meter.value, loudest: () => loudest };
+  // Leaving the page (./shell.js keeps this document): the microphone goes off.
+  return () => {
+    level?.stop();
+    for (const track of stream?.getTracks() || []) track.stop();
+    if (playback.src) URL.revokeObjectURL(playback.src);
+  };
 }

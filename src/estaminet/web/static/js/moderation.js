@@ -1,6 +1,6 @@
 // The moderation panel of a room: the people select follows presence live.
 
-export function setupModeration(live, form) {
+export function setupModeration(live, form, signal) {
   const room = form.closest("[data-room]").dataset.room;
   const select = form.querySelector("[data-people-select]");
   const status = form.querySelector(".form-status");
@@ -19,7 +19,7 @@ export function setupModeration(live, form) {
     if (chosen) select.value = chosen;
   }
   fill();
-  document.addEventListener("estaminet:replaced", fill);
+  document.addEventListener("estaminet:replaced", fill, { signal });
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

@@ -6,7 +6,7 @@
 const NARROW = "(max-width: 47.99rem)";
 const KEY = "estaminet.sitting-tab";
 
-export function setupSittingTabs(list) {
+export function setupSittingTabs(list, signal) {
   const tabs = [...list.querySelectorAll("[role=tab]")];
   const panel = (tab) => document.getElementById(tab.getAttribute("aria-controls"));
   const narrow = window.matchMedia(NARROW);
@@ -69,7 +69,7 @@ export function setupSittingTabs(list) {
     e.preventDefault();
     show(tabs[(next + tabs.length) % tabs.length].dataset.tab, true);
   });
-  narrow.addEventListener("change", apply);
+  narrow.addEventListener("change", apply, { signal });
   apply();
 
   // A new message while the chat is out of sight: a dot on its tab.
@@ -77,7 +77,7 @@ export function setupSittingTabs(list) {
   document.addEventListener("estaminet:inserted", (e) => {
     const { node, fresh } = e.detail;
     if (fresh && chatPanel?.contains(node) && chatPanel.hidden) mark("chat", true, list.dataset.tNews);
-  });
+  }, { signal });
   // Being in the conversation: a dot on the voice tab, wherever one is. Out of it, on a phone,
   // an offer to join above the tabs (it presses the voice bar's own button, then shows the bar).
   const bar = document.querySelector("#sitting-panel-voice section[data-voice]");
@@ -90,7 +90,7 @@ export function setupSittingTabs(list) {
       if (offer) offer.hidden = joined || !narrow.matches || joinButton.hidden;
     };
     new MutationObserver(sync).observe(bar, { attributes: true, attributeFilter: ["class"] });
-    narrow.addEventListener("change", sync);
+    narrow.addEventListener("change", sync, { signal });
     offer?.querySelector("[data-sitting-join-button]").addEventListener("click", () => {
       show("voice", false);
       joinButton.click();

@@ -45,7 +45,7 @@ function compose(form) {
   return action;
 }
 
-export function setupSitting(live, page) {
+export function setupSitting(live, page, signal) {
   const table = Number(page.dataset.table);
   const error = page.querySelector(".table-error");
   const drafts = new Map(); // element id -> value or checked state, kept across re-renders
@@ -93,5 +93,5 @@ export function setupSitting(live, page) {
       if (el.type === "checkbox" || el.type === "radio") el.checked = value;
       else el.value = value;
     }
-  });
+  }, { signal });
 }

@@ -3,11 +3,29 @@
 // The server says who may hear whom; this file only does what it is told (docs/voice.md).
 
 import { Meter, SPEAK_LEVEL, fillDevices, micProblem, openMic, showMicHelp } from "./mic.js";
+import { Dock } from "./voice-dock.js";
 
 const SPEAK_HOLD = 600;        // ms of silence before the ring goes off
 const SPEAK_MIN_GAP = 250;     // ms between two speaking notices sent to the server
 const CARRY_KEY = "estaminet.voice";  // this tab's conversation, carried to the next page
 const CARRY_FOR = 60000;       // ms: a page opened this soon after leaving one rejoins by itself
+
+// The conversation this tab is in. The shell (./shell.js) swaps pages without unloading
+// this one, so the call, its peer connections and its audio (in the dock, outside the
+// swapped page) live on; a page showing the same space's bar takes it up again.
+let call = null;
+let shown = null;              // the voice of the page's own bar, when it has one
+const dock = new Dock({
+  mute: () => call?.setMuted(!call.muted),
+  leave: () => call?.leave(),
+});
+
+// Leaving the venue's pages ends the conversation: the browser asks first.
+window.addEventListener("beforeunload", (e) => {
+  if (!call?.joined) return;
+  e.preventDefault();
+  e.returnValue = "";
+});
 
 // The conversation this tab was in when its last page went away (sessionStorage: this tab
 // only, so another tab never takes the voice over; a minute at most, so a microphone never
@@ -31,9 +49,9 @@ function typing(target) {
 class Voice {
   constructor(live, bar) {
     this.live = live;
-    this.bar = bar;
     this.space = bar.dataset.voice;
-    this.t = bar.dataset;
+    this.home = location.pathname + location.search;
+    this.place = "";
     this.joined = false;
     this.wanted = false;
     this.transport = null;
@@ -55,6 +73,18 @@ class Voice {
     this.privateSpeaking = new Set();  // private-channel companions speaking (told to us only)
     this.micId = "";
     this.speakerId = "";
+    this.gone = new AbortController();   // aborted when this voice is disposed of
+    this.undo = [];
+    this.listen();
+    this.attach(bar);
+    this.carryOn();
+  }
+
+  // Take a voice bar (the first one, or the same space's bar on a page shown again): its
+  // buttons drive this call, and it shows the call as it is now.
+  attach(bar) {
+    this.bar = bar;
+    this.t = bar.dataset;
     this.els = {
       join: bar.querySelector("[data-voice-join]"),
       mute: bar.querySelector("[data-voice-mute]"),
@@ -69,18 +99,50 @@ class Voice {
       speaker: bar.querySelector("[data-voice-speaker]"),
       speakerLabel: bar.querySelector("[data-voice-speaker-label]"),
       volumes: bar.querySelector("[data-voice-volumes]"),
-      audio: bar.querySelector("[data-voice-audio]"),
+      audio: document.querySelector("[data-voice-dock-audio]") || bar.querySelector("[data-voice-audio]"),
       moderation: bar.querySelector("[data-voice-moderation]"),
     };
     this.wire();
-    this.carryOn();
+    this.roomUndo?.();
+    const room = document.querySelector("[data-room]")?.dataset.room;
+    this.roomUndo = room ? this.live.on(`presence:${room}`, () => this.decorate()) : null;
+    shown = this;
+    if (!this.wanted) return;
+    this.showJoined(this.joined);
+    this.updateSenders();
+    this.status();
+    for (const audio of this.els.audio.querySelectorAll("audio[data-peer]")) this.addVolume(audio);
+    if (this.track) fillDevices(this.els.mic, "audioinput", this.track.getSettings?.().deviceId);
+    this.showMembers(this.members);
+  }
+
+  // The page that showed this voice's bar goes away: a call goes on (the dock shows it),
+  // anything else is undone.
+  release() {
+    if (shown === this) shown = null;
+    if (this.wanted) dock.show(this);
+    else this.dispose();
+  }
+
+  dispose() {
+    this.gone.abort();
+    for (const undo of this.undo.splice(0)) undo();
+    this.roomUndo?.();
+    if (call === this) call = null;
+    dock.show(call);
+  }
+
+  // A call whose page is gone ended (left from the dock, removed, taken elsewhere).
+  settle() {
+    if (!this.wanted && call === this) call = null;
+    if (!this.bar.isConnected && !this.wanted) this.dispose();
+    else dock.show(call);
   }
 
   // -- staying in the conversation from one page to the next ------------------------------
 
   carryOn() {
     const saved = carried(this.space);
-    window.addEventListener("pagehide", () => this.remember());
     if (!saved) return;
     this.muted = !!saved.muted;
     this.micId = saved.micId || "";
@@ -127,27 +189,36 @@ class Voice {
     }
     els.mic.addEventListener("change", () => this.changeMic(els.mic.value));
     els.speaker.addEventListener("change", () => this.changeSpeaker(els.speaker.value));
-    document.addEventListener("keydown", (e) => this.key(e, true));
-    document.addEventListener("keyup", (e) => this.key(e, false));
+    els.moderation?.addEventListener("submit", (e) => this.moderate(e));
+  }
+
+  // What stays while this voice lives, whichever page shows it.
+  listen() {
+    const { live } = this;
+    const signal = this.gone.signal;
+    window.addEventListener("pagehide", () => this.remember(), { signal });
+    document.addEventListener("keydown", (e) => this.key(e, true), { signal });
+    document.addEventListener("keyup", (e) => this.key(e, false), { signal });
     document.addEventListener("click", (e) => {
       const button = e.target.closest("[data-voice-floor-unmute]");
       if (button && button.closest(`[data-voice-floor="${CSS.escape(this.space)}"]`)) this.setMuted(false);
-    });
-    els.moderation?.addEventListener("submit", (e) => this.moderate(e));
-    live.onFrame("voice", (frame) => { if (frame.space === this.space) this.frame(frame); });
-    live.on(`voice:${this.space}`, (frame) => this.showMembers(frame.voice?.members));
+    }, { signal });
+    this.undo.push(
+      live.onFrame("voice", (frame) => { if (frame.space === this.space) this.frame(frame); }),
+      live.on(`voice:${this.space}`, (frame) => this.showMembers(frame.voice?.members)),
+      live.onDown(() => { if (this.joined) this.say(this.t.tReconnecting); }),
+      live.onOpen(() => { if (this.joined) this.rejoin(); }),
+    );
     const room = document.querySelector("[data-room]")?.dataset.room;
-    if (room) live.on(`presence:${room}`, () => this.decorate());
+    if (room) this.undo.push(live.on(`presence:${room}`, () => this.decorate()));
     // A game table's screen (its circle of players) is replaced after every move: light it again.
-    document.addEventListener("estaminet:replaced", () => this.decorate());
-    live.onDown(() => { if (this.joined) this.say(this.t.tReconnecting); });
-    live.onOpen(() => { if (this.joined) this.rejoin(); });
+    document.addEventListener("estaminet:replaced", () => this.decorate(), { signal });
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState !== "visible") return;
       for (const [id, entry] of this.peers) {
         if (entry.pc.connectionState === "failed") this.restart(id);
       }
-    });
+    }, { signal });
   }
 
   key(e, down) {
@@ -166,6 +237,7 @@ class Voice {
 
   say(text) {
     this.els.status.textContent = text || "";
+    dock.show(call);
   }
 
   showJoined(on) {
@@ -185,6 +257,12 @@ class Voice {
     if (this.joined || this.busy) return;
     // The join button hides once in: keyboard and screen reader users go on from the mute button.
     const fromButton = document.activeElement === this.els.join;
+    if (call && call !== this) call.leave();
+    call = this;
+    if (this.bar.isConnected) {
+      this.home = location.pathname + location.search;
+      this.place = document.querySelector("#main h1")?.textContent.trim() || document.title;
+    }
     this.busy = true;
     this.wanted = true;
     this.say(this.t.tJoining);
@@ -195,6 +273,7 @@ class Voice {
         this.wanted = false;
         this.say("");
         showMicHelp(this.bar, micProblem(error));
+        this.settle();
         return;
       }
       showMicHelp(this.bar, null);
@@ -233,9 +312,11 @@ class Voice {
       reply = await this.live.act("voice.join", { space: this.space });
     } catch (error) {
       this.joined = false;
+      this.wanted = false;
       this.showJoined(false);
       this.stopMic();
       this.say(error.message || "");
+      this.settle();
       return;
     }
     this.joined = true;
@@ -308,6 +389,7 @@ class Voice {
     this.showJoined(false);
     this.setSpeaking(false, false);
     this.say(message || "");
+    this.settle();
   }
 
   closeCalls() {
@@ -569,26 +651,29 @@ class Voice {
     audio.dataset.peer = id;
     if (this.speakerId && audio.setSinkId) audio.setSinkId(this.speakerId).catch(() => {});
     this.els.audio.append(audio);
-    const mixed = id === "crowd" || id.startsWith("crowd:");
-    const name = mixed ? "" : this.names.get(id) || "?";
-    if (!mixed) {
-      const item = document.createElement("li");
-      item.dataset.peer = id;
-      const label = document.createElement("label");
-      label.textContent = fill(this.t.tVolume, { name });
-      const slider = document.createElement("input");
-      slider.type = "range";
-      slider.min = "0";
-      slider.max = "1";
-      slider.step = "0.05";
-      slider.value = "1";
-      slider.addEventListener("input", () => { audio.volume = Number(slider.value); });
-      label.append(slider);
-      item.append(label);
-      this.els.volumes.append(item);
-    }
+    this.addVolume(audio);
     audio.play?.().catch(() => {});
     return audio;
+  }
+
+  // Each person's volume slider (none for a mixing server's one stream).
+  addVolume(audio) {
+    const id = audio.dataset.peer;
+    if (id === "crowd" || id.startsWith("crowd:")) return;
+    const item = document.createElement("li");
+    item.dataset.peer = id;
+    const label = document.createElement("label");
+    label.textContent = fill(this.t.tVolume, { name: this.names.get(id) || "?" });
+    const slider = document.createElement("input");
+    slider.type = "range";
+    slider.min = "0";
+    slider.max = "1";
+    slider.step = "0.05";
+    slider.value = String(audio.volume);
+    slider.addEventListener("input", () => { audio.volume = Number(slider.value); });
+    label.append(slider);
+    item.append(label);
+    this.els.volumes.append(item);
   }
 
   // -- sending, muting, speaking ---------------------------------------------------------
@@ -613,6 +698,7 @@ class Voice {
     mute.setAttribute("aria-pressed", String(this.muted));
     mute.textContent = this.muted ? this.t.tUnmute : this.t.tMute;
     mute.classList.toggle("button--secondary", this.muted);
+    dock.show(call);
   }
 
   setMuted(muted) {
@@ -680,6 +766,7 @@ class Voice {
     for (const m of members) this.names.set(m.id, m.name);
     for (const id of this.privateSpeaking) if (!members.some((m) => m.id === id)) this.privateSpeaking.delete(id);
     this.decorate();
+    dock.show(call);
     const select = this.bar.querySelector("[data-voice-people]");
     if (select) {
       const me = document.body.dataset.me;
@@ -752,13 +839,39 @@ class Voice {
   }
 }
 
+// For tests and the browser console: the call this tab is in, else the page's voice.
+window.estaminetVoice = {
+  join: () => (call || shown)?.join(),
+  leave: () => (call || shown)?.leave(),
+  setMuted: (muted) => (call || shown)?.setMuted(muted),
+  stats: () => (call || shown)?.stats(),
+};
+
+/** Wire a voice bar; returns what to call when its page goes away (./shell.js). */
 export function setupVoice(live, bar) {
-  const voice = new Voice(live, bar);
-  window.estaminetVoice = {
-    join: () => voice.join(),
-    leave: () => voice.leave(),
-    setMuted: (muted) => voice.setMuted(muted),
-    stats: () => voice.stats(),
-  };
-  return voice;
+  const space = bar.dataset.voice;
+  let voice;
+  if (call && call.space === space) {
+    voice = call;
+    voice.attach(bar);
+    dock.show(call);
+  } else {
+    voice = new Voice(live, bar);
+  }
+  return () => voice.release();
+}
+
+/** The topics the call in progress needs whatever page is shown (./shell.js). */
+export function callTopics() {
+  return call ? [`voice:${call.space}`] : [];
+}
+
+/** Whether leaving this document would end a conversation. */
+export function inCall() {
+  return !!call?.joined;
+}
+
+/** End the conversation (before signing out). */
+export function hangUp() {
+  call?.leave();
 }
