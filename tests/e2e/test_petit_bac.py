@@ -83,7 +83,9 @@ def test_petit_bac_round_with_three_players_and_a_watcher(people: Visitors) -> N
         expect(page.locator("#table-view .pb-letter-value")).to_have_text("R", timeout=20_000)
         wait_online(page)
 
-    # Writing: Bruno and Chloé save their sheets; Bruno tries to stop with an empty category.
+    # Writing: Alice types first (her last field not sent yet); Bruno and Chloé save their
+    # sheets, which re-renders Alice's screen: what she typed must still be there.
+    _fill(host, SHEETS["Alice"])
     _fill(players["Bruno"], [*SHEETS["Bruno"][:5], ""])
     players["Bruno"].locator(".pb-sheet button[name=stop]").click()
     expect(players["Bruno"].locator(".table-error")).to_have_text(
@@ -94,7 +96,11 @@ def test_petit_bac_round_with_three_players_and_a_watcher(people: Visitors) -> N
     _fill(players["Chloé"], SHEETS["Chloé"])
     players["Chloé"].locator(".pb-sheet button[name=save]").click()
     expect(watcher.locator(".pb-status")).to_contain_text("Bruno: ✓ fini")
-    _fill(host, SHEETS["Alice"])
+    expect(host.locator(".pb-status")).to_contain_text("Bruno: ✓ fini")
+    kept = host.locator(".pb-sheet input[name=answer]").evaluate_all(
+        "els => els.map((e) => e.value)"
+    )
+    assert kept == SHEETS["Alice"]
     # Before "stop!": no screen shows another's answer (inputs hold only one's own).
     words = [w for sheet in SHEETS.values() for w in sheet if len(w) >= 4]
     for page in players.values():
