@@ -67,6 +67,7 @@ def test_petit_bac_round_with_three_players_and_a_watcher(people: Visitors) -> N
     options.locator("summary").click()
     options.locator("#pb-rounds").fill("1")
     options.locator("#pb-letters").fill("ABCDEFGHIJKLMNOPQSTUVWXYZ")
+    screenshot(host, "petit-bac-options-phone")
     options.locator("button[type=submit]").click()
     expect(host.locator(".lobby")).to_contain_text("Lettres écartées : ABCDEFGHIJKLMNOPQSTUVWXYZ")
     wait_online(host)
@@ -140,3 +141,8 @@ def test_petit_bac_round_with_three_players_and_a_watcher(people: Visitors) -> N
         name = line.split(" — ")[0]
         assert f"{EXPECTED[name]} points" in line, line
     screenshot(watcher, "petit-bac-ranking-desktop")
+
+    # After the game, those who were there can replay it, every sheet shown.
+    host.goto(f"/t/{table_id}/replay?step=4")
+    expect(host.locator("#table-view.petit-bac")).to_be_visible()
+    expect(host.locator("#table-view .pb-status").first).to_contain_text("Rémi")
