@@ -36,3 +36,7 @@ def test_petit_bac_conformance_reaches_winners_and_refusals() -> None:
     }
     assert {"valid", "empty", "wrong_letter", "refused"} <= verdicts
     assert {p.outcome.reason for p in playouts if p.outcome} >= {"highest_score"}
+
+
+def test_petit_bac_conformance_at_the_largest_table() -> None:
+    check_game(GAME, seats=GAME.max_players, seeds=range(2))
