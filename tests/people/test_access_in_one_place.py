@@ -26,6 +26,8 @@ NOT_DECISIONS = {
     ("people/actions.py", "if self_membership and role is Role.GUEST:"),  # guest → member
     ("people/departure.py", ".where(users.c.role == Role.ADMIN.value"),  # counting the admins
     ("people/queries.py", ".where(users.c.role == Role.ADMIN.value"),  # the first admin (cli)
+    # Describing an account ("guest, no account"), not deciding what someone may do.
+    ("web/templates/people/people.html", '<td data-label="{{ _("Account") }}">'),
 }
 
 

@@ -198,6 +198,8 @@ async def options(request: Request) -> Response:
             chosen[name] = form.get(field) == "on"
         elif isinstance(default, int) and field in form:
             chosen[name] = _int(form, field, default)
+        elif isinstance(default, str) and field in form:
+            chosen[name] = str(form.get(field))
     if "composition" in rules.default_options():
         if form.get("custom_composition") == "on":
             chosen["composition"] = {

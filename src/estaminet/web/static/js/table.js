@@ -38,12 +38,42 @@ export function setupTable(live, page) {
     if (kind === "cupid") {
       action = { type: "cupid", lovers: [Number(form.elements.a.value), Number(form.elements.b.value)] };
     }
+    if (kind === "sheet") action = sheetAction(form, e.submitter?.name === "stop");
     if (!action) return;
     try {
       await live.act("table.act", { table, action });
       if (error) error.textContent = "";
     } catch (err) {
       if (error) error.textContent = err.message;
+    }
+  });
+
+  // An answer sheet (Le Petit Bac): its text fields become one action, saved when a field
+  // changes; what is typed is kept while the screen is re-rendered by others' moves.
+  const drafts = new Map();
+  const sheetAction = (form, stop) => ({
+    type: "answers",
+    answers: [...form.querySelectorAll("input[name=answer]")].map((input) => input.value),
+    stop,
+  });
+  page.addEventListener("input", (e) => {
+    const key = e.target.dataset?.draft;
+    if (key) drafts.set(key, e.target.value);
+  });
+  page.addEventListener("change", async (e) => {
+    const form = e.target.closest?.("[data-table-form=sheet]");
+    if (!form || !e.target.dataset.draft) return;
+    try {
+      await live.act("table.act", { table, action: sheetAction(form, false) });
+      if (error) error.textContent = "";
+    } catch (err) {
+      if (error) error.textContent = err.message;
+    }
+  });
+  document.addEventListener("estaminet:replaced", () => {
+    for (const input of page.querySelectorAll("input[data-draft]")) {
+      const draft = drafts.get(input.dataset.draft);
+      if (draft !== undefined && input.value !== draft) input.value = draft;
     }
   });
 
