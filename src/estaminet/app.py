@@ -265,6 +265,7 @@ def create_app(
         templates=templates,
         gateway=gateway,
         clock=clock,
+        monotonic=monotonic,
         secret=secret,
         venue_name=settings.venue_name,
         inbox=inbox,

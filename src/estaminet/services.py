@@ -89,6 +89,8 @@ class Services:
     templates: Templates
     gateway: Gateway
     clock: Callable[[], datetime]
+    monotonic: Callable[[], float]
+    """The monotonic clock of throttles and cooldowns (tests move it instead of sleeping)."""
     secret: str
     venue_name: str
     inbox: Inbox

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,7 +135,7 @@ async def login_submit(request: Request) -> Response:
     email = str(form.get("email", ""))
     try:
         address = request.client.host if request.client else None
-        state.signin_throttle.check(email, address, time.monotonic())
+        state.signin_throttle.check(email, address, state.monotonic())
         _, session_id = await actions.sign_in(
             state.db, email, str(form.get("password", "")), request.state.device, _now(request)
         )
