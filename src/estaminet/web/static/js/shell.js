@@ -213,6 +213,15 @@ export class Shell {
       if (doc.body.dataset[key] !== undefined) document.body.dataset[key] = doc.body.dataset[key];
     }
     const bar = doc.querySelector("header.topbar");
+    // The bell is kept live by the person's own topic: when a notice reached this tab after
+    // the new page was rendered, the page's bell is older than the one on screen.
+    const me = document.body.dataset.me;
+    const seen = me ? Number(live.last.get(`user:${me}`)) || 0 : 0;
+    const liveBell = oldBar?.querySelector("[data-bell]");
+    const pageBell = bar?.querySelector("[data-bell]");
+    if (liveBell && pageBell && seen > (Number(doc.body.dataset.inboxSeq) || 0)) {
+      pageBell.replaceWith(liveBell);
+    }
     if (oldBar && bar) oldBar.replaceWith(document.adoptNode(bar));
     const fresh = document.adoptNode(page);
     oldPage.replaceWith(fresh);
