@@ -312,7 +312,9 @@ class Voice {
       reply = await this.live.act("voice.join", { space: this.space });
     } catch (error) {
       this.joined = false;
-      this.wanted = false;
+      // The mixing server down: the venue tells this tab when it is back ("back"), and
+      // the call resumes by itself; any other refusal ends the wish to be in the call.
+      if (error.code !== "voice/crowd_unavailable") this.wanted = false;
       this.showJoined(false);
       this.stopMic();
       this.say(error.message || "");
