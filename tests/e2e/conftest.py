@@ -8,14 +8,17 @@ the ``venue_env`` fixture. Each person in a test is a separate browser context
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Playwright, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.support.databases import fresh_database
 
@@ -58,23 +61,68 @@ def pytest_runtest_makereport(
     return report
 
 
+class _Chromium:
+    """Playwright's driver and Debian's Chromium, started again if one of them died.
+
+    A test stopped by pytest-timeout in the middle of a Playwright call can leave the
+    browser (or the driver) closed; the next module then gets a fresh one instead of
+    failing with ``TargetClosedError`` for a fault that was not its own.
+    """
+
+    def __init__(self) -> None:
+        self._manager: Any = None
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+
+    def browser(self) -> Browser:
+        if self._browser is not None and self._browser.is_connected():
+            return self._browser
+        try:
+            self._browser = self._launch()
+        except PlaywrightError:
+            self.close()  # the driver itself is gone: start it again
+            self._browser = self._launch()
+        return self._browser
+
+    def _launch(self) -> Browser:
+        if self._playwright is None:
+            from playwright.sync_api import sync_playwright
+
+            self._manager = sync_playwright()
+            self._playwright = self._manager.start()
+        return self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+    def close(self) -> None:
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                browser.close()
+        manager, self._manager, self._playwright = self._manager, None, None
+        if manager is not None:
+            with contextlib.suppress(Exception):
+                manager.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Browser]:
-    """The one Chromium of the browser tests (Debian's, never a downloaded one).
+def chromium() -> Iterator[_Chromium]:
+    """The Chromium of the browser tests (Debian's, never a downloaded one).
 
     Package-scoped: Playwright's sync API runs an event loop in the main thread while
     it lives, so it must be gone before the asyncio tests of other packages run.
     """
     if not CHROMIUM.exists():
         pytest.fail(f"Debian Chromium is not installed at {CHROMIUM}; CI must run browser tests")
-    from playwright.sync_api import sync_playwright
+    holder = _Chromium()
+    try:
+        yield holder
+    finally:
+        holder.close()
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+
+@pytest.fixture(scope="module")
+def browser(chromium: _Chromium) -> Browser:
+    """The shared browser, checked at each module (and relaunched if a test killed it)."""
+    return chromium.browser()
 
 
 @pytest.fixture(scope="module")

@@ -232,10 +232,36 @@ def wait_until(page: Page, script: str, *, timeout: float = 15.0) -> None:
     venue's strict CSP rightly forbids; ``page.evaluate`` goes through DevTools.
     """
     deadline = time.monotonic() + timeout
-    while not page.evaluate(script):
+    while not evaluate_within(page, script, seconds=min(5.0, timeout), pending=False):
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {script}")
         page.wait_for_timeout(50)
+
+
+_PENDING = "__estaminet_test_pending__"
+
+
+def evaluate_within(
+    page: Page, script: str, *, seconds: float = 10.0, pending: Any = _PENDING
+) -> Any:
+    """``page.evaluate`` of an expression, bounded in time.
+
+    Playwright waits for ever on a promise that never settles (a ``getStats()`` of a
+    call being torn down on a loaded machine, say), and a test stuck there is only
+    stopped by pytest-timeout, which can take the shared browser down with it. Here
+    the page itself gives up after ``seconds``: ``pending`` is returned if given,
+    else the test fails with a clear message.
+    """
+    bounded = (
+        f"Promise.race([Promise.resolve().then(() => ({script})),"
+        f" new Promise((resolve) => setTimeout(() => resolve({_PENDING!r}), {int(seconds * 1000)}))])"
+    )
+    found = page.evaluate(bounded)
+    if found == _PENDING:
+        if pending is not _PENDING:
+            return pending
+        raise AssertionError(f"the page did not answer in {seconds} s: {script}")
+    return found
 
 
 def wait_online(page: Page) -> None:

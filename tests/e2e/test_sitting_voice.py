@@ -20,7 +20,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .assembly_helpers import action_button
-from .helpers import PHONE, Venue, Visitors, messages, say, screenshot, wait_online, wait_until
+from .helpers import (
+    PHONE,
+    Venue,
+    Visitors,
+    evaluate_within,
+    messages,
+    say,
+    screenshot,
+    wait_online,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +40,7 @@ STATUS = "[data-voice-status]"
 
 
 def _stats(page: Page) -> dict[str, Any]:
-    result: dict[str, Any] = page.evaluate("window.estaminetVoice.stats()")
+    result: dict[str, Any] = evaluate_within(page, "window.estaminetVoice.stats()")
     return result
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import PHONE, Visitors, screenshot, wait_online, wait_until
+from .helpers import PHONE, Visitors, evaluate_within, screenshot, wait_online, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def _join(page: Page) -> None:
 
 
 def _stats(page: Page) -> dict[str, Any]:
-    result: dict[str, Any] = page.evaluate("window.estaminetVoice.stats()")
+    result: dict[str, Any] = evaluate_within(page, "window.estaminetVoice.stats()")
     return result
 
 

@@ -17,7 +17,17 @@ from playwright.sync_api import Page, expect
 
 from tests.support.janus import RunningJanus, run_janus
 
-from .helpers import PHONE, Visitors, chat_input, messages, say, screenshot, wait_online, wait_until
+from .helpers import (
+    PHONE,
+    Visitors,
+    chat_input,
+    evaluate_within,
+    messages,
+    say,
+    screenshot,
+    wait_online,
+    wait_until,
+)
 from .test_werewolf import (
     Person,
     arrive,
@@ -66,7 +76,7 @@ def _enter(people: Visitors, name: str, **options: Any) -> Page:
 
 
 def _crowd(page: Page) -> dict[str, Any]:
-    stats: dict[str, Any] = page.evaluate("window.estaminetVoice.stats()")
+    stats: dict[str, Any] = evaluate_within(page, "window.estaminetVoice.stats()")
     crowd: dict[str, Any] | None = stats["crowd"]
     assert stats["transport"] == "janus", stats
     assert crowd is not None, stats
@@ -229,7 +239,7 @@ def test_six_people_in_voice_on_janus(people: Visitors, janus: RunningJanus) -> 
     )
     _wait_growing(second)
     assert _crowd(second)["participant"] == seats[_me(elsa)]
-    assert elsa.evaluate("window.estaminetVoice.stats()")["crowd"] is None
+    assert evaluate_within(elsa, "window.estaminetVoice.stats()")["crowd"] is None
     present = _participants(janus, room)
     assert set(present) == {seats[_me(p)] for p in (admin, alix, bilal, elsa)}
 
@@ -296,7 +306,7 @@ def _room_exists(janus: RunningJanus, room: int) -> bool:
 
 
 def _stats(page: Page) -> dict[str, Any]:
-    found: dict[str, Any] = page.evaluate("window.estaminetVoice.stats()")
+    found: dict[str, Any] = evaluate_within(page, "window.estaminetVoice.stats()")
     return found
 
 
@@ -355,7 +365,10 @@ def test_the_wolves_talk_in_a_private_room_of_their_own(
     main_room = int(_crowd(villager.page)["room"])
     # The narrator wakes the village up step by step until the wolves are called.
     for _ in range(10):
-        if all(wolf.page.evaluate(f"{WOLVES_CALLED}.then(Boolean)") for wolf in wolves):
+        if all(
+            evaluate_within(wolf.page, f"{WOLVES_CALLED}.then(Boolean)", pending=False)
+            for wolf in wolves
+        ):
             break
         _next(narrator.page)
         narrator.page.wait_for_timeout(700)

@@ -49,7 +49,9 @@ export class Meter {
     this.context.resume?.();
     const source = this.context.createMediaStreamSource(stream);
     this.analyser = this.context.createAnalyser();
-    this.analyser.fftSize = 512;
+    // About 43 ms of sound at each tick: a short syllable (or a test beep) between two ticks
+    // is not missed as easily as with a 10 ms window.
+    this.analyser.fftSize = 2048;
     source.connect(this.analyser);
     const samples = new Float32Array(this.analyser.fftSize);
     this.timer = setInterval(() => {
