@@ -379,3 +379,39 @@ async def test_agenda_moving_a_date_refuses_bad_times_and_changes_nothing(
     after = (await animator.http.get(path)).text
     when = re.compile(r'<p class="agenda-when-text">.*?</p>', re.S)
     assert when.search(before).group(0) == when.search(after).group(0)  # type: ignore[union-attr]
+
+
+async def test_agenda_workshops_are_shown_in_the_help_room(live: LiveServer, people: Any) -> None:
+    """Skill-sharing workshops (events of kind *workshop*) are listed in l'atelier, the rooms
+    of kind ``help``, to those who may see them; other kinds of event are not."""
+    animator: Person = await people("Anim13", Role.ANIMATOR)
+    await event_path(
+        animator,
+        title="Prendre en main son micro",
+        kind="workshop",
+        room="atelier",
+        visibility="public",
+    )
+    await event_path(
+        animator, title="Atelier du bureau", kind="workshop", room="atelier", visibility="members"
+    )
+    await event_path(animator, title="Soirée quiz", kind="game_night", visibility="public")
+    guest: Person = await people("Hugo Atelier")
+    room = (await guest.http.get("/r/atelier")).text
+    assert "Ateliers" in room and "Prendre en main son micro" in room
+    assert "Atelier du bureau" not in room  # members only
+    assert "Soirée quiz" not in room  # not a workshop
+    assert "/agenda/new?kind=workshop" not in room  # a guest plans nothing
+    member: Person = await people("Mia Atelier", Role.MEMBER)
+    assert "Atelier du bureau" in (await member.http.get("/r/atelier")).text
+    # The animator's "plan a workshop here" opens the form with the kind and the room chosen.
+    own = (await animator.http.get("/r/atelier")).text
+    assert "/agenda/new?kind=workshop&amp;room=atelier" in own
+    form = (await animator.http.get("/agenda/new?kind=workshop&room=atelier")).text
+    assert re.search(r'<option value="workshop"\s+selected', form)
+    assert re.search(r'<option value="atelier"[^>]*selected', form)
+    # Anything else in the address is ignored, the form opens as usual.
+    odd = await animator.http.get("/agenda/new?kind=rave&room=nowhere")
+    assert odd.status_code == 200
+    assert not re.search(r'<option value="rave"', odd.text)
+    assert not re.search(r"selected>[^<]*nowhere", odd.text)

@@ -9,12 +9,13 @@ __all__ = ["feature"]
 
 
 def feature(services: Services) -> Feature:
-    """The ``agenda`` panel (rooms of kind ``announcements``), the floor plan's extras, topics."""
+    """The ``agenda`` panel (rooms of kind ``announcements``), the ``workshops`` panel (rooms of
+    kind ``help``), the floor plan's extras, topics."""
     agenda = services.agenda
     return Feature(
         "agenda",
         routes=routes,
-        panels={"agenda": agenda.hall_panel},
+        panels={"agenda": agenda.hall_panel, "workshops": agenda.workshops_panel},
         plan_extras=(agenda.plan_extras,),
         topics=(agenda.install,),
     )

@@ -157,9 +157,17 @@ async def new_form(
 ) -> Response:
     check_manager(require_user(request))
     form: Any = {}
+    rooms = await _room_choices(request)
     if request.method == "POST":
         form = await request.form()
-    rooms = await _room_choices(request)
+    else:
+        # "Plan a workshop here" (l'atelier's panel): a kind and a room chosen in advance;
+        # anything else in the address is ignored.
+        asked = request.query_params
+        if asked.get("kind") in {kind.value for kind in KIND_LABELS}:
+            form["kind"] = asked["kind"]
+        if asked.get("room") in {room.slug for room in rooms}:
+            form["room"] = asked["room"]
     return page(
         request,
         "agenda/new.html",

@@ -23,7 +23,14 @@ from estaminet.agenda.feeds import calendar
 from estaminet.agenda.mail import Mailer, reminder_email
 from estaminet.agenda.recurrence import Occurrence
 from estaminet.agenda.reminders import Delivery, Reminders
-from estaminet.agenda.rules import Notice, Visibility, can_see_event_role, visible_levels
+from estaminet.agenda.rules import (
+    EventKind,
+    Notice,
+    Visibility,
+    can_manage_events,
+    can_see_event_role,
+    visible_levels,
+)
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import LANGUAGES, N_
 from estaminet.people import inbox
@@ -309,6 +316,36 @@ class AgendaService:
             "agenda/_next.html",
             str(context["locale"]),
             {**context, "agenda_next": await self.upcoming(user, limit=3)},
+        )
+
+    async def workshops(
+        self, user: User | None, limit: int = 4, days: int = 60
+    ) -> list[tuple[EventInfo, Occurrence]]:
+        """The coming (and running) workshops ``user`` may see, soonest first."""
+        now = self.clock()
+        async with self.db.read() as conn:
+            found = await events_between(conn, user, self.zone, now, now + timedelta(days=days))
+        return [
+            (e, o)
+            for e, o in found
+            if e.kind is EventKind.WORKSHOP and not e.cancelled and not o.cancelled
+        ][:limit]
+
+    async def workshops_panel(self, context: Mapping[str, Any], room: Room, user: User) -> str:
+        """L'atelier's panel: the skill-sharing workshops to come, and the one on now."""
+        now = self.clock()
+        return self.templates.render(
+            "agenda/_workshops.html",
+            str(context["locale"]),
+            {
+                **context,
+                "room": room,
+                "workshops": [
+                    (event, occurrence, occurrence.start <= now < occurrence.end)
+                    for event, occurrence in await self.workshops(user)
+                ],
+                "can_manage": can_manage_events(user),
+            },
         )
 
     def today(self) -> date:

@@ -133,7 +133,7 @@ RoomKind.STAGE = declare(KindSpec("stage", N_("Stage"), "#f7ebf0"))
 RoomKind.ASSEMBLY = declare(
     KindSpec("assembly", N_("Assembly hall"), "#ecf1f8", panels=("sittings",))
 )
-RoomKind.HELP = declare(KindSpec("help", N_("Help desk"), "#fdf6dc"))
+RoomKind.HELP = declare(KindSpec("help", N_("Help desk"), "#fdf6dc", panels=("workshops",)))
 RoomKind.ANNOUNCEMENTS = declare(
     KindSpec("announcements", N_("Announcements"), "#f3eee6", panels=("agenda",))
 )
