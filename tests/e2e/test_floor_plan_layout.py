@@ -100,3 +100,46 @@ def test_floor_plan_desktop_places_rooms_as_in_the_venue_file(people: Visitors) 
     assert boxes["defouloir"]["y"] >= bar["y"] + bar["height"] - 1
     assert boxes["atelier"]["x"] > boxes["defouloir"]["x"]
     screenshot(page, "floor-plan-desktop")
+
+
+def test_first_visit_tour_step_by_step_on_a_phone(people: Visitors) -> None:
+    """A new guest's plan opens with the short tour: one step at a time (keyboard too), the
+    help room at the end, then gone for good; another guest skips it at once."""
+    page = people.guest("Théo Tour", **PHONE)
+    tour = page.locator("[data-tour]")
+    count = tour.locator("[data-tour-count]")
+    steps = tour.locator("[data-tour-step]")
+    expect(count).to_have_text("Étape 1 sur 4")
+    expect(steps.nth(0)).to_be_visible()
+    expect(steps.nth(1)).to_be_hidden()
+    expect(tour.get_by_role("button", name="Précédent")).to_be_hidden()
+    expect(tour.get_by_role("button", name="C'est parti !")).to_be_hidden()
+    _no_horizontal_scroll(page)
+    screenshot(page, "tour-phone", full_page=False)
+    # By keyboard: "Suivant" moves to the next step and the focus goes to its title.
+    for number in (2, 3, 4):
+        tour.get_by_role("button", name="Suivant").focus()
+        page.keyboard.press("Enter")
+        expect(count).to_have_text(f"Étape {number} sur 4")
+        expect(steps.nth(number - 1).locator("h3")).to_be_focused()
+    expect(tour.get_by_role("button", name="Suivant")).to_be_hidden()
+    tour.get_by_role("button", name="Précédent").click()
+    expect(count).to_have_text("Étape 3 sur 4")
+    tour.get_by_role("button", name="Suivant").click()
+    expect(steps.nth(3).get_by_role("link", name="Aller à L'atelier")).to_be_visible()
+    tour.get_by_role("button", name="C'est parti !").click()
+    expect(page.locator("[data-tour]")).to_have_count(0)
+    expect(page.locator(".plan-grid")).to_be_visible()
+    page.reload()
+    expect(page.locator(".plan-grid")).to_be_visible()
+    expect(page.locator("[data-tour]")).to_have_count(0)
+
+    other = people.guest("Zoé Pressée")
+    expect(other.locator("[data-tour-count]")).to_have_text("Étape 1 sur 4")
+    screenshot(other, "tour-desktop", full_page=False)
+    other.get_by_role("button", name="Passer le tour").click()
+    expect(other.locator("[data-tour]")).to_have_count(0)
+    other.locator("a.plan-room--atelier").click()
+    expect(other).to_have_url(re.compile(r"/r/atelier$"))
+    expect(other.get_by_role("heading", name="Ateliers")).to_be_visible()
+    screenshot(other, "atelier-desktop")

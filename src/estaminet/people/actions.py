@@ -45,6 +45,7 @@ __all__ = [
     "create_login_link",
     "create_user",
     "end_old_sessions",
+    "finish_tour",
     "invite_by_id",
     "log_moderation",
     "pending_email",
@@ -526,6 +527,16 @@ async def use_login_link(
 async def set_locale(db: Database, user: User, locale: str) -> None:
     async with db.begin() as conn:
         await conn.execute(update(users).where(users.c.id == user.id).values(locale=locale))
+
+
+async def finish_tour(db: Database, user: User, now: datetime) -> None:
+    """The person finished or skipped the first visit's tour: the plan stops offering it."""
+    async with db.begin() as conn:
+        await conn.execute(
+            update(users)
+            .where(users.c.id == user.id, users.c.toured_at.is_(None))
+            .values(toured_at=now)
+        )
 
 
 async def set_display_name(db: Database, user: User, display_name: str) -> User:

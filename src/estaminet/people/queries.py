@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +26,7 @@ __all__ = [
     "people_not_banned",
     "people_page",
     "personal_data",
+    "toured_at",
     "user_by_id",
     "user_from_row",
     "user_id_by_email",
@@ -182,11 +184,19 @@ async def personal_data(conn: AsyncConnection, user_id: str) -> dict[str, Any]:
             "has_password": user.has_password,
             "arrived_at": user.created_at,
             "banned_at": user.banned_at,
+            "first_visit_tour_done_at": await toured_at(conn, user_id),
         },
         "sessions": signed_in,
         "moderation": moderation,
         "notifications": notices,
     }
+
+
+async def toured_at(conn: AsyncConnection, user_id: str) -> datetime | None:
+    """When ``user_id`` finished or skipped the first visit's tour (``None``: not yet)."""
+    row = await conn.execute(select(users.c.toured_at).where(users.c.id == user_id))
+    value: datetime | None = row.scalar()
+    return value
 
 
 async def password_hash_of(conn: AsyncConnection, user_id: str) -> str | None:

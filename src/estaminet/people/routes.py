@@ -277,6 +277,14 @@ async def profile_name(request: Request) -> Response:
     return RedirectResponse("/me?saved=1", status_code=303)
 
 
+async def profile_tour(request: Request) -> Response:
+    """The first visit's tour is finished or skipped: the plan no longer offers it."""
+    user = require_user(request)
+    await form_with_csrf(request)
+    await actions.finish_tour(_services(request).db, user, _now(request))
+    return RedirectResponse("/", status_code=303)
+
+
 async def profile_link(request: Request) -> Response:
     user = require_user(request)
     await form_with_csrf(request)
@@ -643,6 +651,7 @@ routes = [
     Route("/admin/mail", mail_admin, methods=["GET"]),
     Route("/me/name", profile_name, methods=["POST"]),
     Route("/me/link", profile_link, methods=["POST"]),
+    Route("/me/tour", profile_tour, methods=["POST"]),
     Route("/me/account", profile_account, methods=["POST"]),
     Route("/me/email/{token}", email_page, methods=["GET"]),
     Route("/me/email/{token}", email_confirm, methods=["POST"]),

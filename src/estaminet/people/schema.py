@@ -46,6 +46,8 @@ users = Table(
     Column("ban_reason", Text, nullable=True),
     # The inbox topic's last sequence number (``inbox:<id>``): taken, row locked, by each notice.
     Column("inbox_seq", Integer, nullable=False, server_default="0"),
+    # When the person finished or skipped the first visit's tour (None: show it on the plan).
+    Column("toured_at", UTCDateTime, nullable=True),
 )
 
 sessions = Table(

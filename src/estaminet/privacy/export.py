@@ -38,6 +38,7 @@ FIELDS: dict[str, str] = {
     "has_password": N_("Password set"),
     "arrived_at": N_("Arrived on"),
     "banned_at": N_("Banned on"),
+    "first_visit_tour_done_at": N_("First visit tour done on"),
     "created_at": N_("On"),
     "last_seen_at": N_("Last seen"),
     "revoked_at": N_("Signed out on"),

@@ -15,10 +15,10 @@ from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int
 from estaminet.people.access import can_change_teams, can_moderate, can_post_in
 from estaminet.people.model import User
-from estaminet.people.queries import namesake_suggestion, user_by_id
+from estaminet.people.queries import namesake_suggestion, toured_at, user_by_id
 from estaminet.services import services
 from estaminet.venue import chat
-from estaminet.venue.kinds import all_kinds
+from estaminet.venue.kinds import RoomKind, all_kinds
 from estaminet.venue.plan import GRID_COLUMNS, Visibility
 from estaminet.venue.rooms import (
     Room,
@@ -52,9 +52,14 @@ async def home(request: Request) -> Response:
         "seqs": seqs,
         "welcome": request.query_params.get("welcome") == "1",
     }
-    if context["welcome"]:
-        async with state.db.read() as conn:
+    async with state.db.read() as conn:
+        if context["welcome"]:
             context["namesake"] = await namesake_suggestion(conn, user)
+        # The first visit's tour, until it is finished or skipped; "?tour=1" shows it again.
+        context["tour"] = request.query_params.get("tour") == "1" or (
+            await toured_at(conn, user.id) is None
+        )
+    context["help_room"] = next((room for room in rooms if room.kind is RoomKind.HELP), None)
     for extra in state.plan_extras:
         # Features add to the plan (the agenda: lit rooms, the next events).
         context.update(await extra(page_context(request), user))

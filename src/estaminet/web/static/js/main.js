@@ -13,6 +13,7 @@ import { callTopics, hangUp, inCall, setupVoice } from "./voice.js";
 import { setupVisibility } from "./agenda-form.js";
 import { setupShare } from "./share.js";
 import { setupInbox } from "./inbox.js";
+import { setupTour } from "./tour.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -35,6 +36,7 @@ function mount(root) {
   for (const page of root.querySelectorAll("[data-mic-test]")) undo.push(setupMicTest(page));
   for (const select of root.querySelectorAll("[data-visibility-select]")) setupVisibility(select);
   for (const row of root.querySelectorAll("[data-share-link]")) setupShare(row);
+  for (const tour of root.querySelectorAll("[data-tour]")) setupTour(tour, signal);
   for (const field of root.querySelectorAll("[data-select-on-focus]")) {
     field.addEventListener("focus", () => field.select());
   }
