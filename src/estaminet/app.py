@@ -29,6 +29,8 @@ from estaminet.agenda import feature as agenda_feature
 from estaminet.agenda.mail import make_mailer
 from estaminet.agenda.service import AgendaService
 from estaminet.games import kit as games_kit
+from estaminet.helpdesk import feature as helpdesk_feature
+from estaminet.helpdesk.service import HelpDesk
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import EstaminetError
 from estaminet.kernel.ratelimit import Monotonic
@@ -118,6 +120,7 @@ FEATURES: Sequence[Callable[[Services], Feature]] = (
     sittings_feature.feature,
     agenda_feature.feature,
     media_feature.feature,
+    helpdesk_feature.feature,
     privacy_feature.feature,
 )
 """Every feature of the venue, in the order their topics are installed."""
@@ -286,6 +289,15 @@ def create_app(
         activities=activities,
         team_rooms=team_rooms,
         retention=retention,
+        helpdesk=HelpDesk(
+            db,
+            hub,
+            templates,
+            inbox,
+            clock,
+            escalate_minutes=settings.help_escalate_minutes,
+            check_seconds=settings.help_check_seconds,
+        ),
     )
     routes: list[BaseRoute] = []
     for make in FEATURES:
@@ -312,6 +324,8 @@ def create_app(
         # Chat past ``chat_retention_days`` is erased, and sign-ins past their maximum age
         # end, now and then every ``retention_check_seconds``.
         retention_loop = asyncio.create_task(retention.run())
+        # Requests for help nobody took within ``help_escalate_minutes`` go to the admins.
+        help_loop = asyncio.create_task(services.helpdesk.run())
         if janus is not None:
             await janus.start()
         # Everything built so far lives as long as the server: keep it out of the
@@ -321,7 +335,7 @@ def create_app(
         try:
             yield
         finally:
-            for task in (timers, agenda_loop, rooms_loop, mail_loop, retention_loop):
+            for task in (timers, agenda_loop, rooms_loop, mail_loop, retention_loop, help_loop):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

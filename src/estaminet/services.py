@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from estaminet.agenda.mail import Mailer
     from estaminet.agenda.service import AgendaService
+    from estaminet.helpdesk.service import HelpDesk
     from estaminet.live.engine import Engine
     from estaminet.media.crowd import CrowdVoice
     from estaminet.media.voice import VoiceService
@@ -106,6 +107,7 @@ class Services:
     team_rooms: Callable[[AsyncConnection], Awaitable[list[Room]]]
     """The venue's team rooms, for the people page (handed down by the composition root)."""
     retention: Retention
+    helpdesk: HelpDesk
     panels: dict[str, Panel] = field(default_factory=dict)
     """Every feature's room panels, by panel name."""
     plan_extras: list[PlanExtra] = field(default_factory=list)

@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     retention_check_seconds: float = Field(default=3600.0, gt=0)
     """How often the running server erases chat past ``chat_retention_days`` and ends the
     sign-ins past ``session_max_age_days`` (closing the sockets they opened)."""
+    # L'atelier's help desk (README, "L'atelier").
+    help_escalate_minutes: int = Field(default=5, ge=1, le=1440)
+    """A request for help nobody took within this many minutes goes to the admins."""
+    help_check_seconds: float = Field(default=30.0, gt=0)
+    """How often the running server looks for requests waiting past ``help_escalate_minutes``."""
     account_deletion_messages: Literal["anonymize", "remove"] = "anonymize"
     """When someone deletes their account, their chat messages stay, signed "personne partie"
     (``anonymize``), or are erased (``remove``)."""

@@ -52,7 +52,8 @@ def frame_html(frame: dict[str, Any]) -> str:
 
 
 async def pages_of(person: Person) -> dict[str, str]:
-    """Every page this person can open from the plan: the plan, each room, each table."""
+    """Every page this person can open from the plan: the plan, each room, each table, the
+    help desk and the requests for help it links to."""
     found: dict[str, str] = {}
     queue = ["/"]
     while queue:
@@ -64,7 +65,7 @@ async def pages_of(person: Person) -> dict[str, str]:
             continue
         found[path] = response.text
         for link in _HREF.findall(response.text):
-            if re.fullmatch(r"/(r/[\w-]+|t/\d+)", link):
+            if re.fullmatch(r"/(r/[\w-]+|t/\d+|help|help/\d+)", link):
                 queue.append(link)
     return found
 
@@ -102,6 +103,7 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
         {"Hôtesse", "Gaspard", "Marcelle", "Théo", "Pauline", "Sacha", "Admin"}
         | {"Conciliabule", "Grande tablée", "Messeséquestre", "Table publique"}
         | {f"Nouvelles {slug}" for slug in ("bar", "jeux", "ag", "bureau")}
+        | {"Micro muet", "Au secours du coin"}
     )
     admin = await admin_of(people)
     host = await people("Hôtesse", role=Role.MEMBER)
@@ -116,6 +118,14 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
     assert await post(player, open_table, "join", role="player") == 303
     assert await post(spectator, open_table, "join", role="spectator") == 303
     assert await post(host, open_table, "start") == 303
+    # The guest asks for help: their request's corner (help:<id>), the members' queue.
+    token = await guest.csrf("/help")
+    asked = await guest.http.post(
+        "/help", data={"csrf": token, "topic": "mic", "words": "Micro muet", "page": "/r/bar"}
+    )
+    assert asked.status_code == 303
+    help_path = asked.headers["location"]
+    help_id = int(help_path.rsplit("/", 1)[1])
 
     viewers = {
         "guest": guest,
@@ -158,6 +168,12 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
         third = await create_table(host, title="Table publique")
         assert await post(spectator, secret, "join", role="player") == 403
         assert await post(player, third, "join", role="spectator") == 303
+        token = await member.csrf(help_path)
+        assert (
+            await member.http.post(f"{help_path}/take", data={"csrf": token})
+        ).status_code == 303
+        said = await g.act("help.say", {"request": help_id, "body": "Au secours du coin"}, ref="h1")
+        assert said["type"] == "ack", said
         await p.act("table.act", {"table": open_table, "action": {"type": "pick", "number": 3}})
         await h.act("table.act", {"table": open_table, "action": {"type": "pick", "number": 5}})
         for name, sock in sockets.items():

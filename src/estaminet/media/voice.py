@@ -21,7 +21,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -116,6 +116,10 @@ class _Access:
     table_person: TablePerson | None = None
 
 
+SpaceCheck = Callable[[User, str], Awaitable[None]]
+"""Decides who may join the voice spaces of a family other features serve (see ``add_family``)."""
+
+
 def _malformed() -> BadInput:
     return BadInput("gateway/malformed", _MALFORMED)
 
@@ -165,8 +169,17 @@ class VoiceService:
         self._flush: asyncio.TimerHandle | None = None
         self._waiting: dict[int, tuple[Connection, str]] = {}
         self._watcher: asyncio.Task[None] | None = None
+        self._families: dict[str, SpaceCheck] = {}
         if tables is not None:
             tables.engine.on_change(self._table_changed)
+
+    def add_family(self, family: str, check: SpaceCheck) -> None:
+        """Voice spaces named ``<family>:<rest>`` that another feature decides (the help
+        corners): ``check(person, rest)`` raises the refusal unless the person may join.
+        Such spaces are browser to browser (a handful of people)."""
+        if family in ("room", "table") or family in self._families:
+            raise ValueError(f"the voice family {family!r} is already served")
+        self._families[family] = check
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("voice", _VoiceTopics(self))
@@ -192,6 +205,10 @@ class VoiceService:
                         N_("A moderator has asked you to leave this room for a while."),
                     )
                 return _Access(room.voice.value, room.id)
+        check = self._families.get(family)
+        if check is not None:
+            await check(user, rest)
+            return _Access("mesh", None)
         if family == "table" and self.tables is not None and rest.isdigit():
             table = await self.tables.table(int(rest))
             await self.tables.check_can_see(user, table)

@@ -17,6 +17,7 @@ __all__ = [
     "can_confirm_addresses",
     "can_create_invites",
     "can_delete_account",
+    "can_follow_help",
     "can_manage_events",
     "can_moderate",
     "can_moderate_person",
@@ -26,11 +27,14 @@ __all__ = [
     "can_run_table",
     "can_see_answer_names",
     "can_see_event_role",
+    "can_see_help_queue",
     "can_see_others_data",
     "can_see_room",
     "can_see_room_role",
     "can_set_up_private_table",
+    "hears_of_waiting_help",
     "is_admin",
+    "may_help",
     "outranks",
 ]
 
@@ -190,3 +194,27 @@ def can_delete_account(actor: User, target: User) -> bool:
 def is_admin(user: User) -> bool:
     """Whether ``user`` holds the admin role (the venue must keep at least one)."""
     return user.role is Role.ADMIN
+
+
+def can_see_help_queue(user: User) -> bool:
+    """Members and up may offer help (« je peux aider »), see who is waiting and take a request;
+    guests ask for help but do not see others' requests."""
+    return not user.banned and may_help(user.role)
+
+
+def may_help(role: Role) -> bool:
+    """The role rule of :func:`can_see_help_queue` (for people known not to be banned)."""
+    return role.at_least(Role.MEMBER)
+
+
+def hears_of_waiting_help(role: Role) -> bool:
+    """A request for help nobody took in time is told to the admins."""
+    return role is Role.ADMIN
+
+
+def can_follow_help(user: User, asker_id: str, helper_id: str | None) -> bool:
+    """A request for help and its corner: the person who asked, the one who took it, and the
+    admins (requests nobody took go to them). Nobody else, whatever their role."""
+    if user.banned:
+        return False
+    return user.id in (asker_id, helper_id) or user.role is Role.ADMIN

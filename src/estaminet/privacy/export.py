@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from estaminet.agenda.answers import answers_by
+from estaminet.helpdesk.data import help_given_by, help_of
 from estaminet.kernel.i18n import N_
 from estaminet.people.queries import personal_data
 from estaminet.store import Database
@@ -24,6 +25,8 @@ SECTIONS: dict[str, str] = {
     "messages": N_("Your chat messages"),
     "agenda": N_("Your answers in the agenda"),
     "tables": N_("Your game tables"),
+    "help": N_("Your requests for help"),
+    "help_messages": N_("What you wrote in help corners"),
     "notifications": N_("Your notices"),
     "moderation": N_("Moderation about you"),
 }
@@ -60,6 +63,11 @@ FIELDS: dict[str, str] = {
     "action": N_("Action"),
     "until": N_("Until"),
     "reason": N_("Reason"),
+    "topic": N_("About"),
+    "words": N_("In a few words"),
+    "page": N_("Page"),
+    "mic": N_("Microphone"),
+    "closed_at": N_("Settled on"),
 }
 """What each field is called on the readable page."""
 
@@ -75,6 +83,8 @@ async def gather(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
             "messages": await messages_by(conn, user_id),
             "agenda": await answers_by(conn, user_id),
             "tables": await participations_of(conn, user_id),
+            "help": await help_of(conn, user_id),
+            "help_messages": await help_given_by(conn, user_id),
             "notifications": people.get("notifications", []),
             "moderation": people.get("moderation", []),
         }

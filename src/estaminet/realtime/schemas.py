@@ -229,6 +229,7 @@ EVENT_KINDS: dict[str, type] = {
     "lobby": EventFrame,
     "view": EventFrame,
     "voice": VoiceEventFrame,
+    "help": EventFrame,
     "catch_up": CatchUpFrame,
 }
 """Every event ``kind`` and the frame it comes in."""
@@ -467,6 +468,15 @@ class TableChatted(TypedDict):
     message: int
 
 
+class HelpSay(TypedDict):
+    request: int
+    body: str
+
+
+class HelpSaid(TypedDict):
+    message: int
+
+
 @dataclass(frozen=True, slots=True)
 class ActionSchema:
     """What an action takes (``data``) and what its ``ack`` carries (``None``: no data)."""
@@ -492,6 +502,7 @@ ACTIONS: dict[str, ActionSchema] = {
     "ballot.key": ActionSchema(BallotKey, Unlocked),
     "table.act": ActionSchema(TableAct, TableActed),
     "table.chat": ActionSchema(TableChat, TableChatted),
+    "help.say": ActionSchema(HelpSay, HelpSaid),
 }
 
 # -- topics ----------------------------------------------------------------------------
@@ -515,5 +526,7 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("tables", ("tables", "catch_up")),
         TopicFamily("table", ("lobby", "view", "chat", "catch_up")),
         TopicFamily("voice", ("voice", "catch_up")),
+        TopicFamily("help", ("help", "catch_up")),
+        TopicFamily("helpdesk", ("help", "catch_up")),
     )
 }

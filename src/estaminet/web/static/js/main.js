@@ -14,6 +14,7 @@ import { setupVisibility } from "./agenda-form.js";
 import { setupShare } from "./share.js";
 import { setupInbox } from "./inbox.js";
 import { setupTour } from "./tour.js";
+import { setupHelpAsk, setupHelpSay } from "./help.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -37,6 +38,8 @@ function mount(root) {
   for (const select of root.querySelectorAll("[data-visibility-select]")) setupVisibility(select);
   for (const row of root.querySelectorAll("[data-share-link]")) setupShare(row);
   for (const tour of root.querySelectorAll("[data-tour]")) setupTour(tour, signal);
+  for (const form of root.querySelectorAll("[data-help-ask]")) setupHelpAsk(form);
+  for (const form of root.querySelectorAll("[data-help-say]")) setupHelpSay(live, form, signal);
   for (const field of root.querySelectorAll("[data-select-on-focus]")) {
     field.addEventListener("focus", () => field.select());
   }

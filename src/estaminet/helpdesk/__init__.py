@@ -1,0 +1,1 @@
+"""L'atelier's help desk: asking for help, volunteers who take requests, the private help corner."""
