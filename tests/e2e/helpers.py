@@ -38,6 +38,13 @@ PHONE: dict[str, Any] = {
     "is_mobile": True,
     "has_touch": True,
 }
+PHONE_390: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+"""The phone of the docs' pictures (390 px wide)."""
 
 
 # -- the venue server ------------------------------------------------------------------

@@ -8,7 +8,17 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import PHONE, Visitors, chat_input, messages, say, screenshot, wait_online, wait_until
+from .helpers import (
+    PHONE,
+    PHONE_390,
+    Visitors,
+    chat_input,
+    messages,
+    say,
+    screenshot,
+    wait_online,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +115,7 @@ def test_floor_plan_desktop_places_rooms_as_in_the_venue_file(people: Visitors) 
 def test_first_visit_tour_step_by_step_on_a_phone(people: Visitors) -> None:
     """A new guest's plan opens with the short tour: one step at a time (keyboard too), the
     help room at the end, then gone for good; another guest skips it at once."""
-    page = people.guest("Théo Tour", **PHONE)
+    page = people.guest("Théo Tour", **PHONE_390)
     tour = page.locator("[data-tour]")
     count = tour.locator("[data-tour-count]")
     steps = tour.locator("[data-tour-step]")

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import PHONE, Visitors, evaluate_within, screenshot, wait_online, wait_until
+from .helpers import PHONE_390, Visitors, evaluate_within, screenshot, wait_online, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def test_help_from_the_bar_to_the_help_corner(people: Visitors) -> None:
     wait_online(camille)
     expect(camille.locator("[data-help-queue]")).to_contain_text("Personne n'attend")
 
-    lou = people.guest("Lou Perdu", **PHONE)
+    lou = people.guest("Lou Perdu", **PHONE_390)
     lou.goto("/r/bar")
     wait_online(lou)
     # « Aide » is in the top bar of every page; it remembers where Lou was.
@@ -54,7 +54,8 @@ def test_help_from_the_bar_to_the_help_corner(people: Visitors) -> None:
     expect(lou.locator(".help-status-line")).to_have_text(
         "En attente : tu es le prochain ou la prochaine dans la file."
     )
-    expect(lou.locator(".help-details")).to_contain_text("/r/bar")
+    expect(lou.locator(".help-details")).to_contain_text("Au coin du bar")
+    expect(lou.locator(".help-details a[href='/r/bar']")).to_be_visible()
     screenshot(lou, "help-waiting-phone", full_page=False)
 
     # Camille's queue changes live (no reload) and a notice comes.

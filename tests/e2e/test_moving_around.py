@@ -10,18 +10,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import Visitors, screenshot, wait_online, wait_until
+from .helpers import PHONE_390, Visitors, screenshot, wait_online, wait_until
 
 pytestmark = pytest.mark.browser
 
 ROOM = "bar"
 JOINED = "Tu es dans la conversation."
-PHONE_390: dict[str, Any] = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 
 
 def _me(page: Page) -> str:

@@ -54,7 +54,7 @@ async def test_help_asked_taken_talked_and_settled(live: LiveServer, people: Any
     # Lou sees where they stand; asking again gives the same request back.
     corner = (await lou.http.get(f"/help/{request_id}")).text
     assert "le prochain" in corner or "prochain" in corner
-    assert "refusé dans le navigateur" in corner and "/r/bar" in corner
+    assert "refusé dans le navigateur" in corner and 'href="/r/bar">Au coin du bar' in corner
     assert _request_id(await _ask(lou, words="encore")) == request_id
     # Nobody else sees the corner: a guest gets "not found", the same as for no request.
     nosy: Person = await people("Nina Curieuse")

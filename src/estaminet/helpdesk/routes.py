@@ -1,4 +1,5 @@
-"""The help desk's pages: « J'ai besoin d'aide », the people who help, the help corner."""
+"""The help desk's pages: « J'ai besoin d'aide », the people who help, the help corner, and
+the guide (« comment ça marche »)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from starlette.routing import Route
 from estaminet.helpdesk.rules import MAX_MESSAGE, MAX_WORDS, TOPIC_LABELS, Status, clean_page
 from estaminet.helpdesk.service import QUEUE_TOPIC, HelpDesk
 from estaminet.kernel.errors import BadInput, NotFound
-from estaminet.kernel.i18n import N_
+from estaminet.kernel.i18n import N_, Msgid
 from estaminet.people.access import can_follow_help, can_see_help_queue
 from estaminet.services import services
 from estaminet.web.pages import page, require_user
 from estaminet.web.security import form_with_csrf
 
-__all__ = ["routes"]
+__all__ = ["GUIDE", "routes"]
 
 
 def _desk(request: Request) -> HelpDesk:
@@ -141,7 +142,44 @@ async def say(request: Request) -> Response:
     return RedirectResponse(f"/help/{request_id}#help-say", status_code=303)
 
 
+GUIDE: dict[str, Msgid] = {
+    "venue": N_("The venue and its rooms"),
+    "talking": N_("Talking: writing and voice"),
+    "agenda": N_("The agenda"),
+    "games": N_("Games"),
+    "assemblies": N_("General assemblies"),
+    "help": N_("Asking for help, helping"),
+}
+"""The « comment ça marche » pages, in order (``helpdesk/guide/<topic>.html``); their pictures
+are taken from the real pages by ``tests/e2e/test_guide_pictures.py``."""
+
+
+async def guide_index(request: Request) -> Response:
+    return page(request, "helpdesk/guide_index.html", {"guide": GUIDE})
+
+
+async def guide_page(request: Request) -> Response:
+    topic = str(request.path_params["topic"])
+    if topic not in GUIDE:
+        raise NotFound("help/no_guide", N_("There is no such page in the guide."))
+    keys = list(GUIDE)
+    at = keys.index(topic)
+    return page(
+        request,
+        f"helpdesk/guide/{topic}.html",
+        {
+            "guide": GUIDE,
+            "topic": topic,
+            "title": GUIDE[topic],
+            "previous": keys[at - 1] if at > 0 else None,
+            "next": keys[at + 1] if at + 1 < len(keys) else None,
+        },
+    )
+
+
 routes = [
+    Route("/guide", guide_index, methods=["GET"]),
+    Route("/guide/{topic}", guide_page, methods=["GET"]),
     Route("/help", index, methods=["GET"]),
     Route("/help", ask, methods=["POST"]),
     Route("/help/available", volunteer, methods=["POST"]),

@@ -51,6 +51,7 @@ from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
 from estaminet.store import Database
 from estaminet.translations import translate
+from estaminet.venue.rooms import Room, list_rooms
 from estaminet.web.templating import Templates
 
 __all__ = ["QUEUE_TOPIC", "HelpDesk", "HelpMessage", "HelpRequest"]
@@ -78,6 +79,8 @@ class HelpRequest:
     closed_at: datetime | None
     position: int | None = None
     """1 for the first in line while waiting."""
+    room: Room | None = None
+    """The room of the page the person was on, if it was a room's."""
 
     @property
     def topic_label(self) -> Msgid:
@@ -139,6 +142,7 @@ class HelpDesk:
         ids = {r.user_id for r in rows} | {r.taken_by for r in rows if r.taken_by}
         names = await display_names(conn, ids) if ids else {}
         waiting = await self._waiting_ids(conn)
+        rooms = {room.slug: room for room in await list_rooms(conn)} if rows else {}
         return [
             HelpRequest(
                 id=r.id,
@@ -156,6 +160,7 @@ class HelpDesk:
                 escalated_at=r.escalated_at,
                 closed_at=r.closed_at,
                 position=position_in_queue(waiting, r.id),
+                room=rooms.get(r.page.removeprefix("/r/")) if r.page.startswith("/r/") else None,
             )
             for r in rows
         ]
