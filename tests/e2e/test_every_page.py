@@ -98,6 +98,10 @@ ADMIN_PAGES = [
     "/admin/invites",
     "/admin/mail",
     "/voice/test",
+    "/help",
+    "/guide",
+    "/guide/talking",
+    "/guide/help",
     "/r/nowhere",
 ]
 
@@ -106,11 +110,21 @@ def test_every_page_has_no_axe_violation_on_desktop_and_phone(people: Visitors) 
     admin = people.admin()
     made = _make_things(admin)
     guest = people.guest("Awa")
+    # Awa asks for help: her request's corner is visited too (the admin may look in).
+    guest.goto("/help?from=/r/bar")
+    guest.get_by_label("Mon micro").check()
+    guest.get_by_role("button", name="Demander de l'aide").click()
+    expect(guest).to_have_url(re.compile(r"/help/\d+$"))
+    corner = "/help/" + guest.url.rsplit("/", 1)[1]
     stranger = people.context().new_page()
     visits = [
         *((admin, path) for path in ADMIN_PAGES),
         *((admin, made[key]) for key in ("event", "table", "sitting", "invite_detail")),
         *((guest, path) for path in ("/", "/r/bar", "/r/hall", "/agenda", made["table"], "/me")),
+        (guest, "/help"),
+        (guest, corner),
+        (admin, corner),
+        (stranger, "/guide"),
         (stranger, "/login"),
         (stranger, people.venue.invite_link),
         (stranger, "/i/no-such-invite"),

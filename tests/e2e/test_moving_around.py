@@ -103,7 +103,7 @@ def test_moving_around_keeps_the_voice_and_the_connection(people: Visitors) -> N
     _keeps_hearing(anne, bruno_id)
 
     # The dock brings him back to the bar: the panel shows the call, with its volume slider.
-    _dock(bruno).get_by_role("link").click()
+    _dock(bruno).locator("[data-voice-dock-link]").click()
     expect(bruno).to_have_url(re.compile(rf"/r/{ROOM}$"))
     expect(bruno.locator("[data-voice-status]")).to_have_text(JOINED)
     expect(bruno.get_by_role("button", name="Quitter la conversation")).to_be_visible()
