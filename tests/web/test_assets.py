@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from estaminet.web.assets import IMMUTABLE, static_url, static_version
+from estaminet.web.assets import IMMUTABLE, module_preloads, static_url, static_version
 from tests.support.live_server import LiveServer, Person
 
 _GZIP = {"accept-encoding": "gzip"}
@@ -121,3 +121,24 @@ async def test_assets_form_token_differs_on_every_page_and_each_works(
         refused = await person.http.post("/me/name", data={"csrf": bad, "name": "Pirate"})
         assert refused.status_code == 403
     assert "Pirate" not in (await person.http.get("/me")).text
+
+
+async def test_assets_modules_are_preloaded_at_once_and_strangers_get_none(
+    live: LiveServer, people: Any
+) -> None:
+    """Inside the venue, every module ``main.js`` imports (at any depth) is announced in
+    the head, so a phone fetches them in one go; the Janus adapter, imported only when a
+    room uses it, is not. A stranger's pages (the invite) carry no script at all: the
+    phone's first page stays light (docs/performance.md, the phone budget)."""
+    preloads = module_preloads()
+    names = {address.rsplit("/", 1)[1] for address in preloads}
+    assert {"live.js", "shell.js", "voice.js", "voice-dock.js", "ops.js", "mic.js"} <= names
+    assert "voice-janus.js" not in names and "main.js" not in names
+    jo: Person = await people("Jo Preload")
+    plan = (await jo.http.get("/")).text
+    for address in preloads:
+        assert f'<link rel="modulepreload" href="{address}">' in plan
+        assert (await jo.http.get(address)).status_code == 200
+    stranger: Person = await people()
+    invite = (await stranger.http.get(await live.invite())).text
+    assert "<script" not in invite and "modulepreload" not in invite

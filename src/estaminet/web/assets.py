@@ -12,12 +12,21 @@ old page asking for an old version after an upgrade gets today's file, uncached.
 from __future__ import annotations
 
 import hashlib
+import re
+from functools import cache
 from pathlib import Path
 
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-__all__ = ["IMMUTABLE", "STATIC", "VersionedStatic", "static_url", "static_version"]
+__all__ = [
+    "IMMUTABLE",
+    "STATIC",
+    "VersionedStatic",
+    "module_preloads",
+    "static_url",
+    "static_version",
+]
 
 STATIC = Path(__file__).parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -44,6 +53,30 @@ def static_version() -> str:
 def static_url(path: str) -> str:
     """The versioned address of a static file: ``static_url("css/estaminet.css")``."""
     return f"/static/v/{_VERSION}/{path.lstrip('/')}"
+
+
+_STATIC_IMPORT = re.compile(r"""^\s*import\s+(?:[^'"]*?\sfrom\s+)?["'](\./[\w-]+\.js)["']""", re.M)
+
+
+@cache
+def module_preloads(entry: str = "js/main.js") -> tuple[str, ...]:
+    """Every module ``entry`` imports statically, directly or not, as versioned addresses.
+
+    Listed as ``<link rel="modulepreload">`` in the page's head, so the browser fetches
+    them all at once instead of discovering them one import level at a time (three round
+    trips on a phone's 150 ms network). Dynamic ``import()`` (the Janus adapter) stays lazy.
+    """
+    found: list[str] = []
+    todo = [entry]
+    while todo:
+        path = todo.pop(0)
+        folder = path.rpartition("/")[0]
+        for name in _STATIC_IMPORT.findall((STATIC / path).read_text(encoding="utf-8")):
+            target = f"{folder}/{name.removeprefix('./')}"
+            if target not in found and target != entry:
+                found.append(target)
+                todo.append(target)
+    return tuple(static_url(path) for path in found)
 
 
 class VersionedStatic:

@@ -28,7 +28,7 @@ from estaminet.kernel.i18n import Text
 from estaminet.kernel.user import initials_of
 from estaminet.settings import DEFAULT_TIMEZONE
 from estaminet.translations import LANGUAGES, render, translations
-from estaminet.web.assets import static_url
+from estaminet.web.assets import module_preloads, static_url
 
 __all__ = ["Templates", "vowel_initial"]
 
@@ -61,6 +61,7 @@ class Templates:
             env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
             env.globals["locale"] = locale
             env.globals["static_url"] = static_url
+            env.globals["module_preloads"] = module_preloads
             env.filters["time"] = self._time_filter(locale)
             env.filters["datetime"] = self._datetime_filter(locale)
             env.filters["date"] = self._date_filter(locale)
