@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from estaminet.helpdesk.schema import help_requests
-from estaminet.helpdesk.service import HelpDesk
+from estaminet.helpdesk.service import MAX_REQUESTS_PER_HOUR, HelpDesk
+from estaminet.kernel.errors import BadInput
 from estaminet.people import inbox
 from estaminet.people.actions import create_user
 from estaminet.people.inbox import Inbox
@@ -71,3 +73,32 @@ async def test_help_waiting_past_the_limit_goes_to_the_admins_once(db: Database)
     await desk.close(helper, second.id)
     assert await desk.helped_count() == 1
     assert [r.id for r in await desk.waiting()] == [asked.id]
+
+
+async def test_help_asking_and_cancelling_in_a_loop_stops_at_the_hourly_limit(
+    db: Database,
+) -> None:
+    """Each request notifies every volunteer: a sixth request within the hour is refused,
+    with nothing written and nobody notified; an hour later one may ask again."""
+    clock = Clock()
+    hub = MemoryHub(buffer_size=64)
+    templates = Templates("Europe/Brussels")
+    desk = HelpDesk(
+        db, hub, templates, Inbox(db, hub, templates), clock, escalate_minutes=5, check_seconds=60
+    )
+    helper = await create_user(db, "Vera Aide", Role.MEMBER, NOW)
+    await desk.set_volunteer(helper, True)
+    pest = await create_user(db, "Paul Boucle", Role.GUEST, NOW)
+    for minute in range(MAX_REQUESTS_PER_HOUR):
+        clock.now = NOW + timedelta(minutes=minute)
+        asked = await desk.ask(pest, "other", f"encore {minute}", "/", "unknown")
+        await desk.cancel(pest, asked.id)
+    with pytest.raises(BadInput) as refused:
+        await desk.ask(pest, "other", "une de trop", "/", "unknown")
+    assert refused.value.code == "help/too_many"
+    async with db.read() as conn:
+        assert await inbox.unread_count(conn, helper.id) == MAX_REQUESTS_PER_HOUR
+        kept = (await conn.execute(select(func.count()).select_from(help_requests))).scalar_one()
+    assert kept == MAX_REQUESTS_PER_HOUR
+    clock.now = NOW + timedelta(hours=1, minutes=1)
+    assert (await desk.ask(pest, "other", "plus tard", "/", "unknown")).position == 1

@@ -147,3 +147,22 @@ async def test_help_bad_input_changes_nothing(live: LiveServer, people: Any) -> 
     ).status_code == 303
     member: Person = await people("Max Membre", Role.MEMBER)
     assert "Mia Question" not in (await member.http.get("/help")).text
+
+
+async def test_help_page_and_language_switch_refuse_paths_to_other_sites(
+    live: LiveServer, people: Any
+) -> None:
+    """A backslash is a slash to a browser: ``/\\evil.example`` would lead away from the venue."""
+    ida: Person = await people("Ida Lien")
+    request_id = _request_id(await _ask(ida, page="/\\evil.example"))
+    corner = (await ida.http.get(f"/help/{request_id}")).text
+    assert "evil.example" not in corner
+    token = await ida.csrf("/")
+    switched = await ida.http.post(
+        "/lang", data={"csrf": token, "lang": "en", "next": "/\\evil.example"}
+    )
+    assert switched.status_code == 303 and switched.headers["location"] == "/"
+    kept = await ida.http.post(
+        "/lang", data={"csrf": token, "lang": "fr", "next": "/agenda?month=2026-12"}
+    )
+    assert kept.headers["location"] == "/agenda?month=2026-12"

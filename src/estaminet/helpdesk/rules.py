@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from estaminet.kernel.errors import BadInput
 from estaminet.kernel.i18n import N_, Msgid
+from estaminet.kernel.paths import local_path
 from estaminet.kernel.storable import is_storable_text
 from estaminet.venue.markdown import strip_bidi_controls
 
@@ -122,14 +122,9 @@ def check_topic(raw: object) -> Topic:
 
 
 def clean_page(raw: object) -> str:
-    """The venue page the person was on: a path of this site, else the floor plan."""
-    if not isinstance(raw, str) or not raw.startswith("/") or raw.startswith("//"):
-        return "/"
-    parts = urlsplit(raw)
-    if parts.netloc or parts.scheme:
-        return "/"
-    path = parts.path[:200]
-    return path if is_storable_text(path) else "/"
+    """The venue page the person was on: a path of this site (no query), else the floor plan."""
+    path = local_path(raw, keep_query=False)
+    return path[:200] if path else "/"
 
 
 def position_in_queue(waiting: list[int], request_id: int) -> int | None:

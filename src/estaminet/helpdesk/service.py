@@ -54,11 +54,13 @@ from estaminet.translations import translate
 from estaminet.venue.rooms import Room, list_rooms
 from estaminet.web.templating import Templates
 
-__all__ = ["QUEUE_TOPIC", "HelpDesk", "HelpMessage", "HelpRequest"]
+__all__ = ["MAX_REQUESTS_PER_HOUR", "QUEUE_TOPIC", "HelpDesk", "HelpMessage", "HelpRequest"]
 
 log = logging.getLogger(__name__)
 
 QUEUE_TOPIC = "helpdesk:queue"
+MAX_REQUESTS_PER_HOUR = 5
+"""A person may ask this many times an hour (each request notifies every volunteer)."""
 
 
 @dataclass(frozen=True)
@@ -263,6 +265,7 @@ class HelpDesk:
                 request_id = int(open_one)
                 notes: list[inbox.Notification | None] = []
             else:
+                await _check_not_too_many(conn, user.id, now)
                 request_id = int(
                     (
                         await conn.execute(
@@ -618,6 +621,28 @@ class HelpDesk:
             user = await active_user(conn, ctx.principal.user_id)
         message_id = await self.say(user, request_id, data.get("body"))
         return {"message": message_id}
+
+
+async def _check_not_too_many(conn: AsyncConnection, user_id: str, now: datetime) -> None:
+    """Each request tells every volunteer: asking and cancelling in a loop would flood them."""
+    asked = (
+        await conn.execute(
+            select(func.count())
+            .select_from(help_requests)
+            .where(
+                help_requests.c.user_id == user_id,
+                help_requests.c.created_at >= now - timedelta(hours=1),
+            )
+        )
+    ).scalar_one()
+    if asked >= MAX_REQUESTS_PER_HOUR:
+        raise BadInput(
+            "help/too_many",
+            N_(
+                "You have asked for help many times this hour. Someone will come: "
+                "meanwhile, ask in a room's chat."
+            ),
+        )
 
 
 def _waiting_words(name: str) -> Callable[[str], tuple[str, str | None]]:

@@ -6,7 +6,6 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import segno
 from starlette.requests import Request
@@ -15,6 +14,7 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
+from estaminet.kernel.paths import local_path
 from estaminet.kernel.storable import is_storable_text, unstorable_text
 from estaminet.people import access, actions, inbox, outbox, reveal
 from estaminet.people.mailing import confirmation_email
@@ -59,9 +59,7 @@ def _now(request: Request) -> datetime:
 
 def _safe_next(value: object) -> str:
     """Only same-site paths are followed after a form."""
-    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
-        return "/"
-    return value if not urlsplit(value).netloc else "/"
+    return local_path(value) or "/"
 
 
 # -- invites -------------------------------------------------------------------
