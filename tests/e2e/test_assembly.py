@@ -622,3 +622,36 @@ def test_a_proposal_is_put_to_the_vote_with_the_whole_vote_form(
     action_button(page, "vote.open", vote=2).click()
     expect(page.locator("article.vote--open .vote-duration[data-deadline]")).to_have_count(1)
     expect(page.locator("article.vote--open .vote-rule")).to_have_text(re.compile(r"^Règle\s:"))
+
+
+def test_a_member_checks_in_and_votes_with_the_keyboard_alone(
+    people: Visitors, venue: Venue
+) -> None:
+    """Keyboard only, as issue 13 asks of plan → room → chat → voice → vote: the member
+    reaches « je suis là » and the ballot's buttons with Tab, and Enter acts on them."""
+    page, member, _ = small_sitting(people, venue, "Octave", "Perrine")
+    assert member is not None
+    prepare_vote(page, "Adopter le budget", "majority", [], secret=False)
+    action_button(page, "vote.open", vote=1).click()
+
+    def tab_to(locator: Locator) -> None:
+        for _ in range(80):
+            member.keyboard.press("Tab")
+            if locator.evaluate("(el) => el === document.activeElement"):
+                return
+        raise AssertionError(f"Tab never reached {locator}")
+
+    member.locator("body").focus()
+    tab_to(action_button(member, "attendance.check_in"))
+    member.keyboard.press("Enter")
+    no_error(member)
+    expect(member.locator(".ballot")).to_have_count(1)
+    member.locator("body").focus()
+    tab_to(ballot(member).locator("button.ballot--yes"))
+    member.keyboard.press("Enter")
+    no_error(member)
+    expect(member.locator(".ballot__done")).to_have_count(1)
+    for screen in (page, member):
+        expect(screen.locator("article.vote--open .vote-participation").first).to_have_text(
+            re.compile(r"^1\D+2\D")
+        )
