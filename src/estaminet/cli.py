@@ -1,4 +1,5 @@
-"""The ``estaminet`` command: serve, demo, init, venue apply, invite create, db upgrade."""
+"""The ``estaminet`` command: serve, demo, init, venue apply, invite create, db upgrade,
+backup and restore."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from estaminet.people.model import Role, User
 from estaminet.people.queries import first_admin
 from estaminet.settings import Settings, UnknownSetting, load_settings
 from estaminet.store import Database, utcnow
+from estaminet.store.backup import BackupError, backup, default_backup_path, restore
 from estaminet.store.migrate import upgrade
 from estaminet.venue.plan import VenueFileError, load_venue
 from estaminet.venue.rooms import apply_venue, list_rooms
@@ -155,6 +157,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     db_cmd.add_parser("upgrade", parents=[common], help="apply the database migrations")
 
+    backup_cmd = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="write the database, the uploaded files and the secret key to one file "
+        "(safe while the venue runs)",
+    )
+    backup_cmd.add_argument(
+        "--output",
+        type=Path,
+        help="the backup file (default: <data dir>/backups/estaminet-<UTC time>.tar.gz)",
+    )
+    restore_cmd = sub.add_parser(
+        "restore", parents=[common], help="put a backup back (stop the venue first)"
+    )
+    restore_cmd.add_argument("file", type=Path)
+    restore_cmd.add_argument(
+        "--force", action="store_true", help="replace a database that already holds a venue"
+    )
+
     args = parser.parse_args(argv)
     try:
         settings = _settings_for(args)
@@ -189,6 +210,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings.prepare_data_dir()
             upgrade(settings.resolved_database_url)
             _say("Database is up to date.")
+        elif args.command == "backup":
+            _say(_backup(settings, args.output))
+        elif args.command == "restore":
+            _say(_restore(settings, args.file, replace=args.force))
+    except BackupError as exc:
+        print(f"Backup error: {exc}", file=sys.stderr)
+        return 2
     except VenueFileError as exc:
         print(f"Venue file error: {exc}", file=sys.stderr)
         return 2
@@ -196,6 +224,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Error: {exc.code}", file=sys.stderr)
         return 2
     return 0
+
+
+def _backup(settings: Settings, output: Path | None) -> str:
+    now = utcnow()
+    target = output or default_backup_path(settings.data_dir, now)
+    report = backup(settings.resolved_database_url, settings.data_dir, target, now)
+    lines = [
+        f"Backup written: {report.path} ({report.size} bytes; {report.database} database "
+        f"at migration {report.revision}; {report.files} files)",
+    ]
+    if settings.secret_key:
+        lines.append(
+            "Note: the secret key is set in the configuration (ESTAMINET_SECRET_KEY), "
+            "not in the data directory; keep it with this backup."
+        )
+    return "\n".join(lines)
+
+
+def _restore(settings: Settings, archive: Path, *, replace: bool) -> str:
+    settings.prepare_data_dir()
+    report = restore(archive, settings.resolved_database_url, settings.data_dir, replace=replace)
+    return (
+        f"Restored: {report.database} database (backup at migration {report.revision}, "
+        f"now up to date), {report.files} files in {settings.data_dir}"
+    )
 
 
 async def _apply(settings: Settings, path: Path) -> str:
