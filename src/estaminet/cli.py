@@ -24,7 +24,7 @@ from estaminet.store.migrate import upgrade
 from estaminet.venue.plan import VenueFileError, load_venue
 from estaminet.venue.rooms import apply_venue, list_rooms
 
-__all__ = ["main", "server_options"]
+__all__ = ["build_parser", "main", "server_options"]
 
 DEMO_VENUE = Path(__file__).parent / "venue" / "demo.toml"
 
@@ -105,7 +105,8 @@ def _settings_for(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's grammar (the deployment files' commands are checked against it)."""
     # --data-dir is taken before or after the command (``estaminet --data-dir D serve`` and
     # ``estaminet serve --data-dir D``); SUPPRESS keeps a later default from erasing it.
     common = argparse.ArgumentParser(add_help=False)
@@ -176,7 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--force", action="store_true", help="replace a database that already holds a venue"
     )
 
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
         settings = _settings_for(args)
     except (UnknownSetting, ValidationError) as exc:
