@@ -110,7 +110,9 @@ def _make_hub(settings: Settings) -> Hub:
         return RedisHub(
             settings.redis_url, buffer_size=settings.presence_buffer, prefix=settings.redis_prefix
         )
-    return MemoryHub(buffer_size=settings.presence_buffer)
+    return MemoryHub(
+        buffer_size=settings.presence_buffer, buffer_bytes=settings.presence_buffer_bytes
+    )
 
 
 FEATURES: Sequence[Callable[[Services], Feature]] = (

@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = 25.0
     """How often the server pings each WebSocket, and how long it waits for the answer."""
     presence_buffer: int = 512
+    """How many frames of each ephemeral topic (presence, the floor plan...) are kept for resumes."""
+    presence_buffer_bytes: int = Field(default=262_144, ge=0)
+    """And at most this many bytes of them per topic (the oldest go first); a tab that missed
+    more gets the whole state again."""
     ws_compression: bool = False
     ws_impl: Literal["estaminet", "websockets-sansio", "websockets", "wsproto"] = "estaminet"
     """uvicorn's WebSocket implementation. ``estaminet`` is uvicorn's sans-I/O one (no task per

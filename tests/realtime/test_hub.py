@@ -133,3 +133,27 @@ async def test_connection_holds_frames_during_catch_up() -> None:
     await asyncio.sleep(0.01)
     assert socket.sent == ["catch-up", "new"]
     await conn.stop()
+
+
+async def test_hub_buffers_are_bounded_in_bytes_as_well_as_frames() -> None:
+    hub = MemoryHub(buffer_size=100, buffer_bytes=2_000)
+    for _ in range(50):
+        seq = await hub.next_seq("presence:bar")
+        body = {"ops": [{"op": "inner", "target": "x", "html": "é" * 150}]}
+        await hub.publish(
+            frame_for_locales("presence:bar", seq, "presence", neutral=body), buffer=True
+        )
+    frames, size = hub.buffered("presence:bar")
+    assert size <= 2_000 and 0 < frames < 50
+    # what is kept serves the recent past exactly; older gaps ask for a resync
+    assert [f.seq for f in await hub.recent("presence:bar", 50 - frames) or []] == list(
+        range(51 - frames, 51)
+    )
+    assert await hub.recent("presence:bar", 50 - frames - 1) is None
+    # one frame bigger than the whole allowance is not kept at all: a resync, not a crash
+    seq = await hub.next_seq("presence:bar")
+    huge = {"ops": [{"op": "inner", "target": "x", "html": "x" * 5_000}]}
+    await hub.publish(frame_for_locales("presence:bar", seq, "presence", neutral=huge), buffer=True)
+    assert hub.buffered("presence:bar") == (0, 0)
+    assert await hub.recent("presence:bar", seq - 1) is None
+    assert await hub.recent("presence:bar", seq) == []

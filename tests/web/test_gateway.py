@@ -132,9 +132,13 @@ async def test_gateway_presence_shows_who_is_in_the_room(people: Any) -> None:
         async with bob.socket() as b:
             await b.sub("room:scene")
             event = await a.expect(type="event", topic="presence:scene")
-            assert any("Bob Presence" in op["html"] for op in event["ops"])
+            arrived = [op for op in event["ops"] if op["op"] == "upsert"]
+            assert len(arrived) == 1 and "Bob Presence" in arrived[0]["html"]
         event = await a.expect(type="event", topic="presence:scene")
-        assert not any("Bob Presence" in op["html"] for op in event["ops"])
+        # leaving removes that person's line; nobody's name travels again
+        gone = "#" + arrived[0]["id"]
+        assert any(op["op"] == "remove" and op["target"] == gone for op in event["ops"])
+        assert "Presence" not in str(event)
 
 
 async def test_gateway_team_room_refused_to_guest(people: Any) -> None:

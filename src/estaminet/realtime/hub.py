@@ -12,7 +12,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Protocol
 
-from estaminet.realtime.frames import Frame
+from estaminet.realtime.frames import LOCALES, Frame
 
 __all__ = ["Hub", "Listener", "MemoryHub"]
 
@@ -54,11 +54,13 @@ class Hub(Protocol):
 class MemoryHub:
     """The embedded hub: one process, no broker."""
 
-    def __init__(self, buffer_size: int = 512) -> None:
+    def __init__(self, buffer_size: int = 512, buffer_bytes: int = 262_144) -> None:
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
         self._seqs: dict[str, int] = defaultdict(int)
-        self._buffers: dict[str, deque[Frame]] = {}
+        self._buffers: dict[str, deque[tuple[Frame, int]]] = {}
+        self._buffered_bytes: dict[str, int] = defaultdict(int)
         self._buffer_size = buffer_size
+        self._buffer_bytes = buffer_bytes
 
     async def start(self) -> None:
         return None
@@ -80,10 +82,26 @@ class MemoryHub:
                 log.exception("listener failed on %s", frame.topic)
 
     def _remember(self, frame: Frame) -> None:
-        buf = self._buffers.get(frame.topic)
+        """Keep ``frame`` for resumes: at most ``buffer_size`` frames and ``buffer_bytes``
+        bytes of text per topic (measured on the first language), the oldest dropped first."""
+        if self._buffer_size <= 0:
+            return
+        topic = frame.topic
+        buf = self._buffers.get(topic)
         if buf is None:
-            buf = self._buffers[frame.topic] = deque(maxlen=self._buffer_size)
-        buf.append(frame)
+            buf = self._buffers[topic] = deque()
+        size = len(frame.text(LOCALES[0]).encode())
+        buf.append((frame, size))
+        self._buffered_bytes[topic] += size
+        while buf and (
+            len(buf) > self._buffer_size or self._buffered_bytes[topic] > self._buffer_bytes
+        ):
+            _, dropped = buf.popleft()
+            self._buffered_bytes[topic] -= dropped
+
+    def buffered(self, topic: str) -> tuple[int, int]:
+        """How many frames and bytes ``topic`` keeps for resumes."""
+        return len(self._buffers.get(topic, ())), self._buffered_bytes.get(topic, 0)
 
     def subscribe(self, topic: str, listener: Listener) -> Callable[[], None]:
         self._listeners[topic].append(listener)
@@ -114,6 +132,6 @@ class MemoryHub:
         if after > current:  # the client saw numbers we never gave (a restart): resync
             return None
         buf = self._buffers.get(topic)
-        if not buf or buf[0].seq > after + 1:
+        if not buf or buf[0][0].seq > after + 1:
             return None
-        return [frame for frame in buf if frame.seq > after]
+        return [frame for frame, _ in buf if frame.seq > after]

@@ -223,6 +223,7 @@ SERVER_FRAMES: dict[str, type] = {
 EVENT_KINDS: dict[str, type] = {
     "chat": EventFrame,
     "presence": EventFrame,
+    "occupancy": EventFrame,
     "notice": EventFrame,
     "agenda": EventFrame,
     "tables": EventFrame,
@@ -522,6 +523,7 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("user", ("notice", "tables", "catch_up")),
         TopicFamily("room", ("chat", "catch_up")),
         TopicFamily("presence", ("presence", "catch_up")),
+        TopicFamily("plan", ("occupancy", "catch_up")),
         TopicFamily("agenda", ("agenda", "catch_up")),
         TopicFamily("tables", ("tables", "catch_up")),
         TopicFamily("table", ("lobby", "view", "chat", "catch_up")),

@@ -28,6 +28,7 @@ from estaminet.venue.rooms import (
     set_team_member,
     visible_rooms,
 )
+from estaminet.venue.service import plan_topic
 from estaminet.web.pages import fragment, page, page_context, require_user
 from estaminet.web.security import form_with_csrf
 
@@ -44,12 +45,12 @@ async def home(request: Request) -> Response:
     rooms = [room for room in every if room.visible_to(user)]
     locked = [room for room in every if not room.visible_to(user)]
     venue = state.venue
-    seqs = {room.slug: await venue.hub.current_seq(f"presence:{room.slug}") for room in rooms}
+    topics = sorted({plan_topic(room) for room in rooms})
     context = {
         "rooms": rooms,
         "locked": locked,
-        "people": {room.slug: venue.presence.people(room.slug) for room in rooms},
-        "seqs": seqs,
+        "occupancy": {room.slug: venue.published(room.slug) for room in rooms},
+        "plan_topics": [(topic, await venue.hub.current_seq(topic)) for topic in topics],
         "welcome": request.query_params.get("welcome") == "1",
     }
     async with state.db.read() as conn:
@@ -115,8 +116,8 @@ async def room_page(request: Request) -> Response:
             **conversation,
             "panel": panel,
             "rooms": rooms,
-            "people": venue.presence.people(room.slug),
-            "presence_seq": await venue.hub.current_seq(f"presence:{room.slug}"),
+            "snap": venue.published(room.slug),
+            "presence_seq": venue.presence_seq(room.slug),
         },
     )
 

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, insert
@@ -19,7 +20,7 @@ from estaminet.kernel.errors import BadInput, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.ratelimit import Monotonic, TokenBucket
 from estaminet.kernel.storable import is_storable_int
-from estaminet.people.access import can_moderate, can_moderate_person
+from estaminet.people.access import can_moderate, can_moderate_person, can_see_room
 from estaminet.people.actions import log_moderation
 from estaminet.people.inbox import Inbox, texts_for
 from estaminet.people.model import User, initials_of
@@ -33,7 +34,7 @@ from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.translations import translate
 from estaminet.venue import chat
-from estaminet.venue.presence import Presence, PresentPerson
+from estaminet.venue.presence import Presence, PresentPerson, Snapshot, list_changes
 from estaminet.venue.rooms import (
     Room,
     check_room_access,
@@ -85,6 +86,9 @@ class VenueService:
         self._epoch = 0
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
+        # What was last published for each room's presence, with its seq: pages and
+        # catch-ups are drawn from it, so they show exactly what the frames so far say.
+        self._published: dict[str, tuple[int, Snapshot]] = {}
         # One writer per room at a time, from the seq taken to the frame published, so a
         # room's chat frames leave this instance in seq order (on PostgreSQL, two commits
         # in a row could otherwise publish the later first and make every tab resync).
@@ -93,6 +97,7 @@ class VenueService:
     def install(self, gateway: Gateway) -> None:
         gateway.provide("room", _RoomTopics(self))
         gateway.provide("presence", _PresenceTopics(self))
+        gateway.provide("plan", _PlanTopics(self))
         gateway.action("chat.send", self._send)
         gateway.action("chat.edit", self._edit)
         gateway.action("chat.delete", self._delete)
@@ -394,37 +399,139 @@ class VenueService:
     async def _flush_presence(self) -> None:
         self._flush = None
         dirty, self._dirty = self._dirty, set()
+        rooms = {room.slug: room for room in await self.rooms()}
+        plan: dict[str, list[tuple[str, Snapshot]]] = {}
         for slug in sorted(dirty):
+            before = self.published(slug)
+            after = self.presence.snapshot(slug)
+            if after == before:
+                continue  # someone came and went within the same quarter second
             topic = f"presence:{slug}"
             seq = await self.hub.next_seq(topic)
-            frame = frame_for_locales(topic, seq, "presence", self._presence_body(slug))
+            frame = frame_for_locales(
+                topic, seq, "presence", partial(self._changes_body, slug, before, after)
+            )
+            self._published[slug] = (seq, after)
+            await self.hub.publish(frame, buffer=True)
+            room = rooms.get(slug)
+            if room is not None and (before.count, before.faces) != (after.count, after.faces):
+                plan.setdefault(plan_topic(room), []).append((slug, after))
+        for topic, rooms_now in sorted(plan.items()):
+            seq = await self.hub.next_seq(topic)
+            frame = frame_for_locales(topic, seq, "occupancy", partial(self._plan_body, rooms_now))
             await self.hub.publish(frame, buffer=True)
 
-    def _presence_body(self, slug: str) -> Callable[[str], dict[str, Any]]:
-        return lambda locale: {"ops": self.presence_ops(slug, locale)}
+    def _changes_body(
+        self, slug: str, before: Snapshot, after: Snapshot, locale: str
+    ) -> dict[str, Any]:
+        return {"ops": self.presence_changes(slug, before, after, locale)}
+
+    def _plan_body(self, rooms: list[tuple[str, Snapshot]], locale: str) -> dict[str, Any]:
+        return {"ops": [self.occupants_op(slug, locale, snap) for slug, snap in rooms]}
+
+    def published(self, slug: str) -> Snapshot:
+        """The room's presence as the frames published so far tell it."""
+        return self._published.get(slug, (0, Snapshot()))[1]
+
+    def presence_seq(self, slug: str) -> int:
+        """The seq of the last presence frame of ``slug`` this instance published."""
+        return self._published.get(slug, (0, Snapshot()))[0]
+
+    def _person_html(self, slug: str, person: PresentPerson, locale: str) -> str:
+        return self.templates.render("venue/_person.html", locale, {"slug": slug, "p": person})
+
+    def presence_changes(
+        self, slug: str, before: Snapshot, after: Snapshot, locale: str
+    ) -> list[dict[str, Any]]:
+        """What changed on a room's list of people, as ops (never the whole list)."""
+        removed, appended = list_changes(
+            [p.user_id for p in before.shown], [p.user_id for p in after.shown]
+        )
+        people = {p.user_id: p for p in after.shown}
+        ops: list[dict[str, Any]] = [
+            {"op": "remove", "target": f"#{person_id(slug, uid)}"} for uid in removed
+        ]
+        if after.count and not before.count:
+            ops.append({"op": "remove", "target": f"#{person_id(slug, 'none')}"})
+        ops.extend(
+            {
+                "op": "upsert",
+                "parent": f"[data-people='{slug}']",
+                "id": person_id(slug, uid),
+                "html": self._person_html(slug, people[uid], locale),
+            }
+            for uid in appended
+        )
+        if before.count and not after.count:
+            ops.append(
+                {
+                    "op": "upsert",
+                    "parent": f"[data-people='{slug}']",
+                    "id": person_id(slug, "none"),
+                    "html": self.templates.render("venue/_nobody.html", locale, {"slug": slug}),
+                }
+            )
+        if before.count != after.count:
+            ops.append(
+                {"op": "inner", "target": f"[data-people-count='{slug}']", "html": f"{after.count}"}
+            )
+        if before.more != after.more:
+            ops.append(self._more_op(slug, after, locale))
+        return ops
+
+    def _more_op(self, slug: str, snap: Snapshot, locale: str) -> dict[str, Any]:
+        return {
+            "op": "inner",
+            "target": f"[data-people-more='{slug}']",
+            "html": self.templates.render(
+                "venue/_people_more.html", locale, {"slug": slug, "snap": snap}
+            ),
+        }
 
     def presence_ops(self, slug: str, locale: str) -> list[dict[str, Any]]:
-        people = self.presence.people(slug)
+        """The whole list as published (a catch-up after a gap)."""
+        snap = self.published(slug)
         return [
-            {
-                "op": "replace",
-                "target": f"[data-occupants='{slug}']",
-                "html": self.templates.render(
-                    "venue/_occupants.html", locale, {"slug": slug, "people": people}
-                ),
-            },
             {
                 "op": "replace",
                 "target": f"[data-people='{slug}']",
                 "html": self.templates.render(
-                    "venue/_people.html", locale, {"slug": slug, "people": people}
+                    "venue/_people.html", locale, {"slug": slug, "snap": snap}
                 ),
             },
+            {"op": "inner", "target": f"[data-people-count='{slug}']", "html": f"{snap.count}"},
+            self._more_op(slug, snap, locale),
         ]
+
+    def occupants_op(self, slug: str, locale: str, snap: Snapshot | None = None) -> dict[str, Any]:
+        """A room's box on the floor plan: how many, and the first faces."""
+        shown = self.published(slug) if snap is None else snap
+        return {
+            "op": "replace",
+            "target": f"[data-occupants='{slug}']",
+            "html": self.templates.render(
+                "venue/_occupants.html", locale, {"slug": slug, "snap": shown}
+            ),
+        }
 
     async def rooms(self) -> list[Room]:
         async with self.db.read() as conn:
             return await list_rooms(conn)
+
+
+def person_id(slug: str, user_id: str) -> str:
+    """The element id of a person in a room's list (``none``: the "nobody here" line)."""
+    return f"pp-{slug}-{user_id}"
+
+
+def plan_topic(room: Room) -> str:
+    """The floor plan's summary topic carrying ``room``'s occupancy: one per audience, so
+    nobody is told how many people are in a room they may not see."""
+    if room.visibility.value == "public":
+        return "plan:public"
+    if room.visibility.value == "members":
+        return "plan:members"
+    return f"plan:team:{room.slug}"
 
 
 _CACHE_SECONDS = 2.0
@@ -500,6 +607,46 @@ class _PresenceTopics(SnapshotTopics):
             slug = topic.partition(":")[2]
             connection.push_catch_up(
                 topic, current, self.venue.presence_ops(slug, connection.locale)
+            )
+        else:
+            for frame in missed:
+                connection.push(frame.text(connection.locale))
+        return current
+
+
+class _PlanTopics(SnapshotTopics):
+    """``plan:public``, ``plan:members``, ``plan:team:<slug>``: the floor plan's occupancy,
+    one summary per audience (how many people in each room, the first faces)."""
+
+    def __init__(self, venue: VenueService) -> None:
+        self.venue = venue
+
+    async def authorize(self, principal: Principal, topic: str) -> None:
+        user = await self.venue._user(principal)
+        audience = topic.removeprefix("plan:")
+        if audience == "public":
+            return
+        if audience == "members":
+            if not can_see_room(user, "members", in_team=False):
+                raise Forbidden("venue/members_only", N_("This room is for members."))
+            return
+        slug = audience.removeprefix("team:")
+        if audience == slug or not slug or len(slug) > 40:
+            raise NotFound("venue/unknown_room", N_("This room does not exist."))
+        check_room_access(await self.venue._room(slug), user)
+
+    async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        hub = self.venue.hub
+        current = await hub.current_seq(topic)
+        if after == current:
+            return current
+        missed = await hub.recent(topic, after) if after >= 0 else None
+        if missed is None:
+            rooms = [room for room in await self.venue.rooms() if plan_topic(room) == topic]
+            connection.push_catch_up(
+                topic,
+                current,
+                [self.venue.occupants_op(room.slug, connection.locale) for room in rooms],
             )
         else:
             for frame in missed:
