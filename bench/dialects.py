@@ -39,6 +39,8 @@ class EstaminetDialect:
     name: str = "estaminet"
     path: str = "/ws"
     concurrency: int = 16
+    also: tuple[str, ...] = ()
+    """Topics a listener follows besides the room's chat (``presence:bar``: a room page)."""
     _cookies: dict[int, str] = field(default_factory=dict)
 
     async def prepare(self, base_url: str, count: int) -> None:
@@ -85,6 +87,14 @@ class EstaminetDialect:
         )
         if b'"subscribed"' not in answer:
             raise SignUpFailed(f"could not follow the room: {answer[:200]!r}")
+        for extra in self.also:
+            client.send(json.dumps({"type": "sub", "topic": extra}))
+            quoted = f'"{extra}"'.encode()
+            answer = await client.expect(
+                lambda d, q=quoted: q in d and (b'"subscribed"' in d or b'"error"' in d)
+            )
+            if b'"subscribed"' not in answer:
+                raise SignUpFailed(f"could not follow {extra}: {answer[:200]!r}")
 
     def post(self, message_id: int, body: str) -> str:
         return json.dumps(

@@ -82,6 +82,8 @@ class Client:
         self.connection: WireConnection | None = None
         self.message_bytes = 0
         self.other_frames = 0
+        self.other_bytes = 0
+        """Bytes of the frames that are not timed chat messages (presence, acks...)."""
         self._inbox: deque[bytes] = deque(maxlen=64)
         self._arrival = asyncio.Event()
 
@@ -111,6 +113,7 @@ class Client:
             self.send(answer)
             return
         self.other_frames += 1
+        self.other_bytes += len(data)
         self._inbox.append(bytes(data))
         self._arrival.set()
 
