@@ -50,7 +50,6 @@ __all__ = ["VenueService"]
 log = logging.getLogger(__name__)
 
 _PRESENCE_DELAY = 0.25
-_CATCH_UP_LIMIT = 200
 
 
 def _person(principal: Principal) -> PresentPerson:
@@ -561,9 +560,12 @@ class _RoomTopics:
                 raise NotFound("venue/unknown_room", N_("This room does not exist."))
             if after < 0 or after >= room.last_seq:
                 return room.last_seq
-            changed = await chat.changes_since(conn, room, after, limit=_CATCH_UP_LIMIT)
+            # A tab that missed more than a page of changes gets the last page again (and
+            # "earlier messages" on scroll), never the whole gap: a catch-up is one page at most.
+            page_size = self.venue.settings.chat_page_size
+            changed = await chat.changes_since(conn, room, after, limit=page_size)
             if changed is None:
-                recent = await chat.history(conn, room, limit=self.venue.settings.chat_page_size)
+                recent = await chat.history(conn, room, limit=page_size)
         locale = connection.locale
         if changed is None:
             html = self.venue.templates.render(
