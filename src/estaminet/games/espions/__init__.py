@@ -8,7 +8,9 @@ from estaminet.games.espions.game import GAME, SAMPLE_CLUE, Espions, State, plac
 from estaminet.games.espions.grid import (
     ASSASSIN,
     CARDS,
+    COLOUR_NAMES,
     NEUTRAL,
+    TEAM_NAMES,
     TEAMS,
     deal,
     opponent,
@@ -23,6 +25,7 @@ from estaminet.games.espions.words_fr import WORDS
 __all__ = [
     "ASSASSIN",
     "CARDS",
+    "COLOUR_NAMES",
     "DEFAULT_OPTIONS",
     "GAME",
     "LIMITS",
@@ -33,6 +36,7 @@ __all__ = [
     "REJECTION_MESSAGES",
     "SAMPLE_CLUE",
     "TEAMS",
+    "TEAM_NAMES",
     "WORDS",
     "Espions",
     "State",

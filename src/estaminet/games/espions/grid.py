@@ -12,16 +12,19 @@ import random
 from collections.abc import Sequence
 
 from estaminet.games.espions.words_fr import WORDS
+from estaminet.kernel.i18n import N_
 
 __all__ = [
     "ASSASSIN",
     "CARDS",
     "COLOURS",
+    "COLOUR_NAMES",
     "NEUTRAL",
     "NEUTRAL_CARDS",
     "OTHER_TEAM_CARDS",
     "STARTING_TEAM_CARDS",
     "TEAMS",
+    "TEAM_NAMES",
     "Deal",
     "deal",
     "opponent",
@@ -38,6 +41,17 @@ CARDS = 25
 STARTING_TEAM_CARDS = 9
 OTHER_TEAM_CARDS = 8
 NEUTRAL_CARDS = 7
+
+TEAM_NAMES: dict[str, str] = {"red": N_("Reds"), "blue": N_("Blues")}
+"""Each team's name without an article (messages add their own: "the %(team)s win")."""
+
+COLOUR_NAMES: dict[str, str] = {
+    "red": N_("red"),
+    "blue": N_("blue"),
+    "neutral": N_("passer-by"),
+    "assassin": N_("assassin"),
+}
+"""What a card is, in words: a colour is never told by colour alone."""
 
 Deal = tuple[str, list[str], list[str]]
 """The starting team, the 25 words and the key (one colour per card)."""
