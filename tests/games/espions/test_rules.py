@@ -14,6 +14,7 @@ from estaminet.games.espions import (
     REJECTION_MESSAGES,
     WORDS,
     State,
+    breakable,
     clue_problem,
     fold,
     same_word,
@@ -329,3 +330,26 @@ def test_leak_checker_catches_the_key_in_a_guessers_view() -> None:
     facts = GAME.knowledge(state)
     assert find_leaks(GAME.view(state, guesser), guesser, facts, GAME.guarded_keys) == []
     assert len(find_leaks(spymasters_view, guesser, facts, GAME.guarded_keys)) == 25
+
+
+# --- how a word is set on a card --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "shown"),
+    [
+        ("chat", "chat"),
+        ("fromage", "fromage"),
+        ("chocolat", "cho-colat"),
+        ("bibliothèque", "biblio-thèque"),
+        ("parapluie", "para-pluie"),
+        ("hélicoptère", "héli-coptère"),
+        ("grenouille", "gre-nouille"),
+    ],
+)
+def test_long_words_get_one_soft_hyphen_between_syllables(word: str, shown: str) -> None:
+    assert breakable(word).replace("\u00ad", "-") == shown
+
+
+def test_every_long_word_of_the_list_can_break() -> None:
+    assert all("\u00ad" in breakable(word) for word in WORDS if len(word) >= 8)

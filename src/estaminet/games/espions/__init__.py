@@ -4,6 +4,7 @@ Pure rules: no I/O, no clock, no global random. See docs/games/espions.md.
 """
 
 from estaminet.games.espions.clues import MAX_CLUE_LENGTH, clue_problem, fold, same_word
+from estaminet.games.espions.display import breakable
 from estaminet.games.espions.game import GAME, SAMPLE_CLUE, Espions, State, placings
 from estaminet.games.espions.grid import (
     ASSASSIN,
@@ -40,6 +41,7 @@ __all__ = [
     "WORDS",
     "Espions",
     "State",
+    "breakable",
     "clue_problem",
     "deal",
     "fold",
