@@ -238,6 +238,12 @@ def test_espions_round_no_frame_to_a_non_spymaster_holds_the_key(people: Visitor
     for person in everyone:
         expect(person.page.locator(".es-turn")).to_have_class(re.compile(rf"es-turn--{second}"))
 
+    # No replay before the end: it would be a way round the views.
+    for person in (guesser, watcher):
+        early = person.page.request.get(f"/t/{table_id}/replay?step=1")
+        assert early.status == 404, early.status
+        assert "es-card" not in early.text()
+
     # Turn 2: the other team finds one card and stops.
     give_clue(masters[second], "lumière", 1)
     turn_over(guessers[second], cards(second)[0])
