@@ -172,7 +172,13 @@ def test_espions_round_no_frame_to_a_non_spymaster_holds_the_key(people: Visitor
     form.locator("button[type=submit]").click()
     expect(host).to_have_url(re.compile(r"/t/\d+$"))
     table_id = int(host.url.rsplit("/", 1)[1])
+    options = host.locator(".table-options")
+    options.locator("summary").click()
+    options.locator("#es-clue-seconds").fill("90")
+    options.locator("button[type=submit]").click()
+    expect(host.locator(".lobby")).to_contain_text("Indice : 90 s · recherche : 120 s")
     wait_online(host)
+    lobby = violations(host)
 
     players = [alice]
     for name, options in (("Bruno", PHONE_390), ("Chloé", {}), ("Denis", {})):
@@ -207,8 +213,9 @@ def test_espions_round_no_frame_to_a_non_spymaster_holds_the_key(people: Visitor
     assert counts == {first: 9, second: 8, "neutral": 7, "assassin": 1}
     for person in [*guessers.values(), watcher]:
         assert all(colour_of(card) is None for card in grid(person.page)), person.name
-    axe: list[str] = []
+    axe = list(lobby)
     look(everyone, "start", axe)
+    expect(host.locator(".es-rules")).to_contain_text("Sans indice après 90 secondes")
 
     def cards(colour: str) -> list[dict[str, Any]]:
         shown = {c["card"] for c in grid(watcher.page) if "es-card--revealed" in c["classes"]}

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
-from estaminet.games.espions.clues import clue_problem, tidy
+from estaminet.games.espions.clues import MAX_CLUE_LENGTH, clue_problem, tidy
 from estaminet.games.espions.grid import (
     ASSASSIN,
     TEAMS,
@@ -174,7 +174,7 @@ class Espions:
         hidden = [w for w, shown in zip(state.words, state.revealed, strict=True) if not shown]
         problem = clue_problem(word, hidden)
         if problem is not None:
-            return reject(problem, word=tidy(word)[:40], max=30)
+            return reject(problem, word=tidy(word)[: MAX_CLUE_LENGTH + 10], max=MAX_CLUE_LENGTH)
         most = left(state, state.turn)
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= most:
             return reject("bad_count", max=most)
