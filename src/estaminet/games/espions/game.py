@@ -38,7 +38,7 @@ from estaminet.games.espions.rejections import reject
 from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
 
-__all__ = ["GAME", "SAMPLE_CLUE", "Espions", "State", "placings"]
+__all__ = ["GAME", "SAMPLE_CLUE", "Espions", "State", "cards_left", "placings"]
 
 SAMPLE_CLUE = "indice"
 """The word ``legal_actions`` lists for a clue (the spymaster types their own)."""
@@ -71,7 +71,7 @@ def _in_range(value: Any, size: int) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < size
 
 
-def left(state: State, team: str) -> int:
+def cards_left(state: State, team: str) -> int:
     """How many of ``team``'s cards are still face down."""
     return sum(
         1
@@ -175,7 +175,7 @@ class Espions:
         problem = clue_problem(word, hidden)
         if problem is not None:
             return reject(problem, word=tidy(word)[: MAX_CLUE_LENGTH + 10], max=MAX_CLUE_LENGTH)
-        most = left(state, state.turn)
+        most = cards_left(state, state.turn)
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= most:
             return reject("bad_count", max=most)
         deadline = now + timedelta(seconds=state.options["guess_seconds"])
@@ -195,7 +195,7 @@ class Espions:
         colour, team = state.key[card], state.turn
         if colour == ASSASSIN:
             events.append({"type": "won", "team": opponent(team), "reason": "assassin"})
-        elif left(after, colour) == 0:
+        elif cards_left(after, colour) == 0:
             events.append({"type": "won", "team": colour, "reason": "all_found"})
         elif colour != team:
             events.append(self._turn_ended(after, "wrong", now))
@@ -273,7 +273,7 @@ class Espions:
                 return []
             return [
                 {"type": "clue", "word": SAMPLE_CLUE, "count": count}
-                for count in range(1, left(state, state.turn) + 1)
+                for count in range(1, cards_left(state, state.turn) + 1)
             ]
         if state.phase != "guess":
             return []
@@ -323,7 +323,7 @@ class Espions:
             },
             "key_shown": knows_key,
             "cards": cards,
-            "left": {team: left(state, team) for team in TEAMS},
+            "left": {team: cards_left(state, team) for team in TEAMS},
             "clue": None if state.clue is None else dict(state.clue),
             "guessed": state.guessed,
             "turns": [self._past(state, turn) for turn in state.turns],
@@ -374,7 +374,7 @@ class Espions:
         details = {
             "winner": state.winner,
             "placings": placings(state.seats, state.winner),
-            "left": {team: left(state, team) for team in TEAMS},
+            "left": {team: cards_left(state, team) for team in TEAMS},
         }
         return Outcome(state.reason, frozenset(team_seats(state.winner, state.seats)), details)
 
