@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import timedelta
 
 from estaminet.games.espions import GAME, State
 from estaminet.games.kit.conformance import START, check_game
@@ -17,10 +18,10 @@ _CARD = re.compile(r'class="es-card([^"]*)" data-card="(\d+)"')
 _COLOURS = ("red", "blue", "neutral", "assassin")
 
 
-def screen(state: State, viewer: Viewer, seats: int) -> str:
+def screen(state: State, viewer: Viewer, seats: int, locale: str = "fr") -> str:
     table = dataclasses.replace(_table(seats), key="espions", options=dict(state.options))
     live = Live(1, "espions", GAME, state, 0, "running" if state.phase != "over" else "ended")
-    return SERVICE.render_view(table, live, GAME.view(state, viewer), viewer, "fr")
+    return SERVICE.render_view(table, live, GAME.view(state, viewer), viewer, locale)
 
 
 def coloured_cards(page: str) -> dict[int, str]:
@@ -68,3 +69,17 @@ def test_screen_spymaster_gets_the_clue_form_and_guessers_the_cards() -> None:
     assert page.count('data-table-action="{&#34;card&#34;') == 25  # every card can be shown
     assert "Voyage" in page
     assert "data-table-action" not in screen(state, Viewer.player(3 - guesser), 4)
+
+
+def test_screen_says_who_plays_and_how_each_turn_ended_in_both_languages() -> None:
+    state = GAME.setup(4, {}, seed=2, now=START)
+    master = 0 if state.starting == "red" else 1
+    team = "Rouges" if master == 0 else "Bleus"
+    timeout = GAME.apply(state, -1, {"type": "timeout"}, START + timedelta(seconds=120))
+    assert isinstance(timeout, list)
+    later = GAME.evolve(state, timeout[0])
+    page = screen(later, Viewer.spectator(), 4)
+    assert f"{team} : pas d’indice à temps" in page and "temps écoulé" in page
+    english = screen(state, Viewer.player(master + 2), 4, "en")
+    assert f"Turn of the {'Reds' if master == 0 else 'Blues'}" in english
+    assert "You play for the" in english

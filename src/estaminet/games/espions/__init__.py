@@ -5,7 +5,15 @@ Pure rules: no I/O, no clock, no global random. See docs/games/espions.md.
 
 from estaminet.games.espions.clues import MAX_CLUE_LENGTH, clue_problem, fold, same_word
 from estaminet.games.espions.display import breakable
-from estaminet.games.espions.game import GAME, SAMPLE_CLUE, Espions, State, placings
+from estaminet.games.espions.game import (
+    GAME,
+    SAMPLE_CLUE,
+    TURN_END_NAMES,
+    Espions,
+    State,
+    cards_left,
+    placings,
+)
 from estaminet.games.espions.grid import (
     ASSASSIN,
     CARDS,
@@ -38,10 +46,12 @@ __all__ = [
     "SAMPLE_CLUE",
     "TEAMS",
     "TEAM_NAMES",
+    "TURN_END_NAMES",
     "WORDS",
     "Espions",
     "State",
     "breakable",
+    "cards_left",
     "clue_problem",
     "deal",
     "fold",

@@ -37,11 +37,30 @@ from estaminet.games.espions.options import DEFAULT_OPTIONS, validate_options
 from estaminet.games.espions.rejections import reject
 from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
+from estaminet.kernel.i18n import N_
 
-__all__ = ["GAME", "SAMPLE_CLUE", "Espions", "State", "cards_left", "placings"]
+__all__ = [
+    "GAME",
+    "SAMPLE_CLUE",
+    "TURN_END_NAMES",
+    "Espions",
+    "State",
+    "cards_left",
+    "placings",
+]
 
 SAMPLE_CLUE = "indice"
 """The word ``legal_actions`` lists for a clue (the spymaster types their own)."""
+
+TURN_END_NAMES: dict[str, str] = {
+    "wrong": N_("wrong card"),
+    "stopped": N_("the team stopped"),
+    "limit": N_("as many cards as allowed"),
+    "timeout": N_("time is up"),
+    "assassin": N_("the assassin!"),
+    "all_found": N_("all found"),
+}
+"""Why a turn ended, as the clues' history says it (French in the catalog)."""
 
 
 @dataclass
