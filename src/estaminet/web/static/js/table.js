@@ -28,7 +28,7 @@ export function setupTable(live, page) {
     }
   });
 
-  // Forms that compose an action (Cupid chooses two lovers).
+  // Forms that compose an action (Cupid chooses two lovers, a spymaster gives a clue).
   page.addEventListener("submit", async (e) => {
     const form = e.target.closest("[data-table-form]");
     if (!form) return;
@@ -39,6 +39,9 @@ export function setupTable(live, page) {
       action = { type: "cupid", lovers: [Number(form.elements.a.value), Number(form.elements.b.value)] };
     }
     if (kind === "sheet") action = sheetAction(form, e.submitter?.name === "stop");
+    if (kind === "clue") {  // Espions: a spymaster's word and number
+      action = { type: "clue", word: form.elements.word.value, count: Number(form.elements.count.value) };
+    }
     if (!action) return;
     try {
       await live.act("table.act", { table, action });
@@ -71,7 +74,7 @@ export function setupTable(live, page) {
     }
   });
   document.addEventListener("estaminet:replaced", () => {
-    for (const input of page.querySelectorAll("input[data-draft]")) {
+    for (const input of page.querySelectorAll("input[data-draft], select[data-draft]")) {
       const draft = drafts.get(input.dataset.draft);
       if (draft !== undefined && input.value !== draft) input.value = draft;
     }
