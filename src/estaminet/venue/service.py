@@ -45,7 +45,7 @@ from estaminet.venue.rooms import (
 from estaminet.venue.schema import room_restrictions
 from estaminet.web.templating import Templates
 
-__all__ = ["VenueService"]
+__all__ = ["VenueService", "person_id", "plan_topic"]
 
 log = logging.getLogger(__name__)
 
