@@ -187,7 +187,7 @@ musée / exposition
 hôpital / pharmacie
 église / chapelle
 mairie / commune
-village / ville
+village / hameau
 Bruxelles / Liège
 Belgique / France
 frontière / douane

@@ -52,8 +52,8 @@ def rules_sections(options: Mapping[str, Any] | None = None) -> list[tuple[Text,
                 ),
                 Text(
                     Nn_(
-                        "This table: %(count)s intrus; %(blank)s.",
-                        "This table: %(count)s intrus; %(blank)s.",
+                        "This table: %(count)s intrus. %(blank)s.",
+                        "This table: %(count)s intrus. %(blank)s.",
                     ),
                     {
                         "count": merged["intruders"],

@@ -28,7 +28,7 @@ export function setupTable(live, page) {
     }
   });
 
-  // Forms that compose an action (Cupid chooses two lovers).
+  // Forms that compose an action (Cupid chooses two lovers, a clue is typed).
   page.addEventListener("submit", async (e) => {
     const form = e.target.closest("[data-table-form]");
     if (!form) return;
@@ -39,6 +39,8 @@ export function setupTable(live, page) {
       action = { type: "cupid", lovers: [Number(form.elements.a.value), Number(form.elements.b.value)] };
     }
     if (kind === "sheet") action = sheetAction(form, e.submitter?.name === "stop");
+    // One typed word (L'Intrus: a clue, Mr White's guess): {type: data-action, word}.
+    if (kind === "word") action = { type: form.dataset.action, word: form.elements.word.value };
     if (!action) return;
     try {
       await live.act("table.act", { table, action });
