@@ -61,7 +61,7 @@ four / micro-ondes
 frigo / congélateur
 table / bureau
 chaise / tabouret
-lit / canapé
+matelas / canapé
 oreiller / coussin
 couverture / drap
 lampe / bougie
@@ -217,10 +217,9 @@ horloge / sablier
 matin / soir
 midi / minuit
 lundi / dimanche
-printemps / été
 sel / poivre
 sucre / miel
-eau / limonade
+limonade / grenadine
 jus / sirop
 omelette / œuf
 poulet / dinde
