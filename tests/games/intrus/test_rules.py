@@ -284,6 +284,7 @@ def test_mr_white_out_guesses_the_word_and_wins_alone() -> None:
     assert outcome.details["placings"] == {0: 1, 1: 2, 2: 2, 3: 2, 4: 2}
     lost = act(state, 0, {"type": "guess", "word": "piscine"})
     assert lost.phase == "clues" and lost.guesses[-1] == {
+        "round": 1,
         "seat": 0,
         "guess": "piscine",
         "right": False,

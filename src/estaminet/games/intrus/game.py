@@ -277,7 +277,12 @@ class Intrus:
             self._fold_tally(new, event)
         elif kind == "guessed":
             new.guesses.append(
-                {"seat": event["seat"], "guess": event["guess"], "right": event["right"]}
+                {
+                    "round": new.round,
+                    "seat": event["seat"],
+                    "guess": event["guess"],
+                    "right": event["right"],
+                }
             )
             new.guesser = None
             if event["right"]:

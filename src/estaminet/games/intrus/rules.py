@@ -124,8 +124,8 @@ def rules_sections(options: Mapping[str, Any] | None = None) -> list[tuple[Text,
                 ),
                 Text(
                     N_(
-                        "The game has at most as many rounds as players; if intrus are "
-                        "still in the game after the last one, they win."
+                        "The game has at most as many rounds as players; if intrus or Mr "
+                        "White are still in the game after the last one, they win."
                     )
                 ),
                 Text(
