@@ -20,9 +20,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from .helpers import PHONE_390, Visitors, screenshot, wait_online
+from .helpers import ARTIFACTS, PHONE_390, Visitors, screenshot, wait_online
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,10 @@ CLUES = [
 """Clues for each round, in no pair: they cannot be anyone's word."""
 ROLE_LABELS = ("Civil", "Intrus", "Monsieur Blanc")
 _RULES = re.compile(r'<details class="intrus-rules">.*?</details>', re.S)
-_IN_GAME_ROLE = re.compile(r"<td>oui</td>\s*<td>(.*?)</td>", re.S)
+_IN_GAME_ROLE = re.compile(
+    r'<tr class="intrus-player intrus-player--in">.*?<td class="intrus-role">(.*?)</td>', re.S
+)
+_AXE = Axe()
 
 
 class Person:
@@ -80,6 +84,24 @@ def _frame_texts(frames: list[str]) -> list[str]:
 def _mentions(texts: list[str], word: str) -> list[str]:
     pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.I)
     return [t[max(0, m.start() - 80) : m.end() + 80] for t in texts for m in pattern.finditer(t)]
+
+
+def _axe(page: Page) -> list[str]:
+    """axe-core's findings on the page as it is now (any impact)."""
+    found: dict[str, Any] = _AXE.run(page).response
+    return [
+        f"{page.url} [{v['impact']}] {v['id']}: "
+        + "; ".join(f"{n['target']} {n.get('failureSummary', '')[:160]}" for n in v["nodes"][:4])
+        for v in found["violations"]
+    ]
+
+
+def _view_picture(page: Page, name: str) -> None:
+    """The game screen alone (what docs/games/intrus.md shows); nothing sticks out sideways."""
+    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{name}: the page scrolls sideways: {widths}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#table-view").screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def _sit(page: Page, table_id: int, role: str) -> None:
@@ -171,20 +193,23 @@ def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> 
         expect(page.locator(".table-error")).to_have_text(
             "C'est votre propre mot, ou trop proche : trouvez un autre indice."
         )
-    screenshot(players[civils[0]].page, "intrus-clue-phone")
+    _view_picture(players[speaker].page, "intrus-clue-phone")
+    problems = _axe(players[speaker].page) + _axe(watcher)
 
     # Round 1: clues, discussion, everyone votes Mr White out; he guesses wrong.
     alive = list(PLAYERS)
     _clue_round(players, watcher, alive, CLUES[0])
     _discuss(players, alive)
     screenshot(watcher, "intrus-vote-desktop")
+    problems += _axe(players[civils[0]].page)
     for name in alive:
         _vote(players, name, civils[0] if name == blank else blank)
     expect(watcher.locator(".intrus-ballots")).to_contain_text(
         f"{blank} est éliminé·e : Monsieur Blanc."
     )
     expect(players[blank].page.locator(".intrus-guess")).to_be_visible()
-    screenshot(players[blank].page, "intrus-guess-phone")
+    _view_picture(players[blank].page, "intrus-guess-phone")
+    problems += _axe(players[blank].page)
     players[blank].page.locator(".intrus-guess input[name=word]").fill("zigzag")
     players[blank].page.locator(".intrus-guess button[type=submit]").click()
     expect(watcher.locator(".intrus-ballots")).to_contain_text(
@@ -212,9 +237,9 @@ def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> 
                 leaked = _mentions(texts, word)
                 assert not leaked, f"{name} received {word!r}: {leaked[:3]}"
         roles = [r for t in texts for r in _IN_GAME_ROLE.findall(t)]
-        assert roles and all(r.strip() == '<span class="hint">?</span>' for r in roles), (
-            f"{name} saw the role of a player still in the game: {set(roles)}"
-        )
+        assert roles and all(
+            re.fullmatch(r'<span class="hint"[^>]*>\?</span>', r.strip()) for r in roles
+        ), f"{name} saw the role of a player still in the game: {set(roles)}"
         shown_roles = {label for t in texts for label in ROLE_LABELS if f"{label}</td>" in t}
         assert shown_roles == {"Monsieur Blanc"}, (name, shown_roles)
         if name != blank:
@@ -242,7 +267,9 @@ def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> 
     assert sorted(firsts) == sorted(civils)
     expect(watcher.locator(".intrus-players")).to_contain_text(intrus_word)
     screenshot(watcher, "intrus-end-desktop")
-    screenshot(players[intrus].page, "intrus-end-phone")
+    _view_picture(players[intrus].page, "intrus-end-phone")
+    problems += _axe(watcher) + _axe(players[intrus].page)
+    assert not problems, "axe found:\n" + "\n".join(problems)
 
     # After the game, those who were there can replay it, every word shown from the start.
     host.page.goto(f"/t/{table_id}/replay?step=1")
