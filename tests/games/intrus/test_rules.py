@@ -9,9 +9,18 @@ from typing import Any
 
 import pytest
 
-from estaminet.games.intrus import GAME, PAIRS, REJECTION_MESSAGES, State, clue_problem
+from estaminet.games.intrus import (
+    GAME,
+    PAIRS,
+    REJECTION_MESSAGES,
+    State,
+    clue_problem,
+    rules_sections,
+    same_family,
+)
 from estaminet.games.intrus.voting import decide
 from estaminet.kernel.activity import SYSTEM, Rejection, Viewer, ViewerKind
+from estaminet.translations import render
 
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
 C, N, B = "civilian", "intruder", "blank"  # civil, intrus (N), Mr White (blank)
@@ -348,3 +357,40 @@ def test_views_a_vote_stays_secret_until_the_ballot_closes() -> None:
     assert GAME.view(state, Viewer.player(0))["open_votes"][0]["target"] == 3
     assert GAME.view(state, Viewer.player(1))["open_votes"] == []
     assert GAME.view(state, Viewer.spectator())["voted"] == [True, False, False, False]
+
+
+# --- reading words ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clue", "word", "same"),
+    [
+        ("Plage", "plage", True),
+        ("plages", "plage", True),
+        ("CHÂTEAUX", "château", True),
+        ("chaton", "chat", True),
+        ("l'oeuf", "œuf", True),
+        ("Sorcières", "sorcière", True),
+        ("mer", "merlan", False),  # a short word is not read as a start of another
+        ("sable", "plage", False),
+        ("piscine", "plage", False),
+        ("bateau", "voilier", False),
+    ],
+)
+def test_words_same_family_forgives_accents_case_plural_and_derived_words(
+    clue: str, word: str, same: bool
+) -> None:
+    assert same_family(clue, word) is same
+
+
+def test_words_rules_page_follows_the_table_options() -> None:
+    lines = [
+        render("fr", line)
+        for _, section in rules_sections({"intruders": 2, "blank": "maybe", "vote_seconds": 30})
+        for line in section
+    ]
+    assert (
+        "À cette table : 2 intrus. Peut-être un Monsieur Blanc (une partie sur deux, personne ne le sait)."
+        in lines
+    )
+    assert any("en 30 secondes" in line for line in lines)
