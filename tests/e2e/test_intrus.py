@@ -154,6 +154,7 @@ def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> 
     options.locator("button[type=submit]").click()
     expect(host.page.locator(".lobby")).to_contain_text("Un Monsieur Blanc")
     wait_online(host.page)
+    lobby_problems = _axe(host.page)
 
     players = {"Alice": host}
     for name in PLAYERS[1:]:
@@ -194,7 +195,7 @@ def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> 
             "C'est votre propre mot, ou trop proche : trouvez un autre indice."
         )
     _view_picture(players[speaker].page, "intrus-clue-phone")
-    problems = _axe(players[speaker].page) + _axe(watcher)
+    problems = lobby_problems + _axe(players[speaker].page) + _axe(watcher)
 
     # Round 1: clues, discussion, everyone votes Mr White out; he guesses wrong.
     alive = list(PLAYERS)
