@@ -18,63 +18,33 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, TypeGuard
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
 
-from estaminet.games.intrus.options import DEFAULT_OPTIONS, PHASE_SECONDS, validate_options
+from estaminet.games.intrus.options import DEFAULT_OPTIONS, validate_options
 from estaminet.games.intrus.pairs import PAIRS
 from estaminet.games.intrus.rejections import reject
+from estaminet.games.intrus.state import (
+    BLANK,
+    CIVILIAN,
+    INTRUDER,
+    State,
+    in_range,
+    load_state,
+    phase_deadline,
+    side_of,
+)
+from estaminet.games.intrus.views import knowledge, view
 from estaminet.games.intrus.voting import decide
 from estaminet.games.intrus.words import MAX_CLUE_LENGTH, clue_problem, comparison_key, tidy
-from estaminet.games.kit.secrecy import Audience, Fact
+from estaminet.games.kit.secrecy import Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
 
 __all__ = ["BLANK", "CIVILIAN", "GAME", "INTRUDER", "Intrus", "State", "side_of"]
 
-CIVILIAN, INTRUDER, BLANK = "civilian", "intruder", "blank"
 SAMPLE_CLUES = ("indice", "truc", "bidule")
 """Clues offered to random playouts (the screen has a text field)."""
-
-
-@dataclass
-class State:
-    """Everything the rules need; plain JSON types only, so ``dump`` is ``asdict``."""
-
-    seed: int
-    options: dict[str, Any]
-    roles: list[str]
-    words: list[str | None]
-    civilian_word: str
-    intruder_word: str
-    alive: list[bool]
-    starter: int
-    order: list[int]
-    started: str
-    round: int = 1
-    phase: str = "clues"
-    turn: int = 0
-    clues: list[dict[str, Any]] = field(default_factory=list)
-    ready: list[bool] = field(default_factory=list)
-    ballot: int = 1
-    candidates: list[int] = field(default_factory=list)
-    votes: list[int | None] = field(default_factory=list)
-    ballots: list[dict[str, Any]] = field(default_factory=list)
-    eliminated: list[dict[str, Any]] = field(default_factory=list)
-    guesser: int | None = None
-    guesses: list[dict[str, Any]] = field(default_factory=list)
-    winner: str | None = None
-    reason: str | None = None
-    ticks: int = 0
-
-
-def side_of(role: str) -> str:
-    """``"civilians"`` for a civil, ``"intruders"`` for an intrus or Mr White."""
-    return "civilians" if role == CIVILIAN else "intruders"
-
-
-def _in_range(value: Any, size: int) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < size
 
 
 def _speaking_order(alive: Sequence[bool], starter: int) -> list[int]:
@@ -162,12 +132,12 @@ class Intrus:
             return reject("game_over")
         kind = action.get("type")
         if kind == "timeout" and actor == SYSTEM:
-            if now < self._deadline(state):
+            if now < phase_deadline(state):
                 return reject("too_early")
             return self._timeout(state, now)
         if kind not in ("clue", "ready", "vote", "guess"):
             return reject("unknown_action")
-        if not _in_range(actor, len(state.roles)):
+        if not in_range(actor, len(state.roles)):
             return reject("not_a_player")
         if kind == "guess":
             return self._guess(state, actor, action.get("word"), now)
@@ -206,7 +176,7 @@ class Intrus:
             return reject("not_vote")
         if state.votes[actor] is not None:
             return reject("already_voted")
-        if not _in_range(target, len(state.roles)) or target not in state.candidates:
+        if not in_range(target, len(state.roles)) or target not in state.candidates:
             return reject("bad_target")
         if target == actor:
             return reject("own_vote")
@@ -350,7 +320,7 @@ class Intrus:
         The guesses include the right word so random playouts reach every ending:
         this list is for the conformance suite and never reaches a screen.
         """
-        if state.phase == "over" or not _in_range(actor, len(state.roles)):
+        if state.phase == "over" or not in_range(actor, len(state.roles)):
             return []
         if state.phase == "guess":
             if actor != state.guesser:
@@ -377,125 +347,22 @@ class Intrus:
         return [{"type": "vote", "seat": seat} for seat in state.candidates if seat != actor]
 
     def view(self, state: State, viewer: Viewer) -> dict[str, Any]:
-        """One's own word only; roles of those put out; every word and role at the end."""
-        seats = len(state.roles)
-        over = state.phase == "over"
-        everything = over or viewer.kind is ViewerKind.REPLAY
-        mine = (
-            viewer.seat
-            if viewer.kind is ViewerKind.PLAYER and _in_range(viewer.seat, seats)
-            else None
-        )
-        roles_shown = (
-            [{"seat": s, "role": role} for s, role in enumerate(state.roles)] if everything else []
-        )
-        outcome = self.outcome(state)
-        return {
-            "phase": state.phase,
-            "round": state.round,
-            "max_rounds": seats,
-            "composition": {
-                "intruders": state.options["intruders"],
-                "blank": state.options["blank"],
-            },
-            "me": None if mine is None else {"seat": mine, "word": state.words[mine]},
-            "alive": list(state.alive),
-            "order": list(state.order) if state.phase == "clues" else [],
-            "speaker": state.order[state.turn] if state.phase == "clues" else None,
-            "deadline": None if over else self._deadline(state).isoformat(),
-            "clues": [dict(clue) for clue in state.clues],
-            "ready": list(state.ready) if state.phase == "discussion" else [],
-            "ballot": state.ballot if state.phase == "vote" else None,
-            "candidates": list(state.candidates) if state.phase == "vote" else [],
-            "voted": [v is not None for v in state.votes] if state.phase == "vote" else [],
-            "open_votes": self._open_votes(state, mine, viewer),
-            "ballots": [
-                {**b, "votes": [dict(v) for v in b["votes"]], "again": list(b["again"])}
-                for b in state.ballots
-            ],
-            "eliminated": [dict(e) for e in state.eliminated],
-            "guesser": state.guesser,
-            "guesses": [dict(g) for g in state.guesses],
-            "roles": roles_shown,
-            "words": [{"seat": s, "word": w} for s, w in enumerate(state.words)]
-            if everything
-            else [],
-            "pair": [
-                {"side": "civilians", "word": state.civilian_word},
-                {"side": "intruders", "word": state.intruder_word},
-            ]
-            if everything
-            else [],
-            "can": sorted({a["type"] for a in self.legal_actions(state, mine)})
+        """See :func:`~estaminet.games.intrus.views.view`."""
+        mine = viewer.seat if viewer.kind is ViewerKind.PLAYER else None
+        can = (
+            {action["type"] for action in self.legal_actions(state, mine)}
             if mine is not None
-            else [],
-            "outcome": None
-            if outcome is None
-            else {
-                "reason": outcome.reason,
-                "winners": sorted(outcome.winners),
-                "side": state.winner,
-                "places": [outcome.details["placings"][s] for s in range(seats)],
-            },
-        }
-
-    @staticmethod
-    def _open_votes(state: State, mine: Seat | None, viewer: Viewer) -> list[dict[str, Any]]:
-        """The ballot being cast: one's own vote; every vote for the replay."""
-        if state.phase != "vote":
-            return []
-        return [
-            {"voter": voter, "target": target, "round": state.round, "ballot": state.ballot}
-            for voter, target in enumerate(state.votes)
-            if target is not None and (voter == mine or viewer.kind is ViewerKind.REPLAY)
-        ]
+            else set()
+        )
+        return view(state, viewer, sorted(can), self.outcome(state))
 
     def knowledge(self, state: State) -> Sequence[Fact]:
-        """Who may know each word, role and vote, and the one public countdown."""
-        over = state.phase == "over"
-        everyone, replay = Audience.everyone(), Audience.of(kinds=[ViewerKind.REPLAY])
-        out = {e["seat"] for e in state.eliminated}
-        facts = [
-            Fact({"seat": s, "word": w}, everyone if over else Audience.of(s) | replay)
-            for s, w in enumerate(state.words)
-        ]
-        facts += [
-            Fact({"side": "civilians", "word": state.civilian_word}, everyone if over else replay),
-            Fact({"side": "intruders", "word": state.intruder_word}, everyone if over else replay),
-        ]
-        facts += [
-            Fact({"seat": s, "role": role}, everyone if over or s in out else replay)
-            for s, role in enumerate(state.roles)
-        ]
-        for closed in state.ballots:
-            facts += [Fact(dict(vote), everyone) for vote in closed["votes"]]
-        if state.phase == "vote":
-            facts += [
-                Fact(
-                    {"voter": v, "target": t, "round": state.round, "ballot": state.ballot},
-                    Audience.of(v) | replay,
-                )
-                for v, t in enumerate(state.votes)
-                if t is not None
-            ]
-        if over:
-            facts.append(Fact({"deadline": None}, everyone))
-        else:
-            # Derived from the step's start and its option alone: the same for every role.
-            seconds = state.options[PHASE_SECONDS[state.phase]]
-            start = datetime.fromisoformat(state.started)
-            facts.append(
-                Fact({"deadline": (start + timedelta(seconds=seconds)).isoformat()}, everyone)
-            )
-        return facts
-
-    def _deadline(self, state: State) -> datetime:
-        seconds = state.options[PHASE_SECONDS[state.phase]]
-        return datetime.fromisoformat(state.started) + timedelta(seconds=seconds)
+        """See :func:`~estaminet.games.intrus.views.knowledge`."""
+        return knowledge(state)
 
     def deadline(self, state: State) -> datetime | None:
         """When the current turn, discussion, vote or guess closes by itself."""
-        return None if state.phase == "over" else self._deadline(state)
+        return None if state.phase == "over" else phase_deadline(state)
 
     def outcome(self, state: State) -> Outcome | None:
         """The winning side's seats share place 1 (put out or not), the others place 2.
@@ -523,36 +390,7 @@ class Intrus:
 
     def load(self, data: Mapping[str, Any]) -> State:
         """The inverse of :meth:`dump` (deep copies, so the input is never shared)."""
-        return State(
-            seed=data["seed"],
-            options=dict(data["options"]),
-            roles=list(data["roles"]),
-            words=list(data["words"]),
-            civilian_word=data["civilian_word"],
-            intruder_word=data["intruder_word"],
-            alive=list(data["alive"]),
-            starter=data["starter"],
-            order=list(data["order"]),
-            started=data["started"],
-            round=data["round"],
-            phase=data["phase"],
-            turn=data["turn"],
-            clues=[dict(c) for c in data["clues"]],
-            ready=list(data["ready"]),
-            ballot=data["ballot"],
-            candidates=list(data["candidates"]),
-            votes=list(data["votes"]),
-            ballots=[
-                {**b, "votes": [dict(v) for v in b["votes"]], "again": list(b["again"])}
-                for b in data["ballots"]
-            ],
-            eliminated=[dict(e) for e in data["eliminated"]],
-            guesser=data["guesser"],
-            guesses=[dict(g) for g in data["guesses"]],
-            winner=data["winner"],
-            reason=data["reason"],
-            ticks=data["ticks"],
-        )
+        return load_state(data)
 
 
 GAME = Intrus()
