@@ -394,3 +394,16 @@ def test_words_rules_page_follows_the_table_options() -> None:
         in lines
     )
     assert any("en 30 secondes" in line for line in lines)
+
+
+def test_views_with_mr_white_maybe_nothing_tells_whether_he_is_in_play() -> None:
+    # Two tables with "maybe": one dealt a Mr White, one not. A civil's screen is the same
+    # at every step of the round (clues, discussion, vote), timers and actions included.
+    with_him = deal([C, C, C, N, B], blank="maybe")
+    without = deal([C, C, C, N, C], blank="maybe")
+    steps = [lambda s: s, clues_round, to_vote]
+    for step in steps:
+        seen = [GAME.view(step(table), Viewer.player(0)) for table in (with_him, without)]
+        assert seen[0] == seen[1]
+        watched = [GAME.view(step(table), Viewer.spectator()) for table in (with_him, without)]
+        assert watched[0] == watched[1]
