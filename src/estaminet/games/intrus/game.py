@@ -165,8 +165,10 @@ class Intrus:
         if not isinstance(word, str):
             return reject("bad_clue")
         problem = clue_problem(word, state.words[actor])
-        if problem is not None:
+        if problem == "clue_too_long":
             return reject(problem, max=MAX_CLUE_LENGTH)
+        if problem is not None:
+            return reject(problem)
         return [{"type": "clued", "seat": actor, "clue": tidy(word), "at": now.isoformat()}]
 
     def _vote(
