@@ -31,7 +31,7 @@ PLAYERS = ["Alice", "Bruno", "Chloé", "David", "Emma"]
 WATCHER = "Sacha"
 CLUES = [
     ["bidule", "machin", "truc", "chose", "zigouigoui"],
-    ["bazar", "fourbi", "schmilblick", "trucmuche"],
+    ["bazar", "anticonstitutionnellement", "fourbi", "trucmuche"],
 ]
 """Clues for each round, in no pair: they cannot be anyone's word."""
 ROLE_LABELS = ("Civil", "Intrus", "Monsieur Blanc")
