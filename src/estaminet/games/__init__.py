@@ -4,12 +4,13 @@ Importing this package registers every built-in game, so
 ``estaminet.games.kit.get("werewolf")`` works once ``estaminet.games`` is imported.
 """
 
-from estaminet.games import espions, example, petit_bac, werewolf
+from estaminet.games import espions, example, intrus, petit_bac, werewolf
 from estaminet.games.kit import register
 
-__all__ = ["espions", "example", "petit_bac", "werewolf"]
+__all__ = ["espions", "example", "intrus", "petit_bac", "werewolf"]
 
 register(espions.GAME)
 register(example.GAME)
+register(intrus.GAME)
 register(petit_bac.GAME)
 register(werewolf.GAME)

@@ -28,7 +28,7 @@ export function setupTable(live, page) {
     }
   });
 
-  // Forms that compose an action (Cupid chooses two lovers, a spymaster gives a clue).
+  // Forms that compose an action (Cupid chooses two lovers, a spymaster gives a clue, a word is typed).
   page.addEventListener("submit", async (e) => {
     const form = e.target.closest("[data-table-form]");
     if (!form) return;
@@ -42,6 +42,8 @@ export function setupTable(live, page) {
     if (kind === "clue") {  // Espions: a spymaster's word and number
       action = { type: "clue", word: form.elements.word.value, count: Number(form.elements.count.value) };
     }
+    // One typed word (L'Intrus: a clue, Mr White's guess): {type: data-action, word}.
+    if (kind === "word") action = { type: form.dataset.action, word: form.elements.word.value };
     if (!action) return;
     try {
       await live.act("table.act", { table, action });
