@@ -138,11 +138,17 @@ class TableService:
         table = await self.table(table_id)
         viewer = self.viewer_for(table, ctx.principal.user_id)
         rules = self.lookup(table.key)
-        if viewer is None or viewer.kind is ViewerKind.SPECTATOR:
+        watcher = watcher_seat(rules)
+        if viewer is None or (viewer.kind is ViewerKind.SPECTATOR and watcher is None):
             # An activity words this in its own terms (an assembly has members, not players).
             message = participant_message(rules, N_("Only the players at this table can do that."))
             raise Forbidden("tables/not_playing", message)
-        actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
+        if viewer.kind is ViewerKind.SPECTATOR and watcher is not None:
+            # A game where watchers play along (Le Quiz): their moves go through the same
+            # event log, as the game's watcher actor, named by the server, never the client.
+            actor, action = watcher, {**action, "watcher": ctx.principal.user_id}
+        else:
+            actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
         try:
             events = await self.engine.act(table_id, actor, action, ctx.now)
         except ActionRefused as refused:
@@ -573,6 +579,13 @@ def _people_of(table: TableInfo) -> set[str]:
 
 def _key(rights: dict[str, list[str]]) -> str:
     return json.dumps(rights, sort_keys=True)
+
+
+def watcher_seat(rules: Activity[Any]) -> int | None:
+    """The actor number of a spectator's move in a game where watchers play along (its
+    package's ``WATCHER_SEAT``), or ``None``: spectators only watch."""
+    seat = getattr(game_module(rules), "WATCHER_SEAT", None)
+    return None if seat is None else int(seat)
 
 
 def narrator_seat(rules: Activity[Any]) -> int:

@@ -22,6 +22,7 @@ export function setupTable(live, page) {
     try {
       await live.act("table.act", { table, action });
       if (error) error.textContent = "";
+      answeredOnce(button);
     } catch (err) {
       if (error) error.textContent = err.message; else showTextToast(err.message);
       button.disabled = false;
@@ -39,14 +40,36 @@ export function setupTable(live, page) {
       action = { type: "cupid", lovers: [Number(form.elements.a.value), Number(form.elements.b.value)] };
     }
     if (kind === "sheet") action = sheetAction(form, e.submitter?.name === "stop");
+    if (kind === "answer") action = { type: "answer", text: form.elements.text.value };
     if (!action) return;
     try {
       await live.act("table.act", { table, action });
       if (error) error.textContent = "";
+      answeredOnce(form);
     } catch (err) {
       if (error) error.textContent = err.message;
     }
   });
+
+  // A watcher's answer (Le Quiz): the watchers share one screen, so "you have answered" is
+  // kept here, per question ([data-once]), and shown again when the screen is re-rendered.
+  const once = new Set();
+  const markOnce = () => {
+    for (const box of page.querySelectorAll("[data-once]")) {
+      if (!once.has(box.dataset.once)) continue;
+      box.classList.add("quiz-answer--sent");
+      for (const control of box.querySelectorAll("button, input")) control.disabled = true;
+      const done = box.querySelector("[data-once-done]");
+      if (done) done.hidden = false;
+    }
+  };
+  const answeredOnce = (el) => {
+    const box = el.closest("[data-once]");
+    if (!box) return;
+    once.add(box.dataset.once);
+    markOnce();
+  };
+  document.addEventListener("estaminet:replaced", markOnce);
 
   // An answer sheet (Le Petit Bac): its text fields become one action, saved when a field
   // changes; what is typed is kept while the screen is re-rendered by others' moves.
