@@ -7,6 +7,7 @@ share one view, and identical views are rendered once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -38,7 +39,7 @@ from estaminet.translations import translate
 from estaminet.venue.rooms import Room, access_room, room_by_slug
 from estaminet.web.templating import Templates
 
-__all__ = ["TableService", "sees", "viewer_topic"]
+__all__ = ["TableService", "sees", "viewer_topic", "watcher_id"]
 
 # The game the "set up a table" form offers first: the one people come to play.
 DEFAULT_GAME = "werewolf"
@@ -146,7 +147,8 @@ class TableService:
         if viewer.kind is ViewerKind.SPECTATOR and watcher is not None:
             # A game where watchers play along (Le Quiz): their moves go through the same
             # event log, as the game's watcher actor, named by the server, never the client.
-            actor, action = watcher, {**action, "watcher": ctx.principal.user_id}
+            actor = watcher
+            action = {**action, "watcher": watcher_id(table.id, ctx.principal.user_id)}
         else:
             actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
         try:
@@ -261,6 +263,9 @@ class TableService:
                 "status": live.status,
                 "locale": locale,
                 "game": game,
+                "watcher_names": {
+                    watcher_id(table.id, p.user_id): p.display_name for p in table.participants
+                },
                 **screen_helpers(game, names, locale, shared),
             },
         )
@@ -586,6 +591,13 @@ def watcher_seat(rules: Activity[Any]) -> int | None:
     package's ``WATCHER_SEAT``), or ``None``: spectators only watch."""
     seat = getattr(game_module(rules), "WATCHER_SEAT", None)
     return None if seat is None else int(seat)
+
+
+def watcher_id(table_id: int, user_id: str) -> str:
+    """How a watcher is named in a game's event log: a stable pseudonym for this person at
+    this table, never their account id (a deleted account leaves no trace in the log; the
+    screen shows the name while the person is still at the table)."""
+    return hashlib.blake2b(f"{table_id}:{user_id}".encode(), digest_size=8).hexdigest()
 
 
 def narrator_seat(rules: Activity[Any]) -> int:
