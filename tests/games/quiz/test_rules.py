@@ -291,3 +291,12 @@ def test_quiz_the_table_plays_its_copy_of_the_set() -> None:
     state = GAME.setup(1, {"quiz": quiz}, 1, START)
     quiz["questions"][0]["text"] = "changed later"
     assert state.questions[0]["text"] == "Capitale de la Belgique ?"
+
+
+def test_quiz_views_name_their_viewer_so_screens_are_never_shared_wrongly() -> None:
+    # The table renders equal views once: a spectator must never get a player's screen.
+    state = _play(_start(seats=2), SYSTEM, {"type": "timeout"}, seconds=10)
+    spectator = GAME.view(state, Viewer.spectator())
+    player = GAME.view(state, Viewer.player(1))
+    assert spectator != player
+    assert (spectator["seat"], player["seat"]) == (None, 1)

@@ -328,6 +328,9 @@ class Quiz:
         closed = state.phase != "question"
         outcome = self.outcome(state)
         view: dict[str, Any] = {
+            # Who looks: two viewers whose views are equal share one rendered screen.
+            "viewer": viewer.kind.value,
+            "seat": mine,
             "title": state.title,
             "phase": state.phase,
             "number": state.index + 1,
