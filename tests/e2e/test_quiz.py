@@ -138,6 +138,7 @@ def test_quiz_from_a_csv_with_players_on_phones_and_a_watcher(
     # Question 1: the watcher answers first (on the watchers' board only), then the players.
     sacha.get_by_role("button", name="Liège").click()
     expect(sacha.locator(".quiz-sent")).to_be_visible()
+    expect(sacha.locator(".choice--mine")).to_have_text("Liège")
     screenshot(sacha, "quiz-question-watcher-desktop")
     expect(bruno.locator(".quiz-choice")).to_have_count(3)
     screenshot(bruno, "quiz-question-phone")

@@ -53,12 +53,18 @@ export function setupTable(live, page) {
 
   // A watcher's answer (Le Quiz): the watchers share one screen, so "you have answered" is
   // kept here, per question ([data-once]), and shown again when the screen is re-rendered.
-  const once = new Set();
+  const once = new Map();
   const markOnce = () => {
     for (const box of page.querySelectorAll("[data-once]")) {
       if (!once.has(box.dataset.once)) continue;
       box.classList.add("quiz-answer--sent");
-      for (const control of box.querySelectorAll("button, input")) control.disabled = true;
+      for (const control of box.querySelectorAll("button, input")) {
+        control.disabled = true;
+        if (control.dataset.tableAction === once.get(box.dataset.once)) {
+          control.classList.add("choice--mine");
+          control.setAttribute("aria-pressed", "true");
+        }
+      }
       const done = box.querySelector("[data-once-done]");
       if (done) done.hidden = false;
     }
@@ -66,7 +72,7 @@ export function setupTable(live, page) {
   const answeredOnce = (el) => {
     const box = el.closest("[data-once]");
     if (!box) return;
-    once.add(box.dataset.once);
+    once.set(box.dataset.once, el.dataset.tableAction || "");
     markOnce();
   };
   document.addEventListener("estaminet:replaced", markOnce);
