@@ -194,4 +194,9 @@ def test_quiz_from_a_csv_with_players_on_phones_and_a_watcher(
     screenshot(sacha, "quiz-podium-desktop")
     problems += _axe(bruno) + _axe(sacha)
     assert not problems, problems
+
+    # After the game, those who were there replay it, the solution shown at every step.
+    bruno.goto(f"/t/{table_id}/replay?step=2")
+    expect(bruno.locator("#table-view.quiz")).to_be_visible()
+    expect(bruno.locator(".quiz-solution")).to_contain_text("Liège")
     assert (ARTIFACTS / "quiz-podium-phone.png").exists()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from estaminet.games.quiz import SetProblem, check_set
+from estaminet.games.quiz import REJECTION_MESSAGES, SetProblem, check_set
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.kernel.i18n import N_, Msgid
 from estaminet.people.access import can_edit_quiz_set, can_write_quiz_sets
@@ -75,8 +75,6 @@ def _row(row: Any) -> QuizSet:
 
 
 def _checked(raw: Any) -> dict[str, Any]:
-    from estaminet.games.quiz import REJECTION_MESSAGES
-
     checked = check_set(raw)
     if isinstance(checked, SetProblem):
         message = REJECTION_MESSAGES.get(
