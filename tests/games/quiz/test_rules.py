@@ -300,3 +300,14 @@ def test_quiz_views_name_their_viewer_so_screens_are_never_shared_wrongly() -> N
     player = GAME.view(state, Viewer.player(1))
     assert spectator != player
     assert (spectator["seat"], player["seat"]) == (None, 1)
+
+
+@pytest.mark.parametrize("raw", [None, "quiz", {"title": "T", "questions": ["pas une question"]}])
+def test_quiz_a_set_that_is_not_a_set_is_refused(raw: Any) -> None:
+    problem = check_set(raw)
+    assert isinstance(problem, SetProblem) and problem.rejection.code == "quiz/bad_set"
+
+
+def test_quiz_narrator_option_is_human_or_nothing() -> None:
+    assert GAME.validate_options({"narrator": "human"}, 1) is None
+    assert GAME.validate_options({"narrator": "robot"}, 1) == Rejection("quiz/unknown_option")
