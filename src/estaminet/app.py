@@ -52,6 +52,7 @@ from estaminet.people.routes import handle_error
 from estaminet.people.throttle import SignInThrottle
 from estaminet.privacy import feature as privacy_feature
 from estaminet.privacy.retention import Retention
+from estaminet.quizzes import feature as quizzes_feature
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
@@ -123,6 +124,7 @@ FEATURES: Sequence[Callable[[Services], Feature]] = (
     agenda_feature.feature,
     media_feature.feature,
     helpdesk_feature.feature,
+    quizzes_feature.feature,
     privacy_feature.feature,
 )
 """Every feature of the venue, in the order their topics are installed."""

@@ -91,6 +91,8 @@ ADMIN_PAGES = [
     "/agenda",
     "/agenda/new",
     "/agenda/subscribe",
+    "/quiz",
+    "/quiz/new",
     "/me",
     "/me/notices",
     "/me/data",

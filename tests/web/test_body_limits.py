@@ -94,6 +94,9 @@ def test_body_limit_by_route_and_visitor() -> None:
     assert body_limit(settings, "/me/name", signed_in=True) == 100
     assert body_limit(settings, "/agenda/new", signed_in=True) == 1000
     assert body_limit(settings, "/agenda/12/edit", signed_in=True) == 1000
+    assert body_limit(settings, "/quiz/new", signed_in=True) == 1000
+    assert body_limit(settings, "/quiz/7/edit", signed_in=True) == 1000
+    assert body_limit(settings, "/quiz/import", signed_in=True) == 100
     # A picture the agenda accepts always fits, whatever the upload limit says.
     bigger = settings.model_copy(update={"agenda_picture_max_bytes": 5000})
     assert body_limit(bigger, "/agenda/new", signed_in=True) == 5100

@@ -4,13 +4,14 @@ Importing this package registers every built-in game, so
 ``estaminet.games.kit.get("werewolf")`` works once ``estaminet.games`` is imported.
 """
 
-from estaminet.games import espions, example, intrus, petit_bac, werewolf
+from estaminet.games import espions, example, intrus, petit_bac, quiz, werewolf
 from estaminet.games.kit import register
 
-__all__ = ["espions", "example", "intrus", "petit_bac", "werewolf"]
+__all__ = ["espions", "example", "intrus", "petit_bac", "quiz", "werewolf"]
 
 register(espions.GAME)
 register(example.GAME)
 register(intrus.GAME)
 register(petit_bac.GAME)
+register(quiz.GAME)
 register(werewolf.GAME)

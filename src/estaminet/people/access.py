@@ -17,6 +17,7 @@ __all__ = [
     "can_confirm_addresses",
     "can_create_invites",
     "can_delete_account",
+    "can_edit_quiz_set",
     "can_follow_help",
     "can_manage_events",
     "can_moderate",
@@ -32,6 +33,7 @@ __all__ = [
     "can_see_room",
     "can_see_room_role",
     "can_set_up_private_table",
+    "can_write_quiz_sets",
     "hears_of_waiting_help",
     "is_admin",
     "may_help",
@@ -166,6 +168,20 @@ def can_set_up_private_table(user: User) -> bool:
 def can_run_table(user: User, host_id: str | None) -> bool:
     """The host runs their table (start, kick, close…); moderators and up may too."""
     return host_id == user.id or user.role.at_least(Role.MODERATOR)
+
+
+# -- quiz question sets -------------------------------------------------------------
+
+
+def can_write_quiz_sets(user: User) -> bool:
+    """Any member (an animator of a quiz night) writes and imports question sets."""
+    return user.role.at_least(Role.MEMBER) and not user.banned
+
+
+def can_edit_quiz_set(user: User, author_id: str) -> bool:
+    """A set is its author's alone: only they open, change, play or delete it (its answers
+    are a secret until the quiz is played)."""
+    return user.id == author_id
 
 
 # -- administration -----------------------------------------------------------------

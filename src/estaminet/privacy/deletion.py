@@ -18,6 +18,7 @@ from estaminet.people.actions import log_moderation
 from estaminet.people.departure import check_deletion, forget_person, session_ids
 from estaminet.people.model import User
 from estaminet.people.queries import password_hash_of, user_by_id
+from estaminet.quizzes import sets as quiz_sets
 from estaminet.store import Database
 from estaminet.tables import chat as table_chat
 from estaminet.tables.actions import forget_host
@@ -48,6 +49,8 @@ class Departure:
     sessions: tuple[str, ...]
     messages: tuple[int, ...]
     """The room messages that changed (to publish after the commit)."""
+    quiz_files: tuple[str, ...] = ()
+    """The pictures and sounds they uploaded for quiz questions (to delete after the commit)."""
 
 
 def needs_password(actor: User, target: User) -> bool:
@@ -109,7 +112,8 @@ async def delete_account(
         await table_chat.forget_author(conn, target.id, remove=remove_messages, gone_name=gone_name)
         await forget_host(conn, target.id)
         await helpdesk_data.forget_person(conn, target.id, remove=remove_messages)
+        quiz_files = await quiz_sets.forget_person(conn, target.id)
         await forget_person(conn, target.id)
         if actor.id != target.id:
             await log_moderation(conn, actor, "delete_account", now)
-    return Departure(target.id, tuple(ended), tuple(changed))
+    return Departure(target.id, tuple(ended), tuple(changed), tuple(quiz_files))

@@ -13,6 +13,7 @@ from estaminet.agenda.answers import answers_by
 from estaminet.helpdesk.data import help_given_by, help_of
 from estaminet.kernel.i18n import N_
 from estaminet.people.queries import personal_data
+from estaminet.quizzes.sets import media_of, sets_for_export
 from estaminet.store import Database
 from estaminet.tables.actions import participations_of
 from estaminet.venue.chat import messages_by
@@ -25,6 +26,8 @@ SECTIONS: dict[str, str] = {
     "messages": N_("Your chat messages"),
     "agenda": N_("Your answers in the agenda"),
     "tables": N_("Your game tables"),
+    "quiz_sets": N_("Your quiz question sets"),
+    "quiz_files": N_("The pictures and sounds you uploaded for quiz questions"),
     "help": N_("Your requests for help"),
     "help_messages": N_("What you wrote in help corners"),
     "notifications": N_("Your notices"),
@@ -68,6 +71,8 @@ FIELDS: dict[str, str] = {
     "page": N_("Page"),
     "mic": N_("Microphone"),
     "closed_at": N_("Settled on"),
+    "updated_at": N_("Changed on"),
+    "questions": N_("Questions"),
 }
 """What each field is called on the readable page."""
 
@@ -83,6 +88,8 @@ async def gather(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
             "messages": await messages_by(conn, user_id),
             "agenda": await answers_by(conn, user_id),
             "tables": await participations_of(conn, user_id),
+            "quiz_sets": await sets_for_export(conn, user_id),
+            "quiz_files": [{"name": name} for name in await media_of(conn, user_id)],
             "help": await help_of(conn, user_id),
             "help_messages": await help_given_by(conn, user_id),
             "notifications": people.get("notifications", []),

@@ -23,6 +23,7 @@ from estaminet.privacy.deletion import (
 )
 from estaminet.privacy.export import FIELDS, SECTIONS, export_json, gather
 from estaminet.privacy.policy import policy_facts
+from estaminet.quizzes.media import drop_media
 from estaminet.services import services
 from estaminet.venue.chat import messages_by_ids
 from estaminet.venue.rooms import list_rooms
@@ -142,6 +143,7 @@ async def delete_submit(request: Request) -> Response:
         return page(request, "privacy/delete.html", context, status=error.status)
     # Every tab of theirs, on every instance, is told it is signed out (4401), then the
     # gateway drops what they followed (the person no longer exists: 4403 for any left).
+    await drop_media(state.settings.data_dir / "quiz", list(departure.quiz_files))
     await state.venue.control(departure.user_id, {"action": "close", "code": 4401})
     await state.gateway.access_changed(departure.user_id)
     # Open tabs see the messages signed "someone who left" (or erased) at once.

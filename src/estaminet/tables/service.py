@@ -7,6 +7,7 @@ share one view, and identical views are rendered once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -38,7 +39,7 @@ from estaminet.translations import translate
 from estaminet.venue.rooms import Room, access_room, room_by_slug
 from estaminet.web.templating import Templates
 
-__all__ = ["TableService", "sees", "viewer_topic"]
+__all__ = ["TableService", "sees", "viewer_topic", "watcher_id"]
 
 # The game the "set up a table" form offers first: the one people come to play.
 DEFAULT_GAME = "werewolf"
@@ -138,11 +139,18 @@ class TableService:
         table = await self.table(table_id)
         viewer = self.viewer_for(table, ctx.principal.user_id)
         rules = self.lookup(table.key)
-        if viewer is None or viewer.kind is ViewerKind.SPECTATOR:
+        watcher = watcher_seat(rules)
+        if viewer is None or (viewer.kind is ViewerKind.SPECTATOR and watcher is None):
             # An activity words this in its own terms (an assembly has members, not players).
             message = participant_message(rules, N_("Only the players at this table can do that."))
             raise Forbidden("tables/not_playing", message)
-        actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
+        if viewer.kind is ViewerKind.SPECTATOR and watcher is not None:
+            # A game where watchers play along (Le Quiz): their moves go through the same
+            # event log, as the game's watcher actor, named by the server, never the client.
+            actor = watcher
+            action = {**action, "watcher": watcher_id(table.id, ctx.principal.user_id)}
+        else:
+            actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
         try:
             events = await self.engine.act(table_id, actor, action, ctx.now)
         except ActionRefused as refused:
@@ -255,6 +263,9 @@ class TableService:
                 "status": live.status,
                 "locale": locale,
                 "game": game,
+                "watcher_names": {
+                    watcher_id(table.id, p.user_id): p.display_name for p in table.participants
+                },
                 **screen_helpers(game, names, locale, shared),
             },
         )
@@ -573,6 +584,20 @@ def _people_of(table: TableInfo) -> set[str]:
 
 def _key(rights: dict[str, list[str]]) -> str:
     return json.dumps(rights, sort_keys=True)
+
+
+def watcher_seat(rules: Activity[Any]) -> int | None:
+    """The actor number of a spectator's move in a game where watchers play along (its
+    package's ``WATCHER_SEAT``), or ``None``: spectators only watch."""
+    seat = getattr(game_module(rules), "WATCHER_SEAT", None)
+    return None if seat is None else int(seat)
+
+
+def watcher_id(table_id: int, user_id: str) -> str:
+    """How a watcher is named in a game's event log: a stable pseudonym for this person at
+    this table, never their account id (a deleted account leaves no trace in the log; the
+    screen shows the name while the person is still at the table)."""
+    return hashlib.blake2b(f"{table_id}:{user_id}".encode(), digest_size=8).hexdigest()
 
 
 def narrator_seat(rules: Activity[Any]) -> int:

@@ -22,6 +22,7 @@ export function setupTable(live, page) {
     try {
       await live.act("table.act", { table, action });
       if (error) error.textContent = "";
+      answeredOnce(button);
     } catch (err) {
       if (error) error.textContent = err.message; else showTextToast(err.message);
       button.disabled = false;
@@ -44,14 +45,42 @@ export function setupTable(live, page) {
     }
     // One typed word (L'Intrus: a clue, Mr White's guess): {type: data-action, word}.
     if (kind === "word") action = { type: form.dataset.action, word: form.elements.word.value };
+    if (kind === "answer") action = { type: "answer", text: form.elements.text.value };
     if (!action) return;
     try {
       await live.act("table.act", { table, action });
       if (error) error.textContent = "";
+      answeredOnce(form);
     } catch (err) {
       if (error) error.textContent = err.message;
     }
   });
+
+  // A watcher's answer (Le Quiz): the watchers share one screen, so "you have answered" is
+  // kept here, per question ([data-once]), and shown again when the screen is re-rendered.
+  const once = new Map();
+  const markOnce = () => {
+    for (const box of page.querySelectorAll("[data-once]")) {
+      if (!once.has(box.dataset.once)) continue;
+      box.classList.add("quiz-answer--sent");
+      for (const control of box.querySelectorAll("button, input")) {
+        control.disabled = true;
+        if (control.dataset.tableAction === once.get(box.dataset.once)) {
+          control.classList.add("choice--mine");
+          control.setAttribute("aria-pressed", "true");
+        }
+      }
+      const done = box.querySelector("[data-once-done]");
+      if (done) done.hidden = false;
+    }
+  };
+  const answeredOnce = (el) => {
+    const box = el.closest("[data-once]");
+    if (!box) return;
+    once.set(box.dataset.once, el.dataset.tableAction || "");
+    markOnce();
+  };
+  document.addEventListener("estaminet:replaced", markOnce);
 
   // An answer sheet (Le Petit Bac): its text fields become one action, saved when a field
   // changes; what is typed is kept while the screen is re-rendered by others' moves.
