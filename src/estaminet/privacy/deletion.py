@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from estaminet.hat import data as hat_data
 from estaminet.helpdesk import data as helpdesk_data
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
@@ -109,6 +110,7 @@ async def delete_account(
         await table_chat.forget_author(conn, target.id, remove=remove_messages, gone_name=gone_name)
         await forget_host(conn, target.id)
         await helpdesk_data.forget_person(conn, target.id, remove=remove_messages)
+        await hat_data.forget_person(conn, target.id)
         await forget_person(conn, target.id)
         if actor.id != target.id:
             await log_moderation(conn, actor, "delete_account", now)
