@@ -64,7 +64,7 @@ async def test_hat_over_http_from_the_cause_to_the_accounts(live: LiveServer, pe
         assert (await sock.sub("room:scene"))["type"] == "subscribed"
         # Refusals: translated, on the same form, nothing stored, Paul's socket untouched.
         for amount, words in [("-5", "plus de zéro"), ("0", "plus de zéro"),
-                              ("6000", "Au plus 5000"), ("dix", "Tapez un montant")]:  # fmt: skip
+                              ("6000", "Au plus 5000"), ("dix", "Tape un montant")]:  # fmt: skip
             refused = await _pledge(marie, hat_id, amount)
             assert refused.status_code == 400 and words in refused.text, amount
             assert f'value="{amount}"' in refused.text
