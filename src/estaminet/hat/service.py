@@ -494,14 +494,14 @@ class HatService:
         if anonymous:
             body = translate(
                 locale,
-                N_("🎩 Someone put something in the hat for « %(cause)s ». Thank you!"),
+                N_("Someone put something in the hat for « %(cause)s ». Thank you!"),
                 {"cause": cause},
             )
             author = translate(locale, N_("The hat"))
         else:
             body = translate(
                 locale,
-                N_("🎩 put something in the hat for « %(cause)s ». Thank you!"),
+                N_("put something in the hat for « %(cause)s ». Thank you!"),
                 {"cause": cause},
             )
             author = user.display_name
