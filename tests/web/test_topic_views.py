@@ -138,7 +138,7 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
             "iban": "BE68 5390 0754 7034",
             "goal": "300",
             "room": "scene",
-        },  # fmt: skip
+        },
     )
     assert made.status_code == 303, made.text[:300]
     hat_path = made.headers["location"]
