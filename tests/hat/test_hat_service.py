@@ -21,7 +21,7 @@ from estaminet.cli import DEMO_VENUE
 from estaminet.hat import data as hat_data
 from estaminet.hat.rules import PledgeStatus
 from estaminet.hat.schema import hat_pledges, hats
-from estaminet.hat.service import HatFields, HatService, epc_qr
+from estaminet.hat.service import MAX_PLEDGES_PER_HOUR, HatFields, HatService, epc_qr
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
 from estaminet.people.actions import create_user
 from estaminet.people.inbox import Inbox
@@ -205,6 +205,15 @@ async def test_hat_refusals_store_nothing(
     # Another person's pledge is "not found" (its QR code is not theirs to see).
     with pytest.raises(NotFound):
         await service.pledge(people["paul"], hat_id, pledge.id)
+    # Pledging in a loop (each one thanked in the chat) stops at the hourly limit.
+    for _ in range(MAX_PLEDGES_PER_HOUR):
+        await service.put_in(people["paul"], hat_id, "1", anonymous=True)
+    with pytest.raises(BadInput) as refused:
+        await service.put_in(people["paul"], hat_id, "1", anonymous=True)
+    assert refused.value.code == "hat/too_many"
+    assert await _count(db) == 1 + MAX_PLEDGES_PER_HOUR
+    clock.advance(hours=1)
+    await service.put_in(people["paul"], hat_id, "1", anonymous=True)
     # A hat keeps a treasurer.
     with pytest.raises(BadInput):
         await service.set_treasurer(people["anim"], hat_id, people["anim"].id, False)

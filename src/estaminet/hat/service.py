@@ -14,12 +14,12 @@ import io
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import segno
 from segno import helpers as segno_helpers
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.agenda.events import access_event
@@ -63,7 +63,10 @@ from estaminet.venue.rooms import Room, room_by_slug
 from estaminet.venue.service import VenueService
 from estaminet.web.templating import Templates
 
-__all__ = ["Hat", "HatFields", "HatService", "Pledge", "epc_qr"]
+__all__ = ["MAX_PLEDGES_PER_HOUR", "Hat", "HatFields", "HatService", "Pledge", "epc_qr"]
+
+MAX_PLEDGES_PER_HOUR = 10
+"""A person may pledge this many times an hour (each pledge thanks them in a room's chat)."""
 
 
 @dataclass(frozen=True)
@@ -430,6 +433,21 @@ class HatService:
                 raise BadInput(
                     "hat/closed",
                     N_("This hat is closed: it takes no more pledges. Thank you all the same!"),
+                )
+            recent = (
+                await conn.execute(
+                    select(func.count())
+                    .select_from(hat_pledges)
+                    .where(
+                        hat_pledges.c.user_id == user.id,
+                        hat_pledges.c.created_at > now - timedelta(hours=1),
+                    )
+                )
+            ).scalar_one()
+            if recent >= MAX_PLEDGES_PER_HOUR:
+                raise BadInput(
+                    "hat/too_many",
+                    N_("You have pledged many times this hour: thank you! Wait a little."),
                 )
             reference = await self._fresh_reference(conn)
             pledge_id = int(
