@@ -60,6 +60,9 @@ async def test_hat_over_http_from_the_cause_to_the_accounts(live: LiveServer, pe
     stage = (await marie.http.get("/r/scene")).text
     assert f'data-topic="hat:{hat_id}"' in stage and "Mettre quelque chose dans le chapeau" in stage
     async with paul.socket() as sock:
+        # A hat that does not exist, or a topic that names none: refused, the socket stays.
+        for wrong in ("hat:999999", "hat:abc", "hat:"):
+            assert (await sock.sub(wrong))["type"] == "error", wrong
         assert (await sock.sub(f"hat:{hat_id}"))["type"] == "subscribed"
         assert (await sock.sub("room:scene"))["type"] == "subscribed"
         # Refusals: translated, on the same form, nothing stored, Paul's socket untouched.
@@ -76,6 +79,10 @@ async def test_hat_over_http_from_the_cause_to_the_accounts(live: LiveServer, pe
         assert moved["kind"] == "hat" and "12,50" in str(moved["ops"])
         thanked = await sock.take(lambda f: f.get("topic") == "room:scene" and f.get("ops"))
         assert "Marie Invitée" in str(thanked["ops"]) and "12,50" not in str(thanked["ops"])
+    # In English, the same hat.
+    english: Person = await people("Emma English", locale="en")
+    shown_en = (await english.http.get(f"/hats/{hat_id}")).text
+    assert "Put something in the hat" in shown_en and "€12.50" in shown_en
     # The pledge's page: the QR code, and the same details as text to copy.
     page = await marie.http.get(pledge_path)
     assert page.status_code == 200
