@@ -214,7 +214,12 @@ async def test_hat_refusals_store_nothing(
     assert await _count(db) == 1 + MAX_PLEDGES_PER_HOUR
     clock.advance(hours=1)
     await service.put_in(people["paul"], hat_id, "1", anonymous=True)
-    # A hat keeps a treasurer.
+    # A treasurer is someone who exists; a hat keeps one.
+    with pytest.raises(BadInput) as refused:
+        await service.set_treasurer(people["anim"], hat_id, "nobody-here", True)
+    assert refused.value.code == "hat/unknown_person"
+    with pytest.raises(Forbidden):
+        await service.set_treasurer(people["paul"], hat_id, people["paul"].id, True)
     with pytest.raises(BadInput):
         await service.set_treasurer(people["anim"], hat_id, people["anim"].id, False)
 

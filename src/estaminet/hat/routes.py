@@ -311,9 +311,12 @@ async def treasurer(request: Request) -> Response:
     form = await form_with_csrf(request)
     hat_id = _id(request, "hat_id")
     target = form.get("user")
-    if not isinstance(target, str) or not target or len(target) > 32:
-        raise BadInput("hat/unknown_person", N_("Choose a person."))
-    await _service(request).set_treasurer(user, hat_id, target, form.get("keep") == "1")
+    try:
+        if not isinstance(target, str) or not target or len(target) > 32:
+            raise BadInput("hat/unknown_person", N_("Choose a person."))
+        await _service(request).set_treasurer(user, hat_id, target, form.get("keep") == "1")
+    except BadInput as error:
+        return await edit_form(request, error)
     return RedirectResponse(f"/hats/{hat_id}/edit#treasurers", status_code=303)
 
 

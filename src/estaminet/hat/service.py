@@ -51,7 +51,7 @@ from estaminet.people.access import (
     can_see_pledge,
 )
 from estaminet.people.model import User
-from estaminet.people.queries import active_user, display_names
+from estaminet.people.queries import active_user, display_names, user_by_id
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
 from estaminet.realtime.gateway import Gateway
@@ -396,7 +396,9 @@ class HatService:
         self.check_organiser(user)
         hat = await self.hat(hat_id)
         async with self.db.begin() as conn:
-            target = await active_user(conn, target_id)
+            target = await user_by_id(conn, target_id)
+            if target is None or (keep and target.banned):
+                raise BadInput("hat/unknown_person", N_("Choose a person."))
             if keep:
                 if target.id not in hat.treasurers:
                     await conn.execute(
