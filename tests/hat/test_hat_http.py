@@ -135,6 +135,19 @@ async def test_hat_over_http_from_the_cause_to_the_accounts(live: LiveServer, pe
     assert listing.headers["content-type"].startswith("text/csv")
     text = listing.content.decode("utf-8-sig")
     assert "Marie Invitée;12,50;" + communication + ";reçue" in text
+    # The organiser names Paul treasurer (from the hat's form): now he keeps the accounts.
+    edit = (await anim.http.get(f"/hats/{hat_id}/edit")).text
+    paul_id = re.search(r'<option value="(\w+)">Paul Membre</option>', edit).group(1)  # type: ignore[union-attr]
+    token = await anim.csrf(f"/hats/{hat_id}/edit")
+    nobody = await anim.http.post(
+        f"/hats/{hat_id}/treasurers", data={"csrf": token, "user": "nobody", "keep": "1"}
+    )
+    assert nobody.status_code == 400 and "Choisis une personne" in nobody.text
+    named = await anim.http.post(
+        f"/hats/{hat_id}/treasurers", data={"csrf": token, "user": paul_id, "keep": "1"}
+    )
+    assert named.status_code == 303
+    assert (await paul.http.get(f"/hats/{hat_id}/accounts")).status_code == 200
     # Marie's data page lists her pledge.
     mine = (await marie.http.get("/me/data")).text
     assert "La casa sin papel" in mine and communication in mine
