@@ -29,6 +29,8 @@ from estaminet.agenda import feature as agenda_feature
 from estaminet.agenda.mail import make_mailer
 from estaminet.agenda.service import AgendaService
 from estaminet.games import kit as games_kit
+from estaminet.hat import feature as hat_feature
+from estaminet.hat.service import HatService
 from estaminet.helpdesk import feature as helpdesk_feature
 from estaminet.helpdesk.service import HelpDesk
 from estaminet.kernel.activity import Activity
@@ -125,6 +127,7 @@ FEATURES: Sequence[Callable[[Services], Feature]] = (
     media_feature.feature,
     helpdesk_feature.feature,
     quizzes_feature.feature,
+    hat_feature.feature,
     privacy_feature.feature,
 )
 """Every feature of the venue, in the order their topics are installed."""
@@ -301,6 +304,15 @@ def create_app(
             clock,
             escalate_minutes=settings.help_escalate_minutes,
             check_seconds=settings.help_check_seconds,
+        ),
+        hat=HatService(
+            db,
+            hub,
+            templates,
+            venue,
+            clock,
+            max_pledge_cents=settings.hat_max_pledge_euros * 100,
+            venue_locale=settings.default_locale,
         ),
     )
     routes: list[BaseRoute] = []

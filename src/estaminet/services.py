@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from estaminet.agenda.mail import Mailer
     from estaminet.agenda.service import AgendaService
+    from estaminet.hat.service import HatService
     from estaminet.helpdesk.service import HelpDesk
     from estaminet.live.engine import Engine
     from estaminet.media.crowd import CrowdVoice
@@ -108,6 +109,8 @@ class Services:
     """The venue's team rooms, for the people page (handed down by the composition root)."""
     retention: Retention
     helpdesk: HelpDesk
+    hat: HatService
+    """Le chapeau solidaire: causes, pledges, their treasurers."""
     panels: dict[str, Panel] = field(default_factory=dict)
     """Every feature's room panels, by panel name."""
     plan_extras: list[PlanExtra] = field(default_factory=list)

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
 
     agenda_picture_max_bytes: int = 10 * 1024 * 1024
     """Largest event picture accepted (a phone photo); it is resized and re-encoded on upload."""
+    hat_max_pledge_euros: int = Field(default=5000, ge=1, le=1_000_000)
+    """The largest pledge in a solidarity hat, in euros: more is refused as a likely typo
+    (« 5000 » for « 50,00 »); a bigger gift goes through the treasurer."""
 
     assembly_notice_days: int = 15
     """How many days before a general assembly its convocation must be sent (statutes, law)."""

@@ -101,6 +101,8 @@ ADMIN_PAGES = [
     "/admin/mail",
     "/voice/test",
     "/help",
+    "/hats",
+    "/hats/new",
     "/guide",
     "/guide/talking",
     "/guide/help",

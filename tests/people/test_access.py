@@ -142,3 +142,24 @@ def test_access_outranks_only_downwards() -> None:
 def test_access_answer_names_for_more_than_guests() -> None:
     assert allowed_roles(access.can_see_answer_names) == set(ROLES) - {Role.GUEST}
     assert not access.can_see_answer_names(None)
+
+
+def test_access_solidarity_hat() -> None:
+    staff = {Role.ANIMATOR, Role.MODERATOR, Role.ADMIN}
+    assert allowed_roles(access.can_organise_hats) == staff
+    assert not access.can_organise_hats(None)
+    assert not access.can_organise_hats(person(Role.ADMIN, banned=True))
+    assert allowed_roles(access.can_pledge) == set(ROLES)
+    assert not access.can_pledge(person(Role.GUEST, banned=True))
+    # The accounts: the hat's named treasurers (whatever their role) and the admins.
+    keepers = frozenset({"t"})
+    assert allowed_roles(access.can_keep_hat_accounts, treasurers=keepers) == {Role.ADMIN}
+    assert access.can_keep_hat_accounts(person(Role.GUEST, uid="t"), keepers)
+    assert not access.can_keep_hat_accounts(person(Role.MEMBER, uid="t", banned=True), keepers)
+    assert not access.can_keep_hat_accounts(person(Role.MODERATOR), keepers)
+    # A pledge's page: the person who pledged and the treasurers.
+    assert access.can_see_pledge(person(Role.GUEST, uid="p"), "p", keepers)
+    assert access.can_see_pledge(person(Role.GUEST, uid="t"), "p", keepers)
+    assert not access.can_see_pledge(person(Role.MODERATOR, uid="x"), "p", keepers)
+    assert not access.can_see_pledge(person(Role.GUEST, uid="p", banned=True), "p", keepers)
+    assert not access.can_see_pledge(person(Role.GUEST, uid="x"), None, keepers)

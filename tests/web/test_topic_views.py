@@ -104,6 +104,7 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
         | {"Conciliabule", "Grande tablée", "Messeséquestre", "Table publique"}
         | {f"Nouvelles {slug}" for slug in ("bar", "jeux", "ag", "bureau")}
         | {"Micro muet", "Au secours du coin"}
+        | {"Marmite solidaire", "+++"}  # a hat's name; a pledge's communication never goes out
     )
     admin = await admin_of(people)
     host = await people("Hôtesse", role=Role.MEMBER)
@@ -126,6 +127,21 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
     assert asked.status_code == 303
     help_path = asked.headers["location"]
     help_id = int(help_path.rsplit("/", 1)[1])
+    # A solidarity hat on the stage (hat:<id>): its progress, for everyone signed in.
+    token = await admin.csrf("/hats/new")
+    made = await admin.http.post(
+        "/hats/new",
+        data={
+            "csrf": token,
+            "name": "Marmite solidaire",
+            "beneficiary": "ASBL Marmite",
+            "iban": "BE68 5390 0754 7034",
+            "goal": "300",
+            "room": "scene",
+        },
+    )
+    assert made.status_code == 303, made.text[:300]
+    hat_path = made.headers["location"]
 
     viewers = {
         "guest": guest,
@@ -174,6 +190,11 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
         ).status_code == 303
         said = await g.act("help.say", {"request": help_id, "body": "Au secours du coin"}, ref="h1")
         assert said["type"] == "ack", said
+        token = await guest.csrf(hat_path)
+        pledged = await guest.http.post(
+            f"{hat_path}/pledge", data={"csrf": token, "amount": "8", "anonymous": "on"}
+        )
+        assert pledged.status_code == 303
         await p.act("table.act", {"table": open_table, "action": {"type": "pick", "number": 3}})
         await h.act("table.act", {"table": open_table, "action": {"type": "pick", "number": 5}})
         for name, sock in sockets.items():

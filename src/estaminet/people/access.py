@@ -19,9 +19,12 @@ __all__ = [
     "can_delete_account",
     "can_edit_quiz_set",
     "can_follow_help",
+    "can_keep_hat_accounts",
     "can_manage_events",
     "can_moderate",
     "can_moderate_person",
+    "can_organise_hats",
+    "can_pledge",
     "can_post_in",
     "can_prepare_sitting",
     "can_read_minutes",
@@ -30,6 +33,7 @@ __all__ = [
     "can_see_event_role",
     "can_see_help_queue",
     "can_see_others_data",
+    "can_see_pledge",
     "can_see_room",
     "can_see_room_role",
     "can_set_up_private_table",
@@ -234,3 +238,34 @@ def can_follow_help(user: User, asker_id: str, helper_id: str | None) -> bool:
     if user.banned:
         return False
     return user.id in (asker_id, helper_id) or user.role is Role.ADMIN
+
+
+# -- the solidarity hat --------------------------------------------------------------
+
+
+def can_organise_hats(user: User | None) -> bool:
+    """Animators and up describe a cause, open and close its hat, name its treasurers
+    (the people who already run the venue's events)."""
+    return user is not None and not user.banned and user.role.at_least(Role.ANIMATOR)
+
+
+def can_pledge(user: User) -> bool:
+    """Everyone signed in who is not banned may put something in an open hat (guests too)."""
+    return not user.banned
+
+
+def can_keep_hat_accounts(user: User, treasurers: frozenset[str]) -> bool:
+    """A hat's accounts (every pledge with its name, marking received, importing the bank's
+    export, the CSV list): its treasurers, named per hat, and the admins. Nobody else: an
+    organiser who is not a treasurer describes the cause but does not mark money received."""
+    if user.banned:
+        return False
+    return user.id in treasurers or user.role is Role.ADMIN
+
+
+def can_see_pledge(user: User, pledger_id: str | None, treasurers: frozenset[str]) -> bool:
+    """A pledge's page (its QR code and communication): the person who pledged, and the
+    hat's treasurers."""
+    if user.banned:
+        return False
+    return user.id == pledger_id or can_keep_hat_accounts(user, treasurers)

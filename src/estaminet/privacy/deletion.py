@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from estaminet.hat import data as hat_data
 from estaminet.helpdesk import data as helpdesk_data
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
@@ -113,6 +114,7 @@ async def delete_account(
         await forget_host(conn, target.id)
         await helpdesk_data.forget_person(conn, target.id, remove=remove_messages)
         quiz_files = await quiz_sets.forget_person(conn, target.id)
+        await hat_data.forget_person(conn, target.id)
         await forget_person(conn, target.id)
         if actor.id != target.id:
             await log_moderation(conn, actor, "delete_account", now)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from estaminet.agenda.answers import answers_by
+from estaminet.hat.data import pledges_of
 from estaminet.helpdesk.data import help_given_by, help_of
 from estaminet.kernel.i18n import N_
 from estaminet.people.queries import personal_data
@@ -30,6 +31,7 @@ SECTIONS: dict[str, str] = {
     "quiz_files": N_("The pictures and sounds you uploaded for quiz questions"),
     "help": N_("Your requests for help"),
     "help_messages": N_("What you wrote in help corners"),
+    "pledges": N_("Your pledges in solidarity hats"),
     "notifications": N_("Your notices"),
     "moderation": N_("Moderation about you"),
 }
@@ -73,6 +75,11 @@ FIELDS: dict[str, str] = {
     "closed_at": N_("Settled on"),
     "updated_at": N_("Changed on"),
     "questions": N_("Questions"),
+    "cause": N_("Cause"),
+    "amount_eur": N_("Amount (EUR)"),
+    "communication": N_("Structured communication"),
+    "anonymous": N_("Anonymous"),
+    "received_at": N_("Received on"),
 }
 """What each field is called on the readable page."""
 
@@ -92,6 +99,7 @@ async def gather(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
             "quiz_files": [{"name": name} for name in await media_of(conn, user_id)],
             "help": await help_of(conn, user_id),
             "help_messages": await help_given_by(conn, user_id),
+            "pledges": await pledges_of(conn, user_id),
             "notifications": people.get("notifications", []),
             "moderation": people.get("moderation", []),
         }

@@ -231,6 +231,7 @@ EVENT_KINDS: dict[str, type] = {
     "view": EventFrame,
     "voice": VoiceEventFrame,
     "help": EventFrame,
+    "hat": EventFrame,
     "catch_up": CatchUpFrame,
 }
 """Every event ``kind`` and the frame it comes in."""
@@ -530,5 +531,6 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("voice", ("voice", "catch_up")),
         TopicFamily("help", ("help", "catch_up")),
         TopicFamily("helpdesk", ("help", "catch_up")),
+        TopicFamily("hat", ("hat", "catch_up")),
     )
 }

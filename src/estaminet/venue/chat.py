@@ -45,6 +45,7 @@ __all__ = [
     "messages_by",
     "messages_by_ids",
     "post_message",
+    "post_notice",
     "purge_before",
     "restriction",
 ]
@@ -185,6 +186,39 @@ async def post_message(
         return await _post(db, author, room, text, now, client_id)
     except _AlreadyPosted as already:
         return already.posted
+
+
+async def post_notice(
+    db: Database,
+    room: Room,
+    body: str,
+    now: datetime,
+    *,
+    author_id: str | None,
+    author_name: str,
+) -> ChatMessage:
+    """A message the venue writes in ``room`` on someone's behalf (the solidarity hat's
+    thank-you): the same table, sequence and rendering as a post, with no restriction
+    checked (the text is the venue's, not typed by a person) and no mention. ``author_id``
+    links it to the person it names, so that their export and deletion find it; ``None``
+    for an anonymous one."""
+    text = _check_body(body, 1000)
+    async with db.begin() as conn:
+        seq = await _next_seq(conn, room)
+        result = await conn.execute(
+            _INSERT,
+            {
+                "room_id": room.id,
+                "author_id": author_id,
+                "author_name": author_name[:60],
+                "body": text,
+                "html": render_markdown(text, []),
+                "created_at": now,
+                "client_id": None,
+                "seq": seq,
+            },
+        )
+        return _message(result.one())
 
 
 class _AlreadyPosted(Exception):

@@ -371,6 +371,18 @@ class VenueService:
         )
         await self.hub.publish(frame)
 
+    async def post_notice(
+        self, room: Room, body: str, now: datetime, *, author_id: str | None, author_name: str
+    ) -> chat.ChatMessage:
+        """The venue writes in a room's chat (see :func:`chat.post_notice`), in order with
+        the posts, and publishes it after the commit."""
+        async with self._sequenced(room):
+            message = await chat.post_notice(
+                self.db, room, body, now, author_id=author_id, author_name=author_name
+            )
+            await self.publish_message(room, message)
+        return message
+
     def _upsert_op(self, room: Room, message: chat.ChatMessage, locale: str) -> dict[str, Any]:
         return {
             "op": "upsert",

@@ -10,7 +10,8 @@ is refused as soon as what arrived passes the limit. The refusal is an
 
 * anyone not signed in (sign-in, invites, links, language): ``body_max_public_bytes``;
 * a signed-in person's forms: ``body_max_bytes``;
-* the agenda's and the quiz editor's forms that carry a picture: ``body_max_upload_bytes``.
+* the forms that carry a file (the agenda's, the quiz editor's and the hats' pictures and
+  sounds, a bank's export): ``body_max_upload_bytes``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from estaminet.settings import Settings
 
 __all__ = ["BodyLimits", "TooLarge", "body_limit"]
 
-_UPLOADS = re.compile(r"^/(?:agenda|quiz)/(?:new|\d+/edit)$")
+_UPLOADS = re.compile(
+    r"^/(?:agenda/(?:new|\d+/edit)|quiz/(?:new|\d+/edit)|hats/(?:new|\d+/edit|\d+/import))$"
+)
 
 
 class TooLarge(EstaminetError):

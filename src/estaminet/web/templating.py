@@ -9,11 +9,13 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency
 from jinja2 import (
     BaseLoader,
     ChoiceLoader,
@@ -68,6 +70,7 @@ class Templates:
             env.filters["text"] = self._text_filter(locale)
             env.filters["initials"] = initials_of
             env.filters["moment"] = self._moment_filter(locale)
+            env.filters["euros"] = _euros_filter(locale)
             env.globals["vowel_initial"] = vowel_initial
             self._envs[locale] = env
 
@@ -142,6 +145,13 @@ def vowel_initial(name: str) -> bool:
     """
     first = unicodedata.normalize("NFD", name.strip()[:1]).casefold()[:1]
     return first in {"a", "e", "i", "o", "u"}
+
+
+def _euros_filter(locale: str) -> Any:
+    """An amount kept in cents, said in euros: ``1250`` → « 12,50 € » (fr), "€12.50" (en)."""
+    return lambda cents: format_currency(
+        Decimal(int(cents)) / 100, "EUR", locale=_babel_locale(locale)
+    )
 
 
 def _babel_locale(locale: str) -> str:

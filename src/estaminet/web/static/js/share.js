@@ -20,6 +20,7 @@ export function setupShare(row) {
     status.textContent = row.dataset.tCopied;
   });
 
+  if (!share) return; // a copy button alone (the hat's transfer details)
   const data = { title: row.dataset.tShareTitle, url: field.value };
   if (navigator.share && (!navigator.canShare || navigator.canShare(data))) {
     share.hidden = false;

@@ -1,0 +1,1 @@
+"""Le chapeau solidaire: a cause, pledges paid by EPC QR code, a treasurer who matches them."""
