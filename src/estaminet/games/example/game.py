@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from estaminet.games.kit.placings import placings_by_score
 from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
 from estaminet.kernel.i18n import N_
@@ -75,6 +76,8 @@ class LowestUnique:
     names: Mapping[str, str] = {"fr": "Le plus petit unique", "en": "Lowest unique number"}
     min_players = 2
     max_players = 6
+    duration_minutes = (2, 5)
+    voice = "none"
     guarded_keys = frozenset({"pick"})
 
     def default_options(self) -> dict[str, Any]:
@@ -231,11 +234,12 @@ class LowestUnique:
         """After the last round: the best scores win (shared on a tie; nobody if all zero)."""
         if len(state.history) < state.options["rounds"]:
             return None
+        details = {"scores": list(state.scores), "placings": placings_by_score(state.scores)}
         best = max(state.scores)
         if best == 0:
-            return Outcome("no_winner")
+            return Outcome("no_winner", details=details)
         winners = frozenset(seat for seat, score in enumerate(state.scores) if score == best)
-        return Outcome("highest_score", winners)
+        return Outcome("highest_score", winners, details)
 
     def dump(self, state: State) -> dict[str, Any]:
         """Plain JSON types."""

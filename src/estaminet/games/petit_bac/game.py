@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
+from estaminet.games.kit.placings import placings_by_score
 from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.games.petit_bac.options import (
     BUILTIN_CATEGORIES,
@@ -85,6 +86,8 @@ class PetitBac:
     names: Mapping[str, str] = {"fr": "Le Petit Bac", "en": "Le Petit Bac (categories)"}
     min_players = 2
     max_players = 12
+    duration_minutes = (10, 20)
+    voice = "welcome"
     guarded_keys = frozenset({"answer"})
 
     # --- options and setup -------------------------------------------------------------
@@ -456,7 +459,7 @@ class PetitBac:
         """After the last round: the best total wins (shared on a tie; nobody if all zero)."""
         if state.phase != "over":
             return None
-        details = {"scores": list(state.scores), "placings": placings(state.scores)}
+        details = {"scores": list(state.scores), "placings": placings_by_score(state.scores)}
         best = max(state.scores)
         if best == 0:
             return Outcome("no_winner", details=details)
