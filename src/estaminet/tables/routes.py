@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from estaminet.games.kit import get as get_game
 from estaminet.kernel.activity import Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
@@ -15,6 +17,7 @@ from estaminet.kernel.storable import is_storable_int
 from estaminet.services import services
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
+from estaminet.tables.picker import VOICE_LABELS
 from estaminet.tables.rules_info import game_module
 from estaminet.tables.service import TableService, viewer_topic
 from estaminet.venue.rooms import access_room
@@ -272,7 +275,30 @@ async def replay(request: Request) -> Response:
     )
 
 
+async def rules_page(request: Request) -> Response:
+    """A game's rules in plain words (from its package's ``rules_sections``), and its card."""
+    require_user(request)
+    key = request.path_params["key"]
+    try:
+        rules = get_game(key)
+    except LookupError:
+        raise NotFound("tables/unknown_game", N_("This game does not exist.")) from None
+    sections = getattr(game_module(rules), "rules_sections", None)
+    room = request.query_params.get("room", "")
+    return page(
+        request,
+        "tables/rules.html",
+        {
+            "game": rules,
+            "sections": sections() if sections is not None else [],
+            "voice_labels": VOICE_LABELS,
+            "room": room if re.fullmatch(r"[a-z0-9-]{1,40}", room) else None,
+        },
+    )
+
+
 routes = [
+    Route("/games/{key}/rules", rules_page, methods=["GET"]),
     Route("/r/{slug}/tables", create, methods=["POST"]),
     Route("/t/{table_id}", table_page, methods=["GET"]),
     Route("/t/{table_id}/join", join, methods=["POST"]),

@@ -32,6 +32,7 @@ from estaminet.store import Database
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
+from estaminet.tables.picker import LENGTHS, VOICE_FILTERS, VOICE_LABELS, filters_from, pick
 from estaminet.tables.rules_info import game_module, participant_message, rule_message
 from estaminet.tables.screen import Fragments, screen_helpers
 from estaminet.translations import translate
@@ -386,6 +387,8 @@ class TableService:
     async def panel(self, request_context: Mapping[str, Any], room: Room, user: User) -> str:
         """The games room's panel: its tables and the form to set one up."""
         locale = str(request_context["locale"])
+        request = request_context.get("request")
+        filters = filters_from(request.query_params if request is not None else {})
         async with self.db.read() as conn:
             tables = [t for t in await actions.list_tables(conn, room) if sees(t, user.id)]
         return self.templates.render(
@@ -400,6 +403,11 @@ class TableService:
                 "games": self.games(),
                 "default_game": DEFAULT_GAME,
                 "game_names": self.game_names(locale),
+                "filters": filters,
+                "fitting": {game.key for game in pick(self.games(), filters)},
+                "picker_lengths": LENGTHS,
+                "picker_voices": VOICE_FILTERS,
+                "voice_labels": VOICE_LABELS,
                 "panel_seq": await self.hub.current_seq(f"tables:{room.slug}"),
             },
         )

@@ -24,7 +24,7 @@ from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
 from estaminet.kernel.i18n import N_
 
-__all__ = ["GAME", "REJECTION_MESSAGES", "LowestUnique", "State"]
+__all__ = ["DEFAULTS", "GAME", "REJECTION_MESSAGES", "LowestUnique", "State"]
 
 REJECTION_MESSAGES: dict[str, str] = {
     "lowest_unique/bad_option": N_("This option is not valid."),
@@ -36,7 +36,7 @@ REJECTION_MESSAGES: dict[str, str] = {
     "lowest_unique/too_early": N_("It is not time yet."),
 }
 
-_DEFAULTS: dict[str, Any] = {"rounds": 3, "highest": 10, "pick_seconds": 30}
+DEFAULTS: dict[str, Any] = {"rounds": 3, "highest": 10, "pick_seconds": 30}
 _LIMITS: dict[str, tuple[int, int]] = {
     "rounds": (1, 9),
     "highest": (3, 20),
@@ -82,7 +82,7 @@ class LowestUnique:
 
     def default_options(self) -> dict[str, Any]:
         """Three rounds, numbers 1–10, 30 seconds to pick."""
-        return dict(_DEFAULTS)
+        return dict(DEFAULTS)
 
     def validate_options(self, options: Mapping[str, Any], players: int) -> Rejection | None:
         """Known integer options within their limits, and a fitting player count."""
@@ -96,7 +96,7 @@ class LowestUnique:
 
     def setup(self, seats: int, options: Mapping[str, Any], seed: int, now: datetime) -> State:
         """A first round open for picks, its deadline counted from ``now``."""
-        merged = {**_DEFAULTS, **options}
+        merged = {**DEFAULTS, **options}
         deadline = now + timedelta(seconds=merged["pick_seconds"])
         return State(
             seed, merged, picks=[None] * seats, scores=[0] * seats, deadline=deadline.isoformat()
