@@ -18,9 +18,11 @@ __all__ = [
     "can_create_invites",
     "can_delete_account",
     "can_follow_help",
+    "can_lead_soiree",
     "can_manage_events",
     "can_moderate",
     "can_moderate_person",
+    "can_open_soiree",
     "can_post_in",
     "can_prepare_sitting",
     "can_read_minutes",
@@ -166,6 +168,19 @@ def can_set_up_private_table(user: User) -> bool:
 def can_run_table(user: User, host_id: str | None) -> bool:
     """The host runs their table (start, kick, close…); moderators and up may too."""
     return host_id == user.id or user.role.at_least(Role.MODERATOR)
+
+
+# -- soirées -----------------------------------------------------------------------
+
+
+def can_open_soiree(user: User) -> bool:
+    """Animators and up open an evening's soirée (its running order of games)."""
+    return not user.banned and user.role.at_least(Role.ANIMATOR)
+
+
+def can_lead_soiree(user: User, host_id: str | None) -> bool:
+    """The animator who opened it leads a soirée (next game, end); moderators and up may too."""
+    return not user.banned and (host_id == user.id or user.role.at_least(Role.MODERATOR))
 
 
 # -- administration -----------------------------------------------------------------

@@ -14,7 +14,9 @@ from estaminet.helpdesk.data import help_given_by, help_of
 from estaminet.kernel.i18n import N_
 from estaminet.people.queries import personal_data
 from estaminet.store import Database
+from estaminet.soirees.actions import memberships_of
 from estaminet.tables.actions import participations_of
+from estaminet.tables.votes import votes_by
 from estaminet.venue.chat import messages_by
 
 __all__ = ["FIELDS", "SECTIONS", "export_json", "gather"]
@@ -25,6 +27,8 @@ SECTIONS: dict[str, str] = {
     "messages": N_("Your chat messages"),
     "agenda": N_("Your answers in the agenda"),
     "tables": N_("Your game tables"),
+    "soirees": N_("Your soirées"),
+    "watch_votes": N_("Your votes as a watcher"),
     "help": N_("Your requests for help"),
     "help_messages": N_("What you wrote in help corners"),
     "notifications": N_("Your notices"),
@@ -68,6 +72,8 @@ FIELDS: dict[str, str] = {
     "page": N_("Page"),
     "mic": N_("Microphone"),
     "closed_at": N_("Settled on"),
+    "soiree": N_("Soirée"),
+    "table": N_("Table"),
 }
 """What each field is called on the readable page."""
 
@@ -83,6 +89,8 @@ async def gather(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
             "messages": await messages_by(conn, user_id),
             "agenda": await answers_by(conn, user_id),
             "tables": await participations_of(conn, user_id),
+            "soirees": await memberships_of(conn, user_id),
+            "watch_votes": await votes_by(conn, user_id),
             "help": await help_of(conn, user_id),
             "help_messages": await help_given_by(conn, user_id),
             "notifications": people.get("notifications", []),

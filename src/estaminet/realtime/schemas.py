@@ -230,6 +230,7 @@ EVENT_KINDS: dict[str, type] = {
     "view": EventFrame,
     "voice": VoiceEventFrame,
     "help": EventFrame,
+    "soiree": EventFrame,
     "catch_up": CatchUpFrame,
 }
 """Every event ``kind`` and the frame it comes in."""
@@ -528,5 +529,6 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("voice", ("voice", "catch_up")),
         TopicFamily("help", ("help", "catch_up")),
         TopicFamily("helpdesk", ("help", "catch_up")),
+        TopicFamily("soiree", ("soiree", "catch_up")),
     )
 }

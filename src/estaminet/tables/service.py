@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
 from estaminet.store import Database
-from estaminet.tables import actions
+from estaminet.tables import actions, votes
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
 from estaminet.tables.picker import LENGTHS, VOICE_FILTERS, VOICE_LABELS, filters_from, pick
@@ -92,6 +92,9 @@ class TableService:
         """The last view published on each topic: an unchanged view is not sent again."""
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
+        self.ended_listeners: list[Callable[[int], Awaitable[None]]] = []
+        """Called with a table's id when its host ends it (moves end a game through the engine's
+        listeners): the soirée it belongs to updates its running order."""
         engine.on_change(self._changed)
 
     def install(self, gateway: Gateway) -> None:
@@ -459,6 +462,8 @@ class TableService:
                 "locale": locale,
                 "away": self.away(table),
                 "game": game_module(rules),
+                "question": votes.question(rules),
+                "results": votes.describe(table, table.watch_votes),
             },
         )
 
