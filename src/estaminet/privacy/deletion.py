@@ -18,9 +18,9 @@ from estaminet.people.actions import log_moderation
 from estaminet.people.departure import check_deletion, forget_person, session_ids
 from estaminet.people.model import User
 from estaminet.people.queries import password_hash_of, user_by_id
+from estaminet.soirees import actions as soirees
 from estaminet.store import Database
 from estaminet.tables import chat as table_chat
-from estaminet.soirees import actions as soirees
 from estaminet.tables.actions import forget_host
 from estaminet.tables.votes import forget_voter
 from estaminet.translations import translate

@@ -13,8 +13,8 @@ from estaminet.agenda.answers import answers_by
 from estaminet.helpdesk.data import help_given_by, help_of
 from estaminet.kernel.i18n import N_
 from estaminet.people.queries import personal_data
-from estaminet.store import Database
 from estaminet.soirees.actions import memberships_of
+from estaminet.store import Database
 from estaminet.tables.actions import participations_of
 from estaminet.tables.votes import votes_by
 from estaminet.venue.chat import messages_by
