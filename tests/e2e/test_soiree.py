@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .helpers import PHONE_390, Visitors, screenshot, wait_online
+from .test_every_page import _violations
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +66,16 @@ def test_soiree_of_two_games_with_scoreboard_podium_and_a_watcher(people: Visito
     alice = people.guest("Alice", **PHONE_390)
     bruno = people.guest("Bruno")
     sacha = people.guest("Sacha")
+    # The game picker: live filters on the phone (no voice needed, three people).
+    alice.goto("/r/jeux")
+    picker = alice.locator("[data-game-picker]")
+    picker.get_by_label("Combien êtes-vous ?").fill("3")
+    picker.get_by_label("Voix", exact=True).select_option("optional")
+    expect(picker.locator(".game-card:visible")).to_have_count(2)  # not Loup-Garou
+    expect(picker.locator("[data-picker-count]")).to_have_text("2 jeux conviennent.")
+    screenshot(alice, "game-picker-phone")
+    bruno.goto("/r/jeux")
+    screenshot(bruno, "game-picker-desktop", full_page=False)
     _join(alice, soiree, "Rejoindre la soirée pour jouer")
     _join(bruno, soiree, "Rejoindre la soirée pour jouer")
     _join(sacha, soiree, "Rejoindre la soirée pour regarder")
@@ -81,6 +92,9 @@ def test_soiree_of_two_games_with_scoreboard_podium_and_a_watcher(people: Visito
     expect(sacha.locator(".soiree-banner")).to_contain_text("Jeu 1 sur 2")
     animator.locator('form[action$="/start"] button').click()
     wait_online(animator)
+    assert _violations(sacha) == []  # the watcher's vote form
+    screenshot(sacha, "soiree-table-watcher-desktop")
+    screenshot(alice, "soiree-table-phone", full_page=False)
     _vote(sacha, "Alice")
     players = {"Admin": animator, "Alice": alice, "Bruno": bruno}
     _play(players, {"Admin": 2, "Alice": 1, "Bruno": 2})
@@ -123,6 +137,7 @@ def test_soiree_of_two_games_with_scoreboard_podium_and_a_watcher(people: Visito
     watchers = animator.locator(".podium--watchers")
     expect(watchers).to_contain_text("Sacha")
     expect(watchers).to_contain_text("6 points")
+    assert _violations(animator) == [] and _violations(alice) == []
     screenshot(animator, "soiree-podium-desktop")
     screenshot(alice, "soiree-podium-phone")
     screenshot(alice, "soiree-phone-top", full_page=False)

@@ -3,6 +3,12 @@
 // it changes, the page of someone in the soirée goes there by itself, saying so.
 
 export function setupSoiree(box, signal) {
+  // "Go to the table in play" is no use on that table's own page.
+  const tidy = () => {
+    for (const a of box.querySelectorAll("[data-soiree-link]")) a.hidden = a.getAttribute("href") === location.pathname;
+  };
+  tidy();
+  document.addEventListener("estaminet:replaced", tidy, { signal });
   if (!box.hasAttribute("data-soiree-follow")) return;
   const here = box.querySelector("[data-soiree-go]")?.dataset.soireeGo;
   const announce = box.querySelector("[data-soiree-announce]");
