@@ -3,6 +3,7 @@ table, the evening scoreboard from the games' placings, the watchers' votes and 
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,10 @@ import pytest
 from sqlalchemy import select
 
 import estaminet.games  # noqa: F401 - registers the built-in games
+from estaminet.agenda.actions import create_event
+from estaminet.agenda.events import EventData
+from estaminet.agenda.recurrence import Frequency, Recurrence, key_of
+from estaminet.agenda.rules import EventKind, Visibility
 from estaminet.cli import DEMO_VENUE
 from estaminet.games import kit
 from estaminet.kernel.errors import BadInput, Conflict, EstaminetError, Forbidden
@@ -286,3 +291,44 @@ async def test_soiree_export_and_deletion_of_a_person(
         assert (await conn.execute(select(table_votes))).all() == []
         assert vera.id not in {r.user_id for r in await conn.execute(select(soiree_members))}
         assert (await actions.load_soiree(conn, soiree.id)).host_id is None
+
+
+async def test_soiree_belongs_to_a_date_of_the_agenda(db: Database, clock: FixedClock) -> None:
+    room = await venue(db, clock)
+    animator = await person(db, clock, "Anima", Role.ANIMATOR)
+    guest = await person(db, clock, "Gus")
+    zone = ZoneInfo("Europe/Brussels")
+    night = EventData(
+        title="Soirée jeux",
+        description="",
+        kind=EventKind.GAME_NIGHT,
+        room_slug="jeux",
+        visibility=Visibility.MEMBERS,  # guests do not see it
+        capacity=None,
+        waitlist=False,
+        start=datetime(2026, 12, 11, 20, 0),
+        duration=timedelta(hours=3),
+        recurrence=Recurrence(Frequency.WEEKLY, count=4),
+    )
+    event_id = await create_event(db, animator, night, clock(), zone)
+    second = key_of(datetime(2026, 12, 18, 20, 0))
+    async with db.read() as conn:
+        assert await actions.agenda_date(conn, animator, f"{event_id}:{second}", zone) == (
+            event_id,
+            second,
+        )
+        for value, who in (
+            (f"{event_id}:{second}", guest),  # not theirs to see
+            (f"{event_id}:{key_of(datetime(2026, 12, 19, 20, 0))}", animator),  # not a date
+            (f"{event_id}:nope", animator),
+            (f"{event_id + 1}:{second}", animator),
+            ("x:y", animator),
+            ("", animator),
+        ):
+            with pytest.raises(BadInput) as refused:
+                await actions.agenda_date(conn, who, value, zone)
+            assert refused.value.code == "soirees/bad_event"
+    soiree = await actions.create_soiree(
+        db, animator, room, clock(), title="Soir", games=["petit_bac"], event=(event_id, second)
+    )
+    assert (soiree.event_id, soiree.occurrence) == (event_id, second)

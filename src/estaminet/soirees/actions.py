@@ -11,10 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from estaminet.agenda.events import access_event
+from estaminet.agenda.recurrence import occurrence_at
 from estaminet.games.kit import get as get_game
 from estaminet.kernel.activity import Activity
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, NotFound
@@ -35,6 +38,7 @@ __all__ = [
     "Member",
     "SoireeGame",
     "SoireeInfo",
+    "agenda_date",
     "create_soiree",
     "end_soiree",
     "forget_person",
@@ -160,6 +164,23 @@ async def soiree_of_table(conn: AsyncConnection, table_id: int) -> int | None:
         )
     ).first()
     return None if row is None else int(row.soiree_id)
+
+
+async def agenda_date(
+    conn: AsyncConnection, user: User, value: str, zone: ZoneInfo
+) -> tuple[int, str]:
+    """The agenda's date a soirée belongs to, from the form's ``<event id>:<date key>``: an
+    event ``user`` may see, and one of its dates; else ``soirees/bad_event``."""
+    event_id, _, key = value.partition(":")
+    refused = BadInput("soirees/bad_event", N_("This agenda date does not exist."))
+    if not event_id.isascii() or not event_id.isdigit() or len(event_id) > 9:
+        raise refused
+    try:
+        found = await access_event(conn, user, int(event_id))
+        occurrence_at(found.series, zone, key)
+    except (NotFound, Conflict):
+        raise refused from None
+    return found.id, key
 
 
 def _check_title(title: str) -> str:

@@ -6,9 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from estaminet.agenda.events import access_event
-from estaminet.agenda.recurrence import occurrence_at
-from estaminet.kernel.errors import BadInput, Conflict, NotFound
+from estaminet.kernel.errors import NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.people.access import can_lead_soiree
 from estaminet.services import services
@@ -46,16 +44,8 @@ async def create(request: Request) -> Response:
     event = None
     linked = str(form.get("event", ""))
     if linked:
-        event_id, _, key = linked.partition(":")
-        if not event_id.isascii() or not event_id.isdigit() or len(event_id) > 9:
-            raise BadInput("soirees/bad_event", N_("This agenda date does not exist."))
-        try:
-            async with service.db.read() as conn:
-                found = await access_event(conn, user, int(event_id))
-            occurrence_at(found.series, service.zone, key)
-        except (NotFound, Conflict):
-            raise BadInput("soirees/bad_event", N_("This agenda date does not exist.")) from None
-        event = (found.id, key)
+        async with service.db.read() as conn:
+            event = await actions.agenda_date(conn, user, linked, service.zone)
     games = [str(form.get(f"game_{n}", "")) for n in range(1, actions.MAX_GAMES + 1)]
     soiree = await actions.create_soiree(
         service.db,
