@@ -106,5 +106,7 @@ async def test_soiree_http_refusals_are_translated(live: LiveServer, people: Any
     assert (await soiree_post(animator, soiree_id, "end")).status_code == 303
     page = (await guest.http.get(f"/s/{soiree_id}")).text
     assert "Le podium" in page and "pas de podium" in page
+    room = (await guest.http.get("/r/jeux")).text  # kept: the room links to past soirées
+    assert "Soirées passées" in room and f'href="/s/{soiree_id}"' in room
     late = await soiree_post(guest, soiree_id, "join", role="player")
     assert late.status_code == 409 and "Cette soirée est finie" in late.text

@@ -48,6 +48,7 @@ __all__ = [
     "memberships_of",
     "next_game",
     "open_soirees",
+    "past_soirees",
     "soiree_of_table",
 ]
 
@@ -152,6 +153,17 @@ async def open_soirees(conn: AsyncConnection, room: Room) -> list[SoireeInfo]:
         select(soirees.c.id)
         .where(soirees.c.room_id == room.id, soirees.c.status == "open")
         .order_by(soirees.c.id.desc())
+    )
+    return [await load_soiree(conn, row.id) for row in ids]
+
+
+async def past_soirees(conn: AsyncConnection, room: Room, limit: int = 5) -> list[SoireeInfo]:
+    """The room's latest soirées that are over (their pages keep the scoreboard and podium)."""
+    ids = await conn.execute(
+        select(soirees.c.id)
+        .where(soirees.c.room_id == room.id, soirees.c.status == "ended")
+        .order_by(soirees.c.ended_at.desc(), soirees.c.id.desc())
+        .limit(limit)
     )
     return [await load_soiree(conn, row.id) for row in ids]
 

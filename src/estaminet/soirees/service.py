@@ -236,6 +236,7 @@ class SoireeService:
         now = self.clock()
         async with self.db.read() as conn:
             found = await actions.open_soirees(conn, room)
+            past = await actions.past_soirees(conn, room)
             dates = (
                 await events_between(
                     conn, user, self.zone, now - timedelta(hours=6), now + timedelta(days=14)
@@ -250,6 +251,7 @@ class SoireeService:
                 **request_context,
                 "room": room,
                 "soirees": found,
+                "past": past,
                 "games": list(self.tables.games()),
                 "can_open": can_open,
                 "max_games": actions.MAX_GAMES,
