@@ -32,10 +32,11 @@ VOICE_FILTERS: Mapping[str, Msgid] = {
 }
 
 VOICE_LABELS: Mapping[str, Msgid] = {
-    "needed": N_("Voice needed"),
-    "welcome": N_("Voice welcome, not needed"),
-    "none": N_("No voice"),
+    "needed": N_("Needed"),
+    "welcome": N_("Welcome, not needed"),
+    "none": N_("Not needed"),
 }
+"""How a card says it, after "Voice:"."""
 
 
 @dataclass(frozen=True)
