@@ -32,7 +32,7 @@ from estaminet.games.petit_bac.rejections import reject
 from estaminet.games.petit_bac.scoring import is_refused, placings, points, verdicts
 from estaminet.games.petit_bac.words import tidy
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
-from estaminet.kernel.i18n import Text
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = ["GAME", "PetitBac", "State"]
 
@@ -88,6 +88,8 @@ class PetitBac:
     max_players = 12
     duration_minutes = (10, 20)
     voice = "welcome"
+    watch_question = N_("Who wrote the funniest answers?")
+    """The spectators' vote at the table (a favourite: the most named win the guess)."""
     guarded_keys = frozenset({"answer"})
 
     # --- options and setup -------------------------------------------------------------
