@@ -96,7 +96,11 @@ async def test_soiree_http_refusals_are_translated(live: LiveServer, people: Any
         response = await animator.http.post("/r/jeux/soirees", data={"csrf": token, **fields})
         assert response.status_code in (400, 404), (fields, response.status_code)
         assert words in response.text, fields
-    soiree_id = await open_soiree(animator)
+    async with guest.socket() as g:
+        assert (await g.sub("soirees:jeux"))["type"] == "subscribed"
+        soiree_id = await open_soiree(animator, "Nouvelle veillée")
+        listed = await g.expect(type="event", topic="soirees:jeux", kind="soirees")
+        assert "Nouvelle veillée" in listed["ops"][0]["html"]  # the games room's list, live
     bad_role = await soiree_post(guest, soiree_id, "join", role="narrator")
     assert bad_role.status_code == 400 and "jouer ou regarder" in bad_role.text
     not_host = await soiree_post(guest, soiree_id, "next")

@@ -231,6 +231,7 @@ EVENT_KINDS: dict[str, type] = {
     "voice": VoiceEventFrame,
     "help": EventFrame,
     "soiree": EventFrame,
+    "soirees": EventFrame,
     "catch_up": CatchUpFrame,
 }
 """Every event ``kind`` and the frame it comes in."""
@@ -530,5 +531,6 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("help", ("help", "catch_up")),
         TopicFamily("helpdesk", ("help", "catch_up")),
         TopicFamily("soiree", ("soiree", "catch_up")),
+        TopicFamily("soirees", ("soirees", "catch_up")),
     )
 }

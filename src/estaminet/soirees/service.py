@@ -25,7 +25,7 @@ from estaminet.people.access import can_open_soiree
 from estaminet.people.model import User
 from estaminet.people.queries import active_user, display_names
 from estaminet.realtime.connection import Connection, Principal
-from estaminet.realtime.frames import frame_for_locales
+from estaminet.realtime.frames import LOCALES, frame_for_locales
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
@@ -48,7 +48,7 @@ from estaminet.tables import votes
 from estaminet.tables.actions import load_table
 from estaminet.tables.model import TableInfo
 from estaminet.tables.service import TableService
-from estaminet.venue.rooms import Room, access_room
+from estaminet.venue.rooms import Room, access_room, room_by_slug
 from estaminet.web.templating import Templates
 
 __all__ = ["Evening", "SoireeService"]
@@ -106,6 +106,7 @@ class SoireeService:
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("soiree", _SoireeTopics(self))
+        gateway.provide("soirees", _RoomSoirees(self))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -183,9 +184,44 @@ class SoireeService:
 
     # -- publishing ------------------------------------------------------------------
 
+    async def list_html(self, room: Room, locale: str) -> str:
+        """The games room's list of soirées (open and past): the same for everyone in it."""
+        async with self.db.read() as conn:
+            found = await actions.open_soirees(conn, room)
+            past = await actions.past_soirees(conn, room)
+        return self.templates.render(
+            "soirees/_list.html", locale, {"room": room, "soirees": found, "past": past}
+        )
+
+    async def publish_list(self, room: Room) -> None:
+        topic = f"soirees:{room.slug}"
+        seq = await self.hub.next_seq(topic)
+        html = {locale: await self.list_html(room, locale) for locale in LOCALES}
+        await self.hub.publish(
+            frame_for_locales(
+                topic,
+                seq,
+                "soirees",
+                lambda locale: {
+                    "ops": [
+                        {
+                            "op": "inner",
+                            "target": f"#soirees-list-{room.slug}",
+                            "html": html[locale],
+                        }
+                    ]
+                },
+            )
+        )
+
     async def publish(self, soiree_id: int) -> None:
-        """After any change: the board and the banner, for everyone following the soirée."""
+        """After any change: the board and the banner, for everyone following the soirée,
+        and the games room's list of soirées."""
         soiree = await self.soiree(soiree_id)
+        async with self.db.read() as conn:
+            room = await room_by_slug(conn, soiree.room_slug)
+        if room is not None:
+            await self.publish_list(room)
         evening = await self.evening(soiree)
         topic = soiree.topic
         seq = await self.hub.next_seq(topic)
@@ -252,6 +288,7 @@ class SoireeService:
                 "room": room,
                 "soirees": found,
                 "past": past,
+                "list_seq": await self.hub.current_seq(f"soirees:{room.slug}"),
                 "games": list(self.tables.games()),
                 "can_open": can_open,
                 "max_games": actions.MAX_GAMES,
@@ -317,4 +354,29 @@ class _SoireeTopics(SnapshotTopics):
         soiree = await service.soiree(self._id(topic))
         evening = await service.evening(soiree)
         connection.push_catch_up(topic, current, service._ops(evening, connection.locale))
+        return current
+
+
+class _RoomSoirees(SnapshotTopics):
+    """``soirees:<room slug>``: a games room's list of soirées (snapshot on resume)."""
+
+    def __init__(self, service: SoireeService) -> None:
+        self.service = service
+
+    async def authorize(self, principal: Principal, topic: str) -> None:
+        async with self.service.db.read() as conn:
+            user = await active_user(conn, principal.user_id)
+            await access_room(conn, user, topic.partition(":")[2])
+
+    async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        slug = topic.partition(":")[2]
+        current = await self.service.hub.current_seq(topic)
+        async with self.service.db.read() as conn:
+            room = await room_by_slug(conn, slug)
+        if room is None or after == current:
+            return current
+        html = await self.service.list_html(room, connection.locale)
+        connection.push_catch_up(
+            topic, current, [{"op": "inner", "target": f"#soirees-list-{slug}", "html": html}]
+        )
         return current
