@@ -61,6 +61,8 @@ from estaminet.realtime.hub import Hub, MemoryHub
 from estaminet.services import Feature, Services
 from estaminet.settings import Settings
 from estaminet.sittings import feature as sittings_feature
+from estaminet.soirees import feature as soirees_feature
+from estaminet.soirees.service import SoireeService
 from estaminet.store import Database, utcnow
 from estaminet.store.migrate import upgrade
 from estaminet.tables import feature as tables_feature
@@ -128,6 +130,7 @@ FEATURES: Sequence[Callable[[Services], Feature]] = (
     helpdesk_feature.feature,
     quizzes_feature.feature,
     hat_feature.feature,
+    soirees_feature.feature,
     privacy_feature.feature,
 )
 """Every feature of the venue, in the order their topics are installed."""
@@ -143,6 +146,7 @@ def register(services: Services, feature: Feature) -> Sequence[BaseRoute]:
     services.tables.view_templates.update(feature.screens)
     services.activities.update({activity.key: activity for activity in feature.activities})
     services.plan_extras.extend(feature.plan_extras)
+    services.table_extras.extend(feature.table_extras)
     for install in feature.topics:
         install(services.gateway)
     return feature.routes
@@ -314,6 +318,7 @@ def create_app(
             max_pledge_cents=settings.hat_max_pledge_euros * 100,
             venue_locale=settings.default_locale,
         ),
+        soirees=SoireeService(db, hub, templates, tables, clock, agenda.zone),
     )
     routes: list[BaseRoute] = []
     for make in FEATURES:

@@ -44,17 +44,22 @@ if TYPE_CHECKING:
     from estaminet.people.outbox import Outbox
     from estaminet.people.throttle import SignInThrottle
     from estaminet.privacy.retention import Retention
+    from estaminet.soirees.service import SoireeService
     from estaminet.tables.service import TableService
     from estaminet.venue.rooms import Room
     from estaminet.venue.service import VenueService
 
-__all__ = ["Feature", "Panel", "PlanExtra", "Services", "services"]
+__all__ = ["Feature", "Panel", "PlanExtra", "Services", "TableExtra", "services"]
 
 Panel = Callable[[Mapping[str, Any], "Room", "User"], Awaitable[str]]
 """Draws a feature's panel in a room: ``(page context, room, person) -> HTML``."""
 
 PlanExtra = Callable[[Mapping[str, Any], "User"], Awaitable[dict[str, Any]]]
 """Adds to the floor plan's template context (the agenda: lit rooms, the next events)."""
+
+TableExtra = Callable[[Mapping[str, Any], int, "User"], Awaitable[str]]
+"""Draws a piece above a game table's page: ``(page context, table id, person) -> HTML``
+(the soirée a table belongs to: its banner, which leads its people to the next table)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ class Feature:
     show (``estaminet.venue.kinds``). ``screens`` give the template of each live
     activity's screen when it is not the game package's ``games/<key>.html``;
     ``activities`` are live activities that are not games (the assembly);
-    ``topics`` install the feature's topic families on the gateway.
+    ``topics`` install the feature's topic families on the gateway; ``table_extras``
+    draw above a game table's page.
     """
 
     name: str
@@ -75,6 +81,7 @@ class Feature:
     activities: Sequence[Activity[Any]] = ()
     topics: Sequence[Callable[[Gateway], object]] = ()
     plan_extras: Sequence[PlanExtra] = ()
+    table_extras: Sequence[TableExtra] = ()
 
 
 @dataclass(eq=False)
@@ -111,9 +118,12 @@ class Services:
     helpdesk: HelpDesk
     hat: HatService
     """Le chapeau solidaire: causes, pledges, their treasurers."""
+    soirees: SoireeService
     panels: dict[str, Panel] = field(default_factory=dict)
     """Every feature's room panels, by panel name."""
     plan_extras: list[PlanExtra] = field(default_factory=list)
+    table_extras: list[TableExtra] = field(default_factory=list)
+    """Pieces other features draw above a game table's page (``Feature.table_extras``)."""
     activities: dict[str, Activity[Any]] = field(default_factory=dict)
     """Live activities that are not games, by key (games come from ``games.kit``)."""
 

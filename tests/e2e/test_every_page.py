@@ -57,6 +57,17 @@ def _make_things(admin: Page) -> dict[str, str]:
     expect(admin).to_have_url(re.compile(r"/t/\d+$"))
     table = "/t/" + admin.url.rsplit("/", 1)[1]
 
+    # A soirée of two games (its page: the running order, the scoreboards).
+    admin.goto("/r/jeux")
+    panel = admin.locator(".soirees-panel")
+    panel.locator(".new-soiree summary").click()
+    panel.get_by_label("Nom de la soirée").fill("Soirée du samedi")
+    panel.get_by_label("Jeu 1", exact=True).select_option("petit_bac")
+    panel.get_by_label("Jeu 2", exact=True).select_option("werewolf")
+    panel.get_by_role("button", name="Ouvrir la soirée").click()
+    expect(admin).to_have_url(re.compile(r"/s/\d+$"))
+    soiree = "/s/" + admin.url.rsplit("/", 1)[1]
+
     admin.goto("/r/ag/assemblies/new")
     admin.locator("#prep-title").fill("AG de printemps")
     admin.locator("#prep-date").fill(start.strftime("%Y-%m-%dT20:00"))
@@ -82,7 +93,13 @@ def _make_things(admin: Page) -> dict[str, str]:
         "Le lien est copié : colle-le dans un message."
     )
     screenshot(admin, "invite-created-desktop", full_page=False)
-    return {"event": event, "table": table, "sitting": sitting, "invite_detail": detail}
+    return {
+        "event": event,
+        "table": table,
+        "sitting": sitting,
+        "invite_detail": detail,
+        "soiree": soiree,
+    }
 
 
 ADMIN_PAGES = [
@@ -123,8 +140,14 @@ def test_every_page_has_no_axe_violation_on_desktop_and_phone(people: Visitors) 
     stranger = people.context().new_page()
     visits = [
         *((admin, path) for path in ADMIN_PAGES),
-        *((admin, made[key]) for key in ("event", "table", "sitting", "invite_detail")),
-        *((guest, path) for path in ("/", "/r/bar", "/r/hall", "/agenda", made["table"], "/me")),
+        *((admin, made[key]) for key in ("event", "table", "sitting", "invite_detail", "soiree")),
+        *(
+            (guest, path)
+            for path in ("/", "/r/bar", "/r/hall", "/agenda", made["table"], made["soiree"], "/me")
+        ),
+        (guest, "/r/jeux?people=3&voice=optional"),
+        (guest, "/games/petit_bac/rules?room=jeux"),
+        (guest, "/games/werewolf/rules"),
         (guest, "/help"),
         (guest, corner),
         (admin, corner),

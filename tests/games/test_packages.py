@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 import estaminet.games
-from estaminet.games.kit import all_games, template_dirs
+from estaminet.games.kit import (
+    all_games,
+    get,
+    placings_by_score,
+    placings_by_winners,
+    template_dirs,
+)
+from estaminet.games.kit.conformance import placings_problem
+from estaminet.kernel.activity import VOICE_LEVELS
 from estaminet.web.templating import Templates
 
 GAMES = Path(estaminet.games.__file__).parent
@@ -25,3 +33,27 @@ def test_packages_every_game_screen_comes_from_its_own_package(key: str) -> None
 
 def test_packages_the_web_layer_keeps_only_shared_game_pieces() -> None:
     assert {p.name for p in SHARED.iterdir() if not p.name.startswith("_")} == set()
+
+
+@pytest.mark.parametrize("key", [game.key for game in all_games()])
+def test_packages_every_game_states_its_length_and_voice(key: str) -> None:
+    game = get(key)
+    shortest, longest = game.duration_minutes
+    assert isinstance(shortest, int) and isinstance(longest, int)
+    assert 1 <= shortest <= longest <= 240
+    assert game.voice in VOICE_LEVELS
+
+
+def test_packages_placings_share_places_on_ties() -> None:
+    assert placings_by_score([30, 45, 30, 10]) == {0: 2, 1: 1, 2: 2, 3: 4}
+    assert placings_by_score([0, 0]) == {0: 1, 1: 1}
+    assert placings_by_winners(4, {1, 3}) == {0: 2, 1: 1, 2: 2, 3: 1}
+    assert placings_by_winners(3, set()) == {0: 2, 1: 2, 2: 2}
+
+
+def test_packages_conformance_names_missing_or_bad_placings() -> None:
+    assert placings_problem({}, 2) is not None
+    assert placings_problem({"placings": {0: 1}}, 2) is not None
+    assert placings_problem({"placings": {0: 1, 1: 0}}, 2) is not None
+    assert placings_problem({"placings": {0: 1, 1: True}}, 2) is not None
+    assert placings_problem({"placings": {0: 1, 1: 1}}, 2) is None

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from estaminet.people.model import Role
+from tests.soirees.test_soiree_http import open_soiree, soiree_post
 from tests.support.live_server import LiveServer, Person, Socket, start_server_on
 from tests.tables.test_tables_live import create_table, post
 from tests.web.test_access_changes import admin_of, set_team, user_id
@@ -65,7 +66,7 @@ async def pages_of(person: Person) -> dict[str, str]:
             continue
         found[path] = response.text
         for link in _HREF.findall(response.text):
-            if re.fullmatch(r"/(r/[\w-]+|t/\d+|help|help/\d+)", link):
+            if re.fullmatch(r"/(r/[\w-]+|t/\d+|s/\d+|help|help/\d+)", link):
                 queue.append(link)
     return found
 
@@ -103,7 +104,7 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
         {"Hôtesse", "Gaspard", "Marcelle", "Théo", "Pauline", "Sacha", "Admin"}
         | {"Conciliabule", "Grande tablée", "Messeséquestre", "Table publique"}
         | {f"Nouvelles {slug}" for slug in ("bar", "jeux", "ag", "bureau")}
-        | {"Micro muet", "Au secours du coin"}
+        | {"Micro muet", "Au secours du coin", "Veillée"}
         | {"Marmite solidaire", "+++"}  # a hat's name; a pledge's communication never goes out
     )
     admin = await admin_of(people)
@@ -142,6 +143,8 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
     )
     assert made.status_code == 303, made.text[:300]
     hat_path = made.headers["location"]
+    # An evening's soirée (soiree:<id>), opened by the admin (an animator would do).
+    soiree_id = await open_soiree(admin, "Veillée", "lowest_unique")
 
     viewers = {
         "guest": guest,
@@ -195,6 +198,8 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
             f"{hat_path}/pledge", data={"csrf": token, "amount": "8", "anonymous": "on"}
         )
         assert pledged.status_code == 303
+        assert (await soiree_post(spectator, soiree_id, "join", role="player")).status_code == 303
+        assert (await soiree_post(admin, soiree_id, "next")).status_code == 303
         await p.act("table.act", {"table": open_table, "action": {"type": "pick", "number": 3}})
         await h.act("table.act", {"table": open_table, "action": {"type": "pick", "number": 5}})
         for name, sock in sockets.items():

@@ -99,6 +99,8 @@ class AssemblyActivity:
     names: Mapping[str, str] = {"en": "General assembly", "fr": "Assemblée générale"}
     min_players = 1
     max_players = 1000
+    duration_minutes = (60, 180)
+    voice = "needed"
 
     def default_options(self) -> dict[str, Any]:
         """A blank preparation: no agenda, everyone votes, no quorum, seat 0 chairs."""

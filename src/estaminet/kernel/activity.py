@@ -27,6 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 __all__ = [
     "SYSTEM",
+    "VOICE_LEVELS",
     "Activity",
     "Event",
     "Outcome",
@@ -44,6 +45,9 @@ Seat = int
 
 SYSTEM: Seat = -1
 """The actor used by the runner for timeouts and default actions."""
+
+VOICE_LEVELS = ("needed", "welcome", "none")
+"""An activity's ``voice``: the game needs the table's voice, is nicer with it, or not at all."""
 
 
 class ViewerKind(StrEnum):
@@ -83,7 +87,12 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How an activity ended: a termination reason and the winners (seats)."""
+    """How an activity ended: a termination reason and the winners (seats).
+
+    A game's ``details`` hold ``"placings"``: ``{seat: place}`` for every seat, 1 the
+    best, tied seats sharing a place (``{0: 1, 1: 2, 2: 2, 3: 4}``); the evening
+    soirée turns them into evening points (``docs/new-game.md``).
+    """
 
     reason: str
     winners: frozenset[Seat] = frozenset()
@@ -100,6 +109,10 @@ class Activity(Protocol, Generic[S]):
     names: Mapping[str, str]
     min_players: int
     max_players: int
+    duration_minutes: tuple[int, int]
+    """How long one game (or sitting) typically lasts: (shortest, longest) in minutes."""
+    voice: str
+    """Whether the table's voice matters: ``"needed"``, ``"welcome"`` or ``"none"``."""
 
     def default_options(self) -> dict[str, Any]: ...
 

@@ -20,9 +20,11 @@ __all__ = [
     "can_edit_quiz_set",
     "can_follow_help",
     "can_keep_hat_accounts",
+    "can_lead_soiree",
     "can_manage_events",
     "can_moderate",
     "can_moderate_person",
+    "can_open_soiree",
     "can_organise_hats",
     "can_pledge",
     "can_post_in",
@@ -186,6 +188,19 @@ def can_edit_quiz_set(user: User, author_id: str) -> bool:
     """A set is its author's alone: only they open, change, play or delete it (its answers
     are a secret until the quiz is played)."""
     return user.id == author_id
+
+
+# -- soirées -----------------------------------------------------------------------
+
+
+def can_open_soiree(user: User) -> bool:
+    """Animators and up open an evening's soirée (its running order of games)."""
+    return not user.banned and user.role.at_least(Role.ANIMATOR)
+
+
+def can_lead_soiree(user: User, host_id: str | None) -> bool:
+    """The animator who opened it leads a soirée (next game, end); moderators and up may too."""
+    return not user.banned and (host_id == user.id or user.role.at_least(Role.MODERATOR))
 
 
 # -- administration -----------------------------------------------------------------

@@ -20,9 +20,11 @@ from estaminet.people.departure import check_deletion, forget_person, session_id
 from estaminet.people.model import User
 from estaminet.people.queries import password_hash_of, user_by_id
 from estaminet.quizzes import sets as quiz_sets
+from estaminet.soirees import actions as soirees
 from estaminet.store import Database
 from estaminet.tables import chat as table_chat
 from estaminet.tables.actions import forget_host
+from estaminet.tables.votes import forget_voter
 from estaminet.translations import translate
 from estaminet.venue import chat
 
@@ -112,6 +114,8 @@ async def delete_account(
         )
         await table_chat.forget_author(conn, target.id, remove=remove_messages, gone_name=gone_name)
         await forget_host(conn, target.id)
+        await forget_voter(conn, target.id)
+        await soirees.forget_person(conn, target.id)
         await helpdesk_data.forget_person(conn, target.id, remove=remove_messages)
         quiz_files = await quiz_sets.forget_person(conn, target.id)
         await hat_data.forget_person(conn, target.id)

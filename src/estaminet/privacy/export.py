@@ -15,8 +15,10 @@ from estaminet.helpdesk.data import help_given_by, help_of
 from estaminet.kernel.i18n import N_
 from estaminet.people.queries import personal_data
 from estaminet.quizzes.sets import media_of, sets_for_export
+from estaminet.soirees.actions import memberships_of
 from estaminet.store import Database
 from estaminet.tables.actions import participations_of
+from estaminet.tables.votes import votes_by
 from estaminet.venue.chat import messages_by
 
 __all__ = ["FIELDS", "SECTIONS", "export_json", "gather"]
@@ -29,6 +31,8 @@ SECTIONS: dict[str, str] = {
     "tables": N_("Your game tables"),
     "quiz_sets": N_("Your quiz question sets"),
     "quiz_files": N_("The pictures and sounds you uploaded for quiz questions"),
+    "soirees": N_("Your soirées"),
+    "watch_votes": N_("Your votes as a watcher"),
     "help": N_("Your requests for help"),
     "help_messages": N_("What you wrote in help corners"),
     "pledges": N_("Your pledges in solidarity hats"),
@@ -80,6 +84,8 @@ FIELDS: dict[str, str] = {
     "communication": N_("Structured communication"),
     "anonymous": N_("Anonymous"),
     "received_at": N_("Received on"),
+    "soiree": N_("Soirée"),
+    "table": N_("Table"),
 }
 """What each field is called on the readable page."""
 
@@ -97,6 +103,8 @@ async def gather(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
             "tables": await participations_of(conn, user_id),
             "quiz_sets": await sets_for_export(conn, user_id),
             "quiz_files": [{"name": name} for name in await media_of(conn, user_id)],
+            "soirees": await memberships_of(conn, user_id),
+            "watch_votes": await votes_by(conn, user_id),
             "help": await help_of(conn, user_id),
             "help_messages": await help_given_by(conn, user_id),
             "pledges": await pledges_of(conn, user_id),

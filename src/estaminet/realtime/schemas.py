@@ -232,6 +232,8 @@ EVENT_KINDS: dict[str, type] = {
     "voice": VoiceEventFrame,
     "help": EventFrame,
     "hat": EventFrame,
+    "soiree": EventFrame,
+    "soirees": EventFrame,
     "catch_up": CatchUpFrame,
 }
 """Every event ``kind`` and the frame it comes in."""
@@ -532,5 +534,7 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("help", ("help", "catch_up")),
         TopicFamily("helpdesk", ("help", "catch_up")),
         TopicFamily("hat", ("hat", "catch_up")),
+        TopicFamily("soiree", ("soiree", "catch_up")),
+        TopicFamily("soirees", ("soirees", "catch_up")),
     )
 }

@@ -7,10 +7,11 @@ decide who sits where before and around it. Each one runs in one transaction.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.activity import Activity
@@ -22,16 +23,20 @@ from estaminet.people.access import can_run_table, can_set_up_private_table
 from estaminet.people.model import User
 from estaminet.people.queries import display_names
 from estaminet.store import Database
+from estaminet.tables import votes
 from estaminet.tables.model import Participant, TableInfo
 from estaminet.tables.rules_info import rule_message
+from estaminet.tables.schema import table_votes
 from estaminet.venue.plan import RoomKind
 from estaminet.venue.rooms import Room, slug_of_room
 
 __all__ = [
     "create_table",
+    "create_table_in",
     "end_table",
     "forget_host",
     "hand_over",
+    "join_in",
     "join_table",
     "kick",
     "leave_table",
@@ -40,6 +45,7 @@ __all__ = [
     "participations_of",
     "set_options",
     "start_table",
+    "vote",
 ]
 
 MAX_TITLE = 60
@@ -72,6 +78,8 @@ async def load_table(conn: AsyncConnection, table_id: int) -> TableInfo:
         created_at=record.created_at,
         outcome=record.outcome,
         participants=participants,
+        # The watchers' votes stay secret until the game is over.
+        watch_votes=await votes.choices(conn, table_id) if record.status == "ended" else {},
     )
 
 
@@ -105,6 +113,40 @@ async def create_table(
     narrator: bool = False,
 ) -> TableInfo:
     """A new table in a games room; its creator hosts it and sits (or narrates)."""
+    async with db.begin() as conn:
+        return await create_table_in(
+            conn,
+            user,
+            room,
+            rules,
+            now,
+            title=title,
+            options=options,
+            private=private,
+            max_spectators=max_spectators,
+            creator_role="narrator" if narrator else "player",
+        )
+
+
+async def create_table_in(
+    conn: AsyncConnection,
+    user: User,
+    room: Room,
+    rules: Activity[Any],
+    now: datetime,
+    *,
+    title: str,
+    options: Mapping[str, Any],
+    private: bool = False,
+    max_spectators: int = 50,
+    creator_role: str = "player",
+    players: Sequence[str] = (),
+    spectators: Sequence[str] = (),
+) -> TableInfo:
+    """:func:`create_table` in the caller's transaction; the creator hosts it as
+    ``creator_role`` (player, narrator or spectator), and ``players`` sit down with them
+    (up to the game's size: the others watch) while ``spectators`` watch (a soirée's people,
+    led to its next table)."""
     if room.kind is not RoomKind.GAMES:
         raise BadInput("tables/not_a_games_room", N_("Tables can only be set up in a games room."))
     if private and not can_set_up_private_table(user):
@@ -114,21 +156,49 @@ async def create_table(
     if not 0 <= max_spectators <= 1000:
         raise BadInput("tables/spectators", N_("Between 0 and 1000 spectators."))
     merged = {**rules.default_options(), **options}
-    async with db.begin() as conn:
-        table_id = await activities.create_activity(
-            conn,
-            kind="game",
-            key=rules.key,
-            room_id=room.id,
-            title=_check_title(title),
-            host_id=user.id,
-            options=merged,
-            now=now,
-            private=private,
-            max_spectators=max_spectators,
-            participants=[activities.Joiner(user.id, "narrator" if narrator else "player")],
-        )
-        return await load_table(conn, table_id)
+    joiners = [activities.Joiner(user.id, creator_role)]
+    seated = 1 if creator_role == "player" else 0
+    for user_id in dict.fromkeys([*players, *spectators]):
+        if user_id == user.id:
+            continue
+        wants = "player" if user_id in players and seated < rules.max_players else "spectator"
+        seated += wants == "player"
+        joiners.append(activities.Joiner(user_id, wants))
+    table_id = await activities.create_activity(
+        conn,
+        kind="game",
+        key=rules.key,
+        room_id=room.id,
+        title=_check_title(title),
+        host_id=user.id,
+        options=merged,
+        now=now,
+        private=private,
+        max_spectators=max(max_spectators, sum(j.role == "spectator" for j in joiners)),
+        participants=joiners,
+    )
+    return await load_table(conn, table_id)
+
+
+async def join_in(
+    conn: AsyncConnection,
+    user_id: str,
+    table_id: int,
+    role: str,
+    rules: Activity[Any],
+    now: datetime,
+) -> bool:
+    """Bring someone to a table in the caller's transaction, as best it can: a player sits
+    while the lobby has a free seat, else watches. ``False`` if they could not come (the
+    table has ended, or they are already at it)."""
+    table = await load_table(conn, table_id)
+    if table.status == "ended" or table.participant(user_id) is not None:
+        return False
+    sits = role == "player" and table.status == "lobby" and len(table.players) < rules.max_players
+    await activities.add_participant(
+        conn, table_id, user_id, "player" if sits else "spectator", now
+    )
+    return True
 
 
 async def join_table(
@@ -298,6 +368,34 @@ async def end_table(
             return table
         await engine.end(conn, table_id, now)
         return await load_table(conn, table_id)
+
+
+async def vote(db: Database, user: User, table_id: int, seat: object, now: datetime) -> int:
+    """Record ``user``'s vote for ``seat`` at ``table_id``; returns the seat."""
+    async with db.begin() as conn:
+        table = await load_table(conn, table_id)
+        me = table.participant(user.id)
+        if me is not None and me.role != "spectator":
+            raise Forbidden(
+                "tables/vote_players",
+                N_("The vote is for the watchers: the people at the table do not vote."),
+            )
+        if me is None:
+            raise Forbidden("tables/vote_watch_first", N_("Watch the table to vote."))
+        if table.status != "running":
+            raise Conflict(
+                "tables/vote_closed", N_("The watchers vote while the game is being played.")
+            )
+        seats = {p.seat for p in table.players if p.seat is not None}
+        number = votes.seat_number(seat)
+        if number is None or number not in seats:
+            raise BadInput("tables/vote_seat", N_("Choose one of the players."))
+        if await votes.vote_of(conn, table_id, user.id) is not None:
+            raise Conflict("tables/voted", N_("You have already voted at this table."))
+        await conn.execute(
+            insert(table_votes).values(activity_id=table_id, voter_id=user.id, seat=number, at=now)
+        )
+        return number
 
 
 async def participations_of(conn: AsyncConnection, user_id: str) -> list[dict[str, Any]]:

@@ -34,6 +34,8 @@ class TableInfo:
     created_at: datetime
     outcome: dict[str, Any] | None
     participants: tuple[Participant, ...] = field(default_factory=tuple)
+    watch_votes: dict[str, int] = field(default_factory=dict)
+    """The watchers' votes (voter → seat), read only once the game is over."""
 
     @property
     def players(self) -> list[Participant]:

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from estaminet.games.kit import get as get_game
 from estaminet.kernel.activity import Viewer, ViewerKind
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int
 from estaminet.services import services
-from estaminet.tables import actions
+from estaminet.tables import actions, votes
 from estaminet.tables import chat as table_chat
+from estaminet.tables.picker import VOICE_LABELS
 from estaminet.tables.rules_info import game_module
 from estaminet.tables.service import TableService, viewer_topic
 from estaminet.venue.rooms import access_room
-from estaminet.web.pages import page, require_user
+from estaminet.web.pages import page, page_context, require_user
 from estaminet.web.security import form_with_csrf
 
 __all__ = ["routes"]
@@ -102,6 +105,8 @@ async def table_page(request: Request) -> Response:
     await service.check_can_see(user, table)
     rules = service.lookup(table.key)
     viewer = service.viewer_for(table, user.id)
+    async with service.db.read() as conn:
+        my_vote = await votes.vote_of(conn, table.id, user.id)
     view_html = None
     view_topic = None
     chat_rights: dict[str, list[str]] | None = None
@@ -132,6 +137,12 @@ async def table_page(request: Request) -> Response:
             "chat_rights": chat_rights,
             "chat_logs": chat_logs,
             "lobby_html": service.lobby_html(table, request.state.locale),
+            "question": votes.question(rules),
+            "my_vote": my_vote,
+            "extras": [
+                await extra(page_context(request), table.id, user)
+                for extra in services(request).table_extras
+            ],
             "lobby_seq": await service.hub.current_seq(table.topic),
             "view_seq": await service.hub.current_seq(view_topic) if view_topic else 0,
         },
@@ -167,6 +178,8 @@ async def _lobby_change(request: Request, change: str) -> Response:
         return _back(table_id)
     elif change == "end":
         table = await actions.end_table(service.db, service.engine, user, table_id, now)
+        for listener in service.ended_listeners:
+            await listener(table_id)
     gone = (
         {user.id}
         if change == "leave"
@@ -180,6 +193,20 @@ async def _lobby_change(request: Request, change: str) -> Response:
         await services(request).gateway.access_changed(user_id)
     if change == "leave":
         return RedirectResponse(f"/r/{table.room_slug}", status_code=303)
+    return _back(table_id)
+
+
+async def vote(request: Request) -> Response:
+    """A watcher answers the table's question (``tables.actions.vote``)."""
+    user = require_user(request)
+    service = _tables(request)
+    form = await form_with_csrf(request)
+    table_id = _table_id(request)
+    table = await service.table(table_id)
+    if table.kind != "game":
+        raise NotFound("tables/unknown", N_("This table does not exist (any more)."))
+    await service.check_can_see(user, table)
+    await actions.vote(service.db, user, table_id, form.get("seat", ""), service.clock())
     return _back(table_id)
 
 
@@ -272,7 +299,30 @@ async def replay(request: Request) -> Response:
     )
 
 
+async def rules_page(request: Request) -> Response:
+    """A game's rules in plain words (from its package's ``rules_sections``), and its card."""
+    require_user(request)
+    key = request.path_params["key"]
+    try:
+        rules = get_game(key)
+    except LookupError:
+        raise NotFound("tables/unknown_game", N_("This game does not exist.")) from None
+    sections = getattr(game_module(rules), "rules_sections", None)
+    room = request.query_params.get("room", "")
+    return page(
+        request,
+        "tables/rules.html",
+        {
+            "game": rules,
+            "sections": sections() if sections is not None else [],
+            "voice_labels": VOICE_LABELS,
+            "room": room if re.fullmatch(r"[a-z0-9-]{1,40}", room) else None,
+        },
+    )
+
+
 routes = [
+    Route("/games/{key}/rules", rules_page, methods=["GET"]),
     Route("/r/{slug}/tables", create, methods=["POST"]),
     Route("/t/{table_id}", table_page, methods=["GET"]),
     Route("/t/{table_id}/join", join, methods=["POST"]),
@@ -282,5 +332,6 @@ routes = [
     Route("/t/{table_id}/start", start, methods=["POST"]),
     Route("/t/{table_id}/options", options, methods=["POST"]),
     Route("/t/{table_id}/end", end, methods=["POST"]),
+    Route("/t/{table_id}/vote", vote, methods=["POST"]),
     Route("/t/{table_id}/replay", replay, methods=["GET"]),
 ]

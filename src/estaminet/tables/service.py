@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,9 +30,10 @@ from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
 from estaminet.store import Database
-from estaminet.tables import actions
+from estaminet.tables import actions, votes
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
+from estaminet.tables.picker import LENGTHS, VOICE_FILTERS, VOICE_LABELS, filters_from, pick
 from estaminet.tables.rules_info import game_module, participant_message, rule_message
 from estaminet.tables.screen import Fragments, screen_helpers
 from estaminet.translations import translate
@@ -92,6 +93,9 @@ class TableService:
         """The last view published on each topic: an unchanged view is not sent again."""
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
+        self.ended_listeners: list[Callable[[int], Awaitable[None]]] = []
+        """Called with a table's id when its host ends it (moves end a game through the engine's
+        listeners): the soirée it belongs to updates its running order."""
         engine.on_change(self._changed)
 
     def install(self, gateway: Gateway) -> None:
@@ -397,6 +401,8 @@ class TableService:
     async def panel(self, request_context: Mapping[str, Any], room: Room, user: User) -> str:
         """The games room's panel: its tables and the form to set one up."""
         locale = str(request_context["locale"])
+        request = request_context.get("request")
+        filters = filters_from(request.query_params if request is not None else {})
         async with self.db.read() as conn:
             tables = [t for t in await actions.list_tables(conn, room) if sees(t, user.id)]
         return self.templates.render(
@@ -411,6 +417,11 @@ class TableService:
                 "games": self.games(),
                 "default_game": DEFAULT_GAME,
                 "game_names": self.game_names(locale),
+                "filters": filters,
+                "fitting": {game.key for game in pick(self.games(), filters)},
+                "picker_lengths": LENGTHS,
+                "picker_voices": VOICE_FILTERS,
+                "voice_labels": VOICE_LABELS,
                 "panel_seq": await self.hub.current_seq(f"tables:{room.slug}"),
             },
         )
@@ -462,6 +473,8 @@ class TableService:
                 "locale": locale,
                 "away": self.away(table),
                 "game": game_module(rules),
+                "question": votes.question(rules),
+                "results": votes.describe(table, table.watch_votes),
             },
         )
 

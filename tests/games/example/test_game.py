@@ -24,7 +24,11 @@ def test_game_lowest_unique_number_scores() -> None:
     state = play(state, 0, 1)
     state = play(state, 1, 1)
     state = play(state, 2, 4)
-    assert GAME.outcome(state) == Outcome("highest_score", frozenset({2}))
+    assert GAME.outcome(state) == Outcome(
+        "highest_score",
+        frozenset({2}),
+        {"scores": [0, 0, 1], "placings": {0: 2, 1: 2, 2: 1}},
+    )
 
 
 def test_game_picks_stay_secret_until_the_round_ends() -> None:

@@ -189,7 +189,7 @@ def test_game_ends_with_ranking_and_placings() -> None:
         state = act(state, seat, {"type": "ready"})
     outcome = GAME.outcome(state)
     assert outcome is not None and outcome.winners == frozenset({0})
-    assert outcome.details["placings"] == [1, 3, 2]
+    assert outcome.details["placings"] == {0: 1, 1: 3, 2: 2}
     assert state.scores == [60, 5, 15]  # six unique "Rat"; "Rémi" = "remi" shared; "Rome" unique
     assert GAME.legal_actions(state, 0) == [] and GAME.deadline(state) is None
 

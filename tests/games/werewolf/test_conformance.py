@@ -70,4 +70,8 @@ def test_conformance_reaches_the_different_endings() -> None:
     ):
         assert playout.outcome is not None
         reasons[playout.outcome.reason] += 1
+        # The winners share the first place, everyone else the second (the evening's points).
+        placings = playout.outcome.details["placings"]
+        assert {seat for seat, place in placings.items() if place == 1} == playout.outcome.winners
+        assert set(placings.values()) <= {1, 2}
     assert {"village_wins", "wolves_win"} <= set(reasons)

@@ -19,11 +19,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from estaminet.games.kit.placings import placings_by_score
 from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
 from estaminet.kernel.i18n import N_
 
-__all__ = ["GAME", "REJECTION_MESSAGES", "LowestUnique", "State"]
+__all__ = ["DEFAULTS", "GAME", "REJECTION_MESSAGES", "LowestUnique", "State"]
 
 REJECTION_MESSAGES: dict[str, str] = {
     "lowest_unique/bad_option": N_("This option is not valid."),
@@ -35,7 +36,7 @@ REJECTION_MESSAGES: dict[str, str] = {
     "lowest_unique/too_early": N_("It is not time yet."),
 }
 
-_DEFAULTS: dict[str, Any] = {"rounds": 3, "highest": 10, "pick_seconds": 30}
+DEFAULTS: dict[str, Any] = {"rounds": 3, "highest": 10, "pick_seconds": 30}
 _LIMITS: dict[str, tuple[int, int]] = {
     "rounds": (1, 9),
     "highest": (3, 20),
@@ -75,11 +76,13 @@ class LowestUnique:
     names: Mapping[str, str] = {"fr": "Le plus petit unique", "en": "Lowest unique number"}
     min_players = 2
     max_players = 6
+    duration_minutes = (2, 5)
+    voice = "none"
     guarded_keys = frozenset({"pick"})
 
     def default_options(self) -> dict[str, Any]:
         """Three rounds, numbers 1–10, 30 seconds to pick."""
-        return dict(_DEFAULTS)
+        return dict(DEFAULTS)
 
     def validate_options(self, options: Mapping[str, Any], players: int) -> Rejection | None:
         """Known integer options within their limits, and a fitting player count."""
@@ -93,7 +96,7 @@ class LowestUnique:
 
     def setup(self, seats: int, options: Mapping[str, Any], seed: int, now: datetime) -> State:
         """A first round open for picks, its deadline counted from ``now``."""
-        merged = {**_DEFAULTS, **options}
+        merged = {**DEFAULTS, **options}
         deadline = now + timedelta(seconds=merged["pick_seconds"])
         return State(
             seed, merged, picks=[None] * seats, scores=[0] * seats, deadline=deadline.isoformat()
@@ -231,11 +234,12 @@ class LowestUnique:
         """After the last round: the best scores win (shared on a tie; nobody if all zero)."""
         if len(state.history) < state.options["rounds"]:
             return None
+        details = {"scores": list(state.scores), "placings": placings_by_score(state.scores)}
         best = max(state.scores)
         if best == 0:
-            return Outcome("no_winner")
+            return Outcome("no_winner", details=details)
         winners = frozenset(seat for seat, score in enumerate(state.scores) if score == best)
-        return Outcome("highest_score", winners)
+        return Outcome("highest_score", winners, details)
 
     def dump(self, state: State) -> dict[str, Any]:
         """Plain JSON types."""

@@ -4,6 +4,7 @@ The conformance suite itself lives in :mod:`estaminet.games.kit.conformance`
 (imported by tests, not by the running server).
 """
 
+from estaminet.games.kit.placings import placings_by_score, placings_by_winners
 from estaminet.games.kit.registry import all_games, get, register, template_dirs
 from estaminet.games.kit.secrecy import Audience, Fact, Leak, Secretive, find_leaks
 
@@ -15,6 +16,8 @@ __all__ = [
     "all_games",
     "find_leaks",
     "get",
+    "placings_by_score",
+    "placings_by_winners",
     "register",
     "template_dirs",
 ]

@@ -9,6 +9,8 @@ every step, checks the properties the live engine relies on:
 * every state survives ``dump``/``load`` through JSON with equal views;
 * ``outcome`` is ``None`` until the end, then exactly one outcome stays;
 * replaying ``setup`` plus the logged events rebuilds the final state;
+* the outcome's ``details["placings"]`` give every seat a place (an integer from 1),
+  as the evening soirée reads them;
 * no view discloses a fact its viewer may not know (for games that declare
   their secrets, see :mod:`estaminet.games.kit.secrecy`);
 * no view shows a time its viewer may not know: a game that declares
@@ -186,6 +188,9 @@ def play(
         outcome = game.outcome(state)
         if outcome is not None:
             _check_end(game, state, actors, playout, step)
+            problem = placings_problem(outcome.details, seats)
+            if problem:
+                raise _fail(playout, step, problem)
             playout.outcome, playout.final = outcome, state
             break
         moves = [(actor, action) for actor in actors for action in game.legal_actions(state, actor)]
@@ -217,6 +222,19 @@ def play(
     else:
         raise _fail(playout, max_steps, "no outcome after the maximum number of steps")
     return playout
+
+
+def placings_problem(details: Mapping[str, Any], seats: int) -> str | None:
+    """What is wrong with an outcome's placings (``None``: every seat has a place from 1)."""
+    placings = details.get("placings")
+    if not isinstance(placings, Mapping):
+        return "the outcome has no placings ({seat: place} in details['placings'])"
+    if set(placings) != set(range(seats)):
+        return f"placings must name every seat 0..{seats - 1} once: {sorted(placings)}"
+    for place in placings.values():
+        if isinstance(place, bool) or not isinstance(place, int) or not 1 <= place <= seats:
+            return f"a place must be a whole number from 1 to {seats}: {place!r}"
+    return None
 
 
 def _check_end(

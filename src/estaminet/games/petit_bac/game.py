@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
+from estaminet.games.kit.placings import placings_by_score
 from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.games.petit_bac.options import (
     BUILTIN_CATEGORIES,
@@ -31,7 +32,7 @@ from estaminet.games.petit_bac.rejections import reject
 from estaminet.games.petit_bac.scoring import is_refused, placings, points, verdicts
 from estaminet.games.petit_bac.words import tidy
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
-from estaminet.kernel.i18n import Text
+from estaminet.kernel.i18n import N_, Text
 
 __all__ = ["GAME", "PetitBac", "State"]
 
@@ -85,6 +86,10 @@ class PetitBac:
     names: Mapping[str, str] = {"fr": "Le Petit Bac", "en": "Le Petit Bac (categories)"}
     min_players = 2
     max_players = 12
+    duration_minutes = (10, 20)
+    voice = "welcome"
+    watch_question = N_("Who wrote the funniest answers?")
+    """The spectators' vote at the table (a favourite: the most named win the guess)."""
     guarded_keys = frozenset({"answer"})
 
     # --- options and setup -------------------------------------------------------------
@@ -456,7 +461,7 @@ class PetitBac:
         """After the last round: the best total wins (shared on a tie; nobody if all zero)."""
         if state.phase != "over":
             return None
-        details = {"scores": list(state.scores), "placings": placings(state.scores)}
+        details = {"scores": list(state.scores), "placings": placings_by_score(state.scores)}
         best = max(state.scores)
         if best == 0:
             return Outcome("no_winner", details=details)

@@ -24,6 +24,7 @@ from estaminet.games.werewolf.roles import (
     Role,
     camp_of,
 )
+from estaminet.games.werewolf.rules import rules_sections
 from estaminet.games.werewolf.script import DAY_ORDER, NIGHT_ORDER, STEPS, Phase, Step
 from estaminet.games.werewolf.state import State
 
@@ -52,6 +53,7 @@ __all__ = [
     "camp_of",
     "channels",
     "knowledge",
+    "rules_sections",
     "suggested_composition",
     "validate_options",
     "voice_plan",

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from estaminet.games.kit.placings import placings_by_winners
 from estaminet.games.kit.secrecy import Fact
 from estaminet.games.werewolf import options as table_options
 from estaminet.games.werewolf.channels import channels, voice_plan
@@ -38,6 +39,8 @@ class Werewolf:
     }
     min_players = table_options.MIN_PLAYERS
     max_players = table_options.MAX_PLAYERS
+    duration_minutes = (30, 60)
+    voice = "needed"
     guarded_keys = GUARDED_KEYS
     timing_keys = TIMING_KEYS
 
@@ -92,7 +95,9 @@ class Werewolf:
         """``village_wins``, ``wolves_win``, ``lovers_win`` or ``nobody``; ``None`` while playing."""
         if state.outcome is None:
             return None
-        return Outcome(state.outcome["reason"], frozenset(state.outcome["winners"]))
+        winners = frozenset(state.outcome["winners"])
+        placings = placings_by_winners(state.seats, winners)
+        return Outcome(state.outcome["reason"], winners, {"placings": placings})
 
     def dump(self, state: State) -> dict[str, Any]:
         """Plain JSON types."""

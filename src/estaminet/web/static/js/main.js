@@ -15,6 +15,8 @@ import { setupShare } from "./share.js";
 import { setupInbox } from "./inbox.js";
 import { setupTour } from "./tour.js";
 import { setupHelpAsk, setupHelpSay } from "./help.js";
+import { setupGamePicker } from "./game-picker.js";
+import { setupSoiree } from "./soiree.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -40,6 +42,8 @@ function mount(root) {
   for (const tour of root.querySelectorAll("[data-tour]")) setupTour(tour, signal);
   for (const form of root.querySelectorAll("[data-help-ask]")) setupHelpAsk(form);
   for (const form of root.querySelectorAll("[data-help-say]")) setupHelpSay(live, form, signal);
+  for (const section of root.querySelectorAll("[data-game-picker]")) setupGamePicker(section, signal);
+  for (const box of root.querySelectorAll(".soiree-follow")) setupSoiree(box, signal);
   for (const field of root.querySelectorAll("[data-select-on-focus]")) {
     field.addEventListener("focus", () => field.select());
   }
