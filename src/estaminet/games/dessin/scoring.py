@@ -21,7 +21,7 @@ GUESS_MIN = 20
 GUESS_FIRST_BONUS = 10
 """The first to find gets this much more; each later finder gets this much less than the
 time alone would give (so at the same instant, earlier still scores more)."""
-DRAWER_POINTS = 100
+DRAWER_POINTS = 60
 """The drawer's share when every guesser finds (a share of it when some do)."""
 
 

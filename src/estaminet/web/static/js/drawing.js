@@ -178,7 +178,7 @@ export function setupDrawing(live, page) {
   const start = (e) => {
     if (!canvas?.dataset.drawer || e.button > 0) return;
     e.preventDefault();
-    canvas.setPointerCapture?.(e.pointerId);
+    try { canvas.setPointerCapture(e.pointerId); } catch { /* a pointer already gone */ }
     const p = grid(e);
     const op = tool.eraser ? ["e", tool.width, p.x, p.y] : ["b", tool.colour, tool.width, p.x, p.y];
     outbox.push(op);
@@ -210,6 +210,18 @@ export function setupDrawing(live, page) {
     last = null;
     painter.redraw(shown());
     send();
+  };
+
+  // Swatches take their colour and size from the canvas's lists (set through the CSSOM:
+  // the venue's CSP forbids style attributes).
+  const swatches = () => {
+    const colours = JSON.parse(canvas.dataset.colours || "[]");
+    const widths = JSON.parse(canvas.dataset.widths || "[]");
+    for (const b of page.querySelectorAll("[data-colour]")) b.style.setProperty("--c", colours[Number(b.dataset.colour)] || "#000");
+    for (const b of page.querySelectorAll("[data-width] span")) {
+      const size = Math.round((widths[Number(b.parentElement.dataset.width)] || 3) / 2.5) + 2;
+      b.style.setProperty("--w", `${size}px`);
+    }
   };
 
   const pressed = () => {
@@ -281,6 +293,7 @@ export function setupDrawing(live, page) {
       canvas.addEventListener("pointerup", end);
       canvas.addEventListener("pointercancel", end);
       canvas.addEventListener("lostpointercapture", end);
+      swatches();
       pressed();
       if (!timer) timer = setInterval(send, BATCH_MS);
     } else if (timer) {
