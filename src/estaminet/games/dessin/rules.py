@@ -10,11 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from estaminet.games.dessin.options import DEFAULT_OPTIONS, LEVEL_NAMES
+from estaminet.games.dessin.options import DEFAULT_OPTIONS
 from estaminet.games.dessin.scoring import DRAWER_POINTS, GUESS_FIRST_BONUS, GUESS_MAX, GUESS_MIN
 from estaminet.kernel.i18n import N_, Nn_, Text
 
 __all__ = ["rules_sections"]
+
+_OFFERED = {
+    "mixed": N_("one easy, one medium and one hard"),
+    "easy": N_("three easy ones"),
+    "medium": N_("three medium ones"),
+    "hard": N_("three hard ones"),
+}
 
 
 def rules_sections(options: Mapping[str, Any] | None = None) -> list[tuple[Text, list[Text]]]:
@@ -49,7 +56,7 @@ def rules_sections(options: Mapping[str, Any] | None = None) -> list[tuple[Text,
                         "%(seconds)s seconds; after that, the first one is taken."
                     ),
                     {
-                        "level": Text(LEVEL_NAMES[merged["level"]]),
+                        "level": Text(_OFFERED[merged["level"]]),
                         "seconds": merged["choose_seconds"],
                     },
                 ),

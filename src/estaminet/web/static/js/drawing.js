@@ -249,13 +249,20 @@ export function setupDrawing(live, page) {
     const input = form.elements.guess;
     const body = input.value.trim();
     if (!body) return;
-    const error = form.querySelector(".form-error");
+    // The screen may be redrawn before the answer comes (a close guess changes the view):
+    // the box and its message are looked up again then.
+    const current = (selector) => page.querySelector(`form[data-guess] ${selector}`);
     try {
       await live.act("table.chat", { table, channel: "table", body });
-      input.value = "";
-      input.dispatchEvent(new Event("input", { bubbles: true }));
+      const box = current("input[name=guess]");
+      if (box) {
+        box.value = "";
+        box.dispatchEvent(new Event("input", { bubbles: true }));  // the kept draft too
+      }
+      const error = current(".form-error");
       if (error) error.textContent = "";
     } catch (err) {
+      const error = current(".form-error");
       if (error) error.textContent = err.message;
     }
   });
