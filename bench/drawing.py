@@ -268,7 +268,9 @@ async def _baseline(viewers: int, batches: int, size: int, work: Path) -> dict[s
         for ws in clients:
             await ws.close()
     deliveries = [a[n] - sent[n] for a in arrivals for n in sent if n in a]
-    everyone = [max(a[n] for a in arrivals) - sent[n] for n in sent if all(n in a for a in arrivals)]
+    everyone = [
+        max(a[n] for a in arrivals) - sent[n] for n in sent if all(n in a for a in arrivals)
+    ]
     return {
         "server": "websockets (bare broadcast)",
         "viewers": viewers,
@@ -304,8 +306,8 @@ def _report(ours: dict[str, Any], floor: dict[str, Any], command: str) -> str:
         f"- Target: p99 stroke-to-screen under 150 ms (a drawing that feels live): "
         f"**{'met' if ours['one_delivery_p99_ms'] < 150 else 'not met'}** "
         f"({ours['one_delivery_p99_ms']} ms).",
-        f"- Each batch is validated, logged in the database (the commit point) and sent as one "
-        f"small stream frame; the baseline relays the same bytes and does nothing else.",
+        "- Each batch is validated, logged in the database (the commit point) and sent as one "
+        "small stream frame; the baseline relays the same bytes and does nothing else.",
     ]
     return "\n".join(lines) + "\n"
 
