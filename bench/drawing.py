@@ -41,6 +41,7 @@ ACTION = re.compile(r"data-table-action='([^']*)'")
 TOPIC = re.compile(r'data-topic="(table:\d+:(?:seat:\d+|watch))"')
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 STREAMED = re.compile(r'"kind":"stream".*?"data":\{"turn":\d+,"seq":(\d+)')
+ACKED = re.compile(r'"type":"(?:ack|error)","id":"ink(\d+)"')
 INTERVAL = 0.1
 """Seconds between two batches, as ``static/js/drawing.js`` sends them."""
 
@@ -61,6 +62,8 @@ class Browser:
     ws: ClientConnection | None = None
     page: str = ""
     arrivals: dict[int, float] = field(default_factory=dict)
+    acks: dict[int, float] = field(default_factory=dict)
+    refused: int = 0
     received: int = 0  # bytes of text frames, while counting
     counting: bool = False
 
@@ -101,6 +104,10 @@ class Browser:
                 found = STREAMED.search(text)
                 if found:
                     self.arrivals.setdefault(int(found.group(1)), arrived)
+                acked = ACKED.search(text)
+                if acked:
+                    self.acks[int(acked.group(1))] = arrived
+                    self.refused += '"type":"error"' in text
 
 
 def _batch(seq: int) -> list[list[int | str]]:
@@ -219,10 +226,13 @@ async def _estaminet(players: int, watchers: int, seconds: float, work: Path) ->
         for n in sent
         if all(n in person.arrivals for person in audience)
     ]
+    acked = [drawer.acks[n] - sent[n] for n in sent if n in drawer.acks]
     return {
         "server": "estaminet",
         "viewers": players + watchers,
         "batches": seq,
+        "refused": drawer.refused,
+        "drawer_ack_p50_ms": round(1000 * _quantile(acked, 0.5), 1),
         "delivered_share": round(len(deliveries) / max(1, seq * len(audience)), 4),
         "one_delivery_p50_ms": round(1000 * _quantile(deliveries, 0.5), 1),
         "one_delivery_p99_ms": round(1000 * _quantile(deliveries, 0.99), 1),
@@ -303,6 +313,9 @@ def _report(ours: dict[str, Any], floor: dict[str, Any], command: str) -> str:
         )
     lines += [
         "",
+        f"- The drawer's own answer (the batch checked and logged): p50 "
+        f"{ours['drawer_ack_p50_ms']} ms; batches refused: {ours['refused']} (too fast for "
+        f"the server's clock when the server fell behind).",
         f"- Target: p99 stroke-to-screen under 150 ms (a drawing that feels live): "
         f"**{'met' if ours['one_delivery_p99_ms'] < 150 else 'not met'}** "
         f"({ours['one_delivery_p99_ms']} ms).",

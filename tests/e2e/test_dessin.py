@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, WebSocket, expect
 
 from .helpers import PHONE_390, Visitors, screenshot, wait_online, wait_until
@@ -31,6 +32,18 @@ INKED = (
     " for (let i = 0; i < d.length; i += 16) if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) n++;"
     " return n; })()"
 )
+
+
+_AXE = Axe()
+
+
+def _violations(page: Page) -> list[str]:
+    result: dict[str, Any] = _AXE.run(page).response
+    return [
+        f"{page.url} [{v['impact']}] {v['id']}: "
+        + "; ".join(str(node["target"]) for node in v["nodes"][:4])
+        for v in result["violations"]
+    ]
 
 
 def _inked(page: Page) -> int:
@@ -65,6 +78,7 @@ POINTER = """([type, x, y, touch]) => {
     const box = c.getBoundingClientRect();
     c.dispatchEvent(new PointerEvent(type, {
       bubbles: true, cancelable: true, pointerId: touch ? 2 : 1, isPrimary: true, button: 0,
+      buttons: type === "pointerup" ? 0 : 1,
       pointerType: touch ? "touch" : "mouse",
       clientX: box.left + x * box.width, clientY: box.top + y * box.height }));
 }"""
@@ -209,6 +223,9 @@ def test_dessin_round_watched_live_and_guessed(people: Visitors) -> None:
     screenshot(watcher, "dessin-watch-desktop")
     screenshot(drawer, f"dessin-draw-{kind[id(drawer)]}")
     expect(watcher.locator(".ds-near")).to_have_count(0)
+    # The drawer's tools, the guesser's box and the watcher's screen: axe finds nothing.
+    found = [v for page in (drawer, guesser, watcher) for v in _violations(page)]
+    assert not found, "axe found:\n" + "\n".join(found)
     assert close.casefold() not in watcher.locator("#table-chat-logs").inner_text().casefold()
 
     # Until the turn ends, no frame to a non-drawer held the word.

@@ -189,6 +189,7 @@ export function setupDrawing(live, page) {
 
   const move = (e) => {
     if (!last || !canvas?.dataset.drawer) return;
+    if (e.pointerType === "mouse" && e.buttons === 0) { end(); return; }  // released elsewhere
     const events = e.getCoalescedEvents?.() || [e];
     for (const one of events.length ? events : [e]) {
       const p = grid(one);
@@ -288,9 +289,18 @@ export function setupDrawing(live, page) {
     try { ink = JSON.parse(found.dataset.ink); } catch { return; }
     const sameTurn = server && server.turn === ink.turn;
     if (!sameTurn) { pending = []; outbox = []; stroke = null; last = null; nextSeq = 0; }
-    canvas = found;
     server = { turn: ink.turn, seq: ink.seq, items: ink.ops.map((op) => op.slice()) };
     pending = pending.filter((b) => b.seq > server.seq);
+    if (sameTurn && canvas && canvas.dataset.drawer === found.dataset.drawer && !found.dataset.animate) {
+      // Someone found, a hint came: the screen was redrawn, but the canvas is kept (its
+      // pixels, and the drawer's stroke under way is not cut by someone else's move).
+      canvas.setAttribute("aria-label", found.getAttribute("aria-label") || "");
+      found.replaceWith(canvas);
+      painter.redraw(shown());
+      if (canvas.dataset.drawer) { swatches(); pressed(); }
+      return;
+    }
+    canvas = found;
     painter = new Painter(canvas);
     if (canvas.dataset.animate) painter.animate(server.items);
     else painter.redraw(shown());
@@ -299,7 +309,6 @@ export function setupDrawing(live, page) {
       canvas.addEventListener("pointermove", move);
       canvas.addEventListener("pointerup", end);
       canvas.addEventListener("pointercancel", end);
-      canvas.addEventListener("lostpointercapture", end);
       swatches();
       pressed();
       if (!timer) timer = setInterval(send, BATCH_MS);
