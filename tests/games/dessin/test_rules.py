@@ -197,7 +197,9 @@ def test_earlier_guessers_score_more_and_the_turn_ends_when_all_found() -> None:
     word = state.word
     assert word is not None
     state = _play(state, 2, {"type": "guess", "text": word.upper()}, seconds=10)
-    assert GAME.view(state, Viewer.player(2))["secret"]["word"] == word
+    # Having found, one is told so, and still not shown the word until the turn ends.
+    assert GAME.view(state, Viewer.player(2))["i_found"] is True
+    assert GAME.view(state, Viewer.player(2))["secret"] is None
     assert GAME.view(state, Viewer.player(1))["secret"] is None
     assert _refused(state, 2, {"type": "guess", "text": word}, 11) == "already_found"
     assert _refused(state, 0, {"type": "guess", "text": word}, 11) == "drawer_says_word"

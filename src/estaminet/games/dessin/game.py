@@ -433,7 +433,8 @@ class Dessin:
         ]
 
     def knows_word(self, state: State, viewer: Viewer) -> bool:
-        """The drawer, those who found and the replay know the word while it is drawn."""
+        """Only the drawer and the replay see the word while it is drawn. **Choice**: not even
+        those who found it (a screen seen over a shoulder at a shared table gives it away)."""
         if state.phase in ("reveal", "over"):
             return True
         if viewer.kind is ViewerKind.REPLAY:
@@ -441,11 +442,11 @@ class Dessin:
         return (
             viewer.kind is ViewerKind.PLAYER
             and viewer.seat is not None
-            and (viewer.seat == self.drawer(state) or self._has_found(state, viewer.seat))
+            and viewer.seat == self.drawer(state)
         )
 
     def view(self, state: State, viewer: Viewer) -> dict[str, Any]:
-        """This viewer's screen: the word only for the drawer, those who found and the replay."""
+        """This viewer's screen: the word only for the drawer and the replay until the turn ends."""
         everything = viewer.kind is ViewerKind.REPLAY
         mine = (
             viewer.seat
@@ -527,7 +528,7 @@ class Dessin:
         return {"turn": last["turn"], "seq": last["seq"], "ops": ops}
 
     def knowledge(self, state: State) -> Sequence[Fact]:
-        """The words: past ones for all; this turn's for the drawer, the finders and the replay
+        """The words: past ones for all; this turn's for the drawer and the replay
         (all once the turn is over); close guesses for their author and the replay."""
         facts = [
             Fact({"turn": past["turn"], "word": past["word"]}, Audience.everyone())
@@ -545,9 +546,7 @@ class Dessin:
             audience = (
                 Audience.everyone()
                 if state.phase != "drawing"
-                else Audience.of(
-                    drawer, *(f["seat"] for f in state.found), kinds=[ViewerKind.REPLAY]
-                )
+                else Audience.of(drawer, kinds=[ViewerKind.REPLAY])
             )
             facts.append(Fact({"turn": state.turn, "word": state.word}, audience))
         facts += [
