@@ -40,12 +40,13 @@ types:
 unit:
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## make bench: the delivery, presence, game-table and voice benchmarks, each beside its baselines
+## make bench: the delivery, presence, game-table, drawing and voice benchmarks, each beside its baselines
 ## (results in bench/results/, summary in docs/performance.md)
 bench: install-test
 	$(BIN)/python -m bench.delivery $(BENCH_ARGS)
 	$(BIN)/python -m bench.presence
 	$(BIN)/python -m bench.tables
+	$(BIN)/python -m bench.drawing
 	$(BIN)/python -m bench.voice
 
 ## make bench-smoke: every benchmark with a small N (CI runs this; targets are reported, not asserted)
@@ -53,6 +54,7 @@ bench-smoke: install-test
 	$(BIN)/python -m bench.delivery --smoke
 	$(BIN)/python -m bench.presence --smoke
 	$(BIN)/python -m bench.tables --smoke
+	$(BIN)/python -m bench.drawing --smoke
 	$(BIN)/python -m bench.voice --smoke
 
 ## make catalogs: extract messages and update the French and English catalogs

@@ -80,7 +80,15 @@ class ToastOp(TypedDict):
     html: str
 
 
-Op = UpsertOp | ReplaceOp | InnerOp | RemoveOp | ToastOp
+class StreamOp(TypedDict):
+    """Data for a screen's script to fold in (a drawing's new strokes), not HTML."""
+
+    op: Literal["stream"]
+    target: str
+    data: dict[str, Any]
+
+
+Op = UpsertOp | ReplaceOp | InnerOp | RemoveOp | ToastOp | StreamOp
 
 OPS: dict[str, type] = {
     "upsert": UpsertOp,
@@ -88,6 +96,7 @@ OPS: dict[str, type] = {
     "inner": InnerOp,
     "remove": RemoveOp,
     "toast": ToastOp,
+    "stream": StreamOp,
 }
 
 # -- client → server --------------------------------------------------------------
@@ -229,6 +238,7 @@ EVENT_KINDS: dict[str, type] = {
     "tables": EventFrame,
     "lobby": EventFrame,
     "view": EventFrame,
+    "stream": EventFrame,
     "voice": VoiceEventFrame,
     "help": EventFrame,
     "hat": EventFrame,
@@ -469,7 +479,9 @@ class TableChat(TypedDict):
 
 
 class TableChatted(TypedDict):
-    message: int
+    """``message`` is ``None`` when the game took the message as a move (a guess)."""
+
+    message: int | None
 
 
 class HelpSay(TypedDict):
@@ -529,7 +541,7 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("plan", ("occupancy", "catch_up")),
         TopicFamily("agenda", ("agenda", "catch_up")),
         TopicFamily("tables", ("tables", "catch_up")),
-        TopicFamily("table", ("lobby", "view", "chat", "catch_up")),
+        TopicFamily("table", ("lobby", "view", "stream", "chat", "catch_up")),
         TopicFamily("voice", ("voice", "catch_up")),
         TopicFamily("help", ("help", "catch_up")),
         TopicFamily("helpdesk", ("help", "catch_up")),

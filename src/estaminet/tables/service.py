@@ -185,12 +185,33 @@ class TableService:
             )
         live = await self.engine.get(table_id)
         allowed = table_chat.permissions(live.rules, live.state, viewer)["write"]
+        move = self._chat_move(live, viewer, channel, body)
+        if move is not None and channel in allowed and viewer.seat is not None:
+            # The message is a move (a guess that finds the word or comes close): it goes
+            # to the rules, never to the chat, where it would give the word away.
+            try:
+                await self.engine.act(table_id, viewer.seat, move, ctx.now)
+            except ActionRefused as refused:
+                code = refused.rejection.code
+                raise EstaminetError(
+                    code, rejection_message(live.rules, code), **dict(refused.rejection.params)
+                ) from None
+            return {"message": None}
         user = await self.user(ctx.principal)
         message = await table_chat.post(
             self.db, user, table_id, channel, body, viewer.seat, allowed, ctx.now
         )
         await self.publish_chat(table, live, message)
         return {"message": message.id}
+
+    @staticmethod
+    def _chat_move(live: Live, viewer: Viewer, channel: str, body: str) -> Mapping[str, Any] | None:
+        """The move a player's chat message stands for, if the game says so (``chat_move``)."""
+        decide = getattr(live.rules, "chat_move", None)
+        if decide is None or viewer.kind is not ViewerKind.PLAYER or live.status != "running":
+            return None
+        found: Mapping[str, Any] | None = decide(live.state, viewer, channel, body.strip())
+        return found
 
     async def publish_chat(
         self, table: TableInfo, live: Live, message: table_chat.TableMessage
@@ -284,19 +305,38 @@ class TableService:
         else:
             table = await self.table(live.id)
             self._recent[live.id] = (table, now + 1.0)
+        stream = getattr(live.rules, "stream", None)
+        data = stream(events) if stream is not None else None
+        if data is not None and self._status.get(table.id) == live.status:
+            # Only public, append-only data changed (a drawing's new strokes): one small
+            # frame for every screen instead of a new view each.
+            await self.publish_stream(table, data)
+            return
         await self.publish_views(table, live)
         if self._status.get(table.id) != live.status:
             # The lobby (who sits, who watches) changes with the status, not with each move.
             self._status[table.id] = live.status
             await self.publish_lobby(table)
 
+    async def publish_stream(self, table: TableInfo, data: Mapping[str, Any]) -> None:
+        """The same ``stream`` op on every viewer's topic (what every view shows alike)."""
+        ops = {"ops": [{"op": "stream", "target": "[data-stream]", "data": dict(data)}]}
+        for viewer in self.viewers(table):
+            topic = viewer_topic(table.id, viewer)
+            seq = await self.hub.next_seq(topic)
+            await self.hub.publish(frame_for_locales(topic, seq, "stream", neutral=ops))
+
     async def publish_views(self, table: TableInfo, live: Live) -> None:
         rendered: dict[str, Callable[[str], dict[str, Any]]] = {}
         shared: dict[str, Fragments] = {}  # per language, for this move's screens
         logs: dict[str, dict[str, list[table_chat.TableMessage]]] = {}
+        streamed: frozenset[str] = getattr(live.rules, "stream_keys", frozenset())
         for viewer in self.viewers(table):
             view = live.rules.view(live.state, viewer)
-            key = json.dumps(view, sort_keys=True, default=str)
+            # What stream frames keep up to date does not make a new view by itself.
+            key = json.dumps(
+                {k: v for k, v in view.items() if k not in streamed}, sort_keys=True, default=str
+            )
             topic = viewer_topic(table.id, viewer)
             rights = table_chat.permissions(live.rules, live.state, viewer)
             shown = f"{live.status}:{key}"

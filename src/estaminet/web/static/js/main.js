@@ -6,6 +6,7 @@ import { Shell } from "./shell.js";
 import { setupChat } from "./chat.js";
 import { setupModeration } from "./moderation.js";
 import { setupTable } from "./table.js";
+import { setupDrawing } from "./drawing.js";
 import { setupSitting } from "./sitting.js";
 import { setupSittingTabs } from "./sitting-tabs.js";
 import { setupMicTest } from "./mic.js";
@@ -33,6 +34,7 @@ function mount(root) {
   for (const section of root.querySelectorAll(".chat[data-topic]")) setupChat(live, section, signal);
   for (const form of root.querySelectorAll("[data-moderation-form]")) setupModeration(live, form, signal);
   for (const page of root.querySelectorAll("[data-table]")) setupTable(live, page);
+  for (const page of root.querySelectorAll(".table-page")) setupDrawing(live, page);
   for (const page of root.querySelectorAll("[data-sitting]")) setupSitting(live, page, signal);
   for (const list of root.querySelectorAll("[data-sitting-tabs]")) setupSittingTabs(list, signal);
   for (const bar of root.querySelectorAll("section[data-voice]")) undo.push(setupVoice(live, bar));

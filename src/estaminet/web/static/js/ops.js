@@ -57,6 +57,12 @@ const handlers = {
   toast(op) {
     showToast(op.html);
   },
+  // Data for a screen's script (a drawing's new strokes): no HTML, an event on the target.
+  stream(op) {
+    for (const el of document.querySelectorAll(op.target)) {
+      el.dispatchEvent(new CustomEvent("estaminet:stream", { bubbles: true, detail: op.data }));
+    }
+  },
 };
 
 export function applyOps(ops) {
