@@ -1,4 +1,4 @@
-"""Tables of the game-table feature: the chat channels of a table or a sitting."""
+"""Tables of the game-table feature: the chat channels of a table or a sitting, practice tables."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
 from estaminet.store.database import UTCDateTime, metadata
 
-__all__ = ["activity_chat"]
+__all__ = ["activity_chat", "practice_tables"]
 
 # Chat channels of an activity (wolves, lovers, graveyard, spectators…): who may
 # read or write each channel is decided by the activity's rules, never stored here.
@@ -22,4 +22,21 @@ activity_chat = Table(
     Column("body", Text, nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_activity_chat", "activity_id", "channel", "id"),
+)
+
+# A practice table: a narrator alone with bots in every seat (tables/practice.py). The bots'
+# next move is for the log position ``seq``, first seen at ``seen_at`` (their thinking time
+# runs from there); a runner that takes it holds it until ``claim_until``, so two instances
+# never play it twice and a runner that died is replaced once the claim lapses.
+practice_tables = Table(
+    "practice_tables",
+    metadata,
+    Column(
+        "activity_id", Integer, ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("bots", Integer, nullable=False),
+    Column("paused_at", UTCDateTime, nullable=True),
+    Column("seq", Integer, nullable=False, default=0),
+    Column("seen_at", UTCDateTime, nullable=True),
+    Column("claim_until", UTCDateTime, nullable=True),
 )

@@ -16,7 +16,14 @@ from typing import Any
 
 from estaminet.games.kit import all_games
 from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
-from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
+from estaminet.kernel.errors import (
+    BadInput,
+    Conflict,
+    EstaminetError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+)
 from estaminet.kernel.i18n import N_, Msgid
 from estaminet.kernel.ratelimit import Monotonic, TokenBucket
 from estaminet.kernel.storable import is_storable_int
@@ -32,6 +39,7 @@ from estaminet.store import Database
 from estaminet.tables import actions
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
+from estaminet.tables.practice import PracticeBots, bot_policy
 from estaminet.tables.rules_info import game_module, participant_message, rule_message
 from estaminet.tables.screen import Fragments, screen_helpers
 from estaminet.translations import translate
@@ -74,6 +82,7 @@ class TableService:
         clock: Callable[[], datetime],
         *,
         monotonic: Monotonic = time.monotonic,
+        bot_seconds: float = 3.0,
     ) -> None:
         self.db = db
         self.hub = hub
@@ -92,6 +101,8 @@ class TableService:
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         engine.on_change(self._changed)
+        self.practice = PracticeBots(db, engine, clock, seconds=bot_seconds)
+        """Plays the bots of practice tables (its ``run`` is a loop of the server)."""
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("table", _TableTopics(self))
@@ -143,6 +154,10 @@ class TableService:
             message = participant_message(rules, N_("Only the players at this table can do that."))
             raise Forbidden("tables/not_playing", message)
         actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
+        if table.practice is not None and table.practice.paused:
+            raise Conflict(
+                "tables/practice_paused", N_("The practice is paused: resume it to go on.")
+            )
         try:
             events = await self.engine.act(table_id, actor, action, ctx.now)
         except ActionRefused as refused:
@@ -399,6 +414,7 @@ class TableService:
                 "mine": [t for t in tables if t.private],
                 "games": self.games(),
                 "default_game": DEFAULT_GAME,
+                "practice_games": [g for g in self.games() if bot_policy(g) is not None],
                 "game_names": self.game_names(locale),
                 "panel_seq": await self.hub.current_seq(f"tables:{room.slug}"),
             },
