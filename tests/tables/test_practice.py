@@ -273,3 +273,8 @@ async def test_a_whole_practice_game_ends(db: Database, clock: FixedClock) -> No
     assert live.status == "ended" and WEREWOLF.outcome(live.state) is not None
     bot_moves = [actor for actor, _ in await _moves(db, table_id) if actor >= 0]
     assert len(set(bot_moves)) >= 5  # most seats played themselves
+    # Once over, the runner stops looking at the table.
+    assert await bots.step() is None
+    async with db.read() as conn:
+        finished = (await conn.execute(select(practice_tables.c.finished))).scalar_one()
+    assert finished == 1

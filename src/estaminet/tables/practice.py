@@ -68,7 +68,9 @@ def bot_policy(rules: Activity[Any]) -> BotPolicy | None:
 
 
 async def add_practice(conn: AsyncConnection, table_id: int, bots: int) -> None:
-    await conn.execute(insert(practice_tables).values(activity_id=table_id, bots=bots, seq=0))
+    await conn.execute(
+        insert(practice_tables).values(activity_id=table_id, bots=bots, seq=0, finished=0)
+    )
 
 
 async def load_practice(conn: AsyncConnection, table_id: int) -> Practice | None:
@@ -188,7 +190,9 @@ class PracticeBots:
         async with self.db.read() as conn:
             rows = (
                 await conn.execute(
-                    select(practice_tables).where(practice_tables.c.paused_at.is_(None))
+                    select(practice_tables).where(
+                        practice_tables.c.paused_at.is_(None), practice_tables.c.finished == 0
+                    )
                 )
             ).all()
         wait: float | None = None
@@ -208,8 +212,16 @@ class PracticeBots:
         table_id = int(row["activity_id"])
         async with self.db.read() as conn:
             record = await activities.load_activity(conn, table_id)
-        if record is None or record.status != "running" or record.seed is None:
+        if record is None or record.status == "ended":
+            async with self.db.begin() as conn:
+                await conn.execute(
+                    update(practice_tables)
+                    .where(practice_tables.c.activity_id == table_id)
+                    .values(finished=1)
+                )
             return None
+        if record.status != "running" or record.seed is None:
+            return None  # still in its lobby
         live = await self.engine.get(table_id)
         if live.status != "running":
             return None
@@ -262,8 +274,8 @@ class PracticeBots:
             log.info("practice table %s: bot refused (%s)", table_id, refused.rejection.code)
             return now
         except EstaminetError:
-            self.engine.forget(table_id)
-            return now
+            self.engine.forget(table_id)  # busy: look again in a moment
+            return now + timedelta(seconds=1)
         return now
 
     async def run(self, *, idle: float = 30.0) -> None:

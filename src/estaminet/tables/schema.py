@@ -39,4 +39,6 @@ practice_tables = Table(
     Column("seq", Integer, nullable=False, default=0),
     Column("seen_at", UTCDateTime, nullable=True),
     Column("claim_until", UTCDateTime, nullable=True),
+    # Set once the runner has seen the game end: it no longer looks at this table.
+    Column("finished", Integer, nullable=False, default=0),
 )

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("seen_at", _UTC, nullable=True),
         sa.Column("claim_until", _UTC, nullable=True),
+        sa.Column("finished", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["activity_id"],
             ["activities.id"],
