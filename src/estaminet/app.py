@@ -238,7 +238,16 @@ def create_app(
         return found if found is not None else games_kit.get(key)
 
     engine = Engine(db, activity_for, clock)
-    tables = TableService(db, hub, engine, templates, activity_for, clock, monotonic=monotonic)
+    tables = TableService(
+        db,
+        hub,
+        engine,
+        templates,
+        activity_for,
+        clock,
+        monotonic=monotonic,
+        bot_seconds=settings.practice_bot_seconds,
+    )
     engine.boxes.reachable = tables.seats_online  # who can take a ballot box's key share now
     agenda = AgendaService(db, hub, templates, settings, inbox, clock, mailer)
     # Crowded voice rooms: a Janus (configured, or started here), else None (mesh only).
@@ -334,6 +343,8 @@ def create_app(
         async with db.read() as conn:
             services.venue_name = await venue_name(conn, settings.venue_name)
         timers = asyncio.create_task(engine.run_timers())
+        # Practice tables: their bots' moves, at a human pace (a restart resumes them).
+        bots = asyncio.create_task(tables.practice.run())
         # Reminders due while the server was down go out now, late and once.
         agenda_loop = asyncio.create_task(agenda.run())
         # A venue file applied by another process may close rooms to some: re-check here.
@@ -356,7 +367,15 @@ def create_app(
         try:
             yield
         finally:
-            for task in (timers, agenda_loop, rooms_loop, mail_loop, retention_loop, help_loop):
+            for task in (
+                timers,
+                bots,
+                agenda_loop,
+                rooms_loop,
+                mail_loop,
+                retention_loop,
+                help_loop,
+            ):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

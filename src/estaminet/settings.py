@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     """Key and channel prefix in Redis (instances of one venue share it)."""
     self_membership: bool = True
     """Whether a guest may become a member by creating an account (else a moderator promotes)."""
+    practice_bot_seconds: float = Field(default=3.0, ge=0, le=60)
+    """How long a bot of a practice table "thinks" before each move, on average (0.6 to 1.4
+    times this): a human pace for the narrator who rehearses."""
     rooms_watch_seconds: float = 2.0
     """How often a running server checks whether the venue file was applied by another process
     (``estaminet venue apply``): rooms closed to someone stop streaming to them within that time."""

@@ -89,6 +89,25 @@ async def test_engine_rejection_changes_nothing(db: Database, clock: FixedClock)
     assert count == 1
 
 
+async def test_engine_move_for_a_past_log_position_is_refused(
+    db: Database, clock: FixedClock
+) -> None:
+    """A move chosen for one log position (a bot's) is never applied once the log moved on,
+    even by an instance whose copy of the table is behind."""
+    engine, behind = Engine(db, get, clock), Engine(db, get, clock)
+    activity_id = await new_activity(db, clock, engine)
+    assert (await behind.get(activity_id)).seq == 0
+    await engine.act(activity_id, 0, {"type": "pick", "number": 4}, at_seq=0)
+    for instance in (engine, behind):
+        with pytest.raises(ActionRefused) as caught:
+            await instance.act(activity_id, 1, {"type": "pick", "number": 3}, at_seq=0)
+        assert caught.value.rejection.code == "live/moved_on"
+    async with db.read() as conn:
+        assert len((await conn.execute(select(activity_events))).all()) == 1
+    await behind.act(activity_id, 1, {"type": "pick", "number": 3}, at_seq=1)
+    assert (await behind.get(activity_id)).seq == 2  # chosen for the position it is at: played
+
+
 async def test_engine_timer_survives_restart_and_fires_once(
     db: Database, clock: FixedClock
 ) -> None:

@@ -54,6 +54,9 @@ class ActivityRecord:
     max_spectators: int
     created_at: datetime
     outcome: dict[str, Any] | None
+    seed: int | None = None
+    """The seed drawn at the start (``None`` in the lobby): the rules' chance, and a practice
+    table's bots, draw from it."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ async def load_activity(conn: AsyncConnection, activity_id: int) -> ActivityReco
         max_spectators=m["max_spectators"],
         created_at=m["created_at"],
         outcome=m["outcome"],
+        seed=None if m["seed"] is None else int(m["seed"]),
     )
 
 

@@ -20,7 +20,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -239,13 +239,26 @@ class Engine:
     # -- acting -----------------------------------------------------------------
 
     async def act(
-        self, activity_id: int, actor: Seat, action: Mapping[str, Any], now: datetime | None = None
+        self,
+        activity_id: int,
+        actor: Seat,
+        action: Mapping[str, Any],
+        now: datetime | None = None,
+        *,
+        at_seq: int | None = None,
     ) -> Sequence[Event]:
-        """Apply one action for ``actor``: validated by the rules, logged, then published."""
+        """Apply one action for ``actor``: validated by the rules, logged, then published.
+
+        ``at_seq``: the action was chosen for that log position (a bot's move); if the log
+        has moved on (here, or on another instance), it is refused (``live/moved_on``), never
+        applied to a state it was not chosen for.
+        """
         now = now or self.clock()
         async with self._lock(activity_id):
             for attempt in range(3):
                 live = await self.get(activity_id)
+                if at_seq is not None and live.seq != at_seq:
+                    raise ActionRefused(Rejection("live/moved_on"))
                 if live.status != "running" and (
                     live.status != "ended" or live.rules.outcome(live.state) is None
                 ):
@@ -437,6 +450,25 @@ class Engine:
             await conn.execute(
                 insert(activity_timers).values(activity_id=activity_id, due_at=due, for_seq=seq)
             )
+
+    async def suspend_timer(self, conn: AsyncConnection, activity_id: int) -> None:
+        """Nothing fires for this activity until :meth:`resume_timer` (a paused practice)."""
+        await conn.execute(
+            delete(activity_timers).where(activity_timers.c.activity_id == activity_id)
+        )
+
+    async def resume_timer(
+        self, conn: AsyncConnection, activity_id: int, paused_for: timedelta
+    ) -> None:
+        """The deadline comes back, later by the time the activity was paused."""
+        live = await self.get(activity_id)
+        if live.status != "running":
+            return
+        due = live.rules.deadline(live.state)
+        await self._set_timer(
+            conn, activity_id, None if due is None else due + paused_for, live.seq
+        )
+        self.timers_changed.set()
 
     async def end(self, conn: AsyncConnection, activity_id: int, now: datetime) -> None:
         """Stop an activity early (the host ended the table), in the caller's transaction."""

@@ -23,6 +23,7 @@ from estaminet.people.access import can_run_table, can_set_up_private_table
 from estaminet.people.model import User
 from estaminet.people.queries import display_names
 from estaminet.store import Database
+from estaminet.tables import practice as practice_rows
 from estaminet.tables import votes
 from estaminet.tables.model import Participant, TableInfo
 from estaminet.tables.rules_info import rule_message
@@ -31,6 +32,7 @@ from estaminet.venue.plan import RoomKind
 from estaminet.venue.rooms import Room, slug_of_room
 
 __all__ = [
+    "create_practice",
     "create_table",
     "create_table_in",
     "end_table",
@@ -43,6 +45,8 @@ __all__ = [
     "list_tables",
     "load_table",
     "participations_of",
+    "pause_practice",
+    "resume_practice",
     "set_options",
     "start_table",
     "vote",
@@ -80,6 +84,7 @@ async def load_table(conn: AsyncConnection, table_id: int) -> TableInfo:
         participants=participants,
         # The watchers' votes stay secret until the game is over.
         watch_votes=await votes.choices(conn, table_id) if record.status == "ended" else {},
+        practice=await practice_rows.load_practice(conn, table_id),
     )
 
 
@@ -201,6 +206,90 @@ async def join_in(
     return True
 
 
+async def create_practice(
+    db: Database,
+    user: User,
+    room: Room,
+    rules: Activity[Any],
+    now: datetime,
+    *,
+    bots: int,
+    title: str,
+) -> TableInfo:
+    """A practice table: ``user`` narrates (apprentice mode) and a bot sits in every seat.
+
+    It is private to its narrator (never listed to others) and never counted in any score;
+    its lobby sets the cards as for a real table, then the narrator starts it.
+    """
+    if room.kind is not RoomKind.GAMES:
+        raise BadInput("tables/not_a_games_room", N_("Tables can only be set up in a games room."))
+    defaults = rules.default_options()
+    if practice_rows.bot_policy(rules) is None or "narrator" not in defaults:
+        raise BadInput("tables/no_practice", N_("This game has no practice table."))
+    if not rules.min_players <= bots <= rules.max_players:
+        raise BadInput(
+            "tables/practice_count",
+            N_("A practice table has %(min)s to %(max)s players."),
+            min=rules.min_players,
+            max=rules.max_players,
+        )
+    async with db.begin() as conn:
+        table_id = await activities.create_activity(
+            conn,
+            kind="game",
+            key=rules.key,
+            room_id=room.id,
+            title=_check_title(title),
+            host_id=user.id,
+            options={**defaults, "narrator": "human"},
+            now=now,
+            private=True,
+            max_spectators=0,
+            participants=[activities.Joiner(user.id, "narrator")],
+        )
+        await practice_rows.add_practice(conn, table_id, bots)
+        return await load_table(conn, table_id)
+
+
+async def _toggle_practice(
+    db: Database, engine: Engine, host: User, table_id: int, now: datetime, *, paused: bool
+) -> TableInfo:
+    table = await _loaded(db, table_id)
+    _require_host(table, host)
+    if table.practice is None:
+        raise BadInput("tables/not_practice", N_("This is not a practice table."))
+    if table.status != "running" or table.practice.paused == paused:
+        return table
+    await engine.get(table_id)  # the state read before the transaction (resuming its timer)
+    async with db.begin() as conn:
+        lasted = await practice_rows.set_paused(conn, table_id, now, paused=paused)
+        if paused:
+            # Nothing moves while paused: neither the bots nor the table's timers.
+            await engine.suspend_timer(conn, table_id)
+        else:
+            await engine.resume_timer(conn, table_id, lasted)
+        return await load_table(conn, table_id)
+
+
+async def pause_practice(
+    db: Database, engine: Engine, host: User, table_id: int, now: datetime
+) -> TableInfo:
+    """The narrator pauses the practice: the bots and the step's timer wait."""
+    return await _toggle_practice(db, engine, host, table_id, now, paused=True)
+
+
+async def resume_practice(
+    db: Database, engine: Engine, host: User, table_id: int, now: datetime
+) -> TableInfo:
+    """The practice goes on: the timer resumes with the time it had left, the bots too."""
+    return await _toggle_practice(db, engine, host, table_id, now, paused=False)
+
+
+async def _loaded(db: Database, table_id: int) -> TableInfo:
+    async with db.read() as conn:
+        return await load_table(conn, table_id)
+
+
 async def join_table(
     db: Database, user: User, table_id: int, role: str, rules: Activity[Any], now: datetime
 ) -> TableInfo:
@@ -215,6 +304,10 @@ async def join_table(
         if table.status == "ended":
             raise Conflict("tables/ended", N_("This table has finished."))
         if role == "player":
+            if table.practice is not None:
+                raise Conflict(
+                    "tables/practice_seats", N_("At a practice table, bots sit in every seat.")
+                )
             if table.status != "lobby":
                 raise Conflict("tables/started", N_("The game has started: you can watch it."))
             if current is not None and current.role == "narrator":
@@ -315,6 +408,8 @@ async def set_options(
         if table.status != "lobby":
             raise Conflict("tables/started", N_("The game has started: you can watch it."))
         merged = {**table.options, **options}
+        if table.practice is not None:
+            merged["narrator"] = "human"  # practising is narrating
         await activities.set_activity_options(conn, table_id, merged)
         return await load_table(conn, table_id)
 
@@ -329,7 +424,8 @@ async def start_table(
         if table.status != "lobby":
             raise Conflict("tables/started", N_("The game has started: you can watch it."))
         players = table.players
-        if not rules.min_players <= len(players) <= rules.max_players:
+        count = table.seat_count
+        if not rules.min_players <= count <= rules.max_players:
             raise Conflict(
                 "tables/count",
                 Nn_(
@@ -338,19 +434,19 @@ async def start_table(
                 ),
                 min=rules.min_players,
                 max=rules.max_players,
-                count=len(players),
+                count=count,
             )
-        rejection = rules.validate_options(table.options, len(players))
+        rejection = rules.validate_options(table.options, count)
         if rejection is not None:
             raise BadInput(
                 rejection.code, _options_message(rules, rejection.code), **rejection.params
             )
         seed = new_seed()
-        order = list(players)
+        order = list(players) if table.practice is None else []
         random.Random(seed).shuffle(order)  # seats drawn by lot, reproducible from the seed
         for seat, player in enumerate(order):
             await activities.set_seat(conn, table_id, player.user_id, seat)
-        live = await engine.start(conn, table_id, rules.key, len(order), table.options, seed, now)
+        live = await engine.start(conn, table_id, rules.key, count, table.options, seed, now)
         return await load_table(conn, table_id), live
 
 

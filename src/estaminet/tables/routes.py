@@ -20,6 +20,7 @@ from estaminet.tables import chat as table_chat
 from estaminet.tables.picker import VOICE_LABELS
 from estaminet.tables.rules_info import game_module
 from estaminet.tables.service import TableService, viewer_topic
+from estaminet.translations import translate
 from estaminet.venue.rooms import access_room
 from estaminet.web.pages import page, page_context, require_user
 from estaminet.web.security import form_with_csrf
@@ -91,6 +92,31 @@ async def create(request: Request) -> Response:
         private=form.get("private") == "on",
         max_spectators=_int(form, "max_spectators", 50),
         narrator=narrator,
+    )
+    await service.publish_lobby(table)
+    return _back(table.id)
+
+
+async def practice(request: Request) -> Response:
+    """ "Practise narrating": a table of bots for the person who sets it up (their own)."""
+    user = require_user(request)
+    service = _tables(request)
+    form = await form_with_csrf(request)
+    async with service.db.read() as conn:
+        room = await access_room(conn, user, request.path_params["slug"])
+    try:
+        rules = service.lookup(str(form.get("game", "")))
+    except LookupError:
+        raise BadInput("tables/unknown_game", N_("This game does not exist.")) from None
+    name = rules.names.get(request.state.locale, rules.key)
+    table = await actions.create_practice(
+        service.db,
+        user,
+        room,
+        rules,
+        service.clock(),
+        bots=_int(form, "bots", 8),
+        title=translate(request.state.locale, N_("Practice: %(game)s"), {"game": name}),
     )
     await service.publish_lobby(table)
     return _back(table.id)
@@ -180,6 +206,10 @@ async def _lobby_change(request: Request, change: str) -> Response:
         table = await actions.end_table(service.db, service.engine, user, table_id, now)
         for listener in service.ended_listeners:
             await listener(table_id)
+    elif change in ("pause", "resume"):
+        toggle = actions.pause_practice if change == "pause" else actions.resume_practice
+        table = await toggle(service.db, service.engine, user, table_id, now)
+        service.practice.wake()
     gone = (
         {user.id}
         if change == "leave"
@@ -265,6 +295,14 @@ async def end(request: Request) -> Response:
     return await _lobby_change(request, "end")
 
 
+async def pause(request: Request) -> Response:
+    return await _lobby_change(request, "pause")
+
+
+async def resume(request: Request) -> Response:
+    return await _lobby_change(request, "resume")
+
+
 async def replay(request: Request) -> Response:
     """After the end: step through the game with everything revealed, for those who were there."""
     user = require_user(request)
@@ -324,6 +362,7 @@ async def rules_page(request: Request) -> Response:
 routes = [
     Route("/games/{key}/rules", rules_page, methods=["GET"]),
     Route("/r/{slug}/tables", create, methods=["POST"]),
+    Route("/r/{slug}/practice", practice, methods=["POST"]),
     Route("/t/{table_id}", table_page, methods=["GET"]),
     Route("/t/{table_id}/join", join, methods=["POST"]),
     Route("/t/{table_id}/leave", leave, methods=["POST"]),
@@ -333,5 +372,7 @@ routes = [
     Route("/t/{table_id}/options", options, methods=["POST"]),
     Route("/t/{table_id}/end", end, methods=["POST"]),
     Route("/t/{table_id}/vote", vote, methods=["POST"]),
+    Route("/t/{table_id}/pause", pause, methods=["POST"]),
+    Route("/t/{table_id}/resume", resume, methods=["POST"]),
     Route("/t/{table_id}/replay", replay, methods=["GET"]),
 ]

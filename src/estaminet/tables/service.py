@@ -17,7 +17,14 @@ from typing import Any
 
 from estaminet.games.kit import all_games
 from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
-from estaminet.kernel.errors import BadInput, EstaminetError, Forbidden, NotFound, RateLimited
+from estaminet.kernel.errors import (
+    BadInput,
+    Conflict,
+    EstaminetError,
+    Forbidden,
+    NotFound,
+    RateLimited,
+)
 from estaminet.kernel.i18n import N_, Msgid
 from estaminet.kernel.ratelimit import Monotonic, TokenBucket
 from estaminet.kernel.storable import is_storable_int
@@ -34,6 +41,7 @@ from estaminet.tables import actions, votes
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo
 from estaminet.tables.picker import LENGTHS, VOICE_FILTERS, VOICE_LABELS, filters_from, pick
+from estaminet.tables.practice import PracticeBots, bot_policy
 from estaminet.tables.rules_info import game_module, participant_message, rule_message
 from estaminet.tables.screen import Fragments, screen_helpers
 from estaminet.translations import translate
@@ -76,6 +84,7 @@ class TableService:
         clock: Callable[[], datetime],
         *,
         monotonic: Monotonic = time.monotonic,
+        bot_seconds: float = 3.0,
     ) -> None:
         self.db = db
         self.hub = hub
@@ -97,6 +106,8 @@ class TableService:
         """Called with a table's id when its host ends it (moves end a game through the engine's
         listeners): the soirée it belongs to updates its running order."""
         engine.on_change(self._changed)
+        self.practice = PracticeBots(db, engine, clock, seconds=bot_seconds)
+        """Plays the bots of practice tables (its ``run`` is a loop of the server)."""
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("table", _TableTopics(self))
@@ -155,6 +166,10 @@ class TableService:
             action = {**action, "watcher": watcher_id(table.id, ctx.principal.user_id)}
         else:
             actor = viewer.seat if viewer.seat is not None else narrator_seat(rules)
+        if table.practice is not None and table.practice.paused:
+            raise Conflict(
+                "tables/practice_paused", N_("The practice is paused: resume it to go on.")
+            )
         try:
             events = await self.engine.act(table_id, actor, action, ctx.now)
         except ActionRefused as refused:
@@ -456,6 +471,7 @@ class TableService:
                 "mine": [t for t in tables if t.private],
                 "games": self.games(),
                 "default_game": DEFAULT_GAME,
+                "practice_games": [g for g in self.games() if bot_policy(g) is not None],
                 "game_names": self.game_names(locale),
                 "filters": filters,
                 "fitting": {game.key for game in pick(self.games(), filters)},

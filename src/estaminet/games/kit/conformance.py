@@ -21,13 +21,20 @@ every step, checks the properties the live engine relies on:
 
 Timeouts are injected like the runner does: the fake clock jumps past
 ``deadline(state)`` and ``SYSTEM`` applies ``{"type": "timeout"}``.
+
+With a ``bot`` policy (practice tables), the seats play by that policy
+instead of at random: it is given only the seat's own view (as the runner
+gives it), the seed and the log position, and each action it chooses must be
+one of that seat's legal actions (a seat with no legal action may be shown a
+stale screen, as Loup-Garou's players are after a narrator's undo: what it
+chooses then is refused, and it waits).
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +53,7 @@ from estaminet.kernel.activity import (
 
 __all__ = [
     "START",
+    "BotPolicy",
     "ConformanceError",
     "Playout",
     "check_game",
@@ -60,6 +68,9 @@ START = datetime(2024, 1, 6, 20, 0, tzinfo=UTC)
 """The fake clock's first instant (a Saturday game night)."""
 
 TIMEOUT: Mapping[str, Any] = {"type": "timeout"}
+
+BotPolicy = Callable[[Mapping[str, Any], int, int], Mapping[str, Any] | None]
+"""A bot: (the seat's own view, the game's seed, the log position) → an action or ``None``."""
 
 
 class ConformanceError(AssertionError):
@@ -169,8 +180,12 @@ def play(
     max_steps: int = 4000,
     legal_sample: int = 4,
     checks: bool = True,
+    bot: BotPolicy | None = None,
 ) -> Playout:
-    """Play one random legal game to its end, checking every step when ``checks`` is on."""
+    """Play one random legal game to its end, checking every step when ``checks`` is on.
+
+    With ``bot``, the seats play by that policy (see the module's docstring) and the
+    ``extra_actors`` (a human narrator) at random."""
     playout = Playout(seats, options, seed)
     rng = random.Random(f"conformance:{seed}")
     viewers = list(viewers) if viewers is not None else default_viewers(seats)
@@ -199,6 +214,8 @@ def play(
             problem = _check_accepts(game, state, moves, now, rng, legal_sample)
             if problem:
                 raise _fail(playout, step, problem)
+        if bot is not None:
+            moves = _bot_moves(game, state, bot, playout, step, moves, rng)
         if due is not None and (not moves or rng.random() < timeout_share):
             now = max(now, due) + timedelta(seconds=1)
             actor, action = SYSTEM, TIMEOUT
@@ -237,6 +254,39 @@ def placings_problem(details: Mapping[str, Any], seats: int) -> str | None:
     return None
 
 
+def _bot_moves(
+    game: Activity[Any],
+    state: Any,
+    bot: BotPolicy,
+    playout: Playout,
+    step: int,
+    moves: list[tuple[Seat, Mapping[str, Any]]],
+    rng: random.Random,
+) -> list[tuple[Seat, Mapping[str, Any]]]:
+    """The bots' moves now (each checked legal); the other actors' moves only now and then,
+    as a narrator who lets the seats act first."""
+    chosen: list[tuple[Seat, Mapping[str, Any]]] = []
+    for seat in range(playout.seats):
+        view = _wire(game.view(state, Viewer.player(seat)))
+        action = bot(view, playout.seed, len(playout.events))
+        if action is None:
+            continue
+        if _wire(action) != _wire(bot(view, playout.seed, len(playout.events))):
+            raise _fail(playout, step, f"the bot of seat {seat} is not deterministic")
+        legal = _wire(list(game.legal_actions(state, seat)))
+        if not legal:
+            # Not called now, whatever its screen shows (Loup-Garou's veil after a narrator's
+            # undo shows the table as it was): the runner is refused and the bot waits.
+            continue
+        if _wire(action) not in legal:
+            raise _fail(playout, step, f"the bot of seat {seat} chose an illegal {action}")
+        chosen.append((seat, action))
+    others = [(actor, action) for actor, action in moves if not 0 <= actor < playout.seats]
+    if chosen and (not others or rng.random() < 0.85):
+        return chosen
+    return others
+
+
 def _check_end(
     game: Activity[Any], state: Any, actors: Sequence[Seat], playout: Playout, step: int
 ) -> None:
@@ -257,6 +307,7 @@ def check_game(
     timeout_share: float = 0.1,
     legal_sample: int = 4,
     max_steps: int = 4000,
+    bot: BotPolicy | None = None,
 ) -> list[Playout]:
     """Run the whole suite for one table size and options over ``seeds``.
 
@@ -279,6 +330,7 @@ def check_game(
             timeout_share=timeout_share,
             legal_sample=legal_sample,
             max_steps=max_steps,
+            bot=bot,
         )
         rebuilt = replay(game, playout)
         if json.dumps(game.dump(rebuilt), sort_keys=True) != json.dumps(

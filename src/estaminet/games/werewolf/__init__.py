@@ -3,6 +3,7 @@
 Pure rules: no I/O, no clock, no global random. See docs/games/werewolf-rules.md.
 """
 
+from estaminet.games.werewolf.bots import bot_action
 from estaminet.games.werewolf.channels import CHANNELS, channels, voice_plan
 from estaminet.games.werewolf.game import GAME, Werewolf
 from estaminet.games.werewolf.knowledge import GUARDED_KEYS, knowledge
@@ -50,6 +51,7 @@ __all__ = [
     "Step",
     "Werewolf",
     "balance",
+    "bot_action",
     "camp_of",
     "channels",
     "knowledge",
