@@ -90,11 +90,15 @@ function mount(root) {
   const done = new AbortController();
   const { signal } = done;
   const undo = [];
+  let wired = true;
   for (const name of screensOf(root)) {
     const module = ready.get(name);
-    if (!module) continue; // its import failed on a full load: the page works as plain HTML
+    if (!module) { wired = false; continue; } // its import failed: the page works as plain HTML
     for (const fn of SCREENS[name].wire(module, root, signal)) if (typeof fn === "function") undo.push(fn);
   }
+  // The controls that need these scripts take taps from now on (estaminet.css); if one did
+  // not load, they stay visibly held rather than usable but dead.
+  if (wired) root.setAttribute("data-ready", "");
   for (const field of root.querySelectorAll("[data-select-on-focus]")) {
     field.addEventListener("focus", () => field.select(), { signal });
   }
