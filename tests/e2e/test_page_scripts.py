@@ -163,8 +163,11 @@ def test_each_page_fetches_only_its_own_modules_on_a_full_load_and_under_the_she
     assert seen["the floor plan"] == {"tour.js"}
     assert seen["a room"] == {"chat.js", "moderation.js"} | voice  # the admin moderates
     assert seen["the agenda"] == set()
-    assert {"table.js", "table-sound.js"} <= seen["a game table"]
-    assert {"table.js", "sitting.js", "ballot-keys.js"} <= seen["a sitting"]
+    game = {"table.js", "table-sound.js"}
+    assert seen["a game table"] == game | voice  # the host sits at it
+    sitting_own = game | {"sitting.js", "ballot-keys.js"}
+    conversation = {"sitting-tabs.js", "chat.js"} | voice  # the assembly room's, beside it
+    assert seen["a sitting"] == sitting_own | conversation
     assert seen["the help desk"] == {"help.js"}
 
     # Under the shell: from the agenda (the shell alone), each page by a click. A page the
