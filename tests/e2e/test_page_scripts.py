@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import CDPSession, Page, Request, expect
+from playwright.sync_api import CDPSession, Page, Request, Route, expect
 
 from estaminet.web.assets import module_preloads
 
 from .assembly_helpers import action_button
-from .helpers import PHONE_390, Visitors, chat_input, messages, wait_online
+from .helpers import PHONE_390, Visitors, chat_input, messages, wait_online, wait_until
 from .test_assembly import check_in, no_error, prepare_vote, small_sitting
 
 pytestmark = pytest.mark.browser
@@ -260,3 +260,59 @@ def test_a_control_that_needs_a_script_takes_no_tap_before_it(people: Visitors) 
     ask = guest.locator("form[data-help-ask] button[type=submit]")
     expect(ask).to_be_visible()
     assert ask.evaluate(held) != "none"  # a plain form (it has an action): never held
+
+
+def _same_document(page: Page) -> bool:
+    return bool(page.evaluate("window.sameDocument === true"))
+
+
+def test_a_module_that_cannot_come_makes_the_browser_load_the_page(people: Visitors) -> None:
+    """Under the shell, a page whose module does not arrive is not shown half-working: the
+    browser loads it whole, and its controls that need the missing script stay held."""
+    guest = people.guest("Réseau Coupé")
+    wait_online(guest)
+    guest.context.route(re.compile(r"/js/chat\.js$"), lambda route: route.abort())
+    guest.evaluate("window.sameDocument = true")
+    guest.locator("a.plan-room--bar").click()
+    expect(guest).to_have_url(re.compile(r"/r/bar$"))
+    expect(guest.locator(".chat")).to_be_visible()
+    wait_until(guest, "window.sameDocument !== true")  # a new document
+    send = guest.locator("form[data-chat-form] button[type=submit]")
+    expect(guest.locator("#page[data-ready]")).to_have_count(0)
+    assert send.evaluate("(el) => getComputedStyle(el).pointerEvents") == "none"
+
+
+def test_a_page_of_a_newer_version_of_the_venue_is_loaded_whole(people: Visitors) -> None:
+    """After an upgrade, pages name scripts at a new version: the shell does not mix them
+    with this document's, the browser loads the page."""
+    guest = people.guest("Mise à Jour")
+    wait_online(guest)
+
+    def newer(route: Route) -> None:
+        response = route.fetch()
+        body = re.sub(
+            r"/static/v/\w+/js/main\.js", "/static/v/0123456789ab/js/main.js", response.text()
+        )
+        headers = {
+            key: value
+            for key, value in response.headers.items()
+            if key.lower() not in ("content-encoding", "content-length")
+        }
+        route.fulfill(status=response.status, headers=headers, body=body)
+
+    agenda = re.compile(r"/agenda$")
+    guest.route(agenda, newer)
+    guest.evaluate("window.sameDocument = true")
+    menu = guest.get_by_role("navigation", name="Menu principal")
+    menu.get_by_role("link", name="Agenda", exact=True).click()
+    expect(guest).to_have_title(re.compile("Agenda"))
+    wait_until(guest, "window.sameDocument !== true")
+    # Without the upgrade, the same click is a swap in the same document.
+    guest.unroute(agenda)
+    guest.goto("/")
+    wait_online(guest)
+    guest.evaluate("window.sameDocument = true")
+    menu.get_by_role("link", name="Agenda", exact=True).click()
+    expect(guest).to_have_title(re.compile("Agenda"))
+    expect(guest.locator("#page[data-ready]")).to_have_count(1)
+    assert _same_document(guest)
