@@ -205,8 +205,8 @@ def _immediately(page: Page, action: Callable[[], Any]) -> None:
 
 def test_no_tap_is_lost_while_a_page_s_modules_load_on_a_slow_phone(people: Visitors) -> None:
     """On a throttled phone, the bar is opened from the floor plan (the shell swaps it in,
-    its chat and voice modules arriving meanwhile): "join" and a message sent at once both
-    work; then a vote, tapped the moment its sitting opens."""
+    its chat and voice modules arriving meanwhile): "join" tapped and a message sent the
+    moment it shows both work."""
     guest = people.guest("Rapide", **PHONE_390)
     wait_online(guest)
     loaded = guest.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
@@ -228,6 +228,9 @@ def test_no_tap_is_lost_while_a_page_s_modules_load_on_a_slow_phone(people: Visi
 
 
 def test_no_vote_is_lost_when_the_sitting_opens_on_a_slow_phone(people: Visitors) -> None:
+    """A member goes from the assembly room to the sitting (a whole page load: a sitting
+    is not swapped in) on a throttled phone and taps "yes" the moment the page shows: the
+    button takes the tap only once the sitting's scripts are wired, and the ballot counts."""
     chair, member, sitting = small_sitting(people, people.venue, "Odile", "Pascal", **PHONE_390)
     assert member is not None
     check_in(member)
