@@ -169,7 +169,10 @@ export class Shell {
     }
     // The page is shown once its stylesheets and its screens' modules are here: none of its
     // controls is on screen before the script that makes it work.
-    const [, prepared] = await Promise.all([this.heads(doc), this.hooks.prepare(page).then(() => true, () => false)]);
+    const [, prepared] = await Promise.all([
+      this.heads(doc),
+      this.hooks.prepare(page).then(() => true, () => false),
+    ]);
     if (ticket !== this.ticket) return;
     if (!prepared) {
       // A module did not come (the network): the browser loads the page, which works as HTML.
