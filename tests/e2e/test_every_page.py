@@ -2,8 +2,8 @@
 
 One server, an admin and a guest; the admin first makes what the other pages show
 (an event, a game table, an assembly, an invite). axe's script ships with
-``axe-playwright-python``: nothing is fetched. Also: each page loads only the
-scripts it uses.
+``axe-playwright-python``: nothing is fetched. That each page loads only the
+scripts it uses is ``test_page_scripts.py``.
 """
 
 from __future__ import annotations

@@ -125,6 +125,10 @@ def test_first_visit_tour_step_by_step_on_a_phone(people: Visitors) -> None:
     expect(tour.get_by_role("button", name="Précédent")).to_be_hidden()
     expect(tour.get_by_role("button", name="C'est parti !")).to_be_hidden()
     _no_horizontal_scroll(page)
+    # A compact card on a phone: the plan it talks about stays in sight, at every step.
+    in_sight = [page.locator(f"a.plan-room--{slug}") for slug in ("hall", "bar")]
+    for room in in_sight:
+        expect(room).to_be_in_viewport(ratio=1)
     screenshot(page, "tour-phone", full_page=False)
     # By keyboard: "Suivant" moves to the next step and the focus goes to its title.
     for number in (2, 3, 4):
@@ -132,6 +136,8 @@ def test_first_visit_tour_step_by_step_on_a_phone(people: Visitors) -> None:
         page.keyboard.press("Enter")
         expect(count).to_have_text(f"Étape {number} sur 4")
         expect(steps.nth(number - 1).locator("h3")).to_be_focused()
+        for room in in_sight:
+            expect(room).to_be_in_viewport(ratio=1)
     expect(tour.get_by_role("button", name="Suivant")).to_be_hidden()
     tour.get_by_role("button", name="Précédent").click()
     expect(count).to_have_text("Étape 3 sur 4")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -21,9 +22,11 @@ from starlette.types import Message, Receive, Scope, Send
 
 __all__ = [
     "IMMUTABLE",
+    "SHELL",
     "STATIC",
     "VersionedStatic",
     "module_preloads",
+    "screen_module",
     "static_url",
     "static_version",
 ]
@@ -56,27 +59,55 @@ def static_url(path: str) -> str:
 
 
 _STATIC_IMPORT = re.compile(r"""^\s*import\s+(?:[^'"]*?\sfrom\s+)?["'](\./[\w-]+\.js)["']""", re.M)
+_SCREEN = re.compile(r"[a-z][a-z0-9-]*")
+SHELL = "js/main.js"
 
 
-@cache
-def module_preloads(entry: str = "js/main.js") -> tuple[str, ...]:
-    """Every module ``entry`` imports statically, directly or not, as versioned addresses.
-
-    Listed as ``<link rel="modulepreload">`` in the page's head, so the browser fetches
-    them all at once instead of discovering them one import level at a time (three round
-    trips on a phone's 150 ms network). Dynamic ``import()`` (the Janus adapter) stays lazy.
-    """
-    found: list[str] = []
+def _closure(entry: str) -> list[str]:
+    """``entry`` and every module it imports statically, directly or not, in order."""
+    found = [entry]
     todo = [entry]
     while todo:
         path = todo.pop(0)
         folder = path.rpartition("/")[0]
         for name in _STATIC_IMPORT.findall((STATIC / path).read_text(encoding="utf-8")):
             target = f"{folder}/{name.removeprefix('./')}"
-            if target not in found and target != entry:
+            if target not in found:
                 found.append(target)
                 todo.append(target)
-    return tuple(static_url(path) for path in found)
+    return found
+
+
+@cache
+def screen_module(name: str) -> str:
+    """The file of a screen's module (``"chat"`` → ``js/chat.js``); an unknown name fails."""
+    path = f"js/{name}.js"
+    if not _SCREEN.fullmatch(name) or not (STATIC / path).is_file() or path == SHELL:
+        raise ValueError(f"no screen module called {name!r}")
+    return path
+
+
+def module_preloads(screens: Iterable[str] = ()) -> tuple[str, ...]:
+    """The modules a page needs, as versioned addresses, for ``<link rel="modulepreload">``.
+
+    The shell's own (every module ``main.js`` imports statically, at any depth; not
+    ``main.js``, which the page's ``<script>`` names) and those of the page's screens
+    (``screens``: ``chat``, ``voice``...; each with what it imports statically), each
+    once. Listed in the page's head, the browser fetches them all at once instead of
+    discovering them one import level at a time (three round trips on a phone's 150 ms
+    network). ``main.js`` imports a screen's module when a page declaring it arrives
+    (``data-modules``), so a page that shows no chat never downloads the chat's script;
+    a module imported only dynamically by another (the Janus adapter) stays lazy.
+    """
+    return _preloads(tuple(sorted(set(screens))))
+
+
+@cache
+def _preloads(screens: tuple[str, ...]) -> tuple[str, ...]:
+    found: list[str] = []
+    for path in [SHELL, *(screen_module(name) for name in screens)]:
+        found += [module for module in _closure(path) if module not in found]
+    return tuple(static_url(path) for path in found if path != SHELL)
 
 
 class VersionedStatic:

@@ -22,17 +22,19 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     TemplateNotFound,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
 
 from estaminet.games.kit import template_dirs
 from estaminet.kernel.i18n import Text
 from estaminet.kernel.user import initials_of
 from estaminet.settings import DEFAULT_TIMEZONE
 from estaminet.translations import LANGUAGES, render, translations
-from estaminet.web.assets import module_preloads, static_url
+from estaminet.web.assets import module_preloads, screen_module, static_url
 
-__all__ = ["Templates", "vowel_initial"]
+__all__ = ["Templates", "needs_module", "vowel_initial"]
 
 _WEB = Path(__file__).parent
 
@@ -64,6 +66,8 @@ class Templates:
             env.globals["locale"] = locale
             env.globals["static_url"] = static_url
             env.globals["module_preloads"] = module_preloads
+            env.globals["needs_module"] = needs_module
+            env.globals["module_set"] = set
             env.filters["time"] = self._time_filter(locale)
             env.filters["datetime"] = self._datetime_filter(locale)
             env.filters["date"] = self._date_filter(locale)
@@ -118,6 +122,23 @@ class Templates:
             return render(locale, value)
 
         return text
+
+
+@pass_context
+def needs_module(context: Context, *names: str) -> str:
+    """A template says which screen modules its controls need: ``{{ needs_module("chat") }}``.
+
+    Inside a page, the names join the page's ``modules_used`` (``base.html`` renders the
+    content first, then preloads those modules in the head and lists them on ``#page`` as
+    ``data-modules``, which ``main.js`` imports before showing the page). Outside a page
+    (a fragment sent over the socket) it only checks the names. Renders nothing.
+    """
+    for name in names:
+        screen_module(name)  # a misspelt name fails here, not as a dead button in a browser
+    used = context.get("modules_used")
+    if isinstance(used, set):
+        used.update(names)
+    return ""
 
 
 class _Registered(BaseLoader):

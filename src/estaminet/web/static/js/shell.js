@@ -31,6 +31,7 @@ export class Shell {
   /**
    * @param {object} hooks
    * @param {(root: Element) => () => void} hooks.mount  wire a page's content; returns its undo
+   * @param {(root: Element) => Promise<void>} hooks.prepare  load the modules a page needs
    * @param {import("./live.js").Live} hooks.live        the one live connection
    * @param {() => string[]} hooks.kept                  topics to follow whatever the page
    * @param {() => boolean} hooks.inCall                 whether leaving would end a call
@@ -159,14 +160,26 @@ export class Shell {
     const page = doc.getElementById("page");
     const changed = doc.documentElement.lang !== document.documentElement.lang
       || (doc.body.dataset.me || "") !== (document.body.dataset.me || "");
-    if (!page || changed || doc.querySelector("[data-table]")) {
-      // Another language or another person (signed in or out): the whole document changes.
+    if (!page || changed || doc.querySelector("[data-table]") || this.upgraded(doc)) {
+      // Another language or another person (signed in or out), or new scripts: the whole
+      // document changes.
       main?.removeAttribute("aria-busy");
       this.whole(final.href);
       return;
     }
-    await this.heads(doc);
+    // The page is shown once its stylesheets and its screens' modules are here: none of its
+    // controls is on screen before the script that makes it work.
+    const [, prepared] = await Promise.all([
+      this.heads(doc),
+      this.hooks.prepare(page).then(() => true, () => false),
+    ]);
     if (ticket !== this.ticket) return;
+    if (!prepared) {
+      // A module did not come (the network): the browser loads the page, which works as HTML.
+      main?.removeAttribute("aria-busy");
+      this.whole(post && !response.redirected ? location.href : final.href);
+      return;
+    }
     // A form answered in place (its errors) keeps the address of the page that showed it.
     const shownAt = post && !response.redirected ? location.href : final.href;
     if (push) {
@@ -175,6 +188,13 @@ export class Shell {
     }
     this.swap(doc, page);
     this.place(scroll, final.hash);
+  }
+
+  // Whether the next page runs other scripts than this document (the venue was upgraded:
+  // the static files' version in their addresses changed): they cannot be mixed.
+  upgraded(doc) {
+    const entry = (d) => d.head.querySelector("script[type=module][src]")?.getAttribute("src") || "";
+    return entry(doc) !== entry(document);
   }
 
   // Stylesheets and module scripts the next page's head has and this one does not.
