@@ -35,3 +35,28 @@ def test_watch_question_seat_numbers() -> None:
     assert votes.seat_number("3") == 3 and votes.seat_number(" 0 ") == 0
     for bad in ("-1", "x", "", "12345", "٣", None):
         assert votes.seat_number(bad) is None
+
+
+def test_the_games_name_their_watchers_question() -> None:
+    import estaminet.games  # noqa: F401  (registers every game)
+
+    assert votes.question(kit.get("dessin")) == "Who made the best drawing?"
+    assert votes.question_kind(kit.get("dessin")) == "favourite"
+    intrus = kit.get("intrus")
+    assert votes.question(intrus) == "Who is the intruder?"
+    assert votes.question_kind(intrus) == "who_is"
+
+
+def test_l_intrus_gives_the_watchers_the_answer_at_the_end() -> None:
+    """Every seat that was not a civilian is a right guess, whoever won."""
+    from estaminet.games.intrus import CIVILIAN
+    from estaminet.games.kit.conformance import play
+
+    game = kit.get("intrus")
+    for seed in range(12):
+        played = play(game, seats=6, options=game.default_options(), seed=seed, checks=False)
+        outcome = played.outcome
+        assert outcome is not None
+        roles = outcome.details["roles"]
+        assert outcome.details["who_is"] == [s for s, r in enumerate(roles) if r != CIVILIAN]
+        assert outcome.details["who_is"]  # there is always someone to find

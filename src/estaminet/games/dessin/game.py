@@ -34,6 +34,7 @@ from estaminet.games.dessin.wordlist import LEVELS
 from estaminet.games.dessin.words import classify, fold, loose, mentions
 from estaminet.games.kit.secrecy import Audience, Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
+from estaminet.kernel.i18n import N_
 
 __all__ = ["GAME", "INK_BURST", "INK_RATE", "MAX_GUESS_LENGTH", "Dessin", "State"]
 
@@ -107,6 +108,8 @@ class Dessin:
     max_players = 12
     duration_minutes: tuple[int, int] = (8, 30)
     voice = "welcome"
+    watch_question = N_("Who made the best drawing?")
+    """The watchers' vote (tables/votes.py): their favourite drawer."""
     guarded_keys = frozenset({"word", "guess"})
     stream_keys = frozenset({"ink"})
     """View keys kept up to date by stream frames (:meth:`stream`), not by new views."""

@@ -40,6 +40,7 @@ from estaminet.games.intrus.voting import decide
 from estaminet.games.intrus.words import MAX_CLUE_LENGTH, clue_problem, comparison_key, tidy
 from estaminet.games.kit.secrecy import Fact
 from estaminet.kernel.activity import SYSTEM, Event, Outcome, Rejection, Seat, Viewer, ViewerKind
+from estaminet.kernel.i18n import N_
 
 __all__ = ["BLANK", "CIVILIAN", "GAME", "INTRUDER", "Intrus", "State", "side_of"]
 
@@ -77,6 +78,9 @@ class Intrus:
     max_players = 12
     duration_minutes: tuple[int, int] = (10, 25)
     voice = "welcome"
+    watch_question = N_("Who is the intruder?")
+    """The watchers' guess (tables/votes.py); the right seats come in the outcome's ``who_is``."""
+    watch_kind = "who_is"
     guarded_keys = frozenset({"word", "role", "target"})
     timing_keys = frozenset({"deadline"})
 
@@ -383,7 +387,13 @@ class Intrus:
         return Outcome(
             state.reason or state.winner,
             winners,
-            {"side": state.winner, "placings": placings, "roles": list(state.roles)},
+            {
+                "side": state.winner,
+                "placings": placings,
+                "roles": list(state.roles),
+                # The watchers' guess: every seat that was not a civilian.
+                "who_is": [seat for seat, role in enumerate(state.roles) if role != CIVILIAN],
+            },
         )
 
     def dump(self, state: State) -> dict[str, Any]:
