@@ -362,10 +362,14 @@ class Gateway:
             conn.subscriptions[topic] = self.hub.subscribe(topic, conn.deliver)
         else:
             conn.hold(topic)
+        floor = after if after is not None else 0
         try:
             current = await provider.catch_up(conn, topic, after if after is not None else -1)
+            # What the catch-up brought (up to ``current``) is not sent again: a frame
+            # published while it was read (a notice delivered as a tab comes back) is in it.
+            floor = max(floor, current)
         finally:
-            conn.release(topic, after if after is not None else 0)
+            conn.release(topic, floor)
         subscribed: SubscribedFrame = {"type": "subscribed", "topic": topic, "seq": current}
         conn.push_json(subscribed)
         if fresh:
