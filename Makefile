@@ -40,11 +40,12 @@ types:
 unit:
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## make bench: the delivery, presence, game-table and voice benchmarks, each beside its baselines
+## make bench: the delivery, presence, reconnect-storm, game-table and voice benchmarks, each beside its baselines
 ## (results in bench/results/, summary in docs/performance.md)
 bench: install-test
 	$(BIN)/python -m bench.delivery $(BENCH_ARGS)
 	$(BIN)/python -m bench.presence
+	$(BIN)/python -m bench.reconnect
 	$(BIN)/python -m bench.tables
 	$(BIN)/python -m bench.voice
 
@@ -52,6 +53,7 @@ bench: install-test
 bench-smoke: install-test
 	$(BIN)/python -m bench.delivery --smoke
 	$(BIN)/python -m bench.presence --smoke
+	$(BIN)/python -m bench.reconnect --smoke
 	$(BIN)/python -m bench.tables --smoke
 	$(BIN)/python -m bench.voice --smoke
 
