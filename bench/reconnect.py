@@ -260,6 +260,7 @@ async def _estaminet(clients: int, messages: int, workdir: Path) -> Figures:
         again = dataclasses.replace(spec, log_path=workdir / "server-restarted.log")
         async with running(again, within=120.0) as server:
             listening_at = loop.time()
+            server.profile(on=True)  # BENCH_PROFILE=estaminet: the storm, not the start
             cpu0, memory0 = server.cpu_seconds(), server.memory_bytes()
             figures.restart_s = listening_at - stopped_at
             _say(f"[estaminet] listening again after {figures.restart_s:.1f} s")
@@ -269,6 +270,7 @@ async def _estaminet(clients: int, messages: int, workdir: Path) -> Figures:
             for task in done:
                 task.result()
             await server.wait_idle(within=30.0)
+            server.profile(on=False)
             cpu1, memory1 = server.cpu_seconds(), server.memory_bytes()
             storm_cpu = cpu1 - cpu0
             others = machine.busy_seconds() - busy - (machine.own_cpu_seconds() - own) - storm_cpu
