@@ -86,6 +86,9 @@ class Figures:
     catch_up_frames: int = 0
     catch_up_bytes: int = 0
     attempts_max: int = 0
+    attempt_p50_s: float | None = None
+    attempt_max_s: float | None = None
+    """The successful attempt, socket opened to resumed: the server's part of the wait."""
     others_cores: float | None = None
     """CPU other processes (not the server, not the load generator) took meanwhile, in cores."""
     mismatches: list[str] = field(default_factory=list)
@@ -109,6 +112,8 @@ class Page:
         self._user_ready = asyncio.Event()
         self._subscribed: dict[str, asyncio.Event] = {}
         self.resumed_at: float | None = None
+        self.last_attempt_s: float | None = None
+        """How long the successful attempt took, from opening the socket to resumed."""
         self.errors: list[str] = []
 
     def handle(self, data: bytes | bytearray, arrived: float) -> None:
@@ -172,6 +177,7 @@ class Page:
         while True:
             await asyncio.sleep(min(15.0, 0.5 * 2**attempt) * (0.75 + random.random() / 2))
             attempt += 1
+            began = loop.time()
             try:
                 await self.open(port, within=15.0)
             except (OSError, WireClosed, TimeoutError):
@@ -179,6 +185,7 @@ class Page:
                     self.connection.abort()
                 continue
             self.resumed_at = loop.time()
+            self.last_attempt_s = self.resumed_at - began
             return
 
     async def close(self) -> None:
@@ -288,6 +295,9 @@ async def _estaminet(clients: int, messages: int, workdir: Path) -> Figures:
             figures.catch_up_frames = sum(p.catch_up_frames for p in pages)
             figures.catch_up_bytes = sum(p.catch_up_bytes for p in pages)
             figures.attempts_max = max(p.attempts for p in pages)
+            took = sorted(p.last_attempt_s for p in pages if p.last_attempt_s is not None)
+            if took:
+                figures.attempt_p50_s, figures.attempt_max_s = took[len(took) // 2], took[-1]
             last_seq, stored = _database(workdir / "data")
             for page in pages:
                 why = _check(page, last_seq, stored, page_size=50)
@@ -362,7 +372,9 @@ def _markdown(results: list[Figures], about: dict[str, Any], command: str) -> st
             f"Estaminet: restarted and listening {est.restart_s or 0:.1f} s after the SIGTERM; "
             f"{est.resumed:,} of {n:,} pages resumed, the last {est.resume_from_stop_s or 0:.1f} s "
             f"after the SIGTERM ({est.resume_from_listening_s or 0:.1f} s after listening; "
-            f"at most {est.attempts_max} attempts for one page, backoff as live.js); "
+            f"at most {est.attempts_max} attempts for one page, backoff as live.js; the "
+            f"successful attempt, socket opened to resumed: median "
+            f"{est.attempt_p50_s or 0:.2f} s, slowest {est.attempt_max_s or 0:.2f} s); "
             f"{est.exact:,} of {n:,} chats exactly the database's; "
             f"{est.catch_up_frames:,} catch-up frames, "
             f"{est.catch_up_bytes / max(1, est.catch_up_frames):,.0f} B each on average.",

@@ -271,11 +271,11 @@ def _markdown(results: list[Result], options: Options, about: dict[str, Any], co
     return "\n".join(lines)
 
 
-async def _run(options: Options, command: str) -> int:
+async def _run(options: Options, command: str, only: tuple[str, ...]) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_dir = RESULTS / f"rooms-run-{stamp}"
     results: list[Result] = []
-    for name in ("estaminet", "websockets"):
+    for name in only:
         try:
             results.append(await _exercise(name, options, run_dir / name))
         except (ServerFailed, SignUpFailed, WireClosed, OSError, TimeoutError) as error:
@@ -307,8 +307,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=10)
     parser.add_argument("--rate", type=float, default=1.0, help="messages a second per room")
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--servers", default="estaminet,websockets")
     parser.add_argument("--smoke", action="store_true", help="a small, quick run (CI)")
     args = parser.parse_args(argv)
+    only = tuple(s.strip() for s in args.servers.split(",") if s.strip())
     if args.smoke:
         options = Options(rooms=5, people=3, rate=1.0, duration=4.0)
     else:
@@ -319,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     command = shlex.join(["python", "-m", "bench.rooms", *(sys.argv[1:] if argv is None else argv)])
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(_run(options, command))
+        return asyncio.run(_run(options, command, only))
     return 130
 
 
