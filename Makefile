@@ -40,11 +40,13 @@ types:
 unit:
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## make bench: the delivery, presence, game-table, drawing and voice benchmarks, each beside its baselines
+## make bench: the delivery, presence, reconnect-storm, many-rooms, game-table, drawing and voice benchmarks, each beside its baselines
 ## (results in bench/results/, summary in docs/performance.md)
 bench: install-test
 	$(BIN)/python -m bench.delivery $(BENCH_ARGS)
 	$(BIN)/python -m bench.presence
+	$(BIN)/python -m bench.reconnect
+	$(BIN)/python -m bench.rooms
 	$(BIN)/python -m bench.tables
 	$(BIN)/python -m bench.drawing
 	$(BIN)/python -m bench.voice
@@ -53,6 +55,8 @@ bench: install-test
 bench-smoke: install-test
 	$(BIN)/python -m bench.delivery --smoke
 	$(BIN)/python -m bench.presence --smoke
+	$(BIN)/python -m bench.reconnect --smoke
+	$(BIN)/python -m bench.rooms --smoke
 	$(BIN)/python -m bench.tables --smoke
 	$(BIN)/python -m bench.drawing --smoke
 	$(BIN)/python -m bench.voice --smoke

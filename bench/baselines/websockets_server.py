@@ -1,8 +1,9 @@
 """Baseline: a bare ``websockets`` broadcast server, the practical limit for Python.
 
-Every text message a client sends goes to every other connected client, encoded
-once and written with :func:`websockets.asyncio.server.broadcast`. Nothing else:
-no rooms, no authentication, no storage. Runs on uvloop, like uvicorn does for
+Every text message a client sends goes to every other client connected on the same
+path (``/``: everyone; ``/<room>``: that room, for the many-rooms bench), encoded once
+and written with :func:`websockets.asyncio.server.broadcast`. Nothing else: no
+authentication, no storage. Runs on uvloop, like uvicorn does for
 the two other servers.
 
     python -m bench.baselines.websockets_server --port 8765 [--compression]
@@ -22,13 +23,15 @@ __all__ = ["main", "run"]
 
 async def run(host: str, port: int, *, compression: bool) -> None:
     """Serve until SIGTERM or SIGINT."""
-    clients: set[ServerConnection] = set()
+    rooms: dict[str, set[ServerConnection]] = {}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
     async def handler(connection: ServerConnection) -> None:
+        path = connection.request.path if connection.request is not None else "/"
+        clients = rooms.setdefault(path, set())
         clients.add(connection)
         try:
             async for message in connection:

@@ -97,6 +97,37 @@ async def test_chat_post_is_idempotent_with_client_id(db: Database, clock: Fixed
         assert len(await chat.history(conn, bar)) == 1
 
 
+async def test_chat_retry_and_refusal_use_no_number(db: Database, clock: FixedClock) -> None:
+    """A retry (same client id) returns the first post, even once its author is muted; a
+    retry and a refusal both leave the room's sequence where it was (resume stays exact)."""
+    bar, alice, _ = await setup_venue(db, clock)
+    first = await chat.post_message(
+        db, alice, bar, "une fois", clock(), max_length=MAX, client_id="c-1"
+    )
+    async with db.begin() as conn:
+        await conn.execute(
+            insert(room_restrictions).values(
+                room_id=bar.id, user_id=alice.id, kind="mute", until=clock() + timedelta(minutes=5)
+            )
+        )
+    again = await chat.post_message(
+        db, alice, bar, "une fois", clock(), max_length=MAX, client_id="c-1"
+    )
+    assert again.duplicate and again.message == first.message
+    with pytest.raises(Forbidden) as caught:
+        await chat.post_message(db, alice, bar, "encore", clock(), max_length=MAX, client_id="c-2")
+    assert caught.value.code == "chat/muted"
+    async with db.read() as conn:
+        room = await room_by_slug(conn, "bar")
+        assert room is not None and room.last_seq == first.message.seq
+        assert [m.body for m in await chat.history(conn, bar)] == ["une fois"]
+    clock.advance(minutes=6)
+    later = await chat.post_message(
+        db, alice, bar, "encore", clock(), max_length=MAX, client_id="c-2"
+    )
+    assert later.message.seq == first.message.seq + 1 and not later.duplicate
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [("", "chat/empty"), ("   \n ", "chat/empty"), ("x" * (MAX + 1), "chat/too_long")],

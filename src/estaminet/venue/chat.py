@@ -12,7 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound
@@ -116,16 +129,22 @@ _NEXT_SEQ = (
     .values(last_seq=rooms.c.last_seq + 1)
     .returning(rooms.c.last_seq)
 )
-_BY_CLIENT_ID = select(messages).where(
-    messages.c.room_id == bindparam("room_id"),
-    messages.c.author_id == bindparam("author_id"),
-    messages.c.client_id == bindparam("client_id"),
-)
-_RESTRICTIONS = select(room_restrictions.c.kind).where(
-    room_restrictions.c.room_id == bindparam("room_id"),
-    room_restrictions.c.user_id == bindparam("user_id"),
-    room_restrictions.c.kind.in_(("kick", "mute")),
-    room_restrictions.c.until > bindparam("now"),
+_BY_ID = select(messages).where(messages.c.id == bindparam("id"))
+# What decides a post, in one statement once the room's row is locked: the author's
+# restrictions in the room, and this very message if a retry (same client id) got in
+# first. A NULL client id matches no row.
+_BEFORE_POSTING = union_all(
+    select(room_restrictions.c.kind, cast(null(), Integer).label("message_id")).where(
+        room_restrictions.c.room_id == bindparam("room_id"),
+        room_restrictions.c.user_id == bindparam("user_id"),
+        room_restrictions.c.kind.in_(("kick", "mute")),
+        room_restrictions.c.until > bindparam("now"),
+    ),
+    select(literal("posted", String(16)), messages.c.id).where(
+        messages.c.room_id == bindparam("room_id"),
+        messages.c.author_id == bindparam("user_id"),
+        messages.c.client_id == bindparam("client_id"),
+    ),
 )
 _INSERT = insert(messages).returning(messages)
 
@@ -233,23 +252,20 @@ async def _post(
     db: Database, author: User, room: Room, text: str, now: datetime, client_id: str | None
 ) -> Posted:
     async with db.begin() as conn:
-        if client_id is not None:
-            existing = (
-                await conn.execute(
-                    _BY_CLIENT_ID,
-                    {"room_id": room.id, "author_id": author.id, "client_id": client_id},
-                )
-            ).first()
-            if existing is not None:
-                return Posted(_message(existing), (), duplicate=True)
-        # One query for both restrictions, in the posting transaction.
-        active = set(
-            (
-                await conn.execute(
-                    _RESTRICTIONS, {"room_id": room.id, "user_id": author.id, "now": now}
-                )
-            ).scalars()
-        )
+        # The room's next number first: its row stays locked until commit on PostgreSQL,
+        # so a retry of this very message that got in first (another socket, another
+        # instance) is visible to the next statement. A refusal rolls back: the number is
+        # not used up.
+        seq = await _next_seq(conn, room)
+        active: set[str] = set()
+        for kind, message_id in await conn.execute(
+            _BEFORE_POSTING,
+            {"room_id": room.id, "user_id": author.id, "now": now, "client_id": client_id},
+        ):
+            if message_id is not None:
+                first = (await conn.execute(_BY_ID, {"id": message_id})).one()
+                raise _AlreadyPosted(Posted(_message(first), (), duplicate=True))
+            active.add(kind)
         if "kick" in active:
             raise Forbidden(
                 "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
@@ -257,19 +273,6 @@ async def _post(
         if "mute" in active:
             raise Forbidden("chat/muted", N_("A moderator has muted you in this room for a while."))
         mentions = find_mentions(text, await _mentionable(conn, room)) if "@" in text else []
-        seq = await _next_seq(conn, room)
-        if client_id is not None:
-            # The room's row is now locked until commit: a retry of this very message that
-            # got in first (another socket, another instance) is visible now, whereas the
-            # check above could miss it on PostgreSQL. Roll back (the seq is not used up).
-            first = (
-                await conn.execute(
-                    _BY_CLIENT_ID,
-                    {"room_id": room.id, "author_id": author.id, "client_id": client_id},
-                )
-            ).first()
-            if first is not None:
-                raise _AlreadyPosted(Posted(_message(first), (), duplicate=True))
         result = await conn.execute(
             _INSERT,
             {
