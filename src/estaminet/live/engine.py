@@ -239,13 +239,27 @@ class Engine:
     # -- acting -----------------------------------------------------------------
 
     async def act(
-        self, activity_id: int, actor: Seat, action: Mapping[str, Any], now: datetime | None = None
+        self,
+        activity_id: int,
+        actor: Seat,
+        action: Mapping[str, Any],
+        now: datetime | None = None,
+        *,
+        at_seq: int | None = None,
     ) -> Sequence[Event]:
-        """Apply one action for ``actor``: validated by the rules, logged, then published."""
+        """Apply one action for ``actor``: validated by the rules, logged, then published.
+
+        With ``at_seq``, the action belongs to that log position only (a timer's): once the
+        log has moved past it (another instance fired first), nothing is done (an empty
+        result that ``fire_due`` tells apart). The claim is the commit itself (``last_seq``
+        compared and moved in one statement), so two instances racing for one deadline fire
+        it exactly once, and one that dies before committing leaves the row for another."""
         now = now or self.clock()
         async with self._lock(activity_id):
             for attempt in range(3):
                 live = await self.get(activity_id)
+                if at_seq is not None and live.seq != at_seq:
+                    return _TAKEN
                 if live.status != "running" and (
                     live.status != "ended" or live.rules.outcome(live.state) is None
                 ):
@@ -475,7 +489,10 @@ class Engine:
                 self.forget(activity_id)  # stale here: another instance may have moved on
                 continue
             try:
-                if not await self.act(activity_id, SYSTEM, {"type": "timeout"}, now):
+                done = await self.act(activity_id, SYSTEM, {"type": "timeout"}, now, at_seq=for_seq)
+                if done is _TAKEN:
+                    continue  # another instance fired this deadline first
+                if not done:
                     # Nothing to do after all (a vote waiting for its key): the next deadline.
                     await self._reschedule(activity_id, for_seq, now)
                     continue
@@ -529,6 +546,13 @@ class Engine:
 
 class _Stale(Exception):
     pass
+
+
+class _Taken(tuple[Event, ...]):
+    """What ``act(at_seq=...)`` returns when the log has moved past that position."""
+
+
+_TAKEN: Sequence[Event] = _Taken()
 
 
 def _boxes(rules: Activity[Any], state: Any) -> dict[str, BoxSpec]:
