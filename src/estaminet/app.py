@@ -362,7 +362,11 @@ def create_app(
             await db.dispose()
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        # 200 even when degraded: the instance still serves its own sockets (deploy/README.md).
+        problem = hub.health()
+        if problem is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "degraded", "hub": problem})
 
     async def on_error(request: Request, error: Exception) -> Response:
         return await handle_error(request, error)
