@@ -29,10 +29,15 @@ from sqlalchemy import select
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+import estaminet.games  # noqa: F401 - registers the games
 from estaminet import cli
+from estaminet.games.kit import get
+from estaminet.live.engine import Engine
+from estaminet.live.schema import activity_timers
 from estaminet.people.model import Role
 from estaminet.settings import Settings
 from estaminet.store import Database
+from estaminet.store.database import utcnow
 from estaminet.venue.schema import messages
 from tests.support.databases import PG_HOST, PG_PORT, postgres_database, require_service
 from tests.support.live_server import Socket
@@ -337,8 +342,28 @@ class Flooder:
 async def test_two_instances_one_killed_during_a_flood_loses_and_doubles_nothing(
     cluster: Cluster, browsers: Any
 ) -> None:
-    one, two = cluster.instances
-    ports_ = [cluster.port_of(one), cluster.port_of(two)]
+    """The instance that started a game (and so holds its deadline in memory) is killed
+    during a chat flood: the survivor takes every socket, and fires the deadline once."""
+    ports_ = [cluster.port_of(s) for s in cluster.instances]
+    # A game whose first deadline falls due after the kill.
+    host, zoe = await browsers("Hôte du jeu", Role.MEMBER), await browsers("Zoé joue")
+    token = await host.csrf("/r/jeux")
+    created = await host.http.post(
+        "/r/jeux/tables",
+        data={"csrf": token, "game": "lowest_unique", "title": "Partie",
+              "option_pick_seconds": "20", "option_rounds": "3"},
+    )  # fmt: skip
+    assert created.status_code == 303, created.text[:300]
+    table_id = int(created.headers["location"].rsplit("/", 1)[1])
+    for person, what, fields in ((zoe, "join", {"role": "player"}), (host, "start", {})):
+        token = await person.csrf(f"/t/{table_id}")
+        done = await person.http.post(f"/t/{table_id}/{what}", data={"csrf": token, **fields})
+        assert done.status_code == 303, done.text[:300]
+    started = [f"/t/{table_id}/start" in s.log() for s in cluster.instances]
+    assert started.count(True) == 1, started
+    victim = started.index(True)
+    survivor = 1 - victim
+
     flooders = [
         Flooder(await browsers(f"Flot {n}"), f"flot{n}-{uuid.uuid4().hex[:4]}") for n in range(4)
     ]
@@ -351,15 +376,16 @@ async def test_two_instances_one_killed_during_a_flood_loses_and_doubles_nothing
 
     async with asyncio.timeout(120):
         await progress.wait()
-        two.process.send_signal(signal.SIGKILL)
-        two.process.wait(timeout=10)
+        killed = cluster.instances[victim].process
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=10)
         await asyncio.gather(*runs)
 
     # Every socket that was on the killed instance came back, on the survivor.
     for n, flooder in enumerate(flooders):
-        if n % 2:
+        if n % 2 == victim:
             assert flooder.reconnects >= 1
-            assert flooder.ports[-1] == ports_[0]
+        assert flooder.ports[-1] == ports_[survivor]
     # What was acknowledged is stored once; what is stored was acknowledged.
     acked = {key: message for f in flooders for key, message in f.acks.items()}
     assert len(acked) == 4 * count
@@ -373,13 +399,33 @@ async def test_two_instances_one_killed_during_a_flood_loses_and_doubles_nothing
                     )
                 )
             ).all()
+        assert sorted(client_id for client_id, _ in rows) == sorted(acked)
+        assert {client_id: message for client_id, message in rows} == acked
+        # And every person saw every acknowledged message (live or in a resume's catch-up).
+        for flooder in flooders:
+            assert set(acked.values()) <= flooder.seen, flooder.name
+
+        # The game's first deadline, set by the dead instance, is fired by the survivor
+        # (its timer loop looks at the rows at least every 30 s), exactly once: round 2,
+        # whose own deadline is 20 s later, and one new timer row for the new position.
+        engine = Engine(db, get, utcnow)
+        async with asyncio.timeout(90):
+            while (await engine.get(table_id)).state.round < 2:
+                engine.forget(table_id)
+                await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)
+        engine.forget(table_id)
+        live = await engine.get(table_id)
+        assert live.state.round == 2
+        async with db.read() as conn:
+            timers = (
+                await conn.execute(
+                    select(activity_timers).where(activity_timers.c.activity_id == table_id)
+                )
+            ).all()
+        assert [timer.for_seq for timer in timers] == [live.seq]
     finally:
         await db.dispose()
-    assert sorted(client_id for client_id, _ in rows) == sorted(acked)
-    assert {client_id: message for client_id, message in rows} == acked
-    # And every person saw every acknowledged message (live or in a resume's catch-up).
-    for flooder in flooders:
-        assert set(acked.values()) <= flooder.seen, flooder.name
     # The survivor still answers through nginx.
     async with httpx.AsyncClient(base_url=cluster.public, verify=False) as http:
         assert (await http.get("/healthz")).json() == {"status": "ok"}
