@@ -328,7 +328,11 @@ def create_app(
         await gateway.start()
         async with db.read() as conn:
             services.venue_name = await venue_name(conn, settings.venue_name)
-        timers = asyncio.create_task(engine.run_timers())
+        # Alone, an instance hears of every deadline it sets. With several, a deadline set by
+        # an instance that then dies is only seen in the table by looking: every 5 s.
+        timers = asyncio.create_task(
+            engine.run_timers(idle=5.0 if settings.hub == "redis" else 30.0)
+        )
         # Reminders due while the server was down go out now, late and once.
         agenda_loop = asyncio.create_task(agenda.run())
         # A venue file applied by another process may close rooms to some: re-check here.
