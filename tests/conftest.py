@@ -29,7 +29,7 @@ from tests.support.databases import (
     stray_connections,
 )
 
-pytest_plugins = ["tests.support.live_server"]
+pytest_plugins = ["tests.support.live_server", "tests.support.redis_server"]
 
 __all__ = [
     "IN_CI",

@@ -6,11 +6,9 @@ over TLS, sends plain HTTP to HTTPS and refuses oversized bodies."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
-import socket
 import ssl
 import subprocess
 import time
@@ -22,7 +20,14 @@ import pytest
 from websockets.sync.client import connect
 
 from estaminet.cli import build_parser
-from tests.support.live_server import free_port
+from tests.support.nginx import (
+    deploy_site,
+    nginx_binary,
+    nginx_folder,
+    ports,
+    running_nginx,
+    self_signed,
+)
 from tests.support.served import served
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,47 +83,14 @@ def test_the_systemd_units_verify(tmp_path: Path) -> None:
     assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
 
 
-def _site(app_port: int, http_port: int, https_port: int, cert: Path, key: Path) -> str:
-    site = (DEPLOY / "nginx" / "estaminet.conf").read_text()
-    site = re.sub(r"^\s*listen \[::\]:.*\n", "", site, flags=re.MULTILINE)
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
-    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
-    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
-    site = site.replace("/etc/letsencrypt/live/lab.example.org/fullchain.pem", str(cert))
-    site = site.replace("/etc/letsencrypt/live/lab.example.org/privkey.pem", str(key))
-    return site.replace("lab.example.org", "localhost")
-
-
-def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nginx did not listen:\n{log.read_text()}")
-
-
 @pytest.fixture
-def nginx_in_front(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+def nginx_in_front(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     """A real nginx with the deploy site in front of a real ``estaminet serve``: the HTTPS
     and the HTTP addresses, and the admin's sign-in path."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(nginx).exists():
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("nginx is not installed (CI must run this test)")
-        pytest.skip("nginx is not installed (apt-get install -y nginx)")
-    folder = tmp_path / "nginx"
-    folder.mkdir()
-    folder.chmod(0o755)
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    http_port, https_port = free_port(), free_port()
+    nginx_binary()
+    folder = nginx_folder(tmp_path)
+    cert, key = self_signed(folder)
+    http_port, https_port = ports()
     public = f"https://localhost:{https_port}"
     with served(
         tmp_path / "venue",
@@ -126,32 +98,9 @@ def nginx_in_front(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str
         ESTAMINET_BASE_URL=public,
     ) as venue:
         app_port = int(venue.base.rsplit(":", 1)[1])
-        (folder / "site.conf").write_text(_site(app_port, http_port, https_port, cert, key))
-        for temp in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (folder / temp).mkdir(mode=0o777)
-            (folder / temp).chmod(0o777)
-        (folder / "nginx.conf").write_text(
-            f"pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
-            + ("user root root;\n" if os.geteuid() == 0 else "")
-            + "events {}\nhttp {\n"
-            + "".join(f"  {t}_temp_path {folder}/{t};\n" for t in ("proxy", "fastcgi", "uwsgi", "scgi"))
-            + f"  client_body_temp_path {folder}/body;\n  include {folder}/site.conf;\n}}\n"
-        )  # fmt: skip
-        arguments = [nginx, "-p", str(folder), "-c", str(folder / "nginx.conf")]
-        check = subprocess.run([*arguments, "-t"], capture_output=True, text=True, check=False)
-        assert check.returncode == 0, check.stderr
-        log = folder / "nginx.out"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [*arguments, "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT
-            )
-        try:
-            _wait_for(https_port, process, log)
-            _wait_for(http_port, process, log)
-            yield public, f"http://localhost:{http_port}", venue.admin_link
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+        site = deploy_site([app_port], http_port, https_port, cert, key)
+        with running_nginx(folder, site, http_port, https_port) as front:
+            yield front.public, front.plain, venue.admin_link
 
 
 def test_the_nginx_site_serves_the_venue_over_tls(nginx_in_front: tuple[str, str, str]) -> None:

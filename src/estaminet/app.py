@@ -342,7 +342,11 @@ def create_app(
         await gateway.start()
         async with db.read() as conn:
             services.venue_name = await venue_name(conn, settings.venue_name)
-        timers = asyncio.create_task(engine.run_timers())
+        # Alone, an instance hears of every deadline it sets. With several, a deadline set by
+        # an instance that then dies is only seen in the table by looking: every 5 s.
+        timers = asyncio.create_task(
+            engine.run_timers(idle=5.0 if settings.hub == "redis" else 30.0)
+        )
         # Practice tables: their bots' moves, at a human pace (a restart resumes them).
         bots = asyncio.create_task(tables.practice.run())
         # Reminders due while the server was down go out now, late and once.
@@ -386,7 +390,11 @@ def create_app(
             await db.dispose()
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        # 200 even when degraded: the instance still serves its own sockets (deploy/README.md).
+        problem = hub.health()
+        if problem is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "degraded", "hub": problem})
 
     async def on_error(request: Request, error: Exception) -> Response:
         return await handle_error(request, error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import insert, select, update
 import estaminet.games  # noqa: F401 - registers the games
 from estaminet.cli import DEMO_VENUE
 from estaminet.games.kit import get
-from estaminet.kernel.activity import Viewer
+from estaminet.kernel.activity import SYSTEM, Viewer
 from estaminet.live.engine import SNAPSHOT_EVERY, ActionRefused, Engine
 from estaminet.live.schema import activities, activity_events, activity_snapshots, activity_timers
 from estaminet.people import actions as people
@@ -215,3 +216,45 @@ async def test_engine_replay_steps(db: Database, clock: FixedClock) -> None:
     assert state.picks == [1, None]
     _, step, _, _ = await engine.replay(activity_id, 99)
     assert step == 3
+
+
+async def test_engine_two_instances_racing_for_one_deadline_fire_it_once(
+    db: Database, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two instances see the same due timer at the same moment: the commit is the claim, so
+    exactly one fires it and the other steps aside without trying the timeout again."""
+    one = Engine(db, get, clock)
+    activity_id = await new_activity(db, clock, one, pick_seconds=30)
+    two = Engine(db, get, clock)
+    await one.act(activity_id, 0, {"type": "pick", "number": 1})
+    await two.get(activity_id)  # both hold the same state in memory
+    clock.advance(seconds=31)
+    fired = await asyncio.gather(one.fire_due(), two.fire_due())
+    assert sorted(fired) == [0, 1]
+    assert "timeout refused" not in caplog.text
+    async with db.read() as conn:
+        system_events = (
+            await conn.execute(
+                select(activity_events.c.seq).where(activity_events.c.actor == SYSTEM)
+            )
+        ).all()
+        timer = (await conn.execute(select(activity_timers))).one()
+    live = await Engine(db, get, clock).get(activity_id)
+    assert live.state.round == 2
+    assert len({seq for (seq,) in system_events}) == len(system_events) > 0
+    assert timer.for_seq == live.seq  # the next round's deadline, once
+
+
+async def test_engine_a_deadline_due_while_an_instance_was_dead_fires_on_the_survivor(
+    db: Database, clock: FixedClock
+) -> None:
+    """The instance that set the deadline is gone (nothing of it but its rows): the survivor
+    fires it once, however often its timer loop looks."""
+    dead = Engine(db, get, clock)
+    activity_id = await new_activity(db, clock, dead, pick_seconds=30)
+    await dead.act(activity_id, 0, {"type": "pick", "number": 2})
+    del dead
+    survivor = Engine(db, get, clock)
+    clock.advance(seconds=45)
+    assert [await survivor.fire_due() for _ in range(3)] == [1, 0, 0]
+    assert (await survivor.get(activity_id)).state.round == 2

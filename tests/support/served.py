@@ -30,8 +30,12 @@ class Served:
 
 
 @contextmanager
-def served(tmp: Path, host: str = "localhost", **env: str) -> Iterator[Served]:
-    """Run ``estaminet serve`` on ``host`` (stdout and stderr both into ``server.log``)."""
+def served(
+    tmp: Path, host: str = "localhost", *, init: bool = True, **env: str
+) -> Iterator[Served]:
+    """Run ``estaminet serve`` on ``host`` (stdout and stderr both into ``server.log``).
+
+    ``init=False`` serves a database another instance made (no admin link then)."""
     port = free_port()
     base = f"http://{host}:{port}"
     environment = {
@@ -43,14 +47,17 @@ def served(tmp: Path, host: str = "localhost", **env: str) -> Iterator[Served]:
         **env,
     }
     settings = Settings(data_dir=tmp, secret_key="test-secret", base_url=base)
-    init = subprocess.run(
-        [sys.executable, "-m", "estaminet.cli", "init"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    link = init.stdout.strip().rsplit(" ", 1)[1]
+    tmp.mkdir(parents=True, exist_ok=True)
+    link = ""
+    if init:
+        made = subprocess.run(
+            [sys.executable, "-m", "estaminet.cli", "init"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        link = made.stdout.strip().rsplit(" ", 1)[1]
     log_path = tmp / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

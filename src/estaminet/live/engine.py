@@ -249,9 +249,12 @@ class Engine:
     ) -> Sequence[Event]:
         """Apply one action for ``actor``: validated by the rules, logged, then published.
 
-        ``at_seq``: the action was chosen for that log position (a bot's move); if the log
-        has moved on (here, or on another instance), it is refused (``live/moved_on``), never
-        applied to a state it was not chosen for.
+        ``at_seq``: the action belongs to that log position only (a bot's move, a timer's); once
+        the log has moved past it (here, or on another instance), it is refused
+        (``live/moved_on``), never applied to a state it was not meant for. The claim is the
+        commit itself (``last_seq`` compared and moved in one statement), so two instances
+        racing for one deadline fire it exactly once, and one that dies before committing
+        leaves the timer's row for another.
         """
         now = now or self.clock()
         async with self._lock(activity_id):
@@ -507,12 +510,15 @@ class Engine:
                 self.forget(activity_id)  # stale here: another instance may have moved on
                 continue
             try:
-                if not await self.act(activity_id, SYSTEM, {"type": "timeout"}, now):
+                done = await self.act(activity_id, SYSTEM, {"type": "timeout"}, now, at_seq=for_seq)
+                if not done:
                     # Nothing to do after all (a vote waiting for its key): the next deadline.
                     await self._reschedule(activity_id, for_seq, now)
                     continue
                 fired += 1
             except ActionRefused as refused:
+                if refused.rejection.code == "live/moved_on":
+                    continue  # another instance fired this deadline first
                 log.warning("timeout refused on %s: %s", activity_id, refused.rejection.code)
                 async with self.db.begin() as conn:
                     await conn.execute(

@@ -42,6 +42,7 @@ from estaminet.realtime.schemas import (
     ErrorFrame,
     LeftFrame,
     PongFrame,
+    ResyncFrame,
     SubscribedFrame,
 )
 
@@ -399,6 +400,11 @@ class Gateway:
             if topic in conn.subscriptions:
                 asyncio.get_running_loop().create_task(self._unsubscribe(conn, topic))
                 conn.push_json({"type": "left", "topic": topic, "reason": control.get("reason")})
+        elif action == "resync":
+            # Frames of this topic may have been missed (the hub lost its broker for a while).
+            if frame.topic in conn.subscriptions:
+                resync: ResyncFrame = {"type": "resync", "topics": [frame.topic]}
+                conn.push_json(resync)
         elif action == "close":
             session = control.get("session")
             if session is None or session == conn.principal.session:

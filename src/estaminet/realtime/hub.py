@@ -50,6 +50,10 @@ class Hub(Protocol):
         """Buffered frames with ``seq > after``, or ``None`` when some are gone (resync)."""
         ...
 
+    def health(self) -> str | None:
+        """``None`` when the hub works fully, else what is wrong (shown by ``/healthz``)."""
+        ...
+
 
 class MemoryHub:
     """The embedded hub: one process, no broker."""
@@ -63,6 +67,9 @@ class MemoryHub:
         self._buffer_bytes = buffer_bytes
 
     async def start(self) -> None:
+        return None
+
+    def health(self) -> str | None:
         return None
 
     async def stop(self) -> None:
