@@ -15,6 +15,7 @@ import { setupShare } from "./share.js";
 import { setupInbox } from "./inbox.js";
 import { setupTour } from "./tour.js";
 import { setupHelpAsk, setupHelpSay } from "./help.js";
+import { setupStage } from "./stage.js";
 
 const live = new Live();
 window.estaminet = live; // for tests and the browser console
@@ -40,6 +41,7 @@ function mount(root) {
   for (const tour of root.querySelectorAll("[data-tour]")) setupTour(tour, signal);
   for (const form of root.querySelectorAll("[data-help-ask]")) setupHelpAsk(form);
   for (const form of root.querySelectorAll("[data-help-say]")) setupHelpSay(live, form, signal);
+  for (const stage of root.querySelectorAll("section[data-stage][data-topic]")) undo.push(setupStage(live, stage));
   for (const field of root.querySelectorAll("[data-select-on-focus]")) {
     field.addEventListener("focus", () => field.select());
   }
