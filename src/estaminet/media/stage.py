@@ -44,6 +44,8 @@ _MALFORMED = N_("This message could not be read.")
 REACT_BURST = 6
 """Reactions one person may send at once; then :data:`REACT_PER_SECOND`."""
 REACT_PER_SECOND = 2.0
+GUARD_SECONDS = 3.0
+"""How often Janus's publishers are checked against the named performers while anyone watches."""
 
 
 class StageMedia(Protocol):
@@ -124,6 +126,7 @@ class StageService:
         self.stages: dict[str, _Stage] = {}
         self._buckets: dict[str, TokenBucket] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._guarding: asyncio.Task[None] | None = None
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("stage", _StageTopics(self))
@@ -181,6 +184,7 @@ class StageService:
             )
         media = self._require_media()
         ticket = await media.admit(stage.key, user.id)
+        self._keep_guarding()
         ice = self.ice_servers(user.id, ctx.now) if self.ice_servers else []
         return {"ticket": _ticket(ticket), "ice_servers": ice}
 
@@ -290,6 +294,22 @@ class StageService:
         allowed = {self.media.feed(stage.key, u) for u in stage.performers if u not in stage.cut}
         with contextlib.suppress(CrowdUnavailable):
             await self.media.guard(stage.key, allowed)
+
+    def _keep_guarding(self) -> None:
+        """While anyone holds a ticket, check Janus's publishers every few seconds: a watcher
+        publishing with their own ticket (Janus cannot tell it from a performer's) is kicked."""
+        if self._guarding is None or self._guarding.done():
+            self._guarding = asyncio.get_running_loop().create_task(self._guard_loop())
+
+    async def _guard_loop(self) -> None:
+        while any(stage.audience for stage in self.stages.values()):
+            await asyncio.sleep(GUARD_SECONDS)
+            for stage in list(self.stages.values()):
+                if stage.audience:
+                    try:
+                        await self._guard(stage)
+                    except Exception:  # an upkeep task must outlive a surprise
+                        log.exception("stage guard failed")
 
     # -- reactions ------------------------------------------------------------------
 
