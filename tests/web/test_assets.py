@@ -134,6 +134,7 @@ async def test_assets_modules_are_preloaded_at_once_and_strangers_get_none(
     names = {address.rsplit("/", 1)[1] for address in preloads}
     assert {"live.js", "shell.js", "voice.js", "voice-dock.js", "ops.js", "mic.js"} <= names
     assert "voice-janus.js" not in names and "main.js" not in names
+    assert "stage-janus.js" not in names and "stage.js" in names
     jo: Person = await people("Jo Preload")
     plan = (await jo.http.get("/")).text
     for address in preloads:

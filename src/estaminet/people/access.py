@@ -11,6 +11,7 @@ from estaminet.people.model import Role, User
 
 __all__ = [
     "assignable_roles",
+    "can_animate_stage",
     "can_be_convened",
     "can_change_role",
     "can_change_teams",
@@ -41,6 +42,7 @@ __all__ = [
     "hears_of_waiting_help",
     "is_admin",
     "may_help",
+    "may_perform",
     "outranks",
 ]
 

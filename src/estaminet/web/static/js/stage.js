@@ -3,8 +3,10 @@
 // and go live, an animator name and cut performers, and everyone applaud (a wave, sent by
 // the server at most twice a second). docs/stage.md.
 
-import { openStage } from "./stage-janus.js";
 import { showTextToast } from "./ops.js";
+
+// The Janus adapter is loaded only when a stage is actually used (like voice's).
+const openStage = async (...args) => (await import("./stage-janus.js")).openStage(...args);
 
 // Glyphs every system has (DejaVu on Debian too): a star burst stands for the applause.
 const WAVE = { applause: "★", heart: "❤", laugh: "😂", wow: "😮" };
