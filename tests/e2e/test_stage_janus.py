@@ -1,8 +1,8 @@
 """La scène on a real Janus (Debian ``janus``, VideoRoom) through Estaminet's own pages:
 an animator names a performer, who previews camera and microphone (Chromium's fake
 devices) and goes live; two watchers (one on a phone) receive video and audio through
-Janus; a watcher's attempt to publish is refused; applause comes back as one wave; the
-animator cuts the performer and Janus drops the feed."""
+Janus; a watcher's attempt to publish is refused; applause comes back as one wave; Janus
+stops and comes back mid-show; the animator cuts the performer and Janus drops the feed."""
 
 from __future__ import annotations
 
@@ -186,6 +186,17 @@ def test_stage_one_performer_two_watchers_through_janus(
     audio2, video2, _ = _received(phone)
     assert audio2 > audio
     assert video2 - video < 20_000, (video, video2)
+
+    # Janus stops mid-show: the watchers and the performer are told, the chat goes on, and
+    # when Janus is back the performer goes back on stage by themselves.
+    janus.stop()
+    status = "[data-stage-status]"
+    expect(fan.locator(status)).to_have_text("La scène revient…", timeout=20_000)
+    expect(singer.locator(status)).to_have_text("La scène revient…", timeout=20_000)
+    janus.start()
+    expect(singer.locator(status)).to_have_text("Tu es en direct.", timeout=40_000)
+    _wait_receiving(fan)
+    expect(fan.locator(status)).to_have_text("")
 
     # The animator cuts: the feed disappears for the watchers.
     row = animator.locator("[data-stage-performers] li", has_text="Chanteuse")

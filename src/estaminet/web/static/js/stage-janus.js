@@ -79,7 +79,7 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
       } catch (error) {
         if (stopper.signal.aborted) return;
         failures += 1;
-        if (failures > 5) {
+        if (failures > 3) {
           close();
           onGone(error);
           return;

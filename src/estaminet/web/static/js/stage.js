@@ -36,6 +36,7 @@ export function setupStage(live, section) {
   let publishing = null; // {session, pub}
   let state = null;
   let closed = false;
+  let watchLost = false; // Janus went away: "la scène revient…" until a feed comes back
 
   const say = (text) => { if (status) status.textContent = text || ""; };
   const refused = (frame) => showTextToast(frame?.message || String(frame));
@@ -46,7 +47,12 @@ export function setupStage(live, section) {
       watchOpening = live.act("stage.ticket", { room: slug, role: "watch" }).then(async (data) => {
         const session = await openStage(data.ticket, {
           iceServers: data.ice_servers,
-          onGone: () => { watchSession = null; for (const feed of [...subs.keys()]) drop(feed); },
+          onGone: () => {
+            watchSession = null;
+            watchLost = true;
+            for (const feed of [...subs.keys()]) drop(feed);
+            say(strings.back);
+          },
         });
         watchSession = session;
         return session;
@@ -83,6 +89,7 @@ export function setupStage(live, section) {
       });
       if (closed || !subs.has(feed)) { sub.close(); tile.remove(); return; }
       subs.set(feed, { sub, tile });
+      if (watchLost) { watchLost = false; say(""); }
     } catch (error) {
       subs.delete(feed);
       section.querySelector(`[data-feed="${feed}"]`)?.remove();
@@ -250,23 +257,50 @@ export function setupStage(live, section) {
     }
   }
 
-  async function startPublishing() {
-    if (!previewStream || publishing) return;
+  // Janus went away (stopped, restarted): the performer goes back on stage by themselves
+  // as soon as it answers again, unless they left or the animator cut them meanwhile.
+  let comeback = null;
+  let comebackTries = 0;
+
+  function lostJanus() {
+    stopPublishing(true);
+    say(strings.back);
+    scheduleComeback();
+  }
+
+  function scheduleComeback() {
+    clearTimeout(comeback);
+    if (comebackTries >= 60) { say(""); return; }
+    comebackTries += 1;
+    comeback = setTimeout(() => startPublishing(true), 3000);
+  }
+
+  async function startPublishing(retrying = false) {
+    if (!previewStream || publishing || closed) return;
+    const mine = state?.performers.find((p) => p.id === me);
+    if (retrying && (!mine || mine.cut)) { say(""); return; }
     goLive.disabled = true;
-    say(strings.connecting);
+    if (!retrying) say(strings.connecting);
+    let session = null;
     try {
       const data = await live.act("stage.ticket", { room: slug, role: "perform" });
-      const session = await openStage(data.ticket, { iceServers: data.ice_servers, onGone: () => stopPublishing(true) });
+      session = await openStage(data.ticket, { iceServers: data.ice_servers, onGone: lostJanus });
       const pub = await session.publish(previewStream, { onEnded: () => stopPublishing(true) });
       publishing = { session, pub };
       await live.act("stage.live", { room: slug, live: true });
+      comebackTries = 0;
       say(strings.youLive);
       stopButton.hidden = false;
       goLive.hidden = true;
     } catch (error) {
-      say("");
-      refused(error);
+      if (!publishing) session?.close();
       stopPublishing(true);
+      if (retrying) {
+        say(strings.back);
+        scheduleComeback();
+      } else {
+        refused(error);
+      }
     }
   }
 
@@ -282,8 +316,8 @@ export function setupStage(live, section) {
 
   section.querySelector("[data-stage-preview-camera]")?.addEventListener("click", () => startPreview(false));
   section.querySelector("[data-stage-preview-screen]")?.addEventListener("click", () => startPreview(true));
-  goLive?.addEventListener("click", startPublishing);
-  stopButton?.addEventListener("click", () => stopPublishing(true));
+  goLive?.addEventListener("click", () => startPublishing(false));
+  stopButton?.addEventListener("click", () => { clearTimeout(comeback); stopPublishing(true); });
 
   // For tests and the curious: what the stage carries in this tab.
   window.estaminetStage = {
@@ -298,6 +332,7 @@ export function setupStage(live, section) {
     closed = true;
     for (const fn of undo) fn();
     for (const feed of [...subs.keys()]) drop(feed);
+    clearTimeout(comeback);
     stopPublishing(!!publishing);
     stopPreview();
     watchSession?.close();
