@@ -174,6 +174,9 @@ def test_stage_one_performer_two_watchers_through_janus(
     _keep(fan, "stage-watcher-desktop")
     _keep(phone, "stage-watcher-phone")
     _keep(animator, "stage-animator-desktop")
+    singer.set_viewport_size({"width": 390, "height": 844})
+    _keep(singer, "stage-performer-phone")
+    singer.set_viewport_size({"width": 1280, "height": 800})
     found = [v for page in (singer, fan, phone, animator) for v in _violations(page)]
     assert not found, "axe found:\n" + "\n".join(found)
 
