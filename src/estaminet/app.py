@@ -40,6 +40,7 @@ from estaminet.live.engine import Engine
 from estaminet.media import feature as media_feature
 from estaminet.media.crowd import CrowdVoice
 from estaminet.media.janus import janus_runtime
+from estaminet.media.stage import StageService
 from estaminet.media.turn import turn_server
 from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
@@ -328,6 +329,15 @@ def create_app(
             venue_locale=settings.default_locale,
         ),
         soirees=SoireeService(db, hub, templates, tables, clock, agenda.zone),
+        stage=StageService(
+            db,
+            hub,
+            templates,
+            clock,
+            media=janus.stage if janus is not None else None,
+            ice_servers=voice.ice_servers,
+            monotonic=monotonic,
+        ),
     )
     routes: list[BaseRoute] = []
     for make in FEATURES:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from estaminet.helpdesk.service import HelpDesk
     from estaminet.live.engine import Engine
     from estaminet.media.crowd import CrowdVoice
+    from estaminet.media.stage import StageService
     from estaminet.media.voice import VoiceService
     from estaminet.people.inbox import Inbox
     from estaminet.people.model import User
@@ -119,6 +120,8 @@ class Services:
     hat: HatService
     """Le chapeau solidaire: causes, pledges, their treasurers."""
     soirees: SoireeService
+    stage: StageService
+    """La scène: performers through Janus VideoRoom, the audience, applause."""
     panels: dict[str, Panel] = field(default_factory=dict)
     """Every feature's room panels, by panel name."""
     plan_extras: list[PlanExtra] = field(default_factory=list)

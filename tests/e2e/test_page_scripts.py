@@ -45,6 +45,7 @@ MARKERS = {
     "help": "[data-help-ask], [data-help-say]",
     "game-picker": "[data-game-picker]",
     "soiree": ".soiree-follow",
+    "stage": "section[data-stage][data-topic]",
 }
 """What each screen module wires in a page (``main.js``'s SCREENS): a page showing one of
 these needs that module, and a page showing none of them does not."""

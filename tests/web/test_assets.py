@@ -181,6 +181,8 @@ async def test_assets_each_page_preloads_the_shell_and_its_own_screens_only(
     screens it shows (``#page``'s ``data-modules``), so a phone fetches them in one go and
     nothing else. A stranger's pages (the invite) carry no script at all: the phone's
     first page stays light (docs/performance.md, the phone budget)."""
+    names = {address.rsplit("/", 1)[1] for address in module_preloads(["stage"])}
+    assert "stage.js" in names and "stage-janus.js" not in names  # Janus's adapter stays lazy
     jo: Person = await people("Jo Preload")
     expected = {
         "/": "tour",  # a first visit: the floor plan and its tour

@@ -9,5 +9,10 @@ __all__ = ["feature"]
 
 
 def feature(services: Services) -> Feature:
-    """Voice in rooms and at tables (``docs/voice.md``)."""
-    return Feature("media", routes=routes, topics=(services.voice.install,))
+    """Voice in rooms and at tables (``docs/voice.md``), and the stage (``docs/stage.md``)."""
+    return Feature(
+        "media",
+        routes=routes,
+        panels={"stage": services.stage.room_panel},
+        topics=(services.voice.install, services.stage.install),
+    )

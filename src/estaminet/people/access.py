@@ -11,6 +11,7 @@ from estaminet.people.model import Role, User
 
 __all__ = [
     "assignable_roles",
+    "can_animate_stage",
     "can_be_convened",
     "can_change_role",
     "can_change_teams",
@@ -43,6 +44,7 @@ __all__ = [
     "hears_of_waiting_help",
     "is_admin",
     "may_help",
+    "may_perform",
     "outranks",
 ]
 
@@ -284,3 +286,18 @@ def can_see_pledge(user: User, pledger_id: str | None, treasurers: frozenset[str
     if user.banned:
         return False
     return user.id == pledger_id or can_keep_hat_accounts(user, treasurers)
+
+
+# -- the stage ------------------------------------------------------------------------
+
+
+def can_animate_stage(user: User) -> bool:
+    """Animators and up run a stage: they name the performers, cut and bring them back
+    (the people who already run the venue's events)."""
+    return not user.banned and user.role.at_least(Role.ANIMATOR)
+
+
+def may_perform(user_id: str, performers: frozenset[str], cut: frozenset[str]) -> bool:
+    """Only a performer the animator named, and has not cut, may publish on the stage;
+    everyone else in the room is the audience (never on the stage's video or microphone)."""
+    return user_id in performers and user_id not in cut

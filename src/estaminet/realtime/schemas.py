@@ -162,10 +162,44 @@ class VoiceEventFrame(EventFrame):
     voice: VoiceState
 
 
+class StagePerformer(TypedDict):
+    id: str
+    name: str
+    feed: int
+    live: bool
+    cut: bool
+
+
+class StagePerson(TypedDict):
+    id: str
+    name: str
+
+
+class StageState(TypedDict):
+    performers: list[StagePerformer]
+    audience: list[StagePerson]
+    watchers: int
+    janus: bool
+
+
+class StageEventFrame(EventFrame):
+    """``kind`` ``stage``: who performs, who is live, the audience and how many watch."""
+
+    stage: StageState
+
+
+class ReactionsEventFrame(EventFrame):
+    """``kind`` ``reactions``: the reactions counted over one window (500 ms), by reaction."""
+
+    reactions: dict[str, int]
+
+
 class CatchUpFrame(EventFrame):
-    """``kind`` ``catch_up``: a resume; a voice topic's also carries ``voice``."""
+    """``kind`` ``catch_up``: a resume; a voice topic's also carries ``voice``, a stage's
+    ``stage``."""
 
     voice: NotRequired[VoiceState]
+    stage: NotRequired[StageState]
 
 
 ClientRef = str | int | bool
@@ -244,6 +278,8 @@ EVENT_KINDS: dict[str, type] = {
     "hat": EventFrame,
     "soiree": EventFrame,
     "soirees": EventFrame,
+    "stage": StageEventFrame,
+    "reactions": ReactionsEventFrame,
     "catch_up": CatchUpFrame,
 }
 """Every event ``kind`` and the frame it comes in."""
@@ -493,6 +529,52 @@ class HelpSaid(TypedDict):
     message: int
 
 
+class StageTicket(TypedDict):
+    room: str
+    role: Literal["watch", "perform"]
+
+
+class StageTicketed(TypedDict):
+    ticket: CrowdTicketData
+    ice_servers: list[dict[str, Any]]
+
+
+class StageLive(TypedDict):
+    room: str
+    live: bool
+
+
+class StageLived(TypedDict):
+    live: bool
+
+
+class StagePerform(TypedDict):
+    room: str
+    user: str
+    performer: bool
+
+
+class StagePerformed(TypedDict):
+    user: str
+    performer: bool
+
+
+class StageCut(TypedDict):
+    room: str
+    user: str
+    cut: bool
+
+
+class StageCutDone(TypedDict):
+    user: str
+    cut: bool
+
+
+class StageReact(TypedDict):
+    room: str
+    reaction: Literal["applause", "heart", "laugh", "wow"]
+
+
 @dataclass(frozen=True, slots=True)
 class ActionSchema:
     """What an action takes (``data``) and what its ``ack`` carries (``None``: no data)."""
@@ -519,6 +601,11 @@ ACTIONS: dict[str, ActionSchema] = {
     "table.act": ActionSchema(TableAct, TableActed),
     "table.chat": ActionSchema(TableChat, TableChatted),
     "help.say": ActionSchema(HelpSay, HelpSaid),
+    "stage.ticket": ActionSchema(StageTicket, StageTicketed),
+    "stage.live": ActionSchema(StageLive, StageLived),
+    "stage.perform": ActionSchema(StagePerform, StagePerformed),
+    "stage.cut": ActionSchema(StageCut, StageCutDone),
+    "stage.react": ActionSchema(StageReact, None),
 }
 
 # -- topics ----------------------------------------------------------------------------
@@ -548,5 +635,6 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("hat", ("hat", "catch_up")),
         TopicFamily("soiree", ("soiree", "catch_up")),
         TopicFamily("soirees", ("soirees", "catch_up")),
+        TopicFamily("stage", ("stage", "reactions", "catch_up")),
     )
 }

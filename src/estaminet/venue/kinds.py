@@ -131,7 +131,7 @@ RoomKind.HANGOUT = declare(KindSpec("hangout", N_("Hangout"), "#fbf3e4"))
 RoomKind.GAMES = declare(
     KindSpec("games", N_("Games room"), "#eef5ee", panels=("soirees", "tables"))
 )
-RoomKind.STAGE = declare(KindSpec("stage", N_("Stage"), "#f7ebf0", panels=("hat",)))
+RoomKind.STAGE = declare(KindSpec("stage", N_("Stage"), "#f7ebf0", panels=("stage", "hat")))
 RoomKind.ASSEMBLY = declare(
     KindSpec("assembly", N_("Assembly hall"), "#ecf1f8", panels=("sittings",))
 )

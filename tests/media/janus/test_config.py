@@ -1,4 +1,4 @@
-"""The generated Janus configuration: loopback only, token auth, AudioBridge only."""
+"""The generated Janus configuration: loopback only, token auth, AudioBridge and VideoRoom."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ def _layout(tmp_path: Path) -> JanusLayout:
 def test_config_written_private_with_secrets(tmp_path: Path) -> None:
     folder = write_config(_layout(tmp_path))
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["janus.jcfg", "janus.plugin.audiobridge.jcfg", "janus.transport.http.jcfg"]
+    assert names == [
+        "janus.jcfg",
+        "janus.plugin.audiobridge.jcfg",
+        "janus.plugin.videoroom.jcfg",
+        "janus.transport.http.jcfg",
+    ]
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.iterdir())
     core = (folder / "janus.jcfg").read_text()
@@ -27,6 +32,7 @@ def test_config_written_private_with_secrets(tmp_path: Path) -> None:
     assert 'ip = "127.0.0.1"' in http and 'admin_ip = "127.0.0.1"' in http
     assert "port = 18089" in http and "admin_port = 17089" in http
     assert 'admin_key = "room-k3y"' in (folder / "janus.plugin.audiobridge.jcfg").read_text()
+    assert 'admin_key = "room-k3y"' in (folder / "janus.plugin.videoroom.jcfg").read_text()
 
 
 def test_config_rewrite_replaces_folder(tmp_path: Path) -> None:
@@ -46,10 +52,11 @@ def test_config_command_runs_in_foreground_with_a_log_file(tmp_path: Path) -> No
     assert not any(arg in ("-b", "--daemon") for arg in command)
 
 
-def test_config_janus_loads_only_audiobridge_and_http(janus: RunningJanus) -> None:
+def test_config_janus_loads_only_audiobridge_videoroom_and_http(janus: RunningJanus) -> None:
     log = janus.layout.log_file.read_text()
     loaded = [line for line in log.splitlines() if line.startswith("Loading")]
-    assert loaded == [
+    assert sorted(loaded) == [
         "Loading plugin 'libjanus_audiobridge.so'...",
+        "Loading plugin 'libjanus_videoroom.so'...",
         "Loading transport plugin 'libjanus_http.so'...",
     ]

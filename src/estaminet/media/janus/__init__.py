@@ -6,5 +6,6 @@ The voice service sees only :class:`estaminet.media.crowd.CrowdVoice`;
 
 from estaminet.media.janus.audiobridge import JanusCrowd
 from estaminet.media.janus.runtime import JanusRuntime, janus_public_url, janus_runtime
+from estaminet.media.janus.videoroom import JanusStage
 
-__all__ = ["JanusCrowd", "JanusRuntime", "janus_public_url", "janus_runtime"]
+__all__ = ["JanusCrowd", "JanusRuntime", "JanusStage", "janus_public_url", "janus_runtime"]

@@ -14,11 +14,12 @@ from typing import Any
 
 import httpx
 
-__all__ = ["AUDIOBRIDGE", "JanusClient", "JanusDown", "JanusRefused"]
+__all__ = ["AUDIOBRIDGE", "VIDEOROOM", "JanusClient", "JanusDown", "JanusRefused"]
 
 log = logging.getLogger(__name__)
 
 AUDIOBRIDGE = "janus.plugin.audiobridge"
+VIDEOROOM = "janus.plugin.videoroom"
 
 
 class JanusDown(Exception):

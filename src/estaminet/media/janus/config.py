@@ -1,4 +1,5 @@
-"""A Janus configuration folder for Estaminet: loopback HTTP APIs, token auth, AudioBridge only.
+"""A Janus configuration folder for Estaminet: loopback HTTP APIs, token auth, AudioBridge and
+VideoRoom (the stage) only.
 
 Used by the supervisor (``estaminet serve`` may run its own Janus) and by the
 tests. The folder holds three ``.jcfg`` files; everything else Janus ships
@@ -17,7 +18,10 @@ __all__ = ["DEBIAN_LIBRARIES", "JanusLayout", "janus_command", "write_config"]
 DEBIAN_LIBRARIES = Path("/usr/lib/x86_64-linux-gnu/janus")
 """Where Debian's ``janus`` package keeps its plugins, transports, event handlers and loggers."""
 
-_KEEP = {"plugins": "libjanus_audiobridge.so", "transports": "libjanus_http.so"}
+_KEEP = {
+    "plugins": ("libjanus_audiobridge.so", "libjanus_videoroom.so"),
+    "transports": ("libjanus_http.so",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +33,8 @@ class JanusLayout:
     admin_port: int
     admin_secret: str
     room_admin_key: str
-    """AudioBridge's ``admin_key``: without it nobody (browsers included) can create a room."""
+    """AudioBridge's and VideoRoom's ``admin_key``: without it nobody (browsers included) can
+    create a room."""
     rtp_ports: tuple[int, int] = (20000, 40000)
     host: str = "127.0.0.1"
     libraries: Path = DEBIAN_LIBRARIES
@@ -51,16 +56,16 @@ def _quote(value: str) -> str:
     return json.dumps(value)  # jcfg (libconfig) strings take JSON-style escapes
 
 
-def _disabled(folder: Path, keep: str | None) -> str:
+def _disabled(folder: Path, keep: tuple[str, ...]) -> str:
     """The libraries of ``folder`` other than ``keep``, as a jcfg ``disable`` list."""
     names = sorted(p.name for p in folder.glob("*.so")) if folder.is_dir() else []
-    return ",".join(name for name in names if name != keep)
+    return ",".join(name for name in names if name not in keep)
 
 
 def _janus_jcfg(layout: JanusLayout) -> str:
     lib = layout.libraries
     low, high = layout.rtp_ports
-    return f"""# Written by Estaminet: a Janus for crowded voice rooms (AudioBridge), loopback APIs only.
+    return f"""# Written by Estaminet: a Janus for voice rooms (AudioBridge) and the stage (VideoRoom).
 general: {{
 	configs_folder = {_quote(str(layout.folder))}
 	plugins_folder = {_quote(str(lib / "plugins"))}
@@ -89,11 +94,11 @@ transports: {{
 	disable = {_quote(_disabled(lib / "transports", _KEEP["transports"]))}
 }}
 loggers: {{
-	disable = {_quote(_disabled(lib / "loggers", None))}
+	disable = {_quote(_disabled(lib / "loggers", ()))}
 }}
 events: {{
 	broadcast = false
-	disable = {_quote(_disabled(lib / "events", None))}
+	disable = {_quote(_disabled(lib / "events", ()))}
 }}
 """
 
@@ -131,6 +136,16 @@ general: {{
 """
 
 
+def _videoroom_jcfg(layout: JanusLayout) -> str:
+    return f"""# Written by Estaminet: the stage's rooms are created through the API, admin key only.
+general: {{
+	admin_key = {_quote(layout.room_admin_key)}
+	lock_rtp_forward = true
+	events = false
+}}
+"""
+
+
 def write_config(layout: JanusLayout) -> Path:
     """Write the configuration folder (replacing an earlier one); returns the folder."""
     folder = layout.folder
@@ -142,6 +157,7 @@ def write_config(layout: JanusLayout) -> Path:
         "janus.jcfg": _janus_jcfg(layout),
         "janus.transport.http.jcfg": _http_jcfg(layout),
         "janus.plugin.audiobridge.jcfg": _audiobridge_jcfg(layout),
+        "janus.plugin.videoroom.jcfg": _videoroom_jcfg(layout),
     }
     for name, text in files.items():
         path = folder / name

@@ -18,6 +18,7 @@ from estaminet.media.janus.audiobridge import JanusCrowd
 from estaminet.media.janus.client import JanusClient
 from estaminet.media.janus.config import JanusLayout
 from estaminet.media.janus.supervisor import JanusSupervisor
+from estaminet.media.janus.videoroom import JanusStage
 from estaminet.settings import Settings
 
 __all__ = ["JanusRuntime", "janus_public_url", "janus_runtime", "should_autostart"]
@@ -66,6 +67,8 @@ class JanusRuntime:
     crowd: JanusCrowd
     client: JanusClient
     supervisor: JanusSupervisor | None = None
+    stage: JanusStage | None = None
+    """The stage's VideoRoom rooms on the same Janus."""
     _sweeper: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
@@ -125,4 +128,12 @@ def janus_runtime(
         ticket_seconds=settings.janus_ticket_seconds,
         clock=clock,
     )
-    return JanusRuntime(crowd, client, supervisor)
+    stage = JanusStage(
+        client,
+        public_url=public,
+        key=key,
+        room_admin_key=room_admin_key,
+        ticket_seconds=settings.janus_ticket_seconds,
+        clock=clock,
+    )
+    return JanusRuntime(crowd, client, supervisor, stage)

@@ -69,6 +69,10 @@ const SCREENS = {
     load: () => import("./soiree.js"),
     wire: (m, root, signal) => each(root, ".soiree-follow", (el) => m.setupSoiree(el, signal)),
   },
+  stage: {
+    load: () => import("./stage.js"),
+    wire: (m, root) => each(root, "section[data-stage][data-topic]", (el) => m.setupStage(live, el)),
+  },
   help: {
     load: () => import("./help.js"),
     wire: (m, root, signal) => [
@@ -101,6 +105,7 @@ const MARKERS = {
   tour: "[data-tour]",
   "game-picker": "[data-game-picker]",
   soiree: ".soiree-follow",
+  stage: "section[data-stage][data-topic]",
   help: "[data-help-ask], [data-help-say]",
 };
 

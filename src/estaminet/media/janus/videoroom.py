@@ -1,0 +1,229 @@
+"""The stage on Janus VideoRoom: one SFU room per stage, tickets behind Janus's token auth.
+
+As for the crowded voice rooms (:mod:`estaminet.media.janus.audiobridge`), nobody
+enters a stage's VideoRoom room without Estaminet's say-so: the session needs a
+core token (valid for the VideoRoom plugin only) and the join needs the same
+token in the room's ``allowed`` list. Room numbers, room secrets and feed numbers
+are derived from a key with HMAC. Who may *publish* is Estaminet's decision
+(``people.access.may_perform``): a ticket is issued for publishing only to a
+named performer who is not cut, and :meth:`JanusStage.guard` kicks any publisher
+in the room that is not such a performer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from estaminet.kernel.i18n import N_
+from estaminet.media.crowd import CrowdTicket, CrowdUnavailable
+from estaminet.media.janus.client import VIDEOROOM, JanusClient, JanusDown, JanusRefused
+
+__all__ = ["JanusStage"]
+
+log = logging.getLogger(__name__)
+
+# VideoRoom error codes (janus_videoroom.c).
+NO_SUCH_ROOM = 426
+ROOM_EXISTS = 427
+NO_SUCH_FEED = 428
+_NOT_THERE = (NO_SUCH_ROOM, NO_SUCH_FEED)
+
+_PUBLISHERS = 8
+"""Performers live at once on one stage (a duo, a band in several homes)."""
+_BITRATE = 1_024_000
+"""The most a publisher's video may take, in bits per second."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class JanusStage:
+    """Stages on one Janus server's VideoRoom plugin."""
+
+    def __init__(
+        self,
+        client: JanusClient,
+        *,
+        public_url: str,
+        key: str,
+        room_admin_key: str | None,
+        ticket_seconds: float,
+        clock: Callable[[], datetime] | None = None,
+        new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(24),
+    ) -> None:
+        self._client = client
+        self._public_url = public_url.rstrip("/")
+        self._key = key.encode()
+        self._room_admin_key = room_admin_key
+        self._lifetime = timedelta(seconds=ticket_seconds)
+        self._clock = clock or _utcnow
+        self._new_secret = new_secret
+        self._tag = "s" + self._digest("tag").hex()[:8]
+        self._issued: dict[tuple[str, str], list[str]] = {}
+        self._lock = asyncio.Lock()
+
+    @property
+    def public_url(self) -> str:
+        return self._public_url
+
+    def _digest(self, *parts: str) -> bytes:
+        return hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+
+    def _number(self, *parts: str) -> int:
+        return int.from_bytes(self._digest(*parts)[:6], "big") or 1
+
+    def room(self, space: str) -> int:
+        """The VideoRoom room of the stage ``space``."""
+        return self._number("stage", space)
+
+    def _secret(self, room: int) -> str:
+        return self._digest("stage-secret", str(room)).hex()[:32]
+
+    def feed(self, space: str, user_id: str) -> int:
+        """This person's fixed feed (participant) number on the stage ``space``."""
+        return self._number("feed", space, user_id)
+
+    @asynccontextmanager
+    async def _server(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except JanusDown as exc:
+            log.warning("Janus does not answer: %s", exc)
+            raise CrowdUnavailable(
+                "stage/janus_down",
+                N_("The stage's video server is not reachable right now. The chat still works."),
+            ) from exc
+        except JanusRefused as exc:
+            log.error("Janus refused Estaminet's stage request: %s", exc)
+            raise CrowdUnavailable(
+                "stage/janus_refused",
+                N_("The video server refused the venue's request. Tell the venue's admin."),
+            ) from exc
+
+    async def _request(self, request: dict[str, Any], *ignore: int) -> dict[str, Any] | None:
+        try:
+            return await self._client.plugin(request, VIDEOROOM)
+        except JanusRefused as exc:
+            if exc.code in ignore:
+                return None
+            raise
+
+    async def _ensure_room(self, room: int) -> None:
+        request: dict[str, Any] = {
+            "request": "create",
+            "room": room,
+            "secret": self._secret(room),
+            "description": "Estaminet stage",
+            "is_private": True,
+            "allowed": [],
+            "publishers": _PUBLISHERS,
+            "bitrate": _BITRATE,
+            "audiocodec": "opus",
+            "videocodec": "vp8",
+            "notify_joining": False,
+            "permanent": False,
+        }
+        if self._room_admin_key:
+            request["admin_key"] = self._room_admin_key
+        await self._request(request, ROOM_EXISTS)
+
+    async def admit(self, space: str, user_id: str) -> CrowdTicket:
+        """A ticket to this stage's room for this person (watching; publishing if performer).
+
+        Whether the person may publish is decided before: Janus cannot tell a watcher's
+        token from a performer's, so :meth:`guard` removes publishers nobody named.
+        """
+        room = self.room(space)
+        feed = self.feed(space, user_id)
+        expires = int((self._clock() + self._lifetime).timestamp())
+        value = f"{self._tag}.{room}.{feed}.{expires}.{self._new_secret()}"
+        async with self._lock, self._server():
+            await self._ensure_room(room)
+            await self._client.add_token(value, [VIDEOROOM])
+            await self._request(
+                {
+                    "request": "allowed",
+                    "room": room,
+                    "secret": self._secret(room),
+                    "action": "add",
+                    "allowed": [value],
+                }
+            )
+        self._issued.setdefault((space, user_id), []).append(value)
+        return CrowdTicket(
+            server=self._public_url,
+            room=room,
+            participant=feed,
+            token=value,
+            expires_at=datetime.fromtimestamp(expires, UTC),
+        )
+
+    async def release(self, space: str, user_id: str) -> None:
+        """Revoke this person's tickets for this stage and take their feed off it."""
+        room = self.room(space)
+        tokens = self._issued.pop((space, user_id), [])
+        async with self._lock, self._server():
+            if tokens:
+                await self._request(
+                    {
+                        "request": "allowed",
+                        "room": room,
+                        "secret": self._secret(room),
+                        "action": "remove",
+                        "allowed": tokens,
+                    },
+                    NO_SUCH_ROOM,
+                )
+            for token in tokens:
+                await self._client.remove_token(token)
+            await self._kick(room, self.feed(space, user_id))
+
+    async def _kick(self, room: int, feed: int) -> None:
+        await self._request(
+            {"request": "kick", "room": room, "secret": self._secret(room), "id": feed},
+            *_NOT_THERE,
+        )
+
+    async def cut(self, space: str, user_id: str) -> None:
+        """Take this performer's feed off the stage now (their tickets stay: they watch)."""
+        async with self._lock, self._server():
+            await self._kick(self.room(space), self.feed(space, user_id))
+
+    async def publishers(self, space: str) -> set[int]:
+        """The feeds publishing on this stage now, according to Janus."""
+        async with self._server():
+            answer = await self._request(
+                {"request": "listparticipants", "room": self.room(space)}, NO_SUCH_ROOM
+            )
+        if answer is None:
+            return set()
+        return {int(p["id"]) for p in answer.get("participants", []) if p.get("publisher")}
+
+    async def guard(self, space: str, allowed: set[int]) -> list[int]:
+        """Kick every publisher of this stage whose feed is not in ``allowed``; returns them."""
+        strangers = sorted(await self.publishers(space) - allowed)
+        async with self._lock, self._server():
+            for feed in strangers:
+                log.warning("kicking a publisher nobody put on stage %s", space)
+                await self._kick(self.room(space), feed)
+        return strangers
+
+    async def close(self, space: str) -> None:
+        """Destroy the stage's room and revoke its tickets."""
+        room = self.room(space)
+        async with self._lock, self._server():
+            await self._request(
+                {"request": "destroy", "room": room, "secret": self._secret(room)}, NO_SUCH_ROOM
+            )
+            for key in [k for k in self._issued if k[0] == space]:
+                for token in self._issued.pop(key):
+                    await self._client.remove_token(token)
