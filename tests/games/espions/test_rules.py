@@ -109,6 +109,8 @@ def test_clue_comparison_forgives_case_accents_and_plural(a: str, b: str) -> Non
         ("mer!", "not_one_word"),
         ("x" * 31, "clue_too_long"),
         ("CHÂTEAUX", "clue_on_grid"),
+        ("châ\u00adteau", "clue_on_grid"),  # copied from the grid, with its soft hyphen
+        ("\u200bmer", None),
         ("arc-en-ciel", None),
         ("aujourd'hui", None),
         ("Mer", None),

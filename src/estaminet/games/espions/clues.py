@@ -20,8 +20,9 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "’": "'"})
 
 
 def tidy(text: str) -> str:
-    """The clue as shown: outer spaces trimmed."""
-    return text.strip()
+    """The clue as shown: outer spaces trimmed, invisible format characters gone (a word
+    copied from the grid carries the soft hyphens that let it break on a phone)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
 
 
 def fold(text: str) -> str:
