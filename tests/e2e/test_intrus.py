@@ -61,11 +61,15 @@ class Person:
 
 
 def _texts(value: Any) -> list[str]:
-    """Every string inside a decoded frame, HTML unescaped, the rules panel left out."""
+    """Every string inside a decoded frame, HTML unescaped, the rules panel left out; the
+    protocol's own names (a frame's topic, type and kind: « plan:public » is not the word
+    « plan ») are not content."""
     if isinstance(value, str):
         return [html.unescape(_RULES.sub("", value))]
     if isinstance(value, dict):
-        return [t for v in value.values() for t in _texts(v)]
+        return [
+            t for k, v in value.items() if k not in ("topic", "type", "kind") for t in _texts(v)
+        ]
     if isinstance(value, list):
         return [t for v in value for t in _texts(v)]
     return []

@@ -160,7 +160,8 @@ def test_a_narrator_alone_runs_a_practice_night_and_vote(people: Visitors) -> No
         step = _step(page)
         if step == "vote":
             break
-        if step in ("dawn", "reveal", "debate"):
+        if step in ("dawn", "reveal", "hunter", "debate"):
+            # A Hunter killed in the night shoots first (the bots' pick); then the day goes on.
             _wait_for_bots(page)
             _next(page)
         else:
