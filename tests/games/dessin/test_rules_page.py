@@ -1,37 +1,24 @@
 """The French rules page in docs/games/ is the package's own rules text, rendered from the catalog.
 
 Regenerate it after changing the rules or their French words:
-``PYTHONPATH=src python tests/games/dessin/test_rules_page.py``.
+``PYTHONPATH=src:. python tests/games/dessin/test_rules_page.py``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from estaminet.games.dessin import rules_sections
-from estaminet.translations import render
+from tests.games.rules_pages import RulesPage
 
-PAGE = Path(__file__).resolve().parents[3] / "docs" / "games" / "dessin-regles.md"
-HEAD = (
-    "# Un dessin, un mot — les règles\n\n"
-    "<!-- Généré depuis src/estaminet/games/dessin/rules.py et le catalogue français ;"
-    " ne pas modifier à la main (voir tests/games/dessin/test_rules_page.py). -->\n"
-)
+PAGE = RulesPage("dessin", "Un dessin, un mot", "dessin-regles.md", rules_sections)
 
 
 def rules_page(locale: str = "fr") -> str:
     """The rules with the default options, as Markdown in ``locale``."""
-    parts = [HEAD]
-    for title, lines in rules_sections():
-        parts.append(f"\n## {render(locale, title)}\n\n")
-        parts.extend(f"- {render(locale, line)}\n" for line in lines)
-    return "".join(parts)
+    return PAGE.render(locale)
 
 
 def test_rules_page_matches_the_package() -> None:
-    assert PAGE.read_text(encoding="utf-8") == rules_page(), (
-        "docs/games/dessin-regles.md is stale: run this module to regenerate it"
-    )
+    PAGE.check()
 
 
 def test_rules_page_is_french_with_the_rule_numbers() -> None:
@@ -44,4 +31,4 @@ def test_rules_page_is_french_with_the_rule_numbers() -> None:
 
 
 if __name__ == "__main__":
-    PAGE.write_text(rules_page(), encoding="utf-8")
+    PAGE.write()
