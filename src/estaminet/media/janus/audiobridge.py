@@ -16,20 +16,18 @@ HMAC: stable across restarts and not guessable from outside.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
-import secrets
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from estaminet.kernel.i18n import N_
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable
 from estaminet.media.janus.client import AUDIOBRIDGE, JanusClient, JanusDown, JanusRefused
+from estaminet.media.janus.rooms import JanusRooms
 
 __all__ = [
     "NO_SUCH_PARTICIPANT",
@@ -53,10 +51,6 @@ _NOT_THERE = (NO_SUCH_ROOM, NO_SUCH_USER, NO_SUCH_PARTICIPANT)
 _SAMPLING_RATE = 16000  # wideband speech, the plugin's default
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class RoomKeys:
     """The number and the managing secret of one space's mixing room."""
@@ -76,44 +70,16 @@ class TicketToken:
     """Unix time after which it no longer lets anyone in (a call under way goes on)."""
 
 
-class JanusCrowd:
+class JanusCrowd(JanusRooms):
     """Mixing rooms for crowded voice spaces on one Janus server."""
 
-    def __init__(
-        self,
-        client: JanusClient,
-        *,
-        public_url: str,
-        key: str,
-        room_admin_key: str | None,
-        ticket_seconds: float,
-        clock: Callable[[], datetime] | None = None,
-        new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(24),
-    ) -> None:
-        self._client = client
-        self._public_url = public_url.rstrip("/")
-        self._key = key.encode()
-        self._room_admin_key = room_admin_key
-        self._lifetime = timedelta(seconds=ticket_seconds)
-        self._clock = clock or _utcnow
-        self._new_secret = new_secret
-        self._tag = "e" + self._digest("tag").hex()[:8]
-        self._muted: set[tuple[int, int]] = set()  # (room, participant)
-        self._lock = asyncio.Lock()
+    tag_prefix = "e"
 
-    @property
-    def public_url(self) -> str:
-        """Janus's HTTP API as browsers reach it (the CSP's ``connect-src``)."""
-        return self._public_url
+    def __init__(self, client: JanusClient, **options: Any) -> None:
+        super().__init__(client, **options)
+        self._muted: set[tuple[int, int]] = set()  # (room, participant)
 
     # -- derived names ----------------------------------------------------------------
-
-    def _digest(self, *parts: str) -> bytes:
-        return hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
-
-    def _number(self, *parts: str) -> int:
-        # 48 bits: unguessable enough, and exact in JavaScript numbers (2**53).
-        return int.from_bytes(self._digest(*parts)[:6], "big") or 1
 
     def _keys(self, number: int) -> RoomKeys:
         return RoomKeys(number, self._digest("secret", str(number)).hex()[:32])
@@ -161,12 +127,7 @@ class JanusCrowd:
 
     async def _room_request(self, request: dict[str, Any], *ignore: int) -> dict[str, Any] | None:
         """An AudioBridge request; the plugin errors in ``ignore`` give ``None``."""
-        try:
-            return await self._client.plugin(request)
-        except JanusRefused as exc:
-            if exc.code in ignore:
-                return None
-            raise
+        return await self._plugin_request(request, AUDIOBRIDGE, *ignore)
 
     async def _ensure_room(self, room: RoomKeys) -> None:
         # Always ask: a restarted Janus has forgotten its rooms; "exists" is an answer too.

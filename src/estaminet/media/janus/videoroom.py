@@ -12,19 +12,16 @@ in the room that is not such a performer.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
 import logging
-import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from estaminet.kernel.i18n import N_
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable
 from estaminet.media.janus.client import VIDEOROOM, JanusClient, JanusDown, JanusRefused
+from estaminet.media.janus.rooms import JanusRooms
 
 __all__ = ["JanusStage"]
 
@@ -42,44 +39,14 @@ _BITRATE = 1_024_000
 """The most a publisher's video may take, in bits per second."""
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class JanusStage:
+class JanusStage(JanusRooms):
     """Stages on one Janus server's VideoRoom plugin."""
 
-    def __init__(
-        self,
-        client: JanusClient,
-        *,
-        public_url: str,
-        key: str,
-        room_admin_key: str | None,
-        ticket_seconds: float,
-        clock: Callable[[], datetime] | None = None,
-        new_secret: Callable[[], str] = lambda: secrets.token_urlsafe(24),
-    ) -> None:
-        self._client = client
-        self._public_url = public_url.rstrip("/")
-        self._key = key.encode()
-        self._room_admin_key = room_admin_key
-        self._lifetime = timedelta(seconds=ticket_seconds)
-        self._clock = clock or _utcnow
-        self._new_secret = new_secret
-        self._tag = "s" + self._digest("tag").hex()[:8]
+    tag_prefix = "s"
+
+    def __init__(self, client: JanusClient, **options: Any) -> None:
+        super().__init__(client, **options)
         self._issued: dict[tuple[str, str], list[str]] = {}
-        self._lock = asyncio.Lock()
-
-    @property
-    def public_url(self) -> str:
-        return self._public_url
-
-    def _digest(self, *parts: str) -> bytes:
-        return hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
-
-    def _number(self, *parts: str) -> int:
-        return int.from_bytes(self._digest(*parts)[:6], "big") or 1
 
     def room(self, space: str) -> int:
         """The VideoRoom room of the stage ``space``."""
@@ -110,12 +77,7 @@ class JanusStage:
             ) from exc
 
     async def _request(self, request: dict[str, Any], *ignore: int) -> dict[str, Any] | None:
-        try:
-            return await self._client.plugin(request, VIDEOROOM)
-        except JanusRefused as exc:
-            if exc.code in ignore:
-                return None
-            raise
+        return await self._plugin_request(request, VIDEOROOM, *ignore)
 
     async def _ensure_room(self, room: int) -> None:
         request: dict[str, Any] = {
