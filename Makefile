@@ -40,7 +40,7 @@ types:
 unit:
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
-## make bench: the delivery, presence, reconnect-storm, many-rooms, game-table, drawing and voice benchmarks, each beside its baselines
+## make bench: the delivery, presence, reconnect-storm, many-rooms, game-table, drawing, voice, stage and several-instances benchmarks, each beside its baselines
 ## (results in bench/results/, summary in docs/performance.md)
 bench: install-test
 	$(BIN)/python -m bench.delivery $(BENCH_ARGS)
@@ -50,6 +50,8 @@ bench: install-test
 	$(BIN)/python -m bench.tables
 	$(BIN)/python -m bench.drawing
 	$(BIN)/python -m bench.voice
+	$(BIN)/python -m bench.stage
+	$(BIN)/python -m bench.instances
 
 ## make bench-smoke: every benchmark with a small N (CI runs this; targets are reported, not asserted)
 bench-smoke: install-test
@@ -60,6 +62,8 @@ bench-smoke: install-test
 	$(BIN)/python -m bench.tables --smoke
 	$(BIN)/python -m bench.drawing --smoke
 	$(BIN)/python -m bench.voice --smoke
+	$(BIN)/python -m bench.stage --smoke
+	$(BIN)/python -m bench.instances --smoke
 
 ## make catalogs: extract messages and update the French and English catalogs
 catalogs: install-test

@@ -42,7 +42,7 @@ from bench.report import Phase, Run, Scenario, markdown
 from bench.servers import HOST, Server, ServerFailed, ServerSpec, running
 from bench.wire import WireClosed
 
-__all__ = ["Options", "main", "run_all"]
+__all__ = ["Options", "main", "measure", "run_all"]
 
 SERVERS = ("estaminet", "websockets", "socketio")
 _WARM_UP_MESSAGES = 5
@@ -89,7 +89,7 @@ def _dialect(name: str, server: Server) -> Dialect:
     return SocketioDialect()
 
 
-async def _measure(
+async def measure(
     server: Server, fleet: Fleet, drive: Callable[[Deliveries], Awaitable[bool | None]]
 ) -> Phase:
     """Run one phase: post with ``drive``, wait for the last deliveries, read the CPU clocks."""
@@ -170,7 +170,7 @@ async def _exercise(name: str, compression: bool, options: Options, workdir: Pat
                 )
 
             _say(f"{tag} steady: {options.rate:g} msg/s for {options.duration:g} s")
-            scenario.steady = await _measure(
+            scenario.steady = await measure(
                 server,
                 fleet,
                 lambda d: post_steady(poster, d, options.rate, options.duration),
@@ -178,7 +178,7 @@ async def _exercise(name: str, compression: bool, options: Options, workdir: Pat
             await server.wait_idle(within=10.0)
 
             _say(f"{tag} saturation: {options.window} in flight for {options.saturation:g} s")
-            scenario.saturation = await _measure(
+            scenario.saturation = await measure(
                 server,
                 fleet,
                 lambda d: post_saturating(poster, d, options.window, options.saturation),

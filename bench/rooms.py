@@ -31,7 +31,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,16 @@ from bench.load import Client, Deliveries, Dialect, body_for
 from bench.servers import HOST, ServerFailed, running
 from bench.wire import WireClosed
 
-__all__ = ["main"]
+__all__ = [
+    "EstaminetRoom",
+    "Options",
+    "Result",
+    "Sinks",
+    "main",
+    "measure_rooms",
+    "open_rooms",
+    "venue_file",
+]
 
 RESULTS = Path(__file__).parent / "results"
 DEMO_VENUE = Path(__file__).parent.parent / "src" / "estaminet" / "venue" / "demo.toml"
@@ -126,7 +135,7 @@ class EstaminetRoom(EstaminetDialect):
         )
 
 
-class _Sinks:
+class Sinks:
     """Each room's deliveries: a message posted in a room is expected by its ``people``."""
 
     def __init__(self, rooms: int, people: int) -> None:
@@ -136,6 +145,85 @@ class _Sinks:
         return lambda message_id, sent_at, arrived: self.rooms[n].record(
             message_id, sent_at, arrived
         )
+
+
+async def open_rooms(
+    dialects: Sequence[Dialect],
+    options: Options,
+    host: str,
+    port: int,
+    origin: str,
+    sinks: Sinks,
+) -> tuple[list[Client], list[Client]]:
+    """Open ``people`` listeners and one poster in each room (64 opening at once)."""
+    per_room = options.people + 1
+    gate = asyncio.Semaphore(64)
+
+    async def one(room: int, k: int) -> Client:
+        listen = k < options.people
+        client = Client(dialects[room], sinks.for_room(room) if listen else None)
+        async with gate:
+            await client.open(
+                host, port, headers=dialects[room].headers(room * per_room + k),
+                origin=origin, compression=False,
+            )  # fmt: skip
+            await dialects[room].join(client, listen=listen)
+        return client
+
+    opened = await asyncio.gather(
+        *(one(r, k) for r in range(options.rooms) for k in range(per_room))
+    )
+    listeners = [c for i, c in enumerate(opened) if i % per_room < options.people]
+    posters = [c for i, c in enumerate(opened) if i % per_room >= options.people]
+    return listeners, posters
+
+
+async def measure_rooms(
+    result: Result,
+    dialects: Sequence[Dialect],
+    options: Options,
+    sinks: Sinks,
+    listeners: list[Client],
+    posters: list[Client],
+    server_cpu: Callable[[], float],
+) -> None:
+    """Post ``rate`` messages a second in every room for ``duration``; fill ``result``."""
+    loop = asyncio.get_running_loop()
+    ids = iter(range(1, 10**9))
+    received = sum(c.connection.received for c in listeners if c.connection)
+    cpu, own, busy = server_cpu(), machine.own_cpu_seconds(), machine.busy_seconds()
+    started = time.time()
+    start = loop.time()
+    total = round(options.rate * options.duration * options.rooms)
+    interval = 1.0 / (options.rate * options.rooms)
+    for k in range(total):
+        delay = start + k * interval - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        room = k % options.rooms
+        message_id, sent_at = next(ids), time.time()
+        sinks.rooms[room].expect(message_id, sent_at)
+        posters[room].send(dialects[room].post(message_id, body_for(message_id, sent_at)))
+    drained = await asyncio.gather(*(d.drained(15.0) for d in sinks.rooms))
+    wall = time.time() - started
+    used = server_cpu() - cpu
+    own_cpu = machine.own_cpu_seconds() - own
+    others = machine.busy_seconds() - busy - used - own_cpu
+    result.others_cores = max(0.0, others) / wall
+    if not all(drained):
+        result.notes.append(f"{drained.count(False)} rooms not drained in 15 s")
+    result.posted = sum(d.posted for d in sinks.rooms)
+    result.delivered = sum(d.delivered for d in sinks.rooms)
+    result.expected = sum(d.expected for d in sinks.rooms)
+    latencies = sorted(x for d in sinks.rooms for x in d.latencies)
+    if latencies:
+        result.p50_ms = latencies[len(latencies) // 2] * 1000
+        result.p99_ms = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
+    result.server_cpu_share = used / wall
+    result.deliveries_per_cpu_second = result.delivered / max(used, 1e-9)
+    result.cpu_ms_per_message = used / max(1, result.posted) * 1000
+    read = sum(c.connection.received for c in listeners if c.connection) - received
+    result.bytes_per_delivery = read / max(1, result.delivered)
 
 
 async def _exercise(name: str, options: Options, workdir: Path) -> Result:
@@ -154,7 +242,7 @@ async def _exercise(name: str, options: Options, workdir: Path) -> Result:
         spec = servers.websockets_baseline(workdir, compression=False)
     _say(f"[{name}] starting: {shlex.join(spec.argv)}")
     per_room = options.people + 1  # the listeners, then the poster
-    sinks = _Sinks(options.rooms, options.people)
+    sinks = Sinks(options.rooms, options.people)
     listeners: list[Client] = []
     posters: list[Client] = []
     async with running(spec) as server:
@@ -173,66 +261,15 @@ async def _exercise(name: str, options: Options, workdir: Path) -> Result:
         else:
             dialects = [WebsocketsDialect(path=f"/{slug(n)}") for n in range(options.rooms)]
         await server.wait_idle()
-        gate = asyncio.Semaphore(64)
-
-        async def one(room: int, k: int) -> Client:
-            listen = k < options.people
-            client = Client(dialects[room], sinks.for_room(room) if listen else None)
-            async with gate:
-                await client.open(
-                    HOST, spec.port, headers=dialects[room].headers(room * per_room + k),
-                    origin=server.base_url, compression=False,
-                )  # fmt: skip
-                await dialects[room].join(client, listen=listen)
-            return client
-
         try:
-            opened = await asyncio.gather(
-                *(one(r, k) for r in range(options.rooms) for k in range(per_room))
+            listeners, posters = await open_rooms(
+                dialects, options, HOST, spec.port, server.base_url, sinks
             )
-            for index, client in enumerate(opened):
-                (listeners if index % per_room < options.people else posters).append(client)
-            _say(f"[{name}] {len(opened):,} sockets open; waiting for idle")
+            _say(f"[{name}] {len(listeners) + len(posters):,} sockets open; waiting for idle")
             await server.wait_idle(within=60.0)
-
-            loop = asyncio.get_running_loop()
-            ids = iter(range(1, 10**9))
-            received = sum(c.connection.received for c in listeners if c.connection)
-            cpu, own, busy = server.cpu_seconds(), machine.own_cpu_seconds(), machine.busy_seconds()
-            started = time.time()
-            start = loop.time()
-            total = round(options.rate * options.duration * options.rooms)
-            interval = 1.0 / (options.rate * options.rooms)
-            for k in range(total):
-                delay = start + k * interval - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                room = k % options.rooms
-                message_id, sent_at = next(ids), time.time()
-                sinks.rooms[room].expect(message_id, sent_at)
-                posters[room].send(dialects[room].post(message_id, body_for(message_id, sent_at)))
-            drained = await asyncio.gather(*(d.drained(15.0) for d in sinks.rooms))
-            wall = time.time() - started
-            server_cpu = server.cpu_seconds() - cpu
-            own_cpu = machine.own_cpu_seconds() - own
-            others = machine.busy_seconds() - busy - server_cpu - own_cpu
-            result.others_cores = max(0.0, others) / wall
-            if not all(drained):
-                result.notes.append(f"{drained.count(False)} rooms not drained in 15 s")
-            result.posted = sum(d.posted for d in sinks.rooms)
-            result.delivered = sum(d.delivered for d in sinks.rooms)
-            result.expected = sum(d.expected for d in sinks.rooms)
-            latencies = sorted(x for d in sinks.rooms for x in d.latencies)
-            if latencies:
-                result.p50_ms = latencies[len(latencies) // 2] * 1000
-                result.p99_ms = (
-                    latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
-                )
-            result.server_cpu_share = server_cpu / wall
-            result.deliveries_per_cpu_second = result.delivered / max(server_cpu, 1e-9)
-            result.cpu_ms_per_message = server_cpu / max(1, result.posted) * 1000
-            read = sum(c.connection.received for c in listeners if c.connection) - received
-            result.bytes_per_delivery = read / max(1, result.delivered)
+            await measure_rooms(
+                result, dialects, options, sinks, listeners, posters, server.cpu_seconds
+            )
         finally:
             await asyncio.gather(*(c.close() for c in [*listeners, *posters]))
     return result

@@ -7,6 +7,9 @@ Its CPU time (user + system) and memory (USS, else RSS) are read with psutil.
 Set ``BENCH_PROFILE`` to a comma-separated list of server names (or ``all``) to
 run those servers under cProfile (see :mod:`bench.profiler`); their figures are
 then distorted and reported as such.
+
+Set ``BENCH_ESTAMINET_SRC`` to another source tree (``/work/main/src``: the code before a
+change) to serve Estaminet from it, with the same bench and the same baselines.
 """
 
 from __future__ import annotations
@@ -109,6 +112,9 @@ def estaminet(workdir: Path, *, compression: bool, send_queue: int | None = None
     }
     if send_queue is not None:
         env["ESTAMINET_WS_SEND_QUEUE"] = str(send_queue)
+    src = os.environ.get("BENCH_ESTAMINET_SRC")
+    if src:  # serve another source tree (the code before a change), same bench
+        env["PYTHONPATH"] = src
     return ServerSpec("estaminet", argv, port, workdir / "server.log", env, profile)
 
 

@@ -38,9 +38,14 @@ from estaminet.kernel.errors import EstaminetError
 from estaminet.kernel.ratelimit import Monotonic
 from estaminet.live.engine import Engine
 from estaminet.media import feature as media_feature
+from estaminet.media.board import BoardService
 from estaminet.media.crowd import CrowdVoice
+from estaminet.media.data import recordings_root
 from estaminet.media.janus import janus_runtime
+from estaminet.media.recording import Tools
 from estaminet.media.stage import StageService
+from estaminet.media.stage_sessions import StageKeep
+from estaminet.media.stage_table import StageTables
 from estaminet.media.turn import turn_server
 from estaminet.media.voice import TurnCredentials, VoiceService
 from estaminet.people import actions as people_actions
@@ -59,6 +64,7 @@ from estaminet.quizzes import feature as quizzes_feature
 from estaminet.realtime.connection import Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub, MemoryHub
+from estaminet.realtime.shared_state import MemorySharedState, SharedState
 from estaminet.services import Feature, Services
 from estaminet.settings import Settings
 from estaminet.sittings import feature as sittings_feature
@@ -107,6 +113,17 @@ class _Venue(Starlette):
             await self.socket(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+def _make_shared(settings: Settings) -> SharedState:
+    """What instances hold together (presence): Redis with the Redis hub, else this process."""
+    if settings.hub == "redis":
+        from estaminet.realtime.shared_state import RedisSharedState
+
+        return RedisSharedState(
+            settings.redis_url, prefix=settings.redis_prefix, lease=settings.instance_lease_seconds
+        )
+    return MemorySharedState()
 
 
 def _make_hub(settings: Settings) -> Hub:
@@ -174,6 +191,7 @@ def create_app(
     db = Database(settings.resolved_database_url)
     passwords.configure_size(settings.password_workers, settings.password_queue)
     hub = _make_hub(settings)
+    shared = _make_shared(settings)
     templates = Templates(
         settings.timezone, extra_dirs=[Path(__file__).parent / "tables" / "templates"]
     )
@@ -230,7 +248,9 @@ def create_app(
         timeout=settings.mail_timeout_seconds,
     )
     inbox = Inbox(db, hub, templates, mail)
-    venue = VenueService(db, hub, templates, settings, clock, inbox, monotonic=monotonic)
+    venue = VenueService(
+        db, hub, templates, settings, clock, inbox, monotonic=monotonic, shared=shared
+    )
     activities: dict[str, Activity[Any]] = {}
 
     def activity_for(key: str) -> Activity[Any]:
@@ -238,7 +258,8 @@ def create_app(
         found = activities.get(key)
         return found if found is not None else games_kit.get(key)
 
-    engine = Engine(db, activity_for, clock)
+    # With several instances, a cached state may be behind another's commit (docs/architecture.md).
+    engine = Engine(db, activity_for, clock, distributed=settings.hub == "redis")
     tables = TableService(
         db,
         hub,
@@ -268,7 +289,10 @@ def create_app(
         turn_credentials=turn_credentials,
         group_key=secret.encode(),
         monotonic=monotonic,
+        shared=shared,
     )
+    if janus is not None and crowd is janus.crowd:
+        janus.on_moved(crowd=voice.crowd_moved)  # a Janus died: its rooms' people reconnect
 
     async def session_ended(user_id: str, session: str) -> None:
         # A sign-in past its maximum age: the sockets it opened close (4401) everywhere.
@@ -282,6 +306,19 @@ def create_app(
         session_max_age=session_limits.max_age,
         session_ended=session_ended,
     )
+    stage = StageService(
+        db,
+        hub,
+        templates,
+        clock,
+        media=janus.stage if janus is not None else None,
+        ice_servers=voice.ice_servers,
+        monotonic=monotonic,
+        mesh_seats=settings.stage_mesh_watchers,
+        max_signal_bytes=settings.voice_max_signal_bytes,
+        shared=shared,
+    )
+    stage_tables = StageTables(db, stage, tables, templates)
     services = Services(
         settings=settings,
         db=db,
@@ -300,6 +337,7 @@ def create_app(
             account_per_minute=settings.signin_account_per_minute,
             address_burst=settings.signin_address_burst,
             address_per_minute=settings.signin_address_per_minute,
+            shared=shared,
         ),
         venue=venue,
         engine=engine,
@@ -329,15 +367,21 @@ def create_app(
             venue_locale=settings.default_locale,
         ),
         soirees=SoireeService(db, hub, templates, tables, clock, agenda.zone),
-        stage=StageService(
-            db,
+        stage=stage,
+        stage_tables=stage_tables,
+        board=BoardService(
             hub,
             templates,
-            clock,
+            tables,
+            stage_tables,
             media=janus.stage if janus is not None else None,
             ice_servers=voice.ice_servers,
-            monotonic=monotonic,
         ),
+    )
+    StageKeep(
+        services.stage,
+        recordings_root(settings),
+        tools=Tools(settings.janus_pp_rec_path, settings.ffmpeg_path, settings.ffprobe_path),
     )
     routes: list[BaseRoute] = []
     for make in FEATURES:
@@ -349,6 +393,7 @@ def create_app(
         if migrate:
             await asyncio.to_thread(upgrade, settings.resolved_database_url)
         await hub.start()
+        await shared.start()
         await gateway.start()
         async with db.read() as conn:
             services.venue_name = await venue_name(conn, settings.venue_name)
@@ -374,6 +419,10 @@ def create_app(
         help_loop = asyncio.create_task(services.helpdesk.run())
         if janus is not None:
             await janus.start()
+        # Recordings a stopped server left unprocessed are processed now.
+        stage_keep = services.stage.keep
+        if stage_keep is not None:
+            await stage_keep.start()
         # Everything built so far lives as long as the server: keep it out of the
         # garbage collector's way, so collections stay short while people play.
         gc.collect()
@@ -393,9 +442,12 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if stage_keep is not None:
+                await stage_keep.stop()
             if janus is not None:
                 await janus.stop()
             await gateway.stop()
+            await shared.stop()
             await hub.stop()
             await db.dispose()
 
@@ -422,7 +474,7 @@ def create_app(
             Middleware(
                 SecurityHeaders,
                 allowed_origins=settings.allowed_origins,
-                connect_to=[janus.crowd.public_url] if janus is not None else [],
+                connect_to=janus.public_urls if janus is not None else [],
                 https=settings.secure_cookies,
             ),
             Middleware(

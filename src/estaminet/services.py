@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from estaminet.hat.service import HatService
     from estaminet.helpdesk.service import HelpDesk
     from estaminet.live.engine import Engine
+    from estaminet.media.board import BoardService
     from estaminet.media.crowd import CrowdVoice
     from estaminet.media.stage import StageService
+    from estaminet.media.stage_table import StageTables
     from estaminet.media.voice import VoiceService
     from estaminet.people.inbox import Inbox
     from estaminet.people.model import User
@@ -122,6 +124,10 @@ class Services:
     soirees: SoireeService
     stage: StageService
     """La scène: performers through Janus VideoRoom, the audience, applause."""
+    stage_tables: StageTables
+    """The games-room table each stage shows (its spectator view, for the stage's watchers)."""
+    board: BoardService
+    """Each game table's board cameras and its narrator's voice for the stage (VideoRoom)."""
     panels: dict[str, Panel] = field(default_factory=dict)
     """Every feature's room panels, by panel name."""
     plan_extras: list[PlanExtra] = field(default_factory=list)

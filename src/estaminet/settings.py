@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,7 +18,13 @@ from pydantic_settings import (
 )
 from sqlalchemy.engine import make_url
 
-__all__ = ["DEFAULT_TIMEZONE", "Settings", "UnknownSetting", "load_settings"]
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "JanusServerSettings",
+    "Settings",
+    "UnknownSetting",
+    "load_settings",
+]
 
 DEFAULT_TIMEZONE = "Europe/Brussels"
 
@@ -48,6 +54,20 @@ def _config_file() -> Path:
     return Path(os.environ.get("ESTAMINET_CONFIG", "estaminet.toml"))
 
 
+class JanusServerSettings(BaseModel):
+    """One Janus server among several (``[[janus_servers]]``, docs/voice-admin.md)."""
+
+    url: str
+    """Its HTTP API as this server reaches it."""
+    admin_url: str
+    admin_secret: str
+    public_url: str | None = None
+    """Its HTTP API as browsers reach it (default: ``url``)."""
+    room_admin_key: str | None = None
+    name: str | None = None
+    """Its name in the placement (default: ``url``); the same on every instance."""
+
+
 class Settings(BaseSettings):
     """Everything an admin can configure. See README.md, "Configuration"."""
 
@@ -71,6 +91,9 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "estaminet"
     """Key and channel prefix in Redis (instances of one venue share it)."""
+    instance_lease_seconds: float = Field(default=10.0, ge=1.0, le=300.0)
+    """With several instances: each renews a lease in Redis every third of this; the people
+    of an instance that stopped renewing (it died) are removed from presence after it."""
     self_membership: bool = True
     """Whether a guest may become a member by creating an account (else a moderator promotes)."""
     practice_bot_seconds: float = Field(default=3.0, ge=0, le=60)
@@ -182,6 +205,9 @@ class Settings(BaseSettings):
     """Largest call setup message (SDP offer/answer, ICE candidate) relayed between browsers."""
     voice_crowd_retry_seconds: float = 5.0
     """How often the voice service asks a down media server whether it is back."""
+    stage_mesh_watchers: int = Field(default=4, ge=0, le=50)
+    """Without Janus, how many watchers get the stage straight from the performer's browser
+    (each is one more upload for the performer); the others wait in line (docs/stage.md)."""
 
     # Voice: TURN for browsers, Janus for crowded rooms (docs/voice-admin.md).
     turn_urls: list[str] = Field(default_factory=list)
@@ -201,6 +227,15 @@ class Settings(BaseSettings):
     """Janus's ``admin_secret``; needed with ``janus_url``."""
     janus_room_admin_key: str | None = None
     """The AudioBridge plugin's ``admin_key``, if its configuration sets one (it should)."""
+    janus_servers: list[JanusServerSettings] = Field(default_factory=list)
+    """More Janus servers: each crowd room and stage is placed on one that is up, and moved
+    when it dies (with ``janus_url``, that one is one more)."""
+    janus_health_seconds: float = 2.0
+    """How often each Janus is asked ``info`` (each check waits 2 to 5 s at most)."""
+    janus_down_after: int = 2
+    """Failed checks in a row after which a Janus is down and its rooms move."""
+    janus_up_after_seconds: float = 30.0
+    """How long a Janus that was down must answer every check before new rooms go there."""
     janus_autostart: Literal["auto", "always", "never"] = "auto"
     """``auto``: ``estaminet serve`` runs its own Janus when ``janus`` is installed and
     ``janus_url`` is unset (``estaminet demo`` and the tests never do); ``always``: serve and
@@ -214,6 +249,15 @@ class Settings(BaseSettings):
     """UDP ports the Janus this server starts uses for media (open them in the firewall)."""
     janus_ticket_seconds: int = 120
     """How long a voice ticket stays valid unused; one in use is extended while its holder is in."""
+    stage_recordings_dir: Path | None = None
+    """Where the stage's recordings go (Janus writes there, so a Janus on another machine
+    cannot record); default ``<data_dir>/recordings``."""
+    ffmpeg_path: str = "ffmpeg"
+    """``ffmpeg`` (Debian ``ffmpeg``): muxes recordings and pushes the RTMP restream."""
+    ffprobe_path: str = "ffprobe"
+    """``ffprobe``: a recording is done only once it reads the file."""
+    janus_pp_rec_path: str = "janus-pp-rec"
+    """``janus-pp-rec`` (Debian ``janus-tools``): turns Janus's ``.mjr`` recordings into media."""
 
     @field_validator("timezone")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -16,6 +17,8 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, expect
+
+from estaminet.realtime import patch
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -298,3 +301,35 @@ def say(page: Page, text: str) -> None:
 def messages(page: Page, room: str) -> Any:
     """The chat messages of ``room`` on ``page``."""
     return page.locator(f"#chat-log-{room} li.msg")
+
+
+def with_patches_applied(text: str, kept: dict[str, list[str]]) -> str:
+    """A frame as a test records it: each ``patch`` op becomes the whole screen it makes
+    (``html``, its ``edits`` dropped), as the page (``static/js/ops.js``) applies it to its
+    last kept copy, so that secrecy checks read whole screens (a patch's pieces lack the
+    context, "the game is over", that says what a screen may show). ``kept``: one socket's
+    copies, by target. A patch that does not fit is left as it came (the page asks for the
+    whole screen again)."""
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(frame, dict) or frame.get("type") != "event":
+        return text
+    patched = False
+    for op in frame.get("ops") or []:
+        target = str(op.get("target"))
+        if op.get("op") == "replace" and op.get("keep"):
+            kept[target] = patch.tokens(op["html"])
+        elif op.get("op") == "patch" and target in kept:
+            try:
+                after = patch.apply_edits(kept[target], op["edits"])
+            except ValueError:
+                continue
+            html = "".join(after)
+            if patch.checksum(html) == op["crc"]:
+                kept[target], op["html"], patched = after, html, True
+                del op["edits"]
+    if not patched:
+        return text
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)

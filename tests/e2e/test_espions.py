@@ -24,7 +24,7 @@ from playwright.sync_api import Page, expect
 
 from estaminet.games.espions import WORDS
 
-from .helpers import PHONE_390, Visitors, screenshot, wait_online
+from .helpers import PHONE_390, Visitors, screenshot, wait_online, with_patches_applied
 
 pytestmark = pytest.mark.browser
 
@@ -59,10 +59,14 @@ def arrive(people: Visitors, name: str, **options: Any) -> Person:
 
     def on_socket(ws: Any) -> None:
         if ws.url.endswith("/ws"):
+            kept: dict[str, list[str]] = {}
             ws.on(
                 "framereceived",
                 lambda payload: person.frames.append(
-                    payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+                    with_patches_applied(
+                        payload if isinstance(payload, str) else payload.decode("utf-8", "replace"),
+                        kept,
+                    )
                 ),
             )
 

@@ -35,13 +35,18 @@ def _no_horizontal_scroll(page: Page) -> None:
 
 
 def _room_boxes(page: Page) -> dict[str, dict[str, float]]:
-    boxes = {}
+    """Every room's box in the page's coordinates, read in one go: read one by one, a layout
+    shift or a scroll between two reads (a banner arriving above the plan) mixes two
+    layouts."""
     for slug in GUEST_ROOMS:
-        room = page.locator(f"a.plan-room--{slug}")
-        expect(room).to_be_visible()
-        box = room.bounding_box()
-        assert box is not None
-        boxes[slug] = box
+        expect(page.locator(f"a.plan-room--{slug}")).to_be_visible()
+    boxes: dict[str, dict[str, float]] = page.evaluate(
+        """(slugs) => Object.fromEntries(slugs.map((slug) => {
+            const b = document.querySelector(`a.plan-room--${slug}`).getBoundingClientRect();
+            return [slug, {x: b.left + scrollX, y: b.top + scrollY, width: b.width, height: b.height}];
+        }))""",
+        GUEST_ROOMS,
+    )
     return boxes
 
 

@@ -46,6 +46,9 @@ MARKERS = {
     "game-picker": "[data-game-picker]",
     "soiree": ".soiree-follow",
     "stage": "section[data-stage][data-topic]",
+    "stage-keep": "[data-stage-keep]",
+    "stage-table": "[data-stage-table]",
+    "board-camera": "section.card[data-board]",
 }
 """What each screen module wires in a page (``main.js``'s SCREENS): a page showing one of
 these needs that module, and a page showing none of them does not."""
@@ -168,7 +171,8 @@ def test_each_page_fetches_only_its_own_modules_on_a_full_load_and_under_the_she
     assert seen["a room"] == {"chat.js", "moderation.js"} | voice  # the admin moderates
     assert seen["the agenda"] == set()
     game = {"table.js", "table-sound.js", "drawing.js"}  # a table's drawing (Un dessin, un mot)
-    assert seen["a game table"] == game | voice  # the host sits at it
+    # The host sits at it: the voice, and the board camera (its Janus adapter only when used).
+    assert seen["a game table"] == game | voice | {"board-camera.js"}
     sitting_own = {"table.js", "table-sound.js", "sitting.js", "ballot-keys.js"}
     conversation = {"sitting-tabs.js", "chat.js"} | voice  # the assembly room's, beside it
     assert seen["a sitting"] == sitting_own | conversation
@@ -323,3 +327,68 @@ def test_a_page_of_a_newer_version_of_the_venue_is_loaded_whole(people: Visitors
     expect(guest).to_have_title(re.compile("Agenda"))
     expect(guest.locator("#page[data-ready]")).to_have_count(1)
     assert _same_document(guest)
+
+
+# The page's own ops module (the instance main.js uses: its versioned address), a probe
+# with a button put in the page, and the clicks it gets, by the version of the probe.
+_PROBE = """async () => {
+  const link = [...document.querySelectorAll('link[rel=modulepreload]')]
+    .find((l) => /\\/ops\\.[^/]*js$/.test(new URL(l.href).pathname));
+  window.probeOps = await import(link.href);
+  window.hits = [];
+  document.addEventListener('click', (e) => {
+    const probe = e.target.closest('#probe');
+    if (probe) window.hits.push(probe.dataset.v);
+  });
+  document.querySelector('main').insertAdjacentHTML('afterbegin',
+    '<div id="probe" data-v="1"><button type="button">Prêt</button></div>'
+    + '<p id="elsewhere">ailleurs</p>');
+}"""
+_REDRAW = """(v) => window.probeOps.applyOps([{ op: 'replace', target: '#probe',
+  html: `<div id="probe" data-v="${v}"><button type="button">Prêt</button></div>` }])"""
+
+
+def test_a_press_is_not_lost_when_the_screen_is_redrawn_under_it(people: Visitors) -> None:
+    """A game's screen is replaced whole when another player acts. A press whose release
+    would land on the new screen would reach no button: the redraw waits for the press to
+    end (then comes at once), a redraw elsewhere does not wait, and a long press does not
+    hold the screen more than a second."""
+    page = people.guest("Appui")
+    wait_online(page)
+    page.evaluate(_PROBE)
+    box = page.locator("#probe button").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    # Pressed, redrawn twice, released: the click reaches the pressed button, the newest
+    # screen comes right after.
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.evaluate(_REDRAW, "2")
+    page.evaluate(_REDRAW, "3")
+    assert page.evaluate("document.querySelector('#probe').dataset.v") == "1"
+    page.mouse.up()
+    assert page.evaluate("window.hits") == ["1"]
+    expect(page.locator("#probe")).to_have_attribute("data-v", "3")
+    assert page.locator("#probe").count() == 1
+
+    # Pressed elsewhere: the redraw does not wait.
+    other = page.locator("#elsewhere").bounding_box()
+    assert other is not None
+    page.mouse.move(other["x"] + 5, other["y"] + 5)
+    page.mouse.down()
+    page.evaluate(_REDRAW, "4")
+    assert page.evaluate("document.querySelector('#probe').dataset.v") == "4"
+    page.mouse.up()
+
+    # A press that lasts: the screen is redrawn after a second all the same.
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.evaluate(_REDRAW, "5")
+    assert page.evaluate("document.querySelector('#probe').dataset.v") == "4"
+    expect(page.locator("#probe")).to_have_attribute("data-v", "5", timeout=2_000)
+    page.mouse.up()
+
+    # No press: at once.
+    page.evaluate(_REDRAW, "6")
+    assert page.evaluate("document.querySelector('#probe').dataset.v") == "6"

@@ -33,6 +33,17 @@ SHEETS = {
 EXPECTED = {"Alice": 10 * 4 + 5 + 5, "Bruno": 5 + 10 * 3 + 0 + 10, "Chloé": 10 * 3 + 5}
 
 
+# The page's own ops module (the same instance as main.js's: its versioned address) keeps a
+# wrong text as the base of the view's patches.
+STALE_VIEW = """async () => {
+  const link = [...document.querySelectorAll('link[rel=modulepreload]')]
+    .find((l) => /\\/ops\\.[^/]*js$/.test(new URL(l.href).pathname));
+  const ops = await import(link.href);
+  ops.applyOps([{ op: "replace", target: "#table-view", keep: true,
+    html: '<div id="table-view" class="pb-stale"><p class="pb-status">?</p></div>' }]);
+}"""
+
+
 def _sit(page: Page, table_id: int, role: str) -> None:
     page.goto(f"/t/{table_id}")
     page.locator(f'form[action$="/join"]:has(input[name=role][value={role}]) button').click()
@@ -87,6 +98,10 @@ def test_petit_bac_round_with_three_players_and_a_watcher(people: Visitors) -> N
     # Writing: Alice types first (her last field not sent yet); Bruno and Chloé save their
     # sheets, which re-renders Alice's screen: what she typed must still be there.
     _fill(host, SHEETS["Alice"])
+    # A watcher whose copy of the view is not the server's (as if a frame had been lost):
+    # the next move's patch does not fit, the page asks for the whole view and shows it.
+    watcher.evaluate(STALE_VIEW)
+    expect(watcher.locator("#table-view.pb-stale")).to_be_attached()
     _fill(players["Bruno"], [*SHEETS["Bruno"][:5], ""])
     players["Bruno"].locator(".pb-sheet button[name=stop]").click()
     expect(players["Bruno"].locator(".table-error")).to_have_text(

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.janus import RunningJanus, run_janus
+from tests.support.janus import RunningJanus, run_janus, venue_settings
 
 from .helpers import (
     PHONE,
@@ -55,12 +55,8 @@ def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningJanus]:
 @pytest.fixture(scope="module")
 def venue_env(janus: RunningJanus) -> dict[str, str]:
     """The demo venue, told where its Janus is (as an admin would in the settings)."""
-    layout = janus.layout
     return {
-        "ESTAMINET_JANUS_URL": layout.url,
-        "ESTAMINET_JANUS_ADMIN_URL": layout.admin_url,
-        "ESTAMINET_JANUS_ADMIN_SECRET": layout.admin_secret,
-        "ESTAMINET_JANUS_ROOM_ADMIN_KEY": layout.room_admin_key,
+        **venue_settings(janus),
         "ESTAMINET_VOICE_CROWD_RETRY_SECONDS": "1",
         # Every table's voice on Janus, so that a small Loup-Garou table is mixed there too
         # (*Au coin du bar* is a ``crowd`` room: it is on Janus anyway).

@@ -42,7 +42,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from .helpers import PHONE, Venue, Visitors, screenshot, wait_online
+from .helpers import PHONE, Venue, Visitors, screenshot, wait_online, with_patches_applied
 
 pytestmark = pytest.mark.browser
 
@@ -307,10 +307,11 @@ def arrive(people: Visitors, name: str, **options: Any) -> Person:
         if not ws.url.endswith("/ws"):
             return
         sockets[0] += 1
+        kept: dict[str, list[str]] = {}
 
         def received(payload: str | bytes) -> None:
             text = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-            timeline.append(("frame", text))
+            timeline.append(("frame", with_patches_applied(text, kept)))
 
         ws.on("framereceived", received)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from estaminet.media.stage_rules import WINDOW_SECONDS, ReactionTally
-from estaminet.people.access import can_animate_stage, may_perform
+from estaminet.people.access import can_animate_stage, may_download_recording, may_perform
 from estaminet.people.model import Role, User
 
 
@@ -33,6 +33,23 @@ def test_animators_and_up_run_the_stage(role: Role, banned: bool, animates: bool
     now = datetime(2026, 12, 4, tzinfo=UTC)
     user = User("u", "U", role, None, None, False, now, now if banned else None)
     assert can_animate_stage(user) is animates
+
+
+@pytest.mark.parametrize(
+    ("role", "banned", "downloads"),
+    [
+        (Role.GUEST, False, False),
+        (Role.MEMBER, False, False),
+        (Role.MODERATOR, False, True),
+        (Role.ANIMATOR, False, True),
+        (Role.ADMIN, False, True),
+        (Role.ANIMATOR, True, False),
+    ],
+)
+def test_only_organisers_download_recordings(role: Role, banned: bool, downloads: bool) -> None:
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    user = User("u", "U", role, None, None, False, now, now if banned else None)
+    assert may_download_recording(user) is downloads
 
 
 def test_reactions_are_one_count_per_window_with_an_injected_clock() -> None:

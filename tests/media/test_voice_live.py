@@ -60,8 +60,10 @@ class FakeCrowd:
         self.closed: list[str] = []
         self.muted: list[tuple[str, str, bool]] = []
         self.rooms: dict[str, int] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def admit(self, space: str, user_id: str, display: str) -> CrowdTicket:
+        self.loop = asyncio.get_running_loop()  # the server's, to call the service in it
         if not self.up:
             raise CrowdUnavailable("voice/crowd_down")
         self.admitted.append((space, user_id))
@@ -527,6 +529,21 @@ async def test_voice_werewolf_night_on_a_mixing_server_gives_the_wolves_their_ow
             assert channel["ticket"]["room"] == fake.rooms[room]
             assert opened["night"] is True
             assert sorted(opened["send_to"]) == sorted(ids[j] for j in wolves - {i})
+
+        # The wolves' room's mixing server dies (several Janus, media/janus/placement.py): the
+        # room is opened again and only the wolves get a new ticket; nobody is told "moved".
+        def channel_token(i: int) -> str:
+            allow = [f for f in voice_frames(sockets[i], "allow") if f["channels"]][-1]
+            return str(allow["channels"][0]["ticket"]["token"])
+
+        before = {i: channel_token(i) for i in wolves}
+        await _in_server(fake, voice.crowd_moved({room}))
+        for sock in sockets:
+            await sock.quiet(0.3)
+        assert all(channel_token(i) != before[i] for i in wolves)
+        admitted = sorted(u for s, u in fake.admitted if s == room)
+        assert admitted == sorted([ids[i] for i in wolves] * 2)
+        assert all(voice_frames(sock, "moved") == [] for sock in sockets)
         # A wolf speaks in the private room: only the other wolves are told.
         await sockets[wolf].act("voice.speaking", {"space": space, "speaking": True}, ref="sp")
         for sock in sockets:
@@ -574,6 +591,20 @@ async def test_voice_werewolf_night_on_a_mixing_server_gives_the_wolves_their_ow
             last = voice_frames(sockets[i], "allow")[-1]
             assert last["channels"] == []
         assert all(s == space for s, _ in fake.admitted if s != room)
+        # The table's own room's server dies: everyone in its voice is told, in French.
+        await _in_server(fake, voice.crowd_moved({space}))
+        for i, sock in enumerate(sockets):
+            if i == leaver:
+                continue
+            moved = await sock.expect(type="voice", kind="moved")
+            assert moved["space"] == space and moved["message"] == "La voix change de serveur…"
+        assert voice_frames(sockets[leaver], "moved") == []
+
+
+async def _in_server(fake: FakeCrowd, work: Any) -> None:
+    """Run ``work`` in the served app's event loop (the one the fake crowd was called in)."""
+    assert fake.loop is not None
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, fake.loop))
 
 
 async def test_voice_kicked_from_the_room_leaves_its_voice(live: LiveServer, people: Any) -> None:

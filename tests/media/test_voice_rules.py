@@ -22,6 +22,7 @@ from estaminet.media.voice_rules import (
     next_hold,
     peers_of,
     public_member,
+    read_hold,
     room_permission,
     sends_to,
     speaking_audience,
@@ -100,6 +101,36 @@ def test_room_obeys_the_latest_silence_asked_for() -> None:
     # The floor passes within the sitting in force: its new silence applies.
     c = frozenset({"anne", "chloe"})
     assert next_hold(("sitting:2", b), "sitting:2", b, c) == ("sitting:2", c)
+
+
+def test_a_room_s_silences_read_again_agree_with_the_instance_that_applied_the_change() -> None:
+    a, b = frozenset({"anne"}), frozenset({"bob"})
+    one, two = ("sitting:1", a), ("sitting:2", b)
+    # One change, read again elsewhere: what next_hold gave where it was applied.
+    cases = [
+        (None, {}, {"sitting:1": a}, "sitting:1"),
+        (one, {"sitting:1": a}, {"sitting:1": a, "sitting:2": b}, "sitting:2"),
+        (two, {"sitting:1": a, "sitting:2": b}, {"sitting:1": a, "sitting:2": b}, "sitting:1"),
+        (two, {"sitting:1": a, "sitting:2": b}, {"sitting:2": b}, "sitting:1"),
+        (two, {"sitting:1": a, "sitting:2": b}, {"sitting:1": a}, "sitting:2"),
+        (one, {"sitting:1": a}, {"sitting:1": b}, "sitting:1"),
+    ]
+    for in_force, before, after, holder in cases:
+        expected = next_hold(in_force, holder, before.get(holder), after.get(holder))
+        assert read_hold(in_force, before, after, holder) == expected
+    assert read_hold(two, {"sitting:1": a, "sitting:2": b}, {"sitting:1": a}, "sitting:2") is None
+    # A holder re-committing the same silence never takes the room from the newer one.
+    assert (
+        read_hold(
+            two, {"sitting:1": a, "sitting:2": b}, {"sitting:1": a, "sitting:2": b}, "sitting:1"
+        )
+        == two
+    )
+    # Two changes read at once (one nudge was coalesced): the named one is the newest.
+    assert read_hold(None, {}, {"sitting:1": a, "sitting:2": b}, "sitting:1") == one
+    assert read_hold(None, {}, {"sitting:1": a, "sitting:2": b}, None) in (one, two)
+    # Nothing changed: the silence in force stays.
+    assert read_hold(one, {"sitting:1": a}, {"sitting:1": a}, None) == one
 
 
 def test_floor_handover_lifts_the_silence_but_never_switches_a_microphone_on() -> None:

@@ -16,48 +16,54 @@ from estaminet.kernel.errors import RateLimited
 from estaminet.people import passwords
 from estaminet.people.actions import admin_confirm_email
 from estaminet.people.throttle import SignInThrottle
+from estaminet.realtime.shared_state import MemorySharedState
 from estaminet.store import Database, utcnow
 from tests.support.live_server import LiveServer, Person, start_server_on
 
 _PASSWORD = "un mot de passe solide"
 
 
-def _throttle() -> SignInThrottle:
+def _throttle(shared: MemorySharedState | None = None) -> SignInThrottle:
     return SignInThrottle(
-        account_burst=3, account_per_minute=1.0, address_burst=5, address_per_minute=6.0
+        account_burst=3,
+        account_per_minute=1.0,
+        address_burst=5,
+        address_per_minute=6.0,
+        shared=shared,
     )
 
 
-def test_throttle_limits_one_account_then_refills() -> None:
+async def test_throttle_limits_one_account_then_refills() -> None:
     throttle = _throttle()
     for n in range(3):
-        throttle.check("Zoe@example.org", f"10.0.0.{n}", now=0.0)
+        await throttle.check("Zoe@example.org", f"10.0.0.{n}", now=0.0)
     with pytest.raises(RateLimited) as refused:
-        throttle.check("zoe@example.org", "10.0.0.9", now=1.0)
+        await throttle.check("zoe@example.org", "10.0.0.9", now=1.0)
     assert refused.value.code == "people/slow_down" and refused.value.params["minutes"] == 1
-    throttle.check("zoe@example.org", "10.0.0.9", now=61.0)
+    await throttle.check("zoe@example.org", "10.0.0.9", now=61.0)
 
 
-def test_throttle_limits_one_address_across_accounts() -> None:
+async def test_throttle_limits_one_address_across_accounts() -> None:
     throttle = _throttle()
     for n in range(5):
-        throttle.check(f"p{n}@example.org", "10.0.0.1", now=0.0)
+        await throttle.check(f"p{n}@example.org", "10.0.0.1", now=0.0)
     with pytest.raises(RateLimited):
-        throttle.check("p9@example.org", "10.0.0.1", now=0.0)
-    throttle.check("p9@example.org", "10.0.0.2", now=0.0)
+        await throttle.check("p9@example.org", "10.0.0.1", now=0.0)
+    await throttle.check("p9@example.org", "10.0.0.2", now=0.0)
 
 
-def test_throttle_keeps_a_bounded_number_of_buckets() -> None:
+async def test_throttle_keeps_a_bounded_number_of_buckets() -> None:
+    shared = MemorySharedState(max_buckets=10)
     throttle = SignInThrottle(
         account_burst=1,
         account_per_minute=1.0,
         address_burst=100,
         address_per_minute=1.0,
-        max_keys=10,
+        shared=shared,
     )
     for n in range(100):
-        throttle.check(f"p{n}@example.org", f"10.0.{n}.1", now=0.0)
-    assert len(throttle._accounts.buckets) == 10 and len(throttle._addresses.buckets) == 10
+        await throttle.check(f"p{n}@example.org", f"10.0.{n}.1", now=0.0)
+    assert len(shared.buckets.buckets) == 10
 
 
 @pytest.fixture(scope="module")

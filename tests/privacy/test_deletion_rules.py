@@ -12,6 +12,7 @@ import estaminet.games  # noqa: F401 - registers the built-in games
 from estaminet.games import kit
 from estaminet.kernel.errors import Conflict, Forbidden
 from estaminet.live.schema import activities
+from estaminet.media.schema import stage_recordings
 from estaminet.people import actions
 from estaminet.people.model import Role
 from estaminet.people.schema import invites, moderation_log
@@ -24,6 +25,7 @@ from estaminet.tables.schema import activity_chat
 from estaminet.venue import chat
 from estaminet.venue.rooms import room_by_slug
 from tests.conftest import FixedClock
+from tests.media.test_stage_recording import recorded_take
 from tests.venue.test_chat import MAX, setup_venue
 
 
@@ -63,6 +65,16 @@ async def a_moderator_with_traces(db: Database, clock: FixedClock) -> tuple[Any,
         db, lea, games, kit.get("lowest_unique"), clock(), title="Partie", options={}
     )
     await table_chat.post(db, lea, table.id, "table", "à la table", None, ["table"], clock())
+    # She sang on the stage, recorded twice: one take processed, one waiting for it.
+    for state, files in (
+        ("done", [{"name": "Léa Modératrice", "file": "01-Lea.webm", "user": lea.id},
+                  {"name": "Bob Marley", "file": "02-Bob.webm", "user": bob.id}]),
+        ("pending", []),
+    ):  # fmt: skip
+        await recorded_take(
+            db, clock(), state, {"11": ("Léa Modératrice", lea.id), "22": ("Bob Marley", bob.id)},
+            files,
+        )  # fmt: skip
     assert await everywhere(db, [lea.id, "Léa Modératrice"])  # the scan sees her
     return admin, lea, table.id, alice.id
 
@@ -77,6 +89,16 @@ async def test_deletion_leaves_no_trace_in_any_feature(
     )
     assert departure.user_id == lea.id and departure.messages
     assert await everywhere(db, [lea.id, "Léa Modératrice"]) == []
+    # Her files are erased after the commit: her processed one, Janus's raw ones of her feed.
+    assert [(left.files, left.feeds) for left in departure.recordings] == [
+        (("01-Lea.webm",), (11,)),
+        ((), (11,)),
+    ]
+    async with db.read() as conn:
+        takes = (await conn.execute(select(stage_recordings).order_by(stage_recordings.c.id))).all()
+    assert [json.loads(take.names) for take in takes] == [{"22": "Bob Marley"}] * 2
+    assert [f["file"] for f in json.loads(takes[0].files)] == ["02-Bob.webm"]
+    assert [json.loads(take.performers)["11"] for take in takes] == [None, None]
     async with db.read() as conn:
         table_rows = (await conn.execute(select(activity_chat.c.author_name))).all()
         host = (

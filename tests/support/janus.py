@@ -73,6 +73,13 @@ class RunningJanus:
             process.kill()
             process.wait(timeout=10)
 
+    def kill(self) -> None:
+        """End this Janus at once (``SIGKILL``, as a crash would): only the process we started."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             text = self.layout.log_file.read_text(errors="replace")
@@ -93,6 +100,17 @@ def janus_layout(folder: Path) -> JanusLayout:
         room_admin_key=secrets.token_urlsafe(16),
         rtp_ports=(42000, 44000),
     )
+
+
+def venue_settings(janus: RunningJanus) -> dict[str, str]:
+    """The settings a venue needs to use ``janus`` (as an admin would write them)."""
+    layout = janus.layout
+    return {
+        "ESTAMINET_JANUS_URL": layout.url,
+        "ESTAMINET_JANUS_ADMIN_URL": layout.admin_url,
+        "ESTAMINET_JANUS_ADMIN_SECRET": layout.admin_secret,
+        "ESTAMINET_JANUS_ROOM_ADMIN_KEY": layout.room_admin_key,
+    }
 
 
 def run_janus(folder: Path) -> Iterator[RunningJanus]:

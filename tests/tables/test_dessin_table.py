@@ -34,9 +34,17 @@ async def test_dessin_guesses_in_the_chat_and_strokes_as_stream_frames(
         assert (await d.act("table.act", {"table": table_id, "action": choose}))["type"] == "ack"
         page = (await drawer.http.get(f"/t/{table_id}")).text
         word = re.search(r'class="ds-secret">([^<]*)<', page).group(1)  # type: ignore[union-attr]
-        assert word not in (await other.http.get(f"/t/{table_id}")).text
-        await w.quiet()
-        await o.quiet()
+        guessing = (await other.http.get(f"/t/{table_id}")).text
+        # Not shown to a guesser: no secret box, and the word is no element's text (a word
+        # such as "table" is also in every table page's own words, so not a substring test).
+        assert 'class="ds-secret"' not in guessing
+        assert not re.search(rf">\s*{re.escape(word)}\s*<", guessing, re.IGNORECASE), word
+        # A spectator sees the same view as a guesser, but never a guesser's form (the
+        # screen is rendered for each kind of viewer, not shared because the views match).
+        watched = [f for f in await w.quiet() if f.get("kind") == "view"]
+        assert watched and "data-guess" not in watched[-1]["ops"][0]["html"]
+        guessed = [f for f in await o.quiet() if f.get("kind") == "view"]
+        assert guessed and "data-guess" in guessed[-1]["ops"][0]["html"]
 
         # A stroke: one small stream frame on the watchers' topic, no new view.
         ink = {"type": "ink", "turn": 0, "seq": 1, "ops": [["b", 0, 1, 10, 10, 4, 4]]}

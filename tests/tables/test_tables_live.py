@@ -211,3 +211,67 @@ async def test_tables_host_tools_refuse_what_would_break_a_game(
         await post(zoe, table_id, "join", role="player") == 303
     )  # already seated: nothing changes
     assert (await zoe.http.get(f"/t/{table_id}/replay?step=abc")).status_code == 404  # not over yet
+
+
+async def test_tables_views_travel_as_patches_a_late_joiner_sees_the_same(
+    live: LiveServer, people: Any
+) -> None:
+    """After the first view, a move sends each viewer a patch of their own previous view;
+    spectators all get the same frame; a late spectator's whole view equals the patched one."""
+    host, zoe = await people("Hôte P", role=Role.MEMBER), await people("Zoé P")
+    fans = [await people(f"Fan {i}") for i in range(3)]
+    table_id = await create_table(host, option_rounds="3")
+    assert await post(zoe, table_id, "join", role="player") == 303
+    for fan in fans:
+        assert await post(fan, table_id, "join", role="spectator") == 303
+    assert await post(host, table_id, "start") == 303
+    host_topic = seat_topic((await host.http.get(f"/t/{table_id}")).text)
+    zoe_topic = seat_topic((await zoe.http.get(f"/t/{table_id}")).text)
+    watch = f"table:{table_id}:watch"
+    async with host.socket() as h, zoe.socket() as z, fans[0].socket() as f0:
+        async with fans[1].socket() as f1:
+            for sock, topic in ((h, host_topic), (z, zoe_topic), (f0, watch), (f1, watch)):
+                await sock.sub(topic)
+                catch_up = await sock.expect(type="event", topic=topic, kind="catch_up")
+                assert catch_up["ops"][0] == {
+                    "op": "replace",
+                    "target": "#table-view",
+                    "html": catch_up["ops"][0]["html"],
+                    "keep": True,
+                }
+            raw: list[str] = []
+            for round_, (a, b) in enumerate(((4, 5), (2, 9))):
+                assert (
+                    await h.act(
+                        "table.act",
+                        {"table": table_id, "action": {"type": "pick", "number": a}},
+                        ref=f"h{round_}",
+                    )
+                )["type"] == "ack"
+                mine = await z.expect(type="event", topic=zoe_topic, kind="view")
+                assert (
+                    await z.act(
+                        "table.act",
+                        {"table": table_id, "action": {"type": "pick", "number": b}},
+                        ref=f"z{round_}",
+                    )
+                )["type"] == "ack"
+                for sock in (f0, f1):
+                    for _ in range(2):
+                        frame = await sock.expect(type="event", topic=watch, kind="view")
+                        op = frame["ops"][0]
+                        # A patch, much smaller than the view it rebuilds.
+                        assert op["op"] == "patch"
+                        edits = json.dumps(op["edits"], ensure_ascii=False)
+                        assert len(edits) * 3 < len(op["html"])
+                        assert "my-pick" not in edits  # nobody's own pick
+                        if sock is f0:
+                            raw.append(edits)
+                        else:
+                            assert edits == raw.pop(0)  # every spectator: the same frame
+                assert mine["ops"][0]["op"] == "patch"
+            patched = "".join(f0.kept[(watch, "#table-view")])
+        async with fans[2].socket() as late:
+            await late.sub(watch)
+            whole = await late.expect(type="event", topic=watch, kind="catch_up")
+            assert whole["ops"][0]["html"] == patched

@@ -5,6 +5,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from estaminet.venue.markdown import find_mentions, render_markdown
 
@@ -85,3 +87,43 @@ def test_markdown_find_mentions_reaches_everyone_with_that_name() -> None:
     assert find_mentions("@Léa B. et @jo", people) == [("3", "Léa B."), ("4", "Jo")]
     html = render_markdown("coucou @Léa !", found)
     assert html.count('class="mention"') == 1
+
+
+# A mention of nobody present sends a line down the full way (Markdown, then the sanitiser):
+# the shortcut for plain lines must give exactly the same HTML for every text.
+_NOBODY = [("nobody", "Zq9xNobody")]
+_ALPHABET = st.sampled_from(
+    [
+        *"abcXYZéèçàœ€£ 0123456789.,;:!?'’«»()-+=/%#@~|^{}$*_[]<>`\\&\"\t\n\r",
+        "🦊",
+        "\u00a0",
+        "\u202e",
+        "\u2028",
+        "\x00",
+        "&amp;",
+        "http://x.be",
+        "1. ",
+        "- ",
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(_ALPHABET, max_size=30).map("".join)
+    | st.text(alphabet="ab é'’«»()-+=/%#@~|^{}$.,;:!?09🦊\u00a0", max_size=40)
+)
+def test_markdown_plain_lines_take_a_shortcut_to_the_same_html(text: str) -> None:
+    assert render_markdown(text) == render_markdown(text, _NOBODY)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "On se retrouve au bar après le concert, qui vient ?",
+        "t=1732400000.123456 id=42 « Salut » l'ami ! 🦊",
+        "Rendez-vous à 20 h (ou 20 h 30) : https://example.be/agenda?x=1",
+    ],
+)
+def test_markdown_plain_lines_are_one_paragraph(line: str) -> None:
+    assert render_markdown(line) == f"<p>{line}</p>" == render_markdown(line, _NOBODY)

@@ -29,6 +29,7 @@ def two_instances(
         "hub": "redis",
         "redis_url": "redis://127.0.0.1:6379/0",
         "redis_prefix": f"test-{uuid.uuid4().hex[:8]}",
+        "loop": "asyncio",  # two uvloop servers in one process: see start_server
     }
     try:
         with contextlib.ExitStack() as stack:
@@ -103,3 +104,29 @@ async def test_scale_out_access_taken_away_on_one_instance_ends_it_on_the_other(
     finally:
         await admin.close()
         await mia.close()
+
+
+async def test_scale_out_sign_in_attempts_count_once_across_instances(
+    two_instances: tuple[LiveServer, LiveServer],
+) -> None:
+    """An attacker alternating instances gets one account's allowance (5), not one each."""
+    one, two = two_instances
+    here, there = Person(one), Person(two)
+
+    async def attempt(person: Person, n: int) -> int:
+        token = await person.csrf("/login")
+        response = await person.http.post(
+            "/login",
+            data={"csrf": token, "email": "nobody@example.org", "password": f"essai {n}"},
+            headers={"x-forwarded-for": f"10.9.0.{n}"},  # another address each time
+        )
+        return response.status_code
+
+    try:
+        answers = [await attempt(here if n % 2 else there, n) for n in range(5)]
+        assert answers == [400] * 5
+        assert await attempt(here, 5) == 429
+        assert await attempt(there, 6) == 429
+    finally:
+        await here.close()
+        await there.close()

@@ -101,7 +101,7 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
     live: LiveServer, people: Any
 ) -> None:
     MARKERS.update(
-        {"Hôtesse", "Gaspard", "Marcelle", "Théo", "Pauline", "Sacha", "Admin"}
+        {"Hôtesse", "Gaspard", "Marcelle", "Théo", "Pauline", "Sacha", "Admin", "Anima"}
         | {"Conciliabule", "Grande tablée", "Messeséquestre", "Table publique"}
         | {f"Nouvelles {slug}" for slug in ("bar", "jeux", "ag", "bureau")}
         | {"Micro muet", "Au secours du coin", "Veillée"}
@@ -114,6 +114,8 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
     team = await people("Théo", role=Role.MEMBER)
     player = await people("Pauline")
     spectator = await people("Sacha")
+    # An animator: the stage's raised hands (stagedesk:<slug>) are theirs alone.
+    animator = await people("Anima", role=Role.ANIMATOR)
     await set_team(admin, "bureau", await user_id(team), member=True)
     secret = await create_table(host, private="on", title="Conciliabule")
     open_table = await create_table(host, title="Grande tablée", option_rounds="3")
@@ -153,6 +155,7 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
         "player": player,
         "spectator": spectator,
         "host": host,  # at a private table (only its host can be: nobody else sees it)
+        "animator": animator,
     }
     covered: set[str] = set()
     sockets: dict[str, Socket] = {}
@@ -163,8 +166,17 @@ async def test_topic_views_socket_shows_no_more_than_the_pages(
         player.socket() as p,
         spectator.socket() as s,
         host.socket() as h,
+        animator.socket() as a,
     ):
-        sockets = {"guest": g, "member": m, "team": t, "player": p, "spectator": s, "host": h}
+        sockets = {
+            "guest": g,
+            "member": m,
+            "team": t,
+            "player": p,
+            "spectator": s,
+            "host": h,
+            "animator": a,
+        }
         before: dict[str, dict[str, str]] = {}
         for name, person in viewers.items():
             before[name] = await pages_of(person)

@@ -55,16 +55,17 @@ from estaminet.agenda.rules import (
     visible_levels,
 )
 from estaminet.agenda.service import AgendaService
-from estaminet.kernel.errors import BadInput, Conflict, EstaminetError, NotFound
+from estaminet.kernel.errors import BadInput, Conflict, EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
 from estaminet.kernel.storable import is_storable_int, is_storable_text
-from estaminet.people.access import can_see_answer_names
+from estaminet.people.access import can_animate_stage, can_see_answer_names
 from estaminet.people.queries import user_by_id
 from estaminet.services import services
 from estaminet.sittings.convocation import convocation_deadline
 from estaminet.translations import translate
+from estaminet.venue.kinds import RoomKind
 from estaminet.venue.markdown import render_markdown
-from estaminet.venue.rooms import list_rooms
+from estaminet.venue.rooms import access_room, list_rooms
 from estaminet.web.pages import page, require_user, tr
 from estaminet.web.security import form_with_csrf
 
@@ -409,6 +410,16 @@ async def _event_page(request: Request) -> Response:
     now = service.clock()
     room = rooms.get(event.room_slug or "")
     upcoming = [o for o in upcoming_occurrences(event, service.zone, now) if o.key != key][:6]
+    keep = services(request).stage.keep
+    if keep is not None:  # several instances: the sessions opened through any of them
+        for stage_room in rooms.values():
+            if stage_room.kind is RoomKind.STAGE:
+                await services(request).stage.refresh(stage_room.slug)
+    stage_rooms = [
+        r
+        for r in rooms.values()
+        if r.kind is RoomKind.STAGE and user is not None and r.visible_to(user)
+    ]
     return page(
         request,
         "agenda/event.html",
@@ -431,8 +442,44 @@ async def _event_page(request: Request) -> Response:
             "assembly_rooms": [r for r in rooms.values() if r.kind.value == "assembly"],
             "local_start": occurrence.start.astimezone(service.zone).strftime("%Y-%m-%dT%H:%M"),
             "local_end": occurrence.end.astimezone(service.zone).strftime("%Y-%m-%dT%H:%M"),
+            # La scène (docs/stage.md): open for this event now, or opened from here.
+            "stage_open": keep.open_for(event_id, key) if keep is not None else None,
+            "stage_rooms": stage_rooms if keep is not None else [],
+            "can_open_stage": user is not None and can_animate_stage(user),
         },
     )
+
+
+async def open_stage(request: Request) -> Response:
+    """Open a stage for this event's occurrence (an animator): the stage shows what is on."""
+    user = require_user(request)
+    service = _service(request)
+    form = await form_with_csrf(request)
+    event_id, key = _event_id(request), _key(request)
+    keep = services(request).stage.keep
+    if not can_animate_stage(user):
+        raise Forbidden(
+            "stage/not_animator", N_("Only the stage's animators can open and run the stage.")
+        )
+    slug = form.get("room")
+    if keep is None or not isinstance(slug, str) or not 0 < len(slug) <= 60:
+        raise BadInput("stage/not_a_stage", N_("This room has no stage."))
+    async with service.db.read() as conn:
+        event = await access_event(conn, user, event_id)
+        occurrence = occurrence_at(event.series, service.zone, key)
+        room = await access_room(conn, user, slug)
+    if room.kind is not RoomKind.STAGE:
+        raise BadInput("stage/not_a_stage", N_("This room has no stage."))
+    await keep.open(
+        room.slug,
+        user,
+        title=event.title,
+        event_id=event_id,
+        occurrence=key,
+        starts_at=occurrence.start,
+        link=f"/agenda/{event_id}/{key}",
+    )
+    return RedirectResponse(f"/r/{room.slug}", status_code=303)
 
 
 async def answer(request: Request) -> Response:
@@ -652,4 +699,5 @@ routes = [
     Route("/agenda/{event_id:int}/{key}/answer", answer, methods=["POST"]),
     Route("/agenda/{event_id:int}/{key}/cancel", cancel_occurrence, methods=["POST"]),
     Route("/agenda/{event_id:int}/{key}/move", move_occurrence, methods=["POST"]),
+    Route("/agenda/{event_id:int}/{key}/stage", open_stage, methods=["POST"]),
 ]

@@ -80,10 +80,21 @@ OnChange = Callable[[Live, Sequence[Event]], Awaitable[None]]
 
 
 class Engine:
-    def __init__(self, db: Database, lookup: Lookup, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        lookup: Lookup,
+        clock: Callable[[], datetime],
+        *,
+        distributed: bool = False,
+    ) -> None:
         self.db = db
         self.lookup = lookup
         self.clock = clock
+        self.distributed = distributed
+        """Other instances commit to the same logs (``settings.hub == "redis"``): a cached
+        state may be behind, so a refusal, or a view for a page, is checked against the
+        database's log position first. Alone, the cache is always the latest: no extra read."""
         self._cache: dict[int, Live] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self._listeners: list[OnChange] = []
@@ -113,6 +124,30 @@ class Engine:
             live = await self._rebuild(conn, activity_id)
         self._cache[activity_id] = live
         return live
+
+    async def latest(self, activity_id: int) -> Live:
+        """The activity's latest committed state, for a view that a page or a catch-up builds.
+
+        Alone, this is :meth:`get`. With other instances, one cheap read of the log position
+        first: when this instance's copy is behind, it is rebuilt."""
+        live = await self.get(activity_id)
+        if self.distributed and await self._behind(live):
+            self.forget(activity_id)
+            live = await self.get(activity_id)
+        return live
+
+    async def _behind(self, live: Live) -> bool:
+        """Whether the database's log for ``live`` moved past this copy (or its status changed,
+        a host ending it through another instance)."""
+        async with self.db.read() as conn:
+            row = (
+                await conn.execute(
+                    select(activities.c.last_seq, activities.c.status).where(
+                        activities.c.id == live.id
+                    )
+                )
+            ).first()
+        return row is None or int(row[0]) != live.seq or row[1] != live.status
 
     async def _rebuild(self, conn: AsyncConnection, activity_id: int) -> Live:
         row = (await conn.execute(select(activities).where(activities.c.id == activity_id))).first()
@@ -258,29 +293,20 @@ class Engine:
         """
         now = now or self.clock()
         async with self._lock(activity_id):
-            for attempt in range(3):
+            conflicts, checked = 0, False
+            while True:
                 live = await self.get(activity_id)
-                if at_seq is not None and live.seq != at_seq:
-                    raise ActionRefused(Rejection("live/moved_on"))
-                if live.status != "running" and (
-                    live.status != "ended" or live.rules.outcome(live.state) is None
-                ):
-                    # Not started, or stopped early by its host. After a natural end the
-                    # rules still decide (a secretary may add notes to closed minutes).
-                    raise ActionRefused(Rejection("live/not_running"))
-                sealing = secret_ballots(live.rules)
-                sealed: list[SealedBallot] = []
-                if sealing is not None:
-                    # A decision: events for the log, secret ballots for the box.
-                    decision = sealing.apply_sealed(live.state, actor, action, now)
-                    if isinstance(decision, Rejection):
-                        raise ActionRefused(decision)
-                    events, sealed = list(decision.events), list(decision.sealed)
-                else:
-                    result = live.rules.apply(live.state, actor, action, now)
-                    if isinstance(result, Rejection):
-                        raise ActionRefused(result)
-                    events = list(result)
+                decided = self._decide(live, actor, action, now, at_seq)
+                if isinstance(decided, Rejection):
+                    if self.distributed and not checked:
+                        # Refused by a copy that another instance's commit may have made
+                        # stale: refused only if the database's log is where this copy is.
+                        checked = True
+                        if await self._behind(live):
+                            self.forget(activity_id)
+                            continue
+                    raise ActionRefused(decided)
+                events, sealed = decided
                 if not events:
                     return events
                 try:
@@ -288,7 +314,8 @@ class Engine:
                 except _Stale:
                     # Another instance appended first: rebuild and validate again.
                     self.forget(activity_id)
-                    if attempt == 2:
+                    conflicts += 1
+                    if conflicts == 3:
                         raise Conflict(
                             "live/busy", N_("Too many things at once; try again.")
                         ) from None
@@ -298,6 +325,32 @@ class Engine:
             # so a later move can never be overtaken by an older state.
             await self._publish(fresh, events)
         return events
+
+    @staticmethod
+    def _decide(
+        live: Live, actor: Seat, action: Mapping[str, Any], now: datetime, at_seq: int | None
+    ) -> Rejection | tuple[list[Event], list[SealedBallot]]:
+        """What the rules make of the action on this copy: a refusal, or events (and sealed
+        ballots) to commit. Pure: no I/O."""
+        if at_seq is not None and live.seq != at_seq:
+            return Rejection("live/moved_on")
+        if live.status != "running" and (
+            live.status != "ended" or live.rules.outcome(live.state) is None
+        ):
+            # Not started, or stopped early by its host. After a natural end the
+            # rules still decide (a secretary may add notes to closed minutes).
+            return Rejection("live/not_running")
+        sealing = secret_ballots(live.rules)
+        if sealing is not None:
+            # A decision: events for the log, secret ballots for the box.
+            decision = sealing.apply_sealed(live.state, actor, action, now)
+            if isinstance(decision, Rejection):
+                return decision
+            return list(decision.events), list(decision.sealed)
+        result = live.rules.apply(live.state, actor, action, now)
+        if isinstance(result, Rejection):
+            return result
+        return list(result), []
 
     async def _publish(self, live: Live, events: Sequence[Event]) -> None:
         for listener in self._listeners:
@@ -338,9 +391,15 @@ class Engine:
         outcome = live.rules.outcome(state)
         status = "ended" if outcome is not None else "running"
         async with self.db.begin() as conn:
+            # The claim: the log is where this copy is, and nobody stopped the activity
+            # meanwhile (a host's stop moves the status, not the log).
             moved = await conn.execute(
                 update(activities)
-                .where(activities.c.id == live.id, activities.c.last_seq == live.seq)
+                .where(
+                    activities.c.id == live.id,
+                    activities.c.last_seq == live.seq,
+                    activities.c.status == live.status,
+                )
                 .values(
                     last_seq=seq,
                     status=status,
@@ -403,7 +462,7 @@ class Engine:
     async def key_shares(self, activity_id: int, seat: Seat) -> list[dict[str, Any]]:
         """The key shares ``seat`` keeps for the activity's open boxes, while this process has
         them (for that person's own page, never for anyone else)."""
-        live = await self.get(activity_id)
+        live = await self.latest(activity_id)
         wanted = _boxes(live.rules, live.state)
         holders: dict[str, list[Seat]] = {}
         async with self.db.read() as conn:
@@ -419,7 +478,7 @@ class Engine:
         """A key holder's page shows its share of ``box``: confirms it is kept, or gives the key
         back to a locked box. Returns whether the box was unlocked. Refusals change nothing."""
         async with self._lock(activity_id):
-            live = await self.get(activity_id)
+            live = await self.latest(activity_id)
             if box not in _boxes(live.rules, live.state):
                 raise Conflict("ballots/box_unknown", N_("This ballot box is not open."))
             async with self.db.begin() as conn:

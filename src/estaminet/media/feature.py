@@ -14,5 +14,11 @@ def feature(services: Services) -> Feature:
         "media",
         routes=routes,
         panels={"stage": services.stage.room_panel},
-        topics=(services.voice.install, services.stage.install),
+        topics=(
+            services.voice.install,
+            services.stage.install,
+            services.stage_tables.install,
+            services.board.install,
+        ),
+        table_extras=(services.board.table_extra,),
     )

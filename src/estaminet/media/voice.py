@@ -2,11 +2,21 @@
 
 Voice state is kept in memory by this process, like presence: a person is in a
 space's voice while the tab that joined follows the space's ``voice:`` topic
-(a dropped socket leaves it). What may be sent to whom is decided by the pure
+(a dropped socket leaves it). With several instances (``SharedState`` distributed),
+each instance holds its own members as entries of the shared state and nudges the
+others on the hub (``voice-sync:<space>``); an instance with members in a space
+reads the others' (*remote* members, whose tabs it cannot reach) and applies the
+same rules over the union, telling only its own tabs what changed for them. What
+only the acting instance knows (a relayed signal, a private speaking notice, the end
+of a call, "move to the mixing server") goes to a remote member through the hub, to
+the instance holding their tab (``voice-relay:<instance>``). An instance that dies
+has its members swept from the shared state after its lease (see ``realtime/shared_state``). What may be sent to whom is decided by the pure
 rules in ``voice_rules``; this module only carries it out:
 
 - ``voice:<space>`` (a topic): who is in the voice, muted, speaking — the same
-  for everyone who follows it, and never anything about private groups;
+  for everyone who follows it, and never anything about private groups; with several
+  instances, published once venue-wide by whichever holds the space's lock, against
+  the record of what was last published (catch-ups draw from it);
 - ``{"type":"voice",…}`` frames pushed to one tab: the peers to connect to,
   relayed offers/answers/ICE candidates, where one's voice may go now, private
   speaking notices, and the end of a call.
@@ -18,10 +28,11 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -33,6 +44,7 @@ from estaminet.kernel.ratelimit import Monotonic, TokenBucket
 from estaminet.live.engine import Live
 from estaminet.media.crowd import CrowdTicket, CrowdUnavailable, CrowdVoice
 from estaminet.media.holds import RoomHolds
+from estaminet.media.signalling import push_signal, read_signal
 from estaminet.media.voice_rules import (
     MAIN,
     Permission,
@@ -55,9 +67,10 @@ from estaminet.people.actions import log_moderation
 from estaminet.people.model import User, initials_of
 from estaminet.people.queries import active_user, user_by_id
 from estaminet.realtime.connection import Connection, Principal
-from estaminet.realtime.frames import encode, frame_for_locales
+from estaminet.realtime.frames import Frame, encode, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import Hub
+from estaminet.realtime.shared_state import MemorySharedState, SharedState
 from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.tables.service import TableService
@@ -74,8 +87,10 @@ TurnCredentials = Callable[[str, datetime], Sequence[Mapping[str, Any]] | Mappin
 """``(user_id, now)`` → ICE server entries (TURN with short-lived credentials), or none."""
 
 _PUBLISH_DELAY = 0.15
-_SIGNAL_TYPES = frozenset({"offer", "answer", "candidate", "restart"})
 _MALFORMED = N_("This message could not be read.")
+# Pushes only the acting instance knows of, sent on to a remote member's instance; the
+# others ("peer", "allow", "floor") each instance works out for its own tabs.
+_RELAYED = frozenset({"signal", "speaking", "ended", "rejoin", "floor"})
 
 
 @dataclass(eq=False)
@@ -89,6 +104,8 @@ class _Member:
     table_person: TablePerson | None = None
     allowed: dict[str, Any] | None = None
     """The last ``allow`` this tab was told (only changes are sent)."""
+    instance: str | None = None
+    """``None``: this instance holds the tab; else the instance that does (a remote member)."""
 
 
 @dataclass(eq=False)
@@ -147,11 +164,20 @@ class VoiceService:
         turn_credentials: TurnCredentials | None = None,
         group_key: bytes | None = None,
         monotonic: Monotonic = time.monotonic,
+        shared: SharedState | None = None,
     ) -> None:
         self.db = db
         self.hub = hub
         self.templates = templates
         self.settings = settings
+        self.shared: SharedState = shared if shared is not None else MemorySharedState()
+        """With several instances: the members of each instance, and who is muted by a
+        moderator, venue-wide."""
+        self._following: dict[str, Callable[[], None]] = {}
+        self._relaying: Callable[[], None] | None = None
+        self._reloads: dict[str, asyncio.Task[None]] = {}
+        self._again: set[str] = set()
+        self._sends: set[asyncio.Task[None]] = set()
         self.clock = clock
         self.monotonic = monotonic
         self.tables = tables
@@ -166,12 +192,15 @@ class VoiceService:
         """The silences sittings ask of rooms' voices (``holds.source`` refills them)."""
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._dirty: set[str] = set()
+        self._holds_changed: dict[str, str | None] = {}
+        """Spaces whose silences another instance changed (whose change), to read again."""
         self._flush: asyncio.TimerHandle | None = None
         self._waiting: dict[int, tuple[Connection, str]] = {}
         self._watcher: asyncio.Task[None] | None = None
         self._families: dict[str, SpaceCheck] = {}
         if tables is not None:
             tables.engine.on_change(self._table_changed)
+        self.shared.watch(_VOICE, self._swept)
 
     def add_family(self, family: str, check: SpaceCheck) -> None:
         """Voice spaces named ``<family>:<rest>`` that another feature decides (the help
@@ -243,9 +272,17 @@ class VoiceService:
             raise BadInput("voice/follow_first", _MALFORMED)
         if not self._rate("join", user_id, 10, 0.5):
             raise EstaminetError("voice/slow_down", N_("Too many tries; wait a moment."))
-        await self.holds.read(key)
+        self._relay_here()
+        if not self.shared.distributed:
+            await self.holds.read(key)
         space = self.spaces.get(key) or _Space(key, access.mode, access.room_id)
         self.spaces[key] = space
+        if self.shared.distributed:
+            fresh = key not in self._following
+            self._follow(key)
+            if fresh:  # not followed here until now: the silences held here may be behind
+                await self.holds.read(key, fresh=True)
+            await self._load_remote(space)
         old = space.members.get(user_id)
         if old is not None:
             if old.conn is not conn:
@@ -277,15 +314,21 @@ class VoiceService:
                     self._push(member.conn, key, "rejoin")
         # Awaiting above may have emptied (and forgotten) the space: make sure it is known.
         space = self.spaces.setdefault(key, space)
+        if self.shared.distributed:
+            self._follow(key)
         space.transport = transport
         member = _Member(
             user_id, ctx.principal.display_name, conn, transport, table_person=access.table_person
         )
         space.members[user_id] = member
-        if space.is_table and self.tables is not None and len(space.members) == 1:
+        first_here = sum(1 for m in space.members.values() if m.instance is None) == 1
+        if space.is_table and self.tables is not None and self.shared.distributed:
+            await self._refresh_table(space, seats=True)  # the others' seats too
+        elif space.is_table and self.tables is not None and first_here:
             space.plan = await self._plan(int(key.partition(":")[2]))
         await self._recompute(space, joined=user_id)
         self._mark(key)
+        await self._announce(space, member)
         reply: dict[str, Any] = {
             "space": key,
             "transport": transport.value,
@@ -335,20 +378,39 @@ class VoiceService:
                         present=False,
                     )
         self._mark(space.key)
-        if member.transport is Transport.JANUS and self.crowd is not None and release:
+        local = member.instance is None
+        if local:
+            await self._withdraw(space.key, user_id)
+        if member.transport is Transport.JANUS and self.crowd is not None and release and local:
             with contextlib.suppress(CrowdUnavailable):
                 await self.crowd.release(space.key, user_id)
         if not space.members:
             await self._sync_groups(space)
-            if space.transport is Transport.JANUS and self.crowd is not None:
+            # Someone joining again (``release=False``) comes right back: the mixing room
+            # stays, or two people reconnecting at once (their server died) would have the
+            # second one's rejoin destroy the room the first was just given a ticket for.
+            if space.transport is Transport.JANUS and self.crowd is not None and release:
                 with contextlib.suppress(CrowdUnavailable):
                     await self.crowd.close(space.key)
             self._forget_if_empty(space)
         else:
             await self._recompute(space)
+            if self.shared.distributed:
+                self._forget_if_empty(space)  # only others' members left: not followed here
 
     def _forget_if_empty(self, space: _Space) -> None:
-        if not space.members and not space.moderator_muted and self.spaces.get(space.key) is space:
+        if self.spaces.get(space.key) is not space:
+            return
+        if self.shared.distributed:
+            # Others' members are known only while this instance has some of its own.
+            if any(m.instance is None for m in space.members.values()):
+                return
+            del self.spaces[space.key]
+            unfollow = self._following.pop(space.key, None)
+            if unfollow is not None:
+                unfollow()
+            return
+        if not space.members and not space.moderator_muted:
             del self.spaces[space.key]
 
     # -- permissions -----------------------------------------------------------------
@@ -396,12 +458,15 @@ class VoiceService:
             "channels": channels,
         }
 
-    async def _recompute(self, space: _Space, joined: str | None = None) -> None:
+    async def _recompute(
+        self, space: _Space, joined: str | None = None, newcomers: frozenset[str] = frozenset()
+    ) -> None:
         """Apply the current rules: tell each person what changed for them, and only that."""
         before = space.permissions
         after = self._permissions(space)
         space.permissions = after
         await self._sync_groups(space)
+        stopped: list[_Member] = []
         for user_id, member in list(space.members.items()):
             if user_id not in after or space.members.get(user_id) is not member:
                 continue  # joined or left while the mixing server answered: their turn comes
@@ -416,7 +481,7 @@ class VoiceService:
                         "peer",
                         peer=_who(space.members[peer]),
                         present=True,
-                        offer=peer != joined and user_id < peer,
+                        offer=peer != joined and peer not in newcomers and user_id < peer,
                     )
                 for peer in sorted(old_peers - new_peers):
                     if peer in space.members:
@@ -434,8 +499,14 @@ class VoiceService:
                     self._push(member.conn, space.key, "allow", **allow)
             was = before.get(user_id)
             if was is None or was.send != after[user_id].send:
+                if member.speaking and member.instance is None:
+                    stopped.append(member)  # the others read it from the shared state
                 member.speaking = False
-                if member.transport is Transport.JANUS and self.crowd is not None:
+                if (
+                    member.transport is Transport.JANUS
+                    and self.crowd is not None
+                    and member.instance is None
+                ):
                     mine = self._carried(space, user_id)
                     with contextlib.suppress(CrowdUnavailable):
                         await self.crowd.mute(space.key, user_id, MAIN not in mine.send)
@@ -443,6 +514,8 @@ class VoiceService:
                             if user_id in held:
                                 room = group_space(space.key, group, self._group_key)
                                 await self.crowd.mute(room, user_id, group not in mine.send)
+        for member in stopped:
+            await self._announce(space, member)
         self._mark(space.key)
 
     async def _sync_groups(self, space: _Space) -> None:
@@ -458,7 +531,9 @@ class VoiceService:
         mixed = {
             u: p
             for u, p in space.permissions.items()
-            if u in space.members and space.members[u].transport is Transport.JANUS
+            if u in space.members
+            and space.members[u].transport is Transport.JANUS
+            and space.members[u].instance is None  # each instance admits its own
         }
         wanted = mixing_groups(mixed, Transport.JANUS)
         for group in sorted(set(space.groups) - set(wanted)):
@@ -502,20 +577,36 @@ class VoiceService:
 
     async def _table_changed(self, live: Live, events: Sequence[Event]) -> None:
         """After each table commit: the game may have muted everyone or opened a private channel."""
-        space = self.spaces.get(f"table:{live.id}")
+        key = f"table:{live.id}"
+        if self.shared.distributed:
+            # The other instances' members hear of it by reading the plan again themselves.
+            await self._nudge(key)
+        space = self.spaces.get(key)
         if space is None or not space.members or self.tables is None:
             return
-        plan = await self._plan(live.id)
-        if plan != space.plan:
-            space.plan = plan
-            # Seats are dealt when the game starts: read who sits where again.
-            table = await self.tables.table(live.id)
-            for member in space.members.values():
-                me = table.participant(member.user_id)
-                member.table_person = (
-                    TablePerson(member.user_id, me.role, me.seat) if me is not None else None
-                )
+        if await self._refresh_table(space):
             await self._recompute(space)
+
+    async def _refresh_table(self, space: _Space, *, seats: bool = False) -> bool:
+        """Read the game's voice plan again (and, when it changed or ``seats``, who sits
+        where: seats are dealt when the game starts); ``True`` if anything changed."""
+        assert self.tables is not None
+        table_id = int(space.key.partition(":")[2])
+        if seats and self.shared.distributed:
+            # Another instance committed: this one's cached game state may be behind it.
+            self.tables.engine.forget(table_id)
+        plan = await self._plan(table_id)
+        changed = plan != space.plan
+        if not changed and not seats:
+            return False
+        space.plan = plan
+        table = await self.tables.table(table_id)
+        for member in space.members.values():
+            me = table.participant(member.user_id)
+            person = TablePerson(member.user_id, me.role, me.seat) if me is not None else None
+            changed = changed or person != member.table_person
+            member.table_person = person
+        return changed
 
     # -- a sitting's hold on its room's voice -------------------------------------------
 
@@ -527,7 +618,12 @@ class VoiceService:
         permission; on a mixing server, ``crowd.mute``), each told by an ``allow``
         frame with ``silenced``.
         """
-        if not self.holds.ask(key, holder, speakers):
+        changed = self.holds.ask(key, holder, speakers)
+        if self.shared.distributed and (changed or key not in self._following):
+            # The other instances with members in the room read its silences again.
+            held = {"from": self.shared.instance, "holder": holder}
+            self._send(self._nudge(key, holds=held))
+        if not changed:
             return
         space = self.spaces.get(key)
         if space is not None and space.members:
@@ -563,17 +659,14 @@ class VoiceService:
 
     async def _signal(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         key = _space_key(data)
-        target, signal = data.get("to"), data.get("signal")
-        if not isinstance(target, str) or not isinstance(signal, dict):
+        target = data.get("to")
+        if not isinstance(target, str):
             raise _malformed()
-        if signal.get("type") not in _SIGNAL_TYPES:
-            raise _malformed()
-        size = len(encode(signal).encode("utf-8"))
-        if size > self.settings.voice_max_signal_bytes:
-            raise BadInput("voice/signal_too_large", N_("This call setup message is too large."))
-        sdp = signal.get("sdp")
-        if sdp is not None and not isinstance(sdp, str):
-            raise _malformed()
+        clean = read_signal(
+            data.get("signal"),
+            max_bytes=self.settings.voice_max_signal_bytes,
+            too_large="voice/signal_too_large",
+        )
         space, member = self._member(ctx, key)
         peer = space.members.get(target)
         if (
@@ -589,8 +682,7 @@ class VoiceService:
             raise EstaminetError(
                 "voice/slow_down", N_("Too many call setup messages; wait a moment.")
             )
-        clean = {k: signal[k] for k in ("type", "sdp", "candidate") if k in signal}
-        self._push(peer.conn, key, "signal", **{"from": member.user_id, "signal": clean})
+        push_signal(peer.conn, key, member.user_id, clean)
         return {}
 
     async def _speaking(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -609,6 +701,7 @@ class VoiceService:
         audience = speaking_audience(member.user_id, {**space.permissions, member.user_id: mine})
         if audience is None:
             self._mark(key)
+            await self._announce(space, member)
         else:
             for other in sorted(audience):
                 if other in space.members:
@@ -626,11 +719,12 @@ class VoiceService:
         muted = data.get("muted")
         if not isinstance(muted, bool):
             raise _malformed()
-        _, member = self._member(ctx, key)
+        space, member = self._member(ctx, key)
         member.self_muted = muted
         if muted:
             member.speaking = False
         self._mark(key)
+        await self._announce(space, member)
         return {"muted": muted}
 
     # -- moderation -------------------------------------------------------------------
@@ -647,6 +741,10 @@ class VoiceService:
         if not can_moderate(actor):
             raise Forbidden("venue/not_moderator", N_("Only moderators can do that."))
         space = self.spaces.get(key)
+        if space is None and self.shared.distributed:
+            # Nobody in this voice on this instance: the members are the others'.
+            space = _Space(key, "mesh")
+            await self._load_remote(space)
         if target is None or space is None or target.id not in space.members:
             raise NotFound(
                 "voice/not_in_voice", N_("This person is not in your voice conversation.")
@@ -681,6 +779,12 @@ class VoiceService:
             else:
                 space.moderator_muted.discard(target.id)
             member.speaking = member.speaking and action == "unmute"
+            if self.shared.distributed:
+                if action == "mute":
+                    await self.shared.hold(_MUTED, key, target.id, "1")
+                else:
+                    await self.shared.release(_MUTED, key, target.id)
+                await self._nudge(key)
             await self._recompute(space)
         return {"user": target.id, "action": action}
 
@@ -725,10 +829,214 @@ class VoiceService:
                 for conn, key in waiting.values():
                     self._push(conn, key, "back")
 
+    async def crowd_moved(self, moved: set[str]) -> None:
+        """The mixing server under these rooms went away (``media.janus.placement``): the
+        people in them, and those waiting to join them, reconnect to wherever the rooms
+        are placed now (new tickets), told so; a private group's room is opened again."""
+        for space in list(self.spaces.values()):
+            groups = [
+                g for g in space.groups if group_space(space.key, g, self._group_key) in moved
+            ]
+            for group in groups:
+                del space.groups[group]
+            if space.key in moved:
+                for member in list(space.members.values()):
+                    if member.transport is Transport.JANUS:
+                        self._moved(member.conn, space.key)
+            elif groups and space.members:
+                await self._recompute(space)
+        for conn_id, (conn, key) in list(self._waiting.items()):
+            if key in moved:
+                del self._waiting[conn_id]
+                self._moved(conn, key)
+
+    def _moved(self, conn: Connection, key: str) -> None:
+        message = translate(conn.locale, N_("The voice is moving to another server…"))
+        self._push(conn, key, "moved", message=message)
+
     # -- sending ----------------------------------------------------------------------
 
     def _push(self, conn: Connection, key: str, kind: str, **fields: Any) -> None:
         conn.push_json({"type": "voice", "space": key, "kind": kind, **fields})
+
+    # -- several instances ----------------------------------------------------------------
+
+    def _relay_here(self) -> None:
+        """Receive what other instances send on to this instance's tabs."""
+        if self.shared.distributed and self._relaying is None:
+            self._relaying = self.hub.subscribe(
+                f"voice-relay:{self.shared.instance}", self._relayed
+            )
+
+    def _follow(self, key: str) -> None:
+        if key not in self._following:
+            self._following[key] = self.hub.subscribe(
+                f"voice-sync:{key}", lambda frame: self._synced(key, frame)
+            )
+
+    def _synced(self, key: str, frame: Frame) -> None:
+        """A nudge on ``voice-sync:<key>``: read the members again (and, when a sitting's
+        change was committed on another instance, the room's silences)."""
+        held = (frame.control or {}).get("holds")
+        if isinstance(held, dict) and held.get("from") != self.shared.instance:
+            holder = held.get("holder")
+            self._holds_changed[key] = holder if isinstance(holder, str) else None
+        self._reload_soon(key)
+
+    async def _nudge(self, key: str, **extra: Any) -> None:
+        """Tell the other instances with members in ``key`` to read the members again."""
+        frame = Frame(f"voice-sync:{key}", 0, {}, {"action": "voice_sync", **extra})
+        await self.hub.publish(frame)
+
+    async def _announce(self, space: _Space, member: _Member) -> None:
+        """This instance's member, as the others see it (joined, muted, speaking)."""
+        if not self.shared.distributed or member.instance is not None:
+            return
+        person = member.table_person
+        value = {
+            "i": self.shared.instance,
+            "n": member.display_name,
+            "t": member.transport.value,
+            "m": member.self_muted,
+            "s": member.speaking,
+            "l": member.conn.locale,
+            "p": [person.kind, person.seat] if person is not None else None,
+        }
+        await self.shared.hold(_VOICE, space.key, member.user_id, encode(value))
+        await self._nudge(space.key)
+
+    async def _withdraw(self, key: str, user_id: str) -> None:
+        if self.shared.distributed:
+            await self.shared.release(_VOICE, key, user_id)
+            await self._nudge(key)
+
+    def _swept(self, keys: set[str]) -> None:
+        """An instance died: its members left every space it had them in."""
+        for key in keys:
+            self._reload_soon(key)
+            self._send(self._nudge(key))
+            self._mark(key)  # the roster, even when nobody is left in the voice to publish it
+
+    def _reload_soon(self, key: str) -> None:
+        """Read the others' members of ``key`` again: now, or once more after the current read."""
+        if key in self._reloads:
+            self._again.add(key)
+            return
+        task = asyncio.get_running_loop().create_task(self._reload(key))
+        self._reloads[key] = task
+        task.add_done_callback(lambda _: self._reloaded(key))
+
+    def _reloaded(self, key: str) -> None:
+        self._reloads.pop(key, None)
+        if key in self._again:
+            self._again.discard(key)
+            self._reload_soon(key)
+
+    async def _reload(self, key: str) -> None:
+        holds_changed = key in self._holds_changed
+        latest = self._holds_changed.pop(key, None)
+        space = self.spaces.get(key)
+        if space is None:
+            return
+        try:
+            before = set(space.members)
+            changed = await self._load_remote(space)
+            if holds_changed and not space.is_table:
+                # A sitting's change committed elsewhere: the silences, read again here.
+                changed = await self.holds.reread(key, latest) or changed
+            if space.is_table and self.tables is not None and space.members:
+                # A table commit elsewhere: the plan, and the seats, as this instance reads them.
+                changed = await self._refresh_table(space, seats=True) or changed
+            if changed:
+                if not space.members:
+                    self._forget_if_empty(space)
+                    return
+                # Who just arrived elsewhere calls everyone here (as a newcomer does).
+                await self._recompute(space, newcomers=frozenset(set(space.members) - before))
+                self._mark(key)
+        except Exception:
+            log.exception("voice: reading the other instances' members of %s failed", key)
+
+    async def _load_remote(self, space: _Space) -> bool:
+        """Bring the other instances' members of ``space`` up to date; ``True`` if changed."""
+        held = await self.shared.held(_VOICE, space.key)
+        muted = {member for member, _ in await self.shared.held(_MUTED, space.key)}
+        remote: dict[str, _Member] = {}
+        for user_id, raw in held:
+            value = json.loads(raw)
+            if value["i"] == self.shared.instance:
+                continue
+            local = space.members.get(user_id)
+            if local is not None and local.instance is None:
+                continue  # their newer tab here wins; the other instance is told "elsewhere"
+            remote[user_id] = self._held_member(user_id, value)
+        changed = muted != space.moderator_muted
+        space.moderator_muted = muted
+        for user_id, member in list(space.members.items()):
+            if member.instance is not None and user_id not in remote:
+                await self._remove(space, user_id, release=False)
+                changed = True
+        for user_id, member in remote.items():
+            old = space.members.get(user_id)
+            if old is not None and old.instance == member.instance and space.is_table:
+                member.table_person = old.table_person  # as read from the table here
+            if old is None or (
+                old.instance,
+                old.transport,
+                old.self_muted,
+                old.speaking,
+                old.table_person,
+            ) != (
+                member.instance,
+                member.transport,
+                member.self_muted,
+                member.speaking,
+                member.table_person,
+            ):
+                if old is not None:
+                    member.allowed = old.allowed
+                space.members[user_id] = member
+                changed = True
+        if remote and space.transport is None:
+            space.transport = next(iter(remote.values())).transport
+        return changed
+
+    def _held_member(self, user_id: str, value: Mapping[str, Any]) -> _Member:
+        """A member as an instance holds it in the shared state (``_announce``)."""
+        person = value.get("p")
+        return _Member(
+            user_id,
+            value["n"],
+            _Relay(self, value["i"], user_id, value.get("l", "fr")),  # type: ignore[arg-type]
+            Transport(value["t"]),
+            self_muted=bool(value["m"]),
+            speaking=bool(value["s"]),
+            table_person=TablePerson(user_id, person[0], person[1]) if person else None,
+            instance=value["i"],
+        )
+
+    def _send(self, awaitable: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(awaitable)
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
+
+    def relay(self, instance: str, user_id: str, frame: dict[str, Any]) -> None:
+        """Send ``frame`` on to ``user_id``'s tab on ``instance``."""
+        control = {"action": "voice_relay", "to": user_id, "frame": frame}
+        self._send(self.hub.publish(Frame(f"voice-relay:{instance}", 0, {}, control)))
+
+    def _relayed(self, frame: Frame) -> None:
+        control = frame.control or {}
+        pushed, user_id = control.get("frame"), control.get("to")
+        if not isinstance(pushed, dict) or not isinstance(user_id, str):
+            return
+        space = self.spaces.get(str(pushed.get("space")))
+        member = space.members.get(user_id) if space is not None else None
+        if space is None or member is None or member.instance is not None:
+            return
+        member.conn.push_json(pushed)
+        if pushed.get("kind") == "ended":  # removed by a moderator, or joined elsewhere
+            self._send(self._remove(space, user_id))
 
     def _mark(self, key: str) -> None:
         """Coalesce the public voice state of a space: one update every 150 ms at most."""
@@ -740,16 +1048,76 @@ class VoiceService:
     async def _publish(self) -> None:
         self._flush = None
         dirty, self._dirty = self._dirty, set()
+        if self.shared.distributed:
+            await self._publish_shared(dirty)
+            return
         for key in sorted(dirty):
             topic = f"voice:{key}"
             seq = await self.hub.next_seq(topic)
-            await self.hub.publish(frame_for_locales(topic, seq, "voice", self._body(key)))
+            members = self.public_state(key)
+            await self.hub.publish(frame_for_locales(topic, seq, "voice", self._body(key, members)))
+
+    async def _publish_shared(self, dirty: set[str]) -> None:
+        """Several instances: a space's roster goes out once venue-wide. The instance holding
+        the space's lock compares the roster of every instance's members with the record of
+        what was last published, and publishes it if it differs (then writes the record);
+        a space another instance is publishing is looked at again a moment later."""
+        for key in sorted(dirty):
+            try:
+                async with self.shared.lock(f"voice:{key}") as mine:
+                    if not mine:
+                        self._mark(key)  # another instance is publishing it: again later
+                        continue
+                    before = await self.published(key)
+                    members = await self._venue_roster(key)
+                    if members == (before[1] if before is not None else []):
+                        continue  # already told (by whichever instance), or nothing to tell
+                    topic = f"voice:{key}"
+                    seq = await self.hub.next_seq(topic)
+                    record = encode({"seq": seq, "members": members})
+                    await self.shared.set_record(f"voice:{key}", record)
+                    frame = frame_for_locales(topic, seq, "voice", self._body(key, members))
+                    await self.hub.publish(frame)
+            except Exception:
+                log.exception("voice: publishing the roster of %s failed", key)
+
+    async def published(self, key: str) -> tuple[int, list[dict[str, Any]]] | None:
+        """With several instances: the roster of ``key`` last published (by any instance),
+        and its seq; ``None`` if none was."""
+        raw = await self.shared.record(f"voice:{key}")
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return int(data["seq"]), list(data["members"])
+
+    async def _venue_roster(self, key: str) -> list[dict[str, Any]]:
+        """``public_state`` over every instance's members, as the shared state holds them now."""
+        seen = _Space(key, "mesh")
+        seen.moderator_muted = {member for member, _ in await self.shared.held(_MUTED, key)}
+        for user_id, raw in await self.shared.held(_VOICE, key):
+            seen.members[user_id] = self._held_member(user_id, json.loads(raw))
+        here = self.spaces.get(key) if key in self._following else None
+        if seen.is_table and self.tables is not None and key.partition(":")[2].isdigit():
+            if here is not None:  # kept up to date by the nudges: the plan and the seats
+                seen.plan = here.plan
+                for user_id, member in seen.members.items():
+                    if user_id in here.members:
+                        member.table_person = here.members[user_id].table_person
+            elif seen.members:
+                await self._refresh_table(seen, seats=True)
+        elif here is None:
+            await self.holds.read(key, fresh=True)  # not followed here: it may be behind
+        seen.permissions = self._permissions(seen)
+        return self._public(seen)
 
     def public_state(self, key: str) -> list[dict[str, Any]]:
         """Who is in the voice of ``key`` as anyone following it may know."""
         space = self.spaces.get(key)
         if space is None:
             return []
+        return self._public(space)
+
+    def _public(self, space: _Space) -> list[dict[str, Any]]:
         found = []
         for member in sorted(space.members.values(), key=lambda m: m.display_name.lower()):
             permission = space.permissions.get(member.user_id)
@@ -767,8 +1135,7 @@ class VoiceService:
             )
         return found
 
-    def _body(self, key: str) -> Callable[[str], dict[str, Any]]:
-        members = self.public_state(key)
+    def _body(self, key: str, members: list[dict[str, Any]]) -> Callable[[str], dict[str, Any]]:
         return lambda locale: {"ops": self.ops(key, members, locale), "voice": {"members": members}}
 
     def ops(self, key: str, members: list[dict[str, Any]], locale: str) -> list[dict[str, Any]]:
@@ -801,6 +1168,26 @@ def _who(member: _Member) -> dict[str, str]:
     return {"id": member.user_id, "name": member.display_name}
 
 
+_VOICE = "voice"
+_MUTED = "voice-muted"
+
+
+class _Relay:
+    """Stands for a remote member's tab: what only this instance knows goes through the hub
+    to the instance holding it; the rest that instance works out for itself."""
+
+    def __init__(self, service: VoiceService, instance: str, user_id: str, locale: str) -> None:
+        self.service = service
+        self.instance = instance
+        self.user_id = user_id
+        self.locale = locale
+        self.id = -1
+
+    def push_json(self, frame: dict[str, Any]) -> None:
+        if frame.get("kind") in _RELAYED:
+            self.service.relay(self.instance, self.user_id, frame)
+
+
 class _VoiceTopics:
     """``voice:<space>``: who is in a space's voice, always as a fresh snapshot on resume."""
 
@@ -811,10 +1198,20 @@ class _VoiceTopics:
         await self.service.access(principal, topic.partition(":")[2])
 
     async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
-        current = await self.service.hub.current_seq(topic)
+        service, key = self.service, topic.partition(":")[2]
+        if service.shared.distributed:
+            # What was last published, by whichever instance: a late joiner is shown what
+            # the others have; a frame numbered but not published yet comes live.
+            record = await service.published(key)
+            if record is not None:
+                current, members = record
+            else:  # never published, or Redis is away: the union as far as it is known
+                current = await service.hub.current_seq(topic)
+                members = await service._venue_roster(key) if current else []
+        else:
+            current = await service.hub.current_seq(topic)
+            members = service.public_state(key) if after != current else []
         if after != current:
-            key = topic.partition(":")[2]
-            members = self.service.public_state(key)
             connection.push_catch_up(
                 topic,
                 current,

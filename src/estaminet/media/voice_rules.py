@@ -46,6 +46,7 @@ __all__ = [
     "next_hold",
     "peers_of",
     "public_member",
+    "read_hold",
     "room_permission",
     "sends_to",
     "speaking_audience",
@@ -150,6 +151,28 @@ def next_hold(
     if in_force is not None and in_force[0] != holder:
         return in_force
     return None
+
+
+def read_hold(
+    in_force: Hold | None,
+    before: Mapping[str, frozenset[str]],
+    after: Mapping[str, frozenset[str]],
+    latest: str | None,
+) -> Hold | None:
+    """The silence a room's voice obeys once what every holder asks was read again: it was
+    ``before`` (holder → who may be heard), it is ``after``; ``latest`` is the holder whose
+    change prompted the reading (another instance applied it), if known.
+
+    Each holder's change is played through ``next_hold``, ``latest``'s last (the newest),
+    so the result is what the instance that applied the changes found.
+    """
+    changed = [h for h in {**before, **after} if h != latest and before.get(h) != after.get(h)]
+    if latest is not None:
+        changed.append(latest)
+    hold = in_force
+    for holder in changed:
+        hold = next_hold(hold, holder, before.get(holder), after.get(holder))
+    return hold
 
 
 class Handover(StrEnum):

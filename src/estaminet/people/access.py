@@ -43,8 +43,16 @@ __all__ = [
     "can_write_quiz_sets",
     "hears_of_waiting_help",
     "is_admin",
+    "may_download_recording",
     "may_help",
     "may_perform",
+    "may_raise_hand",
+    "may_send_back",
+    "may_share_board",
+    "may_show_table",
+    "may_voice_table",
+    "may_watch_board",
+    "may_watch_table_from_stage",
     "outranks",
 ]
 
@@ -297,7 +305,56 @@ def can_animate_stage(user: User) -> bool:
     return not user.banned and user.role.at_least(Role.ANIMATOR)
 
 
+def may_download_recording(user: User) -> bool:
+    """A stage's recordings go to the organisers (animators and up, as for running the
+    stage): never to a watcher, whatever link they hold. (A performer gets the files of
+    their own appearances only: ``StageKeep.recording_file``.)"""
+    return not user.banned and user.role.at_least(Role.ANIMATOR)
+
+
 def may_perform(user_id: str, performers: frozenset[str], cut: frozenset[str]) -> bool:
     """Only a performer the animator named, and has not cut, may publish on the stage;
     everyone else in the room is the audience (never on the stage's video or microphone)."""
     return user_id in performers and user_id not in cut
+
+
+def may_raise_hand(user_id: str, performers: frozenset[str]) -> bool:
+    """Someone in the audience may raise a hand to come on stage; a performer already is."""
+    return user_id not in performers
+
+
+def may_send_back(user: User, target_id: str) -> bool:
+    """A performer goes back to the audience by themselves, or an animator sends them back."""
+    return user.id == target_id or can_animate_stage(user)
+
+
+def may_show_table(user: User, *, private: bool, ended: bool) -> bool:
+    """An animator may show a games-room table on the stage: a public one that has not
+    ended (a private table is only ever seen by its own people)."""
+    return can_animate_stage(user) and not private and not ended
+
+
+def may_watch_table_from_stage(
+    user: User, table_role: str | None, *, private: bool, shown: bool
+) -> bool:
+    """Someone watching a stage that shows this table gets the table's spectator view: not
+    a player or narrator of it (their own view differs, and a second one could add to it),
+    never a private table's, and only while it is shown."""
+    return not user.banned and shown and not private and table_role in (None, "spectator")
+
+
+def may_share_board(table_role: str | None, seat: int | None, *, ended: bool) -> bool:
+    """Only a seated player shares a camera on the board of their table (*ma caméra sur le
+    plateau*), while the table has not ended; watchers only watch."""
+    return table_role == "player" and seat is not None and not ended
+
+
+def may_voice_table(table_role: str | None, *, ended: bool) -> bool:
+    """The table's narrator may send their voice to the watchers of a stage showing it."""
+    return table_role == "narrator" and not ended
+
+
+def may_watch_board(table_role: str | None, *, stage_guest: bool) -> bool:
+    """The board cameras are for the table's people (players, narrator, spectators) and for
+    whoever watches it from a stage that shows it."""
+    return table_role in ("player", "narrator", "spectator") or stage_guest

@@ -133,7 +133,7 @@ async def login_submit(request: Request) -> Response:
     email = str(form.get("email", ""))
     try:
         address = request.client.host if request.client else None
-        state.signin_throttle.check(email, address, state.monotonic())
+        await state.signin_throttle.check(email, address, state.monotonic())
         _, session_id = await actions.sign_in(
             state.db, email, str(form.get("password", "")), request.state.device, _now(request)
         )

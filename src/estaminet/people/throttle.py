@@ -5,20 +5,20 @@ Every password attempt takes a token from the bucket of the account it names
 bucket of the address it comes from. Guessing one account's password is
 slowed down to a few tries a minute, one address cannot try many accounts,
 and someone signing in to another account from another address is not
-touched. The buckets live in this process: with several instances each keeps
-its own (an attacker spread over them gets each instance's allowance).
-Memory is bounded: past ``max_keys`` the least recently used buckets go.
+touched. The buckets are the venue's (``realtime/shared_state.py``): with
+several instances on Redis, one allowance for all of them, whichever instance
+each attempt reaches; with one process, its memory, bounded (past
+``MAX_BUCKETS`` the least recently used go).
 """
 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from estaminet.kernel.errors import RateLimited
 from estaminet.kernel.i18n import N_
-from estaminet.kernel.ratelimit import TokenBucket
+from estaminet.realtime.shared_state import MemorySharedState, SharedState
 
 __all__ = ["SignInThrottle"]
 
@@ -27,25 +27,6 @@ __all__ = ["SignInThrottle"]
 class _Rule:
     burst: int
     per_minute: float
-
-
-class _Buckets:
-    def __init__(self, rule: _Rule, max_keys: int) -> None:
-        self.rule = rule
-        self.max_keys = max_keys
-        self.buckets: OrderedDict[str, TokenBucket] = OrderedDict()
-
-    def take(self, key: str, now: float) -> float:
-        """0 when a token was taken, else the seconds until one is back."""
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            bucket = TokenBucket(self.rule.burst, self.rule.per_minute / 60.0)
-            self.buckets[key] = bucket
-            while len(self.buckets) > self.max_keys:
-                self.buckets.popitem(last=False)
-        else:
-            self.buckets.move_to_end(key)
-        return 0.0 if bucket.take(now) else bucket.wait_time()
 
 
 class SignInThrottle:
@@ -58,16 +39,20 @@ class SignInThrottle:
         account_per_minute: float,
         address_burst: int,
         address_per_minute: float,
-        max_keys: int = 50_000,
+        shared: SharedState | None = None,
     ) -> None:
-        self._accounts = _Buckets(_Rule(account_burst, account_per_minute), max_keys)
-        self._addresses = _Buckets(_Rule(address_burst, address_per_minute), max_keys)
+        self._account = _Rule(account_burst, account_per_minute)
+        self._address = _Rule(address_burst, address_per_minute)
+        self.shared: SharedState = shared if shared is not None else MemorySharedState()
 
-    def check(self, account: str, address: str | None, now: float) -> None:
+    async def _take(self, name: str, rule: _Rule, now: float) -> float:
+        return await self.shared.take(name, rule.burst, rule.per_minute / 60.0, now)
+
+    async def check(self, account: str, address: str | None, now: float) -> None:
         """Spend one attempt for ``account`` from ``address``, or raise ``people/slow_down``."""
-        wait = self._addresses.take(address or "-", now)
+        wait = await self._take(f"signin:ip:{address or '-'}", self._address, now)
         if not wait:
-            wait = self._accounts.take(account.strip().lower(), now)
+            wait = await self._take(f"signin:a:{account.strip().lower()}", self._account, now)
         if wait:
             minutes = max(1, math.ceil(wait / 60.0))
             raise RateLimited(

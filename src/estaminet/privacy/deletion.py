@@ -14,6 +14,7 @@ from estaminet.hat import data as hat_data
 from estaminet.helpdesk import data as helpdesk_data
 from estaminet.kernel.errors import BadInput, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.media import data as recordings
 from estaminet.people import passwords
 from estaminet.people.actions import log_moderation
 from estaminet.people.departure import check_deletion, forget_person, session_ids
@@ -54,6 +55,8 @@ class Departure:
     """The room messages that changed (to publish after the commit)."""
     quiz_files: tuple[str, ...] = ()
     """The pictures and sounds they uploaded for quiz questions (to delete after the commit)."""
+    recordings: tuple[recordings.Leftover, ...] = ()
+    """Their files in the stage's recordings (to delete after the commit)."""
 
 
 def needs_password(actor: User, target: User) -> bool:
@@ -118,8 +121,9 @@ async def delete_account(
         await soirees.forget_person(conn, target.id)
         await helpdesk_data.forget_person(conn, target.id, remove=remove_messages)
         quiz_files = await quiz_sets.forget_person(conn, target.id)
+        takes = await recordings.forget_performer(conn, target.id)
         await hat_data.forget_person(conn, target.id)
         await forget_person(conn, target.id)
         if actor.id != target.id:
             await log_moderation(conn, actor, "delete_account", now)
-    return Departure(target.id, tuple(ended), tuple(changed), tuple(quiz_files))
+    return Departure(target.id, tuple(ended), tuple(changed), tuple(quiz_files), tuple(takes))

@@ -13,6 +13,7 @@ from estaminet.agenda.answers import answers_by
 from estaminet.hat.data import pledges_of
 from estaminet.helpdesk.data import help_given_by, help_of
 from estaminet.kernel.i18n import N_
+from estaminet.media.data import recordings_of
 from estaminet.people.queries import personal_data
 from estaminet.quizzes.sets import media_of, sets_for_export
 from estaminet.soirees.actions import memberships_of
@@ -21,7 +22,7 @@ from estaminet.tables.actions import participations_of
 from estaminet.tables.votes import votes_by
 from estaminet.venue.chat import messages_by
 
-__all__ = ["FIELDS", "SECTIONS", "export_json", "gather"]
+__all__ = ["FIELDS", "SECTIONS", "VALUES", "export_json", "gather"]
 
 SECTIONS: dict[str, str] = {
     "profile": N_("Who you are here"),
@@ -36,6 +37,7 @@ SECTIONS: dict[str, str] = {
     "help": N_("Your requests for help"),
     "help_messages": N_("What you wrote in help corners"),
     "pledges": N_("Your pledges in solidarity hats"),
+    "recordings": N_("Your appearances in the stage's recordings"),
     "notifications": N_("Your notices"),
     "moderation": N_("Moderation about you"),
 }
@@ -86,8 +88,36 @@ FIELDS: dict[str, str] = {
     "received_at": N_("Received on"),
     "soiree": N_("Soirée"),
     "table": N_("Table"),
+    "file": N_("File"),
+    "download": N_("Download"),
 }
 """What each field is called on the readable page."""
+
+VALUES: dict[str, dict[str, str]] = {
+    "status": {
+        # a game table or a sitting
+        "lobby": N_("not started yet"),
+        "running": N_("under way"),
+        "ended": N_("finished"),
+        # a pledge in a hat
+        "pledged": N_("promised, not yet received"),
+        "received": N_("money received"),
+        # a stage recording
+        "recording": N_("still recording"),
+        "pending": N_("waiting to be processed"),
+        "processing": N_("being processed"),
+        "done": N_("ready to download"),
+        "failed": N_("processing failed"),
+    },
+    # a place at a game table (a person's role in the venue has its own labels)
+    "role": {
+        "player": N_("Player"),
+        "spectator": N_("Spectator"),
+        "narrator": N_("Narrator"),
+    },
+}
+"""What the readable page shows for the stored values of some fields (the JSON keeps the
+values themselves); a value not listed is shown as stored."""
 
 
 async def gather(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
@@ -108,6 +138,7 @@ async def gather(db: Database, user_id: str, now: datetime) -> dict[str, Any]:
             "help": await help_of(conn, user_id),
             "help_messages": await help_given_by(conn, user_id),
             "pledges": await pledges_of(conn, user_id),
+            "recordings": await recordings_of(conn, user_id),
             "notifications": people.get("notifications", []),
             "moderation": people.get("moderation", []),
         }

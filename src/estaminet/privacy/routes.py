@@ -3,6 +3,7 @@ devices, and the privacy page. An admin can export and delete for anyone."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -11,6 +12,7 @@ from starlette.routing import Route
 
 from estaminet.kernel.errors import EstaminetError, Forbidden, NotFound
 from estaminet.kernel.i18n import N_
+from estaminet.media.data import drop_recordings, recordings_root
 from estaminet.people.access import can_see_others_data
 from estaminet.people.actions import sign_out_others
 from estaminet.people.model import ROLE_LABELS
@@ -21,7 +23,7 @@ from estaminet.privacy.deletion import (
     delete_account,
     needs_password,
 )
-from estaminet.privacy.export import FIELDS, SECTIONS, export_json, gather
+from estaminet.privacy.export import FIELDS, SECTIONS, VALUES, export_json, gather
 from estaminet.privacy.policy import policy_facts
 from estaminet.quizzes.media import drop_media
 from estaminet.services import services
@@ -61,6 +63,7 @@ async def data_page(request: Request) -> Response:
             "sections": SECTIONS,
             "fields": FIELDS,
             "role_labels": {role.value: label for role, label in ROLE_LABELS.items()},
+            "values": VALUES,
             "subject": subject,
             "json_url": f"{base}.json",
             "delete_url": base.removesuffix("/data") + "/delete",
@@ -144,6 +147,9 @@ async def delete_submit(request: Request) -> Response:
     # Every tab of theirs, on every instance, is told it is signed out (4401), then the
     # gateway drops what they followed (the person no longer exists: 4403 for any left).
     await drop_media(state.settings.data_dir / "quiz", list(departure.quiz_files))
+    await asyncio.to_thread(
+        drop_recordings, recordings_root(state.settings), list(departure.recordings)
+    )
     await state.venue.control(departure.user_id, {"action": "close", "code": 4401})
     await state.gateway.access_changed(departure.user_id)
     # Open tabs see the messages signed "someone who left" (or erased) at once.

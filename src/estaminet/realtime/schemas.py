@@ -34,6 +34,7 @@ __all__ = [
     "InnerOp",
     "LeftFrame",
     "Op",
+    "PatchOp",
     "PingFrame",
     "PongFrame",
     "RemoveOp",
@@ -62,6 +63,17 @@ class ReplaceOp(TypedDict):
     op: Literal["replace"]
     target: str
     html: str
+    keep: NotRequired[bool]
+    """The page keeps the text: the base of the ``patch`` ops that follow on the topic."""
+
+
+class PatchOp(TypedDict):
+    """Edits to the text of the target's last kept ``replace`` (``realtime/patch.py``)."""
+
+    op: Literal["patch"]
+    target: str
+    edits: list[list[Any]]
+    crc: int
 
 
 class InnerOp(TypedDict):
@@ -88,11 +100,12 @@ class StreamOp(TypedDict):
     data: dict[str, Any]
 
 
-Op = UpsertOp | ReplaceOp | InnerOp | RemoveOp | ToastOp | StreamOp
+Op = UpsertOp | ReplaceOp | PatchOp | InnerOp | RemoveOp | ToastOp | StreamOp
 
 OPS: dict[str, type] = {
     "upsert": UpsertOp,
     "replace": ReplaceOp,
+    "patch": PatchOp,
     "inner": InnerOp,
     "remove": RemoveOp,
     "toast": ToastOp,
@@ -168,6 +181,8 @@ class StagePerformer(TypedDict):
     feed: int
     live: bool
     cut: bool
+    dropped: bool
+    """Live, but every connection of theirs went away (« La connexion de X a lâché… »)."""
 
 
 class StagePerson(TypedDict):
@@ -175,17 +190,82 @@ class StagePerson(TypedDict):
     name: str
 
 
+class StageSession(TypedDict):
+    """What is on: an agenda event (its title, start and page) or a title given on the spot."""
+
+    id: int
+    title: str
+    starts_at: str | None
+    link: str | None
+
+
+class StageTable(TypedDict):
+    """The games-room table a stage shows: the topics of its spectator view and its board."""
+
+    id: int
+    view: str
+    board: str
+
+
 class StageState(TypedDict):
     performers: list[StagePerformer]
     audience: list[StagePerson]
     watchers: int
+    hands: int
+    """How many hands are raised (the names go to the animators only, on ``stagedesk:``)."""
     janus: bool
+    # What the stage keeps (media/stage_sessions.py; never the RTMP address).
+    session: NotRequired[StageSession | None]
+    recording: NotRequired[Literal["off", "soon", "on"]]
+    recording_failed: NotRequired[bool]
+    restream: NotRequired[Literal["off", "waiting", "starting", "live", "retrying", "failed"]]
+    takes: NotRequired[int]
+    table: NotRequired[StageTable | None]
+    """The games-room table the stage shows (media/stage_table.py)."""
+
+
+class StageHand(TypedDict):
+    """One watcher's own hand: raised or not, its place in line, declined by the animator."""
+
+    raised: bool
+    position: int | None
+    declined: bool
+
+
+class BoardFeed(TypedDict):
+    feed: int
+    name: str
+    kind: Literal["camera", "voice"]
+    id: str
+
+
+class BoardState(TypedDict):
+    feeds: list[BoardFeed]
+    janus: bool
+
+
+class BoardEventFrame(EventFrame):
+    """``kind`` ``board``: the cameras on a table's board and its narrator's voice, live now."""
+
+    board: BoardState
 
 
 class StageEventFrame(EventFrame):
     """``kind`` ``stage``: who performs, who is live, the audience and how many watch."""
 
     stage: StageState
+
+
+class StageHandsEventFrame(EventFrame):
+    """``kind`` ``hands``: the raised hands in order with names (``stagedesk:``, animators)."""
+
+    hands: list[StagePerson]
+
+
+class StageHandEventFrame(EventFrame):
+    """``kind`` ``hand``: one watcher's own hand (``stagehand:``, that person only)."""
+
+    hand: StageHand
 
 
 class ReactionsEventFrame(EventFrame):
@@ -200,6 +280,9 @@ class CatchUpFrame(EventFrame):
 
     voice: NotRequired[VoiceState]
     stage: NotRequired[StageState]
+    hands: NotRequired[list[StagePerson]]
+    hand: NotRequired[StageHand]
+    board: NotRequired[BoardState]
 
 
 ClientRef = str | int | bool
@@ -279,7 +362,10 @@ EVENT_KINDS: dict[str, type] = {
     "soiree": EventFrame,
     "soirees": EventFrame,
     "stage": StageEventFrame,
+    "board": BoardEventFrame,
     "reactions": ReactionsEventFrame,
+    "hands": StageHandsEventFrame,
+    "hand": StageHandEventFrame,
     "catch_up": CatchUpFrame,
 }
 """Every event ``kind`` and the frame it comes in."""
@@ -369,12 +455,32 @@ class VoiceBackFrame(TypedDict):
     kind: Literal["back"]
 
 
+class VoiceMovedFrame(TypedDict):
+    type: Literal["voice"]
+    space: str
+    kind: Literal["moved"]
+    message: str
+
+
 class VoiceEndedFrame(TypedDict):
     type: Literal["voice"]
     space: str
     kind: Literal["ended"]
     reason: Literal["removed", "elsewhere"]
     message: NotRequired[str]
+
+
+class VoiceSeatFrame(TypedDict):
+    """The stage without Janus (space ``stage:<slug>``): does this tab receive the stage,
+    and if not, its place in line."""
+
+    type: Literal["voice"]
+    space: str
+    kind: Literal["seat"]
+    seated: bool
+    waiting: int
+    seats: int
+    ice_servers: list[dict[str, Any]]
 
 
 VOICE_KINDS: dict[str, type] = {
@@ -385,7 +491,9 @@ VOICE_KINDS: dict[str, type] = {
     "floor": VoiceFloorFrame,
     "rejoin": VoiceRejoinFrame,
     "back": VoiceBackFrame,
+    "moved": VoiceMovedFrame,
     "ended": VoiceEndedFrame,
+    "seat": VoiceSeatFrame,
 }
 
 # -- actions: ``act`` data and the ``ack`` data that answers it ---------------------------
@@ -575,6 +683,102 @@ class StageReact(TypedDict):
     reaction: Literal["applause", "heart", "laugh", "wow"]
 
 
+class StageOpen(TypedDict):
+    room: str
+    title: NotRequired[str]
+
+
+class StageOpened(TypedDict):
+    session: StageSession
+
+
+class StageRoom(TypedDict):
+    room: str
+
+
+class StageMeshJoined(TypedDict):
+    seats: int
+
+
+class StageSignal(TypedDict):
+    room: str
+    to: str
+    signal: dict[str, Any]
+
+
+class StageHandRaise(TypedDict):
+    room: str
+    raised: bool
+
+
+class StageHandRaised(TypedDict):
+    raised: bool
+    position: int | None
+
+
+class StageAnswer(TypedDict):
+    room: str
+    user: str
+    accept: bool
+
+
+class StageAnswered(TypedDict):
+    user: str
+    accept: bool
+
+
+class StageClosed(TypedDict):
+    closed: bool
+
+
+class StageRecord(TypedDict):
+    room: str
+    record: bool
+
+
+class StageRecorded(TypedDict):
+    recording: Literal["off", "soon", "on"]
+
+
+class StageRestream(TypedDict):
+    room: str
+    restream: bool
+    address: NotRequired[str]
+
+
+class StageRestreamed(TypedDict):
+    restream: Literal["off", "waiting", "starting", "live", "retrying", "failed"]
+
+
+class StageShowTable(TypedDict):
+    room: str
+    table: int
+
+
+class StageTableShown(TypedDict):
+    table: int | None
+
+
+class StageHideTable(TypedDict):
+    room: str
+
+
+class BoardTicket(TypedDict):
+    table: int
+    role: Literal["watch", "camera", "voice"]
+
+
+class BoardLive(TypedDict):
+    table: int
+    live: bool
+    kind: Literal["camera", "voice"]
+
+
+class BoardLived(TypedDict):
+    live: bool
+    kind: Literal["camera", "voice"]
+
+
 @dataclass(frozen=True, slots=True)
 class ActionSchema:
     """What an action takes (``data``) and what its ``ack`` carries (``None``: no data)."""
@@ -606,6 +810,18 @@ ACTIONS: dict[str, ActionSchema] = {
     "stage.perform": ActionSchema(StagePerform, StagePerformed),
     "stage.cut": ActionSchema(StageCut, StageCutDone),
     "stage.react": ActionSchema(StageReact, None),
+    "stage.mesh": ActionSchema(StageRoom, StageMeshJoined),
+    "stage.signal": ActionSchema(StageSignal, None),
+    "stage.hand": ActionSchema(StageHandRaise, StageHandRaised),
+    "stage.answer": ActionSchema(StageAnswer, StageAnswered),
+    "stage.open": ActionSchema(StageOpen, StageOpened),
+    "stage.close": ActionSchema(StageRoom, StageClosed),
+    "stage.record": ActionSchema(StageRecord, StageRecorded),
+    "stage.restream": ActionSchema(StageRestream, StageRestreamed),
+    "stage.show_table": ActionSchema(StageShowTable, StageTableShown),
+    "stage.hide_table": ActionSchema(StageHideTable, StageTableShown),
+    "board.ticket": ActionSchema(BoardTicket, StageTicketed),
+    "board.live": ActionSchema(BoardLive, BoardLived),
 }
 
 # -- topics ----------------------------------------------------------------------------
@@ -636,5 +852,8 @@ TOPICS: dict[str, TopicFamily] = {
         TopicFamily("soiree", ("soiree", "catch_up")),
         TopicFamily("soirees", ("soirees", "catch_up")),
         TopicFamily("stage", ("stage", "reactions", "catch_up")),
+        TopicFamily("stagedesk", ("hands", "catch_up")),
+        TopicFamily("stagehand", ("hand", "catch_up")),
+        TopicFamily("board", ("board", "catch_up")),
     )
 }

@@ -135,7 +135,7 @@ async def _page(request: Request, screen: bool) -> Response:
         context["conversation"] = await room_conversation(request, room, user)
         context["kicked"] = context["conversation"] is None
     if viewer is not None:
-        live = await service.engine.get(sitting.id)
+        live = await service.engine.latest(sitting.id)
         view = live.rules.view(live.state, viewer)
         topic = viewer_topic(sitting.id, viewer)
         context.update(
@@ -172,7 +172,7 @@ async def _minutes(request: Request) -> tuple[TableInfo, MinutesDocument]:
     sitting = await _sitting(request, user)
     if not can_read_minutes(user):
         raise Forbidden("sittings/members_only", N_("The minutes are for members."))
-    live = await _tables(request).engine.get(sitting.id)
+    live = await _tables(request).engine.latest(sitting.id)
     data = sitting_minutes(live.state, sitting.seat_names())
     return sitting, minutes_document(data, request.state.locale, _zone(request))
 

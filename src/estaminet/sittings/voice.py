@@ -63,9 +63,9 @@ class SittingVoice:
             if person.seat == seat:
                 self.voice.hand_floor(key, person.user_id)
 
-    async def holds(self, key: str) -> Mapping[str, frozenset[str]]:
+    async def holds(self, key: str, fresh: bool = False) -> Mapping[str, frozenset[str]]:
         """The silences the room's running sittings ask for now, newest first (read once after a
-        restart)."""
+        restart; ``fresh``: again after another instance committed, past the cached states)."""
         family, _, slug = key.partition(":")
         async with self.tables.db.read() as conn:
             room = await room_by_slug(conn, slug) if family == "room" else None
@@ -74,6 +74,8 @@ class SittingVoice:
         for sitting in sittings:
             if sitting.status != "running":
                 continue
+            if fresh:
+                self.tables.engine.forget(sitting.id)  # it may be behind another's commit
             live = await self.tables.engine.get(sitting.id)
             speakers = _speakers(sitting, live.state)
             if speakers is not None:

@@ -260,7 +260,7 @@ async def _toggle_practice(
         raise BadInput("tables/not_practice", N_("This is not a practice table."))
     if table.status != "running" or table.practice.paused == paused:
         return table
-    await engine.get(table_id)  # the state read before the transaction (resuming its timer)
+    await engine.latest(table_id)  # read before the transaction (resuming its timer)
     async with db.begin() as conn:
         lasted = await practice_rows.set_paused(conn, table_id, now, paused=paused)
         if paused:

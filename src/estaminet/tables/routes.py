@@ -138,7 +138,7 @@ async def table_page(request: Request) -> Response:
     chat_rights: dict[str, list[str]] | None = None
     chat_logs: dict[str, Any] = {}
     if table.status != "lobby" and viewer is not None:
-        live = await service.engine.get(table.id)
+        live = await service.engine.latest(table.id)
         view = live.rules.view(live.state, viewer)
         view_html = service.render_view(table, live, view, viewer, request.state.locale)
         view_topic = viewer_topic(table.id, viewer)
@@ -150,6 +150,7 @@ async def table_page(request: Request) -> Response:
                 chat_rights["read"],
                 since=table_chat.history_from(live.rules, live.state, viewer),
             )
+    extra_modules: set[str] = set()
     return page(
         request,
         "tables/table.html",
@@ -165,10 +166,14 @@ async def table_page(request: Request) -> Response:
             "lobby_html": service.lobby_html(table, request.state.locale),
             "question": votes.question(rules),
             "my_vote": my_vote,
+            # The screen modules the extras need (their ``needs_module``), declared by the page.
             "extras": [
-                await extra(page_context(request), table.id, user)
+                await extra(
+                    {**page_context(request), "modules_used": extra_modules}, table.id, user
+                )
                 for extra in services(request).table_extras
             ],
+            "extra_modules": sorted(extra_modules),
             "lobby_seq": await service.hub.current_seq(table.topic),
             "view_seq": await service.hub.current_seq(view_topic) if view_topic else 0,
         },

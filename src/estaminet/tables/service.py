@@ -2,7 +2,9 @@
 
 Every byte a client receives about a game comes from ``rules.view(state, viewer)``
 for that viewer: a player's topic carries only that seat's view, spectators
-share one view, and identical views are rendered once.
+share one view, and the pieces of a screen that viewers show alike are rendered
+once. After the first, a topic's views travel as patches of the one it last
+carried (``realtime/patch.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from estaminet.kernel.storable import is_storable_int
 from estaminet.live.engine import ActionRefused, Engine, Live
 from estaminet.people.model import User
 from estaminet.people.queries import active_user
+from estaminet.realtime import patch
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import LOCALES, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
@@ -100,11 +103,16 @@ class TableService:
         self._rights: dict[str, dict[str, list[str]]] = {}
         self._shown: dict[str, str] = {}
         """The last view published on each topic: an unchanged view is not sent again."""
+        self._sent: dict[str, patch.Screen] = {}
+        """The screen last published on each topic: the next one is sent as a patch of it."""
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         self.ended_listeners: list[Callable[[int], Awaitable[None]]] = []
         """Called with a table's id when its host ends it (moves end a game through the engine's
         listeners): the soirée it belongs to updates its running order."""
+        self.stage_guests: list[Callable[[TableInfo, User], Awaitable[bool]]] = []
+        """Other ways to get a table's spectator view (its ``watch`` topic) without sitting at
+        it: a stage showing the table (``media/stage_table.py``). Same view, same topic."""
         engine.on_change(self._changed)
         self.practice = PracticeBots(db, engine, clock, seconds=bot_seconds)
         """Plays the bots of practice tables (its ``run`` is a loop of the server)."""
@@ -144,6 +152,13 @@ class TableService:
         if me.role == "spectator":
             return Viewer.spectator()
         return None
+
+    async def stage_guest(self, table: TableInfo, user: User) -> bool:
+        """Whether ``user`` may follow the table's spectator view from elsewhere (a stage)."""
+        for guest in self.stage_guests:
+            if await guest(table, user):
+                return True
+        return False
 
     # -- actions -----------------------------------------------------------------
 
@@ -198,7 +213,9 @@ class TableService:
                 N_("Slow down! Wait %(seconds)s s before sending again."),
                 seconds=max(1, round(bucket.wait_time())),
             )
-        live = await self.engine.get(table_id)
+        # The latest state: on a copy behind another instance's commit, the rights would be
+        # old and a guess that finds the word could be posted as chat, giving it away.
+        live = await self.engine.latest(table_id)
         allowed = table_chat.permissions(live.rules, live.state, viewer)["write"]
         move = self._chat_move(live, viewer, channel, body)
         if move is not None and channel in allowed and viewer.seat is not None:
@@ -328,6 +345,10 @@ class TableService:
             await self.publish_stream(table, data)
             return
         await self.publish_views(table, live)
+        if live.status == "ended":
+            # No move follows: forget the screens kept as the base of the next patches.
+            for viewer in self.viewers(table):
+                self._sent.pop(viewer_topic(table.id, viewer), None)
         if self._status.get(table.id) != live.status:
             # The lobby (who sits, who watches) changes with the status, not with each move.
             self._status[table.id] = live.status
@@ -342,7 +363,6 @@ class TableService:
             await self.hub.publish(frame_for_locales(topic, seq, "stream", neutral=ops))
 
     async def publish_views(self, table: TableInfo, live: Live) -> None:
-        rendered: dict[str, Callable[[str], dict[str, Any]]] = {}
         shared: dict[str, Fragments] = {}  # per language, for this move's screens
         logs: dict[str, dict[str, list[table_chat.TableMessage]]] = {}
         streamed: frozenset[str] = getattr(live.rules, "stream_keys", frozenset())
@@ -361,9 +381,17 @@ class TableService:
                 # the Little Girl spying…).
                 continue
             self._shown[topic] = shown
-            if key not in rendered:  # identical views are rendered once
-                rendered[key] = self._body(table, live, view, viewer, shared)
-            body = rendered[key]
+            # A screen depends on the viewer as well as on the view (a seat's own form, "you"),
+            # so each viewer's is rendered for them; the pieces every viewer shows alike are
+            # rendered once (``shared``), and all spectators share one topic, hence one frame.
+            screen = self._html(table, live, view, viewer, shared)
+            before = self._sent.get(topic)
+            self._sent[topic] = screen
+            # What changed since this topic's own previous screen: nobody is ever sent a
+            # piece of a screen that is not theirs.
+            body = (
+                patch.whole(VIEW, screen) if before is None else patch.changes(VIEW, before, screen)
+            )
             if self._rights.get(topic) != rights:
                 # The channels this viewer may use changed (night fell, someone died…).
                 self._rights[topic] = rights
@@ -380,11 +408,11 @@ class TableService:
 
     def _with_chat(
         self,
-        body: Callable[[str], dict[str, Any]],
+        body: patch.Body,
         table: TableInfo,
         rights: dict[str, list[str]],
         logs: dict[str, list[table_chat.TableMessage]],
-    ) -> Callable[[str], dict[str, Any]]:
+    ) -> patch.Body:
         def with_chat(locale: str) -> dict[str, Any]:
             return {"ops": [*body(locale)["ops"], *self._chat_ops(table, rights, logs, locale)]}
 
@@ -425,33 +453,23 @@ class TableService:
         logs_op, write_op = self._chat_ops(table, rights, logs, locale)
         return str(logs_op["html"]), str(write_op["html"])
 
-    def _body(
+    def _html(
         self,
         table: TableInfo,
         live: Live,
         view: Mapping[str, Any],
         viewer: Viewer,
         shared: dict[str, Fragments],
-    ) -> Callable[[str], dict[str, Any]]:
-        cache: dict[str, dict[str, Any]] = {}
+    ) -> patch.Screen:
+        """The screen of ``view`` per language, rendered on first use and kept."""
 
-        def body(locale: str) -> dict[str, Any]:
-            if locale not in cache:
-                pieces = shared.get(locale)
-                if pieces is None:
-                    pieces = shared[locale] = Fragments()
-                cache[locale] = {
-                    "ops": [
-                        {
-                            "op": "replace",
-                            "target": "#table-view",
-                            "html": self.render_view(table, live, view, viewer, locale, pieces),
-                        }
-                    ]
-                }
-            return cache[locale]
+        def render(locale: str) -> str:
+            pieces = shared.get(locale)
+            if pieces is None:
+                pieces = shared[locale] = Fragments()
+            return self.render_view(table, live, view, viewer, locale, pieces)
 
-        return body
+        return patch.Screen(render)
 
     async def panel(self, request_context: Mapping[str, Any], room: Room, user: User) -> str:
         """The games room's panel: its tables and the form to set one up."""
@@ -638,6 +656,10 @@ class TableService:
         return translate(locale, error.message, error.params)
 
 
+VIEW = "#table-view"
+"""Where a table's screen is on the page."""
+
+
 def sees(table: TableInfo, user_id: str) -> bool:
     """Whether ``user_id`` may see ``table`` (in a room they may enter): a private table
     only shows to its host and the people at it."""
@@ -721,6 +743,8 @@ class _TableTopics:
             return
         viewer = self.service.viewer_for(table, user.id)
         if viewer is None or viewer_topic(table.id, viewer) != topic:
+            if rest == "watch" and await self.service.stage_guest(table, user):
+                return
             raise Forbidden("tables/not_your_view", N_("You are not allowed to do that."))
 
     async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
@@ -735,8 +759,10 @@ class _TableTopics:
         else:
             if table.status == "lobby":
                 return current
-            live = await service.engine.get(table_id)
+            live = await service.engine.latest(table_id)
             viewer = service.viewer_for(table, connection.principal.user_id)
+            if rest == "watch":  # a spectator, or a stage's watcher: the spectators' view
+                viewer = Viewer.spectator()
             assert viewer is not None
             view = live.rules.view(live.state, viewer)
             html = service.render_view(table, live, view, viewer, locale)
@@ -747,7 +773,7 @@ class _TableTopics:
                 topic,
                 current,
                 [
-                    {"op": "replace", "target": "#table-view", "html": html},
+                    patch.whole_op(VIEW, html),
                     {"op": "replace", "target": "#table-chat-logs", "html": logs},
                     {"op": "replace", "target": "#table-chat-write", "html": write},
                 ],

@@ -52,11 +52,34 @@ def _mention_html(user_id: str) -> Callable[[re.Match[str]], str]:
     return lambda m: f'<span class="mention" data-user="{user_id}">{m.group(0)}</span>'
 
 
+# Characters that may make Markdown or HTML of a line (or need escaping in it). A line
+# without them, printable (no control, no line break), trimmed and not opening like a list
+# item is a plain paragraph: Markdown and the sanitiser would give back ``<p>`` + the text.
+_NOT_PLAIN = frozenset('*_[]<>`\\&"')
+_LIST_OPENERS = frozenset("-+0123456789")
+
+
+def _plain(text: str) -> bool:
+    return (
+        text.isprintable()
+        and text == text.strip()
+        and text[:1] not in _LIST_OPENERS
+        and _NOT_PLAIN.isdisjoint(text)
+    )
+
+
 def render_markdown(text: str, mentions: Iterable[tuple[str, str]] = ()) -> str:
     """Sanitised HTML for a chat message; ``mentions`` are ``(user_id, display_name)`` pairs.
 
-    Mentions become ``<span class="mention" data-user="…">@Name</span>``.
+    Mentions become ``<span class="mention" data-user="…">@Name</span>``. A plain line
+    (most chat) takes a shortcut to the same result: it holds nothing Markdown or the
+    sanitiser would change (``tests/venue/test_markdown.py`` compares both ways).
     """
+    if not text:
+        return ""
+    mentions = list(mentions)
+    if not mentions and _plain(text):
+        return f"<p>{text}</p>"
     html = _md.render(text)
     shown: set[str] = set()
     for user_id, name in sorted(mentions, key=lambda m: -len(m[1])):

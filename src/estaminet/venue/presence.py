@@ -1,5 +1,8 @@
 """Who is in which room, right now (ephemeral, kept in memory by this process).
 
+With several instances each counts its own tabs here, and the venue's presence is the
+union of the instances' (``realtime/shared_state.py``, see ``VenueService``).
+
 A person is in a room while at least one of their tabs follows the room's topic. People
 are kept in the order they arrived: a room's page lists the first :data:`SHOWN` of them
 and counts the others, and a change travels as what changed in that list (a person added

@@ -46,6 +46,7 @@ async def home(request: Request) -> Response:
     locked = [room for room in every if not room.visible_to(user)]
     venue = state.venue
     topics = sorted({plan_topic(room) for room in rooms})
+    await venue.refresh_published(room.slug for room in rooms)
     context = {
         "rooms": rooms,
         "locked": locked,
@@ -109,6 +110,7 @@ async def room_page(request: Request) -> Response:
         if name in state.panels
     ]
     panel = Markup("".join(drawn)) if drawn else None
+    await venue.refresh_published([room.slug])
     return page(
         request,
         "venue/room.html",

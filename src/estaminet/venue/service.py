@@ -7,9 +7,11 @@ committed (the ``chat`` functions commit before returning).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -18,7 +20,7 @@ from sqlalchemy import delete, insert
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
-from estaminet.kernel.ratelimit import Monotonic, TokenBucket
+from estaminet.kernel.ratelimit import Monotonic
 from estaminet.kernel.storable import is_storable_int
 from estaminet.people.access import can_moderate, can_moderate_person, can_see_room
 from estaminet.people.actions import log_moderation
@@ -29,12 +31,20 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import Frame, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
+from estaminet.realtime.shared_state import MemorySharedState, SharedState
 from estaminet.realtime.topics import SnapshotTopics
 from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.translations import translate
 from estaminet.venue import chat
-from estaminet.venue.presence import Presence, PresentPerson, Snapshot, list_changes
+from estaminet.venue.presence import (
+    FACES,
+    SHOWN,
+    Presence,
+    PresentPerson,
+    Snapshot,
+    list_changes,
+)
 from estaminet.venue.rooms import (
     Room,
     check_room_access,
@@ -50,6 +60,7 @@ __all__ = ["VenueService", "person_id", "plan_topic"]
 log = logging.getLogger(__name__)
 
 _PRESENCE_DELAY = 0.25
+_SPACE = "presence"
 
 
 def _person(principal: Principal) -> PresentPerson:
@@ -69,6 +80,7 @@ class VenueService:
         notices: Inbox,
         *,
         monotonic: Monotonic = time.monotonic,
+        shared: SharedState | None = None,
     ) -> None:
         self.db = db
         self.hub = hub
@@ -78,7 +90,10 @@ class VenueService:
         self.monotonic = monotonic
         self.notices = notices
         self.presence = Presence()
-        self._buckets: dict[str, TokenBucket] = {}
+        """This instance's tabs in each room; with ``shared`` distributed, the venue's
+        presence is the union of every instance's (``realtime/shared_state.py``)."""
+        self.shared: SharedState = shared if shared is not None else MemorySharedState()
+        self.shared.watch(_SPACE, self._swept)
         self._users: dict[str, tuple[User | None, float]] = {}
         self._rooms: dict[str, tuple[Room | None, float]] = {}
         # Bumped by every ``forget_*``: a read that began before it is not cached (it may be stale).
@@ -186,17 +201,19 @@ class VenueService:
 
     # -- chat actions ----------------------------------------------------------
 
-    def _check_rate(self, user_id: str) -> None:
-        bucket = self._buckets.get(user_id)
-        if bucket is None:
-            bucket = self._buckets[user_id] = TokenBucket(
-                self.settings.chat_rate_burst, self.settings.chat_rate_per_second
-            )
-        if not bucket.take(self.monotonic()):
+    async def _check_rate(self, user_id: str) -> None:
+        """One message's worth of the person's venue-wide allowance (on any instance)."""
+        wait = await self.shared.take(
+            f"chat:{user_id}",
+            self.settings.chat_rate_burst,
+            self.settings.chat_rate_per_second,
+            self.monotonic(),
+        )
+        if wait:
             raise RateLimited(
                 "chat/slow_down",
                 N_("Slow down! Wait %(seconds)s s before sending again."),
-                seconds=max(1, round(bucket.wait_time())),
+                seconds=max(1, round(wait)),
             )
 
     async def _send(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -207,7 +224,7 @@ class VenueService:
         client_id = data.get("client_id")
         if not isinstance(body, str) or (client_id is not None and not isinstance(client_id, str)):
             raise BadInput("gateway/malformed", N_("This message could not be read."))
-        self._check_rate(user.id)
+        await self._check_rate(user.id)
         async with self._sequenced(room):
             posted = await chat.post_message(
                 self.db,
@@ -240,7 +257,7 @@ class VenueService:
         body = data.get("body")
         if not isinstance(body, str):
             raise BadInput("gateway/malformed", N_("This message could not be read."))
-        self._check_rate(user.id)
+        await self._check_rate(user.id)
         async with self._sequenced(room):
             message = await chat.edit_message(
                 self.db,
@@ -407,9 +424,17 @@ class VenueService:
                 _PRESENCE_DELAY, lambda: loop.create_task(self._flush_presence())
             )
 
+    def _swept(self, slugs: set[str]) -> None:
+        """Another instance's people were swept away (it died), or ours put back: publish."""
+        for slug in slugs:
+            self.mark_presence(slug)
+
     async def _flush_presence(self) -> None:
         self._flush = None
         dirty, self._dirty = self._dirty, set()
+        if self.shared.distributed:
+            await self._flush_shared(dirty)
+            return
         rooms = {room.slug: room for room in await self.rooms()}
         plan: dict[str, list[tuple[str, Snapshot]]] = {}
         for slug in sorted(dirty):
@@ -427,10 +452,57 @@ class VenueService:
             room = rooms.get(slug)
             if room is not None and (before.count, before.faces) != (after.count, after.faces):
                 plan.setdefault(plan_topic(room), []).append((slug, after))
+        await self._publish_plan(plan)
+
+    async def _publish_plan(self, plan: dict[str, list[tuple[str, Snapshot]]]) -> None:
         for topic, rooms_now in sorted(plan.items()):
             seq = await self.hub.next_seq(topic)
             frame = frame_for_locales(topic, seq, "occupancy", partial(self._plan_body, rooms_now))
             await self.hub.publish(frame, buffer=True)
+
+    async def _flush_shared(self, dirty: set[str]) -> None:
+        """Several instances: the venue's presence is the union of theirs. For each room,
+        the instance holding its lock compares the union with what was last published
+        (a record every instance reads) and publishes the difference, once venue-wide;
+        a room locked by another instance is looked at again a moment later."""
+        rooms = {room.slug: room for room in await self.rooms()}
+        plan: dict[str, list[tuple[str, Snapshot]]] = {}
+        async with contextlib.AsyncExitStack() as locks:
+            for slug in sorted(dirty):
+                if not await locks.enter_async_context(self.shared.lock(f"presence:{slug}")):
+                    self.mark_presence(slug)  # another instance is publishing it: again later
+                    continue
+                await self.refresh_published([slug])
+                before = self.published(slug)
+                held = await self.shared.held(_SPACE, slug)
+                people = [PresentPerson(*json.loads(value)) for _, value in held]
+                shown = tuple(people[:SHOWN])
+                after = Snapshot(shown, len(people), shown[:FACES])
+                if after == before:
+                    continue
+                topic = f"presence:{slug}"
+                seq = await self.hub.next_seq(topic)
+                frame = frame_for_locales(
+                    topic, seq, "presence", partial(self._changes_body, slug, before, after)
+                )
+                self._published[slug] = (seq, after)
+                await self.shared.set_record(f"presence:{slug}", _snapshot_record(seq, after))
+                await self.hub.publish(frame, buffer=True)
+                room = rooms.get(slug)
+                if room is not None and (before.count, before.faces) != (after.count, after.faces):
+                    plan.setdefault(plan_topic(room), []).append((slug, after))
+            # Still under the rooms' locks: the floor plan's frames follow the same order.
+            await self._publish_plan(plan)
+
+    async def refresh_published(self, slugs: Iterable[str]) -> None:
+        """With several instances, read what was last published for these rooms (by any
+        instance) before ``published``/``presence_seq`` are used; alone, nothing to do."""
+        if not self.shared.distributed:
+            return
+        for slug in slugs:
+            raw = await self.shared.record(f"presence:{slug}")
+            if raw is not None:
+                self._published[slug] = _read_snapshot_record(raw)
 
     def _changes_body(
         self, slug: str, before: Snapshot, after: Snapshot, locale: str
@@ -530,6 +602,17 @@ class VenueService:
             return await list_rooms(conn)
 
 
+def _snapshot_record(seq: int, snap: Snapshot) -> str:
+    people = [[p.display_name, p.user_id, p.initials] for p in snap.shown]
+    return json.dumps({"seq": seq, "count": snap.count, "shown": people})
+
+
+def _read_snapshot_record(raw: str) -> tuple[int, Snapshot]:
+    data = json.loads(raw)
+    shown = tuple(PresentPerson(*person) for person in data["shown"])
+    return int(data["seq"]), Snapshot(shown, int(data["count"]), shown[:FACES])
+
+
 def person_id(slug: str, user_id: str) -> str:
     """The element id of a person in a room's list (``none``: the "nobody here" line)."""
     return f"pp-{slug}-{user_id}"
@@ -593,13 +676,20 @@ class _RoomTopics:
 
     async def joined(self, connection: Connection, topic: str) -> None:
         slug = topic.partition(":")[2]
-        self.venue.presence.enter(slug, _person(connection.principal))
-        self.venue.mark_presence(slug)
+        person = _person(connection.principal)
+        venue = self.venue
+        if venue.presence.enter(slug, person) and venue.shared.distributed:
+            value = json.dumps([person.display_name, person.user_id, person.initials])
+            await venue.shared.hold(_SPACE, slug, person.user_id, value)
+        venue.mark_presence(slug)
 
     async def left(self, connection: Connection, topic: str) -> None:
         slug = topic.partition(":")[2]
-        if self.venue.presence.leave(slug, connection.principal.user_id):
-            self.venue.mark_presence(slug)
+        venue = self.venue
+        if venue.presence.leave(slug, connection.principal.user_id):
+            if venue.shared.distributed:
+                await venue.shared.release(_SPACE, slug, connection.principal.user_id)
+            venue.mark_presence(slug)
 
 
 class _PresenceTopics(SnapshotTopics):
@@ -617,8 +707,16 @@ class _PresenceTopics(SnapshotTopics):
         if after == current:
             return current
         missed = await hub.recent(topic, after) if after >= 0 else None
+        slug = topic.partition(":")[2]
+        if self.venue.shared.distributed:
+            # Another instance may have taken the next number and not published yet: the
+            # catch-up goes as far as the record (or the buffer) does, the rest comes live.
+            if missed is None:
+                await self.venue.refresh_published([slug])
+                current = self.venue.presence_seq(slug)
+            else:
+                current = missed[-1].seq if missed else after
         if missed is None:
-            slug = topic.partition(":")[2]
             connection.push_catch_up(
                 topic, current, self.venue.presence_ops(slug, connection.locale)
             )
@@ -657,6 +755,7 @@ class _PlanTopics(SnapshotTopics):
         missed = await hub.recent(topic, after) if after >= 0 else None
         if missed is None:
             rooms = [room for room in await self.venue.rooms() if plan_topic(room) == topic]
+            await self.venue.refresh_published(room.slug for room in rooms)
             connection.push_catch_up(
                 topic,
                 current,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,11 @@ def _settings(tmp_path: Path, **values: object) -> Settings:
         ({"janus_url": "http://127.0.0.1:8088/janus"}, True, False),  # someone else's Janus
         ({"janus_autostart": "never"}, True, False),
         ({"janus_autostart": "always"}, False, True),
+        (  # several Janus of one's own: none started here
+            {"janus_servers": [{"url": "http://a/janus", "admin_url": "a", "admin_secret": "s"}]},
+            True,
+            False,
+        ),
     ],
 )
 def test_runtime_should_autostart(
@@ -54,6 +60,53 @@ def test_runtime_public_url(tmp_path: Path) -> None:
     assert janus_public_url(configured, autostarted=False) == "https://voice.example.be/janus"
     internal = _settings(tmp_path, janus_url="http://10.0.0.5:8088/janus/")
     assert janus_public_url(internal, autostarted=False) == "http://10.0.0.5:8088/janus"
+
+
+def test_runtime_several_servers_from_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    servers = [
+        {
+            "name": "janus-2",
+            "url": "http://10.0.0.12:8088/janus",
+            "public_url": "https://janus-2.example.be/janus/",
+            "admin_url": "http://10.0.0.12:7088/admin",
+            "admin_secret": "two",
+        },
+        {"url": "http://10.0.0.13:8088/janus", "admin_url": "http://x/admin", "admin_secret": "3"},
+    ]
+    monkeypatch.setenv("ESTAMINET_JANUS_SERVERS", json.dumps(servers))
+    settings = _settings(
+        tmp_path,
+        janus_url="http://10.0.0.11:8088/janus",
+        janus_admin_url="http://10.0.0.11:7088/admin",
+        janus_admin_secret="one",
+    )
+    runtime = janus_runtime(settings, serving=True)
+    assert runtime is not None
+    assert runtime.supervisor is None
+    assert runtime.pool.names == [
+        "http://10.0.0.11:8088/janus",  # janus_url is one more server
+        "janus-2",
+        "http://10.0.0.13:8088/janus",  # no name: its url
+    ]
+    assert runtime.public_urls == [
+        "http://10.0.0.11:8088/janus",
+        "http://10.0.0.13:8088/janus",
+        "https://janus-2.example.be/janus",
+    ]
+    same = [{**servers[1], "name": "http://10.0.0.11:8088/janus"}]
+    monkeypatch.setenv("ESTAMINET_JANUS_SERVERS", json.dumps(same))
+    with pytest.raises(ValueError, match="distinct names"):
+        janus_runtime(
+            _settings(
+                tmp_path,
+                **settings.model_dump(
+                    include={"janus_url", "janus_admin_url", "janus_admin_secret"}
+                ),
+            ),
+            serving=True,
+        )
 
 
 def test_runtime_none_without_janus(tmp_path: Path) -> None:

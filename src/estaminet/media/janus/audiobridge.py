@@ -74,6 +74,7 @@ class JanusCrowd(JanusRooms):
     """Mixing rooms for crowded voice spaces on one Janus server."""
 
     tag_prefix = "e"
+    plugin = AUDIOBRIDGE
 
     def __init__(self, client: JanusClient, **options: Any) -> None:
         super().__init__(client, **options)
@@ -87,6 +88,9 @@ class JanusCrowd(JanusRooms):
     def room(self, space: str) -> RoomKeys:
         """The mixing room of ``space``: its number and the secret that manages it."""
         return self._keys(self._number("room", space))
+
+    def room_number(self, space: str) -> int:
+        return self.room(space).number
 
     def participant(self, space: str, user_id: str) -> int:
         """The fixed participant number of this person in this space's mixing room."""

@@ -29,6 +29,8 @@ class JanusRooms:
 
     tag_prefix = "x"
     """The first letter of this kind of room's ticket tag (tokens tell plugins apart)."""
+    plugin = ""
+    """The Janus plugin these rooms live in."""
 
     def __init__(
         self,
@@ -62,6 +64,17 @@ class JanusRooms:
     def _number(self, *parts: str) -> int:
         # 48 bits: unguessable enough, and exact in JavaScript numbers (2**53).
         return int.from_bytes(self._digest(*parts)[:6], "big") or 1
+
+    def room_number(self, space: str) -> int:
+        """The room's number on Janus (the same on every server: it comes from the key)."""
+        raise NotImplementedError
+
+    async def exists(self, space: str) -> bool:
+        """Whether ``space``'s room exists on this server now (raises ``JanusDown`` if it is down)."""
+        answer = await self._plugin_request(
+            {"request": "exists", "room": self.room_number(space)}, self.plugin
+        )
+        return bool(answer and answer.get("exists"))
 
     async def _plugin_request(
         self, request: dict[str, Any], plugin: str, *ignore: int

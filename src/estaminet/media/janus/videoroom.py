@@ -23,7 +23,7 @@ from estaminet.media.crowd import CrowdTicket, CrowdUnavailable
 from estaminet.media.janus.client import VIDEOROOM, JanusClient, JanusDown, JanusRefused
 from estaminet.media.janus.rooms import JanusRooms
 
-__all__ = ["JanusStage"]
+__all__ = ["STAGE_DOWN", "JanusStage"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ NO_SUCH_ROOM = 426
 ROOM_EXISTS = 427
 NO_SUCH_FEED = 428
 _NOT_THERE = (NO_SUCH_ROOM, NO_SUCH_FEED)
+
+STAGE_DOWN = N_("The stage's video server is not reachable right now. The chat still works.")
 
 _PUBLISHERS = 8
 """Performers live at once on one stage (a duo, a band in several homes)."""
@@ -43,14 +45,20 @@ class JanusStage(JanusRooms):
     """Stages on one Janus server's VideoRoom plugin."""
 
     tag_prefix = "s"
+    plugin = VIDEOROOM
 
     def __init__(self, client: JanusClient, **options: Any) -> None:
         super().__init__(client, **options)
         self._issued: dict[tuple[str, str], list[str]] = {}
+        self._recording: dict[str, str | None] = {}
+        """Stages being recorded → their folder (a Janus restarted records again)."""
 
     def room(self, space: str) -> int:
         """The VideoRoom room of the stage ``space``."""
         return self._number("stage", space)
+
+    def room_number(self, space: str) -> int:
+        return self.room(space)
 
     def _secret(self, room: int) -> str:
         return self._digest("stage-secret", str(room)).hex()[:32]
@@ -65,10 +73,7 @@ class JanusStage(JanusRooms):
             yield
         except JanusDown as exc:
             log.warning("Janus does not answer: %s", exc)
-            raise CrowdUnavailable(
-                "stage/janus_down",
-                N_("The stage's video server is not reachable right now. The chat still works."),
-            ) from exc
+            raise CrowdUnavailable("stage/janus_down", STAGE_DOWN) from exc
         except JanusRefused as exc:
             log.error("Janus refused Estaminet's stage request: %s", exc)
             raise CrowdUnavailable(
@@ -96,6 +101,9 @@ class JanusStage(JanusRooms):
         }
         if self._room_admin_key:
             request["admin_key"] = self._room_admin_key
+        folder = next((f for s, f in self._recording.items() if self.room(s) == room), None)
+        if folder:
+            request.update(record=True, rec_dir=folder)
         await self._request(request, ROOM_EXISTS)
 
     async def admit(self, space: str, user_id: str) -> CrowdTicket:
@@ -189,3 +197,66 @@ class JanusStage(JanusRooms):
             for key in [k for k in self._issued if k[0] == space]:
                 for token in self._issued.pop(key):
                     await self._client.remove_token(token)
+
+    # -- recording and restream (media/recording.py, media/restream.py) -------------------
+
+    async def record(self, space: str, folder: str | None) -> None:
+        """Record every publisher of this stage into ``folder`` (Janus's ``.mjr`` files), or
+        stop recording (``None``): the files are closed when this returns."""
+        room = self.room(space)
+        self._recording[space] = folder
+        async with self._lock, self._server():
+            await self._ensure_room(room)
+            secret = self._secret(room)
+            if folder is not None:
+                await self._request(
+                    {"request": "edit", "room": room, "secret": secret, "new_rec_dir": folder}
+                )
+            await self._request(
+                {
+                    "request": "enable_recording",
+                    "room": room,
+                    "secret": secret,
+                    "record": folder is not None,
+                }
+            )
+        if folder is None:
+            self._recording.pop(space, None)
+
+    async def forward(self, space: str, feed: int, audio_port: int, video_port: int) -> list[int]:
+        """Ask Janus to send this feed's audio and video as RTP to loopback ports; returns
+        the forwarders' ids (for :meth:`unforward`)."""
+        room = self.room(space)
+        request: dict[str, Any] = {
+            "request": "rtp_forward",
+            "room": room,
+            "secret": self._secret(room),
+            "publisher_id": feed,
+            "host": "127.0.0.1",
+            "audio_port": audio_port,
+            "audio_pt": 111,
+            "video_port": video_port,
+            "video_pt": 96,
+        }
+        if self._room_admin_key:
+            request["admin_key"] = self._room_admin_key
+        async with self._lock, self._server():
+            answer = await self._request(request)
+        forwarders = (answer or {}).get("forwarders") or []
+        return [int(f["stream_id"]) for f in forwarders if "stream_id" in f]
+
+    async def unforward(self, space: str, feed: int, stream_ids: list[int]) -> None:
+        """Stop the forwarders :meth:`forward` made (gone already is fine)."""
+        room = self.room(space)
+        async with self._lock, self._server():
+            for stream_id in stream_ids:
+                request: dict[str, Any] = {
+                    "request": "stop_rtp_forward",
+                    "room": room,
+                    "secret": self._secret(room),
+                    "publisher_id": feed,
+                    "stream_id": stream_id,
+                }
+                if self._room_admin_key:
+                    request["admin_key"] = self._room_admin_key
+                await self._request(request, *_NOT_THERE)

@@ -21,6 +21,7 @@ export class Live {
     this.downers = [];          // fn() when the connection is lost
     this.status = document.getElementById("connection");
     this.wasDown = false;
+    this.stale = new Set();     // topics whose patch could not be applied: a catch-up comes
   }
 
   follow(topic, seq) {
@@ -268,6 +269,11 @@ export class Live {
     const last = this.last.get(topic);
     if (last === undefined && !topic.startsWith("user:")) return;
     const catchUp = frame.kind === "catch_up" || frame.kind === "reset";
+    if (catchUp) {
+      this.stale.delete(topic);
+    } else if (this.stale.has(topic)) {
+      return;                                  // the catch-up asked for will bring it all
+    }
     if (last !== undefined && last !== null && !catchUp) {
       if (seq <= last) return;                 // already seen
       if (seq > last + 1) {                    // a gap: ask for what we missed
@@ -276,7 +282,13 @@ export class Live {
       }
     }
     // A catch-up is authoritative (after a server restart, numbers may start again).
-    applyOps(frame.ops);
+    if (!applyOps(frame.ops) && !catchUp) {
+      // A patch without its base (this page's copy of the view differs): ask for the whole
+      // topic once, and let the frames before its catch-up go.
+      this.stale.add(topic);
+      this.sub(topic);
+      return;
+    }
     this.followNew();
     this.setLast(topic, seq);
     for (const fn of [...(this.listeners.get(topic) || [])]) fn(frame);

@@ -73,6 +73,18 @@ const SCREENS = {
     load: () => import("./stage.js"),
     wire: (m, root) => each(root, "section[data-stage][data-topic]", (el) => m.setupStage(live, el)),
   },
+  "stage-keep": {
+    load: () => import("./stage-keep.js"),
+    wire: (m, root) => each(root, "[data-stage-keep]", (el) => m.setupStageKeep(live, el)),
+  },
+  "stage-table": {
+    load: () => import("./stage-table.js"),
+    wire: (m, root) => each(root, "[data-stage-table]", (el) => m.setupStageTable(live, el)),
+  },
+  "board-camera": {
+    load: () => import("./board-camera.js"),
+    wire: (m, root) => each(root, "section.card[data-board]", (el) => m.setupBoard(live, el)),
+  },
   help: {
     load: () => import("./help.js"),
     wire: (m, root, signal) => [
@@ -106,6 +118,9 @@ const MARKERS = {
   "game-picker": "[data-game-picker]",
   soiree: ".soiree-follow",
   stage: "section[data-stage][data-topic]",
+  "stage-keep": "[data-stage-keep]",
+  "stage-table": "[data-stage-table]",
+  "board-camera": "section.card[data-board]",
   help: "[data-help-ask], [data-help-say]",
 };
 

@@ -3,9 +3,13 @@
 // voice rooms (./voice-janus.js); Janus checks the ticket (session token + room's allowed list).
 //
 //   const session = await openStage(ticket, { onGone });
-//   const pub = await session.publish(stream);          // performers only (the venue says who)
+//   const pub = await session.publish(stream, { hidden: true }); // performers only (the venue says who)
+//   await pub.show(true);                               // relayed to watchers from now on
 //   const sub = await session.subscribe(feed, { onStream, audioOnly });
-//   sub.setAudioOnly(true); await sub.stats(); sub.close(); session.close();
+//   sub.setAudioOnly(true); sub.setLayer(0); await sub.stats(); sub.close(); session.close();
+//
+// A performer's video goes out in simulcast layers (VP8, rids h/m/l) where the browser can;
+// a watcher asks Janus for the layer that suits (`configure` with `substream`).
 
 import { JanusError } from "./voice-janus.js";
 
@@ -13,6 +17,12 @@ const PLUGIN = "janus.plugin.videoroom";
 const KEEPALIVE_MS = 25000;
 const GATHERING_MS = 5000;
 const ANSWER_MS = 15000;
+const ID_EXISTS = 436; // VideoRoom: a participant with this ID is in the room already
+const LAYERS = [
+  { rid: "h", active: true, maxBitrate: 900000 },
+  { rid: "m", active: true, maxBitrate: 300000, scaleResolutionDownBy: 2 },
+  { rid: "l", active: true, maxBitrate: 100000, scaleResolutionDownBy: 4 },
+];
 
 function newTransaction() {
   const bytes = new Uint8Array(8);
@@ -145,22 +155,68 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
     stopper.abort();
   }
 
-  async function publish(stream, { onEnded = () => {} } = {}) {
+  async function publish(stream, { onEnded = () => {}, hidden = false, simulcast = true } = {}) {
     const handle = await attach((event) => {
       const data = event.plugindata?.data || {};
       if (event.janus === "hangup" || data.leaving === "ok" || data.unpublished === "ok" || data.kicked) onEnded();
     });
-    await request(handle, { request: "join", ptype: "publisher", room, id: participant, token });
+    // The same feed number as a publisher just closed (the preview, before going live):
+    // Janus frees it shortly after the detach; until then it says the ID exists.
+    for (let tries = 0; ; tries += 1) {
+      try {
+        await request(handle, { request: "join", ptype: "publisher", room, id: participant, token });
+        break;
+      } catch (error) {
+        if (error?.code !== ID_EXISTS || tries >= 20) throw error;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     const pc = new RTCPeerConnection({ iceServers });
-    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    let layered = false;
+    for (const track of stream.getTracks()) {
+      const init = { direction: "sendonly", streams: [stream] };
+      if (track.kind === "video" && simulcast && !layered) {
+        try {
+          pc.addTransceiver(track, { ...init, sendEncodings: LAYERS });
+          layered = true;
+          continue;
+        } catch { /* no simulcast here: one layer */ }
+      }
+      pc.addTransceiver(track, init);
+    }
     await pc.setLocalDescription(await pc.createOffer());
     await gatheringDone(pc);
     const offer = { type: "offer", sdp: pc.localDescription.sdp, trickle: false };
     const answered = await request(handle, { request: "publish" }, offer);
     if (!answered.jsep) throw new JanusError(0, "no answer SDP");
+    const mids = (answered.plugindata?.data?.streams || []).map((s) => s.mid).filter((m) => m !== undefined);
+    const show = (on) => request(handle, { request: "configure", streams: mids.map((mid) => ({ mid, send: on })) });
+    // A preview: Janus receives (the page measures its link) but relays nothing yet. Said
+    // before the media can flow (the answer is not applied yet), so no packet slips out.
+    if (hidden && mids.length) await show(false);
     await pc.setRemoteDescription(answered.jsep);
+    let last = null; // {at, bytes} for the outgoing bitrate
     return {
       pc,
+      simulcast: layered,
+      show,
+      // RTT and loss from Janus's receiver reports, bitrate from what left since the last call.
+      async quality() {
+        let rtt = null;
+        let loss = null;
+        let bytes = 0;
+        (await pc.getStats()).forEach((s) => {
+          if (s.type === "outbound-rtp") bytes += s.bytesSent || 0;
+          if (s.type === "remote-inbound-rtp") {
+            if (typeof s.roundTripTime === "number") rtt = Math.max(rtt ?? 0, s.roundTripTime);
+            if (typeof s.fractionLost === "number") loss = Math.max(loss ?? 0, s.fractionLost);
+          }
+        });
+        const now = performance.now();
+        const kbps = last && now > last.at ? Math.round(((bytes - last.bytes) * 8) / (now - last.at)) : 0;
+        last = { at: now, bytes };
+        return { rtt, loss, kbps };
+      },
       async replaceTracks(next) {
         for (const sender of pc.getSenders()) {
           const kind = sender.track?.kind;
@@ -170,8 +226,15 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
       },
       async stats() {
         let bytes = 0;
-        (await pc.getStats()).forEach((s) => { if (s.type === "outbound-rtp") bytes += s.bytesSent || 0; });
-        return { outbound: bytes, state: pc.iceConnectionState };
+        const layers = [];
+        (await pc.getStats()).forEach((s) => {
+          if (s.type !== "outbound-rtp") return;
+          bytes += s.bytesSent || 0;
+          if (s.kind === "video") {
+            layers.push({ rid: s.rid || null, bytes: s.bytesSent || 0, width: s.frameWidth || 0, limited: s.qualityLimitationReason || null });
+          }
+        });
+        return { outbound: bytes, layers, state: pc.iceConnectionState };
       },
       async close() {
         pc.close();
@@ -195,6 +258,7 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
     if (!joined.jsep) throw new JanusError(0, "no offer SDP");
     const streams = joined.plugindata?.data?.streams || [];
     const videoMids = streams.filter((s) => s.type === "video").map((s) => s.mid);
+    let layer = null;
     await pc.setRemoteDescription(joined.jsep);
     await pc.setLocalDescription(await pc.createAnswer());
     await gatheringDone(pc);
@@ -206,15 +270,27 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
         if (!videoMids.length) return;
         await request(handle, { request: "configure", streams: videoMids.map((mid) => ({ mid, send: !on })) });
       },
+      // The simulcast layer to receive (0 the lowest); ignored by Janus for a single layer.
+      async setLayer(n) {
+        if (!videoMids.length || n === layer) return;
+        layer = n;
+        await request(handle, { request: "configure", streams: videoMids.map((mid) => ({ mid, substream: n })) });
+      },
       async stats() {
-        const out = { audioBytes: 0, videoBytes: 0, framesDecoded: 0, state: pc.iceConnectionState };
+        const out = {
+          audioBytes: 0, videoBytes: 0, framesDecoded: 0, frameWidth: 0, packetsLost: 0, packetsReceived: 0,
+          layer, state: pc.iceConnectionState,
+        };
         (await pc.getStats()).forEach((s) => {
           if (s.type !== "inbound-rtp") return;
           if (s.kind === "audio") out.audioBytes += s.bytesReceived || 0;
           if (s.kind === "video") {
             out.videoBytes += s.bytesReceived || 0;
             out.framesDecoded += s.framesDecoded || 0;
+            out.frameWidth = Math.max(out.frameWidth, s.frameWidth || 0);
           }
+          out.packetsLost += s.packetsLost || 0;
+          out.packetsReceived += s.packetsReceived || 0;
         });
         return out;
       },

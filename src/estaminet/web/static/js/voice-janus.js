@@ -272,7 +272,7 @@ export async function joinCrowd({
           if (s.type === "outbound-rtp") outbound += s.bytesSent || 0;
         });
       }
-      return { room, participant, state, inbound, outbound, sending: !!sender?.track };
+      return { server, room, participant, state, inbound, outbound, sending: !!sender?.track };
     },
   };
 }

@@ -68,6 +68,7 @@ class Voice {
     this.lastSent = 0;
     this.crowd = null;         // the call on the mixing server (./voice-janus.js), if any
     this.crowdLive = false;    // whether that call has connected once
+    this.crowdServer = null;   // the Janus of the last ticket (several: a move is said)
     this.groups = new Map();   // private channel name -> {token, call} (its own mixing room)
     this.members = [];
     this.privateSpeaking = new Set();  // private-channel companions speaking (told to us only)
@@ -341,6 +342,9 @@ class Voice {
   // The ticket the venue gave this tab lets it into one mixing room on Janus, once.
   async joinCrowd(reply) {
     this.crowdLive = false;
+    // Several Janus servers: the room was placed on another one (its server died).
+    if (this.crowdServer && reply.ticket.server !== this.crowdServer) this.say(this.t.tMoved);
+    this.crowdServer = reply.ticket.server;
     try {
       const module = await import("./voice-janus.js");
       this.crowd = await module.joinCrowd({
@@ -429,6 +433,17 @@ class Voice {
         return;
       case "rejoin":
         if (this.joined) this.rejoin();
+        return;
+      case "moved":
+        // The mixing server under this conversation went away: a new ticket, elsewhere.
+        // (A call that already broke is asking for its new ticket: that one is enough.)
+        this.say(frame.message || this.t.tMoved);
+        if (this.joined && this.crowdLive) {
+          this.crowdLive = false;
+          this.rejoin();
+        } else if (this.wanted && !this.joined) {
+          this.join();
+        }
         return;
       case "back":
         if (this.wanted && !this.joined) {

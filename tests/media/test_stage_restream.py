@@ -1,0 +1,79 @@
+"""The restream's ffmpeg minder (``media/restream.py``) with stand-in ffmpegs: one that never
+sends a frame is stopped and started again (with a new forward), then said failed, never
+live; one that sends frames then dies is said live, then retrying, and started again."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from estaminet.media import restream
+from estaminet.media.restream import TRIES, Restream
+
+STUCK = """#!/bin/sh
+while true; do echo frame=0; echo progress=continue; sleep 0.05; done
+"""
+DIES = """#!/bin/sh
+echo frame=12
+echo progress=continue
+sleep 0.2
+exit 1
+"""
+
+
+def _script(folder: Path, text: str) -> str:
+    path = folder / "ffmpeg"
+    path.write_text(text)
+    path.chmod(0o755)
+    return str(path)
+
+
+async def _run(script: str, until: str, times: int = 1) -> tuple[list[str], list[int]]:
+    states: list[str] = []
+    forwards: list[int] = []
+
+    async def forward(feed: int, audio: int, video: int) -> list[int]:
+        forwards.append(feed)
+        return [1, 2]
+
+    async def unforward(feed: int, ids: list[int]) -> None:
+        pass
+
+    async def changed() -> None:
+        states.append(minder.state)
+
+    minder = Restream(
+        "rtmp://127.0.0.1:1/live/key",
+        forward,
+        unforward,
+        changed,
+        ffmpeg=script,
+        retry_seconds=0.05,
+    )
+    await minder.follow(7)
+    try:
+        async with asyncio.timeout(30):
+            while states.count(until) < times:
+                await asyncio.sleep(0.05)
+    finally:
+        await minder.stop()
+    return states, forwards
+
+
+async def test_an_ffmpeg_that_sends_no_frame_is_restarted_then_said_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(restream, "FIRST_FRAME_SECONDS", 0.3)
+    states, forwards = await _run(_script(tmp_path, STUCK), "failed")
+    assert "live" not in states
+    assert states[-1] == "failed" and "retrying" in states
+    assert forwards == [7] * TRIES  # a new forward from Janus for each try
+
+
+async def test_an_ffmpeg_that_dies_after_sending_is_started_again(tmp_path: Path) -> None:
+    states, forwards = await _run(_script(tmp_path, DIES), "live", times=2)
+    assert states[:3] == ["starting", "live", "retrying"]
+    assert "failed" not in states  # it sent frames: each death starts the count again
+    assert forwards == [7, 7]
