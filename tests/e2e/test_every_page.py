@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from .helpers import Visitors, screenshot
+from .helpers import Visitors, chat_input, messages, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -237,6 +237,34 @@ def test_every_page_keyboard_plan_room_chat_voice(people: Visitors) -> None:
     expect(guest.locator("[data-voice-leave]")).to_be_focused()
     guest.keyboard.press("Enter")
     expect(guest.locator("[data-voice-join]")).to_be_focused()
+
+
+def test_a_slow_join_leaves_the_focus_with_someone_who_moved_on(people: Visitors) -> None:
+    """Joining the conversation can take seconds on a slow phone. Someone who pressed
+    « Rejoindre » and went on typing in the chat keeps their place when the call comes
+    through: their "Enter" sends the message and does not press « Couper le micro »."""
+    guest = people.guest("Lina")
+    guest.goto("/r/bar")
+    # The microphone answers after a second and a half, as a slow phone's may.
+    guest.evaluate(
+        """() => { const devices = navigator.mediaDevices;
+        const open = devices.getUserMedia.bind(devices);
+        devices.getUserMedia = (asked) =>
+          new Promise((done) => setTimeout(done, 1500)).then(() => open(asked)); }"""
+    )
+    status = guest.locator("[data-voice-status]")
+    guest.locator("[data-voice-join]").focus()
+    guest.keyboard.press("Enter")
+    box = chat_input(guest)
+    box.click()
+    guest.keyboard.type("Ça arrive")
+    expect(status).to_have_text("Tu es dans la conversation.")
+    expect(box).to_be_focused()
+    guest.keyboard.press("Enter")
+    expect(messages(guest, "bar").last.locator(".msg-body")).to_have_text("Ça arrive")
+    expect(guest.locator("[data-voice-mute]")).to_have_attribute("aria-pressed", "false")
+    expect(status).to_have_text("Tu es dans la conversation.")
+    guest.locator("[data-voice-leave]").click()
 
 
 def test_every_page_room_text_at_200_percent_does_not_scroll_sideways(people: Visitors) -> None:

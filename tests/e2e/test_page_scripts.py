@@ -354,11 +354,17 @@ def test_a_press_is_not_lost_when_the_screen_is_redrawn_under_it(people: Visitor
     end (then comes at once), a redraw elsewhere does not wait, and a long press does not
     hold the screen more than a second."""
     page = people.guest("Appui")
+    # A quiet page (the floor plan's welcome tour could open over the probe).
+    page.goto("/agenda")
     wait_online(page)
     page.evaluate(_PROBE)
+    expect(page.locator("#probe button")).to_be_in_viewport()
     box = page.locator("#probe button").bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # Where the mouse is pressed, the probe's button is (nothing came over it).
+    hit = "([x, y]) => document.elementFromPoint(x, y)?.closest('#probe') !== null"
+    assert page.evaluate(hit, [x, y])
 
     # Pressed, redrawn twice, released: the click reaches the pressed button, the newest
     # screen comes right after.
@@ -382,6 +388,7 @@ def test_a_press_is_not_lost_when_the_screen_is_redrawn_under_it(people: Visitor
     page.mouse.up()
 
     # A press that lasts: the screen is redrawn after a second all the same.
+    assert page.evaluate(hit, [x, y])
     page.mouse.move(x, y)
     page.mouse.down()
     page.evaluate(_REDRAW, "5")

@@ -7,7 +7,7 @@
 //   setupBoard(live, section)   section[data-board] (table page), or one the stage builds
 //                               with data-board-hear (the stage also plays the narrator).
 
-import { showTextToast } from "./ops.js";
+import { passFocus, showTextToast } from "./ops.js";
 
 const openStage = async (...args) => (await import("./stage-janus.js")).openStage(...args);
 
@@ -52,7 +52,7 @@ export function setupBoard(live, section) {
       live.act("stage.show_table", { room, table }).then(() => {
         b.hidden = true;
         const hide = section.querySelector(`[data-stage-hide="${CSS.escape(room)}"]`);
-        if (hide) { hide.hidden = false; hide.focus(); }
+        if (hide) { hide.hidden = false; passFocus(b, hide); }
         showTextToast(strings.shown);
       }).catch(refused);
     });
@@ -63,7 +63,7 @@ export function setupBoard(live, section) {
       live.act("stage.hide_table", { room }).then(() => {
         b.hidden = true;
         const show = section.querySelector(`[data-stage-show="${CSS.escape(room)}"]`);
-        if (show) { show.hidden = false; show.focus(); }
+        if (show) { show.hidden = false; passFocus(b, show); }
         showTextToast(strings.hidden);
       }).catch(refused);
     });
@@ -177,7 +177,7 @@ export function setupBoard(live, section) {
       if (kind === "camera") showOwn(stream);
       say(kind === "camera" ? strings.sharing : strings.voicing);
       if (startButton) startButton.hidden = true;
-      if (stopButton) { stopButton.hidden = false; stopButton.focus(); }
+      if (stopButton) { stopButton.hidden = false; passFocus(startButton, stopButton); }
     } catch (error) {
       session?.close();
       for (const t of stream.getTracks()) t.stop();

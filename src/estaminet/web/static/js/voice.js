@@ -4,6 +4,7 @@
 
 import { Meter, SPEAK_LEVEL, fillDevices, micProblem, openMic, showMicHelp } from "./mic.js";
 import { Dock } from "./voice-dock.js";
+import { passFocus } from "./ops.js";
 
 const SPEAK_HOLD = 600;        // ms of silence before the ring goes off
 const SPEAK_MIN_GAP = 250;     // ms between two speaking notices sent to the server
@@ -279,7 +280,7 @@ class Voice {
       }
       showMicHelp(this.bar, null);
       await this.rejoin();
-      if (fromButton && this.joined) this.els.mute.focus();
+      if (fromButton && this.joined) passFocus(this.els.join, this.els.mute);
     } finally {
       this.busy = false;
     }
