@@ -107,12 +107,16 @@ def test_chat_offline_person_gets_missed_messages_once_in_order(people: Visitors
     # What Claire writes meanwhile waits, and she is told so.
     say(claire, "Je reviens vite")
     expect(claire.locator("#chat-error")).to_be_visible()
+    # She goes on to something else while it waits: when it is through, she keeps her place.
+    elsewhere = claire.locator("[data-voice-join]")
+    elsewhere.focus()
 
     claire.context.set_offline(False)
     expected = ["On joue au Loup-Garou ce soir ?", *missed, "Je reviens vite"]
     for page in (claire, david):
         expect(messages(page, "jeux").locator(".msg-body")).to_have_text(expected, timeout=20_000)
     expect(claire.locator("#chat-error")).to_be_hidden()
+    expect(elsewhere).to_be_focused()
     # Once her client has applied the room's last change, nothing else is on its way:
     # the list is final, each message exactly once, in order.
     last_seq = messages(david, "jeux").last.get_attribute("data-seq")

@@ -1,7 +1,7 @@
 // A room's chat: sending (with an outbox that survives reconnections), editing, deleting,
 // history, and keeping the reader's scroll position.
 
-import { showTextToast } from "./ops.js";
+import { passFocus, showTextToast } from "./ops.js";
 
 const NEAR_BOTTOM = 80;
 
@@ -103,7 +103,7 @@ export function setupChat(live, section, signal) {
     if (!(await sent)) {
       if (!input.value) input.value = body;
     }
-    input.focus();
+    passFocus(form, input); // unless the person went elsewhere while it was on its way
   });
   input?.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
@@ -136,7 +136,7 @@ export function setupChat(live, section, signal) {
       // Keep keyboard users in the log: focus the first message that just appeared.
       const first = nodes.find((n) => n.classList?.contains("msg")) || scroller;
       if (first !== scroller) first.setAttribute("tabindex", "-1");
-      first.focus({ preventScroll: true });
+      passFocus(holder, first, { preventScroll: true });
       return;
     }
     const tool = e.target.closest(".msg-tools button");

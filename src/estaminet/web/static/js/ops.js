@@ -238,12 +238,12 @@ export function showTextToast(text) {
   showToast(div.outerHTML);
 }
 
-// After an action that takes a while (joining a call, starting a camera), the control that
-// started it may hide and its follow-up show: the focus goes on to the follow-up, but only if
-// it is still where the action began (on `from`, or nowhere since `from` hid or was disabled).
-// A person who moved on meanwhile keeps their place: one typing in the chat who presses
-// "Enter" must not press "mute" because the call came through in between.
-export function passFocus(from, to) {
+// After an action that takes a while (joining a call, starting a camera, sending a message),
+// the control that started it may hide and its follow-up show: the focus goes on to the
+// follow-up, but only if it is still where the action began (inside `from`, or nowhere since
+// `from` hid or was disabled). A person who moved on meanwhile keeps their place: one typing
+// in the chat who presses "Enter" must not press "mute" because the call came through.
+export function passFocus(from, to, options) {
   const active = document.activeElement;
-  if (active === from || active === document.body || !active) to?.focus();
+  if (!active || active === document.body || from?.contains(active)) to?.focus(options);
 }
