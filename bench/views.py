@@ -1,13 +1,14 @@
 """What publishing one Loup-Garou move costs the server, in-process: views, screens, frames.
 
-An 18-seat table and its spectators' topic, a random game played through the
+An 18-seat table watched by 500 spectators (``--spectators``: the table bench's
+size; they share one topic), a random game played through the
 rules; after each move the table service's ``publish_views`` runs as after a real
 commit, and every frame it publishes is turned into text (French) as the first
 reader would. Reported: CPU milliseconds per move (``time.process_time``, so other
 processes on the machine do not count, though they still slow caches) and the
 bytes of the frames per move, for the spectators' topic and for all topics.
 
-    python -m bench.views [--moves 150] [--src /work/main/src]
+    python -m bench.views [--moves 150] [--spectators 500] [--src /work/main/src]
 
 ``--src`` runs the same measure on another source tree (the code before a change) in
 a child process, and prints both side by side. Pure CPU, no socket, bounded.
@@ -33,7 +34,7 @@ __all__ = ["main"]
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)
 
 
-def measure(moves: int, seed: int) -> dict[str, Any]:
+def measure(moves: int, seed: int, spectators: int = 500) -> dict[str, Any]:
     import asyncio
 
     from estaminet.games.werewolf.game import GAME
@@ -69,7 +70,10 @@ def measure(moves: int, seed: int) -> dict[str, Any]:
     seats = 18
     people = (
         *(Participant(f"u{i}", f"Joueur {i}", "player", i, i) for i in range(seats)),
-        Participant("fan", "Fan", "spectator", None, seats),
+        *(
+            Participant(f"fan{i}", f"Fan {i}", "spectator", None, seats + i)
+            for i in range(spectators)
+        ),
     )
     table = TableInfo(
         1, "werewolf", "game", 1, "jeux", "T", "u0", "running", {}, False, 500, NOW, None, people
@@ -130,15 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=150)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--spectators", type=int, default=500)
     parser.add_argument("--src", type=Path, default=None)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
-    rows = [("this tree", _runs(options.moves, options.seeds))]
+    rows = [("this tree", _runs(options.moves, options.seeds, options.spectators))]
     if options.src is not None:
         env = {**os.environ, "PYTHONPATH": str(options.src.resolve())}
         child = subprocess.run(
             [sys.executable, "-m", "bench.views", "--json", "--moves", str(options.moves),
-             "--seeds", str(options.seeds)],
+             "--seeds", str(options.seeds), "--spectators", str(options.spectators)],
             env=env, capture_output=True, text=True, timeout=900, check=True,
         )  # fmt: skip
         rows.append((str(options.src), json.loads(child.stdout)))
@@ -155,8 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _runs(moves: int, seeds: int) -> dict[str, Any]:
-    results = [measure(moves, seed) for seed in range(1, seeds + 1)]
+def _runs(moves: int, seeds: int, spectators: int) -> dict[str, Any]:
+    results = [measure(moves, seed, spectators) for seed in range(1, seeds + 1)]
     total = sum(r["moves"] for r in results)
 
     def mean(key: str) -> float:

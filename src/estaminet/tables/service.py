@@ -9,7 +9,6 @@ carried (``realtime/patch.py``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -42,7 +41,7 @@ from estaminet.realtime.topics import SnapshotTopics
 from estaminet.store import Database
 from estaminet.tables import actions, votes
 from estaminet.tables import chat as table_chat
-from estaminet.tables.model import TableInfo
+from estaminet.tables.model import TableInfo, watcher_id
 from estaminet.tables.picker import LENGTHS, VOICE_FILTERS, VOICE_LABELS, filters_from, pick
 from estaminet.tables.practice import PracticeBots, bot_policy
 from estaminet.tables.rules_info import game_module, participant_message, rule_message
@@ -320,9 +319,7 @@ class TableService:
                 "status": live.status,
                 "locale": locale,
                 "game": game,
-                "watcher_names": {
-                    watcher_id(table.id, p.user_id): p.display_name for p in table.participants
-                },
+                "watcher_names": table.watcher_names,
                 **screen_helpers(game, names, locale, shared),
             },
         )
@@ -682,13 +679,6 @@ def watcher_seat(rules: Activity[Any]) -> int | None:
     package's ``WATCHER_SEAT``), or ``None``: spectators only watch."""
     seat = getattr(game_module(rules), "WATCHER_SEAT", None)
     return None if seat is None else int(seat)
-
-
-def watcher_id(table_id: int, user_id: str) -> str:
-    """How a watcher is named in a game's event log: a stable pseudonym for this person at
-    this table, never their account id (a deleted account leaves no trace in the log; the
-    screen shows the name while the person is still at the table)."""
-    return hashlib.blake2b(f"{table_id}:{user_id}".encode(), digest_size=8).hexdigest()
 
 
 def narrator_seat(rules: Activity[Any]) -> int:
