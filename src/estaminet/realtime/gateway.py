@@ -129,6 +129,7 @@ class Gateway:
         self._queue_size = queue_size
         self._monotonic = monotonic
         self._providers: dict[str, TopicProvider] = {}
+        self._access_of: dict[str, str] = {}
         self._actions: dict[str, ActionHandler] = {}
         self._ids = itertools.count(1)
         self.connections: dict[str, set[Connection]] = defaultdict(set)
@@ -138,9 +139,20 @@ class Gateway:
 
     # -- composition ---------------------------------------------------------
 
-    def provide(self, prefix: str, provider: TopicProvider) -> None:
-        """Serve topics named ``prefix:…`` with ``provider``."""
+    def provide(
+        self, prefix: str, provider: TopicProvider, *, access_of: str | None = None
+    ) -> None:
+        """Serve topics named ``prefix:…`` with ``provider``.
+
+        ``access_of``: another prefix whose topic of the same name decides who may follow
+        these (``presence:bar`` is for whoever may follow ``room:bar``). A connection that
+        already follows that topic is not asked again: its access was decided when it
+        subscribed, and is decided again for all its topics when access changes
+        (:meth:`recheck`). Anyone else goes through ``provider.authorize``.
+        """
         self._providers[prefix] = provider
+        if access_of is not None:
+            self._access_of[prefix] = access_of
 
     @property
     def topic_families(self) -> tuple[str, ...]:
@@ -356,7 +368,8 @@ class Gateway:
 
     async def _subscribe(self, conn: Connection, topic: str, after: int | None) -> None:
         provider = self._provider(topic)
-        await provider.authorize(conn.principal, topic)
+        if not self._access_decided(conn, topic):
+            await provider.authorize(conn.principal, topic)
         fresh = topic not in conn.subscriptions
         if fresh:
             conn.hold(topic)
@@ -375,6 +388,12 @@ class Gateway:
         conn.push_json(subscribed)
         if fresh:
             await provider.joined(conn, topic)
+
+    def _access_decided(self, conn: Connection, topic: str) -> bool:
+        """Whether ``conn`` follows the topic whose access is ``topic``'s (see :meth:`provide`)."""
+        prefix, _, name = topic.partition(":")
+        twin = self._access_of.get(prefix)
+        return twin is not None and f"{twin}:{name}" in conn.subscriptions
 
     async def _unsubscribe(self, conn: Connection, topic: str) -> None:
         unsubscribe = conn.subscriptions.pop(topic, None)

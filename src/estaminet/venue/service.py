@@ -110,7 +110,9 @@ class VenueService:
 
     def install(self, gateway: Gateway) -> None:
         gateway.provide("room", _RoomTopics(self))
-        gateway.provide("presence", _PresenceTopics(self))
+        # Who is in a room is for whoever may read its chat (the same check, made once
+        # when a room page follows both).
+        gateway.provide("presence", _PresenceTopics(self), access_of="room")
         gateway.provide("plan", _PlanTopics(self))
         gateway.action("chat.send", self._send)
         gateway.action("chat.edit", self._edit)
