@@ -203,7 +203,13 @@ def create_app(
 
     async def load_user(session_id: str) -> User | None:
         # An expired sign-in opens nothing, on HTTP as on the WebSocket (docs/security.md).
-        return await people_actions.session_user(db, session_id, now=clock(), limits=session_limits)
+        mark = venue.access_mark()
+        user = await people_actions.session_user(db, session_id, now=clock(), limits=session_limits)
+        if user is not None:
+            # Just read: the room checks that follow (a socket's subscriptions, a page's
+            # first actions) need not read the person again.
+            venue.remember_user(user, mark)
+        return user
 
     async def authenticate(websocket: WebSocket) -> tuple[Principal, str] | None:
         # The socket keeps the principal, not the whole person, for the rest of its life.

@@ -140,6 +140,18 @@ class VenueService:
             raise Forbidden("people/banned", N_("You can no longer enter this venue."))
         return user
 
+    def access_mark(self) -> tuple[int, float]:
+        """Taken just before a person is read elsewhere (a request's sign-in), to hand the
+        result to :meth:`remember_user`."""
+        return self._epoch, self.monotonic()
+
+    def remember_user(self, user: User, mark: tuple[int, float]) -> None:
+        """A person read elsewhere moments ago, kept as if read here (a socket's first
+        subscriptions then need not read them again); not if access changed since."""
+        epoch, started = mark
+        if epoch == self._epoch:
+            _remember(self._users, user.id, user, started)
+
     def forget_user(self, user_id: str) -> None:
         """Drop a cached person (after a ban or a role change)."""
         self._epoch += 1

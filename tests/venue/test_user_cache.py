@@ -1,0 +1,69 @@
+"""The person a request's sign-in has just read is kept by the venue for its next checks (a
+socket's first subscriptions read them no second time), unless their access changed while
+that read was running: then the venue reads them again (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from estaminet.kernel.errors import Forbidden
+from estaminet.people.actions import create_user
+from estaminet.people.inbox import Inbox
+from estaminet.people.model import Role
+from estaminet.people.queries import user_by_id
+from estaminet.people.schema import users
+from estaminet.realtime.connection import Principal
+from estaminet.realtime.hub import MemoryHub
+from estaminet.settings import Settings
+from estaminet.store import Database
+from estaminet.venue.service import VenueService
+from estaminet.web.templating import Templates
+from tests.conftest import FixedClock
+
+
+def _venue(db: Database, settings: Settings, clock: FixedClock) -> VenueService:
+    hub = MemoryHub()
+    templates = Templates("Europe/Brussels")
+    return VenueService(db, hub, templates, settings, clock, Inbox(db, hub, templates))
+
+
+async def test_a_person_just_read_is_not_read_again(
+    db: Database, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venue = _venue(db, settings, clock)
+    marie = await create_user(db, "Marie Dupont", Role.GUEST, clock())
+    mark = venue.access_mark()
+    async with db.read() as conn:  # the sign-in's own read
+        read = await user_by_id(conn, marie.id)
+    assert read is not None
+    venue.remember_user(read, mark)
+
+    @asynccontextmanager
+    async def no_read() -> AsyncIterator[Any]:
+        raise AssertionError("the person was read again")
+        yield
+
+    monkeypatch.setattr(db, "read", no_read)
+    assert await venue._user(Principal(marie.id, "Marie Dupont", "guest")) is read
+
+
+async def test_a_ban_during_the_sign_in_s_read_is_not_forgotten(
+    db: Database, settings: Settings, clock: FixedClock
+) -> None:
+    venue = _venue(db, settings, clock)
+    marie = await create_user(db, "Marie Dupont", Role.GUEST, clock())
+    mark = venue.access_mark()
+    async with db.read() as conn:
+        read = await user_by_id(conn, marie.id)  # still allowed when read…
+    assert read is not None
+    async with db.begin() as conn:  # …banned before the read is handed over
+        await conn.execute(update(users).where(users.c.id == marie.id).values(banned_at=clock()))
+    venue.forget_user(marie.id)  # what the ban does (Gateway.access_changed)
+    venue.remember_user(read, mark)
+    with pytest.raises(Forbidden):
+        await venue._user(Principal(marie.id, "Marie Dupont", "guest"))
