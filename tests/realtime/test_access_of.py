@@ -87,3 +87,34 @@ async def test_an_access_change_re_decides_the_presence_too() -> None:
     assert "room:bar" not in conn.subscriptions and "presence:bar" not in conn.subscriptions
     assert presence.asked == ["presence:bar"]  # asked by the re-check, not at subscription
     await conn.stop()
+
+
+async def test_a_forget_reaches_every_instance_and_takes_nothing_away() -> None:
+    hub = MemoryHub()
+    forgotten: list[tuple[str, str | None]] = []
+    gateways = []
+    for name in ("one", "two"):
+        gateway = Gateway(
+            hub,
+            authenticate=lambda websocket: None,  # type: ignore[arg-type,return-value]
+            translate=lambda locale, message, params: message,
+            clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+            allowed_origins=frozenset(),
+        )
+        chat = _Counted()
+        gateway.provide("room", chat)
+        gateway.on_access_changed(lambda user, name=name: forgotten.append((name, user)))
+        await gateway.start()
+        gateways.append((gateway, chat))
+    two, two_chat = gateways[1]
+    conn = Connection(FakeSocket(), PRINCIPAL, "fr")
+    two.connections[PRINCIPAL.user_id].add(conn)
+    await two._subscribe(conn, "room:bar", None)
+    await gateways[0][0].forget_everywhere("u1")
+    await asyncio.sleep(0.01)
+    assert ("one", "u1") in forgotten and ("two", "u1") in forgotten
+    assert two_chat.asked == ["room:bar"]  # nothing re-checked: the socket keeps its topic
+    assert "room:bar" in conn.subscriptions
+    for gateway, _ in gateways:
+        await gateway.stop()
+    await conn.stop()

@@ -1,16 +1,20 @@
 """The person a request's sign-in has just read is kept by the venue for its next checks (a
 socket's first subscriptions read them no second time), unless their access changed while
-that read was running: then the venue reads them again (SQLite and PostgreSQL)."""
+that read was running: then the venue reads them again. Who is kicked from a room is read
+once for the arrivals of the next seconds, a kick's end counts at its minute, and a kick
+drops what was read (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
+from estaminet.cli import DEMO_VENUE
 from estaminet.kernel.errors import Forbidden
 from estaminet.people.actions import create_user
 from estaminet.people.inbox import Inbox
@@ -21,6 +25,10 @@ from estaminet.realtime.connection import Principal
 from estaminet.realtime.hub import MemoryHub
 from estaminet.settings import Settings
 from estaminet.store import Database
+from estaminet.venue import chat
+from estaminet.venue.plan import load_venue
+from estaminet.venue.rooms import apply_venue, room_by_slug
+from estaminet.venue.schema import room_restrictions
 from estaminet.venue.service import VenueService
 from estaminet.web.templating import Templates
 from tests.conftest import FixedClock
@@ -67,3 +75,41 @@ async def test_a_ban_during_the_sign_in_s_read_is_not_forgotten(
     venue.remember_user(read, mark)
     with pytest.raises(Forbidden):
         await venue._user(Principal(marie.id, "Marie Dupont", "guest"))
+
+
+async def test_who_is_kicked_is_read_once_for_many_arrivals_and_expiry_is_exact(
+    db: Database, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await apply_venue(db, load_venue(DEMO_VENUE), clock())
+    venue = _venue(db, settings, clock)
+    troll = await create_user(db, "Troll", Role.GUEST, clock())
+    marie = await create_user(db, "Marie Dupont", Role.GUEST, clock())
+    async with db.begin() as conn:
+        room = await room_by_slug(conn, "bar")
+        assert room is not None
+        await conn.execute(
+            insert(room_restrictions).values(
+                room_id=room.id, user_id=troll.id, kind="kick", until=clock() + timedelta(minutes=1)
+            )
+        )
+    reads = 0
+    restricted = chat.restricted
+
+    async def counted(*args: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await restricted(*args)
+
+    monkeypatch.setattr(chat, "restricted", counted)
+    for _ in range(5):
+        assert (await venue._room_for(marie, {"room": "bar"}, clock())).slug == "bar"
+        with pytest.raises(Forbidden):
+            await venue._room_for(troll, {"room": "bar"}, clock())
+    assert reads == 1
+    # The kick ends at its minute, even while the list read before is still kept.
+    assert (await venue._room_for(troll, {"room": "bar"}, clock.advance(minutes=1))).slug == "bar"
+    assert reads == 1
+    # A kick (through any instance) drops what was read: the next arrival reads again.
+    venue.forget_access(marie.id)
+    assert (await venue._room_for(marie, {"room": "bar"}, clock())).slug == "bar"
+    assert reads == 2

@@ -196,6 +196,15 @@ class Gateway:
         self._forget(user_id)  # this instance at once; the hub brings it to the others
         await self.hub.publish(Frame(ACCESS_TOPIC, 0, {}, {"action": "recheck", "user": user_id}))
 
+    async def forget_everywhere(self, user_id: str | None = None) -> None:
+        """A decision the features cache changed without taking anything away from an open
+        socket (a kick, which ends the room's topics itself): every instance drops its
+        cached decisions about ``user_id`` (``None``: anyone), and re-checks nothing.
+
+        Call after the commit."""
+        self._forget(user_id)
+        await self.hub.publish(Frame(ACCESS_TOPIC, 0, {}, {"action": "forget", "user": user_id}))
+
     def _forget(self, user_id: str | None) -> None:
         for forget in self._forgetters:
             try:
@@ -205,10 +214,11 @@ class Gateway:
 
     def _on_access(self, frame: Frame) -> None:
         control = frame.control or {}
-        if control.get("action") != "recheck":
-            return
         user = control.get("user")
-        self.recheck_here(user if isinstance(user, str) else None)
+        if control.get("action") == "recheck":
+            self.recheck_here(user if isinstance(user, str) else None)
+        elif control.get("action") == "forget":
+            self._forget(user if isinstance(user, str) else None)
 
     def recheck_here(self, user_id: str | None) -> None:
         """On this instance only: forget cached access, re-check that person's sockets (or all)."""

@@ -172,6 +172,21 @@ async def restriction(
     return until
 
 
+async def restricted(
+    conn: AsyncConnection, room: Room, kind: str, now: datetime
+) -> dict[str, datetime]:
+    """Everyone muted (``kind="mute"``) or kicked (``"kick"``) in ``room`` at ``now``, and until
+    when."""
+    rows = await conn.execute(
+        select(room_restrictions.c.user_id, room_restrictions.c.until).where(
+            room_restrictions.c.room_id == room.id,
+            room_restrictions.c.kind == kind,
+            room_restrictions.c.until > now,
+        )
+    )
+    return {user_id: until for user_id, until in rows}
+
+
 async def _mentionable(conn: AsyncConnection, room: Room) -> list[tuple[str, str]]:
     return [
         (user_id, name)

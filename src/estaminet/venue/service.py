@@ -98,6 +98,8 @@ class VenueService:
         self._rooms: dict[str, tuple[Room | None, float]] = {}
         # Bumped by every ``forget_*``: a read that began before it is not cached (it may be stale).
         self._epoch = 0
+        self._kicks: dict[int, tuple[dict[str, datetime], float]] = {}
+        self._gateway: Gateway | None = None
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
         # What was last published for each room's presence, with its seq: pages and
@@ -109,6 +111,7 @@ class VenueService:
         self._in_order: dict[int, asyncio.Lock] = {}
 
     def install(self, gateway: Gateway) -> None:
+        self._gateway = gateway
         gateway.provide("room", _RoomTopics(self))
         # Who is in a room is for whoever may read its chat (the same check, made once
         # when a room page follows both).
@@ -158,9 +161,11 @@ class VenueService:
         self._users.pop(user_id, None)
 
     def forget_rooms(self) -> None:
-        """Drop cached rooms (after a team or visibility change)."""
+        """Drop cached rooms and who is kicked from them (after a team or visibility change,
+        a kick)."""
         self._epoch += 1
         self._rooms.clear()
+        self._kicks.clear()
 
     def forget_access(self, user_id: str | None) -> None:
         """Someone's access (or a room's, ``None``) changed: drop what the caches decided."""
@@ -189,12 +194,29 @@ class VenueService:
         room = check_room_access(await self._room(slug), user)
         if not check_kick:
             return room
-        async with self.db.read() as conn:
-            if await chat.restriction(conn, room, user, "kick", now):
-                raise Forbidden(
-                    "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
-                )
+        until = (await self._kicked(room)).get(user.id)
+        if until is not None and until > now:
+            raise Forbidden(
+                "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
+            )
         return room
+
+    async def _kicked(self, room: Room) -> dict[str, datetime]:
+        """Who is kicked from ``room``, and until when: read once for every arrival of the
+        next seconds (a room page follows two topics; a restart brings everyone back at
+        once). A kick drops it on every instance (``Gateway.forget_everywhere``)."""
+        now = self.monotonic()
+        hit = self._kicks.get(room.id)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        epoch = self._epoch
+        async with self.db.read() as conn:
+            kicked = await chat.restricted(conn, room, "kick", self.clock())
+        if epoch == self._epoch:
+            if len(self._kicks) >= _CACHE_MAX:
+                self._kicks.clear()
+            self._kicks[room.id] = (kicked, now + _CACHE_SECONDS)
+        return kicked
 
     async def watch_rooms(self, changed: Callable[[], None], every: float) -> None:
         """Call ``changed()`` when the venue file was applied (by ``estaminet venue apply``,
@@ -373,6 +395,9 @@ class VenueService:
 
     async def _kick(self, ctx: ActionContext, data: Mapping[str, Any]) -> Mapping[str, Any]:
         _, room, target, until = await self._restrict(ctx, data, "kick")
+        # Committed: no instance may let them back in on what it remembered of the room.
+        if self._gateway is not None:
+            await self._gateway.forget_everywhere(target.id)
         await self.control(target.id, {"action": "leave", "topic": room.topic, "reason": "kicked"})
         # Out of the room is out of its voice conversation too.
         await self.control(
