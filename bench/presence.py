@@ -1,7 +1,7 @@
 """Presence at real sizes: a big room whose pages follow presence, with people coming and going.
 
     python -m bench.presence [--clients 1000] [--churn 1.0] [--stay 10] [--rate 10]
-                             [--duration 60] [--smoke]
+                             [--duration 60] [--scenarios NAME,…] [--smoke]
 
 Three scenarios, one after the other, each in a fresh server process:
 
@@ -47,6 +47,7 @@ __all__ = ["main"]
 RESULTS = Path(__file__).parent / "results"
 TARGET_P99_MS = 25.0
 TARGET_BYTES_PER_CHANGE = 300
+SCENARIOS = ("websockets", "estaminet-chat", "estaminet-presence")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Options:
     stay: float
     rate: float
     duration: float
+    scenarios: tuple[str, ...] = SCENARIOS
 
 
 @dataclass
@@ -243,7 +245,7 @@ async def _run(options: Options, command: str) -> list[Result]:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_dir = RESULTS / f"presence-run-{stamp}"
     results: list[Result] = []
-    for name in ("websockets", "estaminet-chat", "estaminet-presence"):
+    for name in options.scenarios:
         try:
             results.append(await _scenario(name, options, run_dir / name))
         except (ServerFailed, OSError, TimeoutError) as error:
@@ -276,12 +278,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stay", type=float, default=10.0, help="seconds each visitor stays")
     parser.add_argument("--rate", type=float, default=10.0, help="chat messages a second")
     parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="which to run, comma-separated (a long churn run: estaminet-presence)",
+    )
     parser.add_argument("--smoke", action="store_true", help="a small, quick run (CI)")
     args = parser.parse_args(argv)
+    chosen = tuple(name.strip() for name in args.scenarios.split(",") if name.strip())
+    if not chosen or not set(chosen) <= set(SCENARIOS):
+        parser.error(f"--scenarios: choose among {', '.join(SCENARIOS)}")
     if args.smoke:
         options = Options(clients=30, churn=2.0, stay=2.0, rate=5.0, duration=6.0)
     else:
-        options = Options(args.clients, args.churn, args.stay, args.rate, args.duration)
+        options = Options(args.clients, args.churn, args.stay, args.rate, args.duration, chosen)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = min(hard, options.clients * 2 + 1024)
     if soft < wanted:
