@@ -6,6 +6,7 @@ drops what was read (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -27,6 +28,7 @@ from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.venue import chat
 from estaminet.venue.plan import load_venue
+from estaminet.venue.presence import PresentPerson
 from estaminet.venue.rooms import apply_venue, room_by_slug
 from estaminet.venue.schema import room_restrictions
 from estaminet.venue.service import VenueService
@@ -113,3 +115,35 @@ async def test_who_is_kicked_is_read_once_for_many_arrivals_and_expiry_is_exact(
     venue.forget_access(marie.id)
     assert (await venue._room_for(marie, {"room": "bar"}, clock())).slug == "bar"
     assert reads == 2
+
+
+async def test_a_room_s_whole_list_is_rendered_once_per_list_and_language(
+    db: Database, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await apply_venue(db, load_venue(DEMO_VENUE), clock())
+    venue = _venue(db, settings, clock)
+    venue.presence.enter("bar", PresentPerson("Marie Dupont", "u1", "MD"))
+    venue.mark_presence("bar")
+    await asyncio.sleep(0.5)  # published (changes are gathered for a quarter second)
+    rendered: list[str] = []
+    render = venue.templates.render
+
+    def counted(name: str, locale: str, context: Any) -> str:
+        rendered.append(f"{name}:{locale}")
+        return render(name, locale, context)
+
+    monkeypatch.setattr(venue.templates, "render", counted)
+    first = venue.presence_ops("bar", "fr")
+    for _ in range(50):  # fifty pages catching up after a restart
+        assert venue.presence_ops("bar", "fr") == first
+    assert rendered.count("venue/_people.html:fr") == 1
+    venue.presence_ops("bar", "en")
+    assert rendered.count("venue/_people.html:en") == 1
+    # Someone else comes in: the next catch-up is the new list, rendered again.
+    venue.presence.enter("bar", PresentPerson("Paul Membre", "u2", "PM"))
+    venue.mark_presence("bar")
+    await asyncio.sleep(0.5)
+    now = venue.presence_ops("bar", "fr")
+    assert "Paul Membre" in now[0]["html"] and "Paul Membre" not in first[0]["html"]
+    assert now[1]["html"] == "2"
+    assert rendered.count("venue/_people.html:fr") == 2

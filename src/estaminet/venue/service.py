@@ -105,6 +105,8 @@ class VenueService:
         # What was last published for each room's presence, with its seq: pages and
         # catch-ups are drawn from it, so they show exactly what the frames so far say.
         self._published: dict[str, tuple[int, Snapshot]] = {}
+        # The last whole list rendered for each room and language (see ``presence_ops``).
+        self._presence_pages: dict[tuple[str, str], tuple[Snapshot, list[dict[str, Any]]]] = {}
         # One writer per room at a time, from the seq taken to the frame published, so a
         # room's chat frames leave this instance in seq order (on PostgreSQL, two commits
         # in a row could otherwise publish the later first and make every tab resync).
@@ -611,9 +613,13 @@ class VenueService:
         }
 
     def presence_ops(self, slug: str, locale: str) -> list[dict[str, Any]]:
-        """The whole list as published (a catch-up after a gap)."""
+        """The whole list as published (a catch-up after a gap), rendered once per list
+        and language: after a restart, every page of a busy room asks for it at once."""
         snap = self.published(slug)
-        return [
+        kept = self._presence_pages.get((slug, locale))
+        if kept is not None and kept[0] is snap:
+            return kept[1]
+        ops = [
             {
                 "op": "replace",
                 "target": f"[data-people='{slug}']",
@@ -624,6 +630,10 @@ class VenueService:
             {"op": "inner", "target": f"[data-people-count='{slug}']", "html": f"{snap.count}"},
             self._more_op(slug, snap, locale),
         ]
+        if len(self._presence_pages) >= _CACHE_MAX:
+            self._presence_pages.clear()
+        self._presence_pages[(slug, locale)] = (snap, ops)
+        return ops
 
     def occupants_op(self, slug: str, locale: str, snap: Snapshot | None = None) -> dict[str, Any]:
         """A room's box on the floor plan: how many, and the first faces."""
