@@ -127,7 +127,9 @@ async def _estaminet(players: int, watchers: int, seconds: float, work: Path) ->
         invite = server.find_in_log(r"/i/[A-Za-z0-9_\-]+")
         assert invite, "no invite link printed by the demo"
         base = server.base_url
-        limits = httpx.Limits(max_connections=4)
+        # Idle connections are dropped before the server's keep-alive (uvicorn: 5 s) ends
+        # them: a request sent on one the server is closing fails ("Server disconnected").
+        limits = httpx.Limits(max_connections=4, keepalive_expiry=2.0)
         people = [
             Browser(httpx.AsyncClient(base_url=base, limits=limits, timeout=30))
             for _ in range(players + watchers)
