@@ -73,7 +73,8 @@ class TableInfo:
 
     # A table is read once and then read from many times (each screen of a move reads its
     # seats and names; a table may have hundreds of spectators): what is derived from the
-    # participants is worked out once per read, and handed out as read-only copies.
+    # participants is worked out once per read. ``players`` and ``seat_names()`` hand out
+    # copies (callers build on them); ``watcher_names`` is shared, for screens to read.
 
     @cached_property
     def _players(self) -> tuple[Participant, ...]:
