@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
 
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
@@ -14,7 +13,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import MemoryHub
 from estaminet.realtime.topics import SnapshotTopics
-from tests.realtime.test_hub import FakeSocket
+from tests.realtime.test_hub import FakeSocket, bare_gateway
 
 PRINCIPAL = Principal("u1", "Alice", "member")
 
@@ -34,13 +33,7 @@ class _Counted(SnapshotTopics):
 
 
 def _gateway() -> tuple[Gateway, _Counted, _Counted]:
-    gateway = Gateway(
-        MemoryHub(),
-        authenticate=lambda websocket: None,  # type: ignore[arg-type,return-value]
-        translate=lambda locale, message, params: message,
-        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
-        allowed_origins=frozenset(),
-    )
+    gateway = bare_gateway(MemoryHub())
     chat, presence = _Counted(), _Counted()
     gateway.provide("room", chat)
     gateway.provide("presence", presence, access_of="room")
@@ -94,13 +87,7 @@ async def test_a_forget_reaches_every_instance_and_takes_nothing_away() -> None:
     forgotten: list[tuple[str, str | None]] = []
     gateways = []
     for name in ("one", "two"):
-        gateway = Gateway(
-            hub,
-            authenticate=lambda websocket: None,  # type: ignore[arg-type,return-value]
-            translate=lambda locale, message, params: message,
-            clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
-            allowed_origins=frozenset(),
-        )
+        gateway = bare_gateway(hub)
         chat = _Counted()
         gateway.provide("room", chat)
         gateway.on_access_changed(lambda user, name=name: forgotten.append((name, user)))

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import Frame
-from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import MemoryHub
 from estaminet.realtime.topics import SnapshotTopics
-from tests.realtime.test_hub import FakeSocket
+from tests.realtime.test_hub import FakeSocket, bare_gateway
 
 PRINCIPAL = Principal("u1", "Alice", "member")
 
@@ -38,13 +36,7 @@ class _Racing(SnapshotTopics):
 
 async def test_a_frame_the_catch_up_holds_is_not_sent_again() -> None:
     hub = MemoryHub()
-    gateway = Gateway(
-        hub,
-        authenticate=lambda websocket: None,  # type: ignore[arg-type,return-value]
-        translate=lambda locale, message, params: message,
-        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
-        allowed_origins=frozenset(),
-    )
+    gateway = bare_gateway(hub)
     gateway.provide("race", _Racing(hub))
     socket = FakeSocket()
     conn = Connection(socket, PRINCIPAL, "fr")

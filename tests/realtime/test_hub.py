@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import Frame, frame_for_locales
+from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import MemoryHub
+
+
+def bare_gateway(hub: MemoryHub) -> Gateway:
+    """A gateway on ``hub`` for tests that drive its topics directly (no socket is accepted)."""
+    return Gateway(
+        hub,
+        authenticate=lambda websocket: None,  # type: ignore[arg-type,return-value]
+        translate=lambda locale, message, params: message,
+        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+        allowed_origins=frozenset(),
+    )
 
 
 class FakeSocket:
