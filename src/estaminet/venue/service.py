@@ -11,12 +11,13 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import delete, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Forbidden, NotFound, RateLimited
 from estaminet.kernel.i18n import N_
@@ -59,6 +60,8 @@ __all__ = ["VenueService", "person_id", "plan_topic"]
 
 log = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+
 _PRESENCE_DELAY = 0.25
 _SPACE = "presence"
 
@@ -98,7 +101,7 @@ class VenueService:
         self._rooms: dict[str, tuple[Room | None, float]] = {}
         # Bumped by every ``forget_*``: a read that began before it is not cached (it may be stale).
         self._epoch = 0
-        self._kicks: dict[int, tuple[dict[str, datetime], float]] = {}
+        self._kicks: dict[str, tuple[dict[str, datetime], float]] = {}
         self._gateway: Gateway | None = None
         self._dirty: set[str] = set()
         self._flush: asyncio.TimerHandle | None = None
@@ -131,16 +134,8 @@ class VenueService:
     async def _user(self, principal: Principal) -> User:
         # People and rooms are read on every chat action: a short cache saves two queries
         # per message; a ban also closes the person's sockets at once (see ``forget_user``).
-        now = self.monotonic()
-        hit = self._users.get(principal.user_id)
-        if hit is not None and hit[1] > now:
-            user = hit[0]
-        else:
-            epoch = self._epoch
-            async with self.db.read() as conn:
-                user = await user_by_id(conn, principal.user_id)
-            if epoch == self._epoch:
-                _remember(self._users, principal.user_id, user, now)
+        user_id = principal.user_id
+        user = await self._cached(self._users, user_id, lambda conn: user_by_id(conn, user_id))
         if user is None or user.banned:
             raise Forbidden("people/banned", N_("You can no longer enter this venue."))
         return user
@@ -176,16 +171,26 @@ class VenueService:
         self.forget_rooms()
 
     async def _room(self, slug: str) -> Room | None:
+        return await self._cached(self._rooms, slug, lambda conn: room_by_slug(conn, slug))
+
+    async def _cached(
+        self,
+        cache: dict[str, tuple[Any, float]],
+        key: str,
+        read: Callable[[AsyncConnection], Awaitable[_T]],
+    ) -> _T:
+        """``cache[key]`` if read less than ``_CACHE_SECONDS`` ago, else ``read`` afresh (kept
+        only if no ``forget_*`` came while it ran: it may be stale)."""
         now = self.monotonic()
-        hit = self._rooms.get(slug)
+        hit = cache.get(key)
         if hit is not None and hit[1] > now:
-            return hit[0]
+            return cast(_T, hit[0])
         epoch = self._epoch
         async with self.db.read() as conn:
-            room = await room_by_slug(conn, slug)
+            value = await read(conn)
         if epoch == self._epoch:
-            _remember(self._rooms, slug, room, now)
-        return room
+            _remember(cache, key, value, now)
+        return value
 
     async def _room_for(
         self, user: User, data: Mapping[str, Any], now: datetime, *, check_kick: bool = True
@@ -196,29 +201,18 @@ class VenueService:
         room = check_room_access(await self._room(slug), user)
         if not check_kick:
             return room
-        until = (await self._kicked(room)).get(user.id)
+        # Who is kicked is read once per room for the arrivals of the next seconds (a room
+        # page follows two topics; a restart brings everyone back at once); a kick drops it
+        # on every instance (``Gateway.forget_everywhere``).
+        kicked = await self._cached(
+            self._kicks, room.slug, lambda conn: chat.restricted(conn, room, "kick", now)
+        )
+        until = kicked.get(user.id)
         if until is not None and until > now:
             raise Forbidden(
                 "venue/kicked", N_("A moderator has asked you to leave this room for a while.")
             )
         return room
-
-    async def _kicked(self, room: Room) -> dict[str, datetime]:
-        """Who is kicked from ``room``, and until when: read once for every arrival of the
-        next seconds (a room page follows two topics; a restart brings everyone back at
-        once). A kick drops it on every instance (``Gateway.forget_everywhere``)."""
-        now = self.monotonic()
-        hit = self._kicks.get(room.id)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        epoch = self._epoch
-        async with self.db.read() as conn:
-            kicked = await chat.restricted(conn, room, "kick", self.clock())
-        if epoch == self._epoch:
-            if len(self._kicks) >= _CACHE_MAX:
-                self._kicks.clear()
-            self._kicks[room.id] = (kicked, now + _CACHE_SECONDS)
-        return kicked
 
     async def watch_rooms(self, changed: Callable[[], None], every: float) -> None:
         """Call ``changed()`` when the venue file was applied (by ``estaminet venue apply``,
