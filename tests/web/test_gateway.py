@@ -281,3 +281,26 @@ async def test_gateway_moderator_mutes_and_kicks(live: LiveServer, people: Any) 
         assert refused["code"] == "venue/kicked"
         bad = await m.act("room.kick", {"room": "bar", "user": troll_id, "minutes": 0}, ref="k0")
         assert bad["code"] == "venue/bad_duration"
+
+
+async def test_gateway_a_socket_s_first_subscriptions_use_the_sign_in_s_read(
+    live: LiveServer, people: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handshake reads the person (the session's sign-in); the room checks right after
+    it do not read them again, and still decide on who they are."""
+    import estaminet.venue.service as venue_service
+
+    marie = await people("Marie")
+    # The venue's clock for its short caches stands still: however slow the machine, the
+    # sign-in's read is still fresh when the subscriptions come.
+    monkeypatch.setattr(live.app.state.venue, "monotonic", lambda: 0.0)
+    async with marie.socket() as socket:
+
+        async def no_second_read(*args: Any) -> Any:
+            raise AssertionError("the person was read again")
+
+        monkeypatch.setattr(venue_service, "user_by_id", no_second_read)
+        assert (await socket.sub("room:bar"))["type"] == "subscribed"
+        assert (await socket.sub("presence:bar"))["type"] == "subscribed"
+        refused = await socket.sub("room:ag")  # the members' room: a guest may not
+        assert refused["type"] == "error" and refused["code"] == "venue/members_only"
