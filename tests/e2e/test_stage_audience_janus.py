@@ -177,16 +177,14 @@ def test_raise_hand_preview_five_watchers_layers_screen_drop_and_back(
         ]
         raise AssertionError(f"{failed}\n" + "\n".join(dump)) from None
     # Simulcast: live, she sends three layers; the phone (auto, narrow) gets the low one,
-    # « haute » a larger one.
+    # « haute » a larger one. Each asks for its layer when subscribing; a change of layer
+    # still waits for a keyframe of it (Janus asks her browser for one), so both are waited
+    # for rather than read at once.
     sending = evaluate_within(singer, "window.estaminetStage.stats()")["publishing"]
     assert sending["simulcast"] is True, sending
-    wait_until(
-        high,
-        "window.estaminetStage.stats().then(s => Object.values(s.feeds)[0].frameWidth >= 640)",
-        timeout=40,
-    )
-    low_width = _feed(phone)["frameWidth"]
-    assert 0 < low_width <= 320, low_width
+    width = "window.estaminetStage.stats().then(s => Object.values(s.feeds)[0].frameWidth)"
+    wait_until(high, f"{width}.then(w => w >= 640)", timeout=40)
+    wait_until(phone, f"{width}.then(w => w > 0 && w <= 320)", timeout=20)
     assert _feed(high)["layer"] == 2 and _feed(phone)["layer"] == 0
     screenshot(phone, "stage-quality-phone")
 

@@ -243,7 +243,9 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
     };
   }
 
-  async function subscribe(feed, { onStream = () => {}, audioOnly = false, onEnded = () => {} } = {}) {
+  // `layer`: the simulcast layer to start on (0 the lowest), asked for in the join itself so
+  // a phone never gets the full-size layer first (Janus's default is the highest).
+  async function subscribe(feed, { onStream = () => {}, audioOnly = false, onEnded = () => {}, layer: first = null } = {}) {
     const handle = await attach((event) => {
       const data = event.plugindata?.data || {};
       if (event.janus === "hangup" || data.left === "ok" || data.switched === undefined && data.unpublished) onEnded();
@@ -254,11 +256,12 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
       stream.addTrack(event.track);
       onStream(stream);
     };
-    const joined = await request(handle, { request: "join", ptype: "subscriber", room, streams: [{ feed }], token });
+    const wanted = Number.isInteger(first) ? { feed, substream: first } : { feed };
+    const joined = await request(handle, { request: "join", ptype: "subscriber", room, streams: [wanted], token });
     if (!joined.jsep) throw new JanusError(0, "no offer SDP");
     const streams = joined.plugindata?.data?.streams || [];
     const videoMids = streams.filter((s) => s.type === "video").map((s) => s.mid);
-    let layer = null;
+    let layer = Number.isInteger(first) && videoMids.length ? first : null;
     await pc.setRemoteDescription(joined.jsep);
     await pc.setLocalDescription(await pc.createAnswer());
     await gatheringDone(pc);
@@ -273,8 +276,14 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
       // The simulcast layer to receive (0 the lowest); ignored by Janus for a single layer.
       async setLayer(n) {
         if (!videoMids.length || n === layer) return;
+        const was = layer;
         layer = n;
-        await request(handle, { request: "configure", streams: videoMids.map((mid) => ({ mid, substream: n })) });
+        try {
+          await request(handle, { request: "configure", streams: videoMids.map((mid) => ({ mid, substream: n })) });
+        } catch (error) {
+          if (layer === n) layer = was; // not taken: the next call asks again
+          throw error;
+        }
       },
       async stats() {
         const out = {

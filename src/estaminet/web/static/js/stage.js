@@ -108,6 +108,7 @@ export function setupStage(live, section) {
       const video = tile.querySelector("video");
       const sub = await session.subscribe(feed, {
         audioOnly: choice() === "audio",
+        layer: layerFor(choice(), { narrow: narrow(), lossy }),
         onStream: (stream) => { if (video.srcObject !== stream) video.srcObject = stream; video.play().catch(() => {}); },
       });
       if (closed || !subs.has(feed)) { sub.close(); tile.remove(); return; }
