@@ -8,6 +8,8 @@ statements run on both. Feature packages declare their tables on
 from __future__ import annotations
 
 import asyncio
+import collections
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -15,10 +17,16 @@ from typing import Any
 
 from sqlalchemy import MetaData, event, make_url
 from sqlalchemy.dialects import registry
-from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+    SQLiteDialect_aiosqlite,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.util import EMPTY_DICT
 
 __all__ = ["Database", "UTCDateTime", "metadata", "utcnow"]
 
@@ -68,8 +76,123 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _run_statement(
+    connection: sqlite3.Connection, operation: str, parameters: Any
+) -> tuple[Any, list[Any], int, int | None]:
+    """One statement, whole, in aiosqlite's thread: its columns, rows, count and last id."""
+    cursor = connection.cursor()
+    try:
+        if parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else []
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+def _run_many(connection: sqlite3.Connection, operation: str, parameters: Any) -> int:
+    cursor = connection.cursor()
+    try:
+        cursor.executemany(operation, parameters)
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """A statement in one trip to aiosqlite's thread instead of four.
+
+    SQLAlchemy's adapter opens an aiosqlite cursor, executes, fetches and closes it, each
+    an await that hands the work to aiosqlite's thread and wakes the caller's coroutines
+    when it comes back. Here the whole statement runs in one such hand-over (through
+    aiosqlite's ``_execute``, the queue its own methods use, as SQLAlchemy's adapter
+    already does for the isolation level), and its rows, columns, count and last id come
+    back together. The rows are all fetched, as SQLAlchemy's buffered cursor did;
+    streamed results keep SQLAlchemy's server-side cursor.
+    """
+
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:  # no cursor to open in the thread
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._cursor = None  # type: ignore[assignment]
+        self._soft_closed_memoized = EMPTY_DICT
+        self._rows = collections.deque()
+        self._arraysize = 1
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
+
+    async def _async_soft_close(self) -> None:
+        return None  # closed in the thread already
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        return None  # sqlite3 ignores them too
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        connection = self._connection
+        async with self._adapt_connection._execute_mutex:
+            found = await connection._execute(
+                _run_statement, connection._conn, operation, parameters
+            )
+        self._description, rows, self._rowcount, self._lastrowid = found
+        self._rows = collections.deque(rows)
+        return self
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        connection = self._connection
+        async with self._adapt_connection._execute_mutex:
+            self._rowcount = await connection._execute(
+                _run_many, connection._conn, operation, seq_of_parameters
+            )
+        self._description, self._lastrowid = None, None
+        self._rows.clear()
+        return self
+
+
+class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = _OneTripCursor
+
+
+class _OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _OneTripConnection:
+        adapted = super().connect(*arg, **kw)
+        return _OneTripConnection(self, adapted._connection)
+
+
 class SQLiteDialect(SQLiteDialect_aiosqlite):
-    """aiosqlite, without the commits and rollbacks that have nothing to end.
+    """aiosqlite, with a statement in one trip to its thread, and without the commits and
+    rollbacks that have nothing to end.
+
+    Each statement runs whole in one hand-over to aiosqlite's thread (``_OneTripCursor``).
 
     Python's sqlite3 opens a transaction only before a write, so after reads alone, or
     after a commit, the rollback SQLAlchemy asks for (ending a read, returning a
@@ -80,6 +203,10 @@ class SQLiteDialect(SQLiteDialect_aiosqlite):
     """
 
     supports_statement_cache = True
+
+    @classmethod
+    def import_dbapi(cls) -> AsyncAdapt_aiosqlite_dbapi:
+        return _OneTripDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
 
     def _open_transaction(self, dbapi_connection: Any) -> bool:
         try:
