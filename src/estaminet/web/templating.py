@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
@@ -39,6 +39,56 @@ __all__ = ["Templates", "needs_module", "vowel_initial"]
 _WEB = Path(__file__).parent
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """Jinja's environment, with ``view.name`` on a plain dict looked up as a key first.
+
+    The screens read the views, plain dicts, as ``seat.name``. Jinja asks for the
+    attribute first and falls back to the key, so each such read raised and caught an
+    AttributeError: about 600 per game screen, a tenth of its rendering. A plain dict has
+    no attribute but those of its type, so for any other name the key is what Jinja would
+    have found anyway; ``items``, ``get`` and the like still mean the methods.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+_REMEMBERED = 4096
+
+
+def _remembered(gettext: Callable[..., str]) -> Callable[..., str]:
+    """Jinja's ``_()``, remembering what a sentence without placeholders became.
+
+    A catalog does not change while the process runs, and Jinja's translation of a
+    sentence (look it up, mark it safe, apply ``%`` with no values) gives the same text
+    each time; a game screen asks for about twenty on each of a move's screens. Kept per
+    environment (one per language) and per escaping, bounded: full, it starts again.
+    """
+    memo: dict[tuple[str, bool], str] = {}
+
+    @pass_context
+    def remembered(context: Context, string: str, **variables: Any) -> str:
+        if variables:
+            return gettext(context, string, **variables)
+        key = (string, bool(context.eval_ctx.autoescape))
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= _REMEMBERED:
+                memo.clear()
+            found = memo[key] = gettext(context, string)
+        return found
+
+    return remembered
+
+
 class Templates:
     """Renders a template in a language: ``render("venue/room.html", "fr", room=...)``."""
 
@@ -54,7 +104,7 @@ class Templates:
         for locale in LANGUAGES:
             # One environment per language: globals and filters are per environment
             # (an overlay would share them, and the last language installed would win).
-            env = Environment(
+            env = _Environment(
                 loader=loader,
                 autoescape=select_autoescape(["html", "xml", "svg"]),
                 extensions=["jinja2.ext.i18n"],
@@ -63,6 +113,7 @@ class Templates:
                 auto_reload=False,
             )
             env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+            env.globals["gettext"] = _remembered(cast(Callable[..., str], env.globals["gettext"]))
             env.globals["locale"] = locale
             env.globals["static_url"] = static_url
             env.globals["module_preloads"] = module_preloads
