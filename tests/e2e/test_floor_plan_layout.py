@@ -37,7 +37,9 @@ def _no_horizontal_scroll(page: Page) -> None:
 def _room_boxes(page: Page) -> dict[str, dict[str, float]]:
     """Every room's box in the page's coordinates, read in one go: read one by one, a layout
     shift or a scroll between two reads (a banner arriving above the plan) mixes two
-    layouts."""
+    layouts. The plan's own stylesheet (/venue/plan.css) may still be on its way on a busy
+    machine: the boxes are read once it applies."""
+    wait_until(page, "document.querySelector('link[href=\"/venue/plan.css\"]')?.sheet != null")
     for slug in GUEST_ROOMS:
         expect(page.locator(f"a.plan-room--{slug}")).to_be_visible()
     boxes: dict[str, dict[str, float]] = page.evaluate(
