@@ -77,27 +77,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _run_statement(
-    connection: sqlite3.Connection, operation: str, parameters: Any
+    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
 ) -> tuple[Any, list[Any], int, int | None]:
-    """One statement, whole, in aiosqlite's thread: its columns, rows, count and last id."""
+    """One statement (``many``: for each set of parameters), whole, in aiosqlite's thread:
+    its columns, rows, count and last id."""
     cursor = connection.cursor()
     try:
-        if parameters is None:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
             cursor.execute(operation)
         else:
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else []
         return description, rows, cursor.rowcount, cursor.lastrowid
-    finally:
-        cursor.close()
-
-
-def _run_many(connection: sqlite3.Connection, operation: str, parameters: Any) -> int:
-    cursor = connection.cursor()
-    try:
-        cursor.executemany(operation, parameters)
-        return cursor.rowcount
     finally:
         cursor.close()
 
@@ -157,23 +151,19 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return None  # sqlite3 ignores them too
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        return await self._run(operation, parameters, many=False)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        return await self._run(operation, seq_of_parameters, many=True)
+
+    async def _run(self, operation: Any, parameters: Any, *, many: bool) -> Any:
         connection = self._connection
         async with self._adapt_connection._execute_mutex:
             found = await connection._execute(
-                _run_statement, connection._conn, operation, parameters
+                _run_statement, connection._conn, operation, parameters, many
             )
         self._description, rows, self._rowcount, self._lastrowid = found
         self._rows = collections.deque(rows)
-        return self
-
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
-        connection = self._connection
-        async with self._adapt_connection._execute_mutex:
-            self._rowcount = await connection._execute(
-                _run_many, connection._conn, operation, seq_of_parameters
-            )
-        self._description, self._lastrowid = None, None
-        self._rows.clear()
         return self
 
 
