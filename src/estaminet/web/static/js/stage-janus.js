@@ -243,8 +243,8 @@ export async function openStage(ticket, { iceServers = [], onGone = () => {} } =
     };
   }
 
-  // `layer`: the simulcast layer to start on (0 the lowest), asked for in the join itself so
-  // a phone never gets the full-size layer first (Janus's default is the highest).
+  // `layer`: the simulcast layer to start on (0 the lowest), asked for in the join itself
+  // rather than after it (Janus's default is the highest, the full-size one).
   async function subscribe(feed, { onStream = () => {}, audioOnly = false, onEnded = () => {}, layer: first = null } = {}) {
     const handle = await attach((event) => {
       const data = event.plugindata?.data || {};
