@@ -95,26 +95,72 @@ async def test_redis_going_away_degrades_each_instance_then_converges(
         await two.stop()
 
 
+async def _ban_during_an_outage(
+    own_redis: OwnRedis, *, one_retries: float, two_retries: float
+) -> tuple[list[Frame], Frame, RedisHub, RedisHub]:
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    one = RedisHub(own_redis.url, prefix=prefix, retry_every=one_retries)
+    two = RedisHub(own_redis.url, prefix=prefix, retry_every=two_retries)
+    await one.start()
+    await two.start()
+    got_two: list[Frame] = []
+    two.subscribe("user:u1", got_two.append)
+    await two.wait_subscribed("user:u1")
+    own_redis.kill()
+    close = Frame("user:u1", 0, {}, {"action": "close", "code": 4403})
+    await one.publish(close)
+    assert got_two == []
+    await _until(lambda: two.health() == UNREACHABLE)
+    own_redis.start()
+    return got_two, close, one, two
+
+
 async def test_redis_hub_control_frames_held_during_an_outage_reach_the_others(
     own_redis: OwnRedis,
 ) -> None:
     """A ban made while Redis is away still closes the person's sockets elsewhere, once
-    Redis is back."""
-    prefix = f"test-{uuid.uuid4().hex[:8]}"
-    one = RedisHub(own_redis.url, prefix=prefix, retry_every=0.1)
-    two = RedisHub(own_redis.url, prefix=prefix, retry_every=0.1)
-    await one.start()
-    await two.start()
+    Redis is back: here the other instance is back first, and hears it once."""
+    got_two, close, one, two = await _ban_during_an_outage(
+        own_redis, one_retries=4.0, two_retries=0.05
+    )
     try:
-        got_two: list[Frame] = []
-        two.subscribe("user:u1", got_two.append)
-        await two.wait_subscribed("user:u1")
-        own_redis.kill()
-        close = Frame("user:u1", 0, {}, {"action": "close", "code": 4403})
-        await one.publish(close)
-        assert got_two == []
-        own_redis.start()
+        await _until(lambda: two.health() is None)
+        assert one.health() == UNREACHABLE  # the raced order: the other is subscribed first
         await _until(lambda: close in got_two)
+        await asyncio.sleep(0.3)
+        assert got_two.count(close) == 1
     finally:
         await one.stop()
         await two.stop()
+
+
+async def test_a_control_frame_sent_on_reaches_an_instance_that_reconnects_later(
+    own_redis: OwnRedis,
+) -> None:
+    """Redis' pub/sub keeps nothing for an instance not subscribed yet: the ban's instance is
+    back first and sends it on while the other is still reconnecting; the other finds it in
+    the stream of frames sent on late, delivers it once, and an instance started afterwards
+    does not replay it."""
+    got_two, close, one, two = await _ban_during_an_outage(
+        own_redis, one_retries=0.05, two_retries=4.0
+    )
+    three = RedisHub(own_redis.url, prefix=one._prefix, retry_every=0.1)
+    try:
+        await _until(lambda: one.health() is None)
+        assert two.health() == UNREACHABLE  # the raced order: sent on before it subscribes
+        await _until(lambda: close in got_two)
+        await asyncio.sleep(0.3)
+        assert got_two.count(close) == 1
+        # An instance started afterwards that loses its own connection (Redis stays up, its
+        # stream too) reads on from where it started: nothing from before is replayed.
+        await three.start()
+        got_three: list[Frame] = []
+        three.subscribe("user:u1", got_three.append)
+        await three.wait_subscribed("user:u1")
+        three._lost(ConnectionResetError("the test cut this instance's line"))
+        await _until(lambda: three.health() is None)
+        assert got_three == [Frame("user:u1", 0, {}, {"action": "resync"})]
+    finally:
+        await one.stop()
+        await two.stop()
+        await three.stop()

@@ -13,6 +13,13 @@ dropped, the control frames published meanwhile (access re-checks, closes, leave
 are sent on to the other instances, and every socket on every instance following a
 topic that may have missed frames is sent a ``resync`` frame (it subscribes again
 and gets the current state, not silence).
+
+Pub/sub keeps nothing for an instance that is not subscribed at the moment of a
+publication, and after an outage the instances come back one by one: a control
+frame sent on by the first one back would be lost for one still reconnecting. So the
+frames sent on are also appended to a short Redis stream (``<prefix>:late``), each
+instance reads what was added there since it lost Redis once it has subscribed
+again, and a frame's stream id keeps it from being delivered twice.
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ UNREACHABLE = "redis unreachable"
 
 # What a lost Redis raises (refused, reset, timed out); redis' own errors cover most.
 _LOST = (redis.RedisError, OSError)
-# Control frames kept while Redis is away, sent on to the other instances when it is back.
+# Control frames kept while Redis is away, sent on to the other instances when it is back;
+# as many are kept in the stream of frames sent on late, and remembered as delivered.
 _HELD_CONTROLS = 1000
 # Move a counter this far past the highest number given during an outage, so that no
 # client's last seen number can equal the new current one by chance.
@@ -82,6 +90,10 @@ class RedisHub:
         self._seen: dict[str, int] = {}
         self._touched: set[str] = set()
         self._held: deque[Frame] = deque(maxlen=_HELD_CONTROLS)
+        # Frames sent on late: the stream id to read on from after an outage, and the ids
+        # already delivered here (or sent from here, delivered during the outage).
+        self._late_from = "0-0"
+        self._late_done: dict[str, None] = {}
 
     def _channel(self, topic: str) -> str:
         return f"{self._prefix}:t:{topic}"
@@ -111,6 +123,10 @@ class RedisHub:
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         # A placeholder subscription so that listen() has something to wait on.
         await self._pubsub.subscribe(f"{self._prefix}:hello")
+        # Frames sent on late before this instance started are not its business.
+        last = await self._client.xrevrange(self._late_key, count=1)
+        if last:
+            self._first_time(_text(last[0][0]))
         self._reader = asyncio.create_task(self._read())
 
     async def stop(self) -> None:
@@ -145,12 +161,31 @@ class RedisHub:
             if message is None or message.get("type") != "message":
                 continue
             try:
-                frame = Frame.from_wire(json.loads(message["data"]))
+                wire = json.loads(message["data"])
+                frame = Frame.from_wire(wire)
             except (ValueError, KeyError, TypeError):
                 log.warning("redis hub: unreadable frame on %s", message.get("channel"))
                 continue
+            late = wire.get("late")
+            if late is not None and not self._first_time(str(late)):
+                continue
             self._note(frame.topic, frame.seq)
             self._local.deliver(frame)
+
+    @property
+    def _late_key(self) -> str:
+        return f"{self._prefix}:late"
+
+    def _first_time(self, late: str) -> bool:
+        """Whether the frame sent on late with stream id ``late`` is new here (and remember it)."""
+        if late in self._late_done:
+            return False
+        self._late_done[late] = None
+        if len(self._late_done) > _HELD_CONTROLS:
+            del self._late_done[next(iter(self._late_done))]
+        if _stream_id(late) > _stream_id(self._late_from):
+            self._late_from = late
+        return True
 
     async def _reconnect(self) -> None:
         """Redis answers again: subscribe anew, then converge (raises while it does not)."""
@@ -175,8 +210,24 @@ class RedisHub:
             for topic in touched:
                 pipe.delete(f"{self._prefix}:b:{topic}")
             await pipe.execute()
+        # What the others sent on while this instance was not subscribed yet.
+        for late, fields in await self._client.xrange(self._late_key, min=self._late_from) or ():
+            if self._first_time(_text(late)) and fields:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    self._local.deliver(Frame.from_wire(json.loads(fields["frame"])))
         for frame in held:
-            await self._client.publish(self._channel(frame.topic), _wire(frame))
+            # Delivered here during the outage: kept in the stream for the instances still
+            # reconnecting, published for those already back.
+            late = _text(
+                await self._client.xadd(
+                    self._late_key, {"frame": _wire(frame)}, maxlen=_HELD_CONTROLS, approximate=True
+                )
+            )
+            self._first_time(late)
+            wire = {**frame.to_wire(), "late": late}
+            await self._client.publish(
+                self._channel(frame.topic), json.dumps(wire, separators=(",", ":"))
+            )
         for topic in touched:
             await self._client.publish(self._channel(topic), _wire(resync_frame(topic)))
         self._touched.difference_update(touched)
@@ -315,6 +366,16 @@ class RedisHub:
         if not frames or frames[0].seq > after + 1:
             return None
         return [frame for frame in frames if frame.seq > after]
+
+
+def _text(value: bytes | str | None) -> str:
+    """A stream id as text (the client decodes replies; its types allow bytes and None)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _stream_id(value: str) -> tuple[int, int]:
+    milliseconds, _, sequence = value.partition("-")
+    return int(milliseconds), int(sequence or 0)
 
 
 def _wire(frame: Frame) -> str:
