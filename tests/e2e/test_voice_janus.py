@@ -138,11 +138,43 @@ FORGED_JOIN = """async (ticket) => {
 
 
 def _next(page: Page) -> None:
-    """The narrator's "next"; when someone has not acted, the browser asks first: accept."""
+    """The narrator's "next", once the page offers it (a move in flight disables it), and
+    until the screen shows the step that follows (the button's own "disabled" aside). When
+    someone has not acted, the browser asks first: ``_accept_dialogs`` says yes."""
     button = page.locator("""#table-view button[data-table-action*='"narrator_next"']""")
-    if button.get_attribute("data-confirm"):
-        page.once("dialog", lambda dialog: dialog.accept())
+    expect(button).to_be_enabled(timeout=15_000)
+    before = page.locator("#table-view").inner_html()
     button.click()
+    page.wait_for_function(
+        """(before) => {
+          const view = document.querySelector('#table-view');
+          const plain = (html) => html.replaceAll(' disabled=""', '');
+          return view && plain(view.innerHTML) !== plain(before);
+        }""",
+        arg=before,
+        timeout=15_000,
+    )
+
+
+def _accept_dialogs(page: Page) -> None:
+    """Say yes to the browser's confirmations on this page, whenever they come (the narrator's
+    "continue without them?" can appear between reading the button and clicking it)."""
+    page.on("dialog", lambda dialog: dialog.accept())
+
+
+def _wolves_are_called(page: Page) -> bool:
+    """Whether the narrator's screen is at the wolves' step (its "next" would choose their
+    victim for them, and says so)."""
+    button = page.locator("""#table-view button[data-table-action*='"narrator_next"']""")
+    expect(button).to_be_enabled(timeout=15_000)
+    return "Loups-Garous" in (button.get_attribute("data-confirm") or "")
+
+
+def _wolves_may_vote(wolves: list[Person]) -> bool:
+    """Whether the game is at the wolves' step: each wolf's screen offers a victim."""
+    return all(
+        any("wolf_vote" in move for move in (look(wolf) or {}).get("moves", [])) for wolf in wolves
+    )
 
 
 def test_six_people_in_voice_on_janus(people: Visitors, janus: RunningJanus) -> None:
@@ -301,6 +333,31 @@ def _room_exists(janus: RunningJanus, room: int) -> bool:
     return bool(answer["response"].get("exists"))
 
 
+def _admin(janus: RunningJanus, body: dict[str, Any]) -> dict[str, Any]:
+    layout = janus.layout
+    request = {"transaction": secrets.token_hex(6), "admin_secret": layout.admin_secret, **body}
+    answer: dict[str, Any] = httpx.post(layout.admin_url, json=request, timeout=5).json()
+    return answer
+
+
+def _hang_up(janus: RunningJanus, room: int, participant: int) -> None:
+    """Janus hangs up one participant's call in one mixing room (as a dropped line would)."""
+    for session in _admin(janus, {"janus": "list_sessions"})["sessions"]:
+        handles = _admin(janus, {"janus": "list_handles", "session_id": session})
+        for handle in handles.get("handles", []):
+            info = _admin(
+                janus, {"janus": "handle_info", "session_id": session, "handle_id": handle}
+            ).get("info", {})
+            plugin = info.get("plugin_specific", {})
+            if plugin.get("room") == room and plugin.get("id") == participant:
+                _admin(
+                    janus,
+                    {"janus": "hangup_webrtc", "session_id": session, "handle_id": handle},
+                )
+                return
+    raise AssertionError(f"no call of participant {participant} in room {room}")
+
+
 def _stats(page: Page) -> dict[str, Any]:
     found: dict[str, Any] = evaluate_within(page, "window.estaminetVoice.stats()")
     return found
@@ -359,15 +416,19 @@ def test_the_wolves_talk_in_a_private_room_of_their_own(
             timeout=20,
         )
     main_room = int(_crowd(villager.page)["room"])
-    # The narrator wakes the village up step by step until the wolves are called.
+    # The narrator moves on step by step until the game is at the wolves' step (read from
+    # the game's screens, not from the call: a call slow to connect must not make the
+    # narrator step past the night), then the wolves' private call connects.
+    _accept_dialogs(narrator.page)  # the captain's election: nobody votes, the narrator goes on
     for _ in range(10):
-        if all(
-            evaluate_within(wolf.page, f"{WOLVES_CALLED}.then(Boolean)", pending=False)
-            for wolf in wolves
-        ):
+        if _wolves_are_called(narrator.page):
             break
         _next(narrator.page)
-        narrator.page.wait_for_timeout(700)
+    for _ in range(40):
+        if _wolves_may_vote(wolves):
+            break
+        narrator.page.wait_for_timeout(500)
+    assert _wolves_may_vote(wolves)
     for wolf in wolves:
         wait_until(wolf.page, WOLVES_CALLED, timeout=20)
     # Each wolf hears the other in their own room (the fake microphones beep), on Janus.
@@ -376,14 +437,28 @@ def test_the_wolves_talk_in_a_private_room_of_their_own(
     wolves_room = group_rooms.pop()
     assert wolves_room != main_room
     for wolf in wolves:
-        start_bytes = int(_stats(wolf.page)["groups"]["wolves"]["inbound"])
+        start_bytes = int((_stats(wolf.page)["groups"]["wolves"] or {}).get("inbound", 0))
         wait_until(
             wolf.page,
-            f"window.estaminetVoice.stats().then(s => s.groups.wolves.inbound > {start_bytes + 2000})",
+            "window.estaminetVoice.stats()"
+            f".then(s => (s.groups.wolves?.inbound || 0) > {start_bytes + 2000})",
             timeout=20,
         )
         assert _stats(wolf.page)["groups"]["wolves"]["sending"] is True
     seats = {int(_stats(w.page)["groups"]["wolves"]["participant"]) for w in wolves}
+    assert set(_participants(janus, wolves_room)) == seats
+    # A wolf's private call drops (Janus hangs it up): the page tries it again by itself, and
+    # the two wolves hear each other again, while the table's call went on.
+    dropped = wolves[0]
+    _hang_up(janus, wolves_room, int(_stats(dropped.page)["groups"]["wolves"]["participant"]))
+    wait_until(dropped.page, "window.estaminetVoice.stats().then(s => !s.groups.wolves?.inbound)")
+    wait_until(dropped.page, WOLVES_CALLED, timeout=30)
+    wait_until(
+        dropped.page,
+        "window.estaminetVoice.stats().then(s => (s.groups.wolves?.inbound || 0) > 2000)",
+        timeout=20,
+    )
+    assert _crowd(dropped.page)["state"] == "connected"
     assert set(_participants(janus, wolves_room)) == seats
     # Everyone is muted in the main mix at night, wolves included (the village hears nothing).
     present = _participants(janus, main_room)
@@ -396,21 +471,18 @@ def test_the_wolves_talk_in_a_private_room_of_their_own(
     assert not any(str(wolves_room) in text for text in villager.frames())
     screenshot(wolves[0].page, "voice-janus-wolves-phone")
     # The wolves choose their victim and the narrator moves on: their private call ends.
-    for _ in range(10):
+    for wolf in wolves:
+        votes = [m for m in (look(wolf) or {}).get("moves", []) if "wolf_vote" in m]
+        wolf.page.evaluate(CLICK_MOVE, votes[0])
+    for _ in range(5):
+        if not _wolves_may_vote(wolves):
+            break
+        _next(narrator.page)
+    assert not _wolves_may_vote(wolves)
+    for _ in range(40):
         if not _room_exists(janus, wolves_room):
             break
-        for wolf in wolves:
-            seen = look(wolf)
-            votes = [m for m in (seen or {}).get("moves", []) if "wolf_vote" in m]
-            if votes:
-                wolf.page.evaluate(CLICK_MOVE, votes[0])
         narrator.page.wait_for_timeout(500)
-        nexts = narrator.page.locator(
-            """#table-view button[data-table-action*='"narrator_next"']"""
-        )
-        if nexts.count():
-            _next(narrator.page)
-        narrator.page.wait_for_timeout(700)
     assert not _room_exists(janus, wolves_room)
     for wolf in wolves:
         wait_until(wolf.page, "window.estaminetVoice.stats().then(s => !s.groups.wolves)")

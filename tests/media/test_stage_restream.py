@@ -77,3 +77,50 @@ async def test_an_ffmpeg_that_dies_after_sending_is_started_again(tmp_path: Path
     assert states[:3] == ["starting", "live", "retrying"]
     assert "failed" not in states  # it sent frames: each death starts the count again
     assert forwards == [7, 7]
+
+
+SAYS_WHY = """#!/bin/sh
+echo "[tcp @ 0x5] Connection to tcp://127.0.0.1:1 failed: Connection refused" >&2
+echo "Error opening output rtmp://127.0.0.1:1/live/key-9f8e7d6c5b: Connection refused" >&2
+echo "rtmp publish to /live/key-9f8e7d6c5b refused" >&2
+exit 1
+"""
+
+
+async def test_why_ffmpeg_stopped_is_logged_without_the_stream_key(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An animator asking "why did it fail?" finds ffmpeg's own words in the log; the address
+    holds the platform's stream key, so neither it nor the key is ever written there."""
+    caplog.set_level("WARNING", logger="estaminet.media.restream")
+    states: list[str] = []
+
+    async def forward(feed: int, audio: int, video: int) -> list[int]:
+        return []
+
+    async def unforward(feed: int, ids: list[int]) -> None:
+        pass
+
+    async def changed() -> None:
+        states.append(minder.state)
+
+    minder = Restream(
+        "rtmp://127.0.0.1:1/live/key-9f8e7d6c5b",
+        forward,
+        unforward,
+        changed,
+        ffmpeg=_script(tmp_path, SAYS_WHY),
+        retry_seconds=0.05,
+    )
+    await minder.follow(7)
+    try:
+        async with asyncio.timeout(30):
+            while "failed" not in states:
+                await asyncio.sleep(0.05)
+    finally:
+        await minder.stop()
+    stopped = [r.getMessage() for r in caplog.records if "ffmpeg stopped" in r.getMessage()]
+    assert len(stopped) == TRIES
+    assert "Connection refused" in stopped[0] and "Error opening output" in stopped[0]
+    assert "key-9f8e7d6c5b" not in caplog.text
+    assert "rtmp://127.0.0.1:1/live" not in caplog.text

@@ -4,7 +4,8 @@ Janus sends the live performer's audio and video as RTP to two loopback UDP port
 (VideoRoom's ``rtp_forward``); an ``ffmpeg`` started by Estaminet reads them through a
 small SDP file, turns VP8/Opus into H.264/AAC (what RTMP carries) and pushes to the
 address the animator gave. The address (it holds the platform's stream key) stays in
-this process's memory: it is never stored, logged or sent to anyone.
+this process's memory: it is never stored, logged or sent to anyone (when ffmpeg stops,
+the last lines it wrote are logged with the address and its key blotted out).
 
 :func:`check_rtmp` is pure. :class:`Restream` runs one stage's ffmpeg: it says ``live``
 only once ffmpeg reports frames sent, and restarts a dying ffmpeg (``retrying``) until
@@ -19,6 +20,7 @@ import logging
 import shutil
 import socket
 import tempfile
+from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -39,6 +41,8 @@ FIRST_FRAME_SECONDS = 20.0
 stopped and started again, with a new forward from Janus."""
 _AUDIO_PT = 111
 _VIDEO_PT = 96
+_SAID_LINES = 8
+"""The last lines of ffmpeg's own error output kept, logged when it stops."""
 
 
 def check_rtmp(address: object) -> str:
@@ -195,9 +199,12 @@ class Restream:
             *ffmpeg_command(self._ffmpeg, sdp_file, self._address),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
         self.process = process
+        said: deque[str] = deque(maxlen=_SAID_LINES)
+        assert process.stderr is not None
+        listening = asyncio.get_running_loop().create_task(_collect(process.stderr, said))
         streams: list[int] = []
         sent = False
         try:
@@ -212,7 +219,11 @@ class Restream:
             deadline = loop.time() + FIRST_FRAME_SECONDS
             while True:
                 if not sent and loop.time() > deadline:
-                    log.warning("restream: ffmpeg sent no frame in %s s", FIRST_FRAME_SECONDS)
+                    log.warning(
+                        "restream: ffmpeg sent no frame in %s s%s",
+                        FIRST_FRAME_SECONDS,
+                        self._told(said),
+                    )
                     return False
                 try:
                     raw = await asyncio.wait_for(
@@ -228,7 +239,9 @@ class Restream:
                     sent = True
                     await self._set("live")
             await process.wait()
-            log.warning("restream: ffmpeg stopped (%s)", process.returncode)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(listening), 2)
+            log.warning("restream: ffmpeg stopped (%s)%s", process.returncode, self._told(said))
             return sent
         finally:
             if process.returncode is None:
@@ -238,7 +251,30 @@ class Restream:
                 except TimeoutError:
                     process.kill()
                     await process.wait()
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
             self.process = None
             if streams:
                 with contextlib.suppress(Exception):
                     await self._unforward(feed, streams)
+
+    def _told(self, said: deque[str]) -> str:
+        """ffmpeg's last words for the log, with the address and its stream key blotted out."""
+        if not said:
+            return ""
+        parts = urlsplit(self._address)
+        secrets = [self._address, parts.path, parts.query, parts.path.rstrip("/").split("/")[-1]]
+        text = " | ".join(said)
+        for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+            text = text.replace(secret, "…")
+        return f": {text}"
+
+
+async def _collect(stream: asyncio.StreamReader, said: deque[str]) -> None:
+    """Keep the last lines ffmpeg writes on its error output (read to the end, so that it
+    never blocks on a full pipe)."""
+    while raw := await stream.readline():
+        line = raw.decode(errors="replace").strip()
+        if line:
+            said.append(line[:300])

@@ -9,6 +9,8 @@ import { passFocus } from "./ops.js";
 const SPEAK_HOLD = 600;        // ms of silence before the ring goes off
 const SPEAK_MIN_GAP = 250;     // ms between two speaking notices sent to the server
 const CARRY_KEY = "estaminet.voice";  // this tab's conversation, carried to the next page
+const GROUP_TRIES = 5;         // a private call (the wolves' at night) is tried this often
+const GROUP_RETRY_MS = 1000;   // ms before the second try, doubled for each one after
 const CARRY_FOR = 60000;       // ms: a page opened this soon after leaving one rejoins by itself
 
 // The conversation this tab is in. The shell (./shell.js) swaps pages without unloading
@@ -494,9 +496,28 @@ class Voice {
     }
   }
 
-  async joinGroup(name, ticket) {
-    const entry = { token: ticket.token, call: null };
+  // A private call that could not connect, or that broke, is tried again (a few times, waiting
+  // longer each time) while the channel lasts: a wolf whose line hiccups is not left out of
+  // the night. A call that connected starts the count again.
+  async joinGroup(name, ticket, attempt = 0) {
+    const entry = { token: ticket.token, call: null, timer: null };
     this.groups.set(name, entry);
+    let broken = false;
+    const again = (error) => {
+      // A refused join says "failed" and throws: one more try, not two.
+      if (broken || this.groups.get(name) !== entry) return; // or left, or a new ticket came
+      broken = true;
+      console.warn("private voice channel:", error);
+      try { entry.call?.leave(); } catch { /* already gone */ }
+      entry.call = null;
+      if (attempt + 1 >= GROUP_TRIES) {
+        this.groups.delete(name); // the next "allow" frame that lists it tries again
+        return;
+      }
+      entry.timer = setTimeout(() => {
+        if (this.groups.get(name) === entry) this.joinGroup(name, ticket, attempt + 1);
+      }, GROUP_RETRY_MS * 2 ** attempt);
+    };
     let call;
     try {
       const module = await import("./voice-janus.js");
@@ -506,12 +527,12 @@ class Voice {
         stream: this.stream,
         onRemoteStream: (stream) => { this.audioFor(`crowd:${name}`).srcObject = stream; },
         onState: (state) => {
-          if (state === "failed" && this.groups.get(name) === entry) this.leaveGroup(name);
+          if (state === "connected") attempt = 0;
+          else if (state === "failed") again(new Error("the call broke"));
         },
       });
     } catch (error) {
-      console.warn("private voice channel:", error);
-      if (this.groups.get(name) === entry) this.groups.delete(name);
+      again(error);
       return;
     }
     if (this.groups.get(name) !== entry) {
@@ -525,6 +546,7 @@ class Voice {
   leaveGroup(name) {
     const entry = this.groups.get(name);
     this.groups.delete(name);
+    clearTimeout(entry?.timer);
     try { entry?.call?.leave(); } catch { /* already gone */ }
     this.els.audio.querySelector(`audio[data-peer="${CSS.escape(`crowd:${name}`)}"]`)?.remove();
   }
