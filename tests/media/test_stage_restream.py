@@ -5,6 +5,7 @@ live; one that sends frames then dies is said live, then retrying, and started a
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,36 @@ import pytest
 from estaminet.media import restream
 from estaminet.media.restream import TRIES, Restream
 
-STUCK = """#!/bin/sh
-while true; do echo frame=0; echo progress=continue; sleep 0.05; done
+# Stand-in ffmpegs open the SDP file's ports, as the real one does on starting, then act.
+_OPENS_PORTS = """#!{python}
+import re, socket, sys, time
+sdp = open(sys.argv[sys.argv.index("-i") + 1]).read()
+time.sleep({late})
+held = []
+for port in re.findall(r"^m=\\w+ (\\d+)", sdp, re.M):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", int(port)))
+    held.append(sock)
 """
-DIES = """#!/bin/sh
-echo frame=12
-echo progress=continue
-sleep 0.2
-exit 1
+STUCK = """
+while True:
+    print("frame=0", "progress=continue", sep="\\n", flush=True)
+    time.sleep(0.05)
 """
+DIES = """
+print("frame=12", "progress=continue", sep="\\n", flush=True)
+time.sleep(0.2)
+sys.exit(1)
+"""
+SENDS = """
+while True:
+    print("frame=25", "progress=continue", sep="\\n", flush=True)
+    time.sleep(0.05)
+"""
+
+
+def _stand_in(folder: Path, behaviour: str, late: float = 0.0) -> str:
+    return _script(folder, _OPENS_PORTS.format(python=sys.executable, late=late) + behaviour)
 
 
 def _script(folder: Path, text: str) -> str:
@@ -66,14 +88,14 @@ async def test_an_ffmpeg_that_sends_no_frame_is_restarted_then_said_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(restream, "FIRST_FRAME_SECONDS", 0.3)
-    states, forwards = await _run(_script(tmp_path, STUCK), "failed")
+    states, forwards = await _run(_stand_in(tmp_path, STUCK), "failed")
     assert "live" not in states
     assert states[-1] == "failed" and "retrying" in states
     assert forwards == [7] * TRIES  # a new forward from Janus for each try
 
 
 async def test_an_ffmpeg_that_dies_after_sending_is_started_again(tmp_path: Path) -> None:
-    states, forwards = await _run(_script(tmp_path, DIES), "live", times=2)
+    states, forwards = await _run(_stand_in(tmp_path, DIES), "live", times=2)
     assert states[:3] == ["starting", "live", "retrying"]
     assert "failed" not in states  # it sent frames: each death starts the count again
     assert forwards == [7, 7]
@@ -124,3 +146,39 @@ async def test_why_ffmpeg_stopped_is_logged_without_the_stream_key(
     assert "Connection refused" in stopped[0] and "Error opening output" in stopped[0]
     assert "key-9f8e7d6c5b" not in caplog.text
     assert "rtmp://127.0.0.1:1/live" not in caplog.text
+
+
+async def test_janus_is_asked_to_send_only_once_ffmpeg_listens(tmp_path: Path) -> None:
+    """Janus asks the performer for a keyframe when a forward starts: an ffmpeg slow to start
+    (a cold or busy machine) must have its ports open by then, however long it takes."""
+    seen_open: list[bool] = []
+    states: list[str] = []
+
+    async def forward(feed: int, audio: int, video: int) -> list[int]:
+        opened = restream._open_udp_ports()
+        seen_open.append(opened is not None and {audio, video} <= opened)
+        return []
+
+    async def unforward(feed: int, ids: list[int]) -> None:
+        pass
+
+    async def changed() -> None:
+        states.append(minder.state)
+
+    minder = Restream(
+        "rtmp://127.0.0.1:1/live/key",
+        forward,
+        unforward,
+        changed,
+        ffmpeg=_stand_in(tmp_path, SENDS, late=1.5),
+        retry_seconds=0.05,
+    )
+    await minder.follow(7)
+    try:
+        async with asyncio.timeout(30):
+            while "live" not in states:
+                await asyncio.sleep(0.05)
+    finally:
+        await minder.stop()
+    assert seen_open == [True]
+    assert states == ["starting", "live"]

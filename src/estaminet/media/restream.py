@@ -41,6 +41,8 @@ FIRST_FRAME_SECONDS = 20.0
 stopped and started again, with a new forward from Janus."""
 _AUDIO_PT = 111
 _VIDEO_PT = 96
+BIND_SECONDS = 15.0
+"""How long ffmpeg may take to start and open its UDP ports before Janus is asked to send."""
 _SAID_LINES = 8
 """The last lines of ffmpeg's own error output kept, logged when it stops."""
 
@@ -204,16 +206,25 @@ class Restream:
         self.process = process
         said: deque[str] = deque(maxlen=_SAID_LINES)
         assert process.stderr is not None
-        listening = asyncio.get_running_loop().create_task(_collect(process.stderr, said))
+        collecting = asyncio.get_running_loop().create_task(_collect(process.stderr, said))
         streams: list[int] = []
         sent = False
         try:
-            await asyncio.sleep(0.5)  # ffmpeg listens before Janus sends (and asks a keyframe)
-            try:
-                streams = await self._forward(feed, audio_port, video_port)
-            except Exception as exc:  # Janus away or the feed gone: try again later
-                log.warning("restream: Janus did not forward the feed: %s", type(exc).__name__)
+            # Janus asks the performer's browser for a keyframe when the forward starts, and
+            # ffmpeg can begin with nothing else: it must be listening by then (an ffmpeg slow to
+            # start, on a cold or busy machine, would miss it and give up without a picture).
+            if await _listening(process, (audio_port, video_port), BIND_SECONDS):
+                try:
+                    streams = await self._forward(feed, audio_port, video_port)
+                except Exception as exc:  # Janus away or the feed gone: try again later
+                    log.warning("restream: Janus did not forward the feed: %s", type(exc).__name__)
+                    return False
+            elif process.returncode is None:
+                log.warning(
+                    "restream: ffmpeg opened no port in %s s%s", BIND_SECONDS, self._told(said)
+                )
                 return False
+            # (An ffmpeg that stopped before opening its ports is said below, with its words.)
             assert process.stdout is not None
             loop = asyncio.get_running_loop()
             deadline = loop.time() + FIRST_FRAME_SECONDS
@@ -240,7 +251,7 @@ class Restream:
                     await self._set("live")
             await process.wait()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(listening), 2)
+                await asyncio.wait_for(asyncio.shield(collecting), 2)
             log.warning("restream: ffmpeg stopped (%s)%s", process.returncode, self._told(said))
             return sent
         finally:
@@ -251,9 +262,9 @@ class Restream:
                 except TimeoutError:
                     process.kill()
                     await process.wait()
-            listening.cancel()
+            collecting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await listening
+                await collecting
             self.process = None
             if streams:
                 with contextlib.suppress(Exception):
@@ -278,3 +289,37 @@ async def _collect(stream: asyncio.StreamReader, said: deque[str]) -> None:
         line = raw.decode(errors="replace").strip()
         if line:
             said.append(line[:300])
+
+
+async def _listening(
+    process: asyncio.subprocess.Process, ports: tuple[int, ...], within: float
+) -> bool:
+    """Wait until ``process`` (still running) has its UDP ``ports`` open: read from the
+    kernel's socket table, where Linux has one; a short pause elsewhere."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if process.returncode is not None:
+            return False
+        opened = _open_udp_ports()
+        if opened is None:
+            await asyncio.sleep(0.5)
+            return process.returncode is None
+        if set(ports) <= opened:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+def _open_udp_ports() -> set[int] | None:
+    """The local ports of this machine's IPv4 UDP sockets (``None`` without ``/proc``)."""
+    try:
+        lines = Path("/proc/net/udp").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    found = set()
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 1 and ":" in fields[1]:
+            found.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return found
