@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -52,53 +53,58 @@ def _script(folder: Path, text: str) -> str:
     return str(path)
 
 
-async def _run(script: str, until: str, times: int = 1) -> tuple[list[str], list[int]]:
-    states: list[str] = []
-    forwards: list[int] = []
+@dataclass
+class _Run:
+    states: list[str] = field(default_factory=list)
+    forwards: list[int] = field(default_factory=list)
+    """The feed of each forward asked of Janus."""
+    listening: list[bool] = field(default_factory=list)
+    """For each forward: whether ffmpeg had both its ports open when it was asked."""
+
+
+async def _run(
+    script: str, until: str, times: int = 1, address: str = "rtmp://127.0.0.1:1/live/key"
+) -> _Run:
+    run = _Run()
 
     async def forward(feed: int, audio: int, video: int) -> list[int]:
-        forwards.append(feed)
+        run.forwards.append(feed)
+        opened = restream._open_udp_ports()
+        run.listening.append(opened is not None and {audio, video} <= opened)
         return [1, 2]
 
     async def unforward(feed: int, ids: list[int]) -> None:
         pass
 
     async def changed() -> None:
-        states.append(minder.state)
+        run.states.append(minder.state)
 
-    minder = Restream(
-        "rtmp://127.0.0.1:1/live/key",
-        forward,
-        unforward,
-        changed,
-        ffmpeg=script,
-        retry_seconds=0.05,
-    )
+    minder = Restream(address, forward, unforward, changed, ffmpeg=script, retry_seconds=0.05)
     await minder.follow(7)
     try:
         async with asyncio.timeout(30):
-            while states.count(until) < times:
+            while run.states.count(until) < times:
                 await asyncio.sleep(0.05)
     finally:
         await minder.stop()
-    return states, forwards
+    return run
 
 
 async def test_an_ffmpeg_that_sends_no_frame_is_restarted_then_said_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(restream, "FIRST_FRAME_SECONDS", 0.3)
-    states, forwards = await _run(_stand_in(tmp_path, STUCK), "failed")
-    assert "live" not in states
-    assert states[-1] == "failed" and "retrying" in states
-    assert forwards == [7] * TRIES  # a new forward from Janus for each try
+    run = await _run(_stand_in(tmp_path, STUCK), "failed")
+    assert "live" not in run.states
+    assert run.states[-1] == "failed" and "retrying" in run.states
+    assert run.forwards == [7] * TRIES  # a new forward from Janus for each try
 
 
 async def test_an_ffmpeg_that_dies_after_sending_is_started_again(tmp_path: Path) -> None:
-    states, forwards = await _run(_stand_in(tmp_path, DIES), "live", times=2)
-    assert states[:3] == ["starting", "live", "retrying"]
-    assert "failed" not in states  # it sent frames: each death starts the count again
-    assert forwards == [7, 7]
+    run = await _run(_stand_in(tmp_path, DIES), "live", times=2)
+    assert run.states[:3] == ["starting", "live", "retrying"]
+    assert "failed" not in run.states  # it sent frames: each death starts the count again
+    assert run.forwards == [7, 7]
 
 
 SAYS_WHY = """#!/bin/sh
@@ -115,32 +121,10 @@ async def test_why_ffmpeg_stopped_is_logged_without_the_stream_key(
     """An animator asking "why did it fail?" finds ffmpeg's own words in the log; the address
     holds the platform's stream key, so neither it nor the key is ever written there."""
     caplog.set_level("WARNING", logger="estaminet.media.restream")
-    states: list[str] = []
-
-    async def forward(feed: int, audio: int, video: int) -> list[int]:
-        return []
-
-    async def unforward(feed: int, ids: list[int]) -> None:
-        pass
-
-    async def changed() -> None:
-        states.append(minder.state)
-
-    minder = Restream(
-        "rtmp://127.0.0.1:1/live/key-9f8e7d6c5b",
-        forward,
-        unforward,
-        changed,
-        ffmpeg=_script(tmp_path, SAYS_WHY),
-        retry_seconds=0.05,
+    run = await _run(
+        _script(tmp_path, SAYS_WHY), "failed", address="rtmp://127.0.0.1:1/live/key-9f8e7d6c5b"
     )
-    await minder.follow(7)
-    try:
-        async with asyncio.timeout(30):
-            while "failed" not in states:
-                await asyncio.sleep(0.05)
-    finally:
-        await minder.stop()
+    assert run.forwards == []  # it stopped before opening its ports: Janus never asked
     stopped = [r.getMessage() for r in caplog.records if "ffmpeg stopped" in r.getMessage()]
     assert len(stopped) == TRIES
     assert "Connection refused" in stopped[0] and "Error opening output" in stopped[0]
@@ -151,34 +135,6 @@ async def test_why_ffmpeg_stopped_is_logged_without_the_stream_key(
 async def test_janus_is_asked_to_send_only_once_ffmpeg_listens(tmp_path: Path) -> None:
     """Janus asks the performer for a keyframe when a forward starts: an ffmpeg slow to start
     (a cold or busy machine) must have its ports open by then, however long it takes."""
-    seen_open: list[bool] = []
-    states: list[str] = []
-
-    async def forward(feed: int, audio: int, video: int) -> list[int]:
-        opened = restream._open_udp_ports()
-        seen_open.append(opened is not None and {audio, video} <= opened)
-        return []
-
-    async def unforward(feed: int, ids: list[int]) -> None:
-        pass
-
-    async def changed() -> None:
-        states.append(minder.state)
-
-    minder = Restream(
-        "rtmp://127.0.0.1:1/live/key",
-        forward,
-        unforward,
-        changed,
-        ffmpeg=_stand_in(tmp_path, SENDS, late=1.5),
-        retry_seconds=0.05,
-    )
-    await minder.follow(7)
-    try:
-        async with asyncio.timeout(30):
-            while "live" not in states:
-                await asyncio.sleep(0.05)
-    finally:
-        await minder.stop()
-    assert seen_open == [True]
-    assert states == ["starting", "live"]
+    run = await _run(_stand_in(tmp_path, SENDS, late=1.5), "live")
+    assert run.listening == [True]
+    assert run.states == ["starting", "live"]
