@@ -312,14 +312,18 @@ async def _listening(
 
 
 def _open_udp_ports() -> set[int] | None:
-    """The local ports of this machine's IPv4 UDP sockets (``None`` without ``/proc``)."""
-    try:
-        lines = Path("/proc/net/udp").read_text().splitlines()[1:]
-    except OSError:
-        return None
-    found = set()
-    for line in lines:
-        fields = line.split()
-        if len(fields) > 1 and ":" in fields[1]:
-            found.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return found
+    """The local ports of this machine's UDP sockets, IPv4 and IPv6 (``None`` without
+    ``/proc``)."""
+    found: set[int] = set()
+    read = False
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        read = True
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 1 and ":" in fields[1]:
+                found.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return found if read else None
