@@ -107,29 +107,60 @@ async def test_an_ffmpeg_that_dies_after_sending_is_started_again(tmp_path: Path
     assert run.forwards == [7, 7]
 
 
-SAYS_WHY = """#!/bin/sh
-echo "[tcp @ 0x5] Connection to tcp://127.0.0.1:1 failed: Connection refused" >&2
-echo "Error opening output rtmp://127.0.0.1:1/live/key-9f8e7d6c5b: Connection refused" >&2
-echo "rtmp publish to /live/key-9f8e7d6c5b refused" >&2
-exit 1
+# ffmpeg's own words about the address it was given (its last argument), as it writes them:
+# the whole address, its path, and one line long enough that a cut at the log's width
+# would fall in the middle of the key.
+SAYS_WHY = """#!{python}
+import sys
+address = sys.argv[-1]
+path = "/" + address.split("://", 1)[1].split("/", 1)[1]
+for line in (
+    "[tcp @ 0x5] Connection to tcp://127.0.0.1:1 failed: Connection refused",
+    f"Error opening output {{address}}: Connection refused",
+    f"rtmp publish to {{path}} refused",
+    "x" * (299 - len(address) + 6) + f" {{address}} " + "y" * 100,  # cut 6 before its end
+):
+    print(line, file=sys.stderr)
+sys.exit(1)
 """
 
 
+@pytest.mark.parametrize(
+    ("address", "key"),
+    [
+        ("rtmp://127.0.0.1:1/live/key-9f8e7d6c5b", "key-9f8e7d6c5b"),
+        ("rtmps://127.0.0.1:1/app/live?key=9f8e7d6c5b4a", "9f8e7d6c5b4a"),
+    ],
+)
 async def test_why_ffmpeg_stopped_is_logged_without_the_stream_key(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, address: str, key: str
 ) -> None:
     """An animator asking "why did it fail?" finds ffmpeg's own words in the log; the address
-    holds the platform's stream key, so neither it nor the key is ever written there."""
+    holds the platform's stream key (in its path or its query), so neither the address nor
+    the key, nor a piece of it cut short at the log's width, is ever written there."""
     caplog.set_level("WARNING", logger="estaminet.media.restream")
-    run = await _run(
-        _script(tmp_path, SAYS_WHY), "failed", address="rtmp://127.0.0.1:1/live/key-9f8e7d6c5b"
-    )
+    script = _script(tmp_path, SAYS_WHY.format(python=sys.executable))
+    run = await _run(script, "failed", address=address)
     assert run.forwards == []  # it stopped before opening its ports: Janus never asked
     stopped = [r.getMessage() for r in caplog.records if "ffmpeg stopped" in r.getMessage()]
     assert len(stopped) == TRIES
     assert "Connection refused" in stopped[0] and "Error opening output" in stopped[0]
-    assert "key-9f8e7d6c5b" not in caplog.text
-    assert "rtmp://127.0.0.1:1/live" not in caplog.text
+    assert "xxxxxxxx" in stopped[0]  # the long line is there, cut short
+    for secret in (key, key[:6], "127.0.0.1:1/"):
+        assert secret not in caplog.text
+
+
+async def test_an_ffmpeg_that_never_opens_its_ports_is_not_forwarded_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An ffmpeg that runs but never listens (a wrong build, a port taken meanwhile) is
+    stopped and tried again, then said failed; Janus is never asked to send to nobody."""
+    monkeypatch.setattr(restream, "BIND_SECONDS", 0.3)
+    caplog.set_level("WARNING", logger="estaminet.media.restream")
+    run = await _run(_script(tmp_path, "#!/bin/sh\nexec sleep 30\n"), "failed")
+    assert run.forwards == []
+    assert run.states[0] == "starting" and run.states[-1] == "failed" and "live" not in run.states
+    assert sum("ffmpeg opened no port" in r.getMessage() for r in caplog.records) == TRIES
 
 
 async def test_janus_is_asked_to_send_only_once_ffmpeg_listens(tmp_path: Path) -> None:

@@ -45,6 +45,8 @@ BIND_SECONDS = 15.0
 """How long ffmpeg may take to start and open its UDP ports before Janus is asked to send."""
 _SAID_LINES = 8
 """The last lines of ffmpeg's own error output kept, logged when it stops."""
+_SAID_WIDTH = 300
+"""Characters kept of each of those lines."""
 
 
 def check_rtmp(address: object) -> str:
@@ -206,7 +208,9 @@ class Restream:
         self.process = process
         said: deque[str] = deque(maxlen=_SAID_LINES)
         assert process.stderr is not None
-        collecting = asyncio.get_running_loop().create_task(_collect(process.stderr, said))
+        collecting = asyncio.get_running_loop().create_task(
+            _collect(process.stderr, said, self._blotted)
+        )
         streams: list[int] = []
         sent = False
         try:
@@ -271,24 +275,41 @@ class Restream:
                     await self._unforward(feed, streams)
 
     def _told(self, said: deque[str]) -> str:
-        """ffmpeg's last words for the log, with the address and its stream key blotted out."""
-        if not said:
-            return ""
+        """ffmpeg's last words for the log (each line blotted out as it came)."""
+        return f": {' | '.join(said)}" if said else ""
+
+    def _blotted(self, text: str) -> str:
+        """``text`` with the address, its path, its query and its last part (the key)
+        replaced by « … »."""
         parts = urlsplit(self._address)
         secrets = [self._address, parts.path, parts.query, parts.path.rstrip("/").split("/")[-1]]
-        text = " | ".join(said)
         for secret in sorted((s for s in secrets if s), key=len, reverse=True):
             text = text.replace(secret, "…")
-        return f": {text}"
+        return text
 
 
-async def _collect(stream: asyncio.StreamReader, said: deque[str]) -> None:
-    """Keep the last lines ffmpeg writes on its error output (read to the end, so that it
-    never blocks on a full pipe)."""
-    while raw := await stream.readline():
-        line = raw.decode(errors="replace").strip()
+async def _collect(
+    stream: asyncio.StreamReader, said: deque[str], blot: Callable[[str], str]
+) -> None:
+    """Keep the last lines ffmpeg writes on its error output, blotted out *before* they are
+    cut short (a key cut in two would no longer be recognised), and read to the end so that
+    ffmpeg never blocks on a full pipe. A line longer than the reader's limit (64 KiB) is
+    dropped whole, its end included (and so, at worst, the line after it): never in part."""
+    skipping = False
+    while True:
+        try:
+            raw = await stream.readline()
+        except ValueError:  # longer than the limit: what was read of it is gone
+            skipping = True
+            continue
+        if not raw:
+            return
+        if skipping:  # the end of that over-long line
+            skipping = False
+            continue
+        line = blot(raw.decode(errors="replace").strip())
         if line:
-            said.append(line[:300])
+            said.append(line[:_SAID_WIDTH])
 
 
 async def _listening(
