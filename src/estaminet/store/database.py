@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import MetaData, event, make_url
 from sqlalchemy.dialects import registry
@@ -24,11 +25,14 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     SQLiteDialect_aiosqlite,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlalchemy.util import EMPTY_DICT
 
 __all__ = ["Database", "UTCDateTime", "metadata", "utcnow"]
+
+_T = TypeVar("_T")
 
 metadata = MetaData(
     naming_convention={
@@ -258,6 +262,46 @@ class Database:
         """A connection for reads (no commit needed)."""
         async with self.engine.connect() as conn:
             yield conn
+
+    async def in_one_trip(
+        self, conn: AsyncConnection, work: Callable[[sqlite3.Connection], _T]
+    ) -> _T:
+        """SQLite only: ``work(raw)`` on the sqlite3 connection behind ``conn``, whole, in one
+        trip to aiosqlite's thread.
+
+        For a hot unit of work whose statements SQLAlchemy would each build, run and read
+        back through the adapter (a chat post: three statements, about 0.14 ms of the
+        event loop's CPU each). ``work`` runs inside ``conn``'s transaction: sqlite3 opens
+        it before the first write, and it is committed or rolled back with the rest of
+        the unit of work when the ``begin()`` block ends. ``work`` gets and returns plain
+        values: what it binds and reads must be converted as the columns' types do (see
+        :attr:`sqlite_datetime`).
+        """
+        if not self.is_sqlite:
+            raise RuntimeError("in_one_trip is for SQLite")
+        raw = await conn.get_raw_connection()
+        adapted = raw.dbapi_connection
+        driver = raw.driver_connection
+        try:
+            async with adapted._execute_mutex:  # type: ignore[union-attr]
+                result: _T = await driver._execute(work, driver._conn)  # type: ignore[union-attr]
+        except sqlite3.Error as error:
+            # As SQLAlchemy reports a statement's failure, its parameters left out.
+            raise DBAPIError.instance(
+                None, None, error, sqlite3.Error, hide_parameters=True, dialect=conn.dialect
+            ) from error
+        return result
+
+    @functools.cached_property
+    def sqlite_datetime(self) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+        """How a :class:`UTCDateTime` column stores an instant on this SQLite database, and
+        reads it back: SQLAlchemy's own conversions, for :meth:`in_one_trip`."""
+        dialect = self.engine.dialect
+        column = UTCDateTime().dialect_impl(dialect)
+        store, read = column.bind_processor(dialect), column.result_processor(dialect, None)
+        assert store is not None
+        assert read is not None
+        return store, read
 
     async def create_all(self) -> None:
         """Create every table directly (tests); production uses :func:`estaminet.store.migrate.upgrade`."""

@@ -1,0 +1,166 @@
+"""A post that mentions nobody runs in one trip to aiosqlite's thread on SQLite
+(``chat._post_in_one_trip``): it must store and return exactly what the SQLAlchemy path
+stores and returns, refuse and roll back the same way, and fail as a database error
+that leaves nothing behind. On PostgreSQL every post takes the SQLAlchemy path."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from estaminet.kernel.errors import Forbidden
+from estaminet.kernel.user import User
+from estaminet.people import actions
+from estaminet.people.model import Role
+from estaminet.store import Database
+from estaminet.venue import chat
+from estaminet.venue.rooms import room_by_slug
+from estaminet.venue.schema import messages, room_restrictions
+from tests.conftest import FixedClock
+
+from .test_chat import MAX, setup_venue
+
+
+async def _stored(db: Database, message_id: int) -> dict[str, Any]:
+    """The message's row as the database holds it (SQLite: the stored text of the time)."""
+    async with db.read() as conn:
+        row = (
+            await conn.exec_driver_sql(
+                "SELECT author_id, author_name, body, html, created_at, edited_at, deleted_at,"
+                " deleted_by, client_id FROM messages WHERE id = " + str(int(message_id))
+            )
+        ).one()
+    return dict(row._mapping)
+
+
+async def _last_seq(db: Database, slug: str) -> int:
+    async with db.read() as conn:
+        room = await room_by_slug(conn, slug)
+    assert room is not None
+    return room.last_seq
+
+
+async def test_a_post_in_one_trip_stores_and_returns_what_the_sqlalchemy_path_does(
+    db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bar, alice, _ = await setup_venue(db, clock)
+    async with db.read() as conn:
+        other = await room_by_slug(conn, "jeux")
+    assert other is not None
+    now = clock() + timedelta(microseconds=123_456)  # the stored text keeps microseconds
+    text = "Salut **tout** le monde <b>!</b>"
+
+    trips: list[object] = []
+    one_trip = Database.in_one_trip
+
+    async def counted(self: Database, conn: Any, work: Any) -> Any:
+        trips.append(work)
+        return await one_trip(self, conn, work)
+
+    monkeypatch.setattr(Database, "in_one_trip", counted)
+    quick = await chat.post_message(db, alice, bar, text, now, max_length=MAX, client_id="q-1")
+    assert len(trips) == (1 if db.is_sqlite else 0)
+    # The same post through SQLAlchemy's statements, in another room.
+    monkeypatch.setattr(Database, "is_sqlite", property(lambda _self: False))
+    slow = await chat.post_message(db, alice, other, text, now, max_length=MAX, client_id="q-1")
+    monkeypatch.undo()
+    assert len(trips) == (1 if db.is_sqlite else 0)
+
+    # What is returned is what a read gives back, field for field.
+    async with db.read() as conn:
+        assert [quick.message] == await chat.history(conn, bar)
+        assert [slow.message] == await chat.history(conn, other)
+    assert quick.message.created_at == now and quick.message.created_at.tzinfo is not None
+    # What is stored is the same, down to the text of the time.
+    assert await _stored(db, quick.message.id) == await _stored(db, slow.message.id)
+    for field in ("author_id", "author_name", "body", "html", "created_at", "seq"):
+        assert getattr(quick.message, field) == getattr(slow.message, field), field
+    assert quick.mentioned == slow.mentioned == () and not quick.duplicate
+    assert quick.notices == slow.notices == ()
+
+
+async def test_one_trip_refusals_and_retries_use_no_number(db: Database, clock: FixedClock) -> None:
+    """Kicked before muted, a retry returns the first post, a restriction that has ended
+    refuses nothing; a refusal or a retry leaves the room's number where it was."""
+    bar, alice, bob = await setup_venue(db, clock)
+    first = await chat.post_message(db, bob, bar, "un", clock(), max_length=MAX, client_id="b-1")
+    until = clock() + timedelta(minutes=5)
+    async with db.begin() as conn:
+        for kind in ("mute", "kick"):
+            await conn.execute(
+                insert(room_restrictions).values(
+                    room_id=bar.id, user_id=alice.id, kind=kind, until=until
+                )
+            )
+        await conn.execute(
+            insert(room_restrictions).values(
+                room_id=bar.id, user_id=bob.id, kind="mute", until=clock() - timedelta(seconds=1)
+            )
+        )
+    with pytest.raises(Forbidden) as caught:
+        await chat.post_message(db, alice, bar, "non", clock(), max_length=MAX, client_id="a-1")
+    assert caught.value.code == "venue/kicked"
+    assert await _last_seq(db, "bar") == first.message.seq
+
+    again = await chat.post_message(db, bob, bar, "un", clock(), max_length=MAX, client_id="b-1")
+    assert again.duplicate and again.message == first.message
+    assert await _last_seq(db, "bar") == first.message.seq
+
+    # Bob's mute ended a second ago: he posts, with the next number.
+    second = await chat.post_message(db, bob, bar, "deux", clock(), max_length=MAX)
+    assert second.message.seq == first.message.seq + 1 and not second.duplicate
+    # At its last instant a restriction still holds (``until > now``).
+    clock.advance(minutes=5)
+    async with db.begin() as conn:
+        await conn.execute(
+            room_restrictions.delete().where(
+                room_restrictions.c.user_id == alice.id, room_restrictions.c.kind == "kick"
+            )
+        )
+    with pytest.raises(Forbidden) as caught:
+        await chat.post_message(
+            db, alice, bar, "non", clock() - timedelta(microseconds=1), max_length=MAX
+        )
+    assert caught.value.code == "chat/muted"
+    posted = await chat.post_message(db, alice, bar, "oui", clock(), max_length=MAX)
+    assert posted.message.seq == second.message.seq + 1
+    async with db.read() as conn:
+        assert [m.body for m in await chat.history(conn, bar)] == ["un", "deux", "oui"]
+
+
+async def test_a_post_the_database_refuses_leaves_nothing(db: Database, clock: FixedClock) -> None:
+    """An author whose row is gone (deleted meanwhile): the insert breaks the foreign key;
+    the error is the database's, as on the SQLAlchemy path, its values kept out of the
+    message, and the room's number is not used up."""
+    bar, _, _ = await setup_venue(db, clock)
+    ghost = User("f" * 32, "Fantôme secret", Role.MEMBER, None, None, False, clock())
+    with pytest.raises(IntegrityError) as caught:
+        await chat.post_message(db, ghost, bar, "boo", clock(), max_length=MAX)
+    assert "Fantôme" not in str(caught.value) and "boo" not in str(caught.value)
+    assert await _last_seq(db, "bar") == 0
+    async with db.read() as conn:
+        assert (await conn.execute(select(messages.c.id))).all() == []
+    # The connection it used goes on serving.
+    chloe = await actions.create_user(db, "Chloé", Role.MEMBER, clock())
+    posted = await chat.post_message(db, chloe, bar, "me voici", clock(), max_length=MAX)
+    assert posted.message.seq == 1
+
+
+async def test_in_one_trip_is_for_sqlite_only(db: Database, clock: FixedClock) -> None:
+    bar, _, _ = await setup_venue(db, clock)
+    async with db.begin() as conn:
+        if db.is_sqlite:
+            seq = await db.in_one_trip(
+                conn,
+                lambda raw: raw.execute(
+                    "SELECT last_seq FROM rooms WHERE id = ?", (bar.id,)
+                ).fetchone()[0],
+            )
+            assert seq == 0
+        else:
+            with pytest.raises(RuntimeError):
+                await db.in_one_trip(conn, lambda raw: None)
