@@ -5,6 +5,7 @@ that leaves nothing behind. On PostgreSQL every post takes the SQLAlchemy path."
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -57,14 +58,15 @@ async def test_a_post_in_one_trip_stores_and_returns_what_the_sqlalchemy_path_do
     trips: list[object] = []
     one_trip = Database.in_one_trip
 
-    async def counted(self: Database, conn: Any, work: Any) -> Any:
+    async def counted(self: Database, work: Any) -> Any:
         trips.append(work)
-        return await one_trip(self, conn, work)
+        return await one_trip(self, work)
 
     monkeypatch.setattr(Database, "in_one_trip", counted)
     quick = await chat.post_message(db, alice, bar, text, now, max_length=MAX, client_id="q-1")
     assert len(trips) == (1 if db.is_sqlite else 0)
     # The same post through SQLAlchemy's statements, in another room.
+    monkeypatch.setattr(chat, "_post_in_one_trip", None)  # any use of it would fail
     monkeypatch.setattr(Database, "is_sqlite", property(lambda _self: False))
     slow = await chat.post_message(db, alice, other, text, now, max_length=MAX, client_id="q-1")
     monkeypatch.undo()
@@ -150,17 +152,34 @@ async def test_a_post_the_database_refuses_leaves_nothing(db: Database, clock: F
     assert posted.message.seq == 1
 
 
-async def test_in_one_trip_is_for_sqlite_only(db: Database, clock: FixedClock) -> None:
+async def test_a_unit_of_work_in_one_trip_commits_whole_or_not_at_all(
+    db: Database, clock: FixedClock
+) -> None:
+    """What ``work`` wrote is committed when it returns and rolled back when it raises,
+    whether the error is its own or the database's; SQLite only."""
     bar, _, _ = await setup_venue(db, clock)
+    bump = "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ?"
+    if not db.is_sqlite:
+        with pytest.raises(RuntimeError):
+            await db.in_one_trip(lambda raw: None)
+        return
+
+    def bump_then(raw: sqlite3.Connection, then: str) -> int:
+        raw.execute(bump, (bar.id,))
+        if then == "own":
+            raise LookupError("changed my mind")
+        if then == "database":
+            raw.execute("INSERT INTO rooms (id) VALUES (?)", (bar.id,))
+        return int(raw.execute("SELECT last_seq FROM rooms WHERE id = ?", (bar.id,)).fetchone()[0])
+
+    assert await db.in_one_trip(lambda raw: bump_then(raw, "keep")) == 1
+    with pytest.raises(LookupError):
+        await db.in_one_trip(lambda raw: bump_then(raw, "own"))
+    with pytest.raises(IntegrityError):
+        await db.in_one_trip(lambda raw: bump_then(raw, "database"))
+    assert await _last_seq(db, "bar") == 1
+    # Nothing was left open: the next unit of work, either way, starts clean.
+    assert await db.in_one_trip(lambda raw: bump_then(raw, "keep")) == 2
     async with db.begin() as conn:
-        if db.is_sqlite:
-            seq = await db.in_one_trip(
-                conn,
-                lambda raw: raw.execute(
-                    "SELECT last_seq FROM rooms WHERE id = ?", (bar.id,)
-                ).fetchone()[0],
-            )
-            assert seq == 0
-        else:
-            with pytest.raises(RuntimeError):
-                await db.in_one_trip(conn, lambda raw: None)
+        await conn.exec_driver_sql("UPDATE rooms SET last_seq = 10 WHERE slug = 'bar'")
+    assert await _last_seq(db, "bar") == 10

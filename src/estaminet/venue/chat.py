@@ -295,13 +295,20 @@ _SQLITE_INSERT = (
 
 @dataclass(frozen=True, slots=True)
 class _Trip:
-    """What the one trip found: the number taken, the author's restrictions, the first copy
-    of this message if a retry got in first, else the new message's id."""
+    """What the one trip did: the number it took and the new message's id."""
 
     seq: int
-    active: frozenset[str]
-    first_id: int | None = None
-    new_id: int | None = None
+    new_id: int
+
+
+class _NotPosted(Exception):
+    """Raised in aiosqlite's thread to roll the post back: the author's restrictions, or the
+    id of this very message if a retry got in first."""
+
+    def __init__(self, active: frozenset[str], first_id: int | None = None) -> None:
+        super().__init__()
+        self.active = active
+        self.first_id = first_id
 
 
 def _post_in_thread(
@@ -320,15 +327,16 @@ def _post_in_thread(
         _SQLITE_BEFORE_POSTING, (room_id, author_id, created_at, room_id, author_id, client_id)
     ).fetchall():
         if message_id is not None:
-            return _Trip(seq, frozenset(active), first_id=message_id)
+            raise _NotPosted(frozenset(active), message_id)
         active.add(kind)
     if active:
-        return _Trip(seq, frozenset(active))
+        raise _NotPosted(frozenset(active))
     cursor = raw.execute(
         _SQLITE_INSERT,
         (room_id, author_id, author_name, text, html, created_at, client_id, seq),
     )
-    return _Trip(seq, frozenset(), new_id=cursor.lastrowid)
+    assert cursor.lastrowid is not None
+    return _Trip(seq, cursor.lastrowid)
 
 
 async def _post_in_one_trip(
@@ -342,19 +350,20 @@ async def _post_in_one_trip(
 ) -> Posted:
     store, read = db.sqlite_datetime
     created_at = store(now)
-    async with db.begin() as conn:
+    try:
         trip = await db.in_one_trip(
-            conn,
             lambda raw: _post_in_thread(
                 raw, room.id, author.id, author.display_name, text, html, created_at, client_id
-            ),
+            )
         )
-        # Refused or already there: the block rolls back, the number is not used up.
-        if trip.first_id is not None:
-            first = (await conn.execute(_BY_ID, {"id": trip.first_id})).one()
-            raise _AlreadyPosted(Posted(_message(first), (), duplicate=True))
-        _refuse(trip.active)
-    assert trip.new_id is not None
+    except _NotPosted as refused:
+        # Rolled back: the number is not used up.
+        if refused.first_id is not None:
+            async with db.read() as conn:
+                first = (await conn.execute(_BY_ID, {"id": refused.first_id})).one()
+            return Posted(_message(first), (), duplicate=True)
+        _refuse(refused.active)
+        raise AssertionError("a refusal without a reason") from refused
     message = ChatMessage(
         trip.new_id,
         room.id,
