@@ -50,6 +50,9 @@ def _serve(out: Path, module: str, args: list[str]) -> int:
         )
         if signum == signal.SIGUSR1:
             before[:] = [snapshot]
+            # A snapshot of the whole heap takes seconds, during which the server answers
+            # nobody: the bench connects its clients only once this file is there.
+            out.with_suffix(".ready").write_text("ready")
             return
         count = int(os.environ.get("BENCH_MEMTRACE_CLIENTS", "1"))
         lines = [
@@ -111,7 +114,13 @@ async def _measure(clients: int, compression: bool) -> str:
             await server.wait_idle()
             used_before = server.memory_bytes()
             server.process.send_signal(signal.SIGUSR1)
-            await asyncio.sleep(2.0)
+            ready = out.with_suffix(".ready")
+            deadline = time.monotonic() + 300
+            while not ready.exists() and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+            if not ready.exists():
+                raise RuntimeError("no first snapshot:\n" + server.log_tail(30))
+            await server.wait_idle()
             fleet = Fleet(dialect)
             try:
                 await fleet.connect(HOST, spec.port, clients, compression=compression)
