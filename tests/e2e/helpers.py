@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,10 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, expect
 
+from estaminet import cli
+from estaminet.people.model import Role
 from estaminet.realtime import patch
+from estaminet.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,11 +88,17 @@ class Venue:
         return done.stdout
 
     def create_invite(self, *, uses: int | None = None, role: str = "guest") -> str:
-        """A new invite link, made with ``estaminet invite create``."""
-        args = ["invite", "create", "--role", role]
-        if uses is not None:
-            args += ["--uses", str(uses)]
-        return printed_link(self.cli(*args), "i", self.base_url)
+        """A new invite link, made by ``estaminet invite create``'s own code (``cli._invite``,
+        with the command's default of 7 days) in this process: a new Python for each link
+        cost a second or more. The command itself is tested in tests/test_cli.py."""
+        settings = Settings(
+            data_dir=self.data_dir, database_url=self.database_url, base_url=self.base_url
+        )
+        made = cli._invite(settings, Role(role), 7.0, uses, "")
+        # In a thread: while Playwright's sync API lives, this thread has its event loop.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            link = pool.submit(asyncio.run, made).result(timeout=60)
+        return printed_link(link, "i", self.base_url)
 
 
 def free_port() -> int:
