@@ -131,10 +131,11 @@ def test_dessin_round_watched_live_and_guessed(people: Visitors) -> None:
     wait_online(alice)
 
     alice_frames = _record(alice)
-    bruno = people.guest("Bruno", **PHONE_390)
+    # Straight to the table: in over HTTP, without the invite form's page loads.
+    bruno = people.sign_up("Bruno", **PHONE_390)
     bruno_frames = _record(bruno)
     _sit(bruno, table_id, "player")
-    watcher = people.guest("Sacha")
+    watcher = people.sign_up("Sacha")
     watcher_frames = _record(watcher)
     _sit(watcher, table_id, "spectator")
 

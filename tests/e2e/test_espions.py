@@ -52,7 +52,10 @@ class Person:
         return "spymaster" if self.spymaster else "guesser" if self.team else "watcher"
 
 
-def arrive(people: Visitors, name: str, **options: Any) -> Person:
+def arrive(people: Visitors, name: str, *, plan: bool = True, **options: Any) -> Person:
+    """Someone comes in; every frame their page receives is recorded. ``plan=False``: someone
+    who goes straight to the table comes in over HTTP (``Visitors.sign_up``), without the
+    invite form's page loads (the other browser tests go through the form)."""
     context = people.context(**options)
     device = "phone" if options.get("is_mobile") else "desktop"
     person = Person(name, page=None, device=device)  # type: ignore[arg-type]
@@ -71,7 +74,9 @@ def arrive(people: Visitors, name: str, **options: Any) -> Person:
             )
 
     context.on("page", lambda page: page.on("websocket", on_socket))
-    person.page = people.guest(name, context=context)
+    person.page = (
+        people.guest(name, context=context) if plan else people.sign_up(name, context=context)
+    )
     return person
 
 
@@ -186,9 +191,9 @@ def test_espions_round_no_frame_to_a_non_spymaster_holds_the_key(people: Visitor
 
     players = [alice]
     for name, options in (("Bruno", PHONE_390), ("Chloé", {}), ("Denis", {})):
-        players.append(arrive(people, name, **options))
+        players.append(arrive(people, name, plan=False, **options))
         sit(players[-1].page, table_id, "player")
-    watcher = arrive(people, "Sacha")  # a desktop screen
+    watcher = arrive(people, "Sacha", plan=False)  # a desktop screen
     sit(watcher.page, table_id, "spectator")
     everyone = [*players, watcher]
 

@@ -80,7 +80,8 @@ def test_hat_pledge_on_a_phone_moves_the_bar_and_the_treasurer_marks_it(
     screenshot(admin, "hat-cause-desktop")
 
     # Bea watches the stage on a computer; the hat is in its panel.
-    bea = people.guest("Bea Spectatrice")
+    # (Bea and Awa go straight to the stage: in over HTTP, without the invite form's loads.)
+    bea = people.sign_up("Bea Spectatrice")
     bea.goto("/r/scene")
     wait_online(bea)
     panel = bea.locator(".hat-panel")
@@ -89,7 +90,7 @@ def test_hat_pledge_on_a_phone_moves_the_bar_and_the_treasurer_marks_it(
     screenshot(bea, "hat-stage-panel-desktop", full_page=False)
 
     # Awa, on a phone, pledges from the stage's panel.
-    awa = people.guest("Awa Nouvelle", **PHONE_390)
+    awa = people.sign_up("Awa Nouvelle", **PHONE_390)
     awa.goto("/r/scene")
     _no_sideways_scroll(awa)
     screenshot(awa, "hat-stage-panel-phone")

@@ -57,12 +57,16 @@ with (files("estaminet") / "locale" / "fr" / "LC_MESSAGES" / "messages.po").open
 class Person:
     """A page whose received WebSocket frames are all kept, in order."""
 
-    def __init__(self, people: Visitors, name: str, **options: Any) -> None:
+    def __init__(self, people: Visitors, name: str, *, plan: bool = True, **options: Any) -> None:
+        """``plan=False``: someone who goes straight to the table comes in over HTTP
+        (``Visitors.sign_up``), without the invite form's page loads."""
         context = people.context(**options)
         self.frames: list[str] = []
         context.on("page", lambda page: page.on("websocket", self._socket))
         self.name = name
-        self.page = people.guest(name, context=context)
+        self.page = (
+            people.guest(name, context=context) if plan else people.sign_up(name, context=context)
+        )
 
     def _socket(self, ws: Any) -> None:
         kept: dict[str, list[str]] = {}
@@ -266,9 +270,9 @@ def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> 
 
     players = {"Alice": host}
     for name in PLAYERS[1:]:
-        players[name] = Person(people, name, **PHONE_390)
+        players[name] = Person(people, name, plan=False, **PHONE_390)
         _sit(players[name].page, table_id, "player")
-    sacha = Person(people, WATCHER)  # a desktop screen
+    sacha = Person(people, WATCHER, plan=False)  # a desktop screen
     watcher = sacha.page
     _sit(watcher, table_id, "spectator")
 

@@ -84,9 +84,10 @@ def test_soiree_of_two_games_with_scoreboard_podium_and_a_watcher(people: Visito
     soiree = "/s/" + animator.url.rsplit("/", 1)[1]
     expect(animator.locator(".soiree-rule").first).to_contain_text("1re 10, 2e 7, 3e 5, 4e 3")
 
-    alice = people.guest("Alice", **PHONE_390)
-    bruno = people.guest("Bruno")
-    sacha = people.guest("Sacha")
+    # Each goes straight to a room or the soirée: in over HTTP, without the invite form's loads.
+    alice = people.sign_up("Alice", **PHONE_390)
+    bruno = people.sign_up("Bruno")
+    sacha = people.sign_up("Sacha")
     # The game picker: live filters on the phone (no voice needed, three people).
     alice.goto("/r/jeux")
     picker = alice.locator("[data-game-picker]")
