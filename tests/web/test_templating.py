@@ -80,3 +80,27 @@ def test_templating_translations_remembered_say_the_same_as_jinja_s() -> None:
         "Lever la main|Lever la main&lt;b&gt;|Lever la main<b>|"
         "&lt;Théo&gt; demande de l'aide|not in the catalog"
     )
+
+
+def test_templating_a_message_s_time_is_babel_s_hh_mm_in_brussels() -> None:
+    """The ``time`` filter writes the hour as Babel's ``HH:mm`` would, in the venue's time
+    zone, across both changes of the clock (it no longer asks Babel for every message)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from babel.dates import format_time
+
+    templates = Templates()
+    brussels = ZoneInfo("Europe/Brussels")
+    starts = (
+        datetime(2026, 3, 29, 0, 0, tzinfo=UTC),  # summer time begins at 01:00 UTC
+        datetime(2026, 10, 25, 0, 0, tzinfo=UTC),  # and ends at 01:00 UTC
+        datetime(2026, 12, 5, 22, 45, 30, tzinfo=UTC),
+    )
+    for locale in ("fr", "en"):
+        filter_ = templates.env(locale).filters["time"]
+        for start in starts:
+            for minutes in range(0, 180, 7):
+                when = start + timedelta(minutes=minutes)
+                expected = format_time(when.astimezone(brussels), "HH:mm", locale=locale)
+                assert filter_(when) == expected, (locale, when)

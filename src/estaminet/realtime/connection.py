@@ -177,9 +177,6 @@ class Connection:
             if held is not None:
                 held.append(frame)
                 return
-        self._push_frame(frame)
-
-    def _push_frame(self, frame: Frame) -> None:
         encoding = self._encoding
         if encoding is not None and self._writer is None and not self.closed:
             # The hot path of a broadcast: the frame's bytes, built once, straight to the socket.
@@ -288,4 +285,4 @@ class Connection:
             self._holding = None
         for frame in held:
             if frame.seq > after:
-                self._push_frame(frame)
+                self.deliver(frame)  # its topic is no longer held: sent

@@ -47,6 +47,14 @@ class Encoding:
 
     deflate_bits: int | None = None
     mem_level: int = 8
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        # Hashed once: a broadcast looks its frame up by (language, encoding) per connection.
+        object.__setattr__(self, "_hash", hash((self.deflate_bits, self.mem_level)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def frame(self, text: str) -> bytes:
         """``text`` as one unmasked, unfragmented WebSocket text frame."""

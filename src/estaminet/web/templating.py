@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import (
     BaseLoader,
@@ -139,7 +139,8 @@ class Templates:
         return value.astimezone(self.tz)
 
     def _time_filter(self, locale: str) -> Any:
-        return lambda value: format_time(self._local(value), "HH:mm", locale=locale)
+        # "HH:mm" is written alike in every language the venue speaks: no Babel per message.
+        return lambda value: self._local(value).strftime("%H:%M")
 
     def _datetime_filter(self, locale: str) -> Any:
         return lambda value, fmt="medium": format_datetime(
