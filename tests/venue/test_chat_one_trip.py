@@ -183,3 +183,39 @@ async def test_a_unit_of_work_in_one_trip_commits_whole_or_not_at_all(
     async with db.begin() as conn:
         await conn.exec_driver_sql("UPDATE rooms SET last_seq = 10 WHERE slug = 'bar'")
     assert await _last_seq(db, "bar") == 10
+
+
+async def test_posts_at_the_same_moment_each_take_their_own_number(
+    db: Database, clock: FixedClock
+) -> None:
+    """Twenty posts sent together, and a SQLAlchemy write among them: each post gets its own
+    number, none is lost, no "database is locked" (the trip holds the same write lock as
+    ``begin()``)."""
+    import asyncio
+
+    bar, alice, bob = await setup_venue(db, clock)
+
+    async def other_write() -> None:
+        async with db.begin() as conn:
+            await conn.execute(
+                insert(room_restrictions).values(
+                    room_id=bar.id, user_id=bob.id, kind="mute", until=clock() - timedelta(days=1)
+                )
+            )
+
+    posted, _ = await asyncio.gather(
+        asyncio.gather(
+            *(
+                chat.post_message(
+                    db, alice, bar, f"n° {i}", clock(), max_length=MAX, client_id=f"c-{i}"
+                )
+                for i in range(20)
+            )
+        ),
+        other_write(),
+    )
+    assert sorted(p.message.seq for p in posted) == list(range(1, 21))
+    assert len({p.message.id for p in posted}) == 20
+    assert await _last_seq(db, "bar") == 20
+    async with db.read() as conn:
+        assert len(await chat.history(conn, bar)) == 20
