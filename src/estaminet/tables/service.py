@@ -54,6 +54,8 @@ __all__ = ["TableService", "sees", "viewer_topic", "watcher_id"]
 
 # The game the "set up a table" form offers first: the one people come to play.
 DEFAULT_GAME = "werewolf"
+KEPT_TABLES = 256
+"""How many running tables' copies :meth:`TableService.table_to_act` keeps (the oldest go first)."""
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,8 @@ class TableService:
         """The screen last published on each topic: the next one is sent as a patch of it."""
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
+        self._running: dict[int, TableInfo] = {}
+        """A copy of each running table read for a move (see :meth:`table_to_act`)."""
         self.ended_listeners: list[Callable[[int], Awaitable[None]]] = []
         """Called with a table's id when its host ends it (moves end a game through the engine's
         listeners): the soirée it belongs to updates its running order."""
@@ -127,6 +131,33 @@ class TableService:
     async def table(self, table_id: int) -> TableInfo:
         async with self.db.read() as conn:
             return await actions.load_table(conn, table_id)
+
+    async def table_to_act(self, table_id: int, user_id: str) -> TableInfo:
+        """The table, as a move by ``user_id`` needs it: a seated player's is read once a game.
+
+        A move needs who its author is at the table and which game it plays. Reading the
+        table reads everyone at it (hundreds, with spectators) and their names: most of a
+        move's cost before its views. But a running game's seats do not change until it
+        ends: seats are dealt at the start, leaving and kicks refuse a seated player, and
+        nobody sits down later. So a copy read while the game ran, that shows ``user_id``
+        in a seat, still says who they are and which game it is. Anyone else (a spectator,
+        a narrator, who may become a spectator; a practice table, which its narrator pauses)
+        is read afresh each time; and whether the game still runs is for the engine to say
+        (it refuses a move once a game was stopped).
+        """
+        kept = self._running.get(table_id)
+        if kept is not None:
+            me = kept.participant(user_id)
+            if me is not None and me.role == "player" and me.seat is not None:
+                return kept
+        table = await self.table(table_id)
+        if table.status == "running" and table.practice is None:
+            if table_id not in self._running and len(self._running) >= KEPT_TABLES:
+                del self._running[next(iter(self._running))]
+            self._running[table_id] = table
+        else:
+            self._running.pop(table_id, None)
+        return table
 
     async def user(self, principal: Principal) -> User:
         async with self.db.read() as conn:
@@ -165,7 +196,7 @@ class TableService:
         table_id, action = data.get("table"), data.get("action")
         if not is_storable_int(table_id) or not isinstance(action, dict):
             raise BadInput("gateway/malformed", N_("This message could not be read."))
-        table = await self.table(table_id)
+        table = await self.table_to_act(table_id, ctx.principal.user_id)
         viewer = self.viewer_for(table, ctx.principal.user_id)
         rules = self.lookup(table.key)
         watcher = watcher_seat(rules)
@@ -343,6 +374,7 @@ class TableService:
             return
         await self.publish_views(table, live)
         if live.status == "ended":
+            self._running.pop(live.id, None)
             # No move follows: forget the screens kept as the base of the next patches.
             for viewer in self.viewers(table):
                 self._sent.pop(viewer_topic(table.id, viewer), None)

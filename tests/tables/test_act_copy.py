@@ -1,0 +1,155 @@
+"""A move reads the table once a game for a seated player, and afresh for anyone else.
+
+Reading a table reads everyone at it (with 500 spectators, most of a move's cost before
+its views). A running game's seats do not change until it ends, so the copy a seated
+player's first move read serves that game's later moves by any seated player; spectators,
+narrators and practice tables are read afresh, and the engine, not the copy, says whether
+the game still runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from estaminet.people.model import Role
+from estaminet.tables import service as table_service
+from estaminet.tables.model import Participant, Practice, TableInfo
+from estaminet.tables.service import TableService
+from tests.support.live_server import LiveServer
+from tests.tables.test_tables_live import create_table, post, seat_topic
+
+NOW = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
+
+
+def _table(table_id: int, status: str = "running", **changes: Any) -> TableInfo:
+    people = (
+        Participant("anna", "Anna", "player", 0, 0),
+        Participant("bram", "Bram", "player", 1, 1),
+        Participant("wout", "Wout", "spectator", None, 2),
+        Participant("nora", "Nora", "narrator", None, 3),
+    )
+    table = TableInfo(
+        table_id, "werewolf", "game", 1, "jeux", "T", "anna", status, {}, False, 500, NOW, None,
+        people,
+    )  # fmt: skip
+    return dataclasses.replace(table, **changes)
+
+
+class _Reads:
+    """A table service whose reads of the database are counted (and scripted)."""
+
+    def __init__(self, tables: Callable[[int], TableInfo]) -> None:
+        self.reads: list[int] = []
+        self.service = object.__new__(TableService)
+        self.service._running = {}
+
+        async def read(table_id: int) -> TableInfo:
+            self.reads.append(table_id)
+            return tables(table_id)
+
+        self.service.table = read  # type: ignore[method-assign]
+
+
+async def test_seated_players_share_one_read_while_anyone_else_is_read_each_time() -> None:
+    reads = _Reads(lambda i: _table(i))
+    first = await reads.service.table_to_act(1, "anna")
+    assert await reads.service.table_to_act(1, "bram") is first
+    assert await reads.service.table_to_act(1, "anna") is first
+    assert reads.reads == [1]
+    for someone in ("wout", "nora", "nobody"):  # a spectator, the narrator, a stranger
+        assert await reads.service.table_to_act(1, someone) is not first
+    assert reads.reads == [1, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"status": "lobby"},  # seats are dealt at the start
+        {"status": "ended"},  # the engine would refuse; nothing to keep
+        {"practice": Practice(bots=5)},  # its narrator pauses it: every move reads it
+    ],
+    ids=["lobby", "ended", "practice"],
+)
+async def test_no_copy_is_kept_of_a_table_that_is_not_a_running_game(
+    changes: dict[str, Any],
+) -> None:
+    reads = _Reads(lambda i: _table(i, **changes))
+    await reads.service.table_to_act(1, "anna")
+    await reads.service.table_to_act(1, "anna")
+    assert reads.reads == [1, 1] and reads.service._running == {}
+
+
+async def test_a_table_read_again_when_its_game_has_stopped_drops_its_copy() -> None:
+    statuses = {1: "running"}
+    reads = _Reads(lambda i: _table(i, status=statuses[i]))
+    await reads.service.table_to_act(1, "anna")
+    statuses[1] = "ended"
+    await reads.service.table_to_act(1, "wout")  # read afresh, and seen ended
+    assert reads.service._running == {}
+    await reads.service.table_to_act(1, "anna")
+    assert reads.reads == [1, 1, 1]
+
+
+async def test_the_copies_kept_are_bounded_the_oldest_going_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(table_service, "KEPT_TABLES", 3)
+    reads = _Reads(lambda i: _table(i))
+    for table_id in range(1, 6):
+        await reads.service.table_to_act(table_id, "anna")
+    assert list(reads.service._running) == [3, 4, 5]
+    await reads.service.table_to_act(4, "anna")  # kept: no read, no reordering needed
+    assert reads.reads == [1, 2, 3, 4, 5]
+
+
+async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decides(
+    live: LiveServer, people: Any
+) -> None:
+    """On each database: a seated player's moves after the first read nothing; a spectator
+    shown out is refused at once; a game its host stopped refuses a seated player's move
+    although the copy still says it runs."""
+    tables: TableService = live.app.state.tables
+    host, zoe = await people("CopyHost", role=Role.MEMBER), await people("CopyZoé")
+    fan = await people("CopyFan")
+    table_id = await create_table(host, option_rounds="3")
+    assert await post(zoe, table_id, "join", role="player") == 303
+    assert await post(fan, table_id, "join", role="spectator") == 303
+    assert await post(host, table_id, "start") == 303
+    fan_id = (await fan.http.get("/me")).text.split('data-me="')[1].split('"')[0]
+    host_topic = seat_topic((await host.http.get(f"/t/{table_id}")).text)
+    read = tables.table
+    reads: list[int] = []
+
+    async def counted(wanted: int) -> TableInfo:
+        reads.append(wanted)
+        return await read(wanted)
+
+    async with host.socket() as h, zoe.socket() as z, fan.socket() as f:
+        await h.sub(host_topic)
+        tables.table = counted  # type: ignore[method-assign]
+        try:
+            pick = {"table": table_id, "action": {"type": "pick", "number": 7}}
+            assert (await z.act("table.act", pick, ref="z1"))["type"] == "ack"
+            await h.expect(type="event", topic=host_topic, kind="view")
+            acts_read = len(reads)
+            other = {"table": table_id, "action": {"type": "pick", "number": 4}}
+            assert (await h.act("table.act", other, ref="h1"))["type"] == "ack"
+            await h.expect(type="event", topic=host_topic, kind="view")
+            # The host's move read nothing for itself (the views may read the lobby again).
+            assert table_id in tables._running
+            assert len(reads) - acts_read <= 1
+            refused = await f.act("table.act", pick, ref="f1")
+            assert refused["code"] == "tables/not_playing"
+            assert await post(host, table_id, "kick", user=fan_id) == 303
+            gone = await f.act("table.act", pick, ref="f2")
+            assert gone["code"] == "tables/not_playing"  # read afresh: not at the table at all
+            assert await post(host, table_id, "end") == 303
+            late = await z.act("table.act", pick, ref="z2")
+            assert late["type"] == "error" and late["code"] == "live/not_running", late
+        finally:
+            tables.table = read  # type: ignore[method-assign]
