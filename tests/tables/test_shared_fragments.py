@@ -65,3 +65,25 @@ def test_shared_pieces_change_no_screen_and_leak_nothing() -> None:
     # Many screens, far fewer pieces: most of each screen was rendered once for everyone.
     assert moved > 5 and checked > 100
     assert pieces < checked * 4
+
+
+def test_a_piece_is_shared_only_for_inputs_that_would_render_it_the_same() -> None:
+    """Flat inputs are their own key with their types: 1 and True, or 0 and False, equal in
+    Python but written differently, never share a piece; a tuple of them and lists or dicts
+    (keyed by their JSON) find their piece again, and nothing else does."""
+    from markupsafe import Markup
+
+    shared = Fragments()
+    shared.keep(Markup("<i>one</i>"), "seat", (3, 1, None, "Anna"))
+    shared.keep(Markup("<i>log</i>"), "log", [{"msgid": "x", "params": {"seat": 1}}])
+    shared.keep(Markup("<i>flag</i>"), "flag", 1, "x")
+    assert shared.get("seat", (3, 1, None, "Anna")) == "<i>one</i>"
+    assert shared.get("seat", (3, True, None, "Anna")) is None
+    assert shared.get("seat", (3, 1, None, "Anne")) is None
+    assert shared.get("seat", (3, 1, False, "Anna")) is None
+    assert shared.get("seat", (3, 1.0, None, "Anna")) is None
+    assert shared.get("other", (3, 1, None, "Anna")) is None
+    assert shared.get("log", [{"params": {"seat": 1}, "msgid": "x"}]) == "<i>log</i>"
+    assert shared.get("log", [{"msgid": "x", "params": {"seat": True}}]) is None
+    assert shared.get("flag", 1, "x") == "<i>flag</i>"
+    assert shared.get("flag", True, "x") is None and shared.get("flag", 0, "x") is None

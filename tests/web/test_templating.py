@@ -59,6 +59,63 @@ def test_templating_reads_a_dict_s_keys_exactly_as_jinja_does() -> None:
     assert ours == theirs == "Mona||4|Mona|True|False|clé|3|False|rouge|Théo|dict"
 
 
+def test_templating_calls_from_a_template_give_what_jinja_s_give() -> None:
+    """Plain functions, methods and built-ins are called directly, the others the way Jinja
+    does: in and out of loops and blocks, with keywords, with a function that wants the
+    context or the environment, a callable object that wants the context, a macro with a
+    caller, and a function that raises StopIteration (Jinja makes that undefined)."""
+    from jinja2 import pass_context, pass_environment
+
+    class Seats:
+        def __init__(self) -> None:
+            self.names = ["Anna"]
+
+        def add(self, name: str, *, loud: bool = False) -> str:
+            self.names.append(name.upper() if loud else name)
+            return ",".join(self.names)
+
+    class Greeter:
+        @pass_context
+        def __call__(self, context: Any, name: str) -> str:
+            return f"{context.get('greeting')} {name}"
+
+    def plain(*args: Any, **kwargs: Any) -> str:
+        return f"{args}{sorted(kwargs.items())}"  # any stray ``_loop_vars`` would show here
+
+    @pass_context
+    def with_context(context: Any, key: str) -> str:
+        return str(context.get(key))
+
+    @pass_environment
+    def with_environment(environment: Any) -> str:
+        return str(environment.autoescape is not False)
+
+    def stops() -> None:
+        raise StopIteration
+
+    source = (
+        "{{ plain(1, a=2) }}|{% for i in [1, 2] %}{% set x = i %}{{ plain(x, b=i) }}"
+        "{{ ctx('greeting') }}{% endfor %}|{{ seats.add('Bram') }}|"
+        "{% for n in ['Chloé'] %}{{ seats.add(n, loud=true) }}{% endfor %}|"
+        "{% set l = [] %}{% set _x = l.append(3) %}{{ l }}|{{ env() }}|{{ greet('Dédé') }}|"
+        "{{ stops() is defined }}|{% macro m() %}<{{ caller() }}>{% endmacro %}"
+        "{% call m() %}{{ plain('in') }}{% endcall %}|{{ ctx('greeting') }}|"
+        "{% block b %}{% set y = 5 %}{{ plain(y) }}{{ ctx('greeting') }}{% endblock %}"
+    )
+
+    def values() -> dict[str, Any]:
+        return {
+            "plain": plain, "ctx": with_context, "env": with_environment, "stops": stops,
+            "seats": Seats(), "greet": Greeter(), "greeting": "Salut",
+        }  # fmt: skip
+
+    ours = Templates().env("fr").from_string(source).render(**values())
+    theirs = Environment(autoescape=True).from_string(source).render(**values())
+    assert ours == theirs
+    assert "(1,)[(&#39;a&#39;, 2)]|(1,)[(&#39;b&#39;, 1)]Salut" in ours
+    assert "Anna,Bram|Anna,Bram,CHLOÉ|[3]|True|Salut Dédé|False|<(&#39;in&#39;,)[]>" in ours
+
+
 def test_templating_translations_remembered_say_the_same_as_jinja_s() -> None:
     """A sentence without placeholders is remembered once translated; with placeholders,
     with and without escaping, in each language, the text is Jinja's own."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +17,8 @@ from markupsafe import Markup, escape
 from estaminet.translations import translate
 
 __all__ = ["Fragments", "circle_arrow", "screen_helpers"]
+
+_FLAT = frozenset({str, int, bool, type(None)})
 
 
 class Fragments:
@@ -35,10 +37,25 @@ class Fragments:
     __slots__ = ("_done",)
 
     def __init__(self) -> None:
-        self._done: dict[str, Markup] = {}
+        self._done: dict[Hashable, Markup] = {}
 
     @staticmethod
-    def _key(name: str, inputs: tuple[Any, ...]) -> str:
+    def _key(name: str, inputs: tuple[Any, ...]) -> Hashable:
+        # Flat inputs (a seat's facts: numbers, flags, names, or a tuple of them) are their
+        # own key, with their types beside them so that 1 and True, equal in Python, stay two
+        # keys; anything else (lists, dicts: the narration, the log) is written out as JSON.
+        types: list[Any] = []
+        for value in inputs:
+            kind: Any = type(value)
+            if kind is tuple:  # a template's ``(a, b, c)``: one level of them
+                kind = tuple(map(type, value))
+                if not _FLAT.issuperset(kind):
+                    break
+            elif kind not in _FLAT:
+                break
+            types.append(kind)
+        else:
+            return (name, tuple(types), inputs)
         return name + json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":"))
 
     def get(self, name: str, *inputs: Any) -> Markup | None:
