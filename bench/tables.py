@@ -247,6 +247,7 @@ async def _estaminet(
         "all_delivered_p99_ms": round(1000 * _quantile(latencies, 0.99), 1),
         "one_delivery_p50_ms": round(1000 * _quantile(deliveries, 0.5), 1),
         "server_cpu_ms_per_action": round(1000 * cpu / max(actions, 1), 1),
+        "all_delivered_ms": [round(1000 * x, 1) for x in latencies],  # each move, in order
     }
 
 

@@ -98,3 +98,17 @@ async def test_frames_only_for_the_viewers_a_move_changes(monkeypatch: Any) -> N
     state = _apply(state, 2, {"type": "heal"})
     await service.publish_views(table, Live(1, "werewolf", GAME, state, 4, "running"))
     assert hub.frames == [viewer_topic(1, Viewer.player(2))]
+
+
+async def test_the_spectators_frame_leaves_first_then_the_seats_in_order(monkeypatch: Any) -> None:
+    """One frame serves everyone who watches: it is published before the players' screens
+    are rendered, and the seats follow in their order (no seat's place in the queue depends
+    on anyone's role or move)."""
+    monkeypatch.setattr(table_chat, "history", no_history)
+    state = GAME.setup(7, GAME.default_options(), 5, NOW)
+    table, (service, hub) = _table(7), _service()
+    await service.publish_views(table, Live(1, "werewolf", GAME, state, 0, "running"))
+    assert hub.frames == [
+        viewer_topic(1, Viewer.spectator()),
+        *(viewer_topic(1, Viewer.player(seat)) for seat in range(7)),
+    ]

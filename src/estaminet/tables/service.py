@@ -320,6 +320,7 @@ class TableService:
     # -- publishing -------------------------------------------------------------
 
     def viewers(self, table: TableInfo) -> list[Viewer]:
+        """Who sees the table, one per screen: each seat, the narrator, the spectators last."""
         found = [Viewer.player(p.seat) for p in table.players if p.seat is not None]
         if table.narrator is not None:
             found.append(Viewer.narrator())
@@ -395,7 +396,10 @@ class TableService:
         shared: dict[str, Fragments] = {}  # per language, for this move's screens
         logs: dict[str, dict[str, list[table_chat.TableMessage]]] = {}
         streamed: frozenset[str] = getattr(live.rules, "stream_keys", frozenset())
-        for viewer in self.viewers(table):
+        # The spectators' screen first (``viewers`` ends with it): one frame for everyone
+        # who watches, on its way to them while each player's screen is rendered.
+        *seated, watching = self.viewers(table)
+        for viewer in (watching, *seated):
             view = live.rules.view(live.state, viewer)
             # What stream frames keep up to date does not make a new view by itself.
             key = json.dumps(
