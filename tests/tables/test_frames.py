@@ -4,6 +4,7 @@ arrives never tells that someone else acted (the Witch's first potion, a spying 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ ROLES = ["werewolf", "werewolf", "witch", "little_girl", "villager", "villager",
 class FakeHub:
     def __init__(self) -> None:
         self.frames: list[str] = []
+        self.published: list[Any] = []
         self.seqs: dict[str, int] = {}
 
     async def next_seq(self, topic: str) -> int:
@@ -33,6 +35,7 @@ class FakeHub:
 
     async def publish(self, frame: Any) -> None:
         self.frames.append(frame.topic)
+        self.published.append(frame)
 
 
 class FakeDb:
@@ -112,3 +115,64 @@ async def test_the_spectators_frame_leaves_first_then_the_seats_in_order(monkeyp
         viewer_topic(1, Viewer.spectator()),
         *(viewer_topic(1, Viewer.player(seat)) for seat in range(7)),
     ]
+
+
+async def test_the_last_screen_of_a_topic_is_where_a_late_follower_starts(
+    monkeypatch: Any,
+) -> None:
+    """``last_screen`` gives the screen of the topic's last frame, by its number: what its
+    next patch is made against, so a late follower who starts from it can apply that patch.
+    An older number, or a topic whose last frame this process did not publish, gets nothing
+    (the follower's screen is then rendered for them)."""
+    from estaminet.realtime import patch
+
+    monkeypatch.setattr(table_chat, "history", no_history)
+    state = GAME.setup(7, GAME.default_options(), 5, NOW)
+    table, (service, hub) = _table(7), _service()
+    watch = viewer_topic(1, Viewer.spectator())
+    live = Live(1, "werewolf", GAME, state, 0, "running")
+    await service.publish_views(table, live)
+    first = service.last_screen(watch, hub.seqs[watch])
+    assert first is not None and service.last_screen(watch, hub.seqs[watch] + 1) is None
+    fresh = service.render_view(table, live, GAME.view(state, Viewer.spectator()),
+                                Viewer.spectator(), "fr")  # fmt: skip
+    assert first.html("fr") == fresh
+    assert service.last_screen("table:2:watch", 1) is None
+    moves = [(s, a) for s in range(7) for a in GAME.legal_actions(state, s)]
+    seat, action = moves[0]
+    state = _apply(state, seat, action)
+    await service.publish_views(table, Live(1, "werewolf", GAME, state, 1, "running"))
+    assert hub.seqs[watch] == 2, "the first move changes the spectators' screen"
+    assert service.last_screen(watch, 1) is None
+    latest = service.last_screen(watch, 2)
+    assert latest is not None and latest is not first
+    # Who started from the first screen (it was rendered for them) gets a patch, and the
+    # patch applied to that start gives the latest screen, where a later follower starts.
+    frame = next(f for f in reversed(hub.published) if f.topic == watch)
+    op = json.loads(frame.text("fr"))["ops"][0]
+    assert op["op"] == "patch"
+    rebuilt = "".join(patch.apply_edits(patch.tokens(first.html("fr")), op["edits"]))
+    assert rebuilt == latest.html("fr") and patch.checksum(rebuilt) == op["crc"]
+
+
+def test_a_screen_nobody_read_is_followed_by_the_whole_screen_not_a_patch() -> None:
+    """A topic's previous screen never rendered in a language (nobody read it there) is not
+    rendered just to diff against: the next frame carries the whole new screen."""
+    from estaminet.realtime import patch
+
+    renders: list[str] = []
+
+    def screen(text: str) -> patch.Screen:
+        def render(locale: str) -> str:
+            renders.append(f"{text}:{locale}")
+            return f"<div><p>{text}</p><p>{locale}</p></div>"
+
+        return patch.Screen(render)
+
+    before, after = screen("un"), screen("deux")
+    body = patch.changes("#table-view", before, after)
+    assert body("fr")["ops"] == [patch.whole_op("#table-view", after.html("fr"))]
+    assert renders == ["deux:fr"]  # the old screen was never rendered
+    before.html("en")  # someone read the old one in English: a patch there
+    op = patch.changes("#table-view", before, after)("en")["ops"][0]
+    assert op["op"] == "patch" and op["crc"] == patch.checksum(after.html("en"))

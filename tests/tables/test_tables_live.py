@@ -275,3 +275,51 @@ async def test_tables_views_travel_as_patches_a_late_joiner_sees_the_same(
             await late.sub(watch)
             whole = await late.expect(type="event", topic=watch, kind="catch_up")
             assert whole["ops"][0]["html"] == patched
+
+
+async def test_tables_followers_start_from_the_topic_s_last_screen_rendered_once(
+    live: LiveServer, people: Any
+) -> None:
+    """Spectators who follow a table after its last frame all start from that frame's screen,
+    rendered once for all of them (not once each), and the next move reaches them as a patch
+    of it that rebuilds what a later follower starts from."""
+    tables = live.app.state.tables
+    host, zoe = await people("Hôte R", role=Role.MEMBER), await people("Zoé R")
+    fans = [await people(f"Fan R{i}") for i in range(4)]
+    table_id = await create_table(host, option_rounds="3")
+    assert await post(zoe, table_id, "join", role="player") == 303
+    for fan in fans:
+        assert await post(fan, table_id, "join", role="spectator") == 303
+    assert await post(host, table_id, "start") == 303
+    watch = f"table:{table_id}:watch"
+    render = tables.render_view
+    rendered: list[str] = []
+
+    def counted(table: Any, live_: Any, view: Any, viewer: Any, *args: Any) -> str:
+        rendered.append(viewer.kind.value)
+        return str(render(table, live_, view, viewer, *args))
+
+    tables.render_view = counted
+    try:
+        async with fans[0].socket() as f0, fans[1].socket() as f1, fans[2].socket() as f2:
+            starts = []
+            for sock in (f0, f1, f2):
+                await sock.sub(watch)
+                starts.append((await sock.expect(type="event", topic=watch, kind="catch_up"))[
+                    "ops"][0]["html"])  # fmt: skip
+            assert starts[0] == starts[1] == starts[2]
+            assert rendered.count("spectator") == 1
+            async with host.socket() as h:
+                pick = {"table": table_id, "action": {"type": "pick", "number": 4}}
+                assert (await h.act("table.act", pick, ref="r1"))["type"] == "ack"
+                for sock in (f0, f1, f2):
+                    frame = await sock.expect(type="event", topic=watch, kind="view")
+                    assert frame["ops"][0]["op"] == "patch"
+                patched = "".join(f0.kept[(watch, "#table-view")])
+            async with fans[3].socket() as late:
+                await late.sub(watch)
+                whole = await late.expect(type="event", topic=watch, kind="catch_up")
+                assert whole["ops"][0]["html"] == patched
+            assert rendered.count("spectator") == 2  # the start, then the move's screen
+    finally:
+        tables.render_view = render

@@ -201,6 +201,7 @@ def test_a_patch_is_only_sent_when_smaller_than_the_view() -> None:
     small = patch.Screen(lambda _: "<div><p>1</p>" + "<p>same</p>" * 50 + "</div>")
     moved = patch.Screen(lambda _: "<div><p>2</p>" + "<p>same</p>" * 50 + "</div>")
     other = patch.Screen(lambda _: "<section>" + "<i>new</i>" * 40 + "</section>")
+    small.html("fr")  # someone read it (a screen nobody read is followed by the whole one)
     (op,) = patch.changes(VIEW, small, moved)("fr")["ops"]
     assert op["op"] == "patch" and op["edits"] == [[1, 1, "<p>2"]]
     (op,) = patch.changes(VIEW, small, other)("fr")["ops"]

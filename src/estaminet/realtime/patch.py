@@ -167,6 +167,10 @@ class Screen:
             found = self._html[locale] = self._render(locale)
         return found
 
+    def rendered(self, locale: str) -> bool:
+        """Whether this screen was rendered in ``locale`` (someone read it in that language)."""
+        return locale in self._html
+
     def tokens(self, locale: str) -> list[str]:
         found = self._tokens.get(locale)
         if found is None:
@@ -190,13 +194,17 @@ def whole(target: str, screen: Screen) -> Body:
 
 def changes(target: str, before: Screen, after: Screen) -> Body:
     """A body that turns ``before`` into ``after``: a ``patch`` op (without edits when the
-    text is the same), or the whole text when a patch would not be smaller. Built once per
-    language."""
+    text is the same), or the whole text when a patch would not be smaller or when
+    ``before`` was never rendered in that language (so nobody reading it holds it: no
+    second rendering just to diff against). Built once per language."""
     cache: dict[str, dict[str, Any]] = {}
 
     def body(locale: str) -> dict[str, Any]:
         found = cache.get(locale)
         if found is not None:
+            return found
+        if not before.rendered(locale):
+            found = cache[locale] = {"ops": [whole_op(target, after.html(locale))]}
             return found
         edits = diff(before.tokens(locale), after.tokens(locale))
         html = after.html(locale)

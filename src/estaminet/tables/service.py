@@ -104,8 +104,9 @@ class TableService:
         self._rights: dict[str, dict[str, list[str]]] = {}
         self._shown: dict[str, str] = {}
         """The last view published on each topic: an unchanged view is not sent again."""
-        self._sent: dict[str, patch.Screen] = {}
-        """The screen last published on each topic: the next one is sent as a patch of it."""
+        self._sent: dict[str, tuple[int, patch.Screen]] = {}
+        """The screen last published on each topic, with its frame's number: the next one is
+        sent as a patch of it, and whoever follows the topic after that frame starts from it."""
         self._status: dict[int, str] = {}
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         self._running: dict[int, TableInfo] = {}
@@ -327,6 +328,15 @@ class TableService:
         found.append(Viewer.spectator())
         return found
 
+    def last_screen(self, topic: str, seq: int) -> patch.Screen | None:
+        """The screen of ``topic``'s frame number ``seq`` if that is the last this process
+        published there: the base of the topic's next patch, which someone who follows the
+        topic from that frame on must start from. Rendered once per language and shared by
+        everyone who starts there (500 spectators). ``None`` for an older number, or a frame
+        another instance published."""
+        sent = self._sent.get(topic)
+        return sent[1] if sent is not None and sent[0] == seq else None
+
     def render_view(
         self,
         table: TableInfo,
@@ -419,11 +429,13 @@ class TableService:
             # rendered once (``shared``), and all spectators share one topic, hence one frame.
             screen = self._html(table, live, view, viewer, shared)
             before = self._sent.get(topic)
-            self._sent[topic] = screen
+            self._sent[topic] = (-1, screen)  # its number comes with its frame, below
             # What changed since this topic's own previous screen: nobody is ever sent a
             # piece of a screen that is not theirs.
             body = (
-                patch.whole(VIEW, screen) if before is None else patch.changes(VIEW, before, screen)
+                patch.whole(VIEW, screen)
+                if before is None
+                else patch.changes(VIEW, before[1], screen)
             )
             if self._rights.get(topic) != rights:
                 # The channels this viewer may use changed (night fell, someone died…).
@@ -437,6 +449,7 @@ class TableService:
                         )
                 body = self._with_chat(body, table, rights, logs[rights_key])
             seq = await self.hub.next_seq(topic)
+            self._sent[topic] = (seq, screen)
             await self.hub.publish(frame_for_locales(topic, seq, "view", body))
 
     def _with_chat(
@@ -791,7 +804,11 @@ class _TableTopics:
                 viewer = Viewer.spectator()
             assert viewer is not None
             view = live.rules.view(live.state, viewer)
-            html = service.render_view(table, live, view, viewer, locale)
+            last = service.last_screen(topic, current)
+            if last is not None:
+                html = last.html(locale)
+            else:
+                html = service.render_view(table, live, view, viewer, locale)
             rights = table_chat.permissions(live.rules, live.state, viewer)
             since = table_chat.history_from(live.rules, live.state, viewer)
             logs, write = await service.chat_html(table, rights, locale, since)
