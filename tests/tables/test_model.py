@@ -58,3 +58,15 @@ def test_watchers_are_named_under_their_pseudonym_never_their_account() -> None:
     pseudonym = watcher_id(7, "u1")
     assert table.watcher_names == {pseudonym: "Anna"}
     assert "u1" not in pseudonym and pseudonym != watcher_id(8, "u1")  # per table
+
+
+def test_seated_players_user_ids_by_seat_for_the_circle() -> None:
+    table = _table(
+        Participant("c", "Chloé", "player", 1, 3),
+        Participant("w", "Wout", "spectator", None, 1),
+        Participant("n", "Nora", "narrator", None, 2),
+        Participant("a", "Anna", "player", 0, 0),
+        Participant("l", "Lou", "player", None, 4),  # in the lobby: no seat yet
+    )
+    assert table.seat_users == {0: "a", 1: "c"}
+    assert table.seat_users is table.seat_users  # worked out once per read

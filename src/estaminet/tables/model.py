@@ -116,6 +116,12 @@ class TableInfo:
         return dict(self._seat_names)
 
     @cached_property
+    def seat_users(self) -> dict[int, str]:
+        """Each seated player's user id by seat (shared, for screens to read: the circle's
+        ``data-user``, which lights whoever speaks)."""
+        return {p.seat: p.user_id for p in self._players if p.seat is not None}
+
+    @cached_property
     def watcher_names(self) -> dict[str, str]:
         """Each person at the table under their :func:`watcher_id`, with their name."""
         return {watcher_id(self.id, p.user_id): p.display_name for p in self.participants}
