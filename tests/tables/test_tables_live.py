@@ -25,6 +25,28 @@ async def post(person: Person, table_id: int, what: str, **fields: str) -> int:
     return response.status_code
 
 
+async def started_with_spectators(
+    people: Any, tag: str, count: int
+) -> tuple[Person, Person, list[Person], int]:
+    """A three-round table of two players (its host and Zoé) and ``count`` spectators, started."""
+    host, zoe = await people(f"Hôte {tag}", role=Role.MEMBER), await people(f"Zoé {tag}")
+    fans = [await people(f"Fan {tag}{i}") for i in range(count)]
+    table_id = await create_table(host, option_rounds="3")
+    assert await post(zoe, table_id, "join", role="player") == 303
+    for fan in fans:
+        assert await post(fan, table_id, "join", role="spectator") == 303
+    assert await post(host, table_id, "start") == 303
+    return host, zoe, fans, table_id
+
+
+async def a_late_follower_starts_from(fan: Person, topic: str, patched: str) -> None:
+    """Someone who follows ``topic`` now gets, whole, the screen the others rebuilt."""
+    async with fan.socket() as late:
+        await late.sub(topic)
+        whole = await late.expect(type="event", topic=topic, kind="catch_up")
+        assert whole["ops"][0]["html"] == patched
+
+
 def seat_topic(page: str) -> str:
     found = re.search(r'data-topic="(table:\d+:(?:seat:\d+|watch|narrator))"', page)
     assert found, page[:800]
@@ -218,13 +240,7 @@ async def test_tables_views_travel_as_patches_a_late_joiner_sees_the_same(
 ) -> None:
     """After the first view, a move sends each viewer a patch of their own previous view;
     spectators all get the same frame; a late spectator's whole view equals the patched one."""
-    host, zoe = await people("Hôte P", role=Role.MEMBER), await people("Zoé P")
-    fans = [await people(f"Fan {i}") for i in range(3)]
-    table_id = await create_table(host, option_rounds="3")
-    assert await post(zoe, table_id, "join", role="player") == 303
-    for fan in fans:
-        assert await post(fan, table_id, "join", role="spectator") == 303
-    assert await post(host, table_id, "start") == 303
+    host, zoe, fans, table_id = await started_with_spectators(people, "P", 3)
     host_topic = seat_topic((await host.http.get(f"/t/{table_id}")).text)
     zoe_topic = seat_topic((await zoe.http.get(f"/t/{table_id}")).text)
     watch = f"table:{table_id}:watch"
@@ -271,10 +287,7 @@ async def test_tables_views_travel_as_patches_a_late_joiner_sees_the_same(
                             assert edits == raw.pop(0)  # every spectator: the same frame
                 assert mine["ops"][0]["op"] == "patch"
             patched = "".join(f0.kept[(watch, "#table-view")])
-        async with fans[2].socket() as late:
-            await late.sub(watch)
-            whole = await late.expect(type="event", topic=watch, kind="catch_up")
-            assert whole["ops"][0]["html"] == patched
+        await a_late_follower_starts_from(fans[2], watch, patched)
 
 
 async def test_tables_followers_start_from_the_topic_s_last_screen_rendered_once(
@@ -284,13 +297,7 @@ async def test_tables_followers_start_from_the_topic_s_last_screen_rendered_once
     rendered once for all of them (not once each), and the next move reaches them as a patch
     of it that rebuilds what a later follower starts from."""
     tables = live.app.state.tables
-    host, zoe = await people("Hôte R", role=Role.MEMBER), await people("Zoé R")
-    fans = [await people(f"Fan R{i}") for i in range(4)]
-    table_id = await create_table(host, option_rounds="3")
-    assert await post(zoe, table_id, "join", role="player") == 303
-    for fan in fans:
-        assert await post(fan, table_id, "join", role="spectator") == 303
-    assert await post(host, table_id, "start") == 303
+    host, _zoe, fans, table_id = await started_with_spectators(people, "R", 4)
     watch = f"table:{table_id}:watch"
     render = tables.render_view
     rendered: list[str] = []
@@ -316,10 +323,7 @@ async def test_tables_followers_start_from_the_topic_s_last_screen_rendered_once
                     frame = await sock.expect(type="event", topic=watch, kind="view")
                     assert frame["ops"][0]["op"] == "patch"
                 patched = "".join(f0.kept[(watch, "#table-view")])
-            async with fans[3].socket() as late:
-                await late.sub(watch)
-                whole = await late.expect(type="event", topic=watch, kind="catch_up")
-                assert whole["ops"][0]["html"] == patched
+            await a_late_follower_starts_from(fans[3], watch, patched)
             assert rendered.count("spectator") == 2  # the start, then the move's screen
     finally:
         tables.render_view = render

@@ -93,6 +93,14 @@ def test_templating_calls_from_a_template_give_what_jinja_s_give() -> None:
     def stops() -> None:
         raise StopIteration
 
+    class Quiet:
+        """A method made of a built-in (no ``__dict__`` to look in): Jinja's way."""
+
+        def __init__(self) -> None:
+            import types
+
+            self.upper = types.MethodType(str.upper, "bound")
+
     source = (
         "{{ plain(1, a=2) }}|{% for i in [1, 2] %}{% set x = i %}{{ plain(x, b=i) }}"
         "{{ ctx('greeting') }}{% endfor %}|{{ seats.add('Bram') }}|"
@@ -100,13 +108,14 @@ def test_templating_calls_from_a_template_give_what_jinja_s_give() -> None:
         "{% set l = [] %}{% set _x = l.append(3) %}{{ l }}|{{ env() }}|{{ greet('Dédé') }}|"
         "{{ stops() is defined }}|{% macro m() %}<{{ caller() }}>{% endmacro %}"
         "{% call m() %}{{ plain('in') }}{% endcall %}|{{ ctx('greeting') }}|"
-        "{% block b %}{% set y = 5 %}{{ plain(y) }}{{ ctx('greeting') }}{% endblock %}"
+        "{% block b %}{% set y = 5 %}{{ plain(y) }}{{ ctx('greeting') }}{% endblock %}|"
+        "{{ quiet.upper() }}"
     )
 
     def values() -> dict[str, Any]:
         return {
             "plain": plain, "ctx": with_context, "env": with_environment, "stops": stops,
-            "seats": Seats(), "greet": Greeter(), "greeting": "Salut",
+            "seats": Seats(), "greet": Greeter(), "greeting": "Salut", "quiet": Quiet(),
         }  # fmt: skip
 
     ours = Templates().env("fr").from_string(source).render(**values())
@@ -114,6 +123,7 @@ def test_templating_calls_from_a_template_give_what_jinja_s_give() -> None:
     assert ours == theirs
     assert "(1,)[(&#39;a&#39;, 2)]|(1,)[(&#39;b&#39;, 1)]Salut" in ours
     assert "Anna,Bram|Anna,Bram,CHLOÉ|[3]|True|Salut Dédé|False|<(&#39;in&#39;,)[]>" in ours
+    assert ours.endswith("|BOUND")
 
 
 def test_templating_translations_remembered_say_the_same_as_jinja_s() -> None:

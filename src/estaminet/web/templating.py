@@ -60,7 +60,11 @@ class _Context(Context):
         if (
             kind is BuiltinFunctionType
             or (kind is FunctionType and "jinja_pass_arg" not in __obj.__dict__)
-            or (kind is MethodType and "jinja_pass_arg" not in __obj.__func__.__dict__)
+            or (
+                kind is MethodType
+                and type(__obj.__func__) is FunctionType
+                and "jinja_pass_arg" not in __obj.__func__.__dict__
+            )
         ):
             if kwargs:
                 kwargs.pop("_block_vars", None)
