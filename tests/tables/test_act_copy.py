@@ -136,12 +136,13 @@ async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decide
             pick = {"table": table_id, "action": {"type": "pick", "number": 7}}
             assert (await z.act("table.act", pick, ref="z1"))["type"] == "ack"
             await h.expect(type="event", topic=host_topic, kind="view")
-            acts_read = len(reads)
+            acts_read, kept = len(reads), tables._running[table_id]
             other = {"table": table_id, "action": {"type": "pick", "number": 4}}
             assert (await h.act("table.act", other, ref="h1"))["type"] == "ack"
             await h.expect(type="event", topic=host_topic, kind="view")
-            # The host's move read nothing for itself (the views may read the lobby again).
-            assert table_id in tables._running
+            # The host's move read nothing for itself: the copy Zoé's move read served it
+            # (the views may read the table again for the lobby, once a second).
+            assert tables._running[table_id] is kept
             assert len(reads) - acts_read <= 1
             refused = await f.act("table.act", pick, ref="f1")
             assert refused["code"] == "tables/not_playing"
@@ -153,3 +154,22 @@ async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decide
             assert late["type"] == "error" and late["code"] == "live/not_running", late
         finally:
             tables.table = read  # type: ignore[method-assign]
+
+
+async def test_a_game_that_ends_by_its_moves_drops_its_copy(live: LiveServer, people: Any) -> None:
+    """The last move ends the game: the copy kept for its moves goes with it."""
+    tables: TableService = live.app.state.tables
+    host, zoe = await people("EndHost", role=Role.MEMBER), await people("EndZoé")
+    table_id = await create_table(host, option_rounds="1")
+    assert await post(zoe, table_id, "join", role="player") == 303
+    assert await post(host, table_id, "start") == 303
+    async with host.socket() as h, zoe.socket() as z:
+        for sock, number in ((z, 7), (h, 4)):
+            pick = {"table": table_id, "action": {"type": "pick", "number": number}}
+            assert (await sock.act("table.act", pick, ref=f"p{number}"))["type"] == "ack"
+            if number == 7:
+                assert table_id in tables._running
+    # Over: its replay opens (it does not before the end); the copy went with the last move,
+    # whose views were published before its ack.
+    assert (await zoe.http.get(f"/t/{table_id}/replay")).status_code == 200
+    assert table_id not in tables._running

@@ -803,11 +803,11 @@ class _TableTopics:
             if rest == "watch":  # a spectator, or a stage's watcher: the spectators' view
                 viewer = Viewer.spectator()
             assert viewer is not None
-            view = live.rules.view(live.state, viewer)
             last = service.last_screen(topic, current)
             if last is not None:
                 html = last.html(locale)
             else:
+                view = live.rules.view(live.state, viewer)
                 html = service.render_view(table, live, view, viewer, locale)
             rights = table_chat.permissions(live.rules, live.state, viewer)
             since = table_chat.history_from(live.rules, live.state, viewer)
