@@ -22,13 +22,11 @@ from estaminet.live.schema import activities, activity_participants
 __all__ = [
     "ActivityRecord",
     "Joiner",
-    "ParticipantRecord",
     "activity_ids",
     "add_participant",
     "create_activity",
     "forget_host",
     "load_activity",
-    "load_participants",
     "participations",
     "remove_participant",
     "set_activity_options",
@@ -57,14 +55,6 @@ class ActivityRecord:
     seed: int | None = None
     """The seed drawn at the start (``None`` in the lobby): the rules' chance, and a practice
     table's bots, draw from it."""
-
-
-@dataclass(frozen=True)
-class ParticipantRecord:
-    user_id: str
-    role: str  # player, spectator, narrator
-    seat: int | None
-    order: int
 
 
 @dataclass(frozen=True)
@@ -148,16 +138,6 @@ async def load_activity(conn: AsyncConnection, activity_id: int) -> ActivityReco
         outcome=m["outcome"],
         seed=None if m["seed"] is None else int(m["seed"]),
     )
-
-
-async def load_participants(conn: AsyncConnection, activity_id: int) -> list[ParticipantRecord]:
-    """Everyone at the activity, in the order they joined."""
-    rows = await conn.execute(
-        select(activity_participants)
-        .where(activity_participants.c.activity_id == activity_id)
-        .order_by(activity_participants.c.order)
-    )
-    return [ParticipantRecord(p.user_id, p.role, p.seat, p.order) for p in rows]
 
 
 async def activity_ids(
