@@ -10,6 +10,7 @@ the game still runs.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -154,6 +155,38 @@ async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decide
             assert late["type"] == "error" and late["code"] == "live/not_running", late
         finally:
             tables.table = read  # type: ignore[method-assign]
+
+
+async def test_the_start_keeps_the_copy_the_first_move_needs(live: LiveServer, people: Any) -> None:
+    """The start's views read the table once the game runs: the game's first move by a
+    seated player reads nothing for itself (on each database)."""
+    tables: TableService = live.app.state.tables
+    host, zoe = await people("FirstHost", role=Role.MEMBER), await people("FirstZoé")
+    table_id = await create_table(host, option_rounds="3")
+    assert await post(zoe, table_id, "join", role="player") == 303
+    assert table_id not in tables._running  # a lobby: nothing kept
+    assert await post(host, table_id, "start") == 303
+    kept = tables._running[table_id]
+    assert kept.status == "running" and kept.participant(zoe_id := kept.players[1].user_id)
+    read = tables.table
+    callers: list[str] = []
+
+    async def counted(wanted: int) -> TableInfo:
+        callers.append(inspect.stack()[1].function)
+        return await read(wanted)
+
+    host_topic = seat_topic((await host.http.get(f"/t/{table_id}")).text)
+    async with host.socket() as h, zoe.socket() as z:
+        await h.sub(host_topic)
+        tables.table = counted  # type: ignore[method-assign]
+        try:
+            pick = {"table": table_id, "action": {"type": "pick", "number": 7}}
+            assert (await z.act("table.act", pick, ref="z1"))["type"] == "ack"
+            await h.expect(type="event", topic=host_topic, kind="view")
+        finally:
+            tables.table = read  # type: ignore[method-assign]
+    assert "table_to_act" not in callers, callers  # the views may read it (once a second)
+    assert tables._running[table_id].participant(zoe_id) is not None
 
 
 async def test_a_game_that_ends_by_its_moves_drops_its_copy(live: LiveServer, people: Any) -> None:

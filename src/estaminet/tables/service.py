@@ -152,13 +152,18 @@ class TableService:
             if me is not None and me.role == "player" and me.seat is not None:
                 return kept
         table = await self.table(table_id)
-        if table.status == "running" and table.practice is None:
-            if table_id not in self._running and len(self._running) >= KEPT_TABLES:
-                del self._running[next(iter(self._running))]
-            self._running[table_id] = table
-        else:
-            self._running.pop(table_id, None)
+        self._keep_for_moves(table)
         return table
+
+    def _keep_for_moves(self, table: TableInfo) -> None:
+        """Keep ``table``, just read, as the copy :meth:`table_to_act` gives seated players (or
+        drop the copy when the game no longer runs, or is a practice)."""
+        if table.status == "running" and table.practice is None:
+            if table.id not in self._running and len(self._running) >= KEPT_TABLES:
+                del self._running[next(iter(self._running))]
+            self._running[table.id] = table
+        else:
+            self._running.pop(table.id, None)
 
     async def user(self, principal: Principal) -> User:
         async with self.db.read() as conn:
@@ -376,6 +381,9 @@ class TableService:
         else:
             table = await self.table(live.id)
             self._recent[live.id] = (table, now + 1.0)
+            # Read after the start's commit (or a later move's), while the game runs: the
+            # copy the game's first move by a seated player would otherwise read again.
+            self._keep_for_moves(table)
         stream = getattr(live.rules, "stream", None)
         data = stream(events) if stream is not None else None
         if data is not None and self._status.get(table.id) == live.status:
