@@ -10,9 +10,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from gettext import NullTranslations
 from pathlib import Path
 from types import BuiltinFunctionType, FunctionType, MethodType
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -24,9 +25,12 @@ from jinja2 import (
     FileSystemLoader,
     TemplateNotFound,
     pass_context,
+    pass_eval_context,
     select_autoescape,
 )
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 from estaminet.games.kit import template_dirs
 from estaminet.kernel.i18n import Text
@@ -43,6 +47,10 @@ _WEB = Path(__file__).parent
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+_EVAL_CONTEXT = getattr(pass_eval_context(lambda: None), "jinja_pass_arg")  # noqa: B009
+"""The mark ``pass_eval_context`` leaves on a function."""
+
+
 class _Context(Context):
     """Jinja's context, with a shorter way to call a plain function from a template.
 
@@ -52,30 +60,37 @@ class _Context(Context):
     arguments to drop. A game screen makes about 180 such calls. A Python function or method
     without Jinja's marker (``pass_context`` and the like set ``jinja_pass_arg`` in the
     function's ``__dict__``), and a built-in one, which cannot carry it, are called directly,
-    as :meth:`Context.call` would call them; anything else takes Jinja's own way.
+    as :meth:`Context.call` would call them, and so is a function that asks for the evaluation
+    context (``pass_eval_context``: the translations), given it first; anything else takes
+    Jinja's own way.
     """
 
     def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
-        if (
+        if kind is FunctionType:
+            marker = __obj.__dict__.get("jinja_pass_arg")
+            if marker is _EVAL_CONTEXT:
+                args = (__self.eval_ctx, *args)
+            elif marker is not None:
+                return super().call(__obj, *args, **kwargs)
+        elif not (
             kind is BuiltinFunctionType
-            or (kind is FunctionType and "jinja_pass_arg" not in __obj.__dict__)
             or (
                 kind is MethodType
                 and type(__obj.__func__) is FunctionType
                 and "jinja_pass_arg" not in __obj.__func__.__dict__
             )
         ):
-            if kwargs:
-                kwargs.pop("_block_vars", None)
-                kwargs.pop("_loop_vars", None)
-            try:
-                return __obj(*args, **kwargs)
-            except StopIteration:
-                return __self.environment.undefined(
-                    "value was undefined because a callable raised a StopIteration exception"
-                )
-        return super().call(__obj, *args, **kwargs)
+            return super().call(__obj, *args, **kwargs)
+        if kwargs:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
 
 
 class _Environment(Environment):
@@ -102,29 +117,54 @@ class _Environment(Environment):
 _REMEMBERED = 4096
 
 
-def _remembered(gettext: Callable[..., str]) -> Callable[..., str]:
-    """Jinja's ``_()``, remembering what a sentence without placeholders became.
+def _gettext(catalog: NullTranslations) -> Callable[..., str]:
+    """``_()`` and ``gettext()`` in templates: Jinja's own "new style" translation (look the
+    sentence up, mark it safe when escaping, apply ``%`` with the values), remembering what
+    a sentence without placeholders became.
 
-    A catalog does not change while the process runs, and Jinja's translation of a
-    sentence (look it up, mark it safe, apply ``%`` with no values) gives the same text
-    each time; a game screen asks for about twenty on each of a move's screens. Kept per
-    environment (one per language) and per escaping, bounded: full, it starts again.
+    Jinja's ``_`` is an alias that looks ``gettext`` up in the context and calls it with the
+    context, which in a loop or a block means a copy of the context for each call; a game
+    screen asks for about twenty sentences on each of a move's screens. This one needs only
+    whether the template escapes (the evaluation context), and a catalog does not change
+    while the process runs. Kept per environment (one per language) and per escaping,
+    bounded: full, it starts again.
     """
     memo: dict[tuple[str, bool], str] = {}
 
-    @pass_context
-    def remembered(context: Context, string: str, **variables: Any) -> str:
-        if variables:
-            return gettext(context, string, **variables)
-        key = (string, bool(context.eval_ctx.autoescape))
-        found = memo.get(key)
-        if found is None:
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+        if not variables:
+            found = memo.get((string, bool(eval_ctx.autoescape)))
+            if found is not None:
+                return found
+        text: str = catalog.gettext(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        text = text % variables
+        if not variables:
             if len(memo) >= _REMEMBERED:
                 memo.clear()
-            found = memo[key] = gettext(context, string)
-        return found
+            memo[string, bool(eval_ctx.autoescape)] = text
+        return text
 
-    return remembered
+    return gettext
+
+
+def _ngettext(catalog: NullTranslations) -> Callable[..., str]:
+    """``ngettext()`` in templates: Jinja's own "new style" plural (``num`` among the values),
+    asking only whether the template escapes, like :func:`_gettext`."""
+
+    @pass_eval_context
+    def ngettext(
+        eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", num)
+        text: str = catalog.ngettext(singular, plural, num)
+        if eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables
+
+    return ngettext
 
 
 class Templates:
@@ -150,8 +190,10 @@ class Templates:
                 lstrip_blocks=True,
                 auto_reload=False,
             )
-            env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
-            env.globals["gettext"] = _remembered(cast(Callable[..., str], env.globals["gettext"]))
+            catalog = translations(locale)
+            env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+            env.globals["_"] = env.globals["gettext"] = _gettext(catalog)
+            env.globals["ngettext"] = _ngettext(catalog)
             env.globals["locale"] = locale
             env.globals["static_url"] = static_url
             env.globals["module_preloads"] = module_preloads
