@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 from typing import Any
+from unittest.mock import patch
 
 from estaminet.kernel.activity import Viewer
 from estaminet.live.engine import Live
+from estaminet.tables import screen as screen_module
 from estaminet.tables.model import Participant, TableInfo
 from estaminet.tables.screen import Fragments
 from estaminet.tables.service import TableService
@@ -87,3 +90,30 @@ def test_a_piece_is_shared_only_for_inputs_that_would_render_it_the_same() -> No
     assert shared.get("log", [{"msgid": "x", "params": {"seat": True}}]) is None
     assert shared.get("flag", 1, "x") == "<i>flag</i>"
     assert shared.get("flag", True, "x") is None and shared.get("flag", 0, "x") is None
+
+
+def test_an_input_object_is_written_out_once_and_keyed_as_its_json() -> None:
+    """Every viewer's view holds the same log object: it is written out as JSON once per set of
+    screens, and the key is the JSON of the inputs as before, so an equal log in another
+    object finds the same piece, and a log that differs (even in a type) does not."""
+    from markupsafe import Markup
+
+    shared = Fragments()
+    log = [{"msgid": "x", "params": {"seat": 1}}]
+    shared.keep(Markup("<i>log</i>"), "log", log, 3)
+    writes: list[object] = []
+    real = json.dumps
+
+    def counted(value: object, **options: object) -> str:
+        writes.append(value)
+        return real(value, **options)  # type: ignore[arg-type]
+
+    with patch.object(screen_module.json, "dumps", counted):
+        for _ in range(19):
+            assert shared.get("log", log, 3) == "<i>log</i>"
+        assert writes == []  # written out when the piece was kept, not again
+        assert shared.get("log", [{"params": {"seat": 1}, "msgid": "x"}], 3) == "<i>log</i>"
+        assert shared.get("log", [{"msgid": "x", "params": {"seat": True}}], 3) is None
+        assert shared.get("log", log, 4) is None
+    key = shared._key("log", (log, 3))
+    assert key == "log" + real([log, 3], sort_keys=True, default=str, separators=(",", ":"))

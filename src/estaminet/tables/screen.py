@@ -34,13 +34,15 @@ class Fragments:
     would render it the same, so nothing reaches a viewer that their view lacks.
     """
 
-    __slots__ = ("_done",)
+    __slots__ = ("_done", "_written")
 
     def __init__(self) -> None:
         self._done: dict[Hashable, Markup] = {}
+        self._written: dict[int, tuple[Any, str]] = {}
+        """Each input written out as JSON, by the identity of the object (kept alive with it):
+        every viewer's view holds the same log, which is written out once per move."""
 
-    @staticmethod
-    def _key(name: str, inputs: tuple[Any, ...]) -> Hashable:
+    def _key(self, name: str, inputs: tuple[Any, ...]) -> Hashable:
         # Flat inputs (a seat's facts: numbers, flags, names, or a tuple of them) are their
         # own key, with their types beside them so that 1 and True, equal in Python, stay two
         # keys; anything else (lists, dicts: the narration, the log) is written out as JSON.
@@ -56,7 +58,16 @@ class Fragments:
             types.append(kind)
         else:
             return (name, tuple(types), inputs)
-        return name + json.dumps(inputs, sort_keys=True, default=str, separators=(",", ":"))
+        # The JSON of the list of inputs, each input written out once per object.
+        return f"{name}[{','.join(map(self._json, inputs))}]"
+
+    def _json(self, value: Any) -> str:
+        written = self._written.get(id(value))
+        if written is not None and written[0] is value:
+            return written[1]
+        text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+        self._written[id(value)] = (value, text)
+        return text
 
     def get(self, name: str, *inputs: Any) -> Markup | None:
         return self._done.get(self._key(name, inputs))
