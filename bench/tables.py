@@ -28,6 +28,7 @@ import random
 import re
 import resource
 import tempfile
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -379,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.smoke:
         options.players, options.spectators, options.seconds = 8, 20, 15.0
-    command = "python -m bench.tables " + " ".join(argv or [])
+    command = "python -m bench.tables " + " ".join(sys.argv[1:] if argv is None else argv)
     return asyncio.run(_run(options, command.strip()))
 
 
