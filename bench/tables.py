@@ -27,8 +27,8 @@ import json
 import random
 import re
 import resource
-import tempfile
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
