@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import BadInput, Conflict, Forbidden, Gone, NotFound
@@ -327,6 +327,31 @@ class SessionLimits:
 SESSION_TOUCH = timedelta(hours=1)
 
 
+# The bell's count comes with the person: no second query per page.
+_UNREAD = (
+    select(func.count())
+    .select_from(notifications)
+    .where(notifications.c.user_id == users.c.id, notifications.c.read_at.is_(None))
+    .scalar_subquery()
+    .label("unread")
+)
+# Built once: every page and every socket asks who is behind its cookie (a thousand at once
+# after a restart), and a statement built for each costs more than running it on SQLite.
+_SESSION_USER = (
+    select(users, _UNREAD, sessions.c.last_seen_at.label("session_seen"))
+    .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
+    .where(
+        sessions.c.id == bindparam("session"),
+        sessions.c.revoked_at.is_(None),
+        users.c.banned_at.is_(None),
+    )
+)
+_SESSION_USER_WITHIN = _SESSION_USER.where(
+    sessions.c.created_at > bindparam("created_after"),
+    sessions.c.last_seen_at > bindparam("seen_after"),
+)
+
+
 async def session_user(
     db: Database,
     session_id: str,
@@ -340,31 +365,17 @@ async def session_user(
     ``limits.idle`` counts for nothing, whatever the browser still sends; a live one is
     marked as seen (at most once per ``SESSION_TOUCH``).
     """
-    # The bell's count comes with the person: no second query per page.
-    unread = (
-        select(func.count())
-        .select_from(notifications)
-        .where(notifications.c.user_id == users.c.id, notifications.c.read_at.is_(None))
-        .scalar_subquery()
-        .label("unread")
-    )
     hashed = hash_token(session_id)
-    query = (
-        select(users, unread, sessions.c.last_seen_at.label("session_seen"))
-        .select_from(sessions.join(users, users.c.id == sessions.c.user_id))
-        .where(
-            sessions.c.id == hashed,
-            sessions.c.revoked_at.is_(None),
-            users.c.banned_at.is_(None),
-        )
-    )
-    if now is not None and limits is not None:
-        query = query.where(
-            sessions.c.created_at > now - limits.max_age,
-            sessions.c.last_seen_at > now - limits.idle,
-        )
     async with db.read() as conn:
-        row = (await conn.execute(query)).first()
+        if now is not None and limits is not None:
+            values = {
+                "session": hashed,
+                "created_after": now - limits.max_age,
+                "seen_after": now - limits.idle,
+            }
+            row = (await conn.execute(_SESSION_USER_WITHIN, values)).first()
+        else:
+            row = (await conn.execute(_SESSION_USER, {"session": hashed})).first()
     if row is None:
         return None
     if now is not None and row.session_seen <= now - SESSION_TOUCH:

@@ -21,7 +21,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import Forbidden
@@ -219,9 +219,13 @@ async def mark_read(conn: AsyncConnection, user_id: str, now: datetime) -> int |
     return None if seq is None else int(seq)
 
 
+_INBOX_SEQ = select(users.c.inbox_seq).where(users.c.id == bindparam("user"))
+"""Built once: read by every socket as it opens."""
+
+
 async def inbox_seq(conn: AsyncConnection, user_id: str) -> int:
     """The last number of the person's ``user:`` topic."""
-    found = (await conn.execute(select(users.c.inbox_seq).where(users.c.id == user_id))).scalar()
+    found = (await conn.execute(_INBOX_SEQ, {"user": user_id})).scalar()
     return int(found or 0)
 
 

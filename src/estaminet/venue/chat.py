@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     String,
-    and_,
     bindparam,
     cast,
     delete,
@@ -553,16 +552,20 @@ async def changes_since(
 ) -> list[ChatMessage] | None:
     """Messages changed after topic seq ``after`` in change order; ``None`` if more than ``limit``."""
     rows = (
-        await conn.execute(
-            select(messages)
-            .where(and_(messages.c.room_id == room.id, messages.c.seq > after))
-            .order_by(messages.c.seq)
-            .limit(limit + 1)
-        )
+        await conn.execute(_CHANGES_SINCE, {"room": room.id, "after": after, "limit": limit + 1})
     ).all()
     if len(rows) > limit:
         return None
     return [_message(row) for row in rows]
+
+
+_CHANGES_SINCE = (
+    select(messages)
+    .where(messages.c.room_id == bindparam("room"), messages.c.seq > bindparam("after"))
+    .order_by(messages.c.seq)
+    .limit(bindparam("limit", type_=Integer))
+)
+"""Built once: read by every tab that comes back to a room (a thousand after a restart)."""
 
 
 async def messages_by(conn: AsyncConnection, user_id: str) -> list[dict[str, Any]]:

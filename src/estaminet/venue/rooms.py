@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import Forbidden, NotFound
@@ -121,21 +121,21 @@ async def visible_rooms(conn: AsyncConnection, user: User) -> list[Room]:
     return [room for room in await list_rooms(conn) if room.visible_to(user)]
 
 
+# Built once: every page and socket that enters a room reads it (a thousand at once after a
+# restart), and a statement built for each read costs more than running it on SQLite.
+_ROOM_BY_SLUG = select(rooms).where(
+    rooms.c.slug == bindparam("slug"), rooms.c.archived_at.is_(None)
+)
+_TEAM_OF = select(room_team.c.user_id).where(room_team.c.room_id == bindparam("room"))
+
+
 async def room_by_slug(conn: AsyncConnection, slug: str) -> Room | None:
     if len(slug) > 40 or not is_storable_text(slug):  # from an address: no room has it
         return None
-    row = (
-        await conn.execute(select(rooms).where(rooms.c.slug == slug, rooms.c.archived_at.is_(None)))
-    ).first()
+    row = (await conn.execute(_ROOM_BY_SLUG, {"slug": slug})).first()
     if row is None:
         return None
-    team = frozenset(
-        (
-            await conn.execute(
-                select(room_team.c.user_id).where(room_team.c.room_id == row._mapping["id"])
-            )
-        ).scalars()
-    )
+    team = frozenset((await conn.execute(_TEAM_OF, {"room": row._mapping["id"]})).scalars())
     return _room(row, team)
 
 
