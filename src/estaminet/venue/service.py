@@ -63,6 +63,8 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 _PRESENCE_DELAY = 0.25
+RENDERED_MESSAGES = 2048
+"""How many rendered messages a venue keeps (see :meth:`VenueService.render_message`)."""
 _SPACE = "presence"
 
 
@@ -114,6 +116,9 @@ class VenueService:
         # room's chat frames leave this instance in seq order (on PostgreSQL, two commits
         # in a row could otherwise publish the later first and make every tab resync).
         self._in_order: dict[int, asyncio.Lock] = {}
+        # Messages as they were last rendered, by what they say and the language: every tab
+        # that comes back to a room after a restart catches up on the same few messages.
+        self._rendered: dict[tuple[chat.ChatMessage, str], str] = {}
 
     def install(self, gateway: Gateway) -> None:
         self._gateway = gateway
@@ -404,7 +409,22 @@ class VenueService:
     # -- publishing ----------------------------------------------------------------
 
     def render_message(self, room: Room, message: chat.ChatMessage, locale: str) -> str:
-        return self.templates.render("venue/_message.html", locale, {"room": room, "m": message})
+        """One message's HTML, rendered once per state of the message and language.
+
+        The key is the whole message (an edit or a deletion takes a new number, and its
+        author's name and text are part of it): whatever differs renders anew. Kept for the
+        last :data:`RENDERED_MESSAGES` messages, the oldest going first."""
+        key = (message, locale)
+        found = self._rendered.get(key)
+        if found is None:
+            if len(self._rendered) >= RENDERED_MESSAGES:
+                del self._rendered[next(iter(self._rendered))]
+            found = self._rendered[key] = self.templates.render(
+                "venue/_message.html",
+                locale,
+                {"m": message},  # all it reads: the key
+            )
+        return found
 
     def _sequenced(self, room: Room) -> asyncio.Lock:
         """The lock a change to ``room``'s chat holds from its seq to its publication."""
