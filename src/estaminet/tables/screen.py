@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from estaminet.kernel.user import initials_of
 from estaminet.translations import translate
 
-__all__ = ["Fragments", "circle_arrow", "screen_helpers"]
+__all__ = ["Fragments", "circle_arrow", "circle_html", "screen_helpers"]
 
 _FLAT = frozenset({str, int, bool, type(None)})
 
@@ -121,6 +122,104 @@ def circle_arrow(voter: int, target: int, count: int) -> dict[str, str] | None:
     }
 
 
+def circle_html(
+    circle: Sequence[Mapping[str, Any]],
+    arrows: Sequence[Mapping[str, Any]] | None,
+    users: Mapping[int, str],
+) -> Markup:
+    """The players around a circle (an oval on a phone), drawn by the shared table layout
+    (``games/_table_layout.html``) for every game.
+
+    ``circle``: one dict per seat, in seat order: ``seat``, ``name``, and optional ``dead``,
+    ``me``, ``captain`` (booleans) and ``mark`` (a short badge: a vote count, a tick);
+    ``arrows``: one dict per vote to draw, ``from`` (the voter's seat), ``to`` (the target's
+    seat) and ``kind`` (``"vote"``, or ``"pack"`` for the werewolves' night vote); ``users``:
+    each seated player's user id by seat (``data-user`` lets the voice panel light whoever
+    is speaking). A game passes only what this viewer's view says. Decoration only
+    (``aria-hidden``): the same facts are in the game's accessible list.
+
+    Written here rather than as a template because every screen of every move draws it,
+    for each viewer: as a template it was a quarter of a Loup-Garou move's rendering.
+    """
+    count = len(circle)
+    out = ['<div class="table-round" aria-hidden="true">\n']
+    if arrows:
+        place = {s.get("seat"): index for index, s in enumerate(circle)}
+        out.append(
+            '  <svg class="table-circle-votes" viewBox="0 0 100 100" preserveAspectRatio="none"'
+            ' focusable="false">\n'
+        )
+        for a in arrows:
+            voter, target = a.get("from"), a.get("to")
+            if voter in place and target in place:
+                out.append(_arrow(a.get("kind") or "vote", voter, target, place, count))
+        out.append("  </svg>\n")
+    out.append(
+        f'  <ol class="table-circle table-circle--n{count}" data-people="table-circle"'
+        ' aria-hidden="true">\n'
+    )
+    for s in circle:
+        seat: Any = s.get("seat")
+        mark = s.get("mark")
+        # Everything the seat's item shows (a mark as written: 1 and True are two marks).
+        key = (
+            seat, type(s.get("name")), s.get("name"), not s.get("dead"), not s.get("me"),
+            not s.get("captain"), type(mark), mark or None, users.get(seat),
+        )  # fmt: skip
+        item = _SEATS.get(key)
+        if item is None:
+            if len(_SEATS) >= _SEATS_KEPT:
+                _SEATS.clear()
+            item = _SEATS[key] = _circle_seat(s, users)
+        out.append(item)
+    out.append("  </ol>\n</div>")
+    return Markup("".join(out))
+
+
+def _arrow(kind: Any, voter: Any, target: Any, place: Mapping[Any, int], count: int) -> str:
+    key = (kind, type(voter), voter, type(target), target, place[voter], place[target], count)
+    found = _ARROWS.get(key)
+    if found is None:
+        line = circle_arrow(place[voter], place[target], count)
+        found = (
+            ""
+            if line is None
+            else f'    <g class="table-arrow table-arrow--{escape(kind)}"'
+            f' data-from="{escape(voter)}" data-to="{escape(target)}">'
+            f'<line x1="{line["x1"]}" y1="{line["y1"]}" x2="{line["x2"]}"'
+            f' y2="{line["y2"]}"/><polygon points="{line["head"]}"/></g>\n'
+        )
+        if len(_ARROWS) >= _SEATS_KEPT:
+            _ARROWS.clear()
+        _ARROWS[key] = found
+    return found
+
+
+_ARROWS: dict[tuple[Any, ...], str] = {}
+"""Each arrow as last drawn, by its ends and the size of the circle (its geometry)."""
+_SEATS: dict[tuple[Any, ...], str] = {}
+"""Each seat's item of the circle as last drawn, by what it shows: most seats look the same
+on every viewer's screen and from one move to the next."""
+_SEATS_KEPT = 4096
+
+
+def _circle_seat(s: Mapping[str, Any], users: Mapping[int, str]) -> str:
+    seat: Any = s.get("seat")
+    name: Any = s.get("name")
+    mark = s.get("mark")
+    dead = " table-circle-seat--dead" if s.get("dead") else ""
+    me = " table-circle-seat--me" if s.get("me") else ""
+    user = f' data-user="{escape(users[seat])}"' if seat in users else ""
+    badge = '<span class="table-circle-badge">★</span>' if s.get("captain") else ""
+    marked = f'<span class="table-circle-mark">{escape(mark)}</span>' if mark else ""
+    return (
+        f'    <li class="person table-circle-seat{dead}{me}"{user}>\n'
+        f'      <span class="avatar">{escape(initials_of(name))}</span>\n'
+        f'      <span class="table-circle-name">{escape(name)}</span>\n'
+        f"{badge}{marked}    </li>\n"
+    )
+
+
 def screen_helpers(
     game: ModuleType, names: Mapping[int, str], locale: str, shared: Fragments | None = None
 ) -> dict[str, Any]:
@@ -159,5 +258,6 @@ def screen_helpers(
         "say": say,
         "act": act,
         "circle_arrow": circle_arrow,
+        "circle_html": circle_html,
         "shared": shared if shared is not None else Fragments(),
     }
