@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from estaminet.kernel.i18n import Text
 from estaminet.translations import translate, translations
@@ -180,6 +181,27 @@ def test_templating_translations_in_loops_blocks_and_macros_say_the_same_as_jinj
         if locale == "fr":
             assert "&lt;Zoé&gt; demande de l'aide" in theirs and "<b> demande" in theirs
             assert "2 votes" in theirs
+
+
+def test_templating_sentences_remembered_with_their_values_keep_each_value_as_written() -> None:
+    """A sentence is remembered with its plain values and their types: 1, True and 1.0, or a
+    name as text and as markup, equal or alike in Python, are written as Jinja writes each;
+    other values (a list) are not remembered and still give Jinja's text."""
+    source = (
+        "{% for v in values %}{{ _('%(name)s asks for help', name=v) }}|{% endfor %}"
+        "{% for v in values %}{{ gettext('%(name)s asks for help', name=v) }}|{% endfor %}"
+    )
+    values = [1, True, 1.0, "<b>", Markup("<b>"), 1, True, ["x"], None, "<b>", Markup("<b>")]
+    plain = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+    plain.install_gettext_translations(translations("fr"), newstyle=True)  # type: ignore[attr-defined]
+    theirs = plain.from_string(source).render(values=values)
+    env = Templates().env("fr")
+    for _ in range(2):
+        assert env.from_string(source).render(values=values) == theirs
+    assert theirs.startswith(
+        "1 demande de l'aide|True demande de l'aide|1.0 demande de l'aide|"
+        "&lt;b&gt; demande de l'aide|<b> demande de l'aide|"
+    )
 
 
 def test_templating_a_function_wanting_the_evaluation_context_gets_it_as_with_jinja() -> None:

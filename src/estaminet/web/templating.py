@@ -126,28 +126,42 @@ def _gettext(catalog: NullTranslations) -> Callable[..., str]:
     context, which in a loop or a block means a copy of the context for each call; a game
     screen asks for about twenty sentences on each of a move's screens. This one needs only
     whether the template escapes (the evaluation context), and a catalog does not change
-    while the process runs. Kept per environment (one per language) and per escaping,
-    bounded: full, it starts again.
+    while the process runs: what a sentence became is remembered, with its values when they
+    are plain. Kept per environment (one per language) and per escaping, bounded: full, it
+    starts again.
     """
-    memo: dict[tuple[str, bool], str] = {}
+    memo: dict[tuple[Any, ...], str] = {}
 
     @pass_eval_context
     def gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
-        if not variables:
-            found = memo.get((string, bool(eval_ctx.autoescape)))
+        key: tuple[Any, ...] | None = (string, bool(eval_ctx.autoescape))
+        if variables:
+            # A sentence with plain values (a name, a number) is remembered with them, each
+            # with its type: "Vote against Anna" is on every player's screen of a vote.
+            parts = sorted(variables.items())
+            if all(type(value) in _PLAIN for _, value in parts):
+                key = (string, bool(eval_ctx.autoescape), *((n, type(v), v) for n, v in parts))
+            else:
+                key = None
+        if key is not None:
+            found = memo.get(key)
             if found is not None:
                 return found
         text: str = catalog.gettext(string)
         if eval_ctx.autoescape:
             text = Markup(text)
         text = text % variables
-        if not variables:
+        if key is not None:
             if len(memo) >= _REMEMBERED:
                 memo.clear()
-            memo[string, bool(eval_ctx.autoescape)] = text
+            memo[key] = text
         return text
 
     return gettext
+
+
+_PLAIN = frozenset({str, Markup, int, float, bool, type(None)})
+"""The values a translated sentence is remembered with (compared with their type)."""
 
 
 def _ngettext(catalog: NullTranslations) -> Callable[..., str]:
