@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.live.schema import activities, activity_participants
 
 __all__ = [
+    "PARTICIPANTS",
     "ActivityRecord",
     "Joiner",
     "activity_ids",
@@ -138,6 +139,21 @@ async def load_activity(conn: AsyncConnection, activity_id: int) -> ActivityReco
         outcome=m["outcome"],
         seed=None if m["seed"] is None else int(m["seed"]),
     )
+
+
+PARTICIPANTS = (
+    select(
+        activity_participants.c.user_id,
+        activity_participants.c.role,
+        activity_participants.c.seat,
+        activity_participants.c.order,
+    )
+    .where(activity_participants.c.activity_id == bindparam("activity"))
+    .order_by(activity_participants.c.order)
+)
+"""Everyone at an activity (the bound value ``activity``), in the order they came: user id,
+role, seat, order. A statement, built once, for the hosting feature to complete (with the
+names people show: :func:`estaminet.people.queries.with_names`) and run."""
 
 
 async def activity_ids(

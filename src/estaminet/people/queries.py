@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.errors import Forbidden
@@ -31,6 +31,7 @@ __all__ = [
     "user_from_row",
     "user_id_by_email",
     "users_by_ids",
+    "with_names",
 ]
 
 
@@ -68,6 +69,13 @@ async def users_by_ids(conn: AsyncConnection, ids: set[str]) -> dict[str, User]:
         return {}
     rows = await conn.execute(select(users).where(users.c.id.in_(ids)))
     return {u.id: u for u in map(user_from_row, rows)}
+
+
+def with_names(query: Select[Any], user_id: ColumnElement[str]) -> Select[Any]:
+    """``query`` with the name each person shows after its columns, joined on ``user_id``
+    (one statement, however many people: rather than :func:`display_names` with one bound
+    value per person)."""
+    return query.add_columns(users.c.display_name).join(users, users.c.id == user_id)
 
 
 async def display_names(conn: AsyncConnection, ids: set[str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from estaminet.kernel.activity import Activity
@@ -19,10 +19,9 @@ from estaminet.kernel.errors import BadInput, Conflict, Forbidden, NotFound
 from estaminet.kernel.i18n import N_, Msgid, Nn_
 from estaminet.live import activities
 from estaminet.live.engine import Engine, Live, new_seed
-from estaminet.live.schema import activity_participants
 from estaminet.people.access import can_run_table, can_set_up_private_table
 from estaminet.people.model import User
-from estaminet.people.schema import users
+from estaminet.people.queries import with_names
 from estaminet.store import Database
 from estaminet.tables import practice as practice_rows
 from estaminet.tables import votes
@@ -56,17 +55,11 @@ __all__ = [
 MAX_TITLE = 60
 
 
-_AT = activity_participants.c
-_PEOPLE = (
-    select(_AT.user_id, users.c.display_name, _AT.role, _AT.seat, _AT.order)
-    .join(users, users.c.id == _AT.user_id)
-    .order_by(_AT.order)
-)
+_PEOPLE = with_names(activities.PARTICIPANTS, activities.PARTICIPANTS.selected_columns.user_id)
 """Everyone at a table, in the order they came, with the names they show: one statement,
-the columns a screen needs. With hundreds of spectators, their names asked apart (one bound
-value per person) and their times of joining made into datetimes were four fifths of
-reading a table. (The participants' rows are the live package's; their names are people's,
-which the live package, below it, does not know.)"""
+built once, the columns a screen needs. With hundreds of spectators, their names asked
+apart (one bound value per person) and their times of joining made into datetimes were
+four fifths of reading a table."""
 
 
 async def load_table(conn: AsyncConnection, table_id: int) -> TableInfo:
@@ -75,7 +68,8 @@ async def load_table(conn: AsyncConnection, table_id: int) -> TableInfo:
     if record is None or slug is None:
         raise NotFound("tables/unknown", N_("This table does not exist (any more)."))
     participants = tuple(
-        Participant(*row) for row in await conn.execute(_PEOPLE.where(_AT.activity_id == table_id))
+        Participant(user_id, name, role, seat, order)
+        for user_id, role, seat, order, name in await conn.execute(_PEOPLE, {"activity": table_id})
     )
     return TableInfo(
         id=record.id,
