@@ -9,9 +9,10 @@ the game still runs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +55,24 @@ class _Reads:
             return tables(table_id)
 
         self.service.table = read  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _reads_of_the_table(tables: TableService) -> Iterator[list[str]]:
+    """While the block runs, who asks ``tables`` to read a table: the name of each caller
+    (``table_to_act`` for a move, ``_changed`` for its views)."""
+    read = tables.table
+    callers: list[str] = []
+
+    async def counted(wanted: int) -> TableInfo:
+        callers.append(inspect.stack()[1].function)
+        return await read(wanted)
+
+    tables.table = counted  # type: ignore[method-assign]
+    try:
+        yield callers
+    finally:
+        tables.table = read  # type: ignore[method-assign]
 
 
 async def test_seated_players_share_one_read_while_anyone_else_is_read_each_time() -> None:
@@ -123,17 +142,9 @@ async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decide
     assert await post(host, table_id, "start") == 303
     fan_id = (await fan.http.get("/me")).text.split('data-me="')[1].split('"')[0]
     host_topic = seat_topic((await host.http.get(f"/t/{table_id}")).text)
-    read = tables.table
-    reads: list[int] = []
-
-    async def counted(wanted: int) -> TableInfo:
-        reads.append(wanted)
-        return await read(wanted)
-
     async with host.socket() as h, zoe.socket() as z, fan.socket() as f:
         await h.sub(host_topic)
-        tables.table = counted  # type: ignore[method-assign]
-        try:
+        with _reads_of_the_table(tables) as reads:
             pick = {"table": table_id, "action": {"type": "pick", "number": 7}}
             assert (await z.act("table.act", pick, ref="z1"))["type"] == "ack"
             await h.expect(type="event", topic=host_topic, kind="view")
@@ -145,6 +156,7 @@ async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decide
             # (the views may read the table again for the lobby, once a second).
             assert tables._running[table_id] is kept
             assert len(reads) - acts_read <= 1
+            assert "table_to_act" not in reads[acts_read:], reads
             refused = await f.act("table.act", pick, ref="f1")
             assert refused["code"] == "tables/not_playing"
             assert await post(host, table_id, "kick", user=fan_id) == 303
@@ -153,8 +165,6 @@ async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decide
             assert await post(host, table_id, "end") == 303
             late = await z.act("table.act", pick, ref="z2")
             assert late["type"] == "error" and late["code"] == "live/not_running", late
-        finally:
-            tables.table = read  # type: ignore[method-assign]
 
 
 async def test_the_start_keeps_the_copy_the_first_move_needs(live: LiveServer, people: Any) -> None:
@@ -168,23 +178,13 @@ async def test_the_start_keeps_the_copy_the_first_move_needs(live: LiveServer, p
     assert await post(host, table_id, "start") == 303
     kept = tables._running[table_id]
     assert kept.status == "running" and kept.participant(zoe_id := kept.players[1].user_id)
-    read = tables.table
-    callers: list[str] = []
-
-    async def counted(wanted: int) -> TableInfo:
-        callers.append(inspect.stack()[1].function)
-        return await read(wanted)
-
     host_topic = seat_topic((await host.http.get(f"/t/{table_id}")).text)
     async with host.socket() as h, zoe.socket() as z:
         await h.sub(host_topic)
-        tables.table = counted  # type: ignore[method-assign]
-        try:
+        with _reads_of_the_table(tables) as callers:
             pick = {"table": table_id, "action": {"type": "pick", "number": 7}}
             assert (await z.act("table.act", pick, ref="z1"))["type"] == "ack"
             await h.expect(type="event", topic=host_topic, kind="view")
-        finally:
-            tables.table = read  # type: ignore[method-assign]
     assert "table_to_act" not in callers, callers  # the views may read it (once a second)
     assert tables._running[table_id].participant(zoe_id) is not None
 

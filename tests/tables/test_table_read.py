@@ -12,26 +12,16 @@ from typing import Any
 from sqlalchemy import event
 
 import estaminet.games  # noqa: F401 - registers the games
-from estaminet.cli import DEMO_VENUE
 from estaminet.games.kit import get
 from estaminet.people import actions as people
 from estaminet.people.model import Role, User
 from estaminet.store import Database
 from estaminet.tables import actions
 from estaminet.tables.model import TableInfo
-from estaminet.venue.plan import load_venue
-from estaminet.venue.rooms import Room, apply_venue, room_by_slug
 from tests.conftest import FixedClock
+from tests.soirees.test_soiree_service import venue
 
 WEREWOLF = get("werewolf")
-
-
-async def _room(db: Database, clock: FixedClock) -> Room:
-    await apply_venue(db, load_venue(DEMO_VENUE), clock())
-    async with db.read() as conn:
-        room = await room_by_slug(conn, "jeux")
-    assert room is not None
-    return room
 
 
 async def _read(db: Database, table_id: int) -> tuple[TableInfo, list[str]]:
@@ -54,7 +44,7 @@ async def _read(db: Database, table_id: int) -> tuple[TableInfo, list[str]]:
 async def test_people_come_in_their_order_with_the_names_they_show_now(
     db: Database, clock: FixedClock
 ) -> None:
-    room = await _room(db, clock)
+    room = await venue(db, clock)  # the demo venue's games room
     host = await people.create_user(db, "Hôte", Role.MEMBER, clock())
     table = await actions.create_table(
         db, host, room, WEREWOLF, clock(), title="Lecture", options={}, max_spectators=100

@@ -47,19 +47,18 @@ def _message(**changes: Any) -> ChatMessage:
 
 def test_a_message_is_rendered_once_per_state_and_language() -> None:
     venue, templates = _venue()
-    room: Any = object()  # the message's rendering reads nothing of the room
-    first = venue.render_message(room, _message(), "fr")
+    first = venue.render_message(_message(), "fr")
     for _ in range(500):  # five hundred tabs catching up on it
-        assert venue.render_message(room, _message(), "fr") == first
+        assert venue.render_message(_message(), "fr") == first
     assert templates.renders == [("venue/_message.html", "fr")]
     # Exactly what the template gives for it, with the hour in Brussels.
     assert first == Templates().render("venue/_message.html", "fr", {"m": _message()})
     assert 'data-seq="12"' in first and "21:15" in first and "Zoé" in first
 
-    english = venue.render_message(room, _message(seq=13, edited_at=NOW), "en")
-    edited = venue.render_message(room, _message(seq=13, edited_at=NOW, html="<p>Salut</p>"), "fr")
-    deleted = venue.render_message(room, _message(seq=14, deleted_at=NOW), "fr")
-    renamed = venue.render_message(room, _message(author_name="Zoé B."), "fr")
+    english = venue.render_message(_message(seq=13, edited_at=NOW), "en")
+    edited = venue.render_message(_message(seq=13, edited_at=NOW, html="<p>Salut</p>"), "fr")
+    deleted = venue.render_message(_message(seq=14, deleted_at=NOW), "fr")
+    renamed = venue.render_message(_message(author_name="Zoé B."), "fr")
     assert len(templates.renders) == 5
     assert "(modifié)" in edited and "<p>Salut</p>" in edited and "tout" not in edited
     assert "Message supprimé." in deleted and "Salut" not in deleted
@@ -70,8 +69,8 @@ def test_the_renderings_kept_are_bounded_the_oldest_going_first(monkeypatch: Any
     monkeypatch.setattr(venue_service, "RENDERED_MESSAGES", 3)
     venue, templates = _venue()
     for seq in range(1, 6):
-        venue.render_message(object(), _message(seq=seq), "fr")  # type: ignore[arg-type]
+        venue.render_message(_message(seq=seq), "fr")
     assert [key[0].seq for key in venue._rendered] == [3, 4, 5]
-    venue.render_message(object(), _message(seq=5), "fr")  # type: ignore[arg-type]
-    venue.render_message(object(), _message(seq=1), "fr")  # type: ignore[arg-type]
+    venue.render_message(_message(seq=5), "fr")
+    venue.render_message(_message(seq=1), "fr")
     assert len(templates.renders) == 6 and len(venue._rendered) == 3

@@ -408,7 +408,7 @@ class VenueService:
 
     # -- publishing ----------------------------------------------------------------
 
-    def render_message(self, room: Room, message: chat.ChatMessage, locale: str) -> str:
+    def render_message(self, message: chat.ChatMessage, locale: str) -> str:
         """One message's HTML, rendered once per state of the message and language.
 
         The key is the whole message (an edit or a deletion takes a new number, and its
@@ -460,7 +460,7 @@ class VenueService:
             "op": "upsert",
             "parent": f"#chat-log-{room.slug}",
             "id": f"msg-{message.id}",
-            "html": self.render_message(room, message, locale),
+            "html": self.render_message(message, locale),
         }
 
     async def control(self, user_id: str, control: Mapping[str, Any]) -> None:
