@@ -21,7 +21,7 @@ import re
 import zlib
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -34,6 +34,7 @@ __all__ = [
     "checksum",
     "diff",
     "tokens",
+    "unique_positions",
     "whole",
     "whole_op",
 ]
@@ -61,23 +62,41 @@ def checksum(html: str) -> int:
     return zlib.crc32(html.encode("utf-8", "replace"))
 
 
-def diff(old: Sequence[str], new: Sequence[str]) -> list[Edit]:
+def diff(
+    old: Sequence[str],
+    new: Sequence[str],
+    old_unique: Mapping[str, int] | None = None,
+    new_unique: Mapping[str, int] | None = None,
+) -> list[Edit]:
     """Edits that turn the tokens ``old`` into ``new`` (empty when they are equal).
 
     The tokens that occur once in each text and in the same order in both anchor the
     two texts to each other (as in a patience diff); what differs between two anchors
-    is one edit, or a finer one when the gap is small."""
+    is one edit, or a finer one when the gap is small. ``old_unique`` and ``new_unique``:
+    :func:`unique_positions` of each, when already known (a screen keeps its own)."""
     edits: list[Edit] = []
-    start, end_old, end_new = _trim(old, new, 0, len(old), 0, len(new))
-    if start[0] == end_old and start[1] == end_new:
+    (i0, j0), end_old, end_new = _trim(old, new, 0, len(old), 0, len(new))
+    if i0 == end_old and j0 == end_new:
         return edits
-    i0, j0 = start
-    for i, j in [*_anchors(old, new, i0, end_old, j0, end_new), (end_old, end_new)]:
-        if i > i0 or j > j0:
+    if old_unique is None:
+        old_unique = unique_positions(old)
+    if new_unique is None:
+        new_unique = unique_positions(new)
+    for i, j in [*_anchors(old_unique, new_unique, i0, end_old, j0, end_new), (end_old, end_new)]:
+        # Most stretches between two anchors are alike (a ``</li>`` that is not unique):
+        # compared whole, at C speed, before any token-by-token look.
+        if i - i0 != j - j0 or old[i0:i] != new[j0:j]:
             (a0, b0), a1, b1 = _trim(old, new, i0, i, j0, j)
             _gap(old, new, a0, a1, b0, b1, edits)
         i0, j0 = i + 1, j + 1
     return edits
+
+
+def unique_positions(tokens: Sequence[str]) -> dict[str, int]:
+    """Where each token that occurs exactly once in ``tokens`` is."""
+    counts = Counter(tokens)
+    last = dict(zip(tokens, range(len(tokens)), strict=True))
+    return {token: last[token] for token, count in counts.items() if count == 1}
 
 
 def _trim(
@@ -94,13 +113,19 @@ def _trim(
 
 
 def _anchors(
-    old: Sequence[str], new: Sequence[str], i0: int, i1: int, j0: int, j1: int
+    old_unique: Mapping[str, int], new_unique: Mapping[str, int], i0: int, i1: int, j0: int, j1: int
 ) -> list[tuple[int, int]]:
-    """Pairs (i, j), increasing in both, of tokens found exactly once in each range."""
-    a, b = old[i0:i1], new[j0:j1]
-    count_a, count_b = Counter(a), Counter(b)
-    where_b = {t: j0 + k for k, t in enumerate(b) if count_b[t] == 1 and count_a.get(t) == 1}
-    pairs = [(i0 + k, where_b[t]) for k, t in enumerate(a) if t in where_b]
+    """Pairs (i, j), increasing in both, of tokens found exactly once in each text, within
+    the ranges ``[i0, i1)`` and ``[j0, j1)``."""
+    pairs = [
+        (i, j)
+        for token, i in old_unique.items()
+        if i0 <= i < i1 and (j := new_unique.get(token, -1)) >= j0 and j < j1
+    ]
+    pairs.sort()
+    ends_in_order = [j for _, j in pairs]
+    if ends_in_order == sorted(ends_in_order):
+        return pairs  # the usual case after a move: nothing moved past anything else
     # The longest run of pairs increasing in ``j`` too (patience sorting).
     tails: list[int] = []  # per run length, the index in ``pairs`` of its smallest end
     ends: list[int] = []  # and that end's ``j``
@@ -154,12 +179,13 @@ class Screen:
     """One rendering per language, made on first use and kept with its tokens: what a topic
     last published, the base of its next patch. Compared by identity."""
 
-    __slots__ = ("_html", "_render", "_tokens")
+    __slots__ = ("_html", "_render", "_tokens", "_unique")
 
     def __init__(self, render: Callable[[str], str]) -> None:
         self._render = render
         self._html: dict[str, str] = {}
         self._tokens: dict[str, list[str]] = {}
+        self._unique: dict[str, dict[str, int]] = {}
 
     def html(self, locale: str) -> str:
         found = self._html.get(locale)
@@ -175,6 +201,13 @@ class Screen:
         found = self._tokens.get(locale)
         if found is None:
             found = self._tokens[locale] = tokens(self.html(locale))
+        return found
+
+    def unique(self, locale: str) -> dict[str, int]:
+        """:func:`unique_positions` of :meth:`tokens` (a patch's anchors, before and after)."""
+        found = self._unique.get(locale)
+        if found is None:
+            found = self._unique[locale] = unique_positions(self.tokens(locale))
         return found
 
 
@@ -206,7 +239,9 @@ def changes(target: str, before: Screen, after: Screen) -> Body:
         if not before.rendered(locale):
             found = cache[locale] = {"ops": [whole_op(target, after.html(locale))]}
             return found
-        edits = diff(before.tokens(locale), after.tokens(locale))
+        edits = diff(
+            before.tokens(locale), after.tokens(locale), before.unique(locale), after.unique(locale)
+        )
         html = after.html(locale)
         if sum(len(text) + 12 for _, _, text in edits) >= len(html):
             op = whole_op(target, html)
