@@ -86,7 +86,7 @@ def measure(moves: int, seed: int, spectators: int = 500) -> dict[str, Any]:
     service.templates = Templates(extra_dirs=[folder])
     service.view_templates, service.hub = {}, hub
     service.db = Db()  # type: ignore[assignment]
-    for name in ("_rights", "_shown", "_sent"):
+    for name in ("_rights", "_shown", "_sent", "_pieces"):
         setattr(service, name, {})
     state = GAME.setup(seats, GAME.default_options(), seed, NOW)
     rng = random.Random(seed)

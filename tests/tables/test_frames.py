@@ -55,7 +55,7 @@ def _service() -> tuple[TableService, FakeHub]:
     hub = FakeHub()
     service.templates, service.view_templates, service.hub = Templates(), {}, hub
     service.db = FakeDb()  # type: ignore[assignment]
-    service._rights, service._shown, service._sent = {}, {}, {}
+    service._rights, service._shown, service._sent, service._pieces = {}, {}, {}, {}
     return service, hub
 
 

@@ -117,3 +117,90 @@ def test_an_input_object_is_written_out_once_and_keyed_as_its_json() -> None:
         assert shared.get("log", log, 4) is None
     key = shared._key("log", (log, 3))
     assert key == "log" + real([log, 3], sort_keys=True, default=str, separators=(",", ":"))
+
+
+def test_pieces_kept_from_move_to_move_change_no_screen() -> None:
+    """The table service keeps pieces from one move to the next (a player's buttons, most
+    seats): over whole games, with one store per language for all their moves, every
+    viewer's screen is exactly the screen they get alone; and the store does serve pieces
+    of earlier moves."""
+    from estaminet.games.werewolf.game import GAME
+
+    seats = 12
+    table, service = _table(seats), _service()
+    viewers = [Viewer.player(s) for s in range(seats)] + [Viewer.spectator(), Viewer.narrator()]
+    checked, added, per_move = 0, 0, 0
+    for seed in (5, 6):
+        state = GAME.setup(seats, GAME.default_options(), seed, NOW)
+        rng = random.Random(seed)
+        kept: dict[str, dict[Any, Any]] = {"fr": {}, "en": {}}
+        for _ in range(120):
+            live = Live(1, "werewolf", GAME, state, 0, "running")
+            for locale in ("fr", "en"):
+                before = len(kept[locale])
+                shared, this_move = Fragments(kept[locale]), Fragments()
+                for viewer in viewers:
+                    view: Any = GAME.view(state, viewer)
+                    together = service.render_view(table, live, view, viewer, locale, shared)
+                    alone = service.render_view(table, live, view, viewer, locale, Fragments())
+                    assert together == alone
+                    service.render_view(table, live, view, viewer, locale, this_move)
+                    checked += 1
+                added += len(kept[locale]) - before
+                per_move += len(this_move._done)
+            moves = [(s, a) for s in range(seats) for a in GAME.legal_actions(state, s)]
+            due = GAME.deadline(state)
+            if not moves and due is None:
+                break
+            seat, action = rng.choice(moves) if moves else (-1, {"type": "timeout"})
+            events = GAME.apply(state, seat, action, due if not moves and due else NOW)
+            assert isinstance(events, list | tuple)
+            for event in events:
+                state = GAME.evolve(state, event)
+    assert checked > 1000
+    # Most of each move's pieces were found among earlier moves' rather than rendered anew.
+    assert added < per_move / 2, (added, per_move)
+
+
+def test_each_gives_every_item_with_its_piece_or_none() -> None:
+    from markupsafe import Markup
+
+    from estaminet.games.werewolf import VillageSeat
+
+    shared = Fragments()
+    anna = VillageSeat(0, True, False, False, None, 2, False, False, None)
+    bram = VillageSeat(1, True, False, False, None, None, False, True, 0)
+    shared.keep(Markup("<li>Anna</li>"), "seat", anna)
+    assert shared.each("seat", [anna, bram]) == [(anna, "<li>Anna</li>"), (bram, None)]
+    # A named tuple is keyed by its values and their types, as a plain tuple of them is.
+    assert shared.get("seat", anna._replace(votes=True)) is None
+    assert shared.get("seat", anna._replace(votes=2.0)) is None
+    assert shared.get("seat", VillageSeat(*anna)) == "<li>Anna</li>"
+
+
+def test_the_service_keeps_pieces_per_table_and_language_with_the_same_names(
+    monkeypatch: Any,
+) -> None:
+    """A piece's key leaves out the names and the language: the pieces are kept per table and
+    language, started afresh when a name changes, and bounded."""
+    import dataclasses
+
+    from markupsafe import Markup
+
+    from estaminet.tables import service as service_module
+
+    service, table = _service(), _table(4)
+    service._pieces = {}
+    french = service._kept_pieces(table, "fr")
+    french["piece"] = Markup("<i>1</i>")
+    assert service._kept_pieces(table, "fr") is french
+    assert service._kept_pieces(table, "en") == {}
+    assert service._kept_pieces(dataclasses.replace(table, id=2), "fr") == {}
+    renamed = dataclasses.replace(
+        table, participants=(Participant("u0", "Anna", "player", 0, 0), *table.participants[1:])
+    )
+    assert service._kept_pieces(renamed, "fr") == {}  # "Joueur <0>" became "Anna"
+    monkeypatch.setattr(service_module, "PIECES_KEPT", 3)
+    kept = service._kept_pieces(renamed, "fr")
+    kept.update({n: Markup(str(n)) for n in range(4)})
+    assert service._kept_pieces(renamed, "fr") == {}

@@ -23,22 +23,26 @@ _FLAT = frozenset({str, int, bool, type(None)})
 
 
 class Fragments:
-    """Pieces of a screen rendered once per move and language, for every viewer who shares them.
+    """Pieces of a screen rendered once for every viewer who shows them alike.
 
     After a move a table renders one screen per kind of viewer (each seat, the
     spectators, the narrator), and most of each screen (the village, the
-    narration, the log) is the same for all of them. A template asks
+    narration, the log) is the same for all of them; much of it is also the same
+    as after the move before (a player's buttons during a vote). A template asks
     ``shared.get(name, *inputs)``; on a miss it renders the piece and keeps it
     with ``shared.keep(html, name, *inputs)``. The inputs must be everything the
-    piece reads besides the table's names and the language (both fixed for one
-    set of screens): two viewers get the same piece only when their own views
-    would render it the same, so nothing reaches a viewer that their view lacks.
+    piece reads besides the table's names and the language (the table service
+    keeps pieces per table and language, and starts afresh when a name changes):
+    two viewers get the same piece only when their own views would render it the
+    same, so nothing reaches a viewer that their view lacks.
     """
 
     __slots__ = ("_done", "_written")
 
-    def __init__(self) -> None:
-        self._done: dict[Hashable, Markup] = {}
+    def __init__(self, done: dict[Hashable, Markup] | None = None) -> None:
+        self._done: dict[Hashable, Markup] = done if done is not None else {}
+        """The pieces, by key; ``done``: those kept from the table's earlier moves in the same
+        language with the same names (``TableService._kept_pieces``)."""
         self._written: dict[int, tuple[Any, str]] = {}
         """Each input written out as JSON, by the identity of the object (kept alive with it):
         every viewer's view holds the same log, which is written out once per move."""
@@ -50,12 +54,14 @@ class Fragments:
         types: list[Any] = []
         for value in inputs:
             kind: Any = type(value)
-            if kind is tuple:  # a template's ``(a, b, c)``: one level of them
-                kind = tuple(map(type, value))
-                if not _FLAT.issuperset(kind):
+            if kind not in _FLAT:
+                # A template's ``(a, b, c)`` or a game's named tuple: one level of them.
+                if not isinstance(value, tuple):
                     break
-            elif kind not in _FLAT:
-                break
+                kinds = tuple(map(type, value))
+                if not _FLAT.issuperset(kinds):
+                    break
+                kind = (kind, kinds)
             types.append(kind)
         else:
             return (name, tuple(types), inputs)
@@ -72,6 +78,12 @@ class Fragments:
 
     def get(self, name: str, *inputs: Any) -> Markup | None:
         return self._done.get(self._key(name, inputs))
+
+    def each(self, name: str, items: Sequence[Any]) -> list[tuple[Any, Markup | None]]:
+        """Each item with its piece ``name`` (``get(name, item)``), or ``None`` to render and
+        :meth:`keep` it: one call for a whole list (a village of 18 seats)."""
+        done, key = self._done, self._key
+        return [(item, done.get(key(name, (item,)))) for item in items]
 
     def keep(self, html: Markup, name: str, *inputs: Any) -> Markup:
         self._done[self._key(name, inputs)] = html

@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
+
+from markupsafe import Markup
 
 from estaminet.games.kit import all_games
 from estaminet.kernel.activity import Activity, Event, Viewer, ViewerKind
@@ -56,6 +58,9 @@ __all__ = ["TableService", "sees", "viewer_topic", "watcher_id"]
 DEFAULT_GAME = "werewolf"
 KEPT_TABLES = 256
 """How many running tables' copies :meth:`TableService.table_to_act` keeps (the oldest go first)."""
+PIECES_KEPT = 512
+"""Pieces of screens kept per table and language (:meth:`TableService._kept_pieces`); a
+move adds a few (a seat that changed, each player's new moves)."""
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +113,10 @@ class TableService:
         """The screen last published on each topic, with its frame's number: the next one is
         sent as a patch of it, and whoever follows the topic after that frame starts from it."""
         self._status: dict[int, str] = {}
+        self._pieces: dict[tuple[int, str], tuple[tuple[Any, ...], dict[Hashable, Markup]]] = {}
+        """The pieces of screens (:class:`~estaminet.tables.screen.Fragments`) of each table's
+        moves in each language, with the names they were rendered with: a player's moves, most
+        seats of the village, the narration, often the same from one move to the next."""
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         self._running: dict[int, TableInfo] = {}
         """A copy of each running table read for a move (see :meth:`table_to_act`)."""
@@ -397,6 +406,8 @@ class TableService:
             # No move follows: forget the screens kept as the base of the next patches.
             for viewer in self.viewers(table):
                 self._sent.pop(viewer_topic(table.id, viewer), None)
+            for locale in LOCALES:
+                self._pieces.pop((table.id, locale), None)
         if self._status.get(table.id) != live.status:
             # The lobby (who sits, who watches) changes with the status, not with each move.
             self._status[table.id] = live.status
@@ -520,10 +531,22 @@ class TableService:
         def render(locale: str) -> str:
             pieces = shared.get(locale)
             if pieces is None:
-                pieces = shared[locale] = Fragments()
+                pieces = shared[locale] = Fragments(self._kept_pieces(table, locale))
             return self.render_view(table, live, view, viewer, locale, pieces)
 
         return patch.Screen(render)
+
+    def _kept_pieces(self, table: TableInfo, locale: str) -> dict[Hashable, Markup]:
+        """The pieces kept from the table's earlier moves in ``locale``: a piece's key is
+        everything it reads but the names and the language, so they are started afresh when
+        a name changes, and when they grow past :data:`PIECES_KEPT`."""
+        names = (table.key, tuple(table.seat_names().items()))
+        kept = self._pieces.get((table.id, locale))
+        if kept is None or kept[0] != names or len(kept[1]) > PIECES_KEPT:
+            if kept is None and len(self._pieces) >= 2 * KEPT_TABLES:
+                del self._pieces[next(iter(self._pieces))]  # the table least recently started
+            kept = self._pieces[(table.id, locale)] = (names, {})
+        return kept[1]
 
     async def panel(self, request_context: Mapping[str, Any], room: Room, user: User) -> str:
         """The games room's panel: its tables and the form to set one up."""

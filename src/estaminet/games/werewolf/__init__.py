@@ -26,6 +26,7 @@ from estaminet.games.werewolf.roles import (
     camp_of,
 )
 from estaminet.games.werewolf.rules import rules_sections
+from estaminet.games.werewolf.screen import ScreenModel, VillageSeat, screen_model
 from estaminet.games.werewolf.script import DAY_ORDER, NIGHT_ORDER, STEPS, Phase, Step
 from estaminet.games.werewolf.state import State
 
@@ -47,8 +48,10 @@ __all__ = [
     "Camp",
     "Phase",
     "Role",
+    "ScreenModel",
     "State",
     "Step",
+    "VillageSeat",
     "Werewolf",
     "balance",
     "bot_action",
@@ -56,6 +59,7 @@ __all__ = [
     "channels",
     "knowledge",
     "rules_sections",
+    "screen_model",
     "suggested_composition",
     "validate_options",
     "voice_plan",
