@@ -9,6 +9,7 @@ the game still runs.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import inspect
@@ -125,6 +126,80 @@ async def test_the_copies_kept_are_bounded_the_oldest_going_first(
     assert list(reads.service._running) == [3, 4, 5]
     await reads.service.table_to_act(4, "anna")  # kept: no read, no reordering needed
     assert reads.reads == [1, 2, 3, 4, 5]
+
+
+class _Screens(_Reads):
+    """A table service whose moves' screens only record the names they were drawn with."""
+
+    def __init__(self, tables: Callable[[int], TableInfo]) -> None:
+        super().__init__(tables)
+        service = self.service
+        service._recent, service._refreshing, service._status = {}, {}, {1: "running"}
+        self.clock = 100.0
+        service.monotonic = lambda: self.clock  # type: ignore[method-assign]
+        self.drawn: list[str] = []
+
+        async def publish_views(table: TableInfo, live: Any) -> None:
+            self.drawn.append(table.seat_names()[0])
+
+        service.publish_views = publish_views  # type: ignore[method-assign]
+
+    async def move(self) -> None:
+        from estaminet.games.werewolf.game import GAME
+        from estaminet.live.engine import Live
+
+        state = GAME.setup(8, GAME.default_options(), 1, NOW)
+        await self.service._changed(Live(1, "werewolf", GAME, state, 1, "running"), ())
+
+
+async def test_a_moves_screens_use_the_last_copy_which_is_read_again_after_them() -> None:
+    """A move's screens are drawn from the table's last copy; a copy older than a second is
+    read again once they are on their way (a table of 500 took a fifth of a move's time to
+    read before its screens), so a change made elsewhere (a new name) shows from the next
+    move on; a lobby change on this instance drops the copy at once."""
+    names = {"Anna": "Anna"}
+    screens = _Screens(lambda i: _table(i, participants=(
+        Participant("anna", names["Anna"], "player", 0, 0),
+        Participant("bram", "Bram", "player", 1, 1),
+    )))  # fmt: skip
+    await screens.move()  # no copy yet: read before the screens
+    assert screens.reads == [1] and screens.drawn == ["Anna"]
+    screens.clock += 0.5
+    await screens.move()  # fresh: nothing read
+    assert screens.reads == [1]
+    names["Anna"] = "Anne"  # renamed, on another instance
+    screens.clock += 5
+    await screens.move()  # stale: drawn from the copy, then read again
+    assert screens.drawn[-1] == "Anna"
+    await asyncio.wait_for(asyncio.gather(*screens.service._refreshing.values()), 1)
+    assert screens.reads == [1, 1]
+    await screens.move()
+    assert screens.drawn[-1] == "Anne" and screens.reads == [1, 1]
+
+
+async def test_a_copy_read_while_the_lobby_changed_is_not_kept() -> None:
+    """A read that began before a lobby change on this instance may miss it: it is dropped
+    (the next move reads the table), never kept as the fresh copy."""
+    gate = asyncio.Event()
+    screens = _Screens(lambda i: _table(i))
+    await screens.move()
+    read = screens.service.table
+
+    async def slow(table_id: int) -> TableInfo:
+        await gate.wait()
+        return await read(table_id)
+
+    screens.service.table = slow  # type: ignore[method-assign]
+    screens.clock += 5
+    await screens.move()  # stale: a read begins after the screens
+    await asyncio.sleep(0)
+    assert 1 in screens.service._refreshing
+    screens.service._recent.pop(1, None)  # what publish_lobby does after a join
+    gate.set()
+    await asyncio.wait_for(asyncio.gather(*screens.service._refreshing.values()), 1)
+    assert 1 not in screens.service._recent
+    await screens.move()  # read before its screens, as the first move was
+    assert screens.reads == [1, 1, 1]
 
 
 async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decides(

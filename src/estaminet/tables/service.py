@@ -9,6 +9,7 @@ carried (``realtime/patch.py``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -118,6 +119,8 @@ class TableService:
         moves in each language, with the names they were rendered with: a player's moves, most
         seats of the village, the narration, often the same from one move to the next."""
         self._recent: dict[int, tuple[TableInfo, float]] = {}
+        """The copy of each table its moves' screens use, and until when it is fresh."""
+        self._refreshing: dict[int, asyncio.Task[None]] = {}
         self._running: dict[int, TableInfo] = {}
         """A copy of each running table read for a move (see :meth:`table_to_act`)."""
         self.ended_listeners: list[Callable[[int], Awaitable[None]]] = []
@@ -381,12 +384,18 @@ class TableService:
         )
 
     async def _changed(self, live: Live, events: Sequence[Event]) -> None:
-        # After every move: the people at the table rarely change between two moves, so a
-        # second-old copy is fine here (joins are published, and served, on their own path).
+        # After every move: the people at the table rarely change between two moves (joins
+        # and leaves on this instance drop the copy, see ``publish_lobby``), so the last copy
+        # serves this move's screens; one older than a second is read again once they are
+        # on their way (``_refresh_soon``), and what changed meanwhile elsewhere (a new name,
+        # a watcher who sat down on another instance) shows from the next move on. Reading
+        # a table of 500 before a move's screens was a fifth of the first move's time.
         now = self.monotonic()
         cached = self._recent.get(live.id)
-        if cached is not None and cached[1] > now and live.status == cached[0].status:
+        if cached is not None and live.status == cached[0].status:
             table = cached[0]
+            if cached[1] <= now:
+                self._refresh_soon(live.id)
         else:
             table = await self.table(live.id)
             self._recent[live.id] = (table, now + 1.0)
@@ -412,6 +421,26 @@ class TableService:
             # The lobby (who sits, who watches) changes with the status, not with each move.
             self._status[table.id] = live.status
             await self.publish_lobby(table)
+
+    def _refresh_soon(self, table_id: int) -> None:
+        """Read the table again after this move's screens (one read at a time per table)."""
+        if table_id in self._refreshing:
+            return
+        task = asyncio.get_running_loop().create_task(self._refresh(table_id))
+        self._refreshing[table_id] = task
+        task.add_done_callback(lambda _: self._refreshing.pop(table_id, None))
+
+    async def _refresh(self, table_id: int) -> None:
+        before = self._recent.get(table_id)
+        try:
+            table = await self.table(table_id)
+        except Exception:  # deleted, or the database is away: the next move reads it
+            log.debug("reading table %s again failed", table_id, exc_info=True)
+            self._recent.pop(table_id, None)
+            return
+        if self._recent.get(table_id) is before:  # not dropped by a lobby change meanwhile
+            self._recent[table_id] = (table, self.monotonic() + 1.0)
+            self._keep_for_moves(table)
 
     async def publish_stream(self, table: TableInfo, data: Mapping[str, Any]) -> None:
         """The same ``stream`` op on every viewer's topic (what every view shows alike)."""
