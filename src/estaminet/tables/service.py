@@ -65,6 +65,12 @@ move adds a few (a seat that changed, each player's new moves)."""
 
 log = logging.getLogger(__name__)
 
+_VIEW_KEY = json.JSONEncoder(
+    sort_keys=True, default=str, check_circular=False, separators=(",", ":")
+)
+"""A view written out to tell whether it changed (a view is a tree of plain values: no
+cycle to look for, which the encoder otherwise does for every list and dict)."""
+
 
 def viewer_topic(table_id: int, viewer: Viewer) -> str:
     """The topic that carries one kind of viewer's view of a table."""
@@ -460,8 +466,8 @@ class TableService:
         for viewer in (watching, *seated):
             view = live.rules.view(live.state, viewer)
             # What stream frames keep up to date does not make a new view by itself.
-            key = json.dumps(
-                {k: v for k, v in view.items() if k not in streamed}, sort_keys=True, default=str
+            key = _VIEW_KEY.encode(
+                {k: v for k, v in view.items() if k not in streamed} if streamed else view
             )
             topic = viewer_topic(table.id, viewer)
             rights = table_chat.permissions(live.rules, live.state, viewer)
