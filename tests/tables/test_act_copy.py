@@ -202,6 +202,25 @@ async def test_a_copy_read_while_the_lobby_changed_is_not_kept() -> None:
     assert screens.reads == [1, 1, 1]
 
 
+async def test_a_page_opening_leaves_the_next_move_the_table_it_read() -> None:
+    """A player's page opening changes who is away (the lobby), not the table: the copy read
+    for the lobby serves the next move's screens, which read nothing first."""
+    screens = _Screens(lambda i: _table(i))
+    service = screens.service
+    service._present = {}
+
+    async def publish_lobby(table: TableInfo, also: Any = ()) -> None:
+        service._recent.pop(table.id, None)  # as the real one does after a lobby change
+
+    service.publish_lobby = publish_lobby  # type: ignore[method-assign]
+    await service.seat_presence(1, "anna", +1)
+    assert screens.reads == [1]
+    await screens.move()
+    assert screens.reads == [1] and screens.drawn == ["Anna"]
+    await service.seat_presence(1, "anna", +1)  # a second tab: nobody's presence changed
+    assert screens.reads == [1]
+
+
 async def test_moves_through_the_socket_use_the_copy_and_the_engine_still_decides(
     live: LiveServer, people: Any
 ) -> None:

@@ -618,7 +618,12 @@ class TableService:
         before = seats.get(user_id, 0) > 0
         seats[user_id] = max(0, seats.get(user_id, 0) + change)
         if (seats[user_id] > 0) != before:
-            await self.publish_lobby(await self.table(table_id))
+            table = await self.table(table_id)
+            await self.publish_lobby(table)
+            # Who is away is not in the copy the moves' screens use, and this one was just
+            # read: it serves the next move, which would otherwise read the table again
+            # (a table of 500, before its screens) because someone's page opened.
+            self._recent[table_id] = (table, self.monotonic() + 1.0)
 
     async def seats_online(self, table_id: int, seats: Sequence[int]) -> set[int]:
         """Which of ``seats`` have the table's page open on this server now."""
