@@ -13,6 +13,8 @@ from estaminet.games.werewolf import game as game_module
 from estaminet.kernel.activity import SYSTEM, Event, Rejection, Viewer
 
 W, V = "werewolf", "villager"
+EIGHT = [W, W, "seer", V, V, V, V, V]
+"""Two Werewolves (seats 0, 1), the Seer (2) and five Villagers."""
 
 
 class Table:
@@ -113,3 +115,11 @@ class Table:
 
 def at(seconds: int) -> datetime:
     return START + timedelta(seconds=seconds)
+
+
+def to_vote(table: Table, victim: int = 7) -> None:
+    """Play the first night quickly: the wolves (seats 0, 1) take ``victim``; reach the vote."""
+    table.until("wolves")
+    for wolf in table.state.living_wolves():
+        table.act(wolf, "wolf_vote", target=victim)
+    table.until("vote")

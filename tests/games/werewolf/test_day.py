@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from tests.games.werewolf.table import Table, V, W
-
-EIGHT = [W, W, "seer", V, V, V, V, V]
-
-
-def to_vote(table: Table, victim: int = 7) -> None:
-    """Play the first night quickly: the wolves (seats 0, 1) take ``victim``; reach the vote."""
-    table.until("wolves")
-    for wolf in table.state.living_wolves():
-        table.act(wolf, "wolf_vote", target=victim)
-    table.until("vote")
+from tests.games.werewolf.table import EIGHT, Table, V, W, to_vote
 
 
 def test_captain_is_elected_by_relative_majority() -> None:

@@ -6,17 +6,7 @@ from typing import Any
 
 from estaminet.games.werewolf import GAME, VillageSeat, screen_model
 from estaminet.kernel.activity import Viewer
-from tests.games.werewolf.table import Table, V, W
-
-EIGHT = [W, W, "seer", V, V, V, V, V]
-
-
-def to_vote(table: Table, victim: int = 7) -> None:
-    """The first night played quickly: the wolves (seats 0, 1) take ``victim``."""
-    table.until("wolves")
-    for wolf in table.state.living_wolves():
-        table.act(wolf, "wolf_vote", target=victim)
-    table.until("vote")
+from tests.games.werewolf.table import EIGHT, Table, to_vote
 
 
 def _who(seat: int) -> str:
