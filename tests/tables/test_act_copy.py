@@ -209,8 +209,9 @@ async def test_a_page_opening_leaves_the_next_move_the_table_it_read() -> None:
     service = screens.service
     service._present = {}
 
-    async def publish_lobby(table: TableInfo, also: Any = ()) -> None:
-        service._recent.pop(table.id, None)  # as the real one does after a lobby change
+    async def publish_lobby(table: TableInfo, also: Any = (), *, keep_copy: bool = False) -> None:
+        if not keep_copy:  # as the real one does after a lobby change
+            service._recent.pop(table.id, None)
 
     service.publish_lobby = publish_lobby  # type: ignore[method-assign]
     await service.seat_presence(1, "anna", +1)

@@ -619,11 +619,11 @@ class TableService:
         seats[user_id] = max(0, seats.get(user_id, 0) + change)
         if (seats[user_id] > 0) != before:
             table = await self.table(table_id)
-            await self.publish_lobby(table)
             # Who is away is not in the copy the moves' screens use, and this one was just
             # read: it serves the next move, which would otherwise read the table again
             # (a table of 500, before its screens) because someone's page opened.
             self._recent[table_id] = (table, self.monotonic() + 1.0)
+            await self.publish_lobby(table, keep_copy=True)
 
     async def seats_online(self, table_id: int, seats: Sequence[int]) -> set[int]:
         """Which of ``seats`` have the table's page open on this server now."""
@@ -747,9 +747,13 @@ class TableService:
         )
         await self.hub.publish(frame, buffer=True)
 
-    async def publish_lobby(self, table: TableInfo, also: Iterable[str] = ()) -> None:
-        """After a change in a table's lobby; ``also``: people who just left it."""
-        self._recent.pop(table.id, None)
+    async def publish_lobby(
+        self, table: TableInfo, also: Iterable[str] = (), *, keep_copy: bool = False
+    ) -> None:
+        """After a change in a table's lobby; ``also``: people who just left it;
+        ``keep_copy``: only who is away changed (the copy the moves use still holds)."""
+        if not keep_copy:
+            self._recent.pop(table.id, None)
         await self.publish_room_tables(table.room_slug, also)
         topic = table.topic
         seq = await self.hub.next_seq(topic)
