@@ -204,3 +204,25 @@ def test_the_service_keeps_pieces_per_table_and_language_with_the_same_names(
     kept = service._kept_pieces(renamed, "fr")
     kept.update({n: Markup(str(n)) for n in range(4)})
     assert service._kept_pieces(renamed, "fr") == {}
+
+
+def test_a_players_moves_are_kept_apart_by_the_step_they_are_for() -> None:
+    """The same list of moves is "Vote for …" in the Captain's election and "Vote against …"
+    in a day's vote: a piece kept from the election never stands for the day's buttons."""
+    import copy
+
+    from estaminet.games.werewolf.game import GAME
+
+    table, service = _table(8), _service()
+    state = GAME.setup(8, GAME.default_options(), 5, NOW)
+    live = Live(1, "werewolf", GAME, state, 0, "running")
+    election: Any = GAME.view(state, Viewer.player(3))
+    assert election["step"] == "election" and election["actions"]
+    day = copy.deepcopy(election)
+    day["step"] = "vote"
+    kept: dict[Any, Any] = {}
+    for view in (election, day):
+        together = service.render_view(table, live, view, Viewer.player(3), "en", Fragments(kept))
+        alone = service.render_view(table, live, view, Viewer.player(3), "en", Fragments())
+        assert together == alone
+    assert "Vote against" in alone and "Vote for" not in alone
