@@ -301,3 +301,27 @@ async def test_a_game_that_ends_by_its_moves_drops_its_copy(live: LiveServer, pe
     # whose views were published before its ack.
     assert (await zoe.http.get(f"/t/{table_id}/replay")).status_code == 200
     assert table_id not in tables._running
+
+
+async def test_a_read_again_that_fails_drops_the_copy_and_raises_nothing() -> None:
+    """The table was deleted or the database is away when the copy is read again after a
+    move: nothing escapes the background read, and the next move reads the table itself."""
+    screens = _Screens(lambda i: _table(i))
+    await screens.move()
+    failing = {"on": True}
+    read = screens.service.table
+
+    async def flaky(table_id: int) -> TableInfo:
+        if failing["on"]:
+            screens.reads.append(-table_id)
+            raise RuntimeError("the database is away")
+        return await read(table_id)
+
+    screens.service.table = flaky  # type: ignore[method-assign]
+    screens.clock += 5
+    await screens.move()  # drawn from the copy; the read after it fails
+    await asyncio.wait_for(asyncio.gather(*screens.service._refreshing.values()), 1)
+    assert 1 not in screens.service._recent and screens.service._refreshing == {}
+    failing["on"] = False
+    await screens.move()  # no copy: read before its screens
+    assert screens.reads == [1, -1, 1] and 1 in screens.service._recent

@@ -204,6 +204,12 @@ def test_the_service_keeps_pieces_per_table_and_language_with_the_same_names(
     kept = service._kept_pieces(renamed, "fr")
     kept.update({n: Markup(str(n)) for n in range(4)})
     assert service._kept_pieces(renamed, "fr") == {}
+    # Tables too are bounded: the one least recently started goes first.
+    monkeypatch.setattr(service_module, "KEPT_TABLES", 2)
+    for table_id in range(3, 8):
+        service._kept_pieces(dataclasses.replace(table, id=table_id), "fr")
+    assert len(service._pieces) == 4
+    assert (7, "fr") in service._pieces and (1, "fr") not in service._pieces
 
 
 def test_a_players_moves_are_kept_apart_by_the_step_they_are_for() -> None:
