@@ -55,6 +55,19 @@ class Forgetful(LowestUnique):
         return data
 
 
+class Shapeshifting(LowestUnique):
+    """Shows its scores as a tuple while playing, as a list once loaded: the same JSON,
+    another value (the table service would send a frame where nothing changed)."""
+
+    def evolve(self, state: State, event: Event) -> State:
+        new = super().evolve(state, event)
+        new.scores = tuple(new.scores)  # type: ignore[assignment]
+        return new
+
+    def view(self, state: State, viewer: Viewer) -> dict[str, Any]:
+        return {**super().view(state, viewer), "scores": state.scores}
+
+
 class Random(LowestUnique):
     """Draws with a fresh generator each call (not reproducible)."""
 
@@ -79,8 +92,9 @@ class Random(LowestUnique):
         (Endless(), "no outcome"),
         (Forgetful(), "round-trip"),
         (Random(), "deterministic"),
+        (Shapeshifting(), "another value"),
     ],
-    ids=["leak", "mutation", "liar", "endless", "forgetful", "random"],
+    ids=["leak", "mutation", "liar", "endless", "forgetful", "random", "shapeshifting"],
 )
 def test_conformance_catches_broken_games(game: LowestUnique, message: str) -> None:
     with pytest.raises(ConformanceError, match=message):

@@ -6,7 +6,8 @@ every step, checks the properties the live engine relies on:
 * every action listed by ``legal_actions`` is accepted by ``apply``;
 * ``apply`` is deterministic and never mutates the state it is given;
 * events survive JSON, and folding them with ``evolve`` never fails;
-* every state survives ``dump``/``load`` through JSON with equal views;
+* every state survives ``dump``/``load`` through JSON with equal views, equal as
+  values too (the table service sends a viewer nothing when their view is unchanged);
 * ``outcome`` is ``None`` until the end, then exactly one outcome stays;
 * replaying ``setup`` plus the logged events rebuilds the final state;
 * the outcome's ``details["placings"]`` give every seat a place (an integer from 1),
@@ -122,6 +123,16 @@ def check_round_trip(
     for viewer, seen, again in zip(viewers, views, _views(game, loaded, viewers), strict=True):
         if seen != again:
             raise ConformanceError(f"the view of {viewer} changed after a dump/load round-trip")
+    for viewer in viewers:
+        # The table service compares a viewer's views as values to send nothing when
+        # nothing changed: equal states must give equal values, not only equal JSON (a
+        # tuple in one and a list in the other would send a frame that tells the table
+        # somebody acted).
+        if game.view(state, viewer) != game.view(loaded, viewer):
+            raise ConformanceError(
+                f"the view of {viewer} is another value after a dump/load round-trip"
+                " (a tuple where a list was?), though its JSON is the same"
+            )
 
 
 def check_secrecy(
