@@ -7,6 +7,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -176,3 +177,42 @@ def test_a_screen_nobody_read_is_followed_by_the_whole_screen_not_a_patch() -> N
     before.html("en")  # someone read the old one in English: a patch there
     op = patch.changes("#table-view", before, after)("en")["ops"][0]
     assert op["op"] == "patch" and op["crc"] == patch.checksum(after.html("en"))
+
+
+async def test_the_chat_of_each_set_of_rights_is_rendered_once_per_move(monkeypatch: Any) -> None:
+    """When rights change (the first screens, nightfall), the chat's logs and chooser are
+    rendered once per set of rights and language, and each viewer gets the ones for theirs."""
+    monkeypatch.setattr(table_chat, "history", no_history)
+    options = {**GAME.default_options(), "captain": False, "little_girl_risk": 0}
+    options["composition"] = {"werewolf": 2, "witch": 1, "little_girl": 1, "villager": 3}
+    with mock.patch.object(game_module, "_deal", return_value=(ROLES, [])):
+        state = GAME.setup(7, options, 5, NOW)
+    table, (service, hub) = _table(7), _service()
+    service.templates = Templates(extra_dirs=[Path(table_chat.__file__).parent / "templates"])
+    rendered: list[str] = []
+    render = service.templates.render
+
+    def counting(name: str, locale: str, context: Any = None) -> str:
+        if name == "tables/_chat_logs.html":
+            rendered.append(locale)
+        return render(name, locale, context)
+
+    service.templates.render = counting  # type: ignore[method-assign]
+    await service.publish_views(table, Live(1, "werewolf", GAME, state, 0, "running"))
+    texts = {frame.topic: frame.text("fr") for frame in hub.published}
+    assert len(texts) == 8
+    rights = {
+        json.dumps(table_chat.permissions(GAME, state, viewer), sort_keys=True)
+        for viewer in service.viewers(table)
+    }
+    assert 2 < len(rights) < 8  # the wolves, the Little Girl, the others, the spectators
+    assert rendered == ["fr"] * len(rights)
+    for viewer in service.viewers(table):
+        ops = json.loads(texts[viewer_topic(1, viewer)])["ops"]
+        logs = next(op["html"] for op in ops if op.get("target") == "#table-chat-logs")
+        for channel in table_chat.permissions(GAME, state, viewer)["read"]:
+            if not channel.endswith("_anonymous"):
+                assert f'id="table-chat-log-{channel}"' in logs
+        assert ('id="table-chat-log-wolves"' in logs) == (
+            viewer in (Viewer.player(0), Viewer.player(1))
+        )
