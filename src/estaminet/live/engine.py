@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -390,56 +392,61 @@ class Engine:
         seq = live.seq + len(events)
         outcome = live.rules.outcome(state)
         status = "ended" if outcome is not None else "running"
-        async with self.db.begin() as conn:
-            # The claim: the log is where this copy is, and nobody stopped the activity
-            # meanwhile (a host's stop moves the status, not the log).
-            moved = await conn.execute(
-                update(activities)
-                .where(
-                    activities.c.id == live.id,
-                    activities.c.last_seq == live.seq,
-                    activities.c.status == live.status,
-                )
-                .values(
-                    last_seq=seq,
-                    status=status,
-                    ended_at=now if outcome is not None else None,
-                    outcome=None
-                    if outcome is None
-                    else {
-                        "reason": outcome.reason,
-                        "winners": sorted(outcome.winners),
-                        "details": dict(outcome.details),
-                    },
-                )
-            )
-            if moved.rowcount != 1:
-                raise _Stale()
-            await conn.execute(
-                insert(activity_events),
-                [
-                    {
-                        "activity_id": live.id,
-                        "seq": live.seq + i + 1,
-                        "actor": actor,
-                        "data": dict(event),
-                        "at": now,
-                    }
-                    for i, event in enumerate(events)
-                ],
-            )
-            for name, contents in created:
-                await write_contents(conn, live.id, name, contents, new=True)
-            for name, sealed_vector in encrypted:
-                await self._deposit(conn, live.id, name, sealed_vector)
-            if seq // SNAPSHOT_EVERY > live.seq // SNAPSHOT_EVERY:
-                await conn.execute(
-                    insert(activity_snapshots).values(
-                        activity_id=live.id, seq=seq, state=live.rules.dump(state)
+        ended = _Ended(
+            status,
+            now if outcome is not None else None,
+            None
+            if outcome is None
+            else {
+                "reason": outcome.reason,
+                "winners": sorted(outcome.winners),
+                "details": dict(outcome.details),
+            },
+        )
+        rows = [
+            {
+                "activity_id": live.id,
+                "seq": live.seq + i + 1,
+                "actor": actor,
+                "data": dict(event),
+                "at": now,
+            }
+            for i, event in enumerate(events)
+        ]
+        snapshot = (
+            live.rules.dump(state) if seq // SNAPSHOT_EVERY > live.seq // SNAPSHOT_EVERY else None
+        )
+        deadline = None if outcome is not None else live.rules.deadline(state)
+        if self.db.is_sqlite and not created and not encrypted:
+            # Every game's move: no ballot box to open or fill.
+            await self._commit_in_one_trip(live, seq, ended, rows, snapshot, deadline)
+        else:
+            async with self.db.begin() as conn:
+                # The claim: the log is where this copy is, and nobody stopped the activity
+                # meanwhile (a host's stop moves the status, not the log).
+                moved = await conn.execute(
+                    update(activities)
+                    .where(
+                        activities.c.id == live.id,
+                        activities.c.last_seq == live.seq,
+                        activities.c.status == live.status,
                     )
+                    .values(last_seq=seq, status=status, ended_at=ended.at, outcome=ended.outcome)
                 )
-            deadline = None if outcome is not None else live.rules.deadline(state)
-            await self._set_timer(conn, live.id, deadline, seq)
+                if moved.rowcount != 1:
+                    raise _Stale()
+                await conn.execute(insert(activity_events), rows)
+                for name, contents in created:
+                    await write_contents(conn, live.id, name, contents, new=True)
+                for name, sealed_vector in encrypted:
+                    await self._deposit(conn, live.id, name, sealed_vector)
+                if snapshot is not None:
+                    await conn.execute(
+                        insert(activity_snapshots).values(
+                            activity_id=live.id, seq=seq, state=snapshot
+                        )
+                    )
+                await self._set_timer(conn, live.id, deadline, seq)
         for name in before:
             if name not in after:  # counted or cancelled: the key is of no more use
                 self.boxes.shut(live.id, name)
@@ -447,6 +454,53 @@ class Engine:
         self._cache[live.id] = fresh
         self.timers_changed.set()
         return fresh
+
+    async def _commit_in_one_trip(
+        self,
+        live: Live,
+        seq: int,
+        ended: _Ended,
+        rows: list[dict[str, Any]],
+        snapshot: dict[str, Any] | None,
+        deadline: datetime | None,
+    ) -> None:
+        """SQLite: the same statements as :meth:`_commit`'s transaction, in one trip to
+        aiosqlite's thread (see :meth:`Database.in_one_trip`), values converted as the
+        columns' types do. Raises :class:`_Stale` (rolled back) if the claim fails."""
+        as_json, as_time = self._sqlite_stores
+        claim = (
+            seq,
+            ended.status,
+            None if ended.at is None else as_time(ended.at),
+            as_json(ended.outcome),
+            live.id,
+            live.seq,
+            live.status,
+        )
+        events = [
+            (row["activity_id"], row["seq"], row["actor"], as_json(row["data"]), as_time(row["at"]))
+            for row in rows
+        ]
+        kept = None if snapshot is None else (live.id, seq, as_json(snapshot))
+        timer = None if deadline is None else (live.id, as_time(deadline), seq)
+
+        def work(raw: sqlite3.Connection) -> None:
+            if raw.execute(_SQLITE_CLAIM, claim).rowcount != 1:
+                raise _Stale()
+            raw.executemany(_SQLITE_EVENT, events)
+            if kept is not None:
+                raw.execute(_SQLITE_SNAPSHOT, kept)
+            raw.execute(_SQLITE_NO_TIMER, (live.id,))
+            if timer is not None:
+                raw.execute(_SQLITE_TIMER, timer)
+
+        await self.db.in_one_trip(work)
+
+    @functools.cached_property
+    def _sqlite_stores(self) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+        """How SQLite stores a JSON column's value (the events' data, the outcome and the
+        snapshot are all ``JSON``) and an instant: SQLAlchemy's conversions."""
+        return self.db.sqlite_store(activity_events.c.data.type), self.db.sqlite_datetime[0]
 
     async def _deposit(
         self, conn: AsyncConnection, activity_id: int, box: str, sealed: list[int]
@@ -622,6 +676,32 @@ class Engine:
                 wait = max(0.0, min(idle, (due - self.clock()).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.timers_changed.wait(), timeout=wait + 0.01)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ended:
+    """What a move writes of the activity's end: its status, when and how it ended."""
+
+    status: str
+    at: datetime | None
+    outcome: dict[str, Any] | None
+
+
+# On SQLite a move that opens no ballot box and seals no ballot (every game's) runs the
+# statements of ``Engine._commit``'s transaction, written as SQL, in one trip to
+# aiosqlite's thread: SQLAlchemy's building, running and reading back of each of them
+# cost several times SQLite's own work (a chat post does the same, venue/chat.py).
+# tests/live/test_engine_one_trip.py compares what both ways store.
+_SQLITE_CLAIM = (
+    "UPDATE activities SET last_seq = ?, status = ?, ended_at = ?, outcome = ?"
+    " WHERE id = ? AND last_seq = ? AND status = ?"
+)
+_SQLITE_EVENT = (
+    "INSERT INTO activity_events (activity_id, seq, actor, data, at) VALUES (?, ?, ?, ?, ?)"
+)
+_SQLITE_SNAPSHOT = "INSERT INTO activity_snapshots (activity_id, seq, state) VALUES (?, ?, ?)"
+_SQLITE_NO_TIMER = "DELETE FROM activity_timers WHERE activity_id = ?"
+_SQLITE_TIMER = "INSERT INTO activity_timers (activity_id, due_at, for_seq) VALUES (?, ?, ?)"
 
 
 class _Stale(Exception):

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.types import DateTime, TypeDecorator, TypeEngine
 from sqlalchemy.util import EMPTY_DICT
 
 __all__ = ["Database", "UTCDateTime", "metadata", "utcnow"]
@@ -98,6 +98,10 @@ def _run_statement(
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _as_is(value: _T) -> _T:
+    return value
 
 
 def _whole(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:
@@ -302,6 +306,13 @@ class Database:
                     None, None, error, sqlite3.Error, hide_parameters=True, dialect=conn.dialect
                 ) from error
         return result
+
+    def sqlite_store(self, type_: TypeEngine[Any]) -> Callable[[Any], Any]:
+        """How a column of ``type_`` stores a value on this SQLite database (JSON written
+        out, an instant as text…): SQLAlchemy's own conversion, for :meth:`in_one_trip`."""
+        dialect = self.engine.dialect
+        store = type_.dialect_impl(dialect).bind_processor(dialect)
+        return store if store is not None else _as_is
 
     @functools.cached_property
     def sqlite_datetime(self) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
