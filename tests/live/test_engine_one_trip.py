@@ -18,6 +18,7 @@ from estaminet.live.engine import SNAPSHOT_EVERY, Engine
 from estaminet.live.schema import activities, activity_events
 from estaminet.store import Database
 from tests.conftest import FixedClock
+from tests.support.databases import count_trips
 
 from .test_engine import new_activity
 
@@ -53,14 +54,7 @@ async def test_moves_in_one_trip_store_what_the_sqlalchemy_path_stores(
         "is_sqlite",
         property(lambda self: self.engine.dialect.name == "sqlite" and one_trip["on"]),
     )
-    trips: list[object] = []
-    in_one_trip = Database.in_one_trip
-
-    async def counted(self: Database, work: Any) -> Any:
-        trips.append(work)
-        return await in_one_trip(self, work)
-
-    monkeypatch.setattr(Database, "in_one_trip", counted)
+    trips = count_trips(monkeypatch)
     engine = Engine(db, get, clock)
     start = clock()
     fast = await new_activity(db, clock, engine, seats=2, rounds=ROUNDS)

@@ -138,3 +138,19 @@ def fresh_database(backend: str, folder: Path, *, migrate: bool = True) -> Itera
         if migrate:
             upgrade(url)
         yield url
+
+
+def count_trips(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Record each unit of work :meth:`Database.in_one_trip` takes (SQLite's one-trip
+    writes), still running it: the list grows by one per trip."""
+    from estaminet.store import Database
+
+    trips: list[object] = []
+    in_one_trip = Database.in_one_trip
+
+    async def counted(self: Database, work: Any) -> Any:
+        trips.append(work)
+        return await in_one_trip(self, work)
+
+    monkeypatch.setattr(Database, "in_one_trip", counted)
+    return trips

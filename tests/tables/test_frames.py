@@ -70,6 +70,14 @@ def _table(seats: int) -> TableInfo:
     )
 
 
+def _first_night() -> Any:
+    """Seven seats dealt ``ROLES``, no Captain: the game at its first night."""
+    options = {**GAME.default_options(), "captain": False, "little_girl_risk": 0}
+    options["composition"] = {"werewolf": 2, "witch": 1, "little_girl": 1, "villager": 3}
+    with mock.patch.object(game_module, "_deal", return_value=(ROLES, [])):
+        return GAME.setup(7, options, 5, NOW)
+
+
 def _apply(state: Any, seat: int, action: dict[str, Any]) -> Any:
     events = GAME.apply(state, seat, action, NOW)
     assert isinstance(events, list)
@@ -80,10 +88,7 @@ def _apply(state: Any, seat: int, action: dict[str, Any]) -> Any:
 
 async def test_frames_only_for_the_viewers_a_move_changes(monkeypatch: Any) -> None:
     monkeypatch.setattr(table_chat, "history", no_history)
-    options = {**GAME.default_options(), "captain": False, "little_girl_risk": 0}
-    options["composition"] = {"werewolf": 2, "witch": 1, "little_girl": 1, "villager": 3}
-    with mock.patch.object(game_module, "_deal", return_value=(ROLES, [])):
-        state = GAME.setup(7, options, 5, NOW)
+    state = _first_night()
     table, (service, hub) = _table(7), _service()
     watch = viewer_topic(1, Viewer.spectator())
     villager = viewer_topic(1, Viewer.player(4))
@@ -183,10 +188,7 @@ async def test_the_chat_of_each_set_of_rights_is_rendered_once_per_move(monkeypa
     """When rights change (the first screens, nightfall), the chat's logs and chooser are
     rendered once per set of rights and language, and each viewer gets the ones for theirs."""
     monkeypatch.setattr(table_chat, "history", no_history)
-    options = {**GAME.default_options(), "captain": False, "little_girl_risk": 0}
-    options["composition"] = {"werewolf": 2, "witch": 1, "little_girl": 1, "villager": 3}
-    with mock.patch.object(game_module, "_deal", return_value=(ROLES, [])):
-        state = GAME.setup(7, options, 5, NOW)
+    state = _first_night()
     table, (service, hub) = _table(7), _service()
     service.templates = Templates(extra_dirs=[Path(table_chat.__file__).parent / "templates"])
     rendered: list[str] = []

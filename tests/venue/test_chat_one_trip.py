@@ -23,6 +23,7 @@ from estaminet.venue import chat
 from estaminet.venue.rooms import room_by_slug
 from estaminet.venue.schema import messages, room_restrictions
 from tests.conftest import FixedClock
+from tests.support.databases import count_trips
 
 from .test_chat import MAX, setup_venue
 
@@ -56,14 +57,7 @@ async def test_a_post_in_one_trip_stores_and_returns_what_the_sqlalchemy_path_do
     now = clock() + timedelta(microseconds=123_456)  # the stored text keeps microseconds
     text = "Salut **tout** le monde <b>!</b>"
 
-    trips: list[object] = []
-    one_trip = Database.in_one_trip
-
-    async def counted(self: Database, work: Any) -> Any:
-        trips.append(work)
-        return await one_trip(self, work)
-
-    monkeypatch.setattr(Database, "in_one_trip", counted)
+    trips = count_trips(monkeypatch)
     quick = await chat.post_message(db, alice, bar, text, now, max_length=MAX, client_id="q-1")
     assert len(trips) == (1 if db.is_sqlite else 0)
     # The same post through SQLAlchemy's statements, in another room.
