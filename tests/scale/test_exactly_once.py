@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -118,8 +120,20 @@ async def test_a_vote_closes_on_the_survivor_when_the_other_dies_closing_it(
 
         return _Dies()
 
+    real_trip = dying.db.in_one_trip
+
+    async def trip_then_die(work: Callable[[sqlite3.Connection], Any]) -> Any:
+        # SQLite writes a move in one trip to its thread (Engine._commit_in_one_trip): the
+        # same death there, after the statements and before the commit.
+        def dies(raw: sqlite3.Connection) -> Any:
+            work(raw)
+            raise Killed  # rolled back in the thread, never committed
+
+        return await real_trip(dies)
+
     dying_db = copy.copy(db)
     monkeypatch.setattr(dying_db, "begin", begin_then_die)
+    monkeypatch.setattr(dying_db, "in_one_trip", trip_then_die)
     dying.db = dying_db
     with pytest.raises(Killed):
         await dying.fire_due()
