@@ -6,14 +6,18 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
+
+from estaminet.games.kit import all_games, get
+from estaminet.games.kit.conformance import START, play
 from estaminet.games.werewolf import game as game_module
 from estaminet.games.werewolf.game import GAME
-from estaminet.kernel.activity import Viewer
+from estaminet.kernel.activity import SYSTEM, Rejection, Viewer
 from estaminet.live.engine import Live
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import Participant, TableInfo
@@ -218,3 +222,48 @@ async def test_the_chat_of_each_set_of_rights_is_rendered_once_per_move(monkeypa
         assert ('id="table-chat-log-wolves"' in logs) == (
             viewer in (Viewer.player(0), Viewer.player(1))
         )
+
+
+@pytest.mark.parametrize("key", sorted(game.key for game in all_games()))
+async def test_rendering_a_screen_leaves_its_view_as_it_was(key: str, monkeypatch: Any) -> None:
+    """The table keeps each viewer's last view, as a value, to tell whether the next move
+    changed it: rendering a screen must leave that view as the rules made it (a template
+    that changed it would make the next move send a frame where nothing changed, telling
+    the table that somebody acted). Every game, a whole random game, both languages."""
+    monkeypatch.setattr(table_chat, "history", no_history)
+    game = get(key)
+    seats = max(game.min_players, min(6, game.max_players))
+    people = (
+        *(Participant(f"u{i}", f"Joueur {i}", "player", i, i) for i in range(seats)),
+        Participant("fan", "Fan", "spectator", None, seats),
+    )
+    table = TableInfo(
+        1, key, "game", 1, "jeux", "T", "u0", "running", {}, False, 50, NOW, None, people
+    )
+    service, hub = _service()
+    service.templates = Templates(extra_dirs=[Path(table_chat.__file__).parent / "templates"])
+    playout = play(game, seats=seats, options=game.default_options(), seed=3, checks=False)
+    state = game.setup(seats, game.default_options(), 3, START)
+    now = START
+    moves = [*playout.moves, None]
+    for step, move in enumerate(moves):
+        live = Live(1, key, game, state, step, "running" if move else "ended")
+        await service.publish_views(table, live)
+        for frame in hub.published:
+            frame.text("fr"), frame.text("en")  # every screen rendered, as its readers would
+        hub.published.clear()
+        streamed = getattr(game, "stream_keys", frozenset())  # kept up to date apart
+        for viewer in service.viewers(table):
+            kept = service._shown[viewer_topic(1, viewer)][1]
+            fresh = {k: v for k, v in game.view(state, viewer).items() if k not in streamed}
+            assert kept == fresh, (key, step, viewer)
+        if move is None:
+            break
+        actor, action = move
+        if actor == SYSTEM:
+            now = max(now, game.deadline(state) or now) + timedelta(seconds=1)
+        result = game.apply(state, actor, action, now)
+        assert not isinstance(result, Rejection)
+        for event in result:
+            state = game.evolve(state, event)
+    assert len(moves) > 3
