@@ -431,7 +431,12 @@ class Engine:
                         activities.c.last_seq == live.seq,
                         activities.c.status == live.status,
                     )
-                    .values(last_seq=seq, status=status, ended_at=ended.at, outcome=ended.outcome)
+                    .values(
+                        last_seq=seq,
+                        status=ended.status,
+                        ended_at=ended.at,
+                        outcome=ended.outcome,
+                    )
                 )
                 if moved.rowcount != 1:
                     raise _Stale()
