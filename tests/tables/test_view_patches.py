@@ -172,7 +172,7 @@ def test_patches_of_any_text_rebuild_it_in_python_and_in_the_page() -> None:
         ops = []
         tokens = patch.tokens(texts[0])
         for old, new in itertools.pairwise(texts):
-            edits = patch.diff(patch.tokens(old), patch.tokens(new))
+            edits = patch.diff(old, new)
             tokens = patch.apply_edits(tokens, edits)
             assert "".join(tokens) == new
             ops.append({"op": "patch", "edits": [list(e) for e in edits]})
@@ -181,6 +181,26 @@ def test_patches_of_any_text_rebuild_it_in_python_and_in_the_page() -> None:
     for result, texts in zip(_run_node(chains), expected, strict=True):
         assert result["crcs"] == [patch.checksum(t) for t in texts]
         assert result["last"] == texts[-1]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "edits"),
+    [
+        ("abc<p>", "<p>", [(0, 1, "")]),  # the text before the first tag goes
+        ("<p>", "abc<p>", [(0, 0, "abc")]),  # and comes
+        ("p>x<i>", "<p>x<i>", [(0, 1, "<p>x")]),  # a text that a tag's piece equals
+        ("<p>x<i>", "p>x<i>", [(0, 1, "p>x")]),
+        ("", "<b>", [(0, 0, "<b>")]),
+        ("a", "", [(0, 1, "")]),
+        ("<a><b><c>", "<a><c>", [(1, 1, "")]),
+    ],
+)
+def test_edits_count_the_pages_tokens(old: str, new: str, edits: list[patch.Edit]) -> None:
+    """The diff works on the text cut at each ``<`` (faster than cutting tokens), and its
+    edits count tokens as the page does: the text before the first tag is a token only
+    when there is one."""
+    assert patch.diff(old, new) == edits
+    assert "".join(patch.apply_edits(patch.tokens(old), edits)) == new
 
 
 def test_an_edit_that_does_not_fit_is_refused() -> None:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 import zlib
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from difflib import SequenceMatcher
+from itertools import repeat
 from typing import Any
 
 __all__ = [
@@ -33,6 +33,8 @@ __all__ = [
     "changes",
     "checksum",
     "diff",
+    "diff_pieces",
+    "pieces",
     "tokens",
     "unique_positions",
     "whole",
@@ -62,41 +64,77 @@ def checksum(html: str) -> int:
     return zlib.crc32(html.encode("utf-8", "replace"))
 
 
-def diff(
+def diff(old: str, new: str) -> list[Edit]:
+    """Edits that turn the text ``old`` into ``new`` (empty when they are equal)."""
+    old_pieces, new_pieces = pieces(old), pieces(new)
+    return diff_pieces(
+        old_pieces, new_pieces, unique_positions(old_pieces), unique_positions(new_pieces)
+    )
+
+
+def pieces(html: str) -> list[str]:
+    """``html`` cut at each ``<``, without it: piece ``k`` ≥ 1 is token ``"<" + piece``,
+    and piece 0, the text before the first ``<`` (a token unless empty), is kept with a
+    ``<`` in front so that it never equals another piece. One ``str.split``, in C: several
+    times faster than cutting the tokens themselves, and two pieces are equal exactly when
+    their tokens are."""
+    cut = html.split("<")
+    cut[0] = "<" + cut[0]
+    return cut
+
+
+def diff_pieces(
     old: Sequence[str],
     new: Sequence[str],
-    old_unique: Mapping[str, int] | None = None,
-    new_unique: Mapping[str, int] | None = None,
+    old_unique: Mapping[str, int],
+    new_unique: Mapping[str, int],
 ) -> list[Edit]:
-    """Edits that turn the tokens ``old`` into ``new`` (empty when they are equal).
+    """Edits that turn ``old`` into ``new``, each a list of :func:`pieces` with its
+    :func:`unique_positions` (a screen keeps its own), in the page's tokens.
 
-    The tokens that occur once in each text and in the same order in both anchor the
+    The pieces that occur once in each text and in the same order in both anchor the
     two texts to each other (as in a patience diff); what differs between two anchors
-    is one edit, or a finer one when the gap is small. ``old_unique`` and ``new_unique``:
-    :func:`unique_positions` of each, when already known (a screen keeps its own)."""
-    edits: list[Edit] = []
+    is one edit, or a finer one when the gap is small."""
+    changed: list[tuple[int, int, int, int]] = []
     (i0, j0), end_old, end_new = _trim(old, new, 0, len(old), 0, len(new))
     if i0 == end_old and j0 == end_new:
-        return edits
-    if old_unique is None:
-        old_unique = unique_positions(old)
-    if new_unique is None:
-        new_unique = unique_positions(new)
+        return []
     for i, j in [*_anchors(old_unique, new_unique, i0, end_old, j0, end_new), (end_old, end_new)]:
         # Most stretches between two anchors are alike (a ``</li>`` that is not unique):
-        # compared whole, at C speed, before any token-by-token look.
+        # compared whole, at C speed, before any piece-by-piece look.
         if i - i0 != j - j0 or old[i0:i] != new[j0:j]:
             (a0, b0), a1, b1 = _trim(old, new, i0, i, j0, j)
-            _gap(old, new, a0, a1, b0, b1, edits)
+            _gap(old, new, a0, a1, b0, b1, changed)
         i0, j0 = i + 1, j + 1
+    # From pieces to the page's tokens: piece 0 is a token only when it is not empty.
+    empty_first = 1 if old[0] == "<" else 0  # 1: old's piece 0 is empty, not a token
+    edits: list[Edit] = []
+    for i, i1, j, j1 in changed:
+        text = "<".join(new[j:j1])
+        if j == 0:
+            text = text[1:]  # piece 0's own "<" was not in the text
+        elif j1 > j:
+            text = "<" + text
+        if i == 0:
+            edits.append((0, max(i1 - empty_first, 0), text))
+        else:
+            edits.append((i - empty_first, i1 - i, text))
     return edits
 
 
-def unique_positions(tokens: Sequence[str]) -> dict[str, int]:
-    """Where each token that occurs exactly once in ``tokens`` is."""
-    counts = Counter(tokens)
-    last = dict(zip(tokens, range(len(tokens)), strict=True))
-    return {token: last[token] for token, count in counts.items() if count == 1}
+def unique_positions(items: Sequence[str]) -> dict[str, int]:
+    """Where each piece (or token) that occurs exactly once in ``items`` is, in the order
+    of the items."""
+    first: dict[str, int] = {}
+    again: set[str] = set()
+    for at, piece in enumerate(items):
+        if piece in first:
+            again.add(piece)
+        else:
+            first[piece] = at
+    for piece in again:
+        del first[piece]
+    return first
 
 
 def _trim(
@@ -115,12 +153,15 @@ def _trim(
 def _anchors(
     old_unique: Mapping[str, int], new_unique: Mapping[str, int], i0: int, i1: int, j0: int, j1: int
 ) -> list[tuple[int, int]]:
-    """Pairs (i, j), increasing in both, of tokens found exactly once in each text, within
+    """Pairs (i, j), increasing in both, of pieces found exactly once in each text, within
     the ranges ``[i0, i1)`` and ``[j0, j1)``."""
+    # Each piece's place in the new text looked up in C (``map``), filtered here.
     pairs = [
         (i, j)
-        for token, i in old_unique.items()
-        if i0 <= i < i1 and (j := new_unique.get(token, -1)) >= j0 and j < j1
+        for i, j in zip(
+            old_unique.values(), map(new_unique.get, old_unique, repeat(-1)), strict=True
+        )
+        if i0 <= i < i1 and j0 <= j < j1
     ]
     pairs.sort()
     ends_in_order = [j for _, j in pairs]
@@ -148,18 +189,24 @@ def _anchors(
 
 
 def _gap(
-    old: Sequence[str], new: Sequence[str], i0: int, i1: int, j0: int, j1: int, edits: list[Edit]
+    old: Sequence[str],
+    new: Sequence[str],
+    i0: int,
+    i1: int,
+    j0: int,
+    j1: int,
+    changed: list[tuple[int, int, int, int]],
 ) -> None:
+    """Records what replaces ``old[i0:i1]`` with ``new[j0:j1]``: ``(i0, i1, j0, j1)``, or finer."""
     if i0 == i1 and j0 == j1:
         return
-    a, b = old[i0:i1], new[j0:j1]
-    if not a or not b or len(a) * len(b) > _FINE_LIMIT:
-        edits.append((i0, len(a), "".join(b)))
+    if i0 == i1 or j0 == j1 or (i1 - i0) * (j1 - j0) > _FINE_LIMIT:
+        changed.append((i0, i1, j0, j1))
         return
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    matcher = SequenceMatcher(None, old[i0:i1], new[j0:j1], autojunk=False)
     for tag, k1, k2, l1, l2 in matcher.get_opcodes():
         if tag != "equal":
-            edits.append((i0 + k1, k2 - k1, "".join(b[l1:l2])))
+            changed.append((i0 + k1, i0 + k2, j0 + l1, j0 + l2))
 
 
 def apply_edits(old: Sequence[str], edits: Sequence[Sequence[object]]) -> list[str]:
@@ -176,15 +223,15 @@ def apply_edits(old: Sequence[str], edits: Sequence[Sequence[object]]) -> list[s
 
 
 class Screen:
-    """One rendering per language, made on first use and kept with its tokens: what a topic
+    """One rendering per language, made on first use and kept with its pieces: what a topic
     last published, the base of its next patch. Compared by identity."""
 
-    __slots__ = ("_html", "_render", "_tokens", "_unique")
+    __slots__ = ("_html", "_pieces", "_render", "_unique")
 
     def __init__(self, render: Callable[[str], str]) -> None:
         self._render = render
         self._html: dict[str, str] = {}
-        self._tokens: dict[str, list[str]] = {}
+        self._pieces: dict[str, list[str]] = {}
         self._unique: dict[str, dict[str, int]] = {}
 
     def html(self, locale: str) -> str:
@@ -197,17 +244,18 @@ class Screen:
         """Whether this screen was rendered in ``locale`` (someone read it in that language)."""
         return locale in self._html
 
-    def tokens(self, locale: str) -> list[str]:
-        found = self._tokens.get(locale)
+    def pieces(self, locale: str) -> list[str]:
+        """:func:`pieces` of the rendering in ``locale``."""
+        found = self._pieces.get(locale)
         if found is None:
-            found = self._tokens[locale] = tokens(self.html(locale))
+            found = self._pieces[locale] = pieces(self.html(locale))
         return found
 
     def unique(self, locale: str) -> dict[str, int]:
-        """:func:`unique_positions` of :meth:`tokens` (a patch's anchors, before and after)."""
+        """:func:`unique_positions` of :meth:`pieces` (a patch's anchors, before and after)."""
         found = self._unique.get(locale)
         if found is None:
-            found = self._unique[locale] = unique_positions(self.tokens(locale))
+            found = self._unique[locale] = unique_positions(self.pieces(locale))
         return found
 
 
@@ -239,8 +287,8 @@ def changes(target: str, before: Screen, after: Screen) -> Body:
         if not before.rendered(locale):
             found = cache[locale] = {"ops": [whole_op(target, after.html(locale))]}
             return found
-        edits = diff(
-            before.tokens(locale), after.tokens(locale), before.unique(locale), after.unique(locale)
+        edits = diff_pieces(
+            before.pieces(locale), after.pieces(locale), before.unique(locale), after.unique(locale)
         )
         html = after.html(locale)
         if sum(len(text) + 12 for _, _, text in edits) >= len(html):
