@@ -159,9 +159,11 @@ async def test_access_ban_closes_every_socket_of_the_person(people: Any) -> None
 async def test_access_venue_file_closing_a_room_ends_it_for_guests(
     live: LiveServer, people: Any
 ) -> None:
-    """``estaminet venue apply`` runs in another process: the server notices the new file."""
+    """``estaminet venue apply`` runs in another process: the server notices the new file,
+    and from then on the floor plan tells of the room on the members' summary topic only."""
     guest = await people("Gaby Invitée")
     member = await people("Mo Membre", role=Role.MEMBER)
+    other = await people("Mia Membre", role=Role.MEMBER)
     spec = load_venue(DEMO_VENUE)
     closed = dataclasses.replace(
         spec,
@@ -175,8 +177,8 @@ async def test_access_venue_file_closing_a_room_ends_it_for_guests(
     db = Database(live.settings.resolved_database_url)
     try:
         async with guest.socket() as g, member.socket() as m:
-            await follow(g, "room:defouloir", "presence:defouloir", "room:bar")
-            await follow(m, "room:defouloir")
+            await follow(g, "room:defouloir", "presence:defouloir", "room:bar", "plan:public")
+            await follow(m, "room:defouloir", "plan:members")
             await apply_venue(db, closed, utcnow())
             await left(g, "room:defouloir")
             await left(g, "presence:defouloir")
@@ -184,6 +186,14 @@ async def test_access_venue_file_closing_a_room_ends_it_for_guests(
             await g.send({"type": "ping"})
             await g.expect(type="pong")
             assert not [f for f in m.pending + m.seen if f.get("type") == "left"]
+            # Someone comes in: the room's box changes on the members' floor plan only.
+            async with other.socket() as o:
+                await follow(o, "room:defouloir")
+                got = await m.expect(type="event", topic="plan:members", within=5)
+                assert "defouloir" in got["ops"][0]["target"]
+                await asyncio.sleep(0.6)  # presence is published every quarter second
+                told = [f for f in g.pending + g.seen + await g.quiet(0.3)]
+                assert "defouloir" not in str([f for f in told if f.get("topic") == "plan:public"])
     finally:
         await apply_venue(db, spec, utcnow())
         await db.dispose()

@@ -490,7 +490,6 @@ class VenueService:
         if self.shared.distributed:
             await self._flush_shared(dirty)
             return
-        rooms = {room.slug: room for room in await self.rooms()}
         plan: dict[str, list[tuple[str, Snapshot]]] = {}
         for slug in sorted(dirty):
             before = self.published(slug)
@@ -504,10 +503,25 @@ class VenueService:
             )
             self._published[slug] = (seq, after)
             await self.hub.publish(frame, buffer=True)
-            room = rooms.get(slug)
-            if room is not None and (before.count, before.faces) != (after.count, after.faces):
-                plan.setdefault(plan_topic(room), []).append((slug, after))
+            await self._plan_change(plan, slug, before, after)
         await self._publish_plan(plan)
+
+    async def _plan_change(
+        self,
+        plan: dict[str, list[tuple[str, Snapshot]]],
+        slug: str,
+        before: Snapshot,
+        after: Snapshot,
+    ) -> None:
+        """Adds a room's new occupancy to ``plan`` (by floor plan topic) if what the floor plan
+        shows of it changed. The room is read through the short cache (its visibility decides
+        the topic; a change of visibility drops the cache): during a storm of arrivals, a
+        flush every quarter second used to read every room."""
+        if (before.count, before.faces) == (after.count, after.faces):
+            return
+        room = await self._room(slug)
+        if room is not None:
+            plan.setdefault(plan_topic(room), []).append((slug, after))
 
     async def _publish_plan(self, plan: dict[str, list[tuple[str, Snapshot]]]) -> None:
         for topic, rooms_now in sorted(plan.items()):
@@ -520,7 +534,6 @@ class VenueService:
         the instance holding its lock compares the union with what was last published
         (a record every instance reads) and publishes the difference, once venue-wide;
         a room locked by another instance is looked at again a moment later."""
-        rooms = {room.slug: room for room in await self.rooms()}
         plan: dict[str, list[tuple[str, Snapshot]]] = {}
         async with contextlib.AsyncExitStack() as locks:
             for slug in sorted(dirty):
@@ -543,9 +556,7 @@ class VenueService:
                 self._published[slug] = (seq, after)
                 await self.shared.set_record(f"presence:{slug}", _snapshot_record(seq, after))
                 await self.hub.publish(frame, buffer=True)
-                room = rooms.get(slug)
-                if room is not None and (before.count, before.faces) != (after.count, after.faces):
-                    plan.setdefault(plan_topic(room), []).append((slug, after))
+                await self._plan_change(plan, slug, before, after)
             # Still under the rooms' locks: the floor plan's frames follow the same order.
             await self._publish_plan(plan)
 
