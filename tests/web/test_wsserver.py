@@ -1,13 +1,16 @@
-"""Direct writes on uvicorn's protocol: a fast reader and a client that stops reading."""
+"""Estaminet's protocol on uvicorn: direct writes (a fast reader, a client that stops
+reading) and what an idle connection keeps once its handshake is over."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator, Mapping
+import weakref
+from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,9 +19,20 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
+from uvicorn.server import ServerState
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
-from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+from websockets.extensions.permessage_deflate import (
+    ClientPerMessageDeflateFactory,
+    PerMessageDeflate,
+)
+from websockets.frames import Frame as WsFrame
+from websockets.frames import Opcode
+from websockets.http11 import Request, Response
+from websockets.protocol import Protocol
+from websockets.uri import parse_uri
 
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import PLAIN, Encoding, Frame, encode
@@ -267,3 +281,238 @@ async def test_gate_waits_only_while_closed() -> None:
     assert gate._waiters == []
     gate.set()
     assert gate.is_set()
+
+
+# -- what an idle connection keeps: the protocol alone, fed packet by packet ---------------
+
+
+class Wire:
+    """The transport under the protocol: what it writes waits here for the client to read."""
+
+    def __init__(self) -> None:
+        self.written = bytearray()
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 40000), "sockname": ("127.0.0.1", 8000)}.get(
+            name, default
+        )
+
+
+class Recorded(WebSocketProtocol):
+    """Notes the handshake's request, response and their headers, to tell what still holds them."""
+
+    handshake: list[weakref.ref[Request | Response]]
+    headers: list[Headers]  # not weakly referenceable (``__slots__``): held here, referrers checked
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        self.handshake = [weakref.ref(event), weakref.ref(self.response)]
+        self.headers = [event.headers, self.response.headers]
+
+    def handshake_alive(self) -> list[bool]:
+        """Whether the request, the response, and each one's headers are still held (by others)."""
+        gc.collect()
+        messages = [ref() is not None for ref in self.handshake]
+        headers = [
+            any(holder is not self.headers for holder in gc.get_referrers(held))
+            for held in self.headers
+        ]
+        return [messages[0], headers[0], messages[1], headers[1]]
+
+    def parses_frames_only(self) -> bool:
+        return self.conn.parser.gi_code is Protocol.parse.__code__  # type: ignore[attr-defined]
+
+
+async def echo(scope: Any, receive: Any, send: Any) -> None:
+    """Answers each message with ``echo`` before it; ``bye`` makes it close."""
+    assert (await receive())["type"] == "websocket.connect"
+    if scope["path"] == "/refused":
+        await send({"type": "websocket.close"})
+        return
+    await send({"type": "websocket.accept"})
+    while (message := await receive())["type"] != "websocket.disconnect":
+        if message.get("text") == "bye":
+            await send({"type": "websocket.close", "code": 1000})
+        elif message.get("text") is not None:
+            await send({"type": "websocket.send", "text": "echo " + message["text"]})
+        else:
+            await send({"type": "websocket.send", "bytes": b"echo " + message["bytes"]})
+
+
+class Session:
+    """One connection: a websockets client protocol talking to ours, no socket between."""
+
+    def __init__(self, opened: list[Session], deflate: bool, path: str = "/ws") -> None:
+        opened.append(self)
+        config = uvicorn.Config(
+            echo, ws_per_message_deflate=deflate, ws_ping_interval=None, log_config=None
+        )
+        self.state = ServerState()
+        self.server = Recorded(
+            config=config,
+            server_state=self.state,
+            app_state={},
+            _loop=asyncio.get_running_loop(),
+        )
+        self.wire = Wire()
+        self.server.connection_made(self.wire)  # type: ignore[arg-type]
+        offer = [ClientPerMessageDeflateFactory()] if deflate else None
+        self.client = ClientProtocol(parse_uri(f"ws://127.0.0.1:8000{path}"), extensions=offer)
+        self.client.send_request(self.client.connect())
+        self.handshake = self.from_client()
+
+    def from_client(self) -> bytes:
+        return b"".join(self.client.data_to_send())
+
+    def deliver(self, *packets: bytes) -> None:
+        for packet in packets:
+            self.server.data_received(packet)
+
+    async def exchange(self) -> list[Any]:
+        """Let the app run, then hand the client what the server wrote; its events."""
+        for _ in range(20):
+            await asyncio.sleep(0)
+        self.client.receive_data(bytes(self.wire.written))
+        self.wire.written.clear()
+        return self.client.events_received()
+
+    async def texts(self) -> list[str]:
+        return [e.data.decode() for e in await self.exchange() if isinstance(e, WsFrame)]
+
+    async def end(self) -> None:
+        if self.server in self.state.connections:
+            self.server.connection_lost(None)
+        await asyncio.gather(*self.state.tasks)
+
+
+@pytest.fixture
+async def sessions() -> AsyncIterator[list[Session]]:
+    """Sessions a test opens, ended (the app returns) even when the test fails."""
+    opened: list[Session] = []
+    yield opened
+    for session in opened:
+        await session.end()
+
+
+@pytest.fixture(params=[False, True], ids=["plain", "deflate"])
+def deflate(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def one_byte_at_a_time(data: bytes) -> list[bytes]:
+    return [data[i : i + 1] for i in range(len(data))]
+
+
+async def test_handshake_request_and_response_are_let_go_once_the_connection_is_open(
+    sessions: list[Session], deflate: bool
+) -> None:
+    session = Session(sessions, deflate)
+    session.deliver(session.handshake)
+    # The request is answered (the app runs): websockets' parser and uvicorn no longer keep it.
+    assert session.server.handshake_alive() == [False, False, True, True]
+    assert session.server.parses_frames_only()
+    (response,) = await session.exchange()
+    assert isinstance(response, Response) and response.status_code == 101
+    assert bool(session.client.extensions) is deflate
+    # The 101 is written: uvicorn no longer keeps the response either.
+    assert session.server.handshake_alive() == [False, False, False, False]
+    session.client.send_text(b"bonjour")
+    session.deliver(session.from_client())
+    assert await session.texts() == ["echo bonjour"]
+
+
+async def test_frames_whole_split_and_fragmented_still_parse_after_the_swap(
+    sessions: list[Session], deflate: bool
+) -> None:
+    session = Session(sessions, deflate)
+    session.deliver(session.handshake)
+    await session.exchange()
+    assert session.server.parses_frames_only()
+    long = "on se voit au bar ce soir ? " * 40
+    session.client.send_text(long.encode())
+    whole = session.from_client()
+    assert bool(whole[0] & 0x40) is deflate  # compressed (RSV1) when deflate was agreed
+    session.deliver(*one_byte_at_a_time(whole))
+    assert await session.texts() == [f"echo {long}"]
+    session.client.send_text(b"frag", fin=False)
+    session.client.send_continuation(b"men", fin=False)
+    session.client.send_continuation(b"ted", fin=True)
+    fragmented = session.client.data_to_send()
+    session.deliver(fragmented[0], *one_byte_at_a_time(fragmented[1]), fragmented[2])
+    assert await session.texts() == ["echo fragmented"]
+    session.client.send_binary(b"\x00\x01")
+    session.client.send_ping(b"hi")
+    session.deliver(session.from_client())
+    events = await session.exchange()
+    assert [(e.opcode, bytes(e.data)) for e in events] == [
+        (Opcode.PONG, b"hi"),  # websockets answers at once, the app a little later
+        (Opcode.BINARY, b"echo \x00\x01"),
+    ]
+    if deflate:
+        assert isinstance(session.server.conn.extensions[0], PerMessageDeflate)
+
+
+@pytest.mark.parametrize("cut", [2, 6, 8], ids=["after-header", "after-mask", "in-payload"])
+async def test_a_frame_cut_in_the_handshake_packet_keeps_the_parser_until_its_end(
+    sessions: list[Session], deflate: bool, cut: int
+) -> None:
+    session = Session(sessions, deflate)
+    early = WsFrame(Opcode.TEXT, b"early").serialize(mask=True, extensions=[])
+    cut_one = WsFrame(Opcode.TEXT, b"cut in two").serialize(mask=True, extensions=[])
+    session.deliver(session.handshake + early + cut_one[:cut])
+    # Mid-frame (after the header or the mask the buffer is even empty): not swapped.
+    assert not session.server.parses_frames_only()
+    assert session.server.handshake_alive()[:2] == [True, True]
+    events = await session.exchange()
+    assert isinstance(events[0], Response) and events[0].status_code == 101
+    assert [bytes(e.data) for e in events[1:]] == [b"echo early"]
+    session.deliver(cut_one[cut:])
+    assert session.server.parses_frames_only()
+    assert session.server.handshake_alive() == [False, False, False, False]
+    session.client.send_text(b"after")
+    session.deliver(session.from_client())
+    assert await session.texts() == ["echo cut in two", "echo after"]
+
+
+async def test_close_from_either_side_after_the_swap(
+    sessions: list[Session], deflate: bool
+) -> None:
+    for closer in ("client", "server"):
+        session = Session(sessions, deflate)
+        session.deliver(session.handshake)
+        await session.exchange()
+        assert session.server.parses_frames_only()
+        if closer == "client":
+            session.client.send_close(1000, "au revoir")
+        else:
+            session.client.send_text(b"bye")
+        session.deliver(session.from_client())
+        events = await session.exchange()
+        assert [(e.opcode, bytes(e.data)[:2]) for e in events] == [(Opcode.CLOSE, b"\x03\xe8")]
+        if closer == "server":  # the client answers the server's close
+            session.deliver(session.from_client())
+        assert session.wire.closed
+
+
+async def test_a_refused_handshake_is_still_answered_403(sessions: list[Session]) -> None:
+    session = Session(sessions, False, path="/refused")
+    session.deliver(session.handshake)
+    (response,) = await session.exchange()
+    assert isinstance(response, Response) and response.status_code == 403
+    assert session.wire.closed

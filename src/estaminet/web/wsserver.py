@@ -23,6 +23,22 @@ and an idle connection keeps neither a compressor nor a decompressor (what a
 browser sends, small actions, gains little from a context). The window sizes
 and zlib settings are uvicorn's.
 
+Nothing keeps the handshake's request once it is answered. websockets' request
+parser, ``ServerProtocol.parse``, reads the request then ``yield from``s the
+frame parser for the connection's whole life, its ``request`` local (the
+headers as websockets parsed them, about 3 KB with a browser's cookies) with
+it; uvicorn keeps the request and the 101 response as attributes and never
+reads them again. As soon as that generator waits for a frame's first byte
+with nothing buffered, it is swapped for a fresh frame parser, which is then
+in exactly the same state (what a frame parser carries from one frame to the
+next, such as a fragmented message's size, lives on the connection, not in the
+generator); otherwise it is left alone until a later packet. uvicorn's
+``request`` goes with the ``websocket.connect`` event, its ``response`` once
+the 101 is written. The ASGI scope's ``headers`` stay: Starlette's objects
+(the gateway's ``WebSocket``, the visitor middleware's ``HTTPConnection``)
+keep copies of that list, sharing its name and value pairs, for as long as the
+socket lives, so dropping the scope's would free almost nothing.
+
 Everything else is uvicorn's: handshake, keepalive pings, close, flow control.
 """
 
@@ -31,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import zlib
+from types import GeneratorType
 from typing import Any, Generic, TypeVar
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -39,7 +56,9 @@ from websockets.extensions.permessage_deflate import (
     ServerPerMessageDeflateFactory,
 )
 from websockets.http11 import Request
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
+from websockets.server import ServerProtocol
+from websockets.streams import StreamReader
 
 from estaminet.realtime.connection import DIRECT_SEND
 from estaminet.realtime.frames import PLAIN, Encoding
@@ -56,6 +75,23 @@ _MEM_LEVEL = 5
 @functools.cache
 def _deflate(bits: int, mem_level: int) -> Encoding:
     return Encoding(deflate_bits=bits, mem_level=mem_level)
+
+
+_WAITING_FOR_A_FRAME = (
+    ServerProtocol.parse.__code__,  # past the request: only ``yield from super().parse()`` left
+    Protocol.parse.__code__,  # at the top of its loop, in ``reader.at_eof()``
+    StreamReader.at_eof.__code__,
+)
+
+
+def _between_frames(conn: ServerProtocol) -> bool:
+    """Whether ``conn``'s handshake parser is waiting for a frame and has read none of it."""
+    parser: object = conn.parser
+    for code in _WAITING_FOR_A_FRAME:
+        if not isinstance(parser, GeneratorType) or parser.gi_code is not code:
+            return False
+        parser = parser.gi_yieldfrom
+    return parser is None and not conn.reader.buffer and not conn.reader.eof
 
 
 def uvicorn_ws(impl: str) -> str:
@@ -148,11 +184,27 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
                 )
             ]
 
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if _between_frames(self.conn):  # once, unless a frame was cut in the handshake's packet
+            # The same frame parser without the request it was parsed after (see the module's
+            # docstring); closing the old one runs no ``except`` (GeneratorExit is not Exception).
+            fresh = Protocol.parse(self.conn)
+            next(fresh)
+            old, self.conn.parser = self.conn.parser, fresh
+            old.close()
+
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
+        del self.request  # uvicorn never reads it again
         scope: dict[str, Any] | None = getattr(self, "scope", None)
         if scope is not None:  # the upgrade was accepted: the app will run
             scope["extensions"][DIRECT_SEND] = self
+
+    def start_keepalive(self) -> None:
+        # uvicorn calls this once, right after writing the 101 response: its last use of it.
+        del self.response
+        super().start_keepalive()
 
     def pause_writing(self) -> None:
         self.flowing = False
