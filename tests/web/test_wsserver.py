@@ -516,3 +516,36 @@ async def test_a_refused_handshake_is_still_answered_403(sessions: list[Session]
     (response,) = await session.exchange()
     assert isinstance(response, Response) and response.status_code == 403
     assert session.wire.closed
+
+
+async def test_the_visitor_middleware_keeps_no_parsed_request_for_a_sockets_life() -> None:
+    """The visitor middleware reads the cookies and headers on arrival; while the socket's
+    app runs (the socket's whole life), nothing of that reading is kept."""
+    from starlette.requests import HTTPConnection
+
+    from estaminet.web.visitor import VisitorMiddleware
+
+    inside = asyncio.Event()
+    leave = asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        inside.set()
+        await leave.wait()
+
+    async def load_user(session: str) -> None:
+        return None
+
+    middleware = VisitorMiddleware(app, load_user, "fr", secure=False)
+    scope = {
+        "type": "websocket",
+        "path": "/ws",
+        "headers": [(b"cookie", b"estaminet_session=abc; estaminet_device=" + b"d" * 24)],
+    }
+    task = asyncio.create_task(middleware(scope, None, None))
+    await inside.wait()
+    gc.collect()
+    kept = [o for o in gc.get_objects() if isinstance(o, HTTPConnection) and o.scope is scope]
+    leave.set()
+    await task
+    assert kept == []
+    assert scope["state"]["device"] == "d" * 24 and scope["state"]["user"] is None

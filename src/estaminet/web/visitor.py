@@ -82,21 +82,7 @@ class VisitorMiddleware:
         if scope["type"] not in ("http", "websocket") or scope["path"].startswith("/static/"):
             await self.app(scope, receive, send)
             return
-        conn = HTTPConnection(scope)
-        session = conn.cookies.get(SESSION_COOKIE)
-        user = await self.load_user(session) if session else None
-        device = conn.cookies.get(DEVICE_COOKIE)
-        new_device = device is None or not (16 <= len(device) <= 64) or not device.isascii()
-        if new_device:
-            device = secrets.token_urlsafe(24)
-        assert device is not None
-        state = scope.setdefault("state", {})
-        state["user"] = user
-        state["session"] = session if user else None
-        state["device"] = device
-        state["locale"] = resolve_locale(conn, user, self.default_locale)
-        state["csrf_anchor"] = device
-
+        device, new_device = await self._visit(scope)
         if scope["type"] == "websocket" or not new_device:
             await self.app(scope, receive, send)
             return
@@ -111,3 +97,24 @@ class VisitorMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_device)
+
+    async def _visit(self, scope: Scope) -> tuple[str, bool]:
+        """Who is visiting, in ``scope["state"]``; their device id, and whether it is new.
+
+        A method of its own so that the request's parsed headers and cookies are not kept
+        in the frame of a WebSocket's whole life (an idle socket's memory, issue 20)."""
+        conn = HTTPConnection(scope)
+        session = conn.cookies.get(SESSION_COOKIE)
+        user = await self.load_user(session) if session else None
+        device = conn.cookies.get(DEVICE_COOKIE)
+        new_device = device is None or not (16 <= len(device) <= 64) or not device.isascii()
+        if new_device:
+            device = secrets.token_urlsafe(24)
+        assert device is not None
+        state = scope.setdefault("state", {})
+        state["user"] = user
+        state["session"] = session if user else None
+        state["device"] = device
+        state["locale"] = resolve_locale(conn, user, self.default_locale)
+        state["csrf_anchor"] = device
+        return device, new_device
