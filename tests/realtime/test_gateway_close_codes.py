@@ -19,7 +19,7 @@ class RefusedSocket:
     """Just enough of a Starlette WebSocket to be refused: accepted, then closed."""
 
     def __init__(self, origin: str) -> None:
-        self.headers = {"origin": origin}
+        self.scope = {"type": "websocket", "headers": [(b"origin", origin.encode())]}
         self.steps: list[tuple[str, int | None]] = []
 
     async def accept(self) -> None:

@@ -262,7 +262,7 @@ class Gateway:
 
     async def serve(self, websocket: WebSocket) -> None:
         """The WebSocket endpoint (one call per tab, for the life of the socket)."""
-        origin = websocket.headers.get("origin")
+        origin = _origin(websocket.scope)
         if origin is None or origin.rstrip("/") not in self._allowed_origins:
             await _refuse(websocket, _origin_refused())
             return
@@ -272,6 +272,9 @@ class Gateway:
             return
         principal, locale = who
         await websocket.accept()
+        # Nothing reads the handshake's headers from here on: an idle socket need not keep
+        # them (a kilobyte with a browser's cookies) for its whole life.
+        websocket.scope["headers"] = []
         direct: DirectSend | None = websocket.scope.get("extensions", {}).get(DIRECT_SEND)
         conn = Connection(
             websocket,
@@ -463,6 +466,15 @@ async def _refuse(websocket: WebSocket, error: EstaminetError) -> None:
     with contextlib.suppress(Exception):
         await websocket.accept()
         await websocket.close(code=error.close_code)
+
+
+def _origin(scope: Mapping[str, Any]) -> str | None:
+    """The handshake's ``Origin`` (the first one), read from the scope without Starlette's
+    ``Headers``, which the ``WebSocket`` would keep, and a copy of the list with it."""
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            return bytes(value).decode("latin-1")
+    return None
 
 
 def _origin_refused() -> Forbidden:
