@@ -273,6 +273,37 @@ def test_a_control_that_needs_a_script_takes_no_tap_before_it(people: Visitors) 
     assert ask.evaluate(held) != "none"  # a plain form (it has an action): never held
 
 
+def test_a_key_pressed_on_a_held_control_is_done_once_its_script_is_wired(
+    people: Visitors,
+) -> None:
+    """A held control takes no tap, but a keyboard's "Enter" still clicks it: pressed on
+    « Rejoindre » before the voice's script has come, it is kept and done once the page is
+    wired (once, and the focus then goes to « Couper le micro » as after any join)."""
+    guest = people.guest("Clavier Pressé")
+    held: list[Route] = []
+    guest.route(re.compile(r"/js/voice\.js$"), lambda route: held.append(route))
+    guest.goto("/r/bar", wait_until="commit")
+    join = guest.get_by_role("button", name="Rejoindre la conversation")
+    expect(join).to_be_visible()
+    wait_until(guest, "!!window.estaminet")  # main.js runs; voice.js is held
+    join.focus()
+    guest.keyboard.press("Enter")
+    status = guest.locator("[data-voice-status]")
+    expect(guest.locator("#page[data-ready]")).to_have_count(0)
+    expect(status).to_have_text("")
+    assert held, "voice.js was not asked for"
+    for route in held:
+        route.continue_()
+    guest.unroute(re.compile(r"/js/voice\.js$"))
+    expect(status).to_have_text("Tu es dans la conversation.")
+    expect(guest.locator("[data-voice-mute]")).to_be_focused()
+    people_in = guest.get_by_role("list", name="Dans la conversation").get_by_role("listitem")
+    expect(people_in).to_have_count(1)
+    expect(people_in).to_contain_text("Clavier Pressé")
+    guest.locator("[data-voice-leave]").click()
+    expect(join).to_be_visible()
+
+
 def _same_document(page: Page) -> bool:
     return bool(page.evaluate("window.sameDocument === true"))
 

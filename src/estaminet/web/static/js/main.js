@@ -139,6 +139,21 @@ async function prepare(root) {
   if (failed) throw failed.reason;
 }
 
+// A control held until its page is wired (estaminet.css) takes no tap, but a key pressed on
+// it still clicks it: that click is kept (the last one) and done once the page is wired, so
+// a keyboard's "Enter" pressed early on a slow phone is not lost in a button doing nothing.
+const HELD = 'button[type="button"], form:not([action]) button';
+let early = null;
+document.addEventListener("click", (event) => {
+  const page = event.target.closest?.("#page");
+  if (!page || page.hasAttribute("data-ready") || page.dataset.modules === "") return;
+  const control = event.target.closest(HELD);
+  if (!control || !page.contains(control)) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  early = control;
+}, true);
+
 // Wire one page's content; returns what undoes it when the shell swaps the page.
 function mount(root) {
   const done = new AbortController();
@@ -153,6 +168,10 @@ function mount(root) {
   // The controls that need these scripts take taps from now on (estaminet.css); if one did
   // not load, they stay visibly held rather than usable but dead.
   if (wired) root.setAttribute("data-ready", "");
+  const pressed = early;
+  early = null;
+  // After the start (the live connection asked for), as if pressed now.
+  if (wired && pressed && root.contains(pressed)) setTimeout(() => pressed.isConnected && pressed.click());
   for (const field of root.querySelectorAll("[data-select-on-focus]")) {
     field.addEventListener("focus", () => field.select(), { signal });
   }
