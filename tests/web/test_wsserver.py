@@ -576,3 +576,35 @@ async def test_an_open_socket_keeps_none_of_its_handshake_headers(
         assert kept == []
         await ws.send(json.dumps({"type": "ping"}))
         assert json.loads(await ws.recv())["type"] == "pong"
+
+
+async def test_a_connection_keeps_only_its_own_attributes(sessions: list[Session]) -> None:
+    """What uvicorn sets to the same value on every connection of a server (its config,
+    app, loop, logger...) is kept once for the server: a connection's attributes stay
+    under the 30 past which CPython 3.11 stops sharing their keys between connections
+    (each one's dictionary would then weigh 1.6 KB instead of 0.3 KB)."""
+    first = Session(sessions, deflate=True)
+    config, loop = first.server.config, asyncio.get_running_loop()
+    second = Recorded(config=config, server_state=first.state, app_state={}, _loop=loop)
+    for server in (first.server, second):
+        assert server.config is config and server.loop is loop
+        assert server.app is config.loaded_app
+        assert server.connections is first.state.connections
+        assert server.logger.name == "uvicorn.error" and server.close_timeout == 10.0
+    first.deliver(first.handshake)
+    (response,) = await first.exchange()
+    assert isinstance(response, Response) and response.status_code == 101
+    first.client.send_text(b"bonjour")
+    first.deliver(first.from_client())
+    assert await first.texts() == ["echo bonjour"]
+    own = vars(first.server)
+    assert "config" not in own and "loop" not in own and "app" not in own
+    assert len(own) < 30, sorted(own)
+    # Another server in the same process: its connections read their own server's values.
+    other = Session(sessions, deflate=False)
+    assert other.server.config is not config and other.server.config.ws_per_message_deflate is False
+    assert first.server.config is config and second.config is config
+    # A value unlike its server's (uvicorn gives none): that connection keeps its own.
+    second.app_state = {"mine": True}
+    assert second.app_state == {"mine": True} and first.server.app_state == {}
+    assert first.server.app_state is not second.app_state

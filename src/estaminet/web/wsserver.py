@@ -34,10 +34,16 @@ in exactly the same state (what a frame parser carries from one frame to the
 next, such as a fragmented message's size, lives on the connection, not in the
 generator); otherwise it is left alone until a later packet. uvicorn's
 ``request`` goes with the ``websocket.connect`` event, its ``response`` once
-the 101 is written. The ASGI scope's ``headers`` stay: Starlette's objects
-(the gateway's ``WebSocket``, the visitor middleware's ``HTTPConnection``)
-keep copies of that list, sharing its name and value pairs, for as long as the
-socket lives, so dropping the scope's would free almost nothing.
+the 101 is written. The ASGI scope's ``headers`` are the app's: the gateway
+empties them once the socket is accepted (:mod:`estaminet.realtime.gateway`).
+
+uvicorn's protocol sets 37 attributes on each connection, 13 of them to the same
+values on every connection of a server (its config, app, loop, logger, shared sets
+and timings). Above 29 attributes CPython 3.11 stops sharing an instance
+dictionary's keys between the instances of a class, and each connection's
+dictionary grows from about 0.3 KB to 1.6 KB. Those 13 are kept once per server
+here, by descriptors (:class:`_SameEverywhere`), so a connection's own attributes
+stay under the limit.
 
 Everything else is uvicorn's: handshake, keepalive pings, close, flow control.
 """
@@ -46,6 +52,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import weakref
 import zlib
 from types import GeneratorType
 from typing import Any, Generic, TypeVar
@@ -92,6 +99,81 @@ def _between_frames(conn: ServerProtocol) -> bool:
             return False
         parser = parser.gi_yieldfrom
     return parser is None and not conn.reader.buffer and not conn.reader.eof
+
+
+_UNSET: Any = object()
+
+SAME_EVERYWHERE = (
+    "config",  # first: uvicorn sets it first, and it names the server
+    "app",
+    "loop",
+    "logger",
+    "root_path",
+    "asgi_version",
+    "app_state",
+    "connections",
+    "tasks",
+    "default_headers",
+    "close_timeout",
+    "ping_interval",
+    "ping_timeout",
+)
+"""What uvicorn's ``__init__`` sets on each connection to what it sets on every other
+connection of the same server (the same uvicorn ``Config``)."""
+
+
+class _Server:
+    """The values of :data:`SAME_EVERYWHERE` for the connections of one server."""
+
+    __slots__ = ("mixed", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.mixed: set[str] = set()  # names some connection was given another value for
+
+
+_SERVERS: weakref.WeakKeyDictionary[Any, _Server] = weakref.WeakKeyDictionary()
+
+
+class _SameEverywhere:
+    """One of :data:`SAME_EVERYWHERE`, kept once per server (per uvicorn ``Config``): a
+    connection holds only ``_server``. A connection given another value than the others
+    of its server (uvicorn does not; the code stays right if it ever does) keeps its own,
+    as an attribute of its own."""
+
+    __slots__ = ("name", "own")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.own = f"_own_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        server: _Server = obj._server
+        if self.name in server.mixed:
+            own = getattr(obj, self.own, _UNSET)
+            if own is not _UNSET:
+                return own
+        try:
+            return server.values[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if self.name == "config":
+            server = _SERVERS.get(value)
+            if server is None:
+                server = _SERVERS[value] = _Server()
+            obj._server = server
+        server = obj._server
+        kept = server.values.setdefault(self.name, value)
+        if value is kept:
+            if self.name in server.mixed and hasattr(obj, self.own):
+                delattr(obj, self.own)
+            return
+        server.mixed.add(self.name)
+        setattr(obj, self.own, value)
 
 
 def uvicorn_ws(impl: str) -> str:
@@ -167,6 +249,8 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
 
     flowing = True
     """False while the transport is paused by flow control, and once the connection is lost."""
+
+    _server: _Server
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -260,3 +344,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         self.conn.send_text(text.encode())
         self.transport.write(b"".join(self.conn.data_to_send()))
         return True
+
+
+for _name in SAME_EVERYWHERE:
+    setattr(WebSocketProtocol, _name, _SameEverywhere(_name))
