@@ -358,12 +358,20 @@ async def echo(scope: Any, receive: Any, send: Any) -> None:
 class Session:
     """One connection: a websockets client protocol talking to ours, no socket between."""
 
-    def __init__(self, opened: list[Session], deflate: bool, path: str = "/ws") -> None:
+    def __init__(
+        self,
+        opened: list[Session],
+        deflate: bool,
+        path: str = "/ws",
+        *,
+        config: uvicorn.Config | None = None,
+        state: ServerState | None = None,
+    ) -> None:
         opened.append(self)
-        config = uvicorn.Config(
+        config = config or uvicorn.Config(
             echo, ws_per_message_deflate=deflate, ws_ping_interval=None, log_config=None
         )
-        self.state = ServerState()
+        self.state = state or ServerState()
         self.server = Recorded(
             config=config,
             server_state=self.state,
@@ -395,10 +403,9 @@ class Session:
     async def texts(self) -> list[str]:
         return [e.data.decode() for e in await self.exchange() if isinstance(e, WsFrame)]
 
-    async def end(self) -> None:
+    def lose(self) -> None:
         if self.server in self.state.connections:
             self.server.connection_lost(None)
-        await asyncio.gather(*self.state.tasks)
 
 
 @pytest.fixture
@@ -407,7 +414,9 @@ async def sessions() -> AsyncIterator[list[Session]]:
     opened: list[Session] = []
     yield opened
     for session in opened:
-        await session.end()
+        session.lose()
+    for session in opened:
+        await asyncio.gather(*session.state.tasks)
 
 
 @pytest.fixture(params=[False, True], ids=["plain", "deflate"])
@@ -608,3 +617,43 @@ async def test_a_connection_keeps_only_its_own_attributes(sessions: list[Session
     second.app_state = {"mine": True}
     assert second.app_state == {"mine": True} and first.server.app_state == {}
     assert first.server.app_state is not second.app_state
+
+
+async def test_keepalive_pings_go_on_the_servers_ticks_and_a_silent_peer_is_closed(
+    sessions: list[Session],
+) -> None:
+    """Pings are uvicorn's (a ping every interval, the next once the pong is back, 1011
+    when none comes in time) but due by the tick of one timer for all of a server's
+    connections, not a timer each."""
+    config = uvicorn.Config(echo, ws_ping_interval=0.2, ws_ping_timeout=0.2, log_config=None)
+    state = ServerState()
+    opened = [Session(sessions, False, config=config, state=state) for _ in range(30)]
+    for session in opened:
+        session.deliver(session.handshake)
+    for session in opened:
+        (response,) = await session.exchange()
+        assert isinstance(response, Response) and response.status_code == 101
+    pings = opened[0].server._server.pings
+    assert pings is not None and pings.tick == pytest.approx(0.02)
+    assert len(pings.due) <= 2  # 30 connections, one or two ticks: not 30 timers
+    # One closes: it is no longer due.
+    gone = opened.pop()
+    gone.server.connection_lost(None)
+    assert all(gone.server not in due for due in pings.due.values())
+    await asyncio.sleep(0.3)
+    for session in opened:
+        (ping,) = await session.exchange()
+        assert isinstance(ping, WsFrame) and ping.opcode is Opcode.PING
+    assert not gone.wire.written
+    # The ones that answer are pinged again an interval later; the silent one is closed.
+    silent = opened.pop()
+    for session in opened:
+        session.deliver(session.from_client())  # the client's protocol answered the ping
+    await asyncio.sleep(0.3)
+    for session in opened:
+        (ping,) = await session.exchange()
+        assert isinstance(ping, WsFrame) and ping.opcode is Opcode.PING
+        assert not session.wire.closed
+    (close,) = await silent.exchange()
+    assert isinstance(close, WsFrame) and close.opcode is Opcode.CLOSE
+    assert silent.wire.closed
