@@ -112,15 +112,7 @@ class MemoryHub:
 
     def subscribe(self, topic: str, listener: Listener) -> Callable[[], None]:
         self._listeners[topic].append(listener)
-
-        def unsubscribe() -> None:
-            listeners = self._listeners.get(topic)
-            if listeners and listener in listeners:
-                listeners.remove(listener)
-                if not listeners:
-                    del self._listeners[topic]
-
-        return unsubscribe
+        return _Unsubscribe(self._listeners, topic, listener)
 
     def subscriber_count(self, topic: str) -> int:
         return len(self._listeners.get(topic, ()))
@@ -142,3 +134,22 @@ class MemoryHub:
         if not buf or buf[0][0].seq > after + 1:
             return None
         return [frame for frame, _ in buf if frame.seq > after]
+
+
+class _Unsubscribe:
+    """What :meth:`MemoryHub.subscribe` returns: three slots rather than a closure and its
+    cells (each idle socket keeps one per topic it follows)."""
+
+    __slots__ = ("listener", "listeners", "topic")
+
+    def __init__(self, listeners: dict[str, list[Listener]], topic: str, listener: Listener):
+        self.listeners = listeners
+        self.topic = topic
+        self.listener = listener
+
+    def __call__(self) -> None:
+        listeners = self.listeners.get(self.topic)
+        if listeners and self.listener in listeners:
+            listeners.remove(self.listener)
+            if not listeners:
+                del self.listeners[self.topic]

@@ -274,24 +274,22 @@ class RedisHub:
         self._local.deliver(frame)
 
     def subscribe(self, topic: str, listener: Listener) -> Callable[[], None]:
-        unsubscribe_local = self._local.subscribe(topic, listener)
-        channel = self._channel(topic)
+        local = self._local.subscribe(topic, listener)
         count = self._topics.get(topic, 0)
         self._topics[topic] = count + 1
         if count == 0 and self._pubsub is not None and not self._down:
-            self._track(self._pubsub.subscribe(channel))
+            self._track(self._pubsub.subscribe(self._channel(topic)))
+        return _Unsubscribe(self, topic, local)
 
-        def unsubscribe() -> None:
-            unsubscribe_local()
-            left = self._topics.get(topic, 1) - 1
-            if left <= 0:
-                self._topics.pop(topic, None)
-                if self._pubsub is not None and not self._down:
-                    self._track(self._pubsub.unsubscribe(channel))
-            else:
-                self._topics[topic] = left
-
-        return unsubscribe
+    def _unsubscribe(self, topic: str, local: Callable[[], None]) -> None:
+        local()
+        left = self._topics.get(topic, 1) - 1
+        if left <= 0:
+            self._topics.pop(topic, None)
+            if self._pubsub is not None and not self._down:
+                self._track(self._pubsub.unsubscribe(self._channel(topic)))
+        else:
+            self._topics[topic] = left
 
     def _track(self, awaitable: Awaitable[object]) -> None:
         """Keep a reference to a background (un)subscription until it is done."""
@@ -380,3 +378,18 @@ def _stream_id(value: str) -> tuple[int, int]:
 
 def _wire(frame: Frame) -> str:
     return json.dumps(frame.to_wire(), separators=(",", ":"))
+
+
+class _Unsubscribe:
+    """What :meth:`RedisHub.subscribe` returns: three slots rather than a closure and its
+    cells (each idle socket keeps one per topic it follows)."""
+
+    __slots__ = ("hub", "local", "topic")
+
+    def __init__(self, hub: RedisHub, topic: str, local: Callable[[], None]) -> None:
+        self.hub = hub
+        self.topic = topic
+        self.local = local
+
+    def __call__(self) -> None:
+        self.hub._unsubscribe(self.topic, self.local)
