@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -76,6 +76,21 @@ def _http_guest(people: Visitors, name: str) -> httpx.Client:
     return client
 
 
+@pytest.fixture
+def http_guests(people: Visitors) -> Iterator[Callable[[str], httpx.Client]]:
+    """Makes ``_http_guest``s, closed when the test ends, whether it passes or fails (an
+    unclosed client's sockets would fail a later test with a ResourceWarning)."""
+    made: list[httpx.Client] = []
+
+    def make(name: str) -> httpx.Client:
+        made.append(_http_guest(people, name))
+        return made[-1]
+
+    yield make
+    for client in made:
+        client.close()
+
+
 def _join(client: httpx.Client, table_id: int) -> None:
     page = client.get(f"/t/{table_id}").text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page)
@@ -121,7 +136,7 @@ def _table_frames(frames: list[str]) -> list[dict[str, Any]]:
 
 
 def test_a_werewolf_table_on_the_stage_and_a_board_camera(
-    people: Visitors, janus: RunningJanus
+    people: Visitors, janus: RunningJanus, http_guests: Callable[[str], httpx.Client]
 ) -> None:
     narrator = people.guest("Conteuse")
     narrator.goto("/r/jeux")
@@ -140,7 +155,7 @@ def test_a_werewolf_table_on_the_stage_and_a_board_camera(
     spectator, at_table = _recorded(people, "Spectatrice")
     for page in (player_a, player_b):
         _click_join(page, table_id, "player")
-    clients = [_http_guest(people, name) for name in ("Cyril", "Dina", "Émile", "Fanny")]
+    clients = [http_guests(name) for name in ("Cyril", "Dina", "Émile", "Fanny")]
     for client in clients:
         _join(client, table_id)
     _click_join(spectator, table_id, "spectator")
@@ -256,5 +271,3 @@ def test_a_werewolf_table_on_the_stage_and_a_board_camera(
     animator.get_by_role("button", name=re.compile(r"^Montrer sur la scène")).click()
     expect(watcher.locator("[data-stage-table-view] .ww-village")).to_be_visible(timeout=20_000)
     expect(animator.get_by_role("button", name=re.compile(r"^Retirer de la scène"))).to_be_visible()
-    for client in clients:
-        client.close()
