@@ -306,8 +306,11 @@ class BoardService:
                 await self.media.release(board.space, user_id)
         if was_live:
             await self.publish(table_id)
-        if not board.followers and not board.live:
-            self.boards.pop(table_id, None)
+        # Only this board, if nobody came back meanwhile: while the release was awaited,
+        # others may have left and the table's board been made anew for a newcomer (all
+        # pages reload as a game starts), and that one is not this departure's to drop.
+        if not board.followers and not board.live and self.boards.get(table_id) is board:
+            del self.boards[table_id]
 
     # -- the table page ------------------------------------------------------------
 
