@@ -7,16 +7,16 @@ drops what was read (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
 
 from estaminet.cli import DEMO_VENUE
-from estaminet.kernel.errors import Forbidden
+from estaminet.kernel.errors import Forbidden, NotFound
 from estaminet.people.actions import create_user
 from estaminet.people.inbox import Inbox
 from estaminet.people.model import Role
@@ -30,8 +30,8 @@ from estaminet.venue import chat
 from estaminet.venue.plan import load_venue
 from estaminet.venue.presence import PresentPerson
 from estaminet.venue.rooms import apply_venue, room_by_slug
-from estaminet.venue.schema import room_restrictions
-from estaminet.venue.service import VenueService
+from estaminet.venue.schema import room_restrictions, rooms
+from estaminet.venue.service import VenueService, _RoomTopics
 from estaminet.web.templating import Templates
 from tests.conftest import FixedClock
 
@@ -147,3 +147,65 @@ async def test_a_room_s_whole_list_is_rendered_once_per_list_and_language(
     assert "Paul Membre" in now[0]["html"] and "Paul Membre" not in first[0]["html"]
     assert now[1]["html"] == "2"
     assert rendered.count("venue/_people.html:fr") == 2
+
+
+class _Tab:
+    """What a room's catch-up needs of a socket: its language, and what it is sent."""
+
+    def __init__(self) -> None:
+        self.locale = "fr"
+        self.caught_up: list[tuple[str, int, list[dict[str, Any]]]] = []
+
+    def push_catch_up(self, topic: str, seq: int, ops: list[dict[str, Any]]) -> None:
+        self.caught_up.append((topic, seq, ops))
+
+
+async def test_a_room_s_catch_up_reads_where_its_chat_stands_in_one_light_statement(
+    db: Database, settings: Settings, clock: FixedClock
+) -> None:
+    """After a restart a thousand tabs come back: the room as just checked (kept seconds) is
+    not read again with its team; only its last number is, then what was missed (issue 20)."""
+    await apply_venue(db, load_venue(DEMO_VENUE), clock())
+    venue = _venue(db, settings, clock)
+    marie = await create_user(db, "Marie Dupont", Role.MEMBER, clock())
+    principal = Principal(marie.id, "Marie Dupont", "member")
+    provider = _RoomTopics(venue)
+    room = await venue._room("bar")
+    assert room is not None
+    for n in range(3):
+        await chat.post_message(db, marie, room, f"Message {n}", clock(), max_length=2000)
+    await provider.authorize(principal, "room:bar")  # the subscription's check reads the room
+    tab = _Tab()
+    with statements(db) as sent:
+        assert await provider.catch_up(tab, "room:bar", 3) == 3  # nothing missed
+    assert len(sent) == 1, sent
+    assert "last_seq" in sent[0] and "room_team" not in sent[0]
+    assert tab.caught_up == []
+    with statements(db) as sent:
+        assert await provider.catch_up(tab, "room:bar", 1) == 3  # two missed
+    assert len(sent) == 2, sent
+    [(topic, seq, ops)] = tab.caught_up
+    assert (topic, seq) == ("room:bar", 3)
+    assert ["Message 1" in op["html"] for op in ops] == [True, False]
+    assert "Message 2" in ops[1]["html"]
+    # A room archived since it was checked has no chat to resume, whatever was kept.
+    async with db.begin() as conn:
+        await conn.execute(update(rooms).where(rooms.c.slug == "bar").values(archived_at=clock()))
+    with pytest.raises(NotFound):
+        await provider.catch_up(_Tab(), "room:bar", 3)
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The statements sent to the database while the block runs."""
+    sent: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

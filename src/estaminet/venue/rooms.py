@@ -139,6 +139,18 @@ async def room_by_slug(conn: AsyncConnection, slug: str) -> Room | None:
     return _room(row, team)
 
 
+_LAST_SEQ = select(rooms.c.last_seq).where(
+    rooms.c.id == bindparam("room"), rooms.c.archived_at.is_(None)
+)
+
+
+async def room_last_seq(conn: AsyncConnection, room_id: int) -> int | None:
+    """The last number of a room's chat topic, read afresh (``None`` if archived or gone):
+    a catch-up's end, without reading the room and its team again (issue 20)."""
+    found = (await conn.execute(_LAST_SEQ, {"room": room_id})).scalar()
+    return None if found is None else int(found)
+
+
 async def access_room(conn: AsyncConnection, user: User, slug: str) -> Room:
     """The only way to load a room for a person: it exists and they may enter it."""
     return check_room_access(await room_by_slug(conn, slug), user)

@@ -51,6 +51,7 @@ from estaminet.venue.rooms import (
     check_room_access,
     list_rooms,
     room_by_slug,
+    room_last_seq,
     rooms_version,
 )
 from estaminet.venue.schema import room_restrictions
@@ -723,12 +724,18 @@ class _RoomTopics:
         await self.venue._room_for(user, {"room": topic.partition(":")[2]}, self.venue.clock())
 
     async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
+        # The room as :meth:`authorize` just read it (its name, its team: seconds old at
+        # most); only where its chat stands is read afresh, in one light statement (a
+        # thousand tabs come back at once after a restart, issue 20).
+        room = await self.venue._room(topic.partition(":")[2])
+        if room is None:
+            raise NotFound("venue/unknown_room", N_("This room does not exist."))
         async with self.venue.db.read() as conn:
-            room = await room_by_slug(conn, topic.partition(":")[2])
-            if room is None:
+            last_seq = await room_last_seq(conn, room.id)
+            if last_seq is None:
                 raise NotFound("venue/unknown_room", N_("This room does not exist."))
-            if after < 0 or after >= room.last_seq:
-                return room.last_seq
+            if after < 0 or after >= last_seq:
+                return last_seq
             # A tab that missed more than a page of changes gets the last page again (and
             # "earlier messages" on scroll), never the whole gap: a catch-up is one page at most.
             page_size = self.venue.settings.chat_page_size
@@ -745,8 +752,8 @@ class _RoomTopics:
             ]
         else:
             ops = [self.venue._upsert_op(room, m, locale) for m in changed]
-        connection.push_catch_up(topic, room.last_seq, ops)
-        return room.last_seq
+        connection.push_catch_up(topic, last_seq, ops)
+        return last_seq
 
     async def joined(self, connection: Connection, topic: str) -> None:
         slug = topic.partition(":")[2]
