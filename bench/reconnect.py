@@ -19,8 +19,10 @@ Estaminet, in its own process on the demo venue:
    from listening until idle with everyone back, per connection; its memory (USS)
    with everyone back and idle, minus the cold process's, per connection.
 
-Then bare ``websockets`` and python-socketio, each fresh: the same N clients connect and
-join, and the same CPU and memory per connection are measured, in the same run.
+Then, each fresh and in the same run, the same CPU and memory per connection for: the
+floor of Estaminet's own stack (``uvicorn``: uvicorn and Starlette with the venue's server
+options, answering a page's three subscriptions and doing nothing else; the N pages open
+at once), bare ``websockets`` and python-socketio (the same N clients connect and join).
 Targets (issue 20, reported, never asserted): everyone resumed within 10 s for 1,000
 clients, < 1 ms of server CPU per connection, < 20 KiB per idle connection.
 
@@ -310,7 +312,41 @@ async def _estaminet(clients: int, messages: int, workdir: Path) -> Figures:
     return figures
 
 
+class _AnyCookie:
+    """The uvicorn floor signs nobody in: no cookie is needed."""
+
+    def headers(self, index: int) -> dict[str, str]:
+        return {}
+
+
+async def _floor(clients: int, workdir: Path) -> Figures:
+    """uvicorn and Starlette with the venue's options, no venue: every page opens its socket
+    and follows its three topics as it does on Estaminet, all at once (the stack's floor)."""
+    figures = Figures("uvicorn", clients)
+    spec = servers.uvicorn_baseline(workdir, compression=False)
+    pages = [Page(_AnyCookie(), i) for i in range(1, clients + 1)]  # type: ignore[arg-type]
+    async with running(spec) as server:
+        await server.wait_idle()
+        busy, own, start = machine.busy_seconds(), machine.own_cpu_seconds(), time.monotonic()
+        cpu0, memory0 = server.cpu_seconds(), server.memory_bytes()
+        try:
+            await asyncio.gather(*(p.open(spec.port) for p in pages))
+            await server.wait_idle(within=30.0)
+            cpu1, memory1 = server.cpu_seconds(), server.memory_bytes()
+            others = machine.busy_seconds() - busy - (machine.own_cpu_seconds() - own)
+            figures.others_cores = max(0.0, others - (cpu1 - cpu0)) / (time.monotonic() - start)
+        finally:
+            await asyncio.gather(*(p.close() for p in pages), return_exceptions=True)
+    figures.resumed = figures.exact = clients
+    figures.cpu_ms_per_connection = (cpu1 - cpu0) / clients * 1000
+    figures.memory_cold_mib, figures.memory_connected_mib = memory0 / 2**20, memory1 / 2**20
+    figures.idle_kib_per_connection = (memory1 - memory0) / clients / 1024
+    return figures
+
+
 async def _baseline(name: str, clients: int, workdir: Path) -> Figures:
+    if name == "uvicorn":
+        return await _floor(clients, workdir)
     figures = Figures(name, clients)
     spec = (servers.websockets_baseline if name == "websockets" else servers.socketio_baseline)(
         workdir, compression=False
@@ -342,7 +378,7 @@ def _ratio(value: float | None, base: float | None) -> str:
 
 def _markdown(results: list[Figures], about: dict[str, Any], command: str) -> str:
     by = {r.server: r for r in results}
-    est, bare = by.get("estaminet"), by.get("websockets")
+    est, bare, floor = by.get("estaminet"), by.get("websockets"), by.get("uvicorn")
     n = results[0].clients if results else 0
     lines = [
         f"Reconnect storm after a restart: {n:,} room pages (chat and presence); "
@@ -350,17 +386,18 @@ def _markdown(results: list[Figures], about: dict[str, Any], command: str) -> st
         "",
         f"`{command}`",
         "",
-        "| server | CPU per connection (ms) | × bare | KiB per idle connection | × bare | "
-        "memory cold → connected (MiB) | others' load (cores) |",
-        "|---|---|---|---|---|---|---|",
+        "| server | CPU per connection (ms) | × bare | × floor | KiB per idle connection | "
+        "× bare | memory cold → connected (MiB) | others' load (cores) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if r.error:
-            lines.append(f"| {r.server} | failed: {r.error} | | | | | |")
+            lines.append(f"| {r.server} | failed: {r.error} | | | | | | |")
             continue
         lines.append(
             f"| {r.server} | {r.cpu_ms_per_connection or 0:.2f} | "
             f"{_ratio(r.cpu_ms_per_connection, bare and bare.cpu_ms_per_connection)} | "
+            f"{_ratio(r.cpu_ms_per_connection, floor and floor.cpu_ms_per_connection)} | "
             f"{r.idle_kib_per_connection or 0:.1f} | "
             f"{_ratio(r.idle_kib_per_connection, bare and bare.idle_kib_per_connection)} | "
             f"{r.memory_cold_mib or 0:.0f} → {r.memory_connected_mib or 0:.0f} | "
@@ -384,7 +421,9 @@ def _markdown(results: list[Figures], about: dict[str, Any], command: str) -> st
         "",
         f"Targets (reported, not asserted): every page resumed within {TARGET_RESUME_SECONDS:g} s "
         f"for 1,000 clients; < {TARGET_CPU_MS:g} ms of server CPU per connection; "
-        f"< {TARGET_IDLE_KIB:g} KiB per idle connection.",
+        f'< {TARGET_IDLE_KIB:g} KiB per idle connection. "Bare" is a websockets server that '
+        'only accepts; the "floor" (uvicorn) is Estaminet\'s own stack, uvicorn and Starlette '
+        "with the venue's options, answering the three subscriptions of a page and nothing more.",
     ]
     return "\n".join(lines)
 
@@ -422,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--messages", type=int, default=10, help="posted before half the pages drop, and after"
     )
-    parser.add_argument("--servers", default="estaminet,websockets,socketio")
+    parser.add_argument("--servers", default="estaminet,uvicorn,websockets,socketio")
     parser.add_argument("--smoke", action="store_true", help="a small, quick run (CI)")
     args = parser.parse_args(argv)
     clients, messages = (20, 3) if args.smoke else (args.clients, args.messages)

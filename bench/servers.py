@@ -134,6 +134,19 @@ def socketio_baseline(workdir: Path, *, compression: bool) -> ServerSpec:
     return ServerSpec("socketio", argv, port, workdir / "server.log", {}, profile)
 
 
+def uvicorn_baseline(workdir: Path, *, compression: bool) -> ServerSpec:
+    """uvicorn and Starlette with Estaminet's server options and no venue (the stack's floor)."""
+    port = free_port()
+    tag = f"uvicorn-{'deflate' if compression else 'plain'}"
+    args = ["--host", HOST, "--port", str(port), *(["--compression"] if compression else [])]
+    argv, profile = _module_argv("uvicorn", "bench.baselines.uvicorn_server", args, tag)
+    env = {"ESTAMINET_CONFIG": str(workdir / "absent.toml")}
+    src = os.environ.get("BENCH_ESTAMINET_SRC")
+    if src:
+        env["PYTHONPATH"] = src
+    return ServerSpec("uvicorn", argv, port, workdir / "server.log", env, profile)
+
+
 class Server:
     """A running server process."""
 
