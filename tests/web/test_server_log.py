@@ -118,6 +118,8 @@ async def test_server_log_holds_no_token_and_no_client_address(tmp_path: Path) -
     assert '"POST /login HTTP/1.1" 303' in log
     assert '"GET /i/… HTTP/1.1" 404' in log
     assert '"WebSocket /ws" [accepted]' in log
+    # ...once: uvicorn's own "connection open" and "connection closed" add nothing to it.
+    assert "connection open" not in log and "connection closed" not in log
     # ...without a secret or an address.
     leaked = sorted(token for token in issued if token in log)
     assert not leaked, f"secrets in the log: {leaked}\n{log}"
