@@ -27,6 +27,7 @@ __all__ = [
     "check_room_access",
     "list_rooms",
     "room_by_slug",
+    "room_last_seq",
     "rooms_version",
     "set_team_member",
     "slug_of_room",
