@@ -264,14 +264,14 @@ class Database:
         # "database is locked" when two deferred transactions both upgrade to write.
         self._write_lock: asyncio.Lock | None = None
         # SQLite's reads wait for one of the pool's kept connections rather than open one
-        # more (see :meth:`read`).
+        # more, and leave one for the writer (see :meth:`read`).
         self._readers: asyncio.Semaphore | None = None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             self._write_lock = asyncio.Lock()
             kept = self.engine.sync_engine.pool
             if isinstance(kept, QueuePool):
-                self._readers = asyncio.Semaphore(kept.size())
+                self._readers = asyncio.Semaphore(max(1, kept.size() - 1))
 
     @property
     def is_sqlite(self) -> bool:
@@ -295,11 +295,12 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads (no commit needed).
 
-        On SQLite, no more reads run at once than the pool keeps connections: past them,
-        SQLAlchemy would open a connection (a thread, the file, the schema parsed again:
-        about a millisecond) for one read and close it after. With a thousand tabs coming
+        On SQLite, fewer reads run at once than the pool keeps connections (one is left
+        for the writer, who is alone behind the write lock): past them, SQLAlchemy would
+        open a connection (a thread, the file, the schema parsed again: about a
+        millisecond) for one read or write and close it after. With a thousand tabs coming
         back at once after a restart, that was most reads beyond the fifth (measured: a
-        point read cost 0.77 ms of CPU at 16 at once, 0.46 ms gated; issue 20). A read
+        point read cost 0.77 ms of CPU at 16 at once, 0.43 ms gated; issue 20). A read
         made while this task already holds a connection (a read or a unit of work around
         it) is not held back, so that nothing waits for a place it holds itself.
         """
