@@ -319,52 +319,44 @@ class _AnyCookie:
         return {}
 
 
-async def _floor(clients: int, workdir: Path) -> Figures:
-    """uvicorn and Starlette with the venue's options, no venue: every page opens its socket
-    and follows its three topics as it does on Estaminet, all at once (the stack's floor)."""
-    figures = Figures("uvicorn", clients)
-    spec = servers.uvicorn_baseline(workdir, compression=False)
-    pages = [Page(_AnyCookie(), i) for i in range(1, clients + 1)]  # type: ignore[arg-type]
-    async with running(spec) as server:
-        await server.wait_idle()
-        busy, own, start = machine.busy_seconds(), machine.own_cpu_seconds(), time.monotonic()
-        cpu0, memory0 = server.cpu_seconds(), server.memory_bytes()
-        try:
-            await asyncio.gather(*(p.open(spec.port) for p in pages))
-            await server.wait_idle(within=30.0)
-            cpu1, memory1 = server.cpu_seconds(), server.memory_bytes()
-            others = machine.busy_seconds() - busy - (machine.own_cpu_seconds() - own)
-            figures.others_cores = max(0.0, others - (cpu1 - cpu0)) / (time.monotonic() - start)
-        finally:
-            await asyncio.gather(*(p.close() for p in pages), return_exceptions=True)
-    figures.resumed = figures.exact = clients
-    figures.cpu_ms_per_connection = (cpu1 - cpu0) / clients * 1000
-    figures.memory_cold_mib, figures.memory_connected_mib = memory0 / 2**20, memory1 / 2**20
-    figures.idle_kib_per_connection = (memory1 - memory0) / clients / 1024
-    return figures
-
-
 async def _baseline(name: str, clients: int, workdir: Path) -> Figures:
-    if name == "uvicorn":
-        return await _floor(clients, workdir)
+    """A baseline, fresh: its N clients connect at once; CPU and memory per connection.
+
+    ``uvicorn`` (the stack's floor) serves the same room pages as Estaminet: each opens
+    its socket and follows its three topics. ``websockets`` and ``socketio`` connect and
+    join as in the delivery bench."""
     figures = Figures(name, clients)
-    spec = (servers.websockets_baseline if name == "websockets" else servers.socketio_baseline)(
-        workdir, compression=False
-    )
-    dialect: Dialect = WebsocketsDialect() if name == "websockets" else SocketioDialect()
+    pages: list[Page] = []
+    fleet: Fleet | None = None
+    if name == "uvicorn":
+        spec = servers.uvicorn_baseline(workdir, compression=False)
+        pages = [Page(_AnyCookie(), i) for i in range(1, clients + 1)]  # type: ignore[arg-type]
+    else:
+        baseline = (
+            servers.websockets_baseline if name == "websockets" else servers.socketio_baseline
+        )
+        spec = baseline(workdir, compression=False)
+        dialect: Dialect = WebsocketsDialect() if name == "websockets" else SocketioDialect()
+        fleet = Fleet(dialect)
     async with running(spec) as server:
         await server.wait_idle()
-        fleet = Fleet(dialect)
         busy, own, start = machine.busy_seconds(), machine.own_cpu_seconds(), time.monotonic()
         cpu0, memory0 = server.cpu_seconds(), server.memory_bytes()
         try:
-            await fleet.connect(HOST, spec.port, clients, compression=False, concurrency=clients)
+            if fleet is not None:
+                await fleet.connect(
+                    HOST, spec.port, clients, compression=False, concurrency=clients
+                )
+            else:
+                await asyncio.gather(*(p.open(spec.port) for p in pages))
             await server.wait_idle(within=30.0)
             cpu1, memory1 = server.cpu_seconds(), server.memory_bytes()
             others = machine.busy_seconds() - busy - (machine.own_cpu_seconds() - own)
             figures.others_cores = max(0.0, others - (cpu1 - cpu0)) / (time.monotonic() - start)
         finally:
-            await fleet.close()
+            if fleet is not None:
+                await fleet.close()
+            await asyncio.gather(*(p.close() for p in pages), return_exceptions=True)
     figures.resumed = figures.exact = clients
     figures.cpu_ms_per_connection = (cpu1 - cpu0) / clients * 1000
     figures.memory_cold_mib, figures.memory_connected_mib = memory0 / 2**20, memory1 / 2**20

@@ -119,14 +119,17 @@ async def test_a_unit_of_work_does_not_wait_behind_reads(db: Database, clock: Fi
             await conn.execute(text("SELECT 1"))
 
     readers = [asyncio.create_task(reader()) for _ in range(10)]
-    await asyncio.sleep(0.05)
-    async with asyncio.timeout(10):
-        async with db.begin() as conn:
-            await conn.execute(
-                users.update().where(users.c.id == marie.id).values(display_name="Marie")
-            )
-    written.set()
-    await asyncio.wait_for(asyncio.gather(*readers), 10)
-    event.remove(db.engine.sync_engine.pool, "close", counted)
+    try:
+        await asyncio.sleep(0.05)
+        async with asyncio.timeout(10):
+            async with db.begin() as conn:
+                await conn.execute(
+                    users.update().where(users.c.id == marie.id).values(display_name="Marie")
+                )
+        written.set()
+        await asyncio.wait_for(asyncio.gather(*readers), 10)
+    finally:
+        written.set()
+        event.remove(db.engine.sync_engine.pool, "close", counted)
     if db.is_sqlite:
         assert closed == 0, "a connection was opened for the write and closed after it"

@@ -193,6 +193,9 @@ async def test_a_room_s_catch_up_reads_where_its_chat_stands_in_one_light_statem
         await conn.execute(update(rooms).where(rooms.c.slug == "bar").values(archived_at=clock()))
     with pytest.raises(NotFound):
         await provider.catch_up(_Tab(), "room:bar", 3)
+    # Nor has a room that never was.
+    with pytest.raises(NotFound):
+        await provider.catch_up(_Tab(), "room:nulle-part", -1)
 
 
 @contextmanager
