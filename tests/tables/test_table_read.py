@@ -7,10 +7,6 @@ their names (joined, not asked apart with one bound value each), on both databas
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import event
-
 import estaminet.games  # noqa: F401 - registers the games
 from estaminet.games.kit import get
 from estaminet.people import actions as people
@@ -20,25 +16,17 @@ from estaminet.tables import actions
 from estaminet.tables.model import TableInfo
 from tests.conftest import FixedClock
 from tests.soirees.test_soiree_service import venue
+from tests.support.databases import statements
 
 WEREWOLF = get("werewolf")
 
 
 async def _read(db: Database, table_id: int) -> tuple[TableInfo, list[str]]:
     """The table, and the statements its read sent to the database."""
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements(db) as sent:
         async with db.read() as conn:
             table = await actions.load_table(conn, table_id)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    return table, [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    return table, [s for s in sent if s.upper().startswith("SELECT")]
 
 
 async def test_people_come_in_their_order_with_the_names_they_show_now(

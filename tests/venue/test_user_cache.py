@@ -7,13 +7,13 @@ drops what was read (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, update
+from sqlalchemy import insert, update
 
 from estaminet.cli import DEMO_VENUE
 from estaminet.kernel.errors import Forbidden, NotFound
@@ -34,6 +34,7 @@ from estaminet.venue.schema import room_restrictions, rooms
 from estaminet.venue.service import VenueService, _RoomTopics
 from estaminet.web.templating import Templates
 from tests.conftest import FixedClock
+from tests.support.databases import statements
 
 
 def _venue(db: Database, settings: Settings, clock: FixedClock) -> VenueService:
@@ -196,19 +197,3 @@ async def test_a_room_s_catch_up_reads_where_its_chat_stands_in_one_light_statem
     # Nor has a room that never was.
     with pytest.raises(NotFound):
         await provider.catch_up(_Tab(), "room:nulle-part", -1)
-
-
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    """The statements sent to the database while the block runs."""
-    sent: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)

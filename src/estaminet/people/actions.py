@@ -366,7 +366,7 @@ async def session_user(
     marked as seen (at most once per ``SESSION_TOUCH``).
     """
     hashed = hash_token(session_id)
-    async with db.read() as conn:
+    async with db.read_now() as conn:  # every page and socket: a read by key (issue 20)
         if now is not None and limits is not None:
             values = {
                 "session": hashed,

@@ -341,10 +341,11 @@ class _InboxTopics(SnapshotTopics):
 
     async def catch_up(self, connection: Connection, topic: str, after: int) -> int:
         user_id = topic.partition(":")[2]
-        async with self.inbox.db.read() as conn:
+        async with self.inbox.db.read_now() as conn:  # every socket, as it opens (issue 20)
             current = await inbox_seq(conn, user_id)
-            if after < 0 or after >= current:
-                return current  # followed at connect, or nothing missed
+        if after < 0 or after >= current:
+            return current  # followed at connect, or nothing missed
+        async with self.inbox.db.read() as conn:
             unread = await unread_count(conn, user_id)
             missed = await unread_since(conn, user_id, after)
         locale = connection.locale

@@ -192,7 +192,10 @@ class VenueService:
         if hit is not None and hit[1] > now:
             return cast(_T, hit[0])
         epoch = self._epoch
-        async with self.db.read() as conn:
+        # Reads by key (a person, a room and its team, who is kicked): on SQLite answered
+        # at once on the loop's thread, so the arrivals of a restart that find the cache
+        # empty together read it once, not each (issue 20).
+        async with self.db.read_now() as conn:
             value = await read(conn)
         if epoch == self._epoch:
             _remember(cache, key, value, now)
@@ -730,12 +733,13 @@ class _RoomTopics:
         room = await self.venue._room(topic.partition(":")[2])
         if room is None:
             raise NotFound("venue/unknown_room", N_("This room does not exist."))
-        async with self.venue.db.read() as conn:
+        async with self.venue.db.read_now() as conn:
             last_seq = await room_last_seq(conn, room.id)
-            if last_seq is None:
-                raise NotFound("venue/unknown_room", N_("This room does not exist."))
-            if after < 0 or after >= last_seq:
-                return last_seq
+        if last_seq is None:
+            raise NotFound("venue/unknown_room", N_("This room does not exist."))
+        if after < 0 or after >= last_seq:
+            return last_seq
+        async with self.venue.db.read() as conn:
             # A tab that missed more than a page of changes gets the last page again (and
             # "earlier messages" on scroll), never the whole gap: a catch-up is one page at most.
             page_size = self.venue.settings.chat_page_size
