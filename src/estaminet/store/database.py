@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, MetaData, Result, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, MetaData, Result, create_engine, event, make_url
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -111,16 +111,17 @@ class _ReadNow:
     async def execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Result[Any]:
-        engine = self._db._on_loop
-        assert engine is not None
+        conn = self._db._now_connection()
         try:
-            with engine.connect() as conn:
-                return conn.execute(statement, parameters).freeze()()
+            # Read whole (frozen): the statement is done and SQLite's snapshot let go
+            # before anyone looks at the rows.
+            return conn.execute(statement, parameters).freeze()()
         except OperationalError as error:
+            conn.rollback()  # nothing to undo (reads only); the connection goes on
             if not _locked(error):
                 raise
-        async with self._db.read() as conn:
-            return await conn.execute(statement, parameters)
+        async with self._db.read() as pooled:
+            return await pooled.execute(statement, parameters)
 
 
 def _locked(error: OperationalError) -> bool:
@@ -309,6 +310,7 @@ class Database:
         self._readers: asyncio.Semaphore | None = None
         # SQLite's reads by key on the event loop's thread (see :meth:`read_now`).
         self._on_loop: Engine | None = None
+        self._now: Connection | None = None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             self._write_lock = asyncio.Lock()
@@ -320,8 +322,8 @@ class Database:
                     hide_parameters=True,
                     connect_args={"check_same_thread": False},  # one checkout at a time
                     poolclass=QueuePool,
-                    pool_size=2,
-                    max_overflow=-1,  # never wait for a connection on the loop's thread
+                    pool_size=1,  # one kept, for the life of the process
+                    max_overflow=-1,  # a second one (after a broken first) never waits
                 )
                 event.listen(self._on_loop, "connect", _loop_pragmas)
 
@@ -374,6 +376,16 @@ class Database:
                     yield conn
             finally:
                 _HOLDING.reset(token)
+
+    def _now_connection(self) -> Connection:
+        """The connection of :meth:`read_now`, kept open: read statements only, each in a
+        transaction of its own (sqlite3 begins one only before a write), so nothing is held
+        between them."""
+        conn = self._now
+        if conn is None or conn.closed or conn.invalidated:
+            assert self._on_loop is not None
+            conn = self._now = self._on_loop.connect()
+        return conn
 
     @asynccontextmanager
     async def read_now(self) -> AsyncIterator[AsyncConnection]:
@@ -447,6 +459,9 @@ class Database:
             await conn.run_sync(metadata.create_all)
 
     async def dispose(self) -> None:
+        if self._now is not None:
+            self._now.close()
+            self._now = None
         if self._on_loop is not None:
             self._on_loop.dispose()
         await self.engine.dispose()

@@ -733,13 +733,14 @@ class _RoomTopics:
         room = await self.venue._room(topic.partition(":")[2])
         if room is None:
             raise NotFound("venue/unknown_room", N_("This room does not exist."))
+        # Reads by key, answered at once on SQLite (``read_now``): the last number, then at
+        # most a page of what was missed, along the index of the room's numbers.
         async with self.venue.db.read_now() as conn:
             last_seq = await room_last_seq(conn, room.id)
-        if last_seq is None:
-            raise NotFound("venue/unknown_room", N_("This room does not exist."))
-        if after < 0 or after >= last_seq:
-            return last_seq
-        async with self.venue.db.read() as conn:
+            if last_seq is None:
+                raise NotFound("venue/unknown_room", N_("This room does not exist."))
+            if after < 0 or after >= last_seq:
+                return last_seq
             # A tab that missed more than a page of changes gets the last page again (and
             # "earlier messages" on scroll), never the whole gap: a catch-up is one page at most.
             page_size = self.venue.settings.chat_page_size
