@@ -331,6 +331,11 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def holding(self) -> bool:
+        """Whether the current task holds one of this database's connections on SQLite
+        (inside :meth:`read` or :meth:`begin`): what it waits for must not wait for one."""
+        return _HOLDING.get()
+
     @property
     def engines(self) -> tuple[Engine, ...]:
         """Every engine this database sends statements through (SQLAlchemy's, for events:

@@ -41,7 +41,7 @@ from estaminet.realtime.frames import LOCALES, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.topics import SnapshotTopics
-from estaminet.store import Database
+from estaminet.store import Database, SharedReads
 from estaminet.tables import actions, votes
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import TableInfo, watcher_id
@@ -121,6 +121,7 @@ class TableService:
         self._recent: dict[int, tuple[TableInfo, float]] = {}
         """The copy of each table its moves' screens use, and until when it is fresh."""
         self._refreshing: dict[int, asyncio.Task[None]] = {}
+        self._tables = SharedReads(db, self._read_table)
         self._running: dict[int, TableInfo] = {}
         """A copy of each running table read for a move (see :meth:`table_to_act`)."""
         self.ended_listeners: list[Callable[[int], Awaitable[None]]] = []
@@ -142,6 +143,13 @@ class TableService:
     # -- who is who --------------------------------------------------------------
 
     async def table(self, table_id: int) -> TableInfo:
+        """The table as it is now, everyone at it: shared by the callers of the same moment
+        (each gets a read begun after it asked). Five hundred spectators' sockets, coming
+        back together, each read it to check and again to draw their view: read apart,
+        hundreds of rows each time."""
+        return await self._tables(table_id)
+
+    async def _read_table(self, table_id: int) -> TableInfo:
         async with self.db.read() as conn:
             return await actions.load_table(conn, table_id)
 
