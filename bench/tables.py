@@ -12,7 +12,10 @@ of the same size to the same number of clients: the floor for a Python server.
 A view travels as a patch of the viewer's previous one (``realtime/patch.py``); the
 players apply them, as the page does, to find their moves. ``--before SRC`` also serves
 another source tree (the code before a change) in the same run, for a side-by-side
-comparison; the bytes each spectator reads per move are reported for each.
+comparison; the bytes each spectator reads per move are reported for each. Before the
+moves, everyone opens the table's page at once (one after the other, without waiting for
+the answers): the time until every subscription is answered and the server's CPU per
+page are reported too, and the moves begin only then.
 
 Only 127.0.0.1; bounded in count and time; every server process is stopped at the end.
 """
@@ -86,6 +89,8 @@ class Browser:
     arrivals: list[float] = field(default_factory=list)
     frames: int = 0
     resyncs: int = 0
+    subscribed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the server has answered its subscription (after its catch-up)."""
     pending: list[str] = field(default_factory=list)
     """A player's frames received and not yet applied (see :meth:`catch_up`)."""
     received: int = 0
@@ -125,6 +130,8 @@ class Browser:
             async for raw in self.ws:
                 arrived = time.perf_counter()
                 text = raw if isinstance(raw, str) else raw.decode()
+                if '"type":"subscribed"' in text and marker in text:
+                    self.subscribed.set()
                 if marker in text and '"type":"event"' in text:
                     self.frames += 1
                     self.arrivals.append(arrived)
@@ -212,10 +219,18 @@ async def _estaminet(
         watch_topic = f"table:{table.rsplit('/', 1)[1]}:watch"
         for person in people[players:]:
             person.topic = watch_topic
-        for person in people:
+        # Everyone opens the table's page: what their sockets' subscriptions cost (each
+        # checks the person may see the table and draws their view), until all are answered.
+        arrivals_cpu = server.cpu_seconds()
+        arrivals_started = time.perf_counter()
+        readers: list[asyncio.Task[None]] = []
+        for i, person in enumerate(people):
             await person.open(base, base)
-        readers = [asyncio.create_task(p.read(i < players)) for i, p in enumerate(people)]
-        await asyncio.sleep(2.0)
+            readers.append(asyncio.create_task(person.read(i < players)))
+        await asyncio.wait_for(asyncio.gather(*(p.subscribed.wait() for p in people)), 120)
+        arrivals_seconds = time.perf_counter() - arrivals_started
+        arrivals_cpu = server.cpu_seconds() - arrivals_cpu
+        await asyncio.sleep(1.0)  # then quiet, before the first move
         server.profile(on=True)  # BENCH_PROFILE=estaminet: profile the play only
         before = server.cpu_seconds()
         read_before = sum(p.received for p in people[players:])
@@ -287,6 +302,8 @@ async def _estaminet(
         "all_delivered_p99_ms": round(1000 * _quantile(latencies, 0.99), 1),
         "one_delivery_p50_ms": round(1000 * _quantile(deliveries, 0.5), 1),
         "server_cpu_ms_per_action": round(1000 * cpu / max(actions, 1), 1),
+        "arrivals_seconds": round(arrivals_seconds, 2),
+        "server_cpu_ms_per_arrival": round(1000 * arrivals_cpu / len(people), 2),
         "all_delivered_ms": [round(1000 * x, 1) for x in latencies],  # each move, in order
     }
 
@@ -366,6 +383,12 @@ def _report(rows: Sequence[dict[str, Any]], floor: dict[str, Any], command: str)
         f"- The bare broadcast sends one {floor['bytes']}-byte message per action to as many "
         "clients; it computes no view, renders nothing and checks nothing.",
     ]
+    for row in rows:
+        lines.append(
+            f"- {row['server']}: everyone's page opened (socket, subscription, catch-up) in "
+            f"{row['arrivals_seconds']} s, {row['server_cpu_ms_per_arrival']} ms of server CPU "
+            "per page (measured before the moves, not in the figures above)."
+        )
     return "\n".join(lines) + "\n"
 
 
