@@ -320,7 +320,9 @@ class Database:
                 self._on_loop = create_engine(
                     engine_url.set(drivername="sqlite+pysqlite"),
                     hide_parameters=True,
-                    connect_args={"check_same_thread": False},  # one checkout at a time
+                    # No busy timeout from the first statement on (the dialect's own first
+                    # queries included); one checkout at a time, from the loop's thread.
+                    connect_args={"timeout": 0, "check_same_thread": False},
                     poolclass=QueuePool,
                     pool_size=1,  # one kept, for the life of the process
                     max_overflow=-1,  # a second one (after a broken first) never waits

@@ -25,7 +25,12 @@ V = TypeVar("V")
 
 
 class SharedReads(Generic[K, V]):
-    """``await shared(key)``: ``read(key)``, shared with the callers of the same moment."""
+    """``await shared(key)``: ``read(key)``, shared with the callers of the same moment.
+
+    ``read`` must depend on ``key`` alone (not on who asks: the read runs once, in a task
+    of its own, for all of them), and what it returns must not be changed by a caller
+    (they all get the same object: a frozen dataclass, a tuple).
+    """
 
     def __init__(self, db: Database, read: Callable[[K], Awaitable[V]]) -> None:
         self._db = db
