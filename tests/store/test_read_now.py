@@ -29,6 +29,29 @@ from tests.conftest import FixedClock
 from tests.support.databases import statements
 
 
+class _Turns:
+    """Counts the event loop's turns while the block runs (a task that yields each ``every``)."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.count = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        while True:
+            self.count += 1
+            await asyncio.sleep(self.every)
+
+    async def __aenter__(self) -> _Turns:
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
 @pytest.fixture
 async def lite(sqlite_url: str) -> AsyncIterator[Database]:
     """A SQLite database, for what is SQLite's own (its thread, its locks, its log)."""
@@ -70,26 +93,16 @@ async def test_a_read_now_on_sqlite_is_answered_on_the_loop_s_thread_without_a_t
 
     for engine in lite.engines:
         event.listen(engine, "before_cursor_execute", seen)
-    turns = 0
-
-    async def ticking() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
-    ticker = asyncio.get_running_loop().create_task(ticking())
-    await asyncio.sleep(0)
     try:
-        before = turns
-        async with lite.read_now() as conn:
-            name = (
-                await conn.execute(select(users.c.display_name).where(users.c.id == marie.id))
-            ).scalar()
-        # No turn of the loop went by: nothing was handed to another thread and awaited.
-        assert turns == before
+        async with _Turns(0) as turns:
+            before = turns.count
+            async with lite.read_now() as conn:
+                name = (
+                    await conn.execute(select(users.c.display_name).where(users.c.id == marie.id))
+                ).scalar()
+            # No turn of the loop went by: nothing was handed to another thread and awaited.
+            assert turns.count == before
     finally:
-        ticker.cancel()
         for engine in lite.engines:
             event.remove(engine, "before_cursor_execute", seen)
     assert name == "Marie Dupont"
@@ -146,15 +159,6 @@ async def test_a_read_now_that_finds_the_database_locked_waits_off_the_loop(
     holder.execute("PRAGMA locking_mode=EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")
     holder.execute("UPDATE users SET display_name = 'Marie D.' WHERE id = ?", (marie.id,))
-    turns = 0
-
-    async def ticking() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0.01)
-
-    ticker = asyncio.get_running_loop().create_task(ticking())
 
     async def read() -> str | None:
         async with lite.read_now() as conn:
@@ -162,15 +166,15 @@ async def test_a_read_now_that_finds_the_database_locked_waits_off_the_loop(
             return found.scalar()
 
     try:
-        reading = asyncio.get_running_loop().create_task(read())
-        await asyncio.sleep(0.3)
-        assert not reading.done()  # waiting for the lock…
-        assert turns >= 10  # …off the loop, which went on
-        holder.execute("COMMIT")
-        holder.close()  # and its exclusive lock with it
-        assert await asyncio.wait_for(reading, 10) == "Marie D."
+        async with _Turns(0.01) as turns:
+            reading = asyncio.get_running_loop().create_task(read())
+            await asyncio.sleep(0.3)
+            assert not reading.done()  # waiting for the lock…
+            assert turns.count >= 10  # …off the loop, which went on
+            holder.execute("COMMIT")
+            holder.close()  # and its exclusive lock with it
+            assert await asyncio.wait_for(reading, 10) == "Marie D."
     finally:
-        ticker.cancel()
         holder.close()
 
 
