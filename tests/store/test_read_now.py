@@ -121,6 +121,11 @@ async def test_a_read_now_writes_nothing(db: Database, clock: FixedClock) -> Non
         assert (
             await conn.execute(select(users.c.display_name).where(users.c.id == marie.id))
         ).scalar() == "Marie Dupont"
+    # The refusal leaves the reads by key working.
+    async with db.read_now() as conn:
+        assert (
+            await conn.execute(select(users.c.display_name).where(users.c.id == marie.id))
+        ).scalar() == "Marie Dupont"
 
 
 async def test_a_read_now_keeps_no_snapshot_that_would_hold_the_log_back(

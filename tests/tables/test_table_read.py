@@ -7,13 +7,19 @@ their names (joined, not asked apart with one bound value each), on both databas
 
 from __future__ import annotations
 
+import asyncio
+
 import estaminet.games  # noqa: F401 - registers the games
 from estaminet.games.kit import get
+from estaminet.live.engine import Engine
 from estaminet.people import actions as people
 from estaminet.people.model import Role, User
+from estaminet.realtime.hub import MemoryHub
 from estaminet.store import Database
 from estaminet.tables import actions
 from estaminet.tables.model import TableInfo
+from estaminet.tables.service import TableService
+from estaminet.web.templating import Templates
 from tests.conftest import FixedClock
 from tests.soirees.test_soiree_service import venue
 from tests.support.databases import statements
@@ -68,3 +74,25 @@ async def test_people_come_in_their_order_with_the_names_they_show_now(
     assert len(more.participants) == 37
     assert [p.display_name for p in more.participants][-2:] == ["Fan 28", "Fan 29"]
     assert len(more_statements) == len(statements)  # not one more per person
+
+
+async def test_sockets_that_ask_for_a_table_together_share_one_read_of_its_people(
+    db: Database, clock: FixedClock
+) -> None:
+    """Hundreds of spectators' sockets subscribe together (after a restart, a game night's
+    start): each checks the table and draws its view from it. The table service reads it
+    once for the callers of the same moment, not once each (quadratic in its people), and
+    a read asked for after someone sat down shows them."""
+    room = await venue(db, clock)
+    host = await people.create_user(db, "Hôte", Role.MEMBER, clock())
+    table = await actions.create_table(
+        db, host, room, WEREWOLF, clock(), title="Partagée", options={}, max_spectators=100
+    )
+    service = TableService(db, MemoryHub(), Engine(db, get, clock), Templates(), get, clock)
+    with statements(db) as sent:
+        read = await asyncio.gather(*(service.table(table.id) for _ in range(200)))
+    assert {len(t.participants) for t in read} == {1}
+    assert len([s for s in sent if "activity_participants" in s]) == 1, sent
+    fan = await people.create_user(db, "Fan", Role.MEMBER, clock())
+    await actions.join_table(db, fan, table.id, "spectator", WEREWOLF, clock())
+    assert (await service.table(table.id)).participant(fan.id) is not None

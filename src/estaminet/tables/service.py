@@ -122,6 +122,7 @@ class TableService:
         """The copy of each table its moves' screens use, and until when it is fresh."""
         self._refreshing: dict[int, asyncio.Task[None]] = {}
         self._tables = SharedReads(db, self._read_table)
+        """Reads of a table, shared by the callers of the same moment (see :meth:`table`)."""
         self._running: dict[int, TableInfo] = {}
         """A copy of each running table read for a move (see :meth:`table_to_act`)."""
         self.ended_listeners: list[Callable[[int], Awaitable[None]]] = []
