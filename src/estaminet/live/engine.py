@@ -15,7 +15,6 @@ holders' shares.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import secrets
@@ -101,6 +100,9 @@ class Engine:
         self._locks: dict[int, asyncio.Lock] = {}
         self._listeners: list[OnChange] = []
         self.timers_changed = asyncio.Event()
+        self._next_due: datetime | None = None
+        """The earliest deadline the timer loop waits for: the last it read, or one this
+        process set since (:meth:`_deadline_set`)."""
         self.boxes = BallotBoxes()
         """Secret ballot boxes and the keys this process holds (``boxes.reachable`` is set by
         the service that knows who has a page open)."""
@@ -269,7 +271,7 @@ class Engine:
 
     async def announce(self, live: Live) -> None:
         """Publish the current state (after the starting transaction committed)."""
-        self.timers_changed.set()
+        self._deadline_set(live.rules.deadline(live.state))
         async with self._lock(live.id):
             await self._publish(live, ())
 
@@ -457,7 +459,7 @@ class Engine:
                 self.boxes.shut(live.id, name)
         fresh = Live(live.id, live.key, live.rules, state, seq, status)
         self._cache[live.id] = fresh
-        self.timers_changed.set()
+        self._deadline_set(deadline)
         return fresh
 
     async def _commit_in_one_trip(
@@ -557,7 +559,7 @@ class Engine:
                 # The vote may close by itself again: its deadline comes back.
                 async with self.db.begin() as conn:
                     await self._set_timer(conn, activity_id, live.rules.deadline(state), live.seq)
-                self.timers_changed.set()
+                self._deadline_set(live.rules.deadline(state))
             await self._publish(fresh, ())
         return presented.unlocked
 
@@ -586,10 +588,10 @@ class Engine:
         if live.status != "running":
             return
         due = live.rules.deadline(live.state)
-        await self._set_timer(
-            conn, activity_id, None if due is None else due + paused_for, live.seq
-        )
-        self.timers_changed.set()
+        if due is not None:
+            due += paused_for
+        await self._set_timer(conn, activity_id, due, live.seq)
+        self._deadline_set(due)
 
     async def end(self, conn: AsyncConnection, activity_id: int, now: datetime) -> None:
         """Stop an activity early (the host ended the table), in the caller's transaction."""
@@ -666,21 +668,46 @@ class Engine:
             ).first()
         return None if row is None else row[0]
 
+    def _deadline_set(self, due: datetime | None) -> None:
+        """This process set an activity's deadline to ``due``: the timer loop wakes at it,
+        if it is earlier than the one the loop waits for, without reading the timers.
+
+        Called once the deadline is committed, or just before (a practice resumed in its
+        caller's transaction: it is never already due). A deadline removed or moved later
+        needs nothing: the loop wakes at the old time, reads, and finds nothing due."""
+        if due is not None and (self._next_due is None or due < self._next_due):
+            self._next_due = due
+            self.timers_changed.set()
+
     async def run_timers(self, *, idle: float = 30.0) -> None:
-        """The timer loop of the server: sleeps until the next deadline, fires, repeats."""
+        """The timer loop of the server: sleeps until the next deadline, fires, repeats.
+
+        It reads the timers when a deadline it knows of comes and at least every ``idle``
+        seconds (what other instances set; with several, ``idle`` is short). A deadline this
+        process sets comes with its time (:meth:`_deadline_set`): a move wakes the loop
+        only if it brings the next deadline closer, and never costs a read of the timers
+        (it cost two, on the event loop beside the move's own screens)."""
+        loop = asyncio.get_running_loop()
         while True:
             self.timers_changed.clear()
             try:
                 await self.fire_due()
-                due = await self.next_due()
+                self._next_due = await self.next_due()
             except Exception:
                 log.exception("timer loop failed; retrying")
-                due = None
-            wait = idle
-            if due is not None:
-                wait = max(0.0, min(idle, (due - self.clock()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.timers_changed.wait(), timeout=wait + 0.01)
+                self._next_due = None
+            look_again = loop.time() + idle
+            while True:
+                self.timers_changed.clear()
+                wait = look_again - loop.time()
+                if self._next_due is not None:
+                    wait = min(wait, (self._next_due - self.clock()).total_seconds())
+                try:
+                    await asyncio.wait_for(
+                        self.timers_changed.wait(), timeout=max(0.0, wait) + 0.01
+                    )
+                except TimeoutError:
+                    break
 
 
 @dataclass(frozen=True, slots=True)
