@@ -7,6 +7,7 @@ waits while the narrator has paused the practice.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -36,6 +37,8 @@ from estaminet.venue.plan import load_venue
 from estaminet.venue.rooms import Room, apply_venue, room_by_slug
 from estaminet.web.templating import Templates
 from tests.conftest import FixedClock
+from tests.live.test_engine import new_activity
+from tests.support.databases import statements
 
 WEREWOLF = get("werewolf")
 PACE = 2.0
@@ -278,3 +281,41 @@ async def test_a_whole_practice_game_ends(db: Database, clock: FixedClock) -> No
     async with db.read() as conn:
         finished = (await conn.execute(select(practice_tables.c.finished))).scalar_one()
     assert finished == 1
+
+
+async def test_the_bots_look_again_only_when_a_practice_table_moves(
+    db: Database, clock: FixedClock
+) -> None:
+    """A move at any other table (every real game's) costs the bots' runner no read of the
+    practice tables; one set up (the route wakes the runner) and then moving does."""
+    engine = Engine(db, get, clock)
+    bots = PracticeBots(db, engine, clock, seconds=PACE)
+    game = await new_activity(db, clock, engine, seats=3)  # an ordinary table
+    runner = asyncio.create_task(bots.run())
+    try:
+        with statements(db) as sent:
+
+            def looks() -> int:
+                return sum(s.startswith("SELECT") and "FROM practice_tables" in s for s in sent)
+
+            async def until(count: int) -> None:
+                async with asyncio.timeout(5):
+                    while looks() < count:
+                        await asyncio.sleep(0.02)
+
+            await until(1)  # its first look: nothing to play
+            for seat in range(3):
+                await engine.act(game, seat, {"type": "pick", "number": seat + 1})
+            await asyncio.sleep(0.2)
+            assert looks() == 1  # before: one look per move
+            _, table_id = await _practice(db, clock, engine, captain=False)
+            bots.wake()  # as the route that sets it up does
+            await until(2)
+            settled = looks()
+            await engine.act(
+                table_id, NARRATOR_SEAT, {"type": "narrator_next", "confirm": True}, clock()
+            )
+            await until(settled + 1)  # the practice table's move woke the runner
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)

@@ -174,13 +174,18 @@ class PracticeBots:
         """A bot's thinking time, on average (from 0.6 to 1.4 times this)."""
         self.lease = lease
         self._wake = asyncio.Event()
+        self._tables: frozenset[int] = frozenset()
+        """The practice tables the last look found unfinished and unpaused: a move at one of
+        them wakes the runner; a move at any other table (every real game's) does not, so
+        it costs no read of the practice tables."""
         engine.on_change(self._changed)
 
     async def _changed(self, live: Live, events: object) -> None:
-        self._wake.set()
+        if live.id in self._tables:
+            self._wake.set()
 
     def wake(self) -> None:
-        """Look again now (a practice started, paused or resumed)."""
+        """Look again now (a practice set up, paused or resumed)."""
         self._wake.set()
 
     async def step(self, now: datetime | None = None) -> float | None:
@@ -195,6 +200,7 @@ class PracticeBots:
                     )
                 )
             ).all()
+        self._tables = frozenset(int(row.activity_id) for row in rows)
         wait: float | None = None
         for row in rows:
             try:
