@@ -27,29 +27,7 @@ from estaminet.people.schema import users
 from estaminet.store import Database
 from tests.conftest import FixedClock
 from tests.support.databases import statements
-
-
-class _Turns:
-    """Counts the event loop's turns while the block runs (a task that yields each ``every``)."""
-
-    def __init__(self, every: float) -> None:
-        self.every = every
-        self.count = 0
-        self._task: asyncio.Task[None] | None = None
-
-    async def _tick(self) -> None:
-        while True:
-            self.count += 1
-            await asyncio.sleep(self.every)
-
-    async def __aenter__(self) -> _Turns:
-        self._task = asyncio.get_running_loop().create_task(self._tick())
-        await asyncio.sleep(0)
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        assert self._task is not None
-        self._task.cancel()
+from tests.support.loop import Turns
 
 
 @pytest.fixture
@@ -94,7 +72,7 @@ async def test_a_read_now_on_sqlite_is_answered_on_the_loop_s_thread_without_a_t
     for engine in lite.engines:
         event.listen(engine, "before_cursor_execute", seen)
     try:
-        async with _Turns(0) as turns:
+        async with Turns(0) as turns:
             before = turns.count
             async with lite.read_now() as conn:
                 name = (
@@ -171,7 +149,7 @@ async def test_a_read_now_that_finds_the_database_locked_waits_off_the_loop(
             return found.scalar()
 
     try:
-        async with _Turns(0.01) as turns:
+        async with Turns(0.01) as turns:
             reading = asyncio.get_running_loop().create_task(read())
             await asyncio.sleep(0.3)
             assert not reading.done()  # waiting for the lock…

@@ -4,6 +4,7 @@ arrives never tells that someone else acted (the Witch's first potion, a spying 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -19,10 +20,14 @@ from estaminet.games.werewolf import game as game_module
 from estaminet.games.werewolf.game import GAME
 from estaminet.kernel.activity import SYSTEM, Rejection, Viewer
 from estaminet.live.engine import Live
+from estaminet.store import Database
 from estaminet.tables import chat as table_chat
 from estaminet.tables.model import Participant, TableInfo
 from estaminet.tables.service import TableService, viewer_topic
 from estaminet.web.templating import Templates
+from tests.conftest import FixedClock
+from tests.support.loop import Turns
+from tests.tables.test_chat_history import new_table, say
 
 NOW = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
 ROLES = ["werewolf", "werewolf", "witch", "little_girl", "villager", "villager", "villager"]
@@ -47,6 +52,8 @@ class FakeDb:
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[None]:
         yield None
+
+    read_now = read
 
 
 async def no_history(
@@ -222,6 +229,32 @@ async def test_the_chat_of_each_set_of_rights_is_rendered_once_per_move(monkeypa
         assert ('id="table-chat-log-wolves"' in logs) == (
             viewer in (Viewer.player(0), Viewer.player(1))
         )
+
+
+async def test_the_chat_a_set_of_rights_reads_is_read_at_once_before_the_screens_leave(
+    db: Database, clock: FixedClock
+) -> None:
+    """When rights change (the first screens, nightfall), each set of rights' chat is read
+    before its screens leave: on SQLite at once on the event loop's thread (``read_now``),
+    not after a trip to aiosqlite's thread while every screen waits. On both databases each
+    viewer's chat holds what was said where they may read, and nothing else."""
+    table_id = await new_table(db, clock)
+    await say(db, table_id, "On mange le boulanger ?", NOW)
+    table, (service, hub) = dataclasses.replace(_table(7), id=table_id), _service()
+    service.db = db
+    service.templates = Templates(extra_dirs=[Path(table_chat.__file__).parent / "templates"])
+    state = _first_night()
+    async with Turns(0) as turns:
+        before = turns.count
+        await service.publish_views(table, Live(table_id, "werewolf", GAME, state, 0, "running"))
+        if db.is_sqlite:
+            assert turns.count == before  # nothing handed to another thread and awaited
+    texts = {frame.topic: frame.text("fr") for frame in hub.published}
+    for viewer in service.viewers(table):
+        ops = json.loads(texts[viewer_topic(table_id, viewer)])["ops"]
+        logs = next(op["html"] for op in ops if op.get("target") == "#table-chat-logs")
+        wolf = viewer in (Viewer.player(0), Viewer.player(1))
+        assert ("On mange le boulanger ?" in logs) == wolf, viewer
 
 
 @pytest.mark.parametrize("key", sorted(game.key for game in all_games()))

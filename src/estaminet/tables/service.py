@@ -506,7 +506,11 @@ class TableService:
                 since = table_chat.history_from(live.rules, live.state, viewer)
                 rights_key = _key(rights) + json.dumps(since, sort_keys=True, default=str)
                 if rights_key not in logs:
-                    async with self.db.read() as conn:
+                    # At nightfall, once per set of rights (the village's, the pack's, the
+                    # dead's…), before their screens leave: each channel's last page along
+                    # its index, answered at once on SQLite (``read_now``), not after a trip
+                    # to aiosqlite's thread while every screen waits (1-5 ms each).
+                    async with self.db.read_now() as conn:
                         logs[rights_key] = await table_chat.history(
                             conn, table.id, rights["read"], since=since
                         )
