@@ -87,3 +87,30 @@ async def test_a_deadline_set_by_another_instance_is_found_at_the_idle_look(
         clock.advance(seconds=6)
         await _until(lambda: activity_id in engine._cache)
         await _until(lambda: engine._cache[activity_id].state.round == 2)
+
+
+async def test_a_deadline_committed_while_the_loop_reads_is_not_lost(
+    db: Database, clock: FixedClock
+) -> None:
+    """The loop's read of the next deadline ran just before a move's commit: the deadline
+    that move set (earlier than any the read found) still fires at its time."""
+    engine = Engine(db, get, clock)
+    late = await new_activity(db, clock, engine, seats=3, pick_seconds=600)
+    read = engine.next_due
+    raced: list[int] = []
+
+    async def racing() -> object:
+        found = await read()  # the SELECT has run: what commits now is not in it
+        if not raced:
+            soon = await new_activity(db, clock, engine, seats=3, pick_seconds=5)
+            raced.append(soon)
+            clock.advance(seconds=4.8)
+            await engine.announce(await engine.get(soon))
+        return found
+
+    engine.next_due = racing  # type: ignore[method-assign]
+    async with _looping(engine, idle=30.0):
+        await _until(lambda: bool(raced))
+        clock.advance(seconds=0.5)
+        await _until(lambda: engine._cache[raced[0]].state.round == 2, within=3.0)
+        assert (await engine.get(late)).state.round == 1

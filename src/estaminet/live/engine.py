@@ -103,6 +103,9 @@ class Engine:
         self._next_due: datetime | None = None
         """The earliest deadline the timer loop waits for: the last it read, or one this
         process set since (:meth:`_deadline_set`)."""
+        self._set_while_reading: datetime | None = None
+        """The earliest deadline set here since the loop began its read: that read may have
+        run before its commit, so it is kept beside what the read found."""
         self.boxes = BallotBoxes()
         """Secret ballot boxes and the keys this process holds (``boxes.reachable`` is set by
         the service that knows who has a page open)."""
@@ -675,7 +678,11 @@ class Engine:
         Called once the deadline is committed, or just before (a practice resumed in its
         caller's transaction: it is never already due). A deadline removed or moved later
         needs nothing: the loop wakes at the old time, reads, and finds nothing due."""
-        if due is not None and (self._next_due is None or due < self._next_due):
+        if due is None:
+            return
+        if self._set_while_reading is None or due < self._set_while_reading:
+            self._set_while_reading = due
+        if self._next_due is None or due < self._next_due:
             self._next_due = due
             self.timers_changed.set()
 
@@ -690,12 +697,17 @@ class Engine:
         loop = asyncio.get_running_loop()
         while True:
             self.timers_changed.clear()
+            self._set_while_reading = None
+            found: datetime | None = None
             try:
                 await self.fire_due()
-                self._next_due = await self.next_due()
+                found = await self.next_due()
             except Exception:
                 log.exception("timer loop failed; retrying")
-                self._next_due = None
+            meanwhile = self._set_while_reading
+            if meanwhile is not None and (found is None or meanwhile < found):
+                found = meanwhile  # set by a move that committed after the read began
+            self._next_due = found
             look_again = loop.time() + idle
             while True:
                 self.timers_changed.clear()
