@@ -104,8 +104,8 @@ class Engine:
         """The earliest deadline the timer loop waits for: the last it read, or one this
         process set since (:meth:`_deadline_set`)."""
         self._set_while_reading: datetime | None = None
-        """The earliest deadline set here since the loop began its read: that read may have
-        run before its commit, so it is kept beside what the read found."""
+        """The earliest deadline set here since the loop last read: its read may have run
+        before that deadline's commit, so it is kept beside what the read found."""
         self.boxes = BallotBoxes()
         """Secret ballot boxes and the keys this process holds (``boxes.reachable`` is set by
         the service that knows who has a page open)."""
@@ -697,16 +697,18 @@ class Engine:
         loop = asyncio.get_running_loop()
         while True:
             self.timers_changed.clear()
-            self._set_while_reading = None
             found: datetime | None = None
             try:
                 await self.fire_due()
                 found = await self.next_due()
             except Exception:
                 log.exception("timer loop failed; retrying")
-            meanwhile = self._set_while_reading
+            # A deadline set since the last read may not be in this one (its commit came
+            # after the SELECT, or a practice resumed has not committed yet): kept, at worst
+            # it costs one more read when it comes.
+            meanwhile, self._set_while_reading = self._set_while_reading, None
             if meanwhile is not None and (found is None or meanwhile < found):
-                found = meanwhile  # set by a move that committed after the read began
+                found = meanwhile
             self._next_due = found
             look_again = loop.time() + idle
             while True:
