@@ -286,11 +286,12 @@ async def test_a_whole_practice_game_ends(db: Database, clock: FixedClock) -> No
 async def test_the_bots_look_again_only_when_a_practice_table_moves(
     db: Database, clock: FixedClock
 ) -> None:
-    """A move at any other table (every real game's) costs the bots' runner no read of the
-    practice tables; one set up (the route wakes the runner) and then moving does."""
+    """A table's first move makes the bots' runner look once (it may be a practice table set
+    up on another instance); after that, moves at an ordinary table (every real game's) cost
+    it no read of the practice tables, and moves at a practice table wake it."""
     engine = Engine(db, get, clock)
     bots = PracticeBots(db, engine, clock, seconds=PACE)
-    game = await new_activity(db, clock, engine, seats=3)  # an ordinary table
+    game = await new_activity(db, clock, engine, seats=4)  # an ordinary table
     runner = asyncio.create_task(bots.run())
     try:
         with statements(db) as sent:
@@ -304,18 +305,22 @@ async def test_the_bots_look_again_only_when_a_practice_table_moves(
                         await asyncio.sleep(0.02)
 
             await until(1)  # its first look: nothing to play
-            for seat in range(3):
+            await engine.act(game, 0, {"type": "pick", "number": 1})
+            await until(2)  # a table it does not know: one look
+            for seat in range(1, 4):
                 await engine.act(game, seat, {"type": "pick", "number": seat + 1})
             await asyncio.sleep(0.2)
-            assert looks() == 1  # before: one look per move
+            assert looks() == 2  # before: one look per move
+            # A practice table set up elsewhere (nobody woke this runner): found at its
+            # first move here, and each of its moves wakes the runner from then on.
             _, table_id = await _practice(db, clock, engine, captain=False)
-            bots.wake()  # as the route that sets it up does
-            await until(2)
-            settled = looks()
-            await engine.act(
-                table_id, NARRATOR_SEAT, {"type": "narrator_next", "confirm": True}, clock()
-            )
-            await until(settled + 1)  # the practice table's move woke the runner
+            for _ in range(2):
+                settled = looks()
+                await engine.act(
+                    table_id, NARRATOR_SEAT, {"type": "narrator_next", "confirm": True}, clock()
+                )
+                await until(settled + 1)
+            assert table_id in bots._tables and game not in bots._tables
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)

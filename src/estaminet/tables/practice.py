@@ -149,6 +149,9 @@ def next_move(live: Live, seed: int, bots: int, seconds: float) -> Move | None:
     return None
 
 
+_OTHERS_KEPT = 10_000
+"""How many tables known not to be practice tables the runner keeps (a few ints each)."""
+
 _PRECISION = timedelta(milliseconds=1)
 """Due times are rounded to the microsecond in the database: this close counts as due."""
 
@@ -175,13 +178,21 @@ class PracticeBots:
         self.lease = lease
         self._wake = asyncio.Event()
         self._tables: frozenset[int] = frozenset()
-        """The practice tables the last look found unfinished and unpaused: a move at one of
-        them wakes the runner; a move at any other table (every real game's) does not, so
-        it costs no read of the practice tables."""
+        """The practice tables the last look found unfinished (paused or not): a move at one
+        of them wakes the runner."""
+        self._others: set[int] = set()
+        """Tables a look found not to be practice tables, after a move there: their moves
+        (every real game's) no longer wake the runner, so they cost no read."""
+        self._unknown: set[int] = set()
+        """Tables that moved since the last look and are in neither set: a table set up as a
+        practice on another instance is found at its first move here."""
         engine.on_change(self._changed)
 
     async def _changed(self, live: Live, events: object) -> None:
         if live.id in self._tables:
+            self._wake.set()
+        elif live.id not in self._others:
+            self._unknown.add(live.id)
             self._wake.set()
 
     def wake(self) -> None:
@@ -192,17 +203,19 @@ class PracticeBots:
         """Play every bot move due at ``now``; returns the seconds until the next one is due
         (``None``: none is waiting)."""
         now = now or self.clock()
+        unknown, self._unknown = self._unknown, set()
         async with self.db.read() as conn:
             rows = (
-                await conn.execute(
-                    select(practice_tables).where(
-                        practice_tables.c.paused_at.is_(None), practice_tables.c.finished == 0
-                    )
-                )
+                await conn.execute(select(practice_tables).where(practice_tables.c.finished == 0))
             ).all()
         self._tables = frozenset(int(row.activity_id) for row in rows)
+        if len(self._others) > _OTHERS_KEPT:
+            self._others.clear()  # looked up again at their next move
+        self._others |= unknown - self._tables
         wait: float | None = None
         for row in rows:
+            if row.paused_at is not None:
+                continue  # the narrator paused it: its bots wait
             try:
                 due = await self._table(dict(row._mapping), now)
             except Exception:
