@@ -307,6 +307,9 @@ async def test_the_bots_look_again_only_when_a_practice_table_moves(
             await until(1)  # its first look: nothing to play
             await engine.act(game, 0, {"type": "pick", "number": 1})
             await until(2)  # a table it does not know: one look
+            async with asyncio.timeout(5):
+                while game not in bots._others:  # that look is over: an ordinary table
+                    await asyncio.sleep(0.01)
             for seat in range(1, 4):
                 await engine.act(game, seat, {"type": "pick", "number": seat + 1})
             await asyncio.sleep(0.2)
