@@ -19,6 +19,7 @@ from estaminet.venue.plan import load_venue
 from estaminet.venue.rooms import apply_venue
 from estaminet.venue.schema import rooms
 from tests.conftest import FixedClock
+from tests.support.databases import statements
 
 NIGHT_ONE = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
 ROLES = ["werewolf", "werewolf", "little_girl", "villager", "villager", "villager"]
@@ -89,3 +90,28 @@ async def test_little_girl_reads_only_what_is_said_while_she_spies(
         wolf = await table_chat.history(conn, table_id, ["wolves"])
     assert [m.body for m in logs["wolves_anonymous"]] == ["Chloé, ce soir"]
     assert len(wolf["wolves"]) == 3  # the pack reads its whole talk
+
+
+async def test_a_channel_s_history_is_one_bounded_page_whatever_its_start(
+    db: Database, clock: FixedClock
+) -> None:
+    """A nightfall reads each channel's history on the event loop's thread: the read is the
+    channel's last page along its index, never a walk through its earlier talk to find where
+    a viewer's start falls; the start is applied to that page, so nothing said before it
+    reaches the viewer however much was said."""
+    table_id = await new_table(db, clock)
+    start = NIGHT_ONE + timedelta(minutes=5)
+    for n in range(80):  # a long first night of the pack's talk
+        await say(db, table_id, f"avant {n}", NIGHT_ONE + timedelta(seconds=n))
+    await say(db, table_id, "pendant", start + timedelta(seconds=1))
+    with statements(db) as sent:
+        async with db.read_now() as conn:
+            logs = await table_chat.history(
+                conn, table_id, ["wolves_anonymous"], since={"wolves_anonymous": start}
+            )
+            whole = await table_chat.history(conn, table_id, ["wolves"], limit=100)
+    assert [m.body for m in logs["wolves_anonymous"]] == ["pendant"]
+    assert len(whole["wolves"]) == 81
+    reads = [s for s in sent if "FROM activity_chat" in s]
+    assert len(reads) == 2 and all("LIMIT" in s for s in reads)
+    assert not any("activity_chat.at" in s.split("WHERE", 1)[1] for s in reads), reads

@@ -405,9 +405,12 @@ class Database:
         on the loop's thread, on a read-only connection of its own that never waits for a
         lock (a statement that finds the database locked goes to aiosqlite's thread, as
         :meth:`read` would). Each statement sees what was committed when it ran, as on
-        :meth:`read`; what it yields has only ``execute``, whose result is read whole. Not
-        for a read that may scan (a page of history, a search): the loop would stand still
-        while it runs. On PostgreSQL (and an in-memory SQLite database) it is :meth:`read`.
+        :meth:`read`; what it yields has only ``execute``, whose result is read whole. A page
+        along an index (a room's missed messages, a table channel's last messages: ``LIMIT``
+        rows, walked in the index's order) is bounded and fits; not a read whose work grows
+        with the data (a condition on a column no index serves, a search, an export): the
+        loop would stand still while it runs. On PostgreSQL (and an in-memory SQLite
+        database) it is :meth:`read`.
         """
         if self._on_loop is None:
             async with self.read() as conn:

@@ -129,17 +129,27 @@ async def history(
     since: Mapping[str, datetime] | None = None,
 ) -> dict[str, list[TableMessage]]:
     """The last messages of each readable channel (mirrors read their source channel),
-    none older than the channel's start in ``since`` (see :func:`history_from`)."""
+    none older than the channel's start in ``since`` (see :func:`history_from`).
+
+    Each channel's read is its last ``limit`` rows along the index of the table's channel
+    and numbers, whatever ``since`` says: the channel's start is applied to those rows, so
+    a read never passes over a channel's earlier talk (a nightfall reads these on the event
+    loop's thread, ``Database.read_now``). Messages are numbered as they are written, so
+    what was said since the start is the newest: the same messages either way, up to
+    ``limit``, and never one said before the start."""
     found: dict[str, list[TableMessage]] = {}
     for channel in channels:
         source = channel.removesuffix(ANONYMOUS)
-        query = select(activity_chat).where(
-            activity_chat.c.activity_id == table_id, activity_chat.c.channel == source
+        rows = await conn.execute(
+            select(activity_chat)
+            .where(activity_chat.c.activity_id == table_id, activity_chat.c.channel == source)
+            .order_by(activity_chat.c.id.desc())
+            .limit(limit)
         )
-        if since and channel in since:
-            query = query.where(activity_chat.c.at >= since[channel])
-        rows = await conn.execute(query.order_by(activity_chat.c.id.desc()).limit(limit))
-        found[channel] = [_message(row) for row in reversed(rows.all())]
+        start = since.get(channel) if since else None
+        found[channel] = [
+            _message(row) for row in reversed(rows.all()) if start is None or row.at >= start
+        ]
     return found
 
 
