@@ -676,8 +676,9 @@ class Engine:
         if it is earlier than the one the loop waits for, without reading the timers.
 
         Called once the deadline is committed, or just before (a practice resumed in its
-        caller's transaction: it is never already due). A deadline removed or moved later
-        needs nothing: the loop wakes at the old time, reads, and finds nothing due."""
+        caller's transaction): the loop keeps it until a read after it (:meth:`run_timers`).
+        A deadline removed or moved later needs nothing: the loop wakes at the old time,
+        reads, and finds nothing due."""
         if due is None:
             return
         if self._set_while_reading is None or due < self._set_while_reading:
@@ -696,7 +697,6 @@ class Engine:
         (it cost two, on the event loop beside the move's own screens)."""
         loop = asyncio.get_running_loop()
         while True:
-            self.timers_changed.clear()
             found: datetime | None = None
             try:
                 await self.fire_due()

@@ -196,7 +196,8 @@ class PracticeBots:
             self._wake.set()
 
     def wake(self) -> None:
-        """Look again now (a practice set up, paused or resumed)."""
+        """Look again now (a practice paused or resumed). A practice set up is found at its
+        start, its first move here."""
         self._wake.set()
 
     async def step(self, now: datetime | None = None) -> float | None:

@@ -118,7 +118,6 @@ async def practice(request: Request) -> Response:
         bots=_int(form, "bots", 8),
         title=translate(request.state.locale, N_("Practice: %(game)s"), {"game": name}),
     )
-    service.practice.wake()  # its bots follow its moves from now on
     await service.publish_lobby(table)
     return _back(table.id)
 
