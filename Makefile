@@ -37,8 +37,11 @@ lint:
 types:
 	$(BIN)/mypy
 
+## make unit: the suite in TEST_WORKERS processes (one per core here), each taking whole test
+## files so that a module's server and browser serve all its tests; TEST_WORKERS=0 runs it in one
+TEST_WORKERS ?= 2
 unit:
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## make bench: the delivery, presence, reconnect-storm, many-rooms, game-table, drawing, voice, stage and several-instances benchmarks, each beside its baselines
 ## (results in bench/results/, summary in docs/performance.md)

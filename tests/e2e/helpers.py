@@ -306,6 +306,22 @@ def evaluate_within(
     return found
 
 
+SETTLED = (
+    "document.readyState === 'complete'"
+    " && (() => { const p = document.getElementById('page');"
+    " return !p || p.dataset.modules === '' || p.hasAttribute('data-ready'); })()"
+    " && (!document.body.dataset.me || !!(window.estaminet && window.estaminet.online))"
+)
+
+
+def wait_settled(page: Page) -> None:
+    """Wait until the page has loaded, its screens are wired (``#page[data-ready]``: every
+    module it declares is imported and has set up its controls) and, for someone signed in,
+    its live connection is open: what a person sees once the page is ready, without
+    Playwright's ``networkidle`` (half a second of network quiet on every page)."""
+    wait_until(page, SETTLED)
+
+
 def wait_online(page: Page) -> None:
     """Wait until the page's live connection is open."""
     wait_until(page, "!!(window.estaminet && window.estaminet.online)")

@@ -16,7 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from .helpers import Visitors, chat_input, evaluate_within, messages, screenshot
+from .helpers import Visitors, chat_input, evaluate_within, messages, screenshot, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -161,7 +161,8 @@ def test_every_page_has_no_axe_violation_on_desktop_and_phone(people: Visitors) 
     for page, path in visits:
         page.set_viewport_size(DESKTOP)
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        wait_settled(page)
+        _next_frames(page)
         found += [f"desktop {v}" for v in _violations(page)]
         # The same page on a phone, without loading it again: its layout is the style sheet's
         # (media queries), and the scripts that care follow the media queries' changes.

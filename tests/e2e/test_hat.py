@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from .helpers import PHONE_390, Visitors, screenshot, wait_online
+from .helpers import PHONE_390, Visitors, screenshot, wait_online, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -170,6 +170,6 @@ def test_hat_pledge_on_a_phone_moves_the_bar_and_the_treasurer_marks_it(
     ):
         for path in paths:
             page.goto(path)
-            page.wait_for_load_state("networkidle")
+            wait_settled(page)
             problems += _axe(page)
     assert not problems, "axe found:\n" + "\n".join(problems)

@@ -14,6 +14,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 import estaminet.games  # noqa: F401  (every game registered)
@@ -34,15 +35,38 @@ def _join(page: Page, soiree: str, button: str) -> None:
 
 
 def _play(pages: dict[str, Page], picks: dict[str, int], rounds: int = 3) -> None:
-    """Every round, each player picks their number (the banner says which round it is)."""
+    """Every round, each player picks their number (the banner says which round it is).
+
+    The game's end loads each table page afresh (``table.js``: the table's status changed);
+    each page is marked in the last round and waited for until that load has replaced it,
+    so that the test's next navigation does not race the page's own (``net::ERR_ABORTED``).
+    """
     for number in range(1, rounds + 1):
         for name, page in pages.items():
             expect(page.locator(".game-banner h2")).to_contain_text(
                 f"Manche {number} sur", timeout=20_000
             )
+            if number == rounds:
+                page.evaluate("window.__lastRound = true")  # gone with the end's reload
             _pick(page, picks[name], number)
     for page in pages.values():
+        _wait_reloaded(page)
         expect(page.locator(".game-banner h2")).to_have_text("La partie est finie", timeout=20_000)
+        wait_online(page)
+
+
+def _wait_reloaded(page: Page, timeout: float = 20.0) -> None:
+    """Wait until the page marked ``__lastRound`` has been loaded afresh and is complete."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate("!window.__lastRound && document.readyState === 'complete'"):
+                return
+        except PlaywrightError:
+            pass  # the page's context went with the reload that is being waited for
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{page.url} was not loaded afresh at the game's end")
+        time.sleep(0.05)
 
 
 def _pick(page: Page, number: int, round_: int) -> None:

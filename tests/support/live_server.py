@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,28 @@ class LiveServer:
         return url.removeprefix(self.base)
 
 
+@contextmanager
+def uvicorn_thread(config: uvicorn.Config, what: str) -> Iterator[uvicorn.Server]:
+    """uvicorn serving ``config`` in a daemon thread: started and waited for, then stopped
+    and waited for whole (a server thread still running after its test would end its loop
+    under a later test, and what it raised then would be blamed on that test)."""
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the {what} did not start")
+        time.sleep(0.02)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        if thread.is_alive():
+            raise RuntimeError(f"the {what} did not stop within 30 s")
+
+
 def start_server(tmp: Path, *, loop: str = "auto", **overrides: Any) -> Iterator[LiveServer]:
     """The venue served by uvicorn in a thread, on uvloop as in production (``loop="auto"``).
 
@@ -104,19 +126,8 @@ def start_server(tmp: Path, *, loop: str = "auto", **overrides: Any) -> Iterator
         lifespan="on",
         loop=loop,
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
+    with uvicorn_thread(config, "test server"):
         yield LiveServer(base, settings, link.removeprefix(base), app, monotonic)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def start_server_on(backend: str, tmp: Path, **overrides: Any) -> Iterator[LiveServer]:

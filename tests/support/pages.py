@@ -6,8 +6,6 @@ them runs as it would in the venue.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 import estaminet
 from estaminet.web.security import SecurityHeaders
-from tests.support.live_server import free_port
+from tests.support.live_server import free_port, uvicorn_thread
 
 STATIC = Path(estaminet.__file__).parent / "web" / "static"
 
@@ -37,18 +35,6 @@ def serve_pages(folder: Path, connect_to: Sequence[str] = ()) -> Iterator[str]:
         ],
         middleware=[Middleware(SecurityHeaders, allowed_origins=[base], connect_to=connect_to)],
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the page server did not start")
-        time.sleep(0.02)
-    try:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    with uvicorn_thread(config, "page server"):
         yield base
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

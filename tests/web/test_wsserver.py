@@ -8,8 +8,6 @@ import gc
 import json
 import secrets
 import sys
-import threading
-import time
 import weakref
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import UTC, datetime
@@ -41,7 +39,7 @@ from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import MemoryHub
 from estaminet.realtime.topics import SnapshotTopics, UserTopics
 from estaminet.web.wsserver import Gate, Inbox, WebSocketProtocol, uvicorn_ws
-from tests.support.live_server import free_port
+from tests.support.live_server import free_port, uvicorn_thread
 
 QUEUE = 8
 DEFLATE_12 = Encoding(deflate_bits=12, mem_level=5)
@@ -113,20 +111,10 @@ def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, Gateway]]:
         ws_per_message_deflate=request.param,
     )
     assert config.ws == "estaminet.web.wsserver:WebSocketProtocol"
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not uv.started:
-        assert time.monotonic() < deadline and thread.is_alive()
-        time.sleep(0.02)
-    assert config.ws_protocol_class is WebSocketProtocol
-    try:
+    with uvicorn_thread(config, "gateway's server"):
+        assert config.ws_protocol_class is WebSocketProtocol
         gateway.compressed = request.param  # type: ignore[attr-defined]
         yield f"ws://127.0.0.1:{port}/ws", gateway
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
 
 
 async def read_until_closed(ws: ClientConnection) -> list[dict[str, Any]]:
