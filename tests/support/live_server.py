@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,27 @@ class SteppingMonotonic:
         self.skipped += seconds
 
 
+class SteppingClock:
+    """The server's wall clock: the time now, plus what a test skipped with
+    :meth:`LiveServer.skip` (a game's timers are waited out without sleeping)."""
+
+    def __init__(self) -> None:
+        self.skipped = timedelta()
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.skipped
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, keeping the event loop it serves on (to reach the app from a test)."""
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self.loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+
 @dataclass
 class LiveServer:
     base: str
@@ -58,10 +80,19 @@ class LiveServer:
     admin_link: str
     app: Any
     monotonic: SteppingMonotonic = field(default_factory=SteppingMonotonic)
+    clock: SteppingClock = field(default_factory=SteppingClock)
+    loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def origin(self) -> str:
         return self.base
+
+    def skip(self, seconds: float) -> None:
+        """Move the server's wall clock ``seconds`` on and wake its timer loop: the deadlines
+        passed meanwhile fire now, as they would have once that time had gone by."""
+        assert self.loop is not None
+        self.clock.skipped += timedelta(seconds=seconds)
+        self.loop.call_soon_threadsafe(self.app.state.engine.timers_changed.set)
 
     async def fresh_admin_link(self) -> str:
         """A new one-time sign-in link for the admin (each link works once)."""
@@ -82,11 +113,11 @@ class LiveServer:
 
 
 @contextmanager
-def uvicorn_thread(config: uvicorn.Config, what: str) -> Iterator[uvicorn.Server]:
+def uvicorn_thread(config: uvicorn.Config, what: str) -> Iterator[_Server]:
     """uvicorn serving ``config`` in a daemon thread: started and waited for, then stopped
     and waited for whole (a server thread still running after its test would end its loop
     under a later test, and what it raised then would be blamed on that test)."""
-    server = uvicorn.Server(config)
+    server = _Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -115,7 +146,8 @@ def start_server(tmp: Path, *, loop: str = "auto", **overrides: Any) -> Iterator
     settings = Settings(data_dir=tmp, secret_key="test-secret", base_url=base, **overrides)
     link, _ = asyncio.run(cli._prepare(settings, venue_file=None, admin_name="Admin"))
     monotonic = SteppingMonotonic()
-    app = create_app(settings, migrate=False, monotonic=monotonic)
+    clock = SteppingClock()
+    app = create_app(settings, migrate=False, monotonic=monotonic, clock=clock)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -126,8 +158,10 @@ def start_server(tmp: Path, *, loop: str = "auto", **overrides: Any) -> Iterator
         lifespan="on",
         loop=loop,
     )
-    with uvicorn_thread(config, "test server"):
-        yield LiveServer(base, settings, link.removeprefix(base), app, monotonic)
+    with uvicorn_thread(config, "test server") as server:
+        yield LiveServer(
+            base, settings, link.removeprefix(base), app, monotonic, clock, server.loop
+        )
 
 
 def start_server_on(backend: str, tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
