@@ -432,6 +432,19 @@ def play_one_move(person: Person, seen: dict[str, Any], rng: random.Random) -> s
     return choice
 
 
+REDRAW_CHOOSER = """async () => {
+  const { applyOps } = await import('/static/js/ops.js');
+  const write = document.querySelector('#table-chat-write');
+  applyOps([{ op: 'replace', target: '#table-chat-write', html: write.outerHTML }]);
+}"""
+
+
+def redraw_chat_chooser(page: Page) -> None:
+    """Replace the chat's channel chooser with its own markup, as the server's op does when
+    the rights change (the markup says no choice: a fresh one picks the first channel)."""
+    page.evaluate(REDRAW_CHOOSER)
+
+
 def write_in_chat(person: Person, channel: str, text: str) -> bool:
     """Write in one of the table's chat channels, as a person would (Enter sends)."""
     page = person.page
@@ -575,6 +588,16 @@ def _play_whole_game(people: Visitors) -> WholeGame:
     expect(host.page.locator(".lobby-players .person")).to_have_count(len(PLAYERS))
     start(host, [*players, spectator])
 
+    # The chat's chooser is drawn again whenever the rights change (nightfall, a death): the
+    # channel picked stays picked. Drawn here at once as the server's op would, which draws
+    # it with the first channel chosen; before, a message typed meanwhile went there.
+    chooser = spectator.page.locator("#table-chat-channel")
+    chooser.select_option("graveyard")
+    redraw_chat_chooser(spectator.page)
+    expect(chooser).to_have_value("graveyard")
+    assert spectator.page.locator("#table-chat-channel option").first.get_attribute("value") != (
+        "graveyard"
+    ), "the redrawn chooser would pick the graveyard anyway"
     # Before anyone votes, the spectator writes in the graveyard (the living never read it).
     assert write_in_chat(spectator, "graveyard", f"{GRAVE_SECRET} on regarde !")
     expect(spectator.page.locator("#table-chat-log-graveyard")).to_contain_text(GRAVE_SECRET)

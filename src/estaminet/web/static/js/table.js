@@ -128,6 +128,20 @@ export function setupTable(live, page) {
       problem.textContent = err.message;
     }
   });
+  // The chooser is drawn again whenever the chat's rights change (nightfall, a death, another
+  // person's move that ends a phase): the channel someone picked stays picked while they may
+  // still write there, so that what they type goes where they chose.
+  let channelChosen = null;
+  chat?.addEventListener("change", (e) => {
+    if (e.target.matches?.("select[name=channel]")) channelChosen = e.target.value;
+  });
+  document.addEventListener("estaminet:replaced", () => {
+    const chooser = chat?.querySelector("select[name=channel]");
+    if (chooser && channelChosen && chooser.value !== channelChosen
+      && [...chooser.options].some((option) => option.value === channelChosen)) {
+      chooser.value = channelChosen;
+    }
+  });
   chat?.querySelector("textarea")?.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
