@@ -340,7 +340,12 @@ def chat_input(page: Page) -> Any:
 
 
 def say(page: Page, text: str) -> None:
-    """Type a chat message and send it with Enter, as a person would."""
+    """Type a chat message and send it with Enter, as a person would, once the chat's script
+    is wired (before, Enter is a new line in the box, as for anyone on a slow phone)."""
+    wait_until(
+        page,
+        "!!document.querySelector('#page[data-ready], #page[data-modules=\"\"], body[data-ready]')",
+    )
     box = chat_input(page)
     box.fill(text)
     box.press("Enter")

@@ -295,6 +295,7 @@ def test_every_page_room_text_at_200_percent_does_not_scroll_sideways(people: Vi
 def test_every_page_empty_chat_says_so(people: Visitors) -> None:
     guest = people.guest("Ilo")
     guest.goto("/r/defouloir")
+    wait_settled(guest)  # the chat's script wired: Enter sends (before, it is a new line)
     empty = guest.locator(".chat-empty")
     expect(empty).to_be_visible()
     chat = guest.locator("form[data-chat-form] textarea")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 from estaminet.media.janus.config import JanusLayout, janus_command, write_config
@@ -53,7 +54,14 @@ def test_config_command_runs_in_foreground_with_a_log_file(tmp_path: Path) -> No
 
 
 def test_config_janus_loads_only_audiobridge_videoroom_and_http(janus: RunningJanus) -> None:
+    # Janus writes its log from a thread of its own: answering HTTP does not mean its start-up
+    # lines are on disk yet (a loaded machine read an empty file). The watchdog's line comes
+    # after every plugin and transport is loaded.
+    deadline = time.monotonic() + 15
     log = janus.layout.log_file.read_text()
+    while "Sessions watchdog started" not in log and time.monotonic() < deadline:
+        time.sleep(0.1)
+        log = janus.layout.log_file.read_text()
     loaded = [line for line in log.splitlines() if line.startswith("Loading")]
     assert sorted(loaded) == [
         "Loading plugin 'libjanus_audiobridge.so'...",
