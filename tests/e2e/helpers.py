@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from estaminet import cli
 from estaminet.people.model import Role
@@ -320,6 +321,25 @@ def wait_settled(page: Page) -> None:
     its live connection is open: what a person sees once the page is ready, without
     Playwright's ``networkidle`` (half a second of network quiet on every page)."""
     wait_until(page, SETTLED)
+
+
+def mark_for_reload(page: Page) -> None:
+    """Mark the page's document, before a change that makes it load itself afresh (a table
+    page whose status changes: ``table.js``); :func:`wait_reloaded` waits for the new one."""
+    page.evaluate("window.__beforeReload = true")
+
+
+def wait_reloaded(page: Page, timeout: float = 20.0) -> None:
+    """Wait until the page marked by :func:`mark_for_reload` has been loaded afresh, is
+    wired and online: the test's next look or navigation does not race the page's own."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(PlaywrightError):  # the context went with the reload
+            if page.evaluate(f"!window.__beforeReload && ({SETTLED})"):
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{page.url} was not loaded afresh")
+        time.sleep(0.05)
 
 
 def wait_online(page: Page) -> None:

@@ -14,13 +14,12 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 import estaminet.games  # noqa: F401  (every game registered)
 from estaminet.games import kit
 
-from .helpers import PHONE_390, Visitors, screenshot, wait_online
+from .helpers import PHONE_390, Visitors, mark_for_reload, screenshot, wait_online, wait_reloaded
 from .test_every_page import _violations
 
 pytestmark = pytest.mark.browser
@@ -47,26 +46,12 @@ def _play(pages: dict[str, Page], picks: dict[str, int], rounds: int = 3) -> Non
                 f"Manche {number} sur", timeout=20_000
             )
             if number == rounds:
-                page.evaluate("window.__lastRound = true")  # gone with the end's reload
+                mark_for_reload(page)  # the end reloads it
             _pick(page, picks[name], number)
     for page in pages.values():
-        _wait_reloaded(page)
+        wait_reloaded(page)
         expect(page.locator(".game-banner h2")).to_have_text("La partie est finie", timeout=20_000)
         wait_online(page)
-
-
-def _wait_reloaded(page: Page, timeout: float = 20.0) -> None:
-    """Wait until the page marked ``__lastRound`` has been loaded afresh and is complete."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if page.evaluate("!window.__lastRound && document.readyState === 'complete'"):
-                return
-        except PlaywrightError:
-            pass  # the page's context went with the reload that is being waited for
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{page.url} was not loaded afresh at the game's end")
-        time.sleep(0.05)
 
 
 def _pick(page: Page, number: int, round_: int) -> None:

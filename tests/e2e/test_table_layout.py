@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import Visitors, screenshot, wait_online, wait_until
+from .helpers import Visitors, mark_for_reload, screenshot, wait_online, wait_reloaded, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +66,9 @@ def test_table_layout_speaking_light_and_sound_cues(people: Visitors) -> None:
     bruno.goto(f"/t/{table_id}")
     bruno.locator('form[action$="/join"]:has(input[name=role][value=player]) button').click()
     expect(anne.locator(".lobby-players .person")).to_have_count(2)
+    mark_for_reload(bruno)  # the start loads his table page afresh (table.js)
     anne.locator('form[action$="/start"] button').click()
+    wait_reloaded(bruno)
     for page in (anne, bruno):
         expect(page.locator("#table-view.game-table .table-circle-seat")).to_have_count(2)
         wait_online(page)
