@@ -37,9 +37,11 @@ lint:
 types:
 	$(BIN)/mypy
 
-## make unit: the suite in TEST_WORKERS processes (one per core here), each taking whole test
-## files so that a module's server and browser serve all its tests; TEST_WORKERS=0 runs it in one
-TEST_WORKERS ?= 2
+## make unit: the suite in one process; TEST_WORKERS=2 runs it in two (one per core here), each
+## taking whole test files so that a module's server and browser serve all its tests (24 min
+## instead of about 42 on a Zen 5; not yet the default: see docs/performance.md, "The suite in
+## two processes")
+TEST_WORKERS ?= 0
 unit:
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
