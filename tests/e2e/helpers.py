@@ -307,10 +307,14 @@ def evaluate_within(
     return found
 
 
-SETTLED = (
-    "document.readyState === 'complete'"
-    " && (() => { const p = document.getElementById('page');"
+WIRED = (
+    "(() => { const p = document.getElementById('page');"
     " return !p || p.dataset.modules === '' || p.hasAttribute('data-ready'); })()"
+)
+"""The page's screens are wired: every module it declares imported and set up (main.js)."""
+
+SETTLED = (
+    f"document.readyState === 'complete' && {WIRED}"
     " && (!document.body.dataset.me || !!(window.estaminet && window.estaminet.online))"
 )
 
@@ -362,10 +366,7 @@ def chat_input(page: Page) -> Any:
 def say(page: Page, text: str) -> None:
     """Type a chat message and send it with Enter, as a person would, once the chat's script
     is wired (before, Enter is a new line in the box, as for anyone on a slow phone)."""
-    wait_until(
-        page,
-        "!!document.querySelector('#page[data-ready], #page[data-modules=\"\"], body[data-ready]')",
-    )
+    wait_until(page, WIRED)
     box = chat_input(page)
     box.fill(text)
     box.press("Enter")
