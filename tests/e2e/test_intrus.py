@@ -164,18 +164,25 @@ def _readable(text: str) -> str:
     return "\n".join(parser.parts)
 
 
-def _mentions(texts: list[str], word: str) -> list[str]:
+def _word_pattern(word: str) -> re.Pattern[str]:
+    # A word between hyphens is a name too (« #table-chat-logs »), not the word.
+    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.I)
+
+
+def _mentions(texts: list[str], word: str, own: str | None = None) -> list[str]:
     """Where ``word`` is said in ``texts``: in their text or an attribute's value (a
     ``data-`` attribute, an ``aria-label``), not in the markup's own names, nor in the
-    interface's own sentences."""
-    # A word between hyphens is a name too (« #table-chat-logs »), not the word.
-    pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.I)
+    interface's own sentences, nor inside ``own``, the viewer's own word (some pairs hold
+    one word in the other: « île » in « presqu'île », « route » in « autoroute »)."""
+    pattern = _word_pattern(word)
     interface = _interface_sentences(word)
     found = []
     for text in texts:
         said = _readable(text)
         if interface is not None:
             said = interface.sub(" ", said)
+        if own is not None and word.casefold() in own.casefold():
+            said = _word_pattern(own).sub(" ", said)
         found += [said[max(0, m.start() - 80) : m.end() + 80] for m in pattern.finditer(said)]
     return found
 
@@ -245,6 +252,17 @@ def _vote(players: dict[str, Person], voter: str, target: str) -> None:
         f'.intrus-ballot button:text-is("Voter contre {target}")',
         ".intrus-ballot",
     )
+
+
+def test_a_word_inside_the_viewers_own_word_is_not_a_leak_the_other_way_round_is() -> None:
+    """The pair is drawn by lot: « île » / « presqu'île » once failed the whole game's
+    check (the intrus's own word holds the civils' one), with nothing leaked."""
+    shown = ["<p>Votre mot</p><p>presqu'île</p>"]
+    assert _mentions(shown, "île", own="presqu'île") == []
+    assert _mentions(shown, "île") != []
+    assert _mentions(shown, "presqu'île", own="île") != []
+    assert _mentions(["<p>Votre mot</p><p>île</p>"], "presqu'île", own="île") == []
+    assert _mentions(["<p>autoroute</p><p>une route</p>"], "route", own="autoroute") != []
 
 
 def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> None:
@@ -347,7 +365,7 @@ def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> 
         own = words.get(name)
         for word in (civil_word, intrus_word):
             if word != own:
-                leaked = _mentions(texts, word)
+                leaked = _mentions(texts, word, own)
                 assert not leaked, f"{name} received {word!r}: {leaked[:3]}"
         roles = [r for t in texts for r in _IN_GAME_ROLE.findall(t)]
         assert roles and all(
