@@ -127,6 +127,12 @@ ADMIN_PAGES = [
 ]
 
 
+HELD_BACK = {"/r/scene": "**/r/scene/stage/recordings"}
+"""What an animator's page fetches once online, by page, held back in the axe check: the
+stage's recordings list, an empty box until it comes in, was checked empty or full
+depending on the machine's speed (empty, its name without a role was a violation)."""
+
+
 def test_every_page_has_no_axe_violation_on_desktop_and_phone(people: Visitors) -> None:
     admin = people.admin()
     made = _make_things(admin)
@@ -160,6 +166,11 @@ def test_every_page_has_no_axe_violation_on_desktop_and_phone(people: Visitors) 
     found: list[str] = []
     for page, path in visits:
         page.set_viewport_size(DESKTOP)
+        held = HELD_BACK.get(path) if page is admin else None
+        if held is not None:
+            # What the page's script fetches once online never comes: the page is checked as
+            # it stands until then (or when that fetch fails), whatever the machine's speed.
+            page.route(held, lambda route: route.abort())
         page.goto(path)
         wait_settled(page)
         _next_frames(page)
@@ -169,6 +180,8 @@ def test_every_page_has_no_axe_violation_on_desktop_and_phone(people: Visitors) 
         page.set_viewport_size(PHONE)
         _next_frames(page)
         found += [f"phone {v}" for v in _violations(page)]
+        if held is not None:
+            page.unroute(held)
     assert not found, "axe found:\n" + "\n".join(found)
 
 
