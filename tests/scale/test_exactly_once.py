@@ -158,9 +158,13 @@ async def test_a_reminder_goes_once_when_an_instance_dies_recording_it(db: Datab
     class Killed(BaseException):
         pass
 
+    inside = asyncio.Event()
+
     def instance(name: str, dies: bool) -> Reminders:
         async def record(conn: AsyncConnection, delivery: Delivery) -> Any:
             if dies:
+                inside.set()
+                await asyncio.sleep(0.2)  # the other instance's loop runs meanwhile
                 raise Killed  # inside the claim's transaction: it never commits
             recorded.append((name, delivery.notice_id))
             return None
@@ -172,9 +176,11 @@ async def test_a_reminder_goes_once_when_an_instance_dies_recording_it(db: Datab
 
     due = NOW.replace(year=2026, month=11, day=27, hour=18, minute=50)
     dying, survivor = instance("dying", True), instance("survivor", False)
-    results = await asyncio.gather(
-        dying.fire_due(due), survivor.fire_due(due), return_exceptions=True
-    )
+    # The dying one first, into its first claim; the other's loop then runs while that claim
+    # is open (left to chance, the other sometimes claimed everything first and nobody died).
+    dying_loop = asyncio.ensure_future(dying.fire_due(due))
+    await asyncio.wait_for(inside.wait(), 10)
+    results = await asyncio.gather(dying_loop, survivor.fire_due(due), return_exceptions=True)
     assert isinstance(results[0], Killed), results
     await survivor.fire_due(due)  # what the dying one had in hand, left unclaimed
     assert await survivor.fire_due(due) == 0
