@@ -446,8 +446,8 @@ def _report(rows: Sequence[dict[str, Any]], command: str) -> str:
         "each Estaminet server for the whole run, one message just before each move (the "
         "row under it), so both are measured in the same seconds of the machine, after the "
         "same pause; the last row sends as many one after the other once the moves are over "
-        "(how this bench measured the floor until 2026-12-07: faster, as nothing lies "
-        f"between two rounds). Against that one, Estaminet's p99 is "
+        "(how this bench measured the floor until 2026-12-07: usually faster, as nothing "
+        f"lies between two rounds). Against that one, Estaminet's p99 is "
         f"{ours['all_delivered_p99_ms'] / max(ours['floor_back_to_back']['all_delivered_p99_ms'], 0.001):.2f}×.",
     ]
     for row in rows:
