@@ -154,6 +154,10 @@ def test_quiz_from_a_csv_with_players_on_phones_and_a_watcher(
 
     for page in (anim, bruno, sacha):
         expect(page.locator(".quiz-right")).to_contain_text("Liège")
+    # Each answer's mark is read out by its name (a name on a bare span is not).
+    results = sacha.locator(".quiz-results")
+    expect(results.get_by_role("img", name="bonne", exact=True)).to_have_count(1)
+    expect(results.get_by_role("img", name="fausse", exact=True)).to_have_count(1)
     for name, seen in before_close.items():
         assert seen, f"{name} received no frame while the question was open"
         leaked = [f for f in seen if any(m in f for m in SECRET_MARKERS)]
