@@ -178,7 +178,7 @@ async def test_a_reminder_goes_once_when_an_instance_dies_recording_it(db: Datab
     dying, survivor = instance("dying", True), instance("survivor", False)
     # The dying one first, into its first claim; the other's loop then runs while that claim
     # is open (left to chance, the other sometimes claimed everything first and nobody died).
-    dying_loop = asyncio.ensure_future(dying.fire_due(due))
+    dying_loop = asyncio.create_task(dying.fire_due(due))
     await asyncio.wait_for(inside.wait(), 10)
     results = await asyncio.gather(dying_loop, survivor.fire_due(due), return_exceptions=True)
     assert isinstance(results[0], Killed), results
