@@ -159,19 +159,8 @@ def count_trips(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 @contextmanager
 def statements(db: Any) -> Iterator[list[str]]:
     """The statements ``db`` (a :class:`Database`) sends while the block runs, through any
-    of its engines (the pool's, and SQLite's reads on the event loop's thread), each on
+    of its paths (the pool's engine, and SQLite's reads on the event loop's thread), each on
     one line."""
-    from sqlalchemy import event
-
     sent: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    for engine in db.engines:
-        event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with db.traced(lambda statement: sent.append(" ".join(statement.split()))):
         yield sent
-    finally:
-        for engine in db.engines:
-            event.remove(engine, "before_cursor_execute", seen)
