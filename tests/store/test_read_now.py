@@ -191,6 +191,13 @@ async def test_the_statements_of_a_read_now_are_seen_by_the_database_s_listeners
         async with db.read_now() as conn:
             await conn.execute(select(users.c.inbox_seq).where(users.c.id == marie.id))
     assert len(sent) == 1 and "inbox_seq" in sent[0]
+    # Each statement once, whichever way it went: through SQLAlchemy, then prepared.
+    by_id = select(users.c.display_name).where(users.c.id == bindparam("user"))
+    with statements(db) as sent:
+        async with db.read_now() as conn:
+            for _ in range(4):
+                await conn.execute(by_id, {"user": marie.id})
+    assert len(sent) == 4 and all("display_name" in s for s in sent), sent
 
 
 _SAMPLES = MetaData()
