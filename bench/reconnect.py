@@ -5,17 +5,19 @@
 Estaminet, in its own process on the demo venue:
 
 1. N guests sign up; each opens ``/ws`` and follows what a room page follows
-   (``room:bar`` and ``presence:bar``), remembering the ``seq`` and the message ids
-   it has applied;
+   (``room:bar`` and ``presence:bar``), remembering the ``seq`` (and, for presence, its
+   era) and what it applied: the message ids, the list of people and their count;
 2. a poster posts ``--messages`` messages; half the clients then drop out (a phone
    that slept) and ``--messages`` more are posted, so that half has a gap to catch up;
 3. the server is stopped (SIGTERM) and started again on the same data (a cold
    process); every client, as ``live.js`` does, retries with a backoff of 0.5 s
    doubling up to 15 s (±25 %), reopens ``/ws`` with its cookie and subscribes again
-   with ``after`` = its last ``seq`` on each topic;
+   with ``after`` = its last ``seq`` on each topic (and presence's era);
 4. measured: the time from the SIGTERM (and from the new process listening) until
    the last client is resumed; whether every client's chat is exactly the database's
-   (same last ``seq``, same message ids since it first subscribed); the server's CPU
+   (same last ``seq``, same message ids since it first subscribed) and its list of
+   people exactly the room page's, read afterwards (same people named, in the same
+   order, same count); the server's CPU
    from listening until idle with everyone back, per connection; its memory (USS)
    with everyone back and idle, minus the cold process's, per connection.
 
@@ -49,6 +51,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench import machine, servers
 from bench.dialects import ROOM, EstaminetDialect, SocketioDialect, WebsocketsDialect
 from bench.load import Client, Dialect, Fleet
@@ -64,6 +68,10 @@ TARGET_IDLE_KIB = 20.0
 _ROOM_TOPIC = f"room:{ROOM}"
 _PRESENCE_TOPIC = f"presence:{ROOM}"
 _MESSAGE_ID = re.compile(r'id="msg-(\d+)"')
+_PERSON = f"#pp-{ROOM}-"
+_PERSON_ID = re.compile(rf'id="pp-{ROOM}-([^"]+)"')
+_PEOPLE = f"[data-people='{ROOM}']"
+_PEOPLE_COUNT = f"[data-people-count='{ROOM}']"
 
 
 def _say(text: str) -> None:
@@ -82,6 +90,8 @@ class Figures:
     memory_connected_mib: float | None = None
     resumed: int = 0
     exact: int = 0
+    presence_exact: int = 0
+    """Pages whose list of people (named, in order, and the count) is the room page's."""
     resume_from_stop_s: float | None = None
     resume_from_listening_s: float | None = None
     restart_s: float | None = None
@@ -108,6 +118,11 @@ class Page:
         self.first_seq: int | None = None
         """The room's seq when this page first subscribed: it knows every message after it."""
         self.ids: set[int] = set()
+        self.era: dict[str, str] = {}
+        """The era of each buffered topic's numbers, as its ``subscribed`` said (live.js)."""
+        self.people: list[str] = []
+        self.people_count: int | None = None
+        """The room's list of people as this page shows it, from presence frames."""
         self.attempts = 0
         self.catch_up_frames = 0
         self.catch_up_bytes = 0
@@ -125,6 +140,8 @@ class Page:
             if isinstance(topic, str) and topic.startswith("user:"):
                 self._user_ready.set()
                 return
+            if frame.get("era"):
+                self.era[topic] = str(frame["era"])
             self.seq[topic] = max(self.seq.get(topic, 0), int(frame["seq"]))
             if topic == _ROOM_TOPIC and self.first_seq is None:
                 self.first_seq = int(frame["seq"])
@@ -144,7 +161,8 @@ class Page:
         elif seq <= self.seq.get(topic, 0):
             return  # a duplicate
         self.seq[topic] = seq
-        if topic != _ROOM_TOPIC:
+        if topic == _PRESENCE_TOPIC:
+            self._apply_presence(frame.get("ops", ()))
             return
         for op in frame.get("ops", ()):
             if op.get("op") == "upsert" and str(op.get("id", "")).startswith("msg-"):
@@ -152,6 +170,22 @@ class Page:
             elif op.get("op") == "replace":  # more than a page missed: the last page again
                 self.ids = {int(m) for m in _MESSAGE_ID.findall(op.get("html", ""))}
                 self.first_seq = None  # known: the last page only
+
+    def _apply_presence(self, ops: Any) -> None:
+        """The list of people as ``ops.js`` would draw it (ids in order, and the count)."""
+        for op in ops:
+            kind, target = op.get("op"), str(op.get("target", ""))
+            if kind == "remove" and target.startswith(_PERSON):
+                gone = target.removeprefix(_PERSON)
+                self.people = [p for p in self.people if p != gone]
+            elif kind == "upsert" and op.get("parent") == _PEOPLE:
+                new = str(op.get("id", "")).removeprefix(_PERSON[1:])
+                if new not in self.people:
+                    self.people.append(new)
+            elif kind == "replace" and target == _PEOPLE:
+                self.people = _PERSON_ID.findall(op.get("html", ""))
+            elif kind == "inner" and target == _PEOPLE_COUNT:
+                self.people_count = int(op.get("html", "0"))
 
     async def open(self, port: int, *, within: float = 30.0) -> None:
         """Open the socket and (re)subscribe with the last seq of each topic, as live.js does."""
@@ -164,9 +198,10 @@ class Page:
         )  # fmt: skip
         await asyncio.wait_for(self._user_ready.wait(), within)
         for topic in (_ROOM_TOPIC, _PRESENCE_TOPIC):
-            self.connection.send_text(
-                json.dumps({"type": "sub", "topic": topic, "after": self.seq.get(topic, 0)})
-            )
+            sub: dict[str, Any] = {"type": "sub", "topic": topic, "after": self.seq.get(topic, 0)}
+            if topic in self.era:
+                sub["era"] = self.era[topic]
+            self.connection.send_text(json.dumps(sub))
         await asyncio.wait_for(
             asyncio.gather(*(e.wait() for e in self._subscribed.values())), within
         )
@@ -216,6 +251,31 @@ def _check(page: Page, last_seq: int, messages: dict[int, int], page_size: int) 
         wanted = {i for i, s in messages.items() if s > page.first_seq}
     if page.ids != wanted:
         return f"page {page.index}: {len(page.ids ^ wanted)} messages differ"
+    return None
+
+
+async def _room_page_people(base_url: str, headers: dict[str, str]) -> tuple[list[str], int]:
+    """The room's list of people as its page shows it now (named ids in order, the count)."""
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30.0) as http:
+        page = (await http.get(f"/r/{ROOM}")).text
+    listed = re.search(rf'<ul class="people-list" data-people="{ROOM}">(.*?)</ul>', page, re.S)
+    count = re.search(rf'data-people-count="{ROOM}">(\d+)<', page)
+    if listed is None or count is None:
+        raise RuntimeError("the room page shows no list of people")
+    named = [p for p in _PERSON_ID.findall(listed.group(1)) if p != "none"]
+    return named, int(count.group(1))
+
+
+def _check_people(page: Page, people: list[str], count: int) -> str | None:
+    """Why ``page``'s list of people differs from the room page's, or ``None``."""
+    shown = [p for p in page.people if p != "none"]
+    if shown != people or page.people_count != count:
+        differ = len(set(shown) ^ set(people))
+        what = f"{differ} people differ" if differ else "the same people in another order"
+        return (
+            f"page {page.index}: {what} ({len(shown)} listed, the room page {len(people)}); "
+            f"count {page.people_count}, the room page {count}"
+        )
     return None
 
 
@@ -307,6 +367,13 @@ async def _estaminet(clients: int, messages: int, workdir: Path) -> Figures:
                     figures.exact += 1
                 elif len(figures.mismatches) < 5:
                     figures.mismatches.append(why)
+            people, count = await _room_page_people(server.base_url, dialect.headers(0))
+            for page in pages:
+                why = _check_people(page, people, count)
+                if why is None:
+                    figures.presence_exact += 1
+                elif len(figures.mismatches) < 10:
+                    figures.mismatches.append(why)
     finally:
         await asyncio.gather(*(p.close() for p in pages), return_exceptions=True)
     return figures
@@ -357,7 +424,7 @@ async def _baseline(name: str, clients: int, workdir: Path) -> Figures:
             if fleet is not None:
                 await fleet.close()
             await asyncio.gather(*(p.close() for p in pages), return_exceptions=True)
-    figures.resumed = figures.exact = clients
+    figures.resumed = figures.exact = figures.presence_exact = clients
     figures.cpu_ms_per_connection = (cpu1 - cpu0) / clients * 1000
     figures.memory_cold_mib, figures.memory_connected_mib = memory0 / 2**20, memory1 / 2**20
     figures.idle_kib_per_connection = (memory1 - memory0) / clients / 1024
@@ -405,6 +472,7 @@ def _markdown(results: list[Figures], about: dict[str, Any], command: str) -> st
             f"successful attempt, socket opened to resumed: median "
             f"{est.attempt_p50_s or 0:.2f} s, slowest {est.attempt_max_s or 0:.2f} s); "
             f"{est.exact:,} of {n:,} chats exactly the database's; "
+            f"{est.presence_exact:,} of {n:,} lists of people exactly the room page's; "
             f"{est.catch_up_frames:,} catch-up frames, "
             f"{est.catch_up_bytes / max(1, est.catch_up_frames):,.0f} B each on average.",
         ]
@@ -443,7 +511,10 @@ async def _run(clients: int, messages: int, command: str, only: tuple[str, ...])
     out.with_suffix(".md").write_text(text + "\n")
     _say(f"results: {out}")
     print(text)
-    failed = any(r.error or r.resumed < clients or r.exact < clients for r in results)
+    failed = any(
+        r.error or r.resumed < clients or r.exact < clients or r.presence_exact < clients
+        for r in results
+    )
     return 1 if failed else 0
 
 

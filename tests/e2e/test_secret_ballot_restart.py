@@ -1,4 +1,5 @@
-"""A secret vote in real browsers across a server crash: the key holders' pages keep the key.
+"""Real browsers across a server crash: a secret vote's key holders' pages keep the key, and
+a room page that comes back lists who is there now.
 
 Anaïs (facilitator) opens a secret vote; her page and Bruno's (secretary)
 fetch their halves of the ballot box's key and confirm: Anaïs sees "Clé de
@@ -9,6 +10,12 @@ box stays locked without Bruno's: everyone sees it, voting goes on, and
 closing is refused with the reason. Bruno opens the page again in the same
 browser: the box unlocks, Anaïs counts, and both browsers forget their halves.
 Pictures of the locked box (desktop and a 390 px phone) go to test-artifacts/.
+
+In the bar, Wanda's page lists Ana and Basile; the server is killed, Basile's tab is closed
+meanwhile, and Wanda's browser stays offline while the new process sees Ana come back and
+four others arrive, so that its numbers of the room's list pass the one Wanda's page
+stopped at. Back online, her page lists Ana and the four, not Basile: a number from
+before the restart is answered with the list as it is now (docs/protocol.md, "era").
 """
 
 from __future__ import annotations
@@ -84,9 +91,12 @@ class Crashable:
         except ServerFailed as exc:
             pytest.fail(str(exc))
 
-    def crash_and_restart(self) -> None:
+    def crash(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=15)
+
+    def crash_and_restart(self) -> None:
+        self.crash()
         self.start()
 
 
@@ -196,3 +206,47 @@ def test_a_secret_vote_survives_a_crash_and_the_holders_pages_unlock_it(
     expect(anais.locator(".vote--closed .result")).to_contain_text("Abstention 1")
     wait_until(anais, f"{KEYS} === 0")  # counted: the halves are forgotten
     wait_until(bruno, f"{KEYS} === 0")
+
+
+def _listed(page: Page) -> list[str]:
+    return list(page.locator("[data-people='bar'] .person-name").all_inner_texts())
+
+
+def test_a_room_page_back_after_a_crash_lists_who_is_there_now(
+    people: Visitors, crashable: Crashable
+) -> None:
+    pages = {}
+    for name in ("Wanda", "Ana", "Basile"):
+        pages[name] = people.sign_up(name)
+        pages[name].goto("/r/bar")
+        wait_online(pages[name])
+    wanda = pages["Wanda"]
+    people_list = wanda.locator("[data-people='bar']")
+    for name in ("Wanda", "Ana", "Basile"):
+        expect(people_list).to_contain_text(name)
+    wait_until(wanda, "window.estaminet.last.get('presence:bar') >= 1")
+    before = int(wanda.evaluate("window.estaminet.last.get('presence:bar')"))
+
+    wanda.context.set_offline(True)
+    crashable.crash()
+    pages["Basile"].context.close()  # Basile does not come back
+    crashable.start()
+    wait_online(pages["Ana"])  # Ana's page comes back by itself
+    arrivals = ("Chloé", "Dédé", "Éloi", "Fatou")
+    for name in arrivals:
+        pages[name] = people.sign_up(name)
+        pages[name].goto("/r/bar")
+        wait_online(pages[name])
+        pages[name].wait_for_timeout(400)  # each arrival in a frame of its own
+    newcomer = pages["Fatou"]
+    wait_until(newcomer, f"window.estaminet.last.get('presence:bar') > {before}")
+
+    wanda.context.set_offline(False)
+    wait_online(wanda)
+    for name in ("Wanda", "Ana", *arrivals):
+        expect(people_list).to_contain_text(name)
+    expect(people_list).not_to_contain_text("Basile")
+    assert sorted(_listed(wanda)) == sorted(_listed(newcomer))
+    expect(wanda.locator("[data-people-count='bar']")).to_have_text(
+        newcomer.locator("[data-people-count='bar']").inner_text()
+    )

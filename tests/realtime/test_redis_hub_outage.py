@@ -38,6 +38,8 @@ async def test_redis_going_away_degrades_each_instance_then_converges(
     await one.start()
     await two.start()
     try:
+        era = one.era
+        assert era and two.era == era  # one life of the venue's numbers, named in Redis
         got_one: list[Frame] = []
         got_two: list[Frame] = []
         for topic in ("presence:bar", "room:bar"):
@@ -71,6 +73,9 @@ async def test_redis_going_away_degrades_each_instance_then_converges(
         own_redis.start()  # back, and empty (no disk)
         await _until(lambda: one.health() is None and two.health() is None)
         assert "Redis is back" in caplog.text
+        # Redis came back empty: a new era, the same on both (pages resuming with a number of
+        # the old one get the whole state of a buffered topic).
+        assert one.era == two.era != era
         # Everyone following the topic is told to resync: the other instance for the topic
         # numbered here, this one for what the other may have sent.
         await _until(lambda: any(f.control == {"action": "resync"} for f in got_two))

@@ -134,14 +134,17 @@ def uvicorn_thread(config: uvicorn.Config, what: str) -> Iterator[_Server]:
             raise RuntimeError(f"the {what} did not stop within 30 s")
 
 
-def start_server(tmp: Path, *, loop: str = "auto", **overrides: Any) -> Iterator[LiveServer]:
+def start_server(
+    tmp: Path, *, loop: str = "auto", port: int | None = None, **overrides: Any
+) -> Iterator[LiveServer]:
     """The venue served by uvicorn in a thread, on uvloop as in production (``loop="auto"``).
 
     Two instances in one process stop one after the other: uvloop's ``loop.close()`` then
     sometimes waits 10–14 s on the first one's sockets and warns of unclosed transports
     (seen in ``test_scale_out``, not on the standard loop); such tests pass ``loop="asyncio"``.
+    A test that restarts the venue serves it again on the ``port`` it had.
     """
-    port = free_port()
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(data_dir=tmp, secret_key="test-secret", base_url=base, **overrides)
     link, _ = asyncio.run(cli._prepare(settings, venue_file=None, admin_name="Admin"))
@@ -255,8 +258,11 @@ class Socket:
         await self.send({"type": "act", "id": ref, "name": name, "data": data})
         return await self.take(lambda f: f.get("id") == ref and f["type"] in ("ack", "error"))
 
-    async def sub(self, topic: str, after: int = 0) -> dict[str, Any]:
-        await self.send({"type": "sub", "topic": topic, "after": after})
+    async def sub(self, topic: str, after: int = 0, era: str | None = None) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": "sub", "topic": topic, "after": after}
+        if era is not None:
+            frame["era"] = era
+        await self.send(frame)
         return await self.take(
             lambda f: f.get("topic") == topic and f["type"] in ("subscribed", "error")
         )

@@ -342,7 +342,7 @@ class Gateway:
                 pong: PongFrame = {"type": "pong"}
                 conn.push_json(pong)
             elif kind == "sub":
-                await self._subscribe(conn, _topic(frame), _after(frame))
+                await self._subscribe(conn, _topic(frame), _after(frame), _era(frame))
             elif kind == "unsub":
                 await self._unsubscribe(conn, _topic(frame))
             elif kind == "act":
@@ -379,10 +379,17 @@ class Gateway:
             raise NotFound("gateway/unknown_topic", N_("This conversation does not exist."))
         return provider
 
-    async def _subscribe(self, conn: Connection, topic: str, after: int | None) -> None:
+    async def _subscribe(
+        self, conn: Connection, topic: str, after: int | None, era: str | None = None
+    ) -> None:
         provider = self._provider(topic)
         if not self._access_decided(conn, topic):
             await provider.authorize(conn.principal, topic)
+        buffered = getattr(provider, "resumed_from_hub", False)
+        if buffered and era is not None and era != self.hub.era:
+            # A number the hub gave in another life (the server was restarted since): this
+            # era's changes after it would be laid over a state they do not follow from.
+            after = None
         fresh = topic not in conn.subscriptions
         if fresh:
             conn.hold(topic)
@@ -398,6 +405,8 @@ class Gateway:
         finally:
             conn.release(topic, floor)
         subscribed: SubscribedFrame = {"type": "subscribed", "topic": topic, "seq": current}
+        if buffered:
+            subscribed["era"] = self.hub.era
         conn.push_json(subscribed)
         if fresh:
             await provider.joined(conn, topic)
@@ -528,6 +537,15 @@ def _topic(frame: Mapping[str, Any]) -> str:
     if not isinstance(topic, str) or not 0 < len(topic) <= 120:
         raise _malformed()
     return topic
+
+
+def _era(frame: Mapping[str, Any]) -> str | None:
+    era = frame.get("era")
+    if era is None:
+        return None
+    if not isinstance(era, str) or not 0 < len(era) <= 40:
+        raise _malformed()
+    return era
 
 
 def _after(frame: Mapping[str, Any]) -> int | None:

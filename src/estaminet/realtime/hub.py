@@ -3,18 +3,25 @@
 The interface is what a Redis-backed hub implements too: ``publish`` may cross
 processes, ``subscribe`` registers a local listener, ``next_seq`` numbers
 ephemeral topics and ``recent`` serves resumes from a bounded buffer.
+
+Those numbers live as long as the hub does (this process, or Redis's memory): a hub that
+starts again numbers from 1 again. Its ``era`` tells one life of the numbers from another:
+a page resuming a buffered topic with a number from another era gets the topic's state,
+not the changes of this era laid over what it showed (docs/protocol.md, "Ordering, gaps
+and resume").
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Protocol
 
 from estaminet.realtime.frames import LOCALES, Frame
 
-__all__ = ["Hub", "Listener", "MemoryHub"]
+__all__ = ["Hub", "Listener", "MemoryHub", "new_era"]
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +29,17 @@ Listener = Callable[[Frame], None]
 """Called synchronously for each frame; must not block (connections enqueue)."""
 
 
+def new_era() -> str:
+    """A name for one life of a hub's numbers: random, so that no two lives share it."""
+    return secrets.token_hex(6)
+
+
 class Hub(Protocol):
+    @property
+    def era(self) -> str:
+        """This life of the ephemeral topics' numbers (see the module's docstring)."""
+        ...
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
@@ -58,7 +75,11 @@ class Hub(Protocol):
 class MemoryHub:
     """The embedded hub: one process, no broker."""
 
-    def __init__(self, buffer_size: int = 512, buffer_bytes: int = 262_144) -> None:
+    def __init__(
+        self, buffer_size: int = 512, buffer_bytes: int = 262_144, *, era: str | None = None
+    ) -> None:
+        self.era = era or new_era()
+        """Numbers start again with each process: each process is an era of its own."""
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
         self._seqs: dict[str, int] = defaultdict(int)
         self._buffers: dict[str, deque[tuple[Frame, int]]] = {}

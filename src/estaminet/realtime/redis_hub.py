@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable
 import redis.asyncio as redis
 
 from estaminet.realtime.frames import Frame
-from estaminet.realtime.hub import Listener, MemoryHub
+from estaminet.realtime.hub import Listener, MemoryHub, new_era
 
 __all__ = ["UNREACHABLE", "RedisHub"]
 
@@ -94,6 +94,9 @@ class RedisHub:
         # already delivered here (or sent from here, delivered during the outage).
         self._late_from = "0-0"
         self._late_done: dict[str, None] = {}
+        self.era = ""
+        """The venue's era of numbers, kept in Redis: a Redis started again empty numbers
+        from 1 again, under a new era (read at start and whenever Redis is back)."""
 
     def _channel(self, topic: str) -> str:
         return f"{self._prefix}:t:{topic}"
@@ -120,6 +123,7 @@ class RedisHub:
             self._url, decode_responses=True, socket_connect_timeout=2, socket_timeout=5
         )
         await self._client.ping()
+        await self._read_era()
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         # A placeholder subscription so that listen() has something to wait on.
         await self._pubsub.subscribe(f"{self._prefix}:hello")
@@ -128,6 +132,13 @@ class RedisHub:
         if last:
             self._first_time(_text(last[0][0]))
         self._reader = asyncio.create_task(self._read())
+
+    async def _read_era(self) -> None:
+        """The era in Redis; the first instance to find none names it."""
+        assert self._client is not None
+        key = f"{self._prefix}:era"
+        await self._client.set(key, new_era(), nx=True)
+        self.era = _text(await self._client.get(key))
 
     async def stop(self) -> None:
         if self._reader is not None:
@@ -192,6 +203,7 @@ class RedisHub:
         assert self._client is not None
         assert self._pubsub is not None
         await self._client.ping()
+        await self._read_era()
         # A fresh connection for the subscriptions: the old one may be half dead.
         with contextlib.suppress(*_LOST):
             await self._pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]

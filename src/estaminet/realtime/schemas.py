@@ -116,9 +116,12 @@ OPS: dict[str, type] = {
 
 
 class SubFrame(TypedDict):
+    """``era``: the era ``after`` was numbered in (a buffered topic's ``subscribed`` said it)."""
+
     type: Literal["sub"]
     topic: str
     after: NotRequired[int]
+    era: NotRequired[str]
 
 
 class UnsubFrame(TypedDict):
@@ -291,9 +294,12 @@ most 64 characters; JSON ``true``/``false`` pass as numbers, being ints in Pytho
 
 
 class SubscribedFrame(TypedDict):
+    """``era``: on a topic resumed from the hub's buffer, the life of its numbers."""
+
     type: Literal["subscribed"]
     topic: str
     seq: int
+    era: NotRequired[str]
 
 
 class AckFrame(TypedDict):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from estaminet.kernel.errors import Forbidden
 from estaminet.kernel.i18n import N_
 from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import encode
 from estaminet.realtime.hub import Hub
 
-__all__ = ["SnapshotTopics", "UserTopics"]
+__all__ = ["BufferedTopics", "SnapshotTopics", "UserTopics"]
 
 
 class SnapshotTopics:
@@ -19,6 +21,19 @@ class SnapshotTopics:
 
     async def left(self, connection: Connection, topic: str) -> None:
         return None
+
+
+class BufferedTopics(SnapshotTopics):
+    """Base for topics whose catch-up replays the hub's buffer of changes (``presence:``,
+    ``plan:``, ``agenda:now:``) and else sends the whole state.
+
+    The hub numbers them only for its own life (see :mod:`estaminet.realtime.hub`): the
+    gateway tells each follower the hub's era in ``subscribed``, and a follower resuming
+    with a number of another era (the server was restarted since) is caught up from
+    nothing (``after`` -1: the whole state), never sent this era's changes after a number
+    that meant something else."""
+
+    resumed_from_hub: ClassVar[bool] = True
 
 
 class UserTopics(SnapshotTopics):

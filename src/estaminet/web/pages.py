@@ -19,7 +19,8 @@ __all__ = ["error_page", "fragment", "page", "page_context", "require_user", "tr
 
 
 def page_context(request: Request) -> dict[str, Any]:
-    """What every template gets: the person, the language, the form token, the venue."""
+    """What every template gets: the person, the language, the form token, the venue, the
+    hub's era (the ``data-era`` of a topic resumed from its buffer)."""
     return _common(request)
 
 
@@ -34,6 +35,8 @@ def _common(request: Request) -> dict[str, Any]:
         "venue_name": app_state.venue_name,
         "path": request.url.path,
         "role_labels": ROLE_LABELS,
+        # The life of the hub's numbers, beside the ``data-seq`` of a buffered topic.
+        "hub_era": app_state.hub.era,
     }
 
 

@@ -9,6 +9,7 @@ const PONG_WITHIN = 10000;
 export class Live {
   constructor() {
     this.last = new Map();      // topic -> last seq applied (null: none yet, send no "after")
+    this.eras = new Map();      // topic -> the era its last seq was numbered in (buffered topics)
     this.kept = new Map();      // topic -> sessionStorage key keeping its last seq (a reload)
     this.pending = new Map();   // action id -> {resolve, reject, frame}
     this.outbox = [];           // actions waiting for the connection
@@ -24,8 +25,13 @@ export class Live {
     this.stale = new Set();     // topics whose patch could not be applied: a catch-up comes
   }
 
-  follow(topic, seq) {
-    if (!this.last.has(topic)) this.last.set(topic, seq === null ? null : Number(seq) || 0);
+  // `era`: a buffered topic's numbers live as long as the server's hub; the era they were
+  // given in goes with the number, and a number of another era gets the whole state back.
+  follow(topic, seq, era) {
+    if (!this.last.has(topic)) {
+      this.last.set(topic, seq === null ? null : Number(seq) || 0);
+      this.setEra(topic, era);
+    }
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.sub(topic);
   }
 
@@ -50,19 +56,26 @@ export class Live {
   // Follow topics that arrived with new fragments (a game that starts shows its view).
   followNew() {
     for (const el of document.querySelectorAll("[data-topic]")) {
-      if (!this.last.has(el.dataset.topic)) this.follow(el.dataset.topic, el.dataset.seq);
+      if (!this.last.has(el.dataset.topic)) this.follow(el.dataset.topic, el.dataset.seq, el.dataset.era);
     }
   }
 
   // A page showing this topic was just rendered at `seq` (the shell swapped it in): ask for
   // what changed since, even if this tab followed the topic already.
-  resume(topic, seq) {
+  resume(topic, seq, era) {
     this.last.set(topic, seq === null ? null : Number(seq) || 0);
+    this.setEra(topic, era);
     if (this.online) this.sub(topic);
   }
 
   // Stop following a topic (the page that showed it is gone): the server forgets it too.
+  setEra(topic, era) {
+    if (era) this.eras.set(topic, era);
+    else this.eras.delete(topic);
+  }
+
   unfollow(topic) {
+    this.eras.delete(topic);
     if (!this.last.delete(topic)) return;
     if (this.online) this.ws.send(JSON.stringify({ type: "unsub", topic }));
   }
@@ -189,6 +202,8 @@ export class Live {
     const after = this.last.get(topic);
     const frame = { type: "sub", topic };
     if (after !== null) frame.after = after || 0;
+    const era = this.eras.get(topic);
+    if (after !== null && era) frame.era = era;
     this.ws.send(JSON.stringify(frame));
   }
 
@@ -220,6 +235,7 @@ export class Live {
     switch (frame.type) {
       case "event": return this.event(frame);
       case "subscribed": {
+        if (frame.era) this.eras.set(frame.topic, frame.era);
         const last = this.last.get(frame.topic) || 0;
         if (frame.seq > last) this.setLast(frame.topic, frame.seq);
         return;
@@ -245,6 +261,7 @@ export class Live {
         return;
       case "left": {
         this.last.delete(frame.topic);
+        this.eras.delete(frame.topic);
         const here = document.querySelectorAll(`[data-topic="${CSS.escape(frame.topic)}"]`);
         if (frame.reason === "access") {
           // Access was taken away (role, team, room): the page stays, says so, and stops.

@@ -254,7 +254,7 @@ export class Shell {
     const resumed = new Set();
     for (const el of fresh.querySelectorAll("[data-topic]")) {
       const topic = el.dataset.topic;
-      if (live.last.has(topic) && !resumed.has(topic)) live.resume(topic, el.dataset.seq);
+      if (live.last.has(topic) && !resumed.has(topic)) live.resume(topic, el.dataset.seq, el.dataset.era);
       resumed.add(topic);
     }
     live.followNew();
