@@ -40,7 +40,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub
-from estaminet.realtime.topics import BufferedTopics
+from estaminet.realtime.topics import HubNumbered, SnapshotTopics
 from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.translations import translate
@@ -364,7 +364,7 @@ def _rank(level: Visibility) -> int:
     return list(Visibility).index(level)
 
 
-class _LitTopics(BufferedTopics):
+class _LitTopics(HubNumbered, SnapshotTopics):
     """``agenda:now:<level>``: rooms with an event in progress, for people of that level."""
 
     def __init__(self, service: AgendaService) -> None:

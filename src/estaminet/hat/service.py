@@ -56,7 +56,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub
-from estaminet.realtime.topics import SnapshotTopics
+from estaminet.realtime.topics import HubNumbered, SnapshotTopics
 from estaminet.store import Database
 from estaminet.translations import translate
 from estaminet.venue.rooms import Room, room_by_slug
@@ -710,7 +710,7 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-class _HatTopics(SnapshotTopics):
+class _HatTopics(HubNumbered, SnapshotTopics):
     """``hat:<id>``: a hat's progress (pledged, received, the goal), the same for everyone
     signed in and not banned; a resume gets it whole."""
 

@@ -48,7 +48,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import Hub
-from estaminet.realtime.topics import SnapshotTopics
+from estaminet.realtime.topics import HubNumbered, SnapshotTopics
 from estaminet.store import Database
 from estaminet.translations import translate
 from estaminet.venue.rooms import Room, list_rooms
@@ -682,7 +682,7 @@ async def _messages(conn: AsyncConnection, request_id: int) -> list[HelpMessage]
     ]
 
 
-class _CornerTopics(SnapshotTopics):
+class _CornerTopics(HubNumbered, SnapshotTopics):
     """``help:<id>``: a request's status card and its corner's chat, for the people who may
     follow it; a resume gets both whole (a short conversation)."""
 
@@ -722,7 +722,7 @@ class _CornerTopics(SnapshotTopics):
         return current
 
 
-class _QueueTopics(SnapshotTopics):
+class _QueueTopics(HubNumbered, SnapshotTopics):
     """``helpdesk:queue``: who is waiting for help, for the people who may help."""
 
     def __init__(self, desk: HelpDesk) -> None:

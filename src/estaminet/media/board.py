@@ -42,6 +42,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import Hub
+from estaminet.realtime.topics import HubNumbered
 from estaminet.tables.model import TableInfo
 from estaminet.tables.service import TableService
 from estaminet.web.templating import Templates
@@ -349,7 +350,7 @@ class BoardService:
         )
 
 
-class _BoardTopics:
+class _BoardTopics(HubNumbered):
     """``board:<table id>``: the feeds live on a table's board (a fresh snapshot on resume)."""
 
     def __init__(self, service: BoardService) -> None:

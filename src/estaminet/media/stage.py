@@ -49,7 +49,7 @@ from estaminet.realtime.frames import Frame, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.shared_state import MemorySharedState, SharedState
-from estaminet.realtime.topics import SnapshotTopics
+from estaminet.realtime.topics import HubNumbered, SnapshotTopics
 from estaminet.store import Database
 from estaminet.venue.kinds import RoomKind
 from estaminet.venue.rooms import Room, access_room
@@ -852,7 +852,7 @@ class StageService:
         )
 
 
-class _StageTopics:
+class _StageTopics(HubNumbered):
     """``stage:<slug>``: the stage's state (a fresh snapshot on resume) and reaction waves."""
 
     def __init__(self, service: StageService) -> None:
@@ -876,7 +876,7 @@ class _StageTopics:
         await self.service.leave(connection, topic.partition(":")[2])
 
 
-class _DeskTopics(SnapshotTopics):
+class _DeskTopics(HubNumbered, SnapshotTopics):
     """``stagedesk:<slug>``: the raised hands in order, with names, for the animators only."""
 
     def __init__(self, service: StageService) -> None:
@@ -896,7 +896,7 @@ class _DeskTopics(SnapshotTopics):
         return current
 
 
-class _HandTopics(SnapshotTopics):
+class _HandTopics(HubNumbered, SnapshotTopics):
     """``stagehand:<slug>:<user>``: one person's own raised hand, for that person only."""
 
     def __init__(self, service: StageService) -> None:

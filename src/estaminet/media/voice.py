@@ -71,6 +71,7 @@ from estaminet.realtime.frames import Frame, encode, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.shared_state import MemorySharedState, SharedState
+from estaminet.realtime.topics import HubNumbered
 from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.tables.service import TableService
@@ -1188,7 +1189,7 @@ class _Relay:
             self.service.relay(self.instance, self.user_id, frame)
 
 
-class _VoiceTopics:
+class _VoiceTopics(HubNumbered):
     """``voice:<space>``: who is in a space's voice, always as a fresh snapshot on resume."""
 
     def __init__(self, service: VoiceService) -> None:

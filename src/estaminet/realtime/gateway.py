@@ -385,10 +385,11 @@ class Gateway:
         provider = self._provider(topic)
         if not self._access_decided(conn, topic):
             await provider.authorize(conn.principal, topic)
-        buffered = getattr(provider, "resumed_from_hub", False)
-        if buffered and era is not None and era != self.hub.era:
+        numbered_by_hub = getattr(provider, "numbered_by_hub", False)
+        if numbered_by_hub and era is not None and era != self.hub.era:
             # A number the hub gave in another life (the server was restarted since): this
-            # era's changes after it would be laid over a state they do not follow from.
+            # era's changes after it would be laid over a state they do not follow from, or
+            # the numbers might meet and nothing be sent. The whole state, then.
             after = None
         fresh = topic not in conn.subscriptions
         if fresh:
@@ -405,7 +406,7 @@ class Gateway:
         finally:
             conn.release(topic, floor)
         subscribed: SubscribedFrame = {"type": "subscribed", "topic": topic, "seq": current}
-        if buffered:
+        if numbered_by_hub:
             subscribed["era"] = self.hub.era
         conn.push_json(subscribed)
         if fresh:

@@ -10,7 +10,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import encode
 from estaminet.realtime.hub import Hub
 
-__all__ = ["BufferedTopics", "SnapshotTopics", "UserTopics"]
+__all__ = ["HubNumbered", "SnapshotTopics", "UserTopics"]
 
 
 class SnapshotTopics:
@@ -23,20 +23,21 @@ class SnapshotTopics:
         return None
 
 
-class BufferedTopics(SnapshotTopics):
-    """Base for topics whose catch-up replays the hub's buffer of changes (``presence:``,
-    ``plan:``, ``agenda:now:``) and else sends the whole state.
+class HubNumbered:
+    """A topic family numbered by the hub (``hub.next_seq``), not by the database.
 
-    The hub numbers them only for its own life (see :mod:`estaminet.realtime.hub`): the
-    gateway tells each follower the hub's era in ``subscribed``, and a follower resuming
-    with a number of another era (the server was restarted since) is caught up from
-    nothing (``after`` -1: the whole state), never sent this era's changes after a number
-    that meant something else."""
+    The hub keeps its numbers only for its own life (see :mod:`estaminet.realtime.hub`):
+    after a restart they start again, and a page's last number may then mean something
+    else, or, by chance, the new current number. The gateway says the hub's era in each
+    ``subscribed`` of such a topic, and a follower resuming with a number of another era
+    is caught up from nothing (``after`` -1: the whole state), never sent this era's
+    changes after that number, nor nothing because the numbers happen to meet. Every
+    family but the room's chat and a person's inbox (numbered by the database) is one."""
 
-    resumed_from_hub: ClassVar[bool] = True
+    numbered_by_hub: ClassVar[bool] = True
 
 
-class UserTopics(SnapshotTopics):
+class UserTopics(HubNumbered, SnapshotTopics):
     """``user:<id>``: notifications and control messages for one person, from a bounded buffer."""
 
     def __init__(self, hub: Hub) -> None:

@@ -28,7 +28,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import LOCALES, frame_for_locales
 from estaminet.realtime.gateway import Gateway
 from estaminet.realtime.hub import Hub
-from estaminet.realtime.topics import SnapshotTopics
+from estaminet.realtime.topics import HubNumbered, SnapshotTopics
 from estaminet.soirees import actions
 from estaminet.soirees.actions import SoireeInfo
 from estaminet.soirees.rules import (
@@ -328,7 +328,7 @@ def go_path(soiree: SoireeInfo) -> str:
     return f"/s/{soiree.id}"
 
 
-class _SoireeTopics(SnapshotTopics):
+class _SoireeTopics(HubNumbered, SnapshotTopics):
     """``soiree:<id>``: for everyone who may enter the soirée's room (snapshot on resume)."""
 
     def __init__(self, service: SoireeService) -> None:
@@ -357,7 +357,7 @@ class _SoireeTopics(SnapshotTopics):
         return current
 
 
-class _RoomSoirees(SnapshotTopics):
+class _RoomSoirees(HubNumbered, SnapshotTopics):
     """``soirees:<room slug>``: a games room's list of soirées (snapshot on resume)."""
 
     def __init__(self, service: SoireeService) -> None:

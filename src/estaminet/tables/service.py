@@ -40,7 +40,7 @@ from estaminet.realtime.connection import Connection, Principal
 from estaminet.realtime.frames import LOCALES, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
-from estaminet.realtime.topics import SnapshotTopics
+from estaminet.realtime.topics import HubNumbered, SnapshotTopics
 from estaminet.store import Database, SharedReads
 from estaminet.tables import actions, votes
 from estaminet.tables import chat as table_chat
@@ -838,7 +838,7 @@ def narrator_seat(rules: Activity[Any]) -> int:
     return int(getattr(game_module(rules), "NARRATOR_SEAT", -2))
 
 
-class _RoomTables(SnapshotTopics):
+class _RoomTables(HubNumbered, SnapshotTopics):
     """``tables:<room slug>``: the list of tables in a games room (snapshot on resume)."""
 
     def __init__(self, service: TableService) -> None:
@@ -863,7 +863,7 @@ class _RoomTables(SnapshotTopics):
         return current
 
 
-class _TableTopics:
+class _TableTopics(HubNumbered):
     """``table:<id>`` (lobby) and ``table:<id>:seat:<n>|narrator|watch`` (views)."""
 
     def __init__(self, service: TableService) -> None:

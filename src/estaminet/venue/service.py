@@ -33,7 +33,7 @@ from estaminet.realtime.frames import Frame, frame_for_locales
 from estaminet.realtime.gateway import ActionContext, Gateway, user_topic
 from estaminet.realtime.hub import Hub
 from estaminet.realtime.shared_state import MemorySharedState, SharedState
-from estaminet.realtime.topics import BufferedTopics
+from estaminet.realtime.topics import HubNumbered, SnapshotTopics
 from estaminet.settings import Settings
 from estaminet.store import Database
 from estaminet.translations import translate
@@ -778,7 +778,7 @@ class _RoomTopics:
             venue.mark_presence(slug)
 
 
-class _PresenceTopics(BufferedTopics):
+class _PresenceTopics(HubNumbered, SnapshotTopics):
     """``presence:<slug>``: who is in a room, from a bounded buffer or a fresh snapshot."""
 
     def __init__(self, venue: VenueService) -> None:
@@ -812,7 +812,7 @@ class _PresenceTopics(BufferedTopics):
         return current
 
 
-class _PlanTopics(BufferedTopics):
+class _PlanTopics(HubNumbered, SnapshotTopics):
     """``plan:public``, ``plan:members``, ``plan:team:<slug>``: the floor plan's occupancy,
     one summary per audience (how many people in each room, the first faces)."""
 

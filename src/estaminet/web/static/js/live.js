@@ -9,7 +9,7 @@ const PONG_WITHIN = 10000;
 export class Live {
   constructor() {
     this.last = new Map();      // topic -> last seq applied (null: none yet, send no "after")
-    this.eras = new Map();      // topic -> the era its last seq was numbered in (buffered topics)
+    this.eras = new Map();      // topic -> the era of its last seq (docs/protocol.md)
     this.kept = new Map();      // topic -> sessionStorage key keeping its last seq (a reload)
     this.pending = new Map();   // action id -> {resolve, reject, frame}
     this.outbox = [];           // actions waiting for the connection
@@ -25,12 +25,10 @@ export class Live {
     this.stale = new Set();     // topics whose patch could not be applied: a catch-up comes
   }
 
-  // `era`: a buffered topic's numbers live as long as the server's hub; the era they were
-  // given in goes with the number, and a number of another era gets the whole state back.
-  follow(topic, seq, era) {
+  follow(topic, seq) {
     if (!this.last.has(topic)) {
       this.last.set(topic, seq === null ? null : Number(seq) || 0);
-      this.setEra(topic, era);
+      this.setEra(topic);
     }
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.sub(topic);
   }
@@ -56,24 +54,23 @@ export class Live {
   // Follow topics that arrived with new fragments (a game that starts shows its view).
   followNew() {
     for (const el of document.querySelectorAll("[data-topic]")) {
-      if (!this.last.has(el.dataset.topic)) this.follow(el.dataset.topic, el.dataset.seq, el.dataset.era);
+      if (!this.last.has(el.dataset.topic)) this.follow(el.dataset.topic, el.dataset.seq);
     }
   }
 
   // A page showing this topic was just rendered at `seq` (the shell swapped it in): ask for
   // what changed since, even if this tab followed the topic already.
-  resume(topic, seq, era) {
+  resume(topic, seq) {
     this.last.set(topic, seq === null ? null : Number(seq) || 0);
-    this.setEra(topic, era);
+    this.setEra(topic);
     if (this.online) this.sub(topic);
   }
 
-  // Stop following a topic (the page that showed it is gone): the server forgets it too.
-  setEra(topic, era) {
+  setEra(topic, era = document.body.dataset.era) {
     if (era) this.eras.set(topic, era);
-    else this.eras.delete(topic);
   }
 
+  // Stop following a topic (the page that showed it is gone): the server forgets it too.
   unfollow(topic) {
     this.eras.delete(topic);
     if (!this.last.delete(topic)) return;
@@ -235,7 +232,7 @@ export class Live {
     switch (frame.type) {
       case "event": return this.event(frame);
       case "subscribed": {
-        if (frame.era) this.eras.set(frame.topic, frame.era);
+        if (frame.era) this.setEra(frame.topic, (document.body.dataset.era = frame.era));
         const last = this.last.get(frame.topic) || 0;
         if (frame.seq > last) this.setLast(frame.topic, frame.seq);
         return;

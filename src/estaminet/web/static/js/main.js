@@ -185,7 +185,7 @@ function mount(root) {
 const voice = () => ready.get("voice");
 
 for (const el of document.querySelectorAll("[data-topic]")) {
-  live.follow(el.dataset.topic, el.dataset.seq, el.dataset.era);
+  live.follow(el.dataset.topic, el.dataset.seq);
 }
 
 async function start() {

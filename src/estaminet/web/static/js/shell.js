@@ -229,7 +229,7 @@ export class Shell {
     const before = [...live.last.keys()].filter((topic) => !topic.startsWith("user:"));
     document.title = doc.title;
     document.body.className = doc.body.className;
-    for (const key of ["csrf", "role", "inboxSeq"]) {
+    for (const key of ["csrf", "role", "inboxSeq", "era"]) {
       if (doc.body.dataset[key] !== undefined) document.body.dataset[key] = doc.body.dataset[key];
     }
     const bar = doc.querySelector("header.topbar");
@@ -254,7 +254,7 @@ export class Shell {
     const resumed = new Set();
     for (const el of fresh.querySelectorAll("[data-topic]")) {
       const topic = el.dataset.topic;
-      if (live.last.has(topic) && !resumed.has(topic)) live.resume(topic, el.dataset.seq, el.dataset.era);
+      if (live.last.has(topic) && !resumed.has(topic)) live.resume(topic, el.dataset.seq);
       resumed.add(topic);
     }
     live.followNew();
