@@ -4,13 +4,21 @@ Every database a test touches comes from here, through the fixtures of
 ``tests/conftest.py`` (``database_backend`` and what depends on it): each test,
 live server or browser venue gets its own SQLite file or its own PostgreSQL
 database, created before and dropped after.
+
+A migrated one is a copy of a template migrated once per test process (SQLite's backup of
+a migrated file; PostgreSQL's ``CREATE DATABASE … TEMPLATE``): the migrations run once,
+not before each of the suite's thousands of tests (0.6 s on SQLite, 0.8 s on PostgreSQL
+each, against a few milliseconds and a tenth of a second for a copy).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import socket
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -75,14 +83,15 @@ def sqlite_database(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def _create_pg_database() -> str:
+async def _create_pg_database(template: str | None = None) -> str:
     import asyncpg
 
     name = f"estaminet_test_{uuid.uuid4().hex[:12]}"
     _made.add(name)
     conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database="postgres")
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        copied = f' TEMPLATE "{template}"' if template is not None else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{copied}')
         # A throwaway database need not wait for the disk at each commit (what the app sees,
         # locks and visibility, is the same); on a busy machine fsyncs made requests slow.
         await conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
@@ -112,15 +121,51 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, work).result()
 
 
+def _pg_url(name: str) -> str:
+    return f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+
+
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database (its URL), dropped at the end."""
+def postgres_database(*, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (its URL), empty or a copy of ``template``, dropped at the end."""
     require_service("PostgreSQL", PG_HOST, PG_PORT)
-    name = _run(_create_pg_database())
+    name = _run(_create_pg_database(template))
     try:
-        yield f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+        yield _pg_url(name)
     finally:
         _run(_drop_pg_database(name))
+
+
+# The migrated templates of this process, made on first use: a SQLite file, a PostgreSQL
+# database (dropped when the process ends).
+_templates: dict[str, str] = {}
+
+
+def _migrated_template(backend: str) -> str:
+    made = _templates.get(backend)
+    if made is not None:
+        return made
+    if backend == "sqlite":
+        path = Path(tempfile.mkdtemp(prefix="estaminet-template-")) / "template.db"
+        upgrade(sqlite_database(path))
+        made = str(path)
+    else:
+        require_service("PostgreSQL", PG_HOST, PG_PORT)
+        made = _run(_create_pg_database())
+        atexit.register(lambda: _run(_drop_pg_database(made)))
+        upgrade(_pg_url(made))
+    _templates[backend] = made
+    return made
+
+
+def _copy_sqlite(template: str, path: Path) -> None:
+    """A copy of the migrated file at ``path``, made through SQLite (its own backup)."""
+    source, copy = sqlite3.connect(template), sqlite3.connect(path)
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
 
 
 @contextmanager
@@ -129,14 +174,13 @@ def fresh_database(backend: str, folder: Path, *, migrate: bool = True) -> Itera
     if backend == "sqlite":
         url = sqlite_database(folder / "test.db")
         if migrate:
-            upgrade(url)
+            _copy_sqlite(_migrated_template("sqlite"), folder / "test.db")
         yield url
         return
     if backend != "postgresql":
         raise ValueError(f"unknown database backend {backend!r}")
-    with postgres_database() as url:
-        if migrate:
-            upgrade(url)
+    template = _migrated_template("postgresql") if migrate else None
+    with postgres_database(template=template) as url:
         yield url
 
 
