@@ -137,10 +137,11 @@ def venue(
 ) -> Iterator[Venue]:
     """``estaminet demo`` on a free port in a temporary folder, stopped even on failure.
 
-    Its database is a fresh one on the module's backend (see ``database_backend``).
+    Its database is a fresh one on the module's backend (see ``database_backend``), migrated
+    already (a copy of the process's template): the server's start finds it at the head.
     """
     home = tmp_path_factory.mktemp("venue")
-    with fresh_database(database_backend, home, migrate=False) as database_url:
+    with fresh_database(database_backend, home) as database_url:
         yield from _serve_demo(home, {"ESTAMINET_DATABASE_URL": database_url, **venue_env})
 
 

@@ -168,8 +168,9 @@ def start_server(
 
 
 def start_server_on(backend: str, tmp: Path, **overrides: Any) -> Iterator[LiveServer]:
-    """:func:`start_server` on a fresh database of ``backend`` (dropped when it stops)."""
-    with fresh_database(backend, tmp, migrate=False) as url:
+    """:func:`start_server` on a fresh database of ``backend`` (dropped when it stops), migrated
+    already (a copy of the process's template: the server finds it at the head revision)."""
+    with fresh_database(backend, tmp) as url:
         yield from start_server(tmp, database_url=url, **overrides)
 
 
