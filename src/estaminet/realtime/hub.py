@@ -6,9 +6,8 @@ ephemeral topics and ``recent`` serves resumes from a bounded buffer.
 
 Those numbers live as long as the hub does (this process, or Redis's memory): a hub that
 starts again numbers from 1 again. Its ``era`` tells one life of the numbers from another:
-a page resuming a buffered topic with a number from another era gets the topic's state,
-not the changes of this era laid over what it showed (docs/protocol.md, "Ordering, gaps
-and resume").
+a page resuming a topic with a number from another era gets the topic's whole state, not
+the changes of this era laid over what it showed (``topics.HubNumbered``; docs/protocol.md).
 """
 
 from __future__ import annotations

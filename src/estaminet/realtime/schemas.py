@@ -116,7 +116,7 @@ OPS: dict[str, type] = {
 
 
 class SubFrame(TypedDict):
-    """``era``: the era ``after`` was numbered in (a buffered topic's ``subscribed`` said it)."""
+    """``era``: the era ``after`` was numbered in (the topic's ``subscribed`` or the page said it)."""
 
     type: Literal["sub"]
     topic: str
@@ -294,7 +294,8 @@ most 64 characters; JSON ``true``/``false`` pass as numbers, being ints in Pytho
 
 
 class SubscribedFrame(TypedDict):
-    """``era``: on a topic resumed from the hub's buffer, the life of its numbers."""
+    """``era``: on a topic the hub numbers (all but ``room:`` and ``user:``), the life of its
+    numbers."""
 
     type: Literal["subscribed"]
     topic: str
