@@ -1,7 +1,10 @@
-"""A room's list of people after the server restarts: a page that comes back with the last
-number it applied before the restart gets the list as it is now, never the changes of the
-new process laid over the old list (a person who did not come back is gone, a person who
-arrived meanwhile is there), on SQLite and PostgreSQL."""
+"""Topics the hub numbers, across a restart of the server (the hub's era, docs/protocol.md):
+a page that comes back with the last number it applied before the restart gets the room's
+list of people as it is now, never the new process's changes laid over the old list (a
+person who did not come back is gone, a person who arrived meanwhile is there); a snapshot
+topic whose old number meets the new current one still sends its state; within one era a
+resume is the changes only; a malformed era is refused. Every topic family numbered by the
+hub is marked so. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
