@@ -20,7 +20,7 @@ __all__ = ["error_page", "fragment", "page", "page_context", "require_user", "tr
 
 def page_context(request: Request) -> dict[str, Any]:
     """What every template gets: the person, the language, the form token, the venue, the
-    hub's era (the ``data-era`` of a topic resumed from its buffer)."""
+    hub's era (``<body data-era>``: the life of the numbers the page's ``data-seq`` are of)."""
     return _common(request)
 
 
@@ -35,7 +35,7 @@ def _common(request: Request) -> dict[str, Any]:
         "venue_name": app_state.venue_name,
         "path": request.url.path,
         "role_labels": ROLE_LABELS,
-        # The life of the hub's numbers, beside the ``data-seq`` of a buffered topic.
+        # The life of the hub's numbers (docs/protocol.md): every data-seq the hub numbered.
         "hub_era": app_state.hub.era,
     }
 
