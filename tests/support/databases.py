@@ -8,7 +8,7 @@ database, created before and dropped after.
 A migrated one is a copy of a template migrated once per test process (SQLite's backup of
 a migrated file; PostgreSQL's ``CREATE DATABASE … TEMPLATE``): the migrations run once,
 not before each of the suite's thousands of tests (0.6 s on SQLite, 0.8 s on PostgreSQL
-each, against a few milliseconds and a tenth of a second for a copy).
+each on a Zen 4, against 5 ms and a third of a second for a copy).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
+import shutil
 import socket
 import sqlite3
 import tempfile
@@ -137,7 +138,7 @@ def postgres_database(*, template: str | None = None) -> Iterator[str]:
 
 
 # The migrated templates of this process, made on first use: a SQLite file, a PostgreSQL
-# database (dropped when the process ends).
+# database (both removed when the process ends).
 _templates: dict[str, str] = {}
 
 
@@ -146,7 +147,9 @@ def _migrated_template(backend: str) -> str:
     if made is not None:
         return made
     if backend == "sqlite":
-        path = Path(tempfile.mkdtemp(prefix="estaminet-template-")) / "template.db"
+        folder = tempfile.mkdtemp(prefix="estaminet-template-")
+        atexit.register(shutil.rmtree, folder, True)
+        path = Path(folder) / "template.db"
         upgrade(sqlite_database(path))
         made = str(path)
     else:
