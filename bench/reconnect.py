@@ -56,6 +56,7 @@ import httpx
 from bench import machine, servers
 from bench.dialects import ROOM, EstaminetDialect, SocketioDialect, WebsocketsDialect
 from bench.load import Client, Dialect, Fleet
+from bench.people_list import PeopleList
 from bench.servers import HOST, ServerFailed, running
 from bench.wire import WireClosed, WireConnection
 
@@ -68,10 +69,6 @@ TARGET_IDLE_KIB = 20.0
 _ROOM_TOPIC = f"room:{ROOM}"
 _PRESENCE_TOPIC = f"presence:{ROOM}"
 _MESSAGE_ID = re.compile(r'id="msg-(\d+)"')
-_PERSON = f"#pp-{ROOM}-"
-_PERSON_ID = re.compile(rf'id="pp-{ROOM}-([^"]+)"')
-_PEOPLE = f"[data-people='{ROOM}']"
-_PEOPLE_COUNT = f"[data-people-count='{ROOM}']"
 
 
 def _say(text: str) -> None:
@@ -119,9 +116,8 @@ class Page:
         """The room's seq when this page first subscribed: it knows every message after it."""
         self.ids: set[int] = set()
         self.era: dict[str, str] = {}
-        """The era of each buffered topic's numbers, as its ``subscribed`` said (live.js)."""
-        self.people: list[str] = []
-        self.people_count: int | None = None
+        """The era of each topic's numbers, as its ``subscribed`` said (as live.js keeps it)."""
+        self.people = PeopleList(ROOM, [], 0, "")
         """The room's list of people as this page shows it, from presence frames."""
         self.attempts = 0
         self.catch_up_frames = 0
@@ -162,7 +158,7 @@ class Page:
             return  # a duplicate
         self.seq[topic] = seq
         if topic == _PRESENCE_TOPIC:
-            self._apply_presence(frame.get("ops", ()))
+            self.people.apply(frame.get("ops", ()))
             return
         for op in frame.get("ops", ()):
             if op.get("op") == "upsert" and str(op.get("id", "")).startswith("msg-"):
@@ -170,22 +166,6 @@ class Page:
             elif op.get("op") == "replace":  # more than a page missed: the last page again
                 self.ids = {int(m) for m in _MESSAGE_ID.findall(op.get("html", ""))}
                 self.first_seq = None  # known: the last page only
-
-    def _apply_presence(self, ops: Any) -> None:
-        """The list of people as ``ops.js`` would draw it (ids in order, and the count)."""
-        for op in ops:
-            kind, target = op.get("op"), str(op.get("target", ""))
-            if kind == "remove" and target.startswith(_PERSON):
-                gone = target.removeprefix(_PERSON)
-                self.people = [p for p in self.people if p != gone]
-            elif kind == "upsert" and op.get("parent") == _PEOPLE:
-                new = str(op.get("id", "")).removeprefix(_PERSON[1:])
-                if new not in self.people:
-                    self.people.append(new)
-            elif kind == "replace" and target == _PEOPLE:
-                self.people = _PERSON_ID.findall(op.get("html", ""))
-            elif kind == "inner" and target == _PEOPLE_COUNT:
-                self.people_count = int(op.get("html", "0"))
 
     async def open(self, port: int, *, within: float = 30.0) -> None:
         """Open the socket and (re)subscribe with the last seq of each topic, as live.js does."""
@@ -254,27 +234,22 @@ def _check(page: Page, last_seq: int, messages: dict[int, int], page_size: int) 
     return None
 
 
-async def _room_page_people(base_url: str, headers: dict[str, str]) -> tuple[list[str], int]:
-    """The room's list of people as its page shows it now (named ids in order, the count)."""
+async def _room_page_people(base_url: str, headers: dict[str, str]) -> PeopleList:
+    """The room's list of people as its page shows it now."""
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30.0) as http:
         page = (await http.get(f"/r/{ROOM}")).text
-    listed = re.search(rf'<ul class="people-list" data-people="{ROOM}">(.*?)</ul>', page, re.S)
-    count = re.search(rf'data-people-count="{ROOM}">(\d+)<', page)
-    if listed is None or count is None:
-        raise RuntimeError("the room page shows no list of people")
-    named = [p for p in _PERSON_ID.findall(listed.group(1)) if p != "none"]
-    return named, int(count.group(1))
+    return PeopleList.from_page(ROOM, page)[0]
 
 
-def _check_people(page: Page, people: list[str], count: int) -> str | None:
+def _check_people(page: Page, truth: PeopleList) -> str | None:
     """Why ``page``'s list of people differs from the room page's, or ``None``."""
-    shown = [p for p in page.people if p != "none"]
-    if shown != people or page.people_count != count:
+    shown, people = page.people.people(), truth.people()
+    if shown != people or page.people.count != truth.count:
         differ = len(set(shown) ^ set(people))
         what = f"{differ} people differ" if differ else "the same people in another order"
         return (
             f"page {page.index}: {what} ({len(shown)} listed, the room page {len(people)}); "
-            f"count {page.people_count}, the room page {count}"
+            f"count {page.people.count}, the room page {truth.count}"
         )
     return None
 
@@ -367,9 +342,9 @@ async def _estaminet(clients: int, messages: int, workdir: Path) -> Figures:
                     figures.exact += 1
                 elif len(figures.mismatches) < 5:
                     figures.mismatches.append(why)
-            people, count = await _room_page_people(server.base_url, dialect.headers(0))
+            truth = await _room_page_people(server.base_url, dialect.headers(0))
             for page in pages:
-                why = _check_people(page, people, count)
+                why = _check_people(page, truth)
                 if why is None:
                     figures.presence_exact += 1
                 elif len(figures.mismatches) < 10:

@@ -6,63 +6,16 @@ summary topics tell nobody about a room they may not see."""
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from bench.people_list import PeopleList
 
 from estaminet.people.model import Role
 from estaminet.venue import presence as presence_module
 from tests.support.live_server import Person, Socket
 from tests.web.test_access_changes import follow
-
-
-@dataclass
-class PeopleList:
-    """What a room page's list of people shows, kept up to date from presence frames."""
-
-    slug: str
-    ids: list[str]
-    count: int
-    more: str
-
-    @classmethod
-    def from_page(cls, slug: str, page: str) -> tuple[PeopleList, int]:
-        listed = re.search(rf'<ul class="people-list" data-people="{slug}">(.*?)</ul>', page, re.S)
-        count = re.search(rf'data-people-count="{slug}">(\d+)<', page)
-        more = re.search(rf'data-people-more="{slug}">(.*?)</p>', page, re.S)
-        seq = re.search(rf'data-topic="presence:{slug}" data-seq="(\d+)"', page)
-        assert listed and count and more and seq, page[:400]
-        ids = re.findall(rf'id="pp-{slug}-([^"]+)"', listed.group(1))
-        return cls(slug, ids, int(count.group(1)), html.unescape(more.group(1)).strip()), int(
-            seq.group(1)
-        )
-
-    def apply(self, ops: list[dict[str, Any]]) -> None:
-        prefix = f"#pp-{self.slug}-"
-        for op in ops:
-            kind = op["op"]
-            if kind == "remove" and op["target"].startswith(prefix):
-                gone = op["target"].removeprefix(prefix)
-                self.ids = [i for i in self.ids if i != gone]
-            elif kind == "upsert" and op["parent"] == f"[data-people='{self.slug}']":
-                new = op["id"].removeprefix(prefix[1:])
-                if new not in self.ids:
-                    self.ids.append(new)
-            elif kind == "inner" and op["target"] == f"[data-people-count='{self.slug}']":
-                self.count = int(op["html"])
-            elif kind == "inner" and op["target"] == f"[data-people-more='{self.slug}']":
-                self.more = html.unescape(op["html"]).strip()
-            elif kind == "replace" and op["target"] == f"[data-people='{self.slug}']":
-                self.ids = re.findall(rf'id="pp-{self.slug}-([^"]+)"', op["html"])
-            else:
-                raise AssertionError(f"unexpected op {op}")
-
-    def people(self) -> list[str]:
-        return [i for i in self.ids if i != "none"]
 
 
 async def me(person: Person) -> str:

@@ -14,12 +14,14 @@ import re
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from bench.people_list import PeopleList
+
 from estaminet.app import create_app
 from estaminet.people.model import Role
 from estaminet.settings import Settings
 from tests.support.live_server import LiveServer, Person, free_port, start_server
 from tests.web.test_access_changes import follow
-from tests.web.test_presence import PeopleList, me, settle
+from tests.web.test_presence import me, settle
 
 SLUG = "scene"
 TOPIC = f"presence:{SLUG}"
