@@ -247,6 +247,23 @@ def test_a_room_page_back_after_a_crash_lists_who_is_there_now(
         expect(people_list).to_contain_text(name)
     expect(people_list).not_to_contain_text("Basile")
     assert sorted(_listed(wanda)) == sorted(_listed(newcomer))
-    expect(wanda.locator("[data-people-count='bar']")).to_have_text(
-        newcomer.locator("[data-people-count='bar']").inner_text()
-    )
+    count = newcomer.locator("[data-people-count='bar']").inner_text()
+    expect(wanda.locator("[data-people-count='bar']")).to_have_text(count)
+
+    # Through the shell to the floor plan and back (one document, no load): the page's era is
+    # the restarted server's, the bar's box counts the others, and the list is right again.
+    wanda.evaluate("window.sameDocument = true")
+    menu = wanda.get_by_role("navigation", name="Menu principal")
+    menu.get_by_role("link", name="Le lieu", exact=True).click()
+    expect(wanda.locator(".plan-grid")).to_be_visible()
+    others = str(int(count) - 1)  # Wanda left the bar for the plan
+    expect(wanda.locator("[data-occupants='bar'] .occupants-count")).to_contain_text(others)
+    wanda.locator("a.plan-room--bar").click()
+    expect(wanda).to_have_url(re.compile(r"/r/bar$"))
+    assert wanda.evaluate("window.sameDocument === true")
+    era = newcomer.evaluate("document.body.dataset.era")
+    assert era and wanda.evaluate("document.body.dataset.era") == era
+    for name in ("Wanda", "Ana", *arrivals):
+        expect(people_list).to_contain_text(name)
+    expect(people_list).not_to_contain_text("Basile")
+    expect(wanda.locator("[data-people-count='bar']")).to_have_text(count)
