@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,21 @@ def test_packages_every_game_states_its_length_and_voice(key: str) -> None:
     assert isinstance(shortest, int) and isinstance(longest, int)
     assert 1 <= shortest <= longest <= 240
     assert game.voice in VOICE_LEVELS
+
+
+# Fields a player types into: the screen is redrawn after every other viewer's move, so each
+# carries a data-draft key and table.js puts back what was typed (docs/new-game.md, 7).
+_FIELD = re.compile(r"<(input|textarea)\b[^>]*>", re.S)
+_NOT_TYPED = re.compile(r'\btype="(hidden|checkbox|radio|submit|button|range|color|file)"')
+
+
+@pytest.mark.parametrize("key", [game.key for game in all_games()])
+def test_packages_every_typed_field_of_a_screen_keeps_its_draft(key: str) -> None:
+    template = Templates().env("fr").get_template(f"games/{key}.html")
+    assert template.filename is not None
+    source = Path(template.filename).read_text(encoding="utf-8")
+    fields = [m.group(0) for m in _FIELD.finditer(source) if not _NOT_TYPED.search(m.group(0))]
+    assert [f for f in fields if "data-draft=" not in f] == []
 
 
 def test_packages_placings_share_places_on_ties() -> None:

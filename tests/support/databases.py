@@ -146,6 +146,17 @@ def _migrated_template(backend: str) -> str:
     made = _templates.get(backend)
     if made is not None:
         return made
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _make_template(backend)
+    # Alembic's env.py runs its own loop: not in this thread when it has one (Playwright's
+    # sync API keeps one in the browser tests' main thread).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_make_template, backend).result()
+
+
+def _make_template(backend: str) -> str:
     if backend == "sqlite":
         folder = tempfile.mkdtemp(prefix="estaminet-template-")
         atexit.register(shutil.rmtree, folder, True)
