@@ -185,6 +185,8 @@ def test_stage_one_performer_two_watchers_through_janus(
 
     # Janus stops mid-show: the watchers and the performer are told, the chat goes on, and
     # when Janus is back the performer goes back on stage by themselves.
+    said: list[str] = []  # why each try to go back on stage failed, for a failure's message
+    singer.on("console", lambda m: said.append(m.text) if m.type in ("warning", "error") else None)
     janus.stop()
     status = "[data-stage-status]"
     expect(fan.locator(status)).to_have_text("La scène revient…", timeout=20_000)
@@ -192,7 +194,10 @@ def test_stage_one_performer_two_watchers_through_janus(
     janus.start()
     # The page tries again every 3 s; one try begun while Janus was starting may wait out
     # its answer (15 s) and its gathering (5 s) before the next, on a loaded machine.
-    expect(singer.locator(status)).to_have_text("Tu es en direct.", timeout=60_000)
+    try:
+        expect(singer.locator(status)).to_have_text("Tu es en direct.", timeout=60_000)
+    except AssertionError as failed:
+        raise AssertionError(f"{failed}\nthe singer's page said:\n" + "\n".join(said)) from None
     _wait_receiving(fan)
     expect(fan.locator(status)).to_have_text("")
 

@@ -778,14 +778,21 @@ def _press(narrator: Person, kind: str) -> str:
     page = narrator.page
     before = _narrator_text(page)
     button = page.locator(f"""#table-view button[data-table-action*='"{kind}"']""")
-    if button.get_attribute("data-confirm"):
-        # Someone has not acted: the browser asks first (see the test of the warning).
-        page.once("dialog", lambda dialog: dialog.accept())
-    button.click()
-    deadline = time.monotonic() + 10
-    while (now := _narrator_text(page)) is None or now == before:
-        assert time.monotonic() < deadline, f"the narrator's screen did not change after {kind}"
-        page.wait_for_timeout(50)
+
+    # Someone has not acted: the browser asks first (see the test of the warning). Whether
+    # it asks is read at the click, not before: a player's move may land in between.
+    def accept(dialog: Any) -> None:
+        dialog.accept()
+
+    page.on("dialog", accept)
+    try:
+        button.click()
+        deadline = time.monotonic() + 10
+        while (now := _narrator_text(page)) is None or now == before:
+            assert time.monotonic() < deadline, f"the narrator's screen did not change after {kind}"
+            page.wait_for_timeout(50)
+    finally:
+        page.remove_listener("dialog", accept)
     return now
 
 
@@ -1092,11 +1099,7 @@ def test_apprentice_narrator_is_warned_and_undoes_unseen(people: Visitors) -> No
             if seen and seen["moves"] and "werewolf--election" in screen["html"]:
                 play_one_move(person, seen, random.Random(3))
         page.wait_for_timeout(150)
-        button = page.locator("""#table-view button[data-table-action*='"narrator_next"']""")
-        if button.get_attribute("data-confirm"):
-            _next_with_dialog(narrator, accept=True)
-        else:
-            _press(narrator, "narrator_next")
+        _press(narrator, "narrator_next")
     else:
         raise AssertionError("the Seer was never called")
     assert awake_role(look(narrator)["html"]) == "seer"  # type: ignore[index]

@@ -456,6 +456,7 @@ export function setupStage(live, section) {
     } catch (error) {
       stopPublishing(true);
       if (retrying) {
+        console.warn("stage: not back on stage yet:", error?.code ?? "", error?.message ?? error);
         say(strings.back);
         scheduleComeback();
       } else {
