@@ -246,6 +246,8 @@ def test_a_room_page_back_after_a_crash_lists_who_is_there_now(
     for name in ("Wanda", "Ana", *arrivals):
         expect(people_list).to_contain_text(name)
     expect(people_list).not_to_contain_text("Basile")
+    # Wanda's arrival reaches the others' pages a moment after her own page has its list.
+    expect(newcomer.locator("[data-people='bar']")).to_contain_text("Wanda")
     assert sorted(_listed(wanda)) == sorted(_listed(newcomer))
     count = newcomer.locator("[data-people-count='bar']").inner_text()
     expect(wanda.locator("[data-people-count='bar']")).to_have_text(count)
