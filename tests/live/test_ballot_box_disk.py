@@ -166,11 +166,16 @@ async def test_ballot_box_disk_postgresql_old_tuples_and_wal_link_nobody(
     # A long transaction (a pg_dump in progress does this) keeps every old tuple version on
     # its page: without it, PostgreSQL may prune some, and the attacker would see fewer.
     backup = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database=name)
+    slot = f"{name}_wal"
     try:
         await raw.execute("ALTER TABLE ballot_boxes SET (autovacuum_enabled = false)")
         await raw.execute("ALTER TABLE activity_events SET (autovacuum_enabled = false)")
         await backup.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         await backup.fetch("SELECT count(*) FROM ballot_boxes")
+        # A slot reserving the WAL from here (temporary: it goes with this connection): a
+        # checkpoint (another test process creating and dropping databases makes them) must
+        # not recycle the segments read below.
+        await raw.execute("SELECT pg_create_physical_replication_slot($1, true, true)", slot)
         start_lsn = await raw.fetchval("SELECT pg_current_wal_lsn()")
 
         async def nothing(position: int) -> None:
