@@ -407,3 +407,24 @@ def with_patches_applied(text: str, kept: dict[str, list[str]]) -> str:
     if not patched:
         return text
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+# The page's own ops module (the instance main.js uses: its versioned address).
+_APPLY_OPS = """async ([ops, present]) => {
+  const link = [...document.querySelectorAll('link[rel=modulepreload]')]
+    .find((l) => /\\/ops\\.[^/]*js$/.test(new URL(l.href).pathname));
+  (await import(link.href)).applyOps(ops);
+  return present ? document.querySelector(present) !== null : true;
+}"""
+
+
+def apply_ops(page: Page, ops: list[dict[str, Any]], *, present: str | None = None) -> bool:
+    """Apply ``ops`` as if the server had sent them; whether ``present`` matches right after
+    (read in the same turn of the page's loop, before any frame can change it)."""
+    return bool(page.evaluate(_APPLY_OPS, [ops, present]))
+
+
+def redraw(page: Page, target: str) -> None:
+    """The server's redraw of ``target`` after someone else's move: the same HTML again."""
+    html = page.locator(target).evaluate("e => e.outerHTML")
+    apply_ops(page, [{"op": "replace", "target": target, "html": html}])

@@ -30,6 +30,7 @@ from .helpers import (
     ARTIFACTS,
     PHONE_390,
     Visitors,
+    redraw,
     screenshot,
     wait_online,
     with_patches_applied,
@@ -320,6 +321,11 @@ def test_intrus_whole_game_with_five_players_and_a_watcher(people: Visitors) -> 
     if words[speaker] is not None:
         page = players[speaker].page
         page.locator(".intrus-clue input[name=word]").fill(f" {words[speaker].upper()} ")
+        # Someone else's move redraws the screen meanwhile: what was typed stays.
+        redraw(page, "#table-view")
+        expect(page.locator(".intrus-clue input[name=word]")).to_have_value(
+            f" {words[speaker].upper()} "
+        )
         page.locator(".intrus-clue button[type=submit]").click()
         expect(page.locator(".table-error")).to_have_text(
             "C'est votre propre mot, ou trop proche : trouvez un autre indice."

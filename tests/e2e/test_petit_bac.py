@@ -16,7 +16,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import ARTIFACTS, PHONE, Visitors, screenshot, wait_online
+from .helpers import ARTIFACTS, PHONE, Visitors, apply_ops, screenshot, wait_online
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +33,15 @@ SHEETS = {
 EXPECTED = {"Alice": 10 * 4 + 5 + 5, "Bruno": 5 + 10 * 3 + 0 + 10, "Chloé": 10 * 3 + 5}
 
 
-# The page's own ops module (the same instance as main.js's: its versioned address) keeps a
-# wrong text as the base of the view's patches.
-STALE_VIEW = """async () => {
-  const link = [...document.querySelectorAll('link[rel=modulepreload]')]
-    .find((l) => /\\/ops\\.[^/]*js$/.test(new URL(l.href).pathname));
-  const ops = await import(link.href);
-  ops.applyOps([{ op: "replace", target: "#table-view", keep: true,
-    html: '<div id="table-view" class="pb-stale"><p class="pb-status">?</p></div>' }]);
-  return document.querySelector("#table-view.pb-stale") !== null;
-}"""
+# A wrong text kept as the base of the view's patches.
+STALE_VIEW = [
+    {
+        "op": "replace",
+        "target": "#table-view",
+        "keep": True,
+        "html": '<div id="table-view" class="pb-stale"><p class="pb-status">?</p></div>',
+    }
+]
 
 
 def _sit(page: Page, table_id: int, role: str) -> None:
@@ -102,7 +101,7 @@ def test_petit_bac_round_with_three_players_and_a_watcher(people: Visitors) -> N
     # A watcher whose copy of the view is not the server's (as if a frame had been lost):
     # the next move's patch does not fit, the page asks for the whole view and shows it.
     # (Read as it is laid: a move still on its way, Alice's, may already have mended it.)
-    assert watcher.evaluate(STALE_VIEW) is True
+    assert apply_ops(watcher, STALE_VIEW, present="#table-view.pb-stale")
     _fill(players["Bruno"], [*SHEETS["Bruno"][:5], ""])
     players["Bruno"].locator(".pb-sheet button[name=stop]").click()
     expect(players["Bruno"].locator(".table-error")).to_have_text(

@@ -21,7 +21,7 @@ import socket
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,15 +111,21 @@ async def _drop_pg_database(name: str) -> None:
         await conn.close()
 
 
-def _run(work: Coroutine[Any, Any, T]) -> T:
-    """Run ``work`` to the end, in a thread of its own when this one has a running loop
-    (Playwright's sync API keeps one in the browser tests' main thread)."""
+def _off_loop(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, in a thread of its own when this one has a running loop
+    (Playwright's sync API keeps one in the browser tests' main thread), for work that runs
+    its own loop (``asyncio.run``, Alembic's env.py)."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(work)
+        return function(*args)
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, work).result()
+        return pool.submit(function, *args).result()
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` to the end (see :func:`_off_loop`)."""
+    return _off_loop(asyncio.run, work)
 
 
 def _pg_url(name: str) -> str:
@@ -146,14 +152,7 @@ def _migrated_template(backend: str) -> str:
     made = _templates.get(backend)
     if made is not None:
         return made
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _make_template(backend)
-    # Alembic's env.py runs its own loop: not in this thread when it has one (Playwright's
-    # sync API keeps one in the browser tests' main thread).
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(_make_template, backend).result()
+    return _off_loop(_make_template, backend)
 
 
 def _make_template(backend: str) -> str:
